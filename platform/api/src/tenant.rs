@@ -1,0 +1,297 @@
+//! Tenants (municipalities) and their centers.
+
+use async_graphql::{Context, Enum, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use kentro_domain::contact::GreekPhoneNumber;
+use kentro_domain::hours::Weekday as DomainWeekday;
+use kentro_domain::region::Region as DomainRegion;
+use kentro_domain::{self as domain, TenantSlug};
+use kentro_store::{Store, TenantRecord};
+
+use crate::error::{bad_input, internal};
+
+#[derive(Default)]
+pub struct TenantQuery;
+
+#[Object]
+impl TenantQuery {
+    /// Every municipality on the platform, by slug.
+    async fn tenants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tenant>> {
+        let store = ctx.data::<Store>()?;
+        let records = store
+            .tenants()
+            .list()
+            .await
+            .map_err(|e| internal(ctx, &e))?;
+        Ok(records.into_iter().map(Tenant).collect())
+    }
+
+    /// One municipality by its slug (e.g. `nikaia-rentis`); null when there is none.
+    async fn tenant(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<Option<Tenant>> {
+        let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
+        let store = ctx.data::<Store>()?;
+        let record = store
+            .tenants()
+            .by_slug(&slug)
+            .await
+            .map_err(|e| internal(ctx, &e))?;
+        Ok(record.map(Tenant))
+    }
+}
+
+/// A municipality (Δήμος) running a Community Center on the platform.
+pub struct Tenant(TenantRecord);
+
+#[Object]
+impl Tenant {
+    async fn slug(&self) -> &str {
+        self.0.manifest.slug.as_str()
+    }
+
+    /// The official Greek name, e.g. «Δήμος Βέροιας».
+    async fn name_el(&self) -> &str {
+        &self.0.manifest.name_el
+    }
+
+    async fn name_latin(&self) -> &str {
+        &self.0.manifest.name_latin
+    }
+
+    async fn region(&self) -> Region {
+        Region::from(self.0.manifest.region)
+    }
+
+    async fn funding(&self) -> Funding {
+        let f = &self.0.manifest.funding;
+        Funding {
+            programme: f.programme.clone(),
+            mis_code: f.mis_code.clone(),
+            priority_axis: f.priority_axis.map(i32::from),
+            inclusion_decision: f.inclusion_decision.clone(),
+        }
+    }
+
+    /// The main center first, then annexes and mobile units in manifest order.
+    async fn centers(&self) -> Vec<Center> {
+        let mut centers: Vec<Center> = self.0.manifest.centers.iter().map(Center::from).collect();
+        centers.sort_by_key(|c| c.kind != CenterKind::Main);
+        centers
+    }
+
+    /// Plugins the municipality enabled, with their settings.
+    async fn plugins(&self) -> Vec<PluginActivation> {
+        self.0
+            .manifest
+            .plugins
+            .iter()
+            .map(|p| PluginActivation {
+                id: p.id.to_string(),
+                config: Json(serde_json::Value::Object(p.config.clone())),
+            })
+            .collect()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// One of the thirteen regions (Περιφέρειες).
+#[derive(SimpleObject)]
+pub struct Region {
+    code: RegionCode,
+    name_el: String,
+}
+
+impl From<DomainRegion> for Region {
+    fn from(region: DomainRegion) -> Self {
+        Region {
+            code: region.into(),
+            name_el: region.name_el().to_owned(),
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::region::Region")]
+pub enum RegionCode {
+    EasternMacedoniaThrace,
+    CentralMacedonia,
+    WesternMacedonia,
+    Epirus,
+    Thessaly,
+    IonianIslands,
+    WesternGreece,
+    CentralGreece,
+    Attica,
+    Peloponnese,
+    NorthAegean,
+    SouthAegean,
+    Crete,
+}
+
+#[derive(SimpleObject)]
+pub struct Funding {
+    /// The operational programme, e.g. «Αττική 2014-2020».
+    programme: String,
+    mis_code: Option<String>,
+    priority_axis: Option<i32>,
+    inclusion_decision: Option<String>,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::CenterKind")]
+pub enum CenterKind {
+    Main,
+    RomaAnnex,
+    MigrantIntegrationAnnex,
+    MobileUnit,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::StaffRole")]
+pub enum StaffRole {
+    SocialWorker,
+    Psychologist,
+    Administrative,
+    Sociologist,
+    Other,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::hours::Weekday")]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+/// A Community Center, an annex of it, or a mobile unit.
+#[derive(SimpleObject)]
+pub struct Center {
+    key: String,
+    kind: CenterKind,
+    name: String,
+    address: Option<Address>,
+    /// For mobile units: the areas visited.
+    serves_areas: Vec<String>,
+    phones: Vec<Phone>,
+    emails: Vec<String>,
+    accessibility: Accessibility,
+    /// Open days only, Monday first.
+    opening_hours: Vec<OpeningDay>,
+    staff: Vec<StaffPosition>,
+    notes: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct Address {
+    street: Option<String>,
+    building: Option<String>,
+    postal_code: Option<String>,
+    locality: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct Phone {
+    /// Ten digits, no spaces.
+    number: String,
+    label: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct Accessibility {
+    /// Null when the center has not said.
+    wheelchair_accessible: Option<bool>,
+    notes: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct OpeningDay {
+    weekday: Weekday,
+    ranges: Vec<TimeRange>,
+}
+
+#[derive(SimpleObject)]
+pub struct TimeRange {
+    /// "HH:MM", local time.
+    opens: String,
+    closes: String,
+}
+
+#[derive(SimpleObject)]
+pub struct StaffPosition {
+    role: StaffRole,
+    count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct PluginActivation {
+    id: String,
+    config: Json<serde_json::Value>,
+}
+
+impl From<&domain::Center> for Center {
+    fn from(c: &domain::Center) -> Self {
+        Center {
+            key: c.key.to_string(),
+            kind: c.kind.into(),
+            name: c.name.clone(),
+            address: c.address.as_ref().map(|a| Address {
+                street: a.street.clone(),
+                building: a.building.clone(),
+                postal_code: a.postal_code.as_ref().map(|p| p.as_str().to_owned()),
+                locality: a.locality.clone(),
+            }),
+            serves_areas: c.serves_areas.clone(),
+            phones: c
+                .phones
+                .iter()
+                .map(|p| Phone {
+                    number: GreekPhoneNumber::digits(&p.number).to_owned(),
+                    label: p.label.clone(),
+                })
+                .collect(),
+            emails: c.emails.iter().map(ToString::to_string).collect(),
+            accessibility: Accessibility {
+                wheelchair_accessible: c.accessibility.wheelchair_accessible,
+                notes: c.accessibility.notes.clone(),
+            },
+            opening_hours: c
+                .opening_hours
+                .open_days()
+                .map(|(day, ranges): (DomainWeekday, _)| OpeningDay {
+                    weekday: day.into(),
+                    ranges: ranges
+                        .iter()
+                        .map(|r| TimeRange {
+                            opens: r.opens.to_string(),
+                            closes: r.closes.to_string(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            staff: c
+                .staff
+                .iter()
+                .map(|s| StaffPosition {
+                    role: s.role.into(),
+                    count: i32::from(s.count),
+                })
+                .collect(),
+            notes: c.notes.clone(),
+        }
+    }
+}

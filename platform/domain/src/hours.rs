@@ -1,0 +1,196 @@
+//! Opening hours per weekday, as a center publishes them ("Δευτέρα έως Παρασκευή 08:00-16:00").
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl Weekday {
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+        Weekday::Saturday,
+        Weekday::Sunday,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Weekday::Monday => "monday",
+            Weekday::Tuesday => "tuesday",
+            Weekday::Wednesday => "wednesday",
+            Weekday::Thursday => "thursday",
+            Weekday::Friday => "friday",
+            Weekday::Saturday => "saturday",
+            Weekday::Sunday => "sunday",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Weekday> {
+        Weekday::ALL.into_iter().find(|d| d.key() == key)
+    }
+}
+
+/// Minutes since midnight, 00:00 to 24:00 inclusive (24:00 closes a day that runs to midnight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeOfDay(u16);
+
+impl TimeOfDay {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let bad = || format!("{raw:?} is not a time of day (expected HH:MM, e.g. \"08:00\")");
+        let (h, m) = raw.trim().split_once(':').ok_or_else(bad)?;
+        if h.is_empty() || h.len() > 2 || m.len() != 2 {
+            return Err(bad());
+        }
+        let hours: u16 = h.parse().map_err(|_| bad())?;
+        let minutes: u16 = m.parse().map_err(|_| bad())?;
+        if minutes >= 60 || hours > 24 || (hours == 24 && minutes != 0) {
+            return Err(bad());
+        }
+        Ok(TimeOfDay(hours * 60 + minutes))
+    }
+
+    pub fn minutes_since_midnight(self) -> u16 {
+        self.0
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeRange {
+    pub opens: TimeOfDay,
+    pub closes: TimeOfDay,
+}
+
+impl TimeRange {
+    /// Parses "08:00-16:00" (an en dash is accepted too, as press releases use it).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let (a, b) = raw
+            .split_once(['-', '–'])
+            .ok_or_else(|| format!("{raw:?} is not a time range (expected \"HH:MM-HH:MM\")"))?;
+        let opens = TimeOfDay::parse(a)?;
+        let closes = TimeOfDay::parse(b)?;
+        if opens >= closes {
+            return Err(format!("{raw:?} closes before it opens"));
+        }
+        Ok(TimeRange { opens, closes })
+    }
+}
+
+impl fmt::Display for TimeRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.opens, self.closes)
+    }
+}
+
+/// The ranges a center is open on each weekday; a day that is absent is closed.
+/// Ranges of one day are sorted and never overlap.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WeeklyHours(BTreeMap<Weekday, Vec<TimeRange>>);
+
+impl WeeklyHours {
+    /// `ranges` is what a manifest gives for one day: a comma-separated list, or
+    /// "closed". Returns the problem in words when the day cannot be accepted.
+    pub fn set_day(&mut self, day: Weekday, ranges: &str) -> Result<(), String> {
+        if ranges.trim().eq_ignore_ascii_case("closed") {
+            self.0.remove(&day);
+            return Ok(());
+        }
+        let mut parsed = ranges
+            .split(',')
+            .map(TimeRange::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        parsed.sort();
+        if let Some(pair) = parsed.windows(2).find(|w| w[0].closes > w[1].opens) {
+            return Err(format!("{} overlaps {}", pair[0], pair[1]));
+        }
+        self.0.insert(day, parsed);
+        Ok(())
+    }
+
+    pub fn day(&self, day: Weekday) -> &[TimeRange] {
+        self.0.get(&day).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn open_days(&self) -> impl Iterator<Item = (Weekday, &[TimeRange])> {
+        self.0.iter().map(|(d, r)| (*d, r.as_slice()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_split_day_keeps_both_ranges_in_order() {
+        let mut hours = WeeklyHours::default();
+        hours
+            .set_day(Weekday::Monday, "17:00-20:00, 08:00-12:00")
+            .unwrap();
+        let ranges: Vec<String> = hours
+            .day(Weekday::Monday)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ranges, ["08:00-12:00", "17:00-20:00"]);
+    }
+
+    #[test]
+    fn overlapping_ranges_are_rejected() {
+        let mut hours = WeeklyHours::default();
+        let err = hours
+            .set_day(Weekday::Monday, "08:00-12:00,11:00-13:00")
+            .unwrap_err();
+        assert!(err.contains("overlaps"), "{err}");
+    }
+
+    #[test]
+    fn a_range_that_closes_before_it_opens_is_rejected() {
+        assert!(TimeRange::parse("17:00-09:00").is_err());
+        assert!(TimeRange::parse("09:00-09:00").is_err());
+    }
+
+    #[test]
+    fn en_dash_from_press_releases_is_accepted() {
+        assert_eq!(
+            TimeRange::parse("09:00 – 17:00").unwrap().to_string(),
+            "09:00-17:00"
+        );
+    }
+
+    #[test]
+    fn times_outside_the_day_are_rejected() {
+        assert!(TimeOfDay::parse("25:00").is_err());
+        assert!(TimeOfDay::parse("24:30").is_err());
+        assert!(TimeOfDay::parse("9:60").is_err());
+        assert_eq!(TimeOfDay::parse("9:05").unwrap().to_string(), "09:05");
+    }
+
+    #[test]
+    fn closed_removes_the_day() {
+        let mut hours = WeeklyHours::default();
+        hours.set_day(Weekday::Saturday, "10:00-14:00").unwrap();
+        hours.set_day(Weekday::Saturday, "closed").unwrap();
+        assert!(hours.is_empty());
+    }
+}

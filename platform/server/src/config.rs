@@ -1,0 +1,361 @@
+//! Settings: defaults, then `kentro.toml`, then `KENTRO_*` environment
+//! variables, then command-line flags; then validation. A bad value stops
+//! start-up with one line naming the setting, the value and what is allowed.
+//! Secrets (passwords in URLs) are never echoed.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use kentro_store::DatabaseTarget;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    pub url: String,
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database: DatabaseTarget,
+    pub redis: Option<RedisSettings>,
+    pub environment: Environment,
+    pub log_format: LogFormat,
+    /// Where `serve --demo` finds the tenant manifests.
+    pub tenants_dir: PathBuf,
+}
+
+/// A setting that cannot be used, described for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {setting}: {value} — {allowed}")]
+pub struct ConfigError {
+    pub setting: String,
+    /// Already quoted, and with any password masked.
+    pub value: String,
+    pub allowed: String,
+}
+
+/// Values given on the command line; `None` means "not given here".
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct CliOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<String>,
+}
+
+/// Every setting as read, before validation. Values are kept as loose JSON
+/// scalars because environment variables that look like numbers arrive as
+/// numbers.
+#[derive(Debug, Default, Deserialize)]
+struct RawSettings {
+    listen: Option<serde_json::Value>,
+    data_dir: Option<serde_json::Value>,
+    database_url: Option<serde_json::Value>,
+    redis_url: Option<serde_json::Value>,
+    redis_key_prefix: Option<serde_json::Value>,
+    env: Option<serde_json::Value>,
+    log_format: Option<serde_json::Value>,
+    tenants_dir: Option<serde_json::Value>,
+}
+
+struct Setting {
+    key: &'static str,
+    secret: bool,
+}
+
+impl Setting {
+    const fn plain(key: &'static str) -> Setting {
+        Setting { key, secret: false }
+    }
+
+    const fn secret(key: &'static str) -> Setting {
+        Setting { key, secret: true }
+    }
+
+    /// How an operator may spell this setting: flag (when there is one), env, file key.
+    fn spellings(&self) -> String {
+        let env = format!("KENTRO_{}", self.key.to_uppercase());
+        match self.key {
+            "listen" | "data_dir" => format!(
+                "--{} / {env} / {} in kentro.toml",
+                self.key.replace('_', "-"),
+                self.key
+            ),
+            _ => format!("{env} / {} in kentro.toml", self.key),
+        }
+    }
+
+    fn error(&self, value: &str, allowed: impl Into<String>) -> ConfigError {
+        let shown = if self.secret {
+            mask_password(value)
+        } else {
+            value.to_owned()
+        };
+        ConfigError {
+            setting: self.spellings(),
+            value: format!("{shown:?}"),
+            allowed: allowed.into(),
+        }
+    }
+
+    /// The value as text; a number or boolean becomes its text, anything else is an error.
+    fn text(&self, raw: &Option<serde_json::Value>) -> Result<Option<String>, ConfigError> {
+        match raw {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.trim().to_owned())),
+            Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+                Ok(Some(v.to_string()))
+            }
+            Some(other) => Err(self.error(&other.to_string(), "expected a single value")),
+        }
+    }
+}
+
+const LISTEN: Setting = Setting::plain("listen");
+const DATA_DIR: Setting = Setting::plain("data_dir");
+const DATABASE_URL: Setting = Setting::secret("database_url");
+const REDIS_URL: Setting = Setting::secret("redis_url");
+const REDIS_KEY_PREFIX: Setting = Setting::plain("redis_key_prefix");
+const ENV: Setting = Setting::plain("env");
+const LOG_FORMAT: Setting = Setting::plain("log_format");
+const TENANTS_DIR: Setting = Setting::plain("tenants_dir");
+
+/// `user:secret@host` becomes `user:***@host`.
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+impl Settings {
+    /// Loads and validates the settings. `config_file` is the `--config` flag
+    /// (an explicit file must exist); without it `KENTRO_CONFIG`, then
+    /// `./kentro.toml` when present.
+    pub fn load(config_file: Option<&Path>, cli: &CliOverrides) -> Result<Settings, ConfigError> {
+        let explicit = config_file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("KENTRO_CONFIG").map(PathBuf::from));
+        let mut figment = Figment::new();
+        match explicit {
+            Some(path) if !path.is_file() => {
+                return Err(ConfigError {
+                    setting: "--config / KENTRO_CONFIG".into(),
+                    value: format!("{:?}", path.display().to_string()),
+                    allowed: "expected the path of an existing TOML file".into(),
+                });
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("kentro.toml").is_file() => {
+                figment = figment.merge(Toml::file_exact("kentro.toml"));
+            }
+            None => {}
+        }
+        let figment = figment
+            .merge(Env::prefixed("KENTRO_").ignore(&["config", "log"]))
+            .merge(Serialized::defaults(cli));
+        let raw: RawSettings = figment.extract().map_err(|e| ConfigError {
+            setting: e
+                .path
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "configuration".into()),
+            value: e
+                .metadata
+                .as_ref()
+                .map(|m| format!("from {}", m.name))
+                .unwrap_or_default(),
+            allowed: e.kind.to_string(),
+        })?;
+        Settings::validate(&raw)
+    }
+
+    fn validate(raw: &RawSettings) -> Result<Settings, ConfigError> {
+        let listen = match LISTEN.text(&raw.listen)? {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(text) => text.parse().map_err(|_| {
+                LISTEN.error(
+                    &text,
+                    "expected an IP address and port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080",
+                )
+            })?,
+        };
+        let data_dir = PathBuf::from(DATA_DIR.text(&raw.data_dir)?.unwrap_or_else(|| "./data".into()));
+        let tenants_dir =
+            PathBuf::from(TENANTS_DIR.text(&raw.tenants_dir)?.unwrap_or_else(|| "./tenants".into()));
+
+        let database = match DATABASE_URL.text(&raw.database_url)? {
+            None => DatabaseTarget::SqliteFile(data_dir.join("kentro.db")),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                DatabaseTarget::Postgres(url)
+            }
+            Some(url) => {
+                return Err(DATABASE_URL.error(
+                    &url,
+                    "expected a postgres:// URL; leave it unset for the embedded SQLite file in the data directory",
+                ));
+            }
+        };
+
+        let key_prefix = match REDIS_KEY_PREFIX.text(&raw.redis_key_prefix)? {
+            None => "kentro:".to_owned(),
+            Some(prefix)
+                if prefix.len() <= 64 && prefix.chars().all(|c| c.is_ascii_graphic()) =>
+            {
+                prefix
+            }
+            Some(prefix) => {
+                return Err(REDIS_KEY_PREFIX.error(
+                    &prefix,
+                    "expected up to 64 printable ASCII characters without spaces",
+                ));
+            }
+        };
+        let redis = match REDIS_URL.text(&raw.redis_url)? {
+            None => None,
+            Some(url)
+                if ["redis://", "rediss://", "unix://", "redis+unix://"]
+                    .iter()
+                    .any(|scheme| url.starts_with(scheme)) =>
+            {
+                Some(RedisSettings { url, key_prefix })
+            }
+            Some(url) => {
+                return Err(REDIS_URL.error(
+                    &url,
+                    "expected a redis:// or rediss:// URL; leave it unset for the in-process stand-in",
+                ));
+            }
+        };
+
+        let environment = match ENV.text(&raw.env)?.as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => return Err(ENV.error(other, "expected development or production")),
+        };
+        let log_format = match LOG_FORMAT.text(&raw.log_format)?.as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(LOG_FORMAT.error(other, "expected pretty or json")),
+        };
+
+        Ok(Settings {
+            listen,
+            data_dir,
+            database,
+            redis,
+            environment,
+            log_format,
+            tenants_dir,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn settings(raw: RawSettings) -> Result<Settings, ConfigError> {
+        Settings::validate(&raw)
+    }
+
+    #[test]
+    fn no_configuration_means_sqlite_in_the_data_dir_and_no_redis() {
+        let s = settings(RawSettings::default()).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            s.database,
+            DatabaseTarget::SqliteFile(PathBuf::from("./data/kentro.db"))
+        );
+        assert!(s.redis.is_none());
+        assert_eq!(s.environment, Environment::Development);
+    }
+
+    #[test]
+    fn a_bad_listen_address_names_the_setting_value_and_what_is_allowed() {
+        let err = settings(RawSettings {
+            listen: Some(json!("localhost")),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("KENTRO_LISTEN"), "{err}");
+        assert!(err.contains("--listen"), "{err}");
+        assert!(err.contains("\"localhost\""), "{err}");
+        assert!(err.contains("127.0.0.1:8080"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn a_numeric_environment_value_is_read_as_text() {
+        let err = settings(RawSettings {
+            listen: Some(json!(8080)),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("\"8080\""), "{err}");
+    }
+
+    #[test]
+    fn a_password_in_a_bad_database_url_is_never_echoed() {
+        let err = settings(RawSettings {
+            database_url: Some(json!("mysql://kentro:hunter2@db/kentro")),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("kentro:***@db"), "{err}");
+        assert!(err.contains("KENTRO_DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_environment_is_rejected() {
+        let err = settings(RawSettings {
+            env: Some(json!("staging")),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("KENTRO_ENV"), "{err}");
+        assert!(err.contains("development or production"), "{err}");
+    }
+
+    #[test]
+    fn postgres_and_redis_urls_select_the_production_backends() {
+        let s = settings(RawSettings {
+            database_url: Some(json!("postgres://app@db:5432/kentro")),
+            redis_url: Some(json!("redis://cache:6379")),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(matches!(s.database, DatabaseTarget::Postgres(_)));
+        assert_eq!(s.redis.unwrap().key_prefix, "kentro:");
+    }
+}

@@ -1,0 +1,108 @@
+//! The `kentro` binary: the only place that reads the environment and files,
+//! and turns failures into exit codes (2: bad settings, 1: anything else).
+
+mod app;
+mod cli;
+mod config;
+mod http;
+mod manifests;
+mod telemetry;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, TenantCommand};
+use crate::config::{CliOverrides, Settings};
+
+const EXIT_FAILURE: u8 = 1;
+const EXIT_BAD_SETTINGS: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = CliOverrides {
+        listen: match &cli.command {
+            Command::Serve(args) => args.listen.clone(),
+            _ => None,
+        },
+        data_dir: cli.data_dir.clone(),
+    };
+    let settings = match Settings::load(cli.config.as_deref(), &overrides) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("kentro: {e}");
+            return ExitCode::from(EXIT_BAD_SETTINGS);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("kentro: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kentro: {e:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => {
+            let _telemetry = telemetry::init(settings.log_format)?;
+            app::serve(settings, args.demo).await?;
+        }
+        Command::Schema => print!("{}", kentro_api::sdl()),
+        Command::Tenant(TenantCommand::Check { path }) => match manifests::load(&path) {
+            Ok(manifests) => {
+                for m in &manifests {
+                    println!("ok  {}", m.slug);
+                }
+            }
+            Err(problems) => return Ok(report(&problems)),
+        },
+        Command::Tenant(TenantCommand::Apply { path }) => {
+            let manifests = match manifests::load(&path) {
+                Ok(manifests) => manifests,
+                Err(problems) => return Ok(report(&problems)),
+            };
+            let store = app::open_store(&settings).await?;
+            let outcomes = store.tenants().apply(&manifests).await;
+            store.close().await?;
+            for (slug, outcome) in outcomes? {
+                println!("{:<10} {slug}", outcome.as_str());
+            }
+        }
+        Command::Tenant(TenantCommand::List) => {
+            let store = app::open_store(&settings).await?;
+            let tenants = store.tenants().list().await;
+            store.close().await?;
+            for tenant in tenants? {
+                let m = &tenant.manifest;
+                let centers: Vec<String> = m
+                    .centers
+                    .iter()
+                    .map(|c| format!("{} ({})", c.key, c.kind.code()))
+                    .collect();
+                println!("{}\t{}\t{}", m.slug, m.name_el, centers.join(", "));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints every manifest problem and says that nothing was applied.
+fn report(problems: &manifests::ManifestProblems) -> ExitCode {
+    for line in &problems.0 {
+        eprintln!("{line}");
+    }
+    eprintln!(
+        "kentro: {} problem(s) found; nothing was applied",
+        problems.0.len()
+    );
+    ExitCode::from(EXIT_FAILURE)
+}

@@ -1,0 +1,6 @@
+//! sea-orm entities, one module per table. Private to the store: callers get
+//! domain types from the repositories, never these rows.
+
+pub mod center;
+pub mod tenant;
+pub mod tenant_plugin;

@@ -1,0 +1,107 @@
+//! Kentro's persistence. Owns the sea-orm entities, the migrations and the
+//! repositories; callers see domain types only.
+//!
+//! API boundary: [`Store`] (the relational database, SQLite or PostgreSQL)
+//! and [`Ephemeral`] (Redis, or its in-process stand-in).
+
+mod entity;
+mod ephemeral;
+mod migration;
+mod tenants;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm_migration::MigratorTrait;
+
+pub use ephemeral::Ephemeral;
+pub use tenants::{ApplyOutcome, TenantRecord, TenantRegistry};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("the stored manifest of tenant {slug:?} no longer validates: {problems}")]
+    CorruptManifest { slug: String, problems: String },
+}
+
+/// Where the relational data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// The embedded default: one file, WAL journal.
+    SqliteFile(PathBuf),
+    /// `postgres://…`, as production runs.
+    Postgres(String),
+}
+
+/// The relational database. Cheap to clone: clones share one pool.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    pub async fn connect(target: &DatabaseTarget) -> Result<Store, StoreError> {
+        let mut options = match target {
+            DatabaseTarget::SqliteFile(path) => {
+                let mut options = ConnectOptions::new(format!("sqlite://{}", path.display()));
+                let path = path.clone();
+                options
+                    .map_sqlx_sqlite_opts(move |o| {
+                        o.filename(&path)
+                            .create_if_missing(true)
+                            .journal_mode(SqliteJournalMode::Wal)
+                            .synchronous(SqliteSynchronous::Normal)
+                            .foreign_keys(true)
+                            .busy_timeout(Duration::from_secs(5))
+                    })
+                    .max_connections(8);
+                options
+            }
+            DatabaseTarget::Postgres(url) => {
+                let mut options = ConnectOptions::new(url.clone());
+                options.max_connections(16).set_application_name("kentro");
+                options
+            }
+        };
+        // Fail fast when the database is away, so readiness answers promptly.
+        options
+            .connect_timeout(Duration::from_secs(3))
+            .acquire_timeout(Duration::from_secs(3))
+            .sqlx_logging(false);
+        let db = Database::connect(options).await?;
+        Ok(Store { db })
+    }
+
+    /// Applies every migration not yet applied.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Answers when the database does.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.db.ping().await?)
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => "postgresql",
+            DbBackend::Sqlite => "sqlite",
+            _ => "unsupported",
+        }
+    }
+
+    pub fn tenants(&self) -> TenantRegistry<'_> {
+        TenantRegistry::new(&self.db)
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(self) -> Result<(), StoreError> {
+        Ok(self.db.close().await?)
+    }
+}

@@ -1,0 +1,58 @@
+//! Schema migrations: plain SQL, one file per backend, applied in order and
+//! recorded by sea-orm-migration. SQL rather than a builder because the
+//! PostgreSQL side carries what only PostgreSQL has (row-level security,
+//! identity columns, JSONB), and reviewers read SQL.
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm_migration::{MigrationName, MigrationTrait, MigratorTrait, SchemaManager, async_trait};
+
+struct SqlMigration {
+    name: &'static str,
+    postgres: &'static str,
+    sqlite: &'static str,
+}
+
+impl MigrationName for SqlMigration {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SqlMigration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let sql = match manager.get_database_backend() {
+            DbBackend::Postgres => self.postgres,
+            DbBackend::Sqlite => self.sqlite,
+            other => {
+                return Err(DbErr::Migration(format!(
+                    "Kentro runs on PostgreSQL or SQLite, not {other:?}"
+                )));
+            }
+        };
+        manager.get_connection().execute_unprepared(sql).await?;
+        Ok(())
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+macro_rules! sql_migration {
+    ($name:literal) => {
+        Box::new(SqlMigration {
+            name: $name,
+            postgres: include_str!(concat!("../migrations/", $name, ".postgres.sql")),
+            sqlite: include_str!(concat!("../migrations/", $name, ".sqlite.sql")),
+        })
+    };
+}
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![sql_migration!("0001_tenants")]
+    }
+}

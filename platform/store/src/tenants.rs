@@ -1,0 +1,280 @@
+//! The platform's registry of tenants, written from manifests.
+
+use chrono::{DateTime, Utc};
+use kentro_domain::{TenantManifest, TenantSlug};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+use crate::StoreError;
+use crate::entity::{center, tenant, tenant_plugin};
+
+/// What applying one manifest did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+impl ApplyOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplyOutcome::Created => "created",
+            ApplyOutcome::Updated => "updated",
+            ApplyOutcome::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// A tenant as the platform knows it.
+#[derive(Debug, Clone)]
+pub struct TenantRecord {
+    pub id: i64,
+    pub manifest: TenantManifest,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub struct TenantRegistry<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> TenantRegistry<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        TenantRegistry { db }
+    }
+
+    /// Applies the manifests in one transaction: all of them or none.
+    /// Applying the same manifests again changes nothing.
+    pub async fn apply(
+        &self,
+        manifests: &[TenantManifest],
+    ) -> Result<Vec<(TenantSlug, ApplyOutcome)>, StoreError> {
+        let txn = self.db.begin().await?;
+        let mut outcomes = Vec::with_capacity(manifests.len());
+        for manifest in manifests {
+            let outcome = apply_one(&txn, manifest).await?;
+            outcomes.push((manifest.slug.clone(), outcome));
+        }
+        txn.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Every tenant, by slug.
+    pub async fn list(&self) -> Result<Vec<TenantRecord>, StoreError> {
+        tenant::Entity::find()
+            .order_by_asc(tenant::Column::Slug)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(TenantRecord::try_from)
+            .collect()
+    }
+
+    pub async fn by_slug(&self, slug: &TenantSlug) -> Result<Option<TenantRecord>, StoreError> {
+        tenant::Entity::find()
+            .filter(tenant::Column::Slug.eq(slug.as_str()))
+            .one(self.db)
+            .await?
+            .map(TenantRecord::try_from)
+            .transpose()
+    }
+}
+
+impl TryFrom<tenant::Model> for TenantRecord {
+    type Error = StoreError;
+
+    fn try_from(row: tenant::Model) -> Result<Self, StoreError> {
+        let manifest =
+            TenantManifest::from_json(&row.manifest).map_err(|e| StoreError::CorruptManifest {
+                slug: row.slug.clone(),
+                problems: e.to_string(),
+            })?;
+        Ok(TenantRecord {
+            id: row.id,
+            manifest,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+async fn apply_one<C: ConnectionTrait>(
+    txn: &C,
+    manifest: &TenantManifest,
+) -> Result<ApplyOutcome, StoreError> {
+    let canonical = manifest.to_json();
+    let existing = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq(manifest.slug.as_str()))
+        .one(txn)
+        .await?;
+    let now = Utc::now();
+    let (tenant_id, outcome) = match existing {
+        Some(row) if row.manifest == canonical => return Ok(ApplyOutcome::Unchanged),
+        Some(row) => {
+            let id = row.id;
+            let mut active: tenant::ActiveModel = row.into();
+            active.name_el = Set(manifest.name_el.clone());
+            active.name_latin = Set(manifest.name_latin.clone());
+            active.region = Set(manifest.region.code().to_owned());
+            active.funding_programme = Set(manifest.funding.programme.clone());
+            active.manifest = Set(canonical);
+            active.updated_at = Set(now);
+            active.update(txn).await?;
+            (id, ApplyOutcome::Updated)
+        }
+        None => {
+            let row = tenant::ActiveModel {
+                slug: Set(manifest.slug.to_string()),
+                name_el: Set(manifest.name_el.clone()),
+                name_latin: Set(manifest.name_latin.clone()),
+                region: Set(manifest.region.code().to_owned()),
+                funding_programme: Set(manifest.funding.programme.clone()),
+                manifest: Set(canonical),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            (row.id, ApplyOutcome::Created)
+        }
+    };
+    sync_centers(txn, tenant_id, manifest).await?;
+    sync_plugins(txn, tenant_id, manifest).await?;
+    Ok(outcome)
+}
+
+/// Makes the tenant's center rows match the manifest: a center removed from
+/// the manifest is deleted, the others are written as the manifest says.
+async fn sync_centers<C: ConnectionTrait>(
+    txn: &C,
+    tenant_id: i64,
+    manifest: &TenantManifest,
+) -> Result<(), StoreError> {
+    let keys: Vec<&str> = manifest.centers.iter().map(|c| c.key.as_str()).collect();
+    center::Entity::delete_many()
+        .filter(center::Column::TenantId.eq(tenant_id))
+        .filter(center::Column::Key.is_not_in(keys))
+        .exec(txn)
+        .await?;
+    for c in &manifest.centers {
+        let row = center::ActiveModel {
+            tenant_id: Set(tenant_id),
+            key: Set(c.key.to_string()),
+            kind: Set(c.kind.code().to_owned()),
+            name: Set(c.name.clone()),
+            locality: Set(c.address.as_ref().and_then(|a| a.locality.clone())),
+        };
+        let exists = center::Entity::find_by_id((tenant_id, c.key.to_string()))
+            .one(txn)
+            .await?
+            .is_some();
+        if exists {
+            row.update(txn).await?;
+        } else {
+            row.insert(txn).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn sync_plugins<C: ConnectionTrait>(
+    txn: &C,
+    tenant_id: i64,
+    manifest: &TenantManifest,
+) -> Result<(), StoreError> {
+    tenant_plugin::Entity::delete_many()
+        .filter(tenant_plugin::Column::TenantId.eq(tenant_id))
+        .exec(txn)
+        .await?;
+    for plugin in &manifest.plugins {
+        tenant_plugin::ActiveModel {
+            tenant_id: Set(tenant_id),
+            plugin_id: Set(plugin.id.to_string()),
+            config: Set(serde_json::Value::Object(plugin.config.clone())),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DatabaseTarget, Store};
+
+    const MANIFEST: &str = r#"
+slug = "petroupoli"
+name_el = "Δήμος Πετρούπολης"
+name_latin = "Municipality of Petroupoli"
+region = "attica"
+[funding]
+programme = "Αττική 2014-2020"
+[[centers]]
+key = "main"
+kind = "main"
+name = "Κέντρο Κοινότητας Δήμου Πετρούπολης"
+address = { street = "Αθ. Διάκου 88Α & Αγ. Δημητρίου", locality = "Πετρούπολη" }
+opening_hours = { monday = "09:00-17:00" }
+"#;
+
+    async fn sqlite_store(dir: &tempfile::TempDir) -> Store {
+        let store = Store::connect(&DatabaseTarget::SqliteFile(dir.path().join("k.db")))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn applying_the_same_manifest_twice_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let manifest = TenantManifest::from_toml(MANIFEST).unwrap();
+
+        let first = store
+            .tenants()
+            .apply(std::slice::from_ref(&manifest))
+            .await
+            .unwrap();
+        assert_eq!(first[0].1, ApplyOutcome::Created);
+        let before = store.tenants().list().await.unwrap();
+
+        let second = store
+            .tenants()
+            .apply(std::slice::from_ref(&manifest))
+            .await
+            .unwrap();
+        assert_eq!(second[0].1, ApplyOutcome::Unchanged);
+        let after = store.tenants().list().await.unwrap();
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].updated_at, before[0].updated_at);
+    }
+
+    #[tokio::test]
+    async fn a_changed_manifest_updates_the_tenant_and_its_centers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let original = TenantManifest::from_toml(MANIFEST).unwrap();
+        store.tenants().apply(&[original]).await.unwrap();
+
+        let changed_text = format!(
+            "{}\n[[centers]]\nkey = \"mobile\"\nkind = \"mobile_unit\"\nname = \"Κινητή Μονάδα\"\nserves_areas = [\"Καματερό\"]\n",
+            MANIFEST.replace("monday = \"09:00-17:00\"", "monday = \"08:00-16:00\"")
+        );
+        let changed = TenantManifest::from_toml(&changed_text).unwrap();
+        let outcome = store.tenants().apply(&[changed.clone()]).await.unwrap();
+        assert_eq!(outcome[0].1, ApplyOutcome::Updated);
+
+        let slug = TenantSlug::parse("petroupoli").unwrap();
+        let record = store.tenants().by_slug(&slug).await.unwrap().unwrap();
+        assert_eq!(record.manifest, changed);
+        let centers = center::Entity::find().all(&store.db).await.unwrap();
+        let keys: Vec<_> = centers.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["main", "mobile"]);
+    }
+}
