@@ -569,7 +569,10 @@ impl RawManifest {
         let funding = self.funding.validate(&mut c);
 
         if self.centers.is_empty() {
-            c.fail("centers", "a tenant needs at least one center (its main one)");
+            c.fail(
+                "centers",
+                "a tenant needs at least one center (its main one)",
+            );
         }
         let centers: Vec<Option<Center>> = self
             .centers

@@ -204,9 +204,16 @@ impl Settings {
                 )
             })?,
         };
-        let data_dir = PathBuf::from(DATA_DIR.text(&raw.data_dir)?.unwrap_or_else(|| "./data".into()));
-        let tenants_dir =
-            PathBuf::from(TENANTS_DIR.text(&raw.tenants_dir)?.unwrap_or_else(|| "./tenants".into()));
+        let data_dir = PathBuf::from(
+            DATA_DIR
+                .text(&raw.data_dir)?
+                .unwrap_or_else(|| "./data".into()),
+        );
+        let tenants_dir = PathBuf::from(
+            TENANTS_DIR
+                .text(&raw.tenants_dir)?
+                .unwrap_or_else(|| "./tenants".into()),
+        );
 
         let database = match DATABASE_URL.text(&raw.database_url)? {
             None => DatabaseTarget::SqliteFile(data_dir.join("kentro.db")),
@@ -223,9 +230,7 @@ impl Settings {
 
         let key_prefix = match REDIS_KEY_PREFIX.text(&raw.redis_key_prefix)? {
             None => "kentro:".to_owned(),
-            Some(prefix)
-                if prefix.len() <= 64 && prefix.chars().all(|c| c.is_ascii_graphic()) =>
-            {
+            Some(prefix) if prefix.len() <= 64 && prefix.chars().all(|c| c.is_ascii_graphic()) => {
                 prefix
             }
             Some(prefix) => {

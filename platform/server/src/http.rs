@@ -67,10 +67,7 @@ async fn healthz() -> impl IntoResponse {
 
 /// The process can serve: the database answers, and Redis when configured.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let (database, redis) = tokio::join!(
-        probe(state.store.ping()),
-        probe(state.ephemeral.ping())
-    );
+    let (database, redis) = tokio::join!(probe(state.store.ping()), probe(state.ephemeral.ping()));
     let ready = database.is_ok() && redis.is_ok();
     let report = |result: Result<(), String>, backend: &str| match result {
         Ok(()) => json!({ "status": "up", "backend": backend }),

@@ -70,10 +70,7 @@ fn find_files(path: &Path) -> Result<Vec<PathBuf>, String> {
         return Ok(vec![path.to_path_buf()]);
     }
     if !path.is_dir() {
-        return Err(format!(
-            "{}: no such file or folder",
-            path.display()
-        ));
+        return Err(format!("{}: no such file or folder", path.display()));
     }
     let own = path.join(MANIFEST_FILE);
     if own.is_file() {
@@ -124,7 +121,10 @@ opening_hours = { monday = "08:00-16:00" }
         write(dir.path(), "verria", MANIFEST);
         let problems = load(dir.path()).unwrap_err().0;
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].contains("verria/tenant.toml: slug:"), "{problems:?}");
+        assert!(
+            problems[0].contains("verria/tenant.toml: slug:"),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -134,11 +134,16 @@ opening_hours = { monday = "08:00-16:00" }
         write(
             dir.path(),
             "paiania",
-            &MANIFEST.replace("veria", "paiania").replace("central_macedonia", "atica"),
+            &MANIFEST
+                .replace("veria", "paiania")
+                .replace("central_macedonia", "atica"),
         );
         let problems = load(dir.path()).unwrap_err().0;
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].contains("paiania/tenant.toml: region:"), "{problems:?}");
+        assert!(
+            problems[0].contains("paiania/tenant.toml: region:"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -64,9 +64,9 @@ pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
         }
         _ => None,
     };
-    let otel_layer = tracer_provider.as_ref().map(|provider| {
-        tracing_opentelemetry::layer().with_tracer(provider.tracer("kentro"))
-    });
+    let otel_layer = tracer_provider
+        .as_ref()
+        .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("kentro")));
 
     tracing_subscriber::registry()
         .with(filter())

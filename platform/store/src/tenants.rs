@@ -267,7 +267,11 @@ opening_hours = { monday = "09:00-17:00" }
             MANIFEST.replace("monday = \"09:00-17:00\"", "monday = \"08:00-16:00\"")
         );
         let changed = TenantManifest::from_toml(&changed_text).unwrap();
-        let outcome = store.tenants().apply(&[changed.clone()]).await.unwrap();
+        let outcome = store
+            .tenants()
+            .apply(std::slice::from_ref(&changed))
+            .await
+            .unwrap();
         assert_eq!(outcome[0].1, ApplyOutcome::Updated);
 
         let slug = TenantSlug::parse("petroupoli").unwrap();

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The test command: everything a change must pass, on a fresh machine too.
+# Installs what is missing, starts a throwaway PostgreSQL 15 and Redis on
+# random loopback ports, checks formatting, lints and architecture
+# invariants, builds, runs every test with cargo nextest, and stops the
+# services on exit, pass or fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+infra/scripts/install-test-deps.sh
+
+services=$(mktemp -d -t kentro-services.XXXXXX)
+cleanup() {
+    infra/scripts/throwaway-postgres.sh stop "$services/postgres" || true
+    infra/scripts/throwaway-redis.sh stop "$services/redis" || true
+    rm -rf "$services"
+}
+trap cleanup EXIT
+
+echo "== formatting"
+cargo fmt --all -- --check
+
+echo "== architecture invariants"
+# The domain crate stays free of I/O and frameworks.
+for forbidden in sea-orm axum async-graphql redis wasmtime tokio; do
+    if cargo tree -p kentro-domain -e normal -i "$forbidden" >/dev/null 2>&1; then
+        echo "kentro-domain must not depend on $forbidden:" >&2
+        cargo tree -p kentro-domain -e normal -i "$forbidden" >&2
+        exit 1
+    fi
+done
+# Only the server crate speaks HTTP; the store knows no GraphQL.
+for forbidden in axum async-graphql; do
+    if cargo tree -p kentro-store -e normal -i "$forbidden" >/dev/null 2>&1; then
+        echo "kentro-store must not depend on $forbidden" >&2
+        exit 1
+    fi
+done
+if cargo tree -p kentro-api -e normal -i axum >/dev/null 2>&1; then
+    echo "kentro-api must not depend on axum" >&2
+    exit 1
+fi
+
+echo "== lints"
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== build"
+cargo build --workspace --all-targets
+
+echo "== services"
+KENTRO_TEST_POSTGRES_URL=$(infra/scripts/throwaway-postgres.sh start "$services/postgres")
+KENTRO_TEST_REDIS_URL=$(infra/scripts/throwaway-redis.sh start "$services/redis")
+export KENTRO_TEST_POSTGRES_URL KENTRO_TEST_REDIS_URL
+echo "postgres: $KENTRO_TEST_POSTGRES_URL"
+echo "redis:    $KENTRO_TEST_REDIS_URL"
+
+echo "== tests"
+cargo nextest run --workspace --no-fail-fast

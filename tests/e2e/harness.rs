@@ -1,0 +1,308 @@
+//! Starting `kentro`, and a small typed client for its HTTP surface.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+/// The `kentro` binary built by `cargo build` next to this test binary
+/// (`target/<profile>/kentro`), unless `KENTRO_BIN` names another.
+pub fn kentro_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("KENTRO_BIN") {
+        return PathBuf::from(bin);
+    }
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in target/<profile>/deps");
+    let bin = profile_dir.join("kentro");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it first (`cargo build -p kentro`), or run infra/test.sh",
+        bin.display()
+    );
+    bin
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repository root")
+        .to_path_buf()
+}
+
+pub fn seed_tenants_dir() -> PathBuf {
+    repo_root().join("tenants")
+}
+
+/// A name nobody else uses in this run.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: run the tests with infra/test.sh, which starts PostgreSQL and Redis"
+        )
+    })
+}
+
+/// Where a `kentro` process keeps its data.
+pub enum Backend {
+    /// The embedded default: SQLite in a temporary data directory, no Redis.
+    Sqlite { data_dir: tempfile::TempDir },
+    /// A fresh database on the test PostgreSQL, and the test Redis.
+    Postgres {
+        database_url: String,
+        redis_url: String,
+        redis_key_prefix: String,
+        data_dir: tempfile::TempDir,
+    },
+}
+
+impl Backend {
+    pub fn sqlite() -> Backend {
+        Backend::Sqlite {
+            data_dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    pub async fn postgres() -> Backend {
+        let admin_url = required_env("KENTRO_TEST_POSTGRES_URL");
+        let database_url = create_database(&admin_url).await;
+        Backend::Postgres {
+            database_url,
+            redis_url: required_env("KENTRO_TEST_REDIS_URL"),
+            redis_key_prefix: format!("{}:", unique_name("test")),
+            data_dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    /// The environment a `kentro` process runs with: nothing inherited that
+    /// could point it elsewhere.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Backend::Sqlite { data_dir } => {
+                vec![("KENTRO_DATA_DIR", data_dir.path().display().to_string())]
+            }
+            Backend::Postgres {
+                database_url,
+                redis_url,
+                redis_key_prefix,
+                data_dir,
+            } => vec![
+                ("KENTRO_DATA_DIR", data_dir.path().display().to_string()),
+                ("KENTRO_DATABASE_URL", database_url.clone()),
+                ("KENTRO_REDIS_URL", redis_url.clone()),
+                ("KENTRO_REDIS_KEY_PREFIX", redis_key_prefix.clone()),
+            ],
+        }
+    }
+}
+
+/// Creates an empty database on the server behind `admin_url` and returns its URL.
+pub async fn create_database(admin_url: &str) -> String {
+    let name = unique_name("kentro_test");
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("the test PostgreSQL answers");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("a test database can be created");
+    admin.close().await.ok();
+    let (server, _) = admin_url
+        .rsplit_once('/')
+        .expect("the admin URL ends with a database name");
+    format!("{server}/{name}")
+}
+
+/// A `kentro` command with a clean environment.
+pub fn kentro_command(env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(kentro_bin());
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("KENTRO_LOG", "warn")
+        .current_dir(repo_root());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+/// Runs a `kentro` CLI command to completion.
+pub fn run_kentro(env: &[(&str, String)], args: &[&str]) -> Output {
+    kentro_command(env)
+        .args(args)
+        .output()
+        .expect("kentro runs")
+}
+
+pub fn stdout_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A running `kentro serve`; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base_url: String,
+    /// What the server printed on stdout before it was ready (its banner).
+    pub banner: Vec<String>,
+    http: reqwest::Client,
+}
+
+impl Server {
+    pub fn start(env: &[(&str, String)], extra_args: &[&str]) -> Server {
+        let mut child = kentro_command(env)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("kentro serve starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut banner = Vec::new();
+        let base_url = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    let url = line.strip_prefix("kentro listening on ").map(str::to_owned);
+                    banner.push(line);
+                    if let Some(url) = url {
+                        break url;
+                    }
+                }
+                Err(_) => {
+                    let status = child.try_wait().ok().flatten();
+                    child.kill().ok();
+                    panic!("kentro serve did not start (exit: {status:?}); it printed {banner:?}");
+                }
+            }
+        };
+        // The rest of the banner follows at once; collect what is there.
+        std::thread::sleep(Duration::from_millis(100));
+        banner.extend(rx.try_iter());
+        Server {
+            child,
+            base_url,
+            banner,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("a text body"))
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let (status, body) = self.get(path).await;
+        let json = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{path} answered non-JSON ({e}): {body}"));
+        (status, json)
+    }
+
+    /// Posts a GraphQL operation and returns the whole response (`data` and `errors`).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/graphql", self.base_url))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("the server answers");
+        assert!(
+            response.status().is_success(),
+            "GraphQL answered HTTP {}",
+            response.status()
+        );
+        response.json().await.expect("a GraphQL JSON response")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "SIGTERM could not be sent");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the child can be waited on") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "kentro did not exit within 20 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// Slugs of `tenants { slug }`, in the order the API gives them.
+pub async fn tenant_slugs(server: &Server) -> Vec<String> {
+    let response = server.graphql("{ tenants { slug } }", json!({})).await;
+    assert!(response.get("errors").is_none(), "{response}");
+    response["data"]["tenants"]
+        .as_array()
+        .expect("tenants is a list")
+        .iter()
+        .map(|t| t["slug"].as_str().expect("slug is text").to_owned())
+        .collect()
+}
+
+pub const SEED_SLUGS: [&str; 5] = [
+    "mylopotamos",
+    "nikaia-rentis",
+    "paiania",
+    "petroupoli",
+    "veria",
+];

@@ -1,0 +1,133 @@
+//! Liveness, readiness and shutdown.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::harness::{Backend, Server, create_database, repo_root};
+
+#[tokio::test]
+async fn healthz_answers_ok_while_the_process_is_up() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.env(), &[]);
+    let (status, body) = server.get_json("/healthz").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn readyz_on_the_embedded_default_reports_sqlite_and_the_in_process_stand_in() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.env(), &[]);
+    let (status, body) = server.get_json("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["checks"]["database"]["backend"], "sqlite");
+    assert_eq!(body["checks"]["database"]["status"], "up");
+    assert_eq!(body["checks"]["redis"]["backend"], "in-process");
+}
+
+#[tokio::test]
+async fn readyz_checks_postgres_and_redis_when_they_are_configured() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&backend.env(), &[]);
+    let (status, body) = server.get_json("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["checks"]["database"]["backend"], "postgresql");
+    assert_eq!(body["checks"]["database"]["status"], "up");
+    assert_eq!(body["checks"]["redis"]["backend"], "redis");
+    assert_eq!(body["checks"]["redis"]["status"], "up");
+}
+
+/// A PostgreSQL cluster of this test's own, so stopping it disturbs no other test.
+struct PrivatePostgres {
+    dir: tempfile::TempDir,
+}
+
+impl PrivatePostgres {
+    fn script() -> PathBuf {
+        repo_root().join("infra/scripts/throwaway-postgres.sh")
+    }
+
+    fn cluster_dir(&self) -> PathBuf {
+        self.dir.path().join("pg")
+    }
+
+    /// Starts the cluster and returns its superuser URL.
+    fn start() -> (PrivatePostgres, String) {
+        let postgres = PrivatePostgres {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        };
+        let output = Command::new(Self::script())
+            .arg("start")
+            .arg(postgres.cluster_dir())
+            .output()
+            .expect("the throwaway-postgres script runs");
+        assert!(
+            output.status.success(),
+            "PostgreSQL did not start: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let url = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        (postgres, url)
+    }
+
+    fn stop(&self) {
+        let status = Command::new(Self::script())
+            .arg("stop")
+            .arg(self.cluster_dir())
+            .status()
+            .expect("the throwaway-postgres script runs");
+        assert!(status.success(), "PostgreSQL did not stop");
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        Command::new(Self::script())
+            .arg("stop")
+            .arg(self.cluster_dir())
+            .status()
+            .ok();
+    }
+}
+
+#[tokio::test]
+async fn readyz_turns_503_naming_the_database_when_postgres_is_stopped() {
+    let (postgres, admin_url) = PrivatePostgres::start();
+    let database_url = create_database(&admin_url).await;
+    let data_dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("KENTRO_DATABASE_URL", database_url),
+        ("KENTRO_DATA_DIR", data_dir.path().display().to_string()),
+    ];
+    let server = Server::start(&env, &[]);
+    let (status, body) = server.get_json("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+
+    postgres.stop();
+
+    let (status, body) = server.get_json("/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["checks"]["database"]["status"], "down");
+    assert!(
+        body["checks"]["database"]["error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+    assert_eq!(body["checks"]["redis"]["status"], "up");
+    // The process itself is still alive.
+    let (status, _) = server.get("/healthz").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.env(), &[]);
+    let (status, _) = server.get("/healthz").await;
+    assert_eq!(status, 200);
+    let exit = server.terminate();
+    assert!(exit.success(), "kentro exited with {exit} after SIGTERM");
+}

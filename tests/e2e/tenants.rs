@@ -1,0 +1,243 @@
+//! Onboarding municipalities from manifests, and reading them over GraphQL,
+//! on the embedded default and on PostgreSQL + Redis alike.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::harness::{
+    Backend, SEED_SLUGS, Server, run_kentro, seed_tenants_dir, stderr_of, stdout_of, tenant_slugs,
+};
+
+fn demo_env(backend: &Backend) -> Vec<(&'static str, String)> {
+    let mut env = backend.env();
+    env.push((
+        "KENTRO_TENANTS_DIR",
+        seed_tenants_dir().display().to_string(),
+    ));
+    env
+}
+
+async fn demo_onboards_the_five_seed_municipalities(backend: Backend) {
+    let env = demo_env(&backend);
+    let server = Server::start(&env, &["--demo"]);
+    assert!(
+        server.banner.iter().any(|l| l.contains("GraphiQL")),
+        "the banner tells a newcomer where to go: {:?}",
+        server.banner
+    );
+    assert_eq!(tenant_slugs(&server).await, SEED_SLUGS);
+
+    let response = server
+        .graphql(
+            r#"query($slug: String!) { tenant(slug: $slug) {
+                nameEl region { code nameEl } funding { programme }
+                centers { kind name address { street locality } phones { number }
+                          accessibility { wheelchairAccessible }
+                          openingHours { weekday ranges { opens closes } }
+                          staff { role count } } } }"#,
+            json!({ "slug": "veria" }),
+        )
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let veria = &response["data"]["tenant"];
+    assert_eq!(veria["nameEl"], "Δήμος Βέροιας");
+    assert_eq!(veria["region"]["code"], "CENTRAL_MACEDONIA");
+    assert_eq!(
+        veria["funding"]["programme"],
+        "Κεντρική Μακεδονία 2014-2020"
+    );
+    let main = &veria["centers"][0];
+    assert_eq!(main["kind"], "MAIN");
+    assert_eq!(main["address"]["street"], "Σταδίου 51");
+    assert_eq!(main["phones"][0]["number"], "2331353834");
+    assert_eq!(main["accessibility"]["wheelchairAccessible"], true);
+    assert_eq!(main["openingHours"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        main["openingHours"][0],
+        json!({ "weekday": "MONDAY", "ranges": [{ "opens": "08:00", "closes": "16:00" }] })
+    );
+    assert_eq!(
+        main["staff"],
+        json!([{ "role": "SOCIAL_WORKER", "count": 2 }, { "role": "PSYCHOLOGIST", "count": 1 }])
+    );
+
+    // The operator's view after --demo: one line per tenant.
+    let output = run_kentro(&env, &["tenant", "list"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let slugs: Vec<String> = stdout_of(&output)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(slugs, SEED_SLUGS);
+
+    // --demo again onboards nothing new.
+    drop(server);
+    let server = Server::start(&env, &["--demo"]);
+    assert!(
+        server
+            .banner
+            .iter()
+            .filter(|l| SEED_SLUGS.iter().any(|s| l.contains(s)))
+            .all(|l| l.contains("unchanged")),
+        "{:?}",
+        server.banner
+    );
+    assert_eq!(tenant_slugs(&server).await, SEED_SLUGS);
+}
+
+#[tokio::test]
+async fn demo_onboards_the_five_seed_municipalities_on_sqlite() {
+    demo_onboards_the_five_seed_municipalities(Backend::sqlite()).await;
+}
+
+#[tokio::test]
+async fn demo_onboards_the_five_seed_municipalities_on_postgres() {
+    demo_onboards_the_five_seed_municipalities(Backend::postgres().await).await;
+}
+
+#[tokio::test]
+async fn without_demo_nothing_is_seeded() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&demo_env(&backend), &[]);
+    assert!(tenant_slugs(&server).await.is_empty());
+}
+
+fn copy_seed_tenant(slug: &str, into: &Path) {
+    let folder = into.join(slug);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(
+        seed_tenants_dir().join(slug).join("tenant.toml"),
+        folder.join("tenant.toml"),
+    )
+    .unwrap();
+}
+
+async fn tenant_apply_is_idempotent_and_follows_changed_manifests(backend: Backend) {
+    let env = backend.env();
+    let dir = tempfile::tempdir().unwrap();
+    copy_seed_tenant("petroupoli", dir.path());
+    copy_seed_tenant("paiania", dir.path());
+    let path = dir.path().display().to_string();
+
+    let first = run_kentro(&env, &["tenant", "apply", &path]);
+    assert!(first.status.success(), "{}", stderr_of(&first));
+    assert_eq!(
+        stdout_of(&first),
+        "created    paiania\ncreated    petroupoli\n"
+    );
+
+    let second = run_kentro(&env, &["tenant", "apply", &path]);
+    assert!(second.status.success(), "{}", stderr_of(&second));
+    assert_eq!(
+        stdout_of(&second),
+        "unchanged  paiania\nunchanged  petroupoli\n"
+    );
+
+    // A new phone number for Petroupoli updates that tenant only.
+    let manifest = dir.path().join("petroupoli/tenant.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("210 50 65 885", "210 50 65 886")).unwrap();
+    let third = run_kentro(&env, &["tenant", "apply", &path]);
+    assert!(third.status.success(), "{}", stderr_of(&third));
+    assert_eq!(
+        stdout_of(&third),
+        "unchanged  paiania\nupdated    petroupoli\n"
+    );
+
+    let server = Server::start(&env, &[]);
+    let response = server
+        .graphql(
+            r#"{ tenant(slug: "petroupoli") { centers { phones { number } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        response["data"]["tenant"]["centers"][0]["phones"][0]["number"], "2105065886",
+        "{response}"
+    );
+}
+
+#[tokio::test]
+async fn tenant_apply_is_idempotent_and_follows_changed_manifests_on_sqlite() {
+    tenant_apply_is_idempotent_and_follows_changed_manifests(Backend::sqlite()).await;
+}
+
+#[tokio::test]
+async fn tenant_apply_is_idempotent_and_follows_changed_manifests_on_postgres() {
+    tenant_apply_is_idempotent_and_follows_changed_manifests(Backend::postgres().await).await;
+}
+
+#[tokio::test]
+async fn a_bad_manifest_is_reported_by_file_key_and_problem_and_nothing_is_applied() {
+    let backend = Backend::postgres().await;
+    let env = backend.env();
+    let dir = tempfile::tempdir().unwrap();
+    copy_seed_tenant("veria", dir.path());
+    copy_seed_tenant("mylopotamos", dir.path());
+    let broken = dir.path().join("mylopotamos/tenant.toml");
+    let text = std::fs::read_to_string(&broken).unwrap();
+    std::fs::write(
+        &broken,
+        text.replace("\"28340-23144\"", "\"2834\"")
+            .replace("region = \"crete\"", "region = \"kriti\""),
+    )
+    .unwrap();
+    let path = dir.path().display().to_string();
+
+    for command in ["check", "apply"] {
+        let output = run_kentro(&env, &["tenant", command, &path]);
+        assert_eq!(output.status.code(), Some(1), "tenant {command}");
+        let stderr = stderr_of(&output);
+        let file = broken.display().to_string();
+        assert!(
+            stderr.contains(&format!("{file}: region: \"kriti\" is not a Greek region")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("{file}: centers[0].phones[0].number:")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was applied"), "{stderr}");
+    }
+
+    // Veria's manifest was valid, but nothing is applied from a failing set.
+    let output = run_kentro(&env, &["tenant", "list"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(stdout_of(&output), "");
+}
+
+#[test]
+fn tenant_check_accepts_the_seed_manifests_without_a_database() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let env = [(
+        "KENTRO_DATA_DIR",
+        data_dir.path().join("never-created").display().to_string(),
+    )];
+    let output = run_kentro(
+        &env,
+        &["tenant", "check", &seed_tenants_dir().display().to_string()],
+    );
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(stdout_of(&output).lines().count(), 5);
+    assert!(!data_dir.path().join("never-created").exists());
+}
+
+#[tokio::test]
+async fn tenant_by_slug_is_null_when_unknown_and_an_error_naming_the_field_when_malformed() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+
+    let unknown = server
+        .graphql(r#"{ tenant(slug: "atlantis") { slug } }"#, json!({}))
+        .await;
+    assert!(unknown.get("errors").is_none(), "{unknown}");
+    assert!(unknown["data"]["tenant"].is_null());
+
+    let malformed = server
+        .graphql(r#"{ tenant(slug: "Not A Slug") { slug } }"#, json!({}))
+        .await;
+    let error = &malformed["errors"][0];
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{malformed}");
+    assert_eq!(error["extensions"]["field"], "slug", "{malformed}");
+}
