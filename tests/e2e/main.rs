@@ -7,6 +7,8 @@
 //! Redis key prefix.
 
 mod config;
+mod data_model;
 mod harness;
 mod health;
+mod telemetry;
 mod tenants;

@@ -1,0 +1,101 @@
+//! The data-model rules every migration must keep, checked on the real
+//! PostgreSQL catalog so a new table cannot quietly break them: tenant data is
+//! keyed by `tenant_id` first (so it can be distributed by tenant), and no
+//! reference can point from one tenant's row to another's.
+
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+
+use crate::harness::{Backend, run_kentro, stderr_of};
+
+/// Tables that belong to the platform rather than to a tenant. Adding one here
+/// is a design decision: say why in ARCHITECTURE.md.
+const PLATFORM_TABLES: [&str; 2] = ["tenant", "seaql_migrations"];
+
+async fn migrated_postgres() -> (Backend, sea_orm::DatabaseConnection) {
+    let backend = Backend::postgres().await;
+    // Any command that opens the store applies the migrations.
+    let output = run_kentro(&backend.env(), &["tenant", "list"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let Backend::Postgres { database_url, .. } = &backend else {
+        unreachable!("Backend::postgres gives a PostgreSQL backend")
+    };
+    let db = Database::connect(database_url.as_str())
+        .await
+        .expect("the test database answers");
+    (backend, db)
+}
+
+#[tokio::test]
+async fn every_tenant_table_leads_its_primary_key_with_tenant_id() {
+    let (_backend, db) = migrated_postgres().await;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            r"SELECT c.relname::text AS table_name,
+                     (SELECT a.attname::text FROM pg_attribute a
+                       WHERE a.attrelid = c.oid AND a.attnum = pk.conkey[1]) AS first_key_column
+                FROM pg_class c
+                JOIN pg_namespace n ON n.oid = c.relnamespace
+                LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'
+               WHERE n.nspname = 'public' AND c.relkind = 'r'
+               ORDER BY 1",
+        ))
+        .await
+        .unwrap();
+    let mut tenant_tables = 0;
+    for row in rows {
+        let table: String = row.try_get("", "table_name").unwrap();
+        let first: Option<String> = row.try_get("", "first_key_column").unwrap();
+        if PLATFORM_TABLES.contains(&table.as_str()) {
+            continue;
+        }
+        tenant_tables += 1;
+        assert_eq!(
+            first.as_deref(),
+            Some("tenant_id"),
+            "table {table} holds tenant data, so tenant_id must lead its primary key"
+        );
+    }
+    assert!(tenant_tables >= 2, "the check saw the tenant tables");
+}
+
+#[tokio::test]
+async fn no_foreign_key_can_cross_tenants() {
+    let (_backend, db) = migrated_postgres().await;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            r"SELECT con.conname::text AS name,
+                     src.relname::text AS from_table,
+                     dst.relname::text AS to_table,
+                     ARRAY(SELECT a.attname::text FROM unnest(con.conkey) k
+                             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k)
+                       AS from_columns
+                FROM pg_constraint con
+                JOIN pg_class src ON src.oid = con.conrelid
+                JOIN pg_class dst ON dst.oid = con.confrelid
+               WHERE con.contype = 'f'",
+        ))
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for row in rows {
+        let name: String = row.try_get("", "name").unwrap();
+        let to: String = row.try_get("", "to_table").unwrap();
+        let columns: Vec<String> = row.try_get("", "from_columns").unwrap();
+        checked += 1;
+        if to == "tenant" {
+            assert_eq!(
+                columns,
+                ["tenant_id"],
+                "{name}: a reference to the tenant registry is the row's own tenant_id"
+            );
+        } else {
+            assert!(
+                columns.iter().any(|c| c == "tenant_id"),
+                "{name} references {to} without tenant_id, so it could point into another tenant"
+            );
+        }
+    }
+    assert!(checked >= 2, "the check saw the foreign keys");
+}
