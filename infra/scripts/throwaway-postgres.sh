@@ -44,6 +44,15 @@ start)
             -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
             >/dev/null 2>&1; then
             echo "$port" >"$dir/port"
+            # The roles a deployment has (see README): kentro_owner owns the
+            # databases and runs migrations; kentro_server is what the server
+            # logs in as, a member of kentro_app, the group the migrations
+            # grant to, never an owner and never allowed to bypass RLS.
+            "$bindir/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE ROLE kentro_owner LOGIN CREATEDB;
+CREATE ROLE kentro_app NOLOGIN NOSUPERUSER NOBYPASSRLS;
+CREATE ROLE kentro_server LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE kentro_app;
+SQL
             echo "postgres://postgres@127.0.0.1:$port/postgres"
             exit 0
         fi

@@ -69,7 +69,10 @@ pub enum Backend {
     Sqlite { data_dir: tempfile::TempDir },
     /// A fresh database on the test PostgreSQL, and the test Redis.
     Postgres {
+        /// As the server logs in: `kentro_server`, a member of `kentro_app`.
         database_url: String,
+        /// As the migrations run: `kentro_owner`, who owns the tables.
+        migrate_url: String,
         redis_url: String,
         redis_key_prefix: String,
         data_dir: tempfile::TempDir,
@@ -85,9 +88,10 @@ impl Backend {
 
     pub async fn postgres() -> Backend {
         let admin_url = required_env("KENTRO_TEST_POSTGRES_URL");
-        let database_url = create_database(&admin_url).await;
+        let database = create_database(&admin_url).await;
         Backend::Postgres {
-            database_url,
+            database_url: database.server_url,
+            migrate_url: database.owner_url,
             redis_url: required_env("KENTRO_TEST_REDIS_URL"),
             redis_key_prefix: format!("{}:", unique_name("test")),
             data_dir: tempfile::tempdir().expect("a temporary directory"),
@@ -103,12 +107,14 @@ impl Backend {
             }
             Backend::Postgres {
                 database_url,
+                migrate_url,
                 redis_url,
                 redis_key_prefix,
                 data_dir,
             } => vec![
                 ("KENTRO_DATA_DIR", data_dir.path().display().to_string()),
                 ("KENTRO_DATABASE_URL", database_url.clone()),
+                ("KENTRO_MIGRATE_DATABASE_URL", migrate_url.clone()),
                 ("KENTRO_REDIS_URL", redis_url.clone()),
                 ("KENTRO_REDIS_KEY_PREFIX", redis_key_prefix.clone()),
             ],
@@ -116,21 +122,50 @@ impl Backend {
     }
 }
 
-/// Creates an empty database on the server behind `admin_url` and returns its URL.
-pub async fn create_database(admin_url: &str) -> String {
+/// A fresh database, reachable as each of the roles a deployment has
+/// (created by `infra/scripts/throwaway-postgres.sh`).
+pub struct TestDatabase {
+    pub owner_url: String,
+    pub server_url: String,
+    pub superuser_url: String,
+}
+
+impl TestDatabase {
+    /// The same database as seen by each role, from the server's URL.
+    pub fn for_server_url(server_url: &str) -> TestDatabase {
+        let as_role = |role: &str| server_url.replacen("kentro_server@", &format!("{role}@"), 1);
+        TestDatabase {
+            owner_url: as_role("kentro_owner"),
+            server_url: server_url.to_owned(),
+            superuser_url: as_role("postgres"),
+        }
+    }
+}
+
+/// Creates an empty database owned by `kentro_owner` on the server behind
+/// `admin_url` (a superuser URL).
+pub async fn create_database(admin_url: &str) -> TestDatabase {
     let name = unique_name("kentro_test");
     let admin = Database::connect(admin_url)
         .await
         .expect("the test PostgreSQL answers");
     admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .execute_unprepared(&format!("CREATE DATABASE {name} OWNER kentro_owner"))
         .await
         .expect("a test database can be created");
     admin.close().await.ok();
-    let (server, _) = admin_url
-        .rsplit_once('/')
+    let (_, host_and_path) = admin_url
+        .split_once('@')
+        .expect("the admin URL names a user");
+    let (host, _) = host_and_path
+        .split_once('/')
         .expect("the admin URL ends with a database name");
-    format!("{server}/{name}")
+    let url_as = |role: &str| format!("postgres://{role}@{host}/{name}");
+    TestDatabase {
+        owner_url: url_as("kentro_owner"),
+        server_url: url_as("kentro_server"),
+        superuser_url: url_as("postgres"),
+    }
 }
 
 /// A `kentro` command with a clean environment.

@@ -94,10 +94,11 @@ impl Drop for PrivatePostgres {
 #[tokio::test]
 async fn readyz_turns_503_naming_the_database_when_postgres_is_stopped() {
     let (postgres, admin_url) = PrivatePostgres::start();
-    let database_url = create_database(&admin_url).await;
+    let database = create_database(&admin_url).await;
     let data_dir = tempfile::tempdir().unwrap();
     let env = [
-        ("KENTRO_DATABASE_URL", database_url),
+        ("KENTRO_DATABASE_URL", database.server_url),
+        ("KENTRO_MIGRATE_DATABASE_URL", database.owner_url),
         ("KENTRO_DATA_DIR", data_dir.path().display().to_string()),
     ];
     let server = Server::start(&env, &[]);

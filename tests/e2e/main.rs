@@ -10,5 +10,6 @@ mod config;
 mod data_model;
 mod harness;
 mod health;
+mod isolation;
 mod telemetry;
 mod tenants;

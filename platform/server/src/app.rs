@@ -23,7 +23,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         .await
         .context("cannot connect to the database")?;
     store
-        .migrate()
+        .migrate(settings.migrate_database.as_ref())
         .await
         .context("cannot apply the database migrations")?;
     Ok(store)
@@ -31,6 +31,16 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 
 pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
+    if store.bypasses_row_level_security().await? {
+        let advice = "connect as a role without SUPERUSER or BYPASSRLS \
+                      (see README: PostgreSQL roles)";
+        if settings.environment == Environment::Production {
+            anyhow::bail!("the database role escapes row-level security; {advice}");
+        }
+        tracing::warn!(
+            "the database role escapes row-level security, so only the application's tenant filter isolates tenants; {advice}"
+        );
+    }
     let ephemeral = match &settings.redis {
         None => Ephemeral::InProcess,
         Some(redis) => Ephemeral::connect_redis(&redis.url, &redis.key_prefix)

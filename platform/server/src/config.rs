@@ -34,6 +34,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database: DatabaseTarget,
+    /// PostgreSQL: the table owner that runs migrations, when it differs from
+    /// the server's own (non-owner) role.
+    pub migrate_database: Option<DatabaseTarget>,
     pub redis: Option<RedisSettings>,
     pub environment: Environment,
     pub log_format: LogFormat,
@@ -68,6 +71,7 @@ struct RawSettings {
     listen: Option<serde_json::Value>,
     data_dir: Option<serde_json::Value>,
     database_url: Option<serde_json::Value>,
+    migrate_database_url: Option<serde_json::Value>,
     redis_url: Option<serde_json::Value>,
     redis_key_prefix: Option<serde_json::Value>,
     env: Option<serde_json::Value>,
@@ -132,6 +136,7 @@ impl Setting {
 const LISTEN: Setting = Setting::plain("listen");
 const DATA_DIR: Setting = Setting::plain("data_dir");
 const DATABASE_URL: Setting = Setting::secret("database_url");
+const MIGRATE_DATABASE_URL: Setting = Setting::secret("migrate_database_url");
 const REDIS_URL: Setting = Setting::secret("redis_url");
 const REDIS_KEY_PREFIX: Setting = Setting::plain("redis_key_prefix");
 const ENV: Setting = Setting::plain("env");
@@ -215,15 +220,27 @@ impl Settings {
                 .unwrap_or_else(|| "./tenants".into()),
         );
 
+        let is_postgres =
+            |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
         let database = match DATABASE_URL.text(&raw.database_url)? {
             None => DatabaseTarget::SqliteFile(data_dir.join("kentro.db")),
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                DatabaseTarget::Postgres(url)
-            }
+            Some(url) if is_postgres(&url) => DatabaseTarget::Postgres(url),
             Some(url) => {
                 return Err(DATABASE_URL.error(
                     &url,
                     "expected a postgres:// URL; leave it unset for the embedded SQLite file in the data directory",
+                ));
+            }
+        };
+        let migrate_database = match MIGRATE_DATABASE_URL.text(&raw.migrate_database_url)? {
+            None => None,
+            Some(url) if is_postgres(&url) && matches!(database, DatabaseTarget::Postgres(_)) => {
+                Some(DatabaseTarget::Postgres(url))
+            }
+            Some(url) => {
+                return Err(MIGRATE_DATABASE_URL.error(
+                    &url,
+                    "expected a postgres:// URL of the table owner, together with KENTRO_DATABASE_URL",
                 ));
             }
         };
@@ -272,6 +289,7 @@ impl Settings {
             listen,
             data_dir,
             database,
+            migrate_database,
             redis,
             environment,
             log_format,

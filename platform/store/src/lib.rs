@@ -7,16 +7,18 @@
 mod entity;
 mod ephemeral;
 mod migration;
+mod scope;
 mod tenants;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use sea_orm_migration::MigratorTrait;
 
 pub use ephemeral::Ephemeral;
+pub use scope::TenantScope;
 pub use tenants::{ApplyOutcome, TenantRecord, TenantRegistry};
 
 #[derive(Debug, thiserror::Error)]
@@ -77,10 +79,39 @@ impl Store {
         Ok(Store { db })
     }
 
-    /// Applies every migration not yet applied.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        migration::Migrator::up(&self.db, None).await?;
+    /// Applies every migration not yet applied, connected as `owner` when
+    /// given (PostgreSQL: the role that owns the tables), else as the store's
+    /// own connection.
+    pub async fn migrate(&self, owner: Option<&DatabaseTarget>) -> Result<(), StoreError> {
+        match owner {
+            None => migration::Migrator::up(&self.db, None).await?,
+            Some(target) => {
+                let owner = Store::connect(target).await?;
+                let result = migration::Migrator::up(&owner.db, None).await;
+                owner.db.close().await?;
+                result?;
+            }
+        }
         Ok(())
+    }
+
+    /// Whether this connection escapes row-level security (a superuser, a
+    /// role with BYPASSRLS). Always false on SQLite, which has none.
+    pub async fn bypasses_row_level_security(&self) -> Result<bool, StoreError> {
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return Ok(false);
+        }
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT (rolsuper OR rolbypassrls) AS bypasses FROM pg_roles WHERE rolname = current_user",
+            ))
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("", "bypasses")?,
+            None => false,
+        })
     }
 
     /// Answers when the database does.

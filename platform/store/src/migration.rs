@@ -9,7 +9,8 @@ use sea_orm_migration::{MigrationName, MigrationTrait, MigratorTrait, SchemaMana
 struct SqlMigration {
     name: &'static str,
     postgres: &'static str,
-    sqlite: &'static str,
+    /// `None` where SQLite has nothing to do (PostgreSQL-only features).
+    sqlite: Option<&'static str>,
 }
 
 impl MigrationName for SqlMigration {
@@ -23,7 +24,10 @@ impl MigrationTrait for SqlMigration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let sql = match manager.get_database_backend() {
             DbBackend::Postgres => self.postgres,
-            DbBackend::Sqlite => self.sqlite,
+            DbBackend::Sqlite => match self.sqlite {
+                Some(sql) => sql,
+                None => return Ok(()),
+            },
             other => {
                 return Err(DbErr::Migration(format!(
                     "Kentro runs on PostgreSQL or SQLite, not {other:?}"
@@ -44,7 +48,18 @@ macro_rules! sql_migration {
         Box::new(SqlMigration {
             name: $name,
             postgres: include_str!(concat!("../migrations/", $name, ".postgres.sql")),
-            sqlite: include_str!(concat!("../migrations/", $name, ".sqlite.sql")),
+            sqlite: Some(include_str!(concat!(
+                "../migrations/",
+                $name,
+                ".sqlite.sql"
+            ))),
+        })
+    };
+    ($name:literal, postgres_only) => {
+        Box::new(SqlMigration {
+            name: $name,
+            postgres: include_str!(concat!("../migrations/", $name, ".postgres.sql")),
+            sqlite: None,
         })
     };
 }
@@ -53,6 +68,9 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![sql_migration!("0001_tenants")]
+        vec![
+            sql_migration!("0001_tenants"),
+            sql_migration!("0002_row_level_security", postgres_only),
+        ]
     }
 }

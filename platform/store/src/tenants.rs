@@ -9,6 +9,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::entity::{center, tenant, tenant_plugin};
+use crate::scope::{self, TenantScope};
 
 /// What applying one manifest did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,8 +143,10 @@ async fn apply_one<C: ConnectionTrait>(
             (row.id, ApplyOutcome::Created)
         }
     };
-    sync_centers(txn, tenant_id, manifest).await?;
-    sync_plugins(txn, tenant_id, manifest).await?;
+    let scope = TenantScope::new(tenant_id);
+    scope::enter(txn, scope).await?;
+    sync_centers(txn, scope, manifest).await?;
+    sync_plugins(txn, scope, manifest).await?;
     Ok(outcome)
 }
 
@@ -151,9 +154,10 @@ async fn apply_one<C: ConnectionTrait>(
 /// the manifest is deleted, the others are written as the manifest says.
 async fn sync_centers<C: ConnectionTrait>(
     txn: &C,
-    tenant_id: i64,
+    scope: TenantScope,
     manifest: &TenantManifest,
 ) -> Result<(), StoreError> {
+    let tenant_id = scope.tenant_id();
     let keys: Vec<&str> = manifest.centers.iter().map(|c| c.key.as_str()).collect();
     center::Entity::delete_many()
         .filter(center::Column::TenantId.eq(tenant_id))
@@ -183,9 +187,10 @@ async fn sync_centers<C: ConnectionTrait>(
 
 async fn sync_plugins<C: ConnectionTrait>(
     txn: &C,
-    tenant_id: i64,
+    scope: TenantScope,
     manifest: &TenantManifest,
 ) -> Result<(), StoreError> {
+    let tenant_id = scope.tenant_id();
     tenant_plugin::Entity::delete_many()
         .filter(tenant_plugin::Column::TenantId.eq(tenant_id))
         .exec(txn)
@@ -226,7 +231,7 @@ opening_hours = { monday = "09:00-17:00" }
         let store = Store::connect(&DatabaseTarget::SqliteFile(dir.path().join("k.db")))
             .await
             .unwrap();
-        store.migrate().await.unwrap();
+        store.migrate(None).await.unwrap();
         store
     }
 
