@@ -9,7 +9,11 @@ use crate::harness::{Backend, run_kentro, stderr_of};
 
 /// Tables that belong to the platform rather than to a tenant. Adding one here
 /// is a design decision: say why in ARCHITECTURE.md.
-const PLATFORM_TABLES: [&str; 2] = ["tenant", "seaql_migrations"];
+/// - `tenant`: the registry of tenants itself.
+/// - `user_account`: a login must find its account before any tenant is known;
+///   platform roles have no tenant.
+/// - `seaql_migrations`: the migration bookkeeping.
+const PLATFORM_TABLES: [&str; 3] = ["tenant", "user_account", "seaql_migrations"];
 
 async fn migrated_postgres() -> (Backend, sea_orm::DatabaseConnection) {
     let backend = Backend::postgres().await;

@@ -182,6 +182,50 @@ pub fn kentro_command(env: &[(&str, String)]) -> Command {
     command
 }
 
+/// Creates an account with `kentro user add`, the password on stdin.
+pub fn add_user(
+    env: &[(&str, String)],
+    tenant: Option<&str>,
+    role: &str,
+    email: &str,
+    password: &str,
+) {
+    use std::io::Write;
+    let mut args = vec![
+        "user",
+        "add",
+        "--role",
+        role,
+        "--email",
+        email,
+        "--name",
+        "Test User",
+        "--password-stdin",
+    ];
+    if let Some(tenant) = tenant {
+        args.extend(["--tenant", tenant]);
+    }
+    let mut child = kentro_command(env)
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kentro runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("the password is written");
+    let output = child.wait_with_output().expect("kentro finishes");
+    assert!(
+        output.status.success(),
+        "kentro user add {email} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Runs a `kentro` CLI command to completion.
 pub fn run_kentro(env: &[(&str, String)], args: &[&str]) -> Output {
     kentro_command(env)
@@ -273,21 +317,50 @@ impl Server {
         (status, json)
     }
 
-    /// Posts a GraphQL operation and returns the whole response (`data` and `errors`).
+    /// Posts a GraphQL operation without a session and returns the whole
+    /// response (`data` and `errors`).
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let response = self
+        self.graphql_as(None, query, variables).await
+    }
+
+    /// Posts a GraphQL operation with `token` as the bearer, expecting HTTP 200.
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let (status, body) = self
+            .post_graphql(token, &json!({ "query": query, "variables": variables }))
+            .await;
+        assert_eq!(status, 200, "GraphQL answered HTTP {status}: {body}");
+        body
+    }
+
+    /// Posts any body to /graphql and returns the status and the JSON answer.
+    pub async fn post_graphql(&self, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut request = self
             .http
             .post(format!("{}/graphql", self.base_url))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("the server answers");
-        assert!(
-            response.status().is_success(),
-            "GraphQL answered HTTP {}",
-            response.status()
-        );
-        response.json().await.expect("a GraphQL JSON response")
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.expect("a GraphQL JSON response"),
+        )
+    }
+
+    /// Logs in and returns the session token; panics when refused.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self
+            .graphql(
+                "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }",
+                json!({ "email": email, "password": password }),
+            )
+            .await;
+        response["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{email} could not log in: {response}"))
+            .to_owned()
     }
 
     pub fn pid(&self) -> u32 {
@@ -322,9 +395,11 @@ impl Drop for Server {
     }
 }
 
-/// Slugs of `tenants { slug }`, in the order the API gives them.
-pub async fn tenant_slugs(server: &Server) -> Vec<String> {
-    let response = server.graphql("{ tenants { slug } }", json!({})).await;
+/// Slugs of `tenants { slug }`, in the order the API gives them, as `token` sees them.
+pub async fn tenant_slugs(server: &Server, token: &str) -> Vec<String> {
+    let response = server
+        .graphql_as(Some(token), "{ tenants { slug } }", json!({}))
+        .await;
     assert!(response.get("errors").is_none(), "{response}");
     response["data"]["tenants"]
         .as_array()
@@ -332,6 +407,25 @@ pub async fn tenant_slugs(server: &Server) -> Vec<String> {
         .iter()
         .map(|t| t["slug"].as_str().expect("slug is text").to_owned())
         .collect()
+}
+
+/// The password `serve --demo` generated for this data directory.
+pub fn demo_password(backend: &Backend) -> String {
+    let data_dir = match backend {
+        Backend::Sqlite { data_dir } | Backend::Postgres { data_dir, .. } => data_dir.path(),
+    };
+    std::fs::read_to_string(data_dir.join("demo-password.txt"))
+        .expect("serve --demo wrote the demo password")
+        .trim()
+        .to_owned()
+}
+
+pub const PLATFORM_ADMIN: &str = "platform-admin@kentro.demo";
+pub const MINISTRY_OVERSEER: &str = "ministry-overseer@kentro.demo";
+
+/// The demo account of `role` (e.g. `tenant-admin`) in the tenant `slug`.
+pub fn demo_account(role: &str, slug: &str) -> String {
+    format!("{role}@{slug}.demo")
 }
 
 pub const SEED_SLUGS: [&str; 5] = [

@@ -6,6 +6,7 @@
 //! and `KENTRO_TEST_REDIS_URL`; each test gets a fresh database and its own
 //! Redis key prefix.
 
+mod access;
 mod config;
 mod data_model;
 mod harness;

@@ -6,7 +6,8 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::harness::{
-    Backend, SEED_SLUGS, Server, run_kentro, seed_tenants_dir, stderr_of, stdout_of, tenant_slugs,
+    Backend, PLATFORM_ADMIN, SEED_SLUGS, Server, add_user, demo_password, run_kentro,
+    seed_tenants_dir, stderr_of, stdout_of, tenant_slugs,
 };
 
 fn demo_env(backend: &Backend) -> Vec<(&'static str, String)> {
@@ -26,10 +27,12 @@ async fn demo_onboards_the_five_seed_municipalities(backend: Backend) {
         "the banner tells a newcomer where to go: {:?}",
         server.banner
     );
-    assert_eq!(tenant_slugs(&server).await, SEED_SLUGS);
+    let admin = server.login(PLATFORM_ADMIN, &demo_password(&backend)).await;
+    assert_eq!(tenant_slugs(&server, &admin).await, SEED_SLUGS);
 
     let response = server
-        .graphql(
+        .graphql_as(
+            Some(&admin),
             r#"query($slug: String!) { tenant(slug: $slug) {
                 nameEl region { code nameEl } funding { programme }
                 centers { kind name address { street locality } phones { number }
@@ -78,12 +81,13 @@ async fn demo_onboards_the_five_seed_municipalities(backend: Backend) {
         server
             .banner
             .iter()
-            .filter(|l| SEED_SLUGS.iter().any(|s| l.contains(s)))
+            .filter(|l| SEED_SLUGS.iter().any(|s| l.starts_with(&format!("  {s} "))))
             .all(|l| l.contains("unchanged")),
         "{:?}",
         server.banner
     );
-    assert_eq!(tenant_slugs(&server).await, SEED_SLUGS);
+    let admin = server.login(PLATFORM_ADMIN, &demo_password(&backend)).await;
+    assert_eq!(tenant_slugs(&server, &admin).await, SEED_SLUGS);
 }
 
 #[tokio::test]
@@ -100,7 +104,15 @@ async fn demo_onboards_the_five_seed_municipalities_on_postgres() {
 async fn without_demo_nothing_is_seeded() {
     let backend = Backend::sqlite();
     let server = Server::start(&demo_env(&backend), &[]);
-    assert!(tenant_slugs(&server).await.is_empty());
+    assert!(
+        !server.banner.iter().any(|l| l.contains("demo")),
+        "{:?}",
+        server.banner
+    );
+    let output = run_kentro(&backend.env(), &["tenant", "list"]);
+    assert_eq!(stdout_of(&output), "");
+    let output = run_kentro(&backend.env(), &["user", "list"]);
+    assert_eq!(stdout_of(&output), "");
 }
 
 fn copy_seed_tenant(slug: &str, into: &Path) {
@@ -145,9 +157,20 @@ async fn tenant_apply_is_idempotent_and_follows_changed_manifests(backend: Backe
         "unchanged  paiania\nupdated    petroupoli\n"
     );
 
+    add_user(
+        &env,
+        None,
+        "platform_admin",
+        "admin@platform.test",
+        "a long enough password",
+    );
     let server = Server::start(&env, &[]);
+    let admin = server
+        .login("admin@platform.test", "a long enough password")
+        .await;
     let response = server
-        .graphql(
+        .graphql_as(
+            Some(&admin),
             r#"{ tenant(slug: "petroupoli") { centers { phones { number } } } }"#,
             json!({}),
         )
@@ -227,15 +250,24 @@ fn tenant_check_accepts_the_seed_manifests_without_a_database() {
 async fn tenant_by_slug_is_null_when_unknown_and_an_error_naming_the_field_when_malformed() {
     let backend = Backend::sqlite();
     let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let admin = server.login(PLATFORM_ADMIN, &demo_password(&backend)).await;
 
     let unknown = server
-        .graphql(r#"{ tenant(slug: "atlantis") { slug } }"#, json!({}))
+        .graphql_as(
+            Some(&admin),
+            r#"{ tenant(slug: "atlantis") { slug } }"#,
+            json!({}),
+        )
         .await;
     assert!(unknown.get("errors").is_none(), "{unknown}");
     assert!(unknown["data"]["tenant"].is_null());
 
     let malformed = server
-        .graphql(r#"{ tenant(slug: "Not A Slug") { slug } }"#, json!({}))
+        .graphql_as(
+            Some(&admin),
+            r#"{ tenant(slug: "Not A Slug") { slug } }"#,
+            json!({}),
+        )
         .await;
     let error = &malformed["errors"][0];
     assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{malformed}");

@@ -2,29 +2,61 @@
 //! stable `extensions.code` from [`ErrorCode`]; internal details go to the
 //! log with the request id, never to the client.
 
+use std::time::Duration;
+
 use async_graphql::{Context, ErrorExtensions};
 
-/// The request id given by the HTTP layer, echoed in masked errors so an
-/// operator can find the log lines of one request.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+use crate::context::RequestContext;
 
-/// The documented error codes (see ARCHITECTURE.md).
+/// The documented error codes (the table in ARCHITECTURE.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
+    /// The operation needs a logged-in user, or the credentials were refused.
+    Unauthenticated,
+    /// The caller's role may not do this.
+    Forbidden,
+    /// No such object for this caller (including another tenant's).
+    NotFound,
     /// An argument is malformed; `extensions.field` names it.
     BadUserInput,
+    /// The change conflicts with what exists (e.g. an e-mail already used); `extensions.field` names it.
+    Conflict,
+    /// Too many requests; `extensions.retryAfterSeconds` says when to try again.
+    RateLimited,
+    /// The document is not valid GraphQL for this schema, or exceeds a limit (depth, complexity, aliases, batch size).
+    InvalidQuery,
     /// Something failed on the server; details are in the log under `extensions.requestId`.
     Internal,
 }
 
 impl ErrorCode {
+    pub const ALL: [ErrorCode; 8] = [
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::BadUserInput,
+        ErrorCode::Conflict,
+        ErrorCode::RateLimited,
+        ErrorCode::InvalidQuery,
+        ErrorCode::Internal,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::InvalidQuery => "INVALID_QUERY",
             ErrorCode::Internal => "INTERNAL",
         }
     }
+}
+
+pub(crate) fn coded(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code.as_str()))
 }
 
 pub(crate) fn bad_input(field: &str, problem: impl Into<String>) -> async_graphql::Error {
@@ -35,15 +67,59 @@ pub(crate) fn bad_input(field: &str, problem: impl Into<String>) -> async_graphq
     })
 }
 
+pub(crate) fn conflict(field: &str, problem: impl Into<String>) -> async_graphql::Error {
+    let problem = problem.into();
+    async_graphql::Error::new(format!("{field}: {problem}")).extend_with(|_, e| {
+        e.set("code", ErrorCode::Conflict.as_str());
+        e.set("field", field);
+    })
+}
+
+pub(crate) fn not_found(what: &str) -> async_graphql::Error {
+    coded(ErrorCode::NotFound, format!("no such {what}"))
+}
+
+pub(crate) fn rate_limited(retry_after: Duration) -> async_graphql::Error {
+    let seconds = retry_after.as_secs().max(1);
+    async_graphql::Error::new(format!("too many attempts; try again in {seconds} s")).extend_with(
+        |_, e| {
+            e.set("code", ErrorCode::RateLimited.as_str());
+            e.set("retryAfterSeconds", seconds);
+        },
+    )
+}
+
 /// Logs the cause and returns an error that reveals nothing but the request id.
 pub(crate) fn internal(ctx: &Context<'_>, cause: &dyn std::fmt::Display) -> async_graphql::Error {
     let request_id = ctx
-        .data_opt::<RequestId>()
-        .map(|r| r.0.clone())
+        .data_opt::<RequestContext>()
+        .map(|r| r.request_id.clone())
         .unwrap_or_default();
     tracing::error!(request_id = %request_id, error = %cause, "internal error in a GraphQL resolver");
     async_graphql::Error::new("internal error").extend_with(|_, e| {
         e.set("code", ErrorCode::Internal.as_str());
         e.set("requestId", request_id.as_str());
     })
+}
+
+/// A store failure: the store's own input errors keep their field, the rest is internal.
+pub(crate) fn from_store(
+    ctx: &Context<'_>,
+    error: kentro_store::StoreError,
+) -> async_graphql::Error {
+    match error {
+        kentro_store::StoreError::Invalid { field, problem } => bad_input(&field, problem),
+        kentro_store::StoreError::Conflict { field, problem } => conflict(&field, problem),
+        other => internal(ctx, &other),
+    }
+}
+
+/// Gives `INVALID_QUERY` to every error in `response` that has no code yet.
+pub(crate) fn code_uncoded(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", ErrorCode::InvalidQuery.as_str());
+        }
+    }
 }

@@ -1,22 +1,41 @@
 //! Kentro's GraphQL contract: the one API every client (the staff workspace,
 //! overseers' dashboards, partners' systems) uses.
 //!
-//! API boundary: [`build_schema`] and [`sdl`]. The committed `schema.graphql`
-//! is the contract; a test fails when it is stale (`kentro schema > …`).
+//! API boundary: [`build_schema`], [`execute`] and [`sdl`]. The committed
+//! `schema.graphql` is the contract; a test fails when it is stale
+//! (`kentro schema > platform/api/schema.graphql`).
 
+mod audit;
+mod context;
 mod error;
+mod id;
+mod limits;
+mod paging;
+mod session;
 mod tenant;
+mod users;
 
 use async_graphql::extensions::Tracing;
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
-use kentro_store::Store;
+use async_graphql::{
+    BatchRequest, BatchResponse, EmptySubscription, MergedObject, Schema, SchemaBuilder,
+};
 
-pub use error::{ErrorCode, RequestId};
+pub use context::{ApiServices, RequestContext};
+pub use error::ErrorCode;
+pub use limits::MAX_BATCH_OPERATIONS;
 
 #[derive(MergedObject, Default)]
-pub struct Query(tenant::TenantQuery);
+pub struct Query(
+    session::SessionQuery,
+    tenant::TenantQuery,
+    users::UserQuery,
+    audit::AuditQuery,
+);
 
-pub type KentroSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct Mutation(session::SessionMutation, users::UserMutation);
+
+pub type KentroSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// How the schema behaves in this deployment.
 #[derive(Debug, Clone, Copy)]
@@ -25,25 +44,43 @@ pub struct SchemaOptions {
     pub production: bool,
 }
 
-const MAX_DEPTH: usize = 12;
-const MAX_COMPLEXITY: usize = 2_000;
-const MAX_DIRECTIVES: usize = 10;
-
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
-pub fn build_schema(store: Store, options: SchemaOptions) -> KentroSchema {
+pub fn build_schema(services: ApiServices, options: SchemaOptions) -> KentroSchema {
     let mut builder = builder()
-        .data(store)
+        .data(services)
         .extension(Tracing)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_directives(MAX_DIRECTIVES);
+        .extension(limits::AliasLimit)
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
+        .limit_directives(limits::MAX_DIRECTIVES);
     if options.production {
         builder = builder.disable_introspection().disable_suggestions();
     }
     builder.finish()
+}
+
+/// Runs a (possibly batched) request for one caller. Errors that the
+/// resolvers did not code (parse, validation, limits) get `INVALID_QUERY`.
+pub async fn execute(
+    schema: &KentroSchema,
+    request: BatchRequest,
+    context: RequestContext,
+) -> BatchResponse {
+    if let BatchRequest::Batch(operations) = &request
+        && operations.len() > MAX_BATCH_OPERATIONS
+    {
+        return BatchResponse::Single(limits::too_many_operations(operations.len()));
+    }
+    let request = request.data(context);
+    let mut response = schema.execute_batch(request).await;
+    match &mut response {
+        BatchResponse::Single(r) => error::code_uncoded(r),
+        BatchResponse::Batch(rs) => rs.iter_mut().for_each(error::code_uncoded),
+    }
+    response
 }
 
 /// The schema in SDL, as committed in `platform/api/schema.graphql`.

@@ -2,12 +2,14 @@
 
 use async_graphql::{Context, Enum, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use kentro_domain::access::Permission;
 use kentro_domain::contact::GreekPhoneNumber;
 use kentro_domain::hours::Weekday as DomainWeekday;
 use kentro_domain::region::Region as DomainRegion;
 use kentro_domain::{self as domain, TenantSlug};
-use kentro_store::{Store, TenantRecord};
+use kentro_store::TenantRecord;
 
+use crate::context::{authorized, principal, services};
 use crate::error::{bad_input, internal};
 
 #[derive(Default)]
@@ -15,9 +17,10 @@ pub struct TenantQuery;
 
 #[Object]
 impl TenantQuery {
-    /// Every municipality on the platform, by slug.
+    /// Every municipality on the platform, by slug (platform_admin, ministry_overseer).
     async fn tenants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tenant>> {
-        let store = ctx.data::<Store>()?;
+        authorized(ctx, Permission::ViewTenants)?;
+        let store = &services(ctx).store;
         let records = store
             .tenants()
             .list()
@@ -26,20 +29,26 @@ impl TenantQuery {
         Ok(records.into_iter().map(Tenant).collect())
     }
 
-    /// One municipality by its slug (e.g. `nikaia-rentis`); null when there is none.
+    /// One municipality by its slug (e.g. `nikaia-rentis`); null when there
+    /// is none. Center staff see only their own.
     async fn tenant(
         &self,
         ctx: &Context<'_>,
         slug: String,
     ) -> async_graphql::Result<Option<Tenant>> {
+        let caller = principal(ctx)?;
         let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
-        let store = ctx.data::<Store>()?;
+        let store = &services(ctx).store;
         let record = store
             .tenants()
             .by_slug(&slug)
             .await
             .map_err(|e| internal(ctx, &e))?;
-        Ok(record.map(Tenant))
+        let visible = |record: &TenantRecord| {
+            caller.account.role.can(Permission::ViewTenants)
+                || caller.tenant.map(|t| t.tenant_id()) == Some(record.id)
+        };
+        Ok(record.filter(visible).map(Tenant))
     }
 }
 

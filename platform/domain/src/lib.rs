@@ -4,6 +4,7 @@
 //! (no sea-orm, axum, async-graphql, redis or wasmtime). Values are parsed at
 //! the edge into these types; a value of one of them is valid by construction.
 
+pub mod access;
 pub mod contact;
 pub mod hours;
 pub mod region;

@@ -1,13 +1,16 @@
 //! Start-up, serving and shutdown of `kentro serve`.
 
 use anyhow::Context as _;
-use kentro_api::{SchemaOptions, build_schema};
-use kentro_store::{DatabaseTarget, Ephemeral, Store};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use kentro_api::{ApiServices, SchemaOptions, build_schema};
+use kentro_store::{DatabaseTarget, Ephemeral, Quota, SessionPolicy, Store};
 use tokio::net::TcpListener;
 
 use crate::config::{Environment, Settings};
-use crate::http::{AppState, router};
-use crate::manifests;
+use crate::http::{AppState, RateLimits, router};
+use crate::{demo, manifests};
 
 /// Opens the database named by the settings and brings its schema up to date.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
@@ -42,13 +45,14 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         );
     }
     let ephemeral = match &settings.redis {
-        None => Ephemeral::InProcess,
+        None => Ephemeral::in_process(),
         Some(redis) => Ephemeral::connect_redis(&redis.url, &redis.key_prefix)
             .await
             .context("cannot connect to Redis")?,
     };
 
     let mut demo_report = Vec::new();
+    let mut demo_accounts = None;
     if demo {
         let manifests = manifests::load(&settings.tenants_dir).map_err(|problems| {
             anyhow::anyhow!(
@@ -57,17 +61,36 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
                 problems.0.join("\n")
             )
         })?;
-        for (slug, outcome) in store.tenants().apply(&manifests).await? {
+        let outcomes = store
+            .tenants()
+            .apply(&manifests, &kentro_store::Actor::operator(), "demo")
+            .await?;
+        for (slug, outcome) in outcomes {
             demo_report.push(format!("  {slug:<16} {}", outcome.as_str()));
         }
+        demo_accounts = Some(demo::ensure_accounts(&store, &settings.data_dir, &manifests).await?);
     }
 
     let production = settings.environment == Environment::Production;
-    let schema = build_schema(store.clone(), SchemaOptions { production });
-    let state = AppState {
-        schema,
+    let services = ApiServices {
         store: store.clone(),
         ephemeral,
+        session_policy: SessionPolicy::default(),
+    };
+    let schema = build_schema(services.clone(), SchemaOptions { production });
+    let per_minute = |n: u32| Quota {
+        burst: n,
+        per_period: n,
+        period: Duration::from_secs(60),
+    };
+    let state = AppState {
+        schema,
+        services,
+        rate_limits: RateLimits {
+            per_user: per_minute(settings.rate_limit_per_user),
+            per_tenant: per_minute(settings.rate_limit_per_tenant),
+            per_anonymous_address: per_minute(settings.rate_limit_anonymous),
+        },
     };
     let listener = TcpListener::bind(settings.listen)
         .await
@@ -77,7 +100,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     tracing::info!(
         %address,
         database = store.backend_name(),
-        redis = state.ephemeral.kind(),
+        redis = state.services.ephemeral.kind(),
         production,
         "kentro is serving"
     );
@@ -94,11 +117,24 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         }
         println!("list them: kentro tenant list");
     }
+    if let Some(accounts) = &demo_accounts {
+        println!(
+            "demo accounts (password {}, kept in {}):",
+            accounts.password,
+            settings.data_dir.join(demo::PASSWORD_FILE).display()
+        );
+        for (email, role) in &accounts.accounts {
+            println!("  {email:<40} {role}");
+        }
+    }
 
-    axum::serve(listener, router(state, !production))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the HTTP server failed")?;
+    axum::serve(
+        listener,
+        router(state, !production).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the HTTP server failed")?;
     tracing::info!("in-flight requests finished; closing the database pool");
     store.close().await?;
     Ok(())

@@ -30,8 +30,52 @@ pub enum Command {
     /// Onboard and inspect tenants (municipalities) from their manifests.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Manage accounts (staff of a center, or platform users).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Inspect the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input.
+    Add {
+        /// The center (tenant slug); omit for platform_admin and ministry_overseer.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// platform_admin, ministry_overseer, tenant_admin, social_worker, psychologist or reception.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        email: String,
+        /// The name shown to colleagues.
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input (the only way; never from an argument).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// One line per account: email, role, tenant, state.
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Disable an account: no more logins, and its sessions end.
+    Disable { email: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain of each tenant's log (or one tenant's) and
+    /// name the first entry that does not follow.
+    Verify {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

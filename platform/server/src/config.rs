@@ -42,6 +42,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Where `serve --demo` finds the tenant manifests.
     pub tenants_dir: PathBuf,
+    /// Requests per minute allowed to one user, one tenant, and one address without a session.
+    pub rate_limit_per_user: u32,
+    pub rate_limit_per_tenant: u32,
+    pub rate_limit_anonymous: u32,
 }
 
 /// A setting that cannot be used, described for the operator.
@@ -77,6 +81,9 @@ struct RawSettings {
     env: Option<serde_json::Value>,
     log_format: Option<serde_json::Value>,
     tenants_dir: Option<serde_json::Value>,
+    rate_limit_per_user: Option<serde_json::Value>,
+    rate_limit_per_tenant: Option<serde_json::Value>,
+    rate_limit_anonymous: Option<serde_json::Value>,
 }
 
 struct Setting {
@@ -85,6 +92,27 @@ struct Setting {
 }
 
 impl Setting {
+    /// A whole number of requests per minute, 1 to 1,000,000.
+    fn per_minute(
+        &self,
+        raw: &Option<serde_json::Value>,
+        default: u32,
+    ) -> Result<u32, ConfigError> {
+        match self.text(raw)? {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| {
+                    self.error(
+                        &text,
+                        "expected requests per minute, a whole number from 1 to 1000000",
+                    )
+                }),
+        }
+    }
+
     const fn plain(key: &'static str) -> Setting {
         Setting { key, secret: false }
     }
@@ -142,6 +170,9 @@ const REDIS_KEY_PREFIX: Setting = Setting::plain("redis_key_prefix");
 const ENV: Setting = Setting::plain("env");
 const LOG_FORMAT: Setting = Setting::plain("log_format");
 const TENANTS_DIR: Setting = Setting::plain("tenants_dir");
+const RATE_LIMIT_PER_USER: Setting = Setting::plain("rate_limit_per_user");
+const RATE_LIMIT_PER_TENANT: Setting = Setting::plain("rate_limit_per_tenant");
+const RATE_LIMIT_ANONYMOUS: Setting = Setting::plain("rate_limit_anonymous");
 
 /// `user:secret@host` becomes `user:***@host`.
 fn mask_password(url: &str) -> String {
@@ -285,6 +316,12 @@ impl Settings {
             Some(other) => return Err(LOG_FORMAT.error(other, "expected pretty or json")),
         };
 
+        let rate_limit_per_user = RATE_LIMIT_PER_USER.per_minute(&raw.rate_limit_per_user, 600)?;
+        let rate_limit_per_tenant =
+            RATE_LIMIT_PER_TENANT.per_minute(&raw.rate_limit_per_tenant, 6000)?;
+        let rate_limit_anonymous =
+            RATE_LIMIT_ANONYMOUS.per_minute(&raw.rate_limit_anonymous, 120)?;
+
         Ok(Settings {
             listen,
             data_dir,
@@ -294,6 +331,9 @@ impl Settings {
             environment,
             log_format,
             tenants_dir,
+            rate_limit_per_user,
+            rate_limit_per_tenant,
+            rate_limit_anonymous,
         })
     }
 }

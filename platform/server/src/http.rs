@@ -2,15 +2,17 @@
 
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, Request, StatusCode};
-use axum::response::{Html, IntoResponse};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use kentro_api::{KentroSchema, RequestId};
-use kentro_store::{Ephemeral, Store};
+use kentro_api::{ApiServices, ErrorCode, KentroSchema, RequestContext};
+use kentro_store::{Principal, Quota, Sessions};
 use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -25,8 +27,17 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub struct AppState {
     pub schema: KentroSchema,
-    pub store: Store,
-    pub ephemeral: Ephemeral,
+    pub services: ApiServices,
+    pub rate_limits: RateLimits,
+}
+
+/// Request quotas, shared by every replica through the ephemeral store.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    pub per_user: Quota,
+    pub per_tenant: Quota,
+    /// Requests without a session, per client address.
+    pub per_anonymous_address: Quota,
 }
 
 pub fn router(state: AppState, graphiql: bool) -> Router {
@@ -67,7 +78,10 @@ async fn healthz() -> impl IntoResponse {
 
 /// The process can serve: the database answers, and Redis when configured.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let (database, redis) = tokio::join!(probe(state.store.ping()), probe(state.ephemeral.ping()));
+    let (database, redis) = tokio::join!(
+        probe(state.services.store.ping()),
+        probe(state.services.ephemeral.ping())
+    );
     let ready = database.is_ok() && redis.is_ok();
     let report = |result: Result<(), String>, backend: &str| match result {
         Ok(()) => json!({ "status": "up", "backend": backend }),
@@ -76,8 +90,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let body = json!({
         "status": if ready { "ready" } else { "unavailable" },
         "checks": {
-            "database": report(database, state.store.backend_name()),
-            "redis": report(redis, state.ephemeral.kind()),
+            "database": report(database, state.services.store.backend_name()),
+            "redis": report(redis, state.services.ephemeral.kind()),
         },
     });
     let status = if ready {
@@ -98,18 +112,138 @@ async fn probe<E: std::fmt::Display>(
     }
 }
 
+/// A GraphQL error response outside the schema's execution (authentication, rate limits).
+fn error_response(
+    status: StatusCode,
+    code: ErrorCode,
+    message: &str,
+    extra: serde_json::Value,
+) -> Response {
+    let mut extensions = json!({ "code": code.as_str() });
+    if let (Some(target), Some(source)) = (extensions.as_object_mut(), extra.as_object()) {
+        target.extend(source.clone());
+    }
+    (
+        status,
+        Json(json!({ "errors": [{ "message": message, "extensions": extensions }] })),
+    )
+        .into_response()
+}
+
+fn rate_limited(retry_after: Duration) -> Response {
+    let seconds = retry_after.as_secs().max(1);
+    let mut response = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        &format!("too many requests; try again in {seconds} s"),
+        json!({ "retryAfterSeconds": seconds }),
+    );
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// The bearer token of the request: `Ok(None)` without an Authorization
+/// header, `Err` for one that is not `Bearer <token>`.
+fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, ()> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| ())?;
+    let (scheme, token) = value.split_once(' ').ok_or(())?;
+    if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
+        Ok(Some(token.trim().to_owned()))
+    } else {
+        Err(())
+    }
+}
+
 async fn graphql(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
+    request: GraphQLBatchRequest,
+) -> Response {
     let request_id = headers
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let request = request.into_inner().data(RequestId(request_id));
-    state.schema.execute(request).await.into()
+    let client_address = peer.ip().to_string();
+    let unauthenticated = |message: &str| {
+        error_response(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+            message,
+            json!({}),
+        )
+    };
+
+    let Ok(token) = bearer_token(&headers) else {
+        return unauthenticated("the Authorization header must be `Bearer <token>`");
+    };
+    let principal: Option<Principal> = match &token {
+        None => None,
+        Some(token) => {
+            let sessions = Sessions::new(
+                &state.services.store,
+                &state.services.ephemeral,
+                state.services.session_policy,
+            );
+            match sessions.authenticate(token).await {
+                Ok(Some(principal)) => Some(principal),
+                Ok(None) => {
+                    return unauthenticated("the session is unknown or expired; log in again");
+                }
+                Err(e) => {
+                    tracing::error!(request_id = %request_id, error = %e, "cannot check a session");
+                    return error_response(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorCode::Internal,
+                        "internal error",
+                        json!({ "requestId": request_id }),
+                    );
+                }
+            }
+        }
+    };
+
+    let mut quotas = Vec::with_capacity(2);
+    match &principal {
+        Some(p) => {
+            quotas.push((format!("user:{}", p.account.id), state.rate_limits.per_user));
+            if let Some(tenant) = p.tenant {
+                quotas.push((
+                    format!("tenant:{}", tenant.tenant_id()),
+                    state.rate_limits.per_tenant,
+                ));
+            }
+        }
+        None => quotas.push((
+            format!("address:{client_address}"),
+            state.rate_limits.per_anonymous_address,
+        )),
+    }
+    for (key, quota) in quotas {
+        match state.services.ephemeral.rate_limit(&key, quota).await {
+            Ok(Ok(())) => {}
+            Ok(Err(retry_after)) => return rate_limited(retry_after),
+            // A rate limiter that cannot answer must not take the service down with it.
+            Err(e) => {
+                tracing::warn!(request_id = %request_id, error = %e, "rate limiter unavailable")
+            }
+        }
+    }
+
+    let context = RequestContext {
+        principal,
+        session_token: token,
+        request_id,
+        client_address,
+    };
+    let response = kentro_api::execute(&state.schema, request.into_inner(), context).await;
+    GraphQLResponse::from(response).into_response()
 }
 
 async fn graphiql_page() -> impl IntoResponse {

@@ -4,8 +4,10 @@
 mod app;
 mod cli;
 mod config;
+mod demo;
 mod http;
 mod manifests;
+mod operator;
 mod telemetry;
 
 use std::process::ExitCode;
@@ -71,7 +73,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 Err(problems) => return Ok(report(&problems)),
             };
             let store = app::open_store(&settings).await?;
-            let outcomes = store.tenants().apply(&manifests).await;
+            let outcomes = store
+                .tenants()
+                .apply(&manifests, &kentro_store::Actor::operator(), "cli")
+                .await;
             store.close().await?;
             for (slug, outcome) in outcomes? {
                 println!("{:<10} {slug}", outcome.as_str());
@@ -90,6 +95,18 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     .collect();
                 println!("{}\t{}\t{}", m.slug, m.name_el, centers.join(", "));
             }
+        }
+        Command::User(command) => {
+            let store = app::open_store(&settings).await?;
+            let result = operator::user(&store, command).await;
+            store.close().await?;
+            return result;
+        }
+        Command::Audit(command) => {
+            let store = app::open_store(&settings).await?;
+            let result = operator::audit(&store, command).await;
+            store.close().await?;
+            return result;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,17 +1,33 @@
-//! What Redis does for Kentro (shared, short-lived state across replicas), with
-//! an in-process stand-in for the embedded default. Callers use [`Ephemeral`]
-//! and never know which one they have.
+//! What Redis does for Kentro (short-lived state shared by every replica:
+//! sessions and rate limits), with an in-process stand-in for the embedded
+//! default. Callers use [`Ephemeral`] and never know which one they have.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::StoreError;
 
+/// A GCRA quota: `burst` actions at once, refilled at one per `period / per_period`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub burst: u32,
+    pub per_period: u32,
+    pub period: Duration,
+}
+
+impl Quota {
+    fn emission_interval(self) -> Duration {
+        self.period / self.per_period.max(1)
+    }
+}
+
 #[derive(Clone)]
 pub enum Ephemeral {
     /// One process, no Redis: state lives and dies with the process.
-    InProcess,
+    InProcess(Arc<InProcess>),
     Redis {
         connection: ConnectionManager,
         /// Every key starts with this, so deployments (and test runs) can share a server.
@@ -19,7 +35,36 @@ pub enum Ephemeral {
     },
 }
 
+#[derive(Default)]
+pub struct InProcess {
+    values: Mutex<HashMap<String, (String, Instant)>>,
+    /// Theoretical arrival times of the GCRA limiters.
+    limiters: Mutex<HashMap<String, Instant>>,
+}
+
+/// GCRA in Redis, on the server's clock so every replica agrees. Returns 0
+/// when allowed, else the milliseconds to wait.
+const GCRA_SCRIPT: &str = r"
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - burst * interval
+if now < allow_at then
+  return allow_at - now
+end
+redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
+return 0
+";
+
 impl Ephemeral {
+    pub fn in_process() -> Ephemeral {
+        Ephemeral::InProcess(Arc::default())
+    }
+
     pub async fn connect_redis(url: &str, key_prefix: &str) -> Result<Ephemeral, StoreError> {
         let client = redis::Client::open(url)?;
         let config = ConnectionManagerConfig::new()
@@ -35,7 +80,7 @@ impl Ephemeral {
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Ephemeral::InProcess => "in-process",
+            Ephemeral::InProcess(_) => "in-process",
             Ephemeral::Redis { .. } => "redis",
         }
     }
@@ -43,12 +88,203 @@ impl Ephemeral {
     /// Answers when the backing service does; the in-process stand-in always does.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match self {
-            Ephemeral::InProcess => Ok(()),
+            Ephemeral::InProcess(_) => Ok(()),
             Ephemeral::Redis { connection, .. } => {
                 let mut connection = connection.clone();
                 let _: String = redis::cmd("PING").query_async(&mut connection).await?;
                 Ok(())
             }
         }
+    }
+
+    pub(crate) async fn put(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        match self {
+            Ephemeral::InProcess(state) => {
+                let mut values = state.values.lock().expect("ephemeral values lock");
+                values.retain(|_, (_, expires)| *expires > Instant::now());
+                values.insert(key.to_owned(), (value.to_owned(), Instant::now() + ttl));
+                Ok(())
+            }
+            Ephemeral::Redis {
+                connection,
+                key_prefix,
+            } => {
+                let mut connection = connection.clone();
+                let () = redis::cmd("SET")
+                    .arg(format!("{key_prefix}{key}"))
+                    .arg(value)
+                    .arg("PX")
+                    .arg(ttl.as_millis() as u64)
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads a value and restarts its time to live (a sliding expiry).
+    pub(crate) async fn get_and_touch(
+        &self,
+        key: &str,
+        ttl: Duration,
+    ) -> Result<Option<String>, StoreError> {
+        match self {
+            Ephemeral::InProcess(state) => {
+                let mut values = state.values.lock().expect("ephemeral values lock");
+                let now = Instant::now();
+                match values.get_mut(key) {
+                    Some((value, expires)) if *expires > now => {
+                        *expires = now + ttl;
+                        Ok(Some(value.clone()))
+                    }
+                    Some(_) => {
+                        values.remove(key);
+                        Ok(None)
+                    }
+                    None => Ok(None),
+                }
+            }
+            Ephemeral::Redis {
+                connection,
+                key_prefix,
+            } => {
+                let mut connection = connection.clone();
+                let value: Option<String> = redis::cmd("GETEX")
+                    .arg(format!("{key_prefix}{key}"))
+                    .arg("PX")
+                    .arg(ttl.as_millis() as u64)
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(value)
+            }
+        }
+    }
+
+    pub(crate) async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        match self {
+            Ephemeral::InProcess(state) => {
+                state
+                    .values
+                    .lock()
+                    .expect("ephemeral values lock")
+                    .remove(key);
+                Ok(())
+            }
+            Ephemeral::Redis {
+                connection,
+                key_prefix,
+            } => {
+                let mut connection = connection.clone();
+                let _: i64 = redis::cmd("DEL")
+                    .arg(format!("{key_prefix}{key}"))
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes one action from the quota of `key`: `Ok(())` when allowed, else
+    /// how long to wait before the next action is.
+    pub async fn rate_limit(
+        &self,
+        key: &str,
+        quota: Quota,
+    ) -> Result<Result<(), Duration>, StoreError> {
+        let interval = quota.emission_interval();
+        match self {
+            Ephemeral::InProcess(state) => {
+                let mut limiters = state.limiters.lock().expect("ephemeral limiters lock");
+                let now = Instant::now();
+                if limiters.len() > 100_000 {
+                    limiters.retain(|_, tat| *tat > now);
+                }
+                let tat = limiters.get(key).copied().unwrap_or(now).max(now);
+                let new_tat = tat + interval;
+                let allow_at = new_tat.checked_sub(interval * quota.burst).unwrap_or(now);
+                if now < allow_at {
+                    return Ok(Err(allow_at - now));
+                }
+                limiters.insert(key.to_owned(), new_tat);
+                Ok(Ok(()))
+            }
+            Ephemeral::Redis {
+                connection,
+                key_prefix,
+            } => {
+                let mut connection = connection.clone();
+                let wait_ms: u64 = redis::Script::new(GCRA_SCRIPT)
+                    .key(format!("{key_prefix}limit:{key}"))
+                    .arg(interval.as_millis().max(1) as u64)
+                    .arg(quota.burst)
+                    .invoke_async(&mut connection)
+                    .await?;
+                Ok(if wait_ms == 0 {
+                    Ok(())
+                } else {
+                    Err(Duration::from_millis(wait_ms))
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_in_process_limiter_allows_a_burst_then_asks_to_wait() {
+        let ephemeral = Ephemeral::in_process();
+        let quota = Quota {
+            burst: 3,
+            per_period: 1,
+            period: Duration::from_secs(60),
+        };
+        for _ in 0..3 {
+            assert_eq!(ephemeral.rate_limit("k", quota).await.unwrap(), Ok(()));
+        }
+        let wait = ephemeral.rate_limit("k", quota).await.unwrap().unwrap_err();
+        assert!(wait > Duration::from_secs(50), "{wait:?}");
+        assert_eq!(ephemeral.rate_limit("other", quota).await.unwrap(), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn in_process_values_expire_and_touching_extends_them() {
+        let ephemeral = Ephemeral::in_process();
+        ephemeral
+            .put("a", "1", Duration::from_millis(50))
+            .await
+            .unwrap();
+        let touched = ephemeral
+            .get_and_touch("a", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(touched.as_deref(), Some("1"));
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert!(
+            ephemeral
+                .get_and_touch("a", Duration::from_secs(60))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        ephemeral
+            .put("b", "2", Duration::from_millis(20))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        assert!(
+            ephemeral
+                .get_and_touch("b", Duration::from_secs(1))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -4,6 +4,8 @@
 //! API boundary: [`Store`] (the relational database, SQLite or PostgreSQL)
 //! and [`Ephemeral`] (Redis, or its in-process stand-in).
 
+mod accounts;
+mod audit;
 mod entity;
 mod ephemeral;
 mod migration;
@@ -17,7 +19,11 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use sea_orm_migration::MigratorTrait;
 
-pub use ephemeral::Ephemeral;
+pub use accounts::{
+    Account, Accounts, LoginOutcome, NewAccount, Principal, SessionPolicy, Sessions,
+};
+pub use audit::{Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport};
+pub use ephemeral::{Ephemeral, Quota};
 pub use scope::TenantScope;
 pub use tenants::{ApplyOutcome, TenantRecord, TenantRegistry};
 
@@ -29,6 +35,14 @@ pub enum StoreError {
     Redis(#[from] redis::RedisError),
     #[error("the stored manifest of tenant {slug:?} no longer validates: {problems}")]
     CorruptManifest { slug: String, problems: String },
+    #[error("stored {what} is not valid: {problem}")]
+    Corrupt { what: String, problem: String },
+    #[error("{field}: {problem}")]
+    Invalid { field: String, problem: String },
+    #[error("{field}: {problem}")]
+    Conflict { field: String, problem: String },
+    #[error("password hashing or randomness failed: {0}")]
+    Crypto(String),
 }
 
 /// Where the relational data lives.
@@ -129,6 +143,28 @@ impl Store {
 
     pub fn tenants(&self) -> TenantRegistry<'_> {
         TenantRegistry::new(&self.db)
+    }
+
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts::new(self)
+    }
+
+    pub fn audit_log(&self) -> AuditLog<'_> {
+        AuditLog::new(&self.db)
+    }
+
+    /// The scope of a tenant named by an operator at the command line (who
+    /// has the platform's credentials anyway). Requests never use this: their
+    /// scope comes from the session.
+    pub async fn operator_scope(
+        &self,
+        slug: &kentro_domain::TenantSlug,
+    ) -> Result<Option<TenantScope>, StoreError> {
+        Ok(self
+            .tenants()
+            .by_slug(slug)
+            .await?
+            .map(|tenant| TenantScope::new(tenant.id)))
     }
 
     /// Closes the pool, waiting for connections in use to be returned.

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use crate::StoreError;
+use crate::audit::{self, Actor, AuditEvent};
 use crate::entity::{center, tenant, tenant_plugin};
 use crate::scope::{self, TenantScope};
 
@@ -48,15 +49,18 @@ impl<'a> TenantRegistry<'a> {
     }
 
     /// Applies the manifests in one transaction: all of them or none.
-    /// Applying the same manifests again changes nothing.
+    /// Applying the same manifests again changes nothing; a creation or an
+    /// update is recorded in the tenant's audit log.
     pub async fn apply(
         &self,
         manifests: &[TenantManifest],
+        actor: &Actor,
+        request_id: &str,
     ) -> Result<Vec<(TenantSlug, ApplyOutcome)>, StoreError> {
         let txn = self.db.begin().await?;
         let mut outcomes = Vec::with_capacity(manifests.len());
         for manifest in manifests {
-            let outcome = apply_one(&txn, manifest).await?;
+            let outcome = apply_one(&txn, manifest, actor, request_id).await?;
             outcomes.push((manifest.slug.clone(), outcome));
         }
         txn.commit().await?;
@@ -105,6 +109,8 @@ impl TryFrom<tenant::Model> for TenantRecord {
 async fn apply_one<C: ConnectionTrait>(
     txn: &C,
     manifest: &TenantManifest,
+    actor: &Actor,
+    request_id: &str,
 ) -> Result<ApplyOutcome, StoreError> {
     let canonical = manifest.to_json();
     let existing = tenant::Entity::find()
@@ -147,6 +153,19 @@ async fn apply_one<C: ConnectionTrait>(
     scope::enter(txn, scope).await?;
     sync_centers(txn, scope, manifest).await?;
     sync_plugins(txn, scope, manifest).await?;
+    audit::append(
+        txn,
+        scope,
+        &AuditEvent {
+            actor: actor.clone(),
+            action: "tenant.apply".into(),
+            entity_type: "tenant".into(),
+            entity_id: manifest.slug.to_string(),
+            purpose: format!("manifest {}", outcome.as_str()),
+            request_id: request_id.into(),
+        },
+    )
+    .await?;
     Ok(outcome)
 }
 
@@ -243,7 +262,7 @@ opening_hours = { monday = "09:00-17:00" }
 
         let first = store
             .tenants()
-            .apply(std::slice::from_ref(&manifest))
+            .apply(std::slice::from_ref(&manifest), &Actor::operator(), "test")
             .await
             .unwrap();
         assert_eq!(first[0].1, ApplyOutcome::Created);
@@ -251,7 +270,7 @@ opening_hours = { monday = "09:00-17:00" }
 
         let second = store
             .tenants()
-            .apply(std::slice::from_ref(&manifest))
+            .apply(std::slice::from_ref(&manifest), &Actor::operator(), "test")
             .await
             .unwrap();
         assert_eq!(second[0].1, ApplyOutcome::Unchanged);
@@ -265,7 +284,11 @@ opening_hours = { monday = "09:00-17:00" }
         let dir = tempfile::tempdir().unwrap();
         let store = sqlite_store(&dir).await;
         let original = TenantManifest::from_toml(MANIFEST).unwrap();
-        store.tenants().apply(&[original]).await.unwrap();
+        store
+            .tenants()
+            .apply(&[original], &Actor::operator(), "test")
+            .await
+            .unwrap();
 
         let changed_text = format!(
             "{}\n[[centers]]\nkey = \"mobile\"\nkind = \"mobile_unit\"\nname = \"Κινητή Μονάδα\"\nserves_areas = [\"Καματερό\"]\n",
@@ -274,7 +297,7 @@ opening_hours = { monday = "09:00-17:00" }
         let changed = TenantManifest::from_toml(&changed_text).unwrap();
         let outcome = store
             .tenants()
-            .apply(std::slice::from_ref(&changed))
+            .apply(std::slice::from_ref(&changed), &Actor::operator(), "test")
             .await
             .unwrap();
         assert_eq!(outcome[0].1, ApplyOutcome::Updated);

@@ -1,6 +1,8 @@
 //! sea-orm entities, one module per table. Private to the store: callers get
 //! domain types from the repositories, never these rows.
 
+pub mod audit_entry;
 pub mod center;
 pub mod tenant;
 pub mod tenant_plugin;
+pub mod user_account;

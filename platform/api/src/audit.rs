@@ -1,0 +1,123 @@
+//! The tenant's audit log, for its coordinator (tenant_admin).
+
+use async_graphql::connection::{Connection, Edge, EmptyFields, query};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use kentro_domain::access::Permission;
+use kentro_store::{AuditEntry, AuditFilter};
+
+use crate::context::{services, tenant_scope};
+use crate::error::{bad_input, from_store};
+use crate::id;
+use crate::paging::page_size;
+
+#[derive(InputObject, Default)]
+pub struct AuditLogFilter {
+    /// e.g. `account.create`, `session.login`.
+    action: Option<String>,
+    actor: Option<ID>,
+    entity_type: Option<String>,
+    entity_id: Option<String>,
+}
+
+/// One recorded action.
+#[derive(SimpleObject)]
+pub struct AuditLogEntry {
+    /// Position in the tenant's chain, from 1.
+    sequence: i64,
+    at: DateTime<Utc>,
+    /// The acting user, when a person acted (null for an operator's command).
+    actor_id: Option<ID>,
+    actor: String,
+    actor_role: String,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    purpose: String,
+    request_id: String,
+    /// SHA-256 of this entry and the one before it.
+    hash: String,
+}
+
+impl From<AuditEntry> for AuditLogEntry {
+    fn from(e: AuditEntry) -> Self {
+        AuditLogEntry {
+            sequence: e.seq,
+            at: e.at,
+            actor_id: e.actor.account_id.map(|a| id::encode("User", a)),
+            actor: e.actor.name,
+            actor_role: e.actor.role,
+            action: e.action,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            purpose: e.purpose,
+            request_id: e.request_id,
+            hash: e.hash,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// The caller's center's audit log, newest first (tenant_admin).
+    #[graphql(complexity = "first.unwrap_or(20).min(100) as usize * child_complexity")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditLogFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, AuditLogEntry, EmptyFields, EmptyFields>> {
+        let scope = tenant_scope(ctx, Permission::ViewAuditLog)?;
+        let limit = page_size(first)?;
+        let filter = filter.unwrap_or_default();
+        let filter = AuditFilter {
+            action: filter.action,
+            actor_id: filter
+                .actor
+                .map(|actor| {
+                    id::decode("User", &actor)
+                        .map_err(|_| bad_input("filter.actor", "is not a user ID"))
+                })
+                .transpose()?,
+            entity_type: filter.entity_type,
+            entity_id: filter.entity_id,
+        };
+        let before = match after {
+            None => None,
+            Some(cursor) => Some(
+                cursor
+                    .parse::<i64>()
+                    .map_err(|_| bad_input("after", "is not a cursor of this list"))?,
+            ),
+        };
+        let store = &services(ctx).store;
+        // One more than asked, to know whether another page follows.
+        let mut entries = store
+            .audit_log()
+            .list(scope, &filter, before, limit as u64 + 1)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        let has_next = entries.len() > limit;
+        entries.truncate(limit);
+        query(
+            None,
+            None,
+            Some(limit as i32),
+            None,
+            |_, _, _, _| async move {
+                let mut connection = Connection::new(before.is_some(), has_next);
+                connection.edges.extend(
+                    entries
+                        .into_iter()
+                        .map(|e| Edge::new(e.seq.to_string(), AuditLogEntry::from(e))),
+                );
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,76 @@
+//! What a resolver knows about its request, and the checks every protected
+//! resolver starts with.
+
+use async_graphql::Context;
+use kentro_domain::access::Permission;
+use kentro_store::{Ephemeral, Principal, SessionPolicy, Store, TenantScope};
+
+use crate::error::{ErrorCode, coded};
+
+/// Services shared by every request.
+#[derive(Clone)]
+pub struct ApiServices {
+    pub store: Store,
+    pub ephemeral: Ephemeral,
+    pub session_policy: SessionPolicy,
+}
+
+/// Facts about one request, set by the HTTP layer.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    /// Established from the `Authorization: Bearer` token; `None` when absent.
+    pub principal: Option<Principal>,
+    /// The token itself, so `logout` can end its session.
+    pub session_token: Option<String>,
+    pub request_id: String,
+    pub client_address: String,
+}
+
+pub(crate) fn services<'a>(ctx: &Context<'a>) -> &'a ApiServices {
+    ctx.data_unchecked::<ApiServices>()
+}
+
+pub(crate) fn request<'a>(ctx: &Context<'a>) -> &'a RequestContext {
+    ctx.data_unchecked::<RequestContext>()
+}
+
+pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
+    request(ctx).principal.as_ref().ok_or_else(|| {
+        coded(
+            ErrorCode::Unauthenticated,
+            "log in first (send Authorization: Bearer <token>)",
+        )
+    })
+}
+
+/// The caller, who must hold `permission`.
+pub(crate) fn authorized<'a>(
+    ctx: &Context<'a>,
+    permission: Permission,
+) -> async_graphql::Result<&'a Principal> {
+    let principal = principal(ctx)?;
+    if principal.account.role.can(permission) {
+        Ok(principal)
+    } else {
+        Err(coded(
+            ErrorCode::Forbidden,
+            format!(
+                "the {} role may not {}",
+                principal.account.role,
+                permission.code().replace('_', " ")
+            ),
+        ))
+    }
+}
+
+/// The caller's own tenant, for a permission held within a tenant. The
+/// scope comes from the session, never from an argument.
+pub(crate) fn tenant_scope(
+    ctx: &Context<'_>,
+    permission: Permission,
+) -> async_graphql::Result<TenantScope> {
+    let principal = authorized(ctx, permission)?;
+    principal
+        .tenant
+        .ok_or_else(|| coded(ErrorCode::Forbidden, "this needs a tenant account"))
+}

@@ -1,0 +1,93 @@
+//! Logging in and out, and who am I.
+
+use async_graphql::{Context, Object, SimpleObject};
+use kentro_store::{LoginOutcome, Sessions};
+
+use crate::context::{principal, request, services};
+use crate::error::{ErrorCode, coded, from_store, rate_limited};
+use crate::users::User;
+
+#[derive(Default)]
+pub struct SessionQuery;
+
+#[Object]
+impl SessionQuery {
+    /// The logged-in user; null when the request carries no valid session.
+    async fn me(&self, ctx: &Context<'_>) -> Option<User> {
+        request(ctx)
+            .principal
+            .as_ref()
+            .map(|p| User::from(p.account.clone()))
+    }
+}
+
+#[derive(Default)]
+pub struct SessionMutation;
+
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    /// Send it as `Authorization: Bearer <token>`. It expires after
+    /// `idleTimeoutSeconds` without use, and at the latest after 12 hours.
+    token: String,
+    idle_timeout_seconds: i32,
+    user: User,
+}
+
+#[Object]
+impl SessionMutation {
+    /// Exchanges an e-mail and password for a session token. A wrong
+    /// password, an unknown e-mail and a disabled account all answer the
+    /// same `UNAUTHENTICATED`; repeated attempts are throttled (`RATE_LIMITED`).
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<LoginPayload> {
+        let services = services(ctx);
+        let request = request(ctx);
+        let sessions = Sessions::new(
+            &services.store,
+            &services.ephemeral,
+            services.session_policy,
+        );
+        let outcome = sessions
+            .login(
+                &email,
+                &password,
+                &request.client_address,
+                &request.request_id,
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        match outcome {
+            LoginOutcome::LoggedIn { token, principal } => Ok(LoginPayload {
+                token,
+                idle_timeout_seconds: services.session_policy.idle_timeout.as_secs() as i32,
+                user: User::from(principal.account),
+            }),
+            LoginOutcome::Refused => Err(coded(
+                ErrorCode::Unauthenticated,
+                "the e-mail or the password is wrong, or the account is disabled",
+            )),
+            LoginOutcome::Throttled { retry_after } => Err(rate_limited(retry_after)),
+        }
+    }
+
+    /// Ends the current session.
+    async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        principal(ctx)?;
+        let services = services(ctx);
+        if let Some(token) = &request(ctx).session_token {
+            Sessions::new(
+                &services.store,
+                &services.ephemeral,
+                services.session_policy,
+            )
+            .logout(token)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        }
+        Ok(true)
+    }
+}

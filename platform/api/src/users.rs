@@ -1,0 +1,221 @@
+//! Staff accounts, managed by their tenant's coordinator (tenant_admin).
+
+use async_graphql::connection::{Connection, Edge, EmptyFields, query};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use kentro_domain::access::{NewPassword, Permission, Role as DomainRole};
+use kentro_domain::contact::Email;
+use kentro_store::{Account, NewAccount};
+
+use crate::context::{request, services, tenant_scope};
+use crate::error::{bad_input, from_store, not_found};
+use crate::id;
+use crate::paging::{MAX_PAGE_SIZE, page_size};
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::access::Role")]
+pub enum Role {
+    PlatformAdmin,
+    MinistryOverseer,
+    TenantAdmin,
+    SocialWorker,
+    Psychologist,
+    Reception,
+}
+
+/// A person who uses Kentro: center staff, or a platform user.
+pub struct User(Account);
+
+impl From<Account> for User {
+    fn from(account: Account) -> Self {
+        User(account)
+    }
+}
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        id::encode("User", self.0.id)
+    }
+
+    async fn email(&self) -> &str {
+        self.0.email.as_str()
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+
+    async fn disabled(&self) -> bool {
+        self.0.disabled
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// The accounts of the caller's center (tenant_admin).
+    #[graphql(complexity = "first.unwrap_or(20).min(100) as usize * child_complexity")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, User, EmptyFields, EmptyFields>> {
+        let scope = tenant_scope(ctx, Permission::ManageTenantUsers)?;
+        let limit = page_size(first)?;
+        let accounts = services(ctx)
+            .store
+            .accounts()
+            .list(Some(scope))
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        query(
+            after,
+            None,
+            Some(limit as i32),
+            None,
+            |after: Option<String>, _, first, _| async move {
+                let start = match after {
+                    Some(cursor) => accounts
+                        .iter()
+                        .position(|a| a.id.to_string() == cursor)
+                        .map_or(accounts.len(), |i| i + 1),
+                    None => 0,
+                };
+                let first = first.unwrap_or(MAX_PAGE_SIZE);
+                let end = (start + first).min(accounts.len());
+                let mut connection = Connection::new(start > 0, end < accounts.len());
+                connection.edges.extend(
+                    accounts[start..end]
+                        .iter()
+                        .cloned()
+                        .map(|a| Edge::new(a.id.to_string(), User(a))),
+                );
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
+        .await
+    }
+
+    /// One account of the caller's center (tenant_admin); another center's is `NOT_FOUND`.
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+        let scope = tenant_scope(ctx, Permission::ManageTenantUsers)?;
+        let key = id::decode("User", &id)?;
+        services(ctx)
+            .store
+            .accounts()
+            .in_tenant(scope, key)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .map(User)
+            .ok_or_else(|| not_found("User"))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    email: String,
+    name: String,
+    role: Role,
+    /// At least 12 characters, and not the e-mail address.
+    password: String,
+}
+
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Creates a staff account in the caller's center (tenant_admin).
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> async_graphql::Result<User> {
+        let scope = tenant_scope(ctx, Permission::ManageTenantUsers)?;
+        let role = DomainRole::from(input.role);
+        if role.is_platform_role() {
+            return Err(bad_input(
+                "input.role",
+                format!("a center cannot create {role} accounts"),
+            ));
+        }
+        let email = Email::parse(&input.email).map_err(|p| bad_input("input.email", p))?;
+        let password = NewPassword::parse(&input.password, &email)
+            .map_err(|p| bad_input("input.password", p))?;
+        let caller = crate::context::principal(ctx)?;
+        services(ctx)
+            .store
+            .accounts()
+            .create(
+                NewAccount {
+                    tenant: Some(scope),
+                    email,
+                    display_name: input.name,
+                    role,
+                    password,
+                },
+                &caller.account.actor(),
+                &request(ctx).request_id,
+            )
+            .await
+            .map(User)
+            .map_err(|e| from_store(ctx, e).into_field_error("input"))
+    }
+
+    /// Disables an account of the caller's center (tenant_admin): it can no
+    /// longer log in and its sessions end. Another center's is `NOT_FOUND`.
+    async fn disable_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+        let scope = tenant_scope(ctx, Permission::ManageTenantUsers)?;
+        let key = id::decode("User", &id)?;
+        let store = &services(ctx).store;
+        let account = store
+            .accounts()
+            .in_tenant(scope, key)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .ok_or_else(|| not_found("User"))?;
+        let caller = crate::context::principal(ctx)?;
+        store
+            .accounts()
+            .disable(
+                Some(scope),
+                &account.email,
+                &caller.account.actor(),
+                &request(ctx).request_id,
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .map(User)
+            .ok_or_else(|| not_found("User"))
+    }
+}
+
+trait IntoFieldError {
+    fn into_field_error(self, prefix: &str) -> async_graphql::Error;
+}
+
+impl IntoFieldError for async_graphql::Error {
+    /// Store errors name their own fields (`email`); the API names them as
+    /// the client wrote them (`input.email`).
+    fn into_field_error(self, prefix: &str) -> async_graphql::Error {
+        let mut error = self;
+        if let Some(extensions) = error.extensions.as_mut()
+            && let Some(async_graphql::Value::String(field)) = extensions.get("field").cloned()
+        {
+            extensions.set("field", format!("{prefix}.{field}"));
+        }
+        error
+    }
+}

@@ -1,0 +1,474 @@
+//! Accounts (staff and platform users) and their sessions.
+//!
+//! Passwords are hashed with Argon2id. A session token is 256 random bits,
+//! given to the client once; only its SHA-256 is kept, in the ephemeral store,
+//! with a sliding idle expiry and an absolute lifetime.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Utc};
+use kentro_domain::access::{NewPassword, Role};
+use kentro_domain::contact::Email;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, Actor, AuditEvent};
+use crate::entity::user_account;
+use crate::ephemeral::{Ephemeral, Quota};
+use crate::scope::{self, TenantScope};
+use crate::{Store, StoreError};
+
+/// An account as the rest of the platform sees it (never its password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub tenant_id: Option<i64>,
+    pub email: Email,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Account {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            account_id: Some(self.id),
+            name: self.email.to_string(),
+            role: self.role.code().to_owned(),
+        }
+    }
+}
+
+/// Who is calling, established from a session token.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account: Account,
+    /// The tenant the account belongs to; `None` for platform roles.
+    pub tenant: Option<TenantScope>,
+}
+
+pub struct NewAccount {
+    /// `None` for platform roles, which belong to no tenant.
+    pub tenant: Option<TenantScope>,
+    pub email: Email,
+    pub display_name: String,
+    pub role: Role,
+    pub password: NewPassword,
+}
+
+impl TryFrom<user_account::Model> for Account {
+    type Error = StoreError;
+
+    fn try_from(row: user_account::Model) -> Result<Account, StoreError> {
+        let corrupt = |problem: String| StoreError::Corrupt {
+            what: format!("account {}", row.id),
+            problem,
+        };
+        Ok(Account {
+            id: row.id,
+            tenant_id: row.tenant_id,
+            email: Email::parse(&row.email).map_err(corrupt)?,
+            display_name: row.display_name.clone(),
+            role: Role::parse(&row.role).map_err(corrupt)?,
+            disabled: row.disabled_at.is_some(),
+            created_at: row.created_at,
+        })
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    Argon2::default()
+}
+
+async fn hash_password(password: String) -> Result<String, StoreError> {
+    tokio::task::spawn_blocking(move || {
+        argon2()
+            .hash_password(password.as_bytes())
+            .map(|hash| hash.to_string())
+            .map_err(|e| StoreError::Crypto(e.to_string()))
+    })
+    .await
+    .map_err(|e| StoreError::Crypto(e.to_string()))?
+}
+
+/// Checks a password against a stored hash, off the async threads.
+async fn password_matches(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to check against when the e-mail is unknown, so that an unknown
+/// address costs the same time as a wrong password and reveals nothing.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| {
+        argon2()
+            .hash_password(b"kentro-decoy-password-never-valid")
+            .map(|hash| hash.to_string())
+            .unwrap_or_default()
+    })
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub struct Accounts<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Accounts<'a> {
+    pub(crate) fn new(store: &'a Store) -> Self {
+        Accounts { store }
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.store.db
+    }
+
+    /// Creates an account; a tenant account's creation is audited in that
+    /// tenant's log, attributed to `actor`.
+    pub async fn create(
+        &self,
+        new: NewAccount,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<Account, StoreError> {
+        if new.role.is_platform_role() != new.tenant.is_none() {
+            return Err(StoreError::Invalid {
+                field: "tenant".into(),
+                problem: if new.role.is_platform_role() {
+                    format!("the {} role belongs to no tenant", new.role)
+                } else {
+                    format!("the {} role needs a tenant", new.role)
+                },
+            });
+        }
+        let display_name = new.display_name.trim().to_owned();
+        if display_name.is_empty() || display_name.chars().count() > 200 {
+            return Err(StoreError::Invalid {
+                field: "name".into(),
+                problem: "must be 1 to 200 characters".into(),
+            });
+        }
+        let password_hash = hash_password(new.password.expose().to_owned()).await?;
+        let txn = self.db().begin().await?;
+        let taken = user_account::Entity::find()
+            .filter(user_account::Column::Email.eq(new.email.as_str()))
+            .one(&txn)
+            .await?
+            .is_some();
+        if taken {
+            return Err(StoreError::Conflict {
+                field: "email".into(),
+                problem: format!("{} already has an account", new.email),
+            });
+        }
+        let row = user_account::ActiveModel {
+            tenant_id: Set(new.tenant.map(TenantScope::tenant_id)),
+            email: Set(new.email.to_string()),
+            display_name: Set(display_name),
+            role: Set(new.role.code().to_owned()),
+            password_hash: Set(password_hash),
+            disabled_at: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        if let Some(tenant) = new.tenant {
+            scope::enter(&txn, tenant).await?;
+            audit::append(
+                &txn,
+                tenant,
+                &AuditEvent {
+                    actor: actor.clone(),
+                    action: "account.create".into(),
+                    entity_type: "account".into(),
+                    entity_id: row.id.to_string(),
+                    purpose: format!("create {} account", new.role),
+                    request_id: request_id.into(),
+                },
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Account::try_from(row)
+    }
+
+    /// Every account (`None`: the operator's view) or one tenant's.
+    pub async fn list(&self, tenant: Option<TenantScope>) -> Result<Vec<Account>, StoreError> {
+        let mut query = user_account::Entity::find().order_by_asc(user_account::Column::Email);
+        if let Some(tenant) = tenant {
+            query = query.filter(user_account::Column::TenantId.eq(tenant.tenant_id()));
+        }
+        query
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(Account::try_from)
+            .collect()
+    }
+
+    /// One account of the tenant; another tenant's account is `None`, as a missing one.
+    pub async fn in_tenant(
+        &self,
+        tenant: TenantScope,
+        id: i64,
+    ) -> Result<Option<Account>, StoreError> {
+        user_account::Entity::find_by_id(id)
+            .filter(user_account::Column::TenantId.eq(tenant.tenant_id()))
+            .one(self.db())
+            .await?
+            .map(Account::try_from)
+            .transpose()
+    }
+
+    /// Disables an account: it can no longer log in, and its sessions stop
+    /// working at their next request. Returns `None` when there is no such account
+    /// (in `tenant`, when given).
+    pub async fn disable(
+        &self,
+        tenant: Option<TenantScope>,
+        email: &Email,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        let txn = self.db().begin().await?;
+        let mut query =
+            user_account::Entity::find().filter(user_account::Column::Email.eq(email.as_str()));
+        if let Some(tenant) = tenant {
+            query = query.filter(user_account::Column::TenantId.eq(tenant.tenant_id()));
+        }
+        let Some(row) = query.one(&txn).await? else {
+            return Ok(None);
+        };
+        let account_tenant = row.tenant_id.map(TenantScope::new);
+        let mut active: user_account::ActiveModel = row.into();
+        active.disabled_at = Set(Some(Utc::now()));
+        let row = active.update(&txn).await?;
+        if let Some(tenant) = account_tenant {
+            scope::enter(&txn, tenant).await?;
+            audit::append(
+                &txn,
+                tenant,
+                &AuditEvent {
+                    actor: actor.clone(),
+                    action: "account.disable".into(),
+                    entity_type: "account".into(),
+                    entity_id: row.id.to_string(),
+                    purpose: "disable account".into(),
+                    request_id: request_id.into(),
+                },
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Account::try_from(row).map(Some)
+    }
+}
+
+/// What a login attempt came to. Unknown e-mail, wrong password and a
+/// disabled account are one outcome, so nothing tells which.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    LoggedIn { token: String, principal: Principal },
+    Refused,
+    Throttled { retry_after: Duration },
+}
+
+#[derive(Serialize, Deserialize)]
+struct SessionRecord {
+    account_id: i64,
+    created_at: i64,
+}
+
+/// Session and login-throttling settings.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub idle_timeout: Duration,
+    pub absolute_lifetime: Duration,
+    /// Login attempts per account (by e-mail, known or not).
+    pub per_account: Quota,
+    /// Login attempts per client address.
+    pub per_address: Quota,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_lifetime: Duration::from_secs(12 * 60 * 60),
+            per_account: Quota {
+                burst: 5,
+                per_period: 5,
+                period: Duration::from_secs(15 * 60),
+            },
+            per_address: Quota {
+                burst: 20,
+                per_period: 20,
+                period: Duration::from_secs(5 * 60),
+            },
+        }
+    }
+}
+
+pub struct Sessions<'a> {
+    store: &'a Store,
+    ephemeral: &'a Ephemeral,
+    policy: SessionPolicy,
+}
+
+impl<'a> Sessions<'a> {
+    pub fn new(store: &'a Store, ephemeral: &'a Ephemeral, policy: SessionPolicy) -> Self {
+        Sessions {
+            store,
+            ephemeral,
+            policy,
+        }
+    }
+
+    fn session_key(token: &str) -> String {
+        format!("session:{}", sha256_hex(token))
+    }
+
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client_address: &str,
+        request_id: &str,
+    ) -> Result<LoginOutcome, StoreError> {
+        let normalized = email.trim().to_lowercase();
+        for (key, quota) in [
+            (
+                format!("login:account:{}", sha256_hex(&normalized)),
+                self.policy.per_account,
+            ),
+            (
+                format!("login:address:{client_address}"),
+                self.policy.per_address,
+            ),
+        ] {
+            if let Err(retry_after) = self.ephemeral.rate_limit(&key, quota).await? {
+                return Ok(LoginOutcome::Throttled { retry_after });
+            }
+        }
+        let row = user_account::Entity::find()
+            .filter(user_account::Column::Email.eq(normalized.as_str()))
+            .one(&self.store.db)
+            .await?;
+        let hash = row
+            .as_ref()
+            .map(|r| r.password_hash.clone())
+            .unwrap_or_else(|| decoy_hash().to_owned());
+        let matches = password_matches(password.to_owned(), hash).await;
+        let Some(row) = row.filter(|r| matches && r.disabled_at.is_none()) else {
+            return Ok(LoginOutcome::Refused);
+        };
+        let account = Account::try_from(row)?;
+        let mut token_bytes = [0u8; 32];
+        getrandom::fill(&mut token_bytes).map_err(|e| StoreError::Crypto(e.to_string()))?;
+        let token: String = token_bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let record = SessionRecord {
+            account_id: account.id,
+            created_at: Utc::now().timestamp(),
+        };
+        let record = serde_json::to_string(&record).map_err(|e| StoreError::Corrupt {
+            what: "session".into(),
+            problem: e.to_string(),
+        })?;
+        self.ephemeral
+            .put(
+                &Self::session_key(&token),
+                &record,
+                self.policy.idle_timeout,
+            )
+            .await?;
+        let tenant = account.tenant_id.map(TenantScope::new);
+        if let Some(tenant) = tenant {
+            let txn = self.store.db.begin().await?;
+            scope::enter(&txn, tenant).await?;
+            audit::append(
+                &txn,
+                tenant,
+                &AuditEvent {
+                    actor: account.actor(),
+                    action: "session.login".into(),
+                    entity_type: "account".into(),
+                    entity_id: account.id.to_string(),
+                    purpose: "login".into(),
+                    request_id: request_id.into(),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        Ok(LoginOutcome::LoggedIn {
+            token,
+            principal: Principal { account, tenant },
+        })
+    }
+
+    /// The principal behind a token; `None` when the token is unknown,
+    /// expired, or its account was disabled since.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError> {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let key = Self::session_key(token);
+        let Some(record) = self
+            .ephemeral
+            .get_and_touch(&key, self.policy.idle_timeout)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Ok(record) = serde_json::from_str::<SessionRecord>(&record) else {
+            return Ok(None);
+        };
+        let age = Utc::now().timestamp() - record.created_at;
+        if age < 0 || age as u64 > self.policy.absolute_lifetime.as_secs() {
+            self.ephemeral.delete(&key).await?;
+            return Ok(None);
+        }
+        let Some(row) = user_account::Entity::find_by_id(record.account_id)
+            .one(&self.store.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if row.disabled_at.is_some() {
+            self.ephemeral.delete(&key).await?;
+            return Ok(None);
+        }
+        let account = Account::try_from(row)?;
+        let tenant = account.tenant_id.map(TenantScope::new);
+        Ok(Some(Principal { account, tenant }))
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
+        self.ephemeral.delete(&Self::session_key(token)).await
+    }
+}

@@ -1,0 +1,268 @@
+//! The audit log: append-only and hash-chained per tenant, so that a changed,
+//! removed or reordered entry is found by [`AuditLog::verify`].
+//!
+//! Each entry stores the hash of the previous one (`prev_hash`) and its own
+//! `hash` = SHA-256 over `prev_hash` and every other field. The first entry of
+//! a tenant links to [`GENESIS`].
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+use crate::StoreError;
+use crate::entity::audit_entry;
+use crate::scope::{self, TenantScope};
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who did something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The account, when a person acted; `None` for an operator's command.
+    pub account_id: Option<i64>,
+    /// The account's e-mail, or `operator` for the CLI.
+    pub name: String,
+    pub role: String,
+}
+
+impl Actor {
+    /// Someone with shell access to the platform, running `kentro` commands.
+    pub fn operator() -> Actor {
+        Actor {
+            account_id: None,
+            name: "operator".into(),
+            role: "operator".into(),
+        }
+    }
+}
+
+/// What to record.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub actor: Actor,
+    /// What happened, e.g. `tenant.apply`, `account.create`, `person.read`.
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    /// Why: the GraphQL operation name or the command.
+    pub purpose: String,
+    pub request_id: String,
+}
+
+/// A recorded entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub purpose: String,
+    pub request_id: String,
+    pub hash: String,
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor_id: Option<i64>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+}
+
+/// The result of recomputing a tenant's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    pub entries: u64,
+    /// The first entry that does not follow from its predecessor, and why.
+    pub first_broken: Option<(i64, String)>,
+}
+
+fn entry_hash(prev_hash: &str, tenant_id: i64, row: &audit_entry::Model) -> String {
+    let fields = serde_json::json!([
+        prev_hash,
+        tenant_id,
+        row.seq,
+        row.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        row.actor_id,
+        row.actor,
+        row.actor_role,
+        row.action,
+        row.entity_type,
+        row.entity_id,
+        row.purpose,
+        row.request_id,
+    ]);
+    let digest = Sha256::digest(fields.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends one entry inside a transaction that has entered `scope`.
+pub(crate) async fn append<C: ConnectionTrait>(
+    txn: &C,
+    scope: TenantScope,
+    event: &AuditEvent,
+) -> Result<(), StoreError> {
+    let tenant_id = scope.tenant_id();
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // One writer per tenant chain at a time; released at commit.
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(7277, $1::int)",
+            [(tenant_id as i32).into()],
+        ))
+        .await?;
+    }
+    let last = audit_entry::Entity::find()
+        .filter(audit_entry::Column::TenantId.eq(tenant_id))
+        .order_by_desc(audit_entry::Column::Seq)
+        .limit(1)
+        .one(txn)
+        .await?;
+    let (seq, prev_hash) = match last {
+        Some(last) => (last.seq + 1, last.hash),
+        None => (1, GENESIS.to_owned()),
+    };
+    // Stored at the precision both databases keep, so the hash recomputes.
+    let at = Utc::now()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or_else(|_| Utc::now());
+    let mut row = audit_entry::Model {
+        tenant_id,
+        seq,
+        at,
+        actor_id: event.actor.account_id,
+        actor: event.actor.name.clone(),
+        actor_role: event.actor.role.clone(),
+        action: event.action.clone(),
+        entity_type: event.entity_type.clone(),
+        entity_id: event.entity_id.clone(),
+        purpose: event.purpose.clone(),
+        request_id: event.request_id.clone(),
+        prev_hash: prev_hash.clone(),
+        hash: String::new(),
+    };
+    row.hash = entry_hash(&prev_hash, tenant_id, &row);
+    audit_entry::ActiveModel {
+        tenant_id: Set(row.tenant_id),
+        seq: Set(row.seq),
+        at: Set(row.at),
+        actor_id: Set(row.actor_id),
+        actor: Set(row.actor),
+        actor_role: Set(row.actor_role),
+        action: Set(row.action),
+        entity_type: Set(row.entity_type),
+        entity_id: Set(row.entity_id),
+        purpose: Set(row.purpose),
+        request_id: Set(row.request_id),
+        prev_hash: Set(row.prev_hash),
+        hash: Set(row.hash),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+pub struct AuditLog<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> AuditLog<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        AuditLog { db }
+    }
+
+    /// Newest first; `before` is the `seq` of the last entry of the previous page.
+    pub async fn list(
+        &self,
+        scope: TenantScope,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let mut query = audit_entry::Entity::find()
+            .filter(audit_entry::Column::TenantId.eq(scope.tenant_id()))
+            .order_by_desc(audit_entry::Column::Seq)
+            .limit(limit);
+        if let Some(before) = before {
+            query = query.filter(audit_entry::Column::Seq.lt(before));
+        }
+        if let Some(action) = &filter.action {
+            query = query.filter(audit_entry::Column::Action.eq(action.as_str()));
+        }
+        if let Some(actor_id) = filter.actor_id {
+            query = query.filter(audit_entry::Column::ActorId.eq(actor_id));
+        }
+        if let Some(entity_type) = &filter.entity_type {
+            query = query.filter(audit_entry::Column::EntityType.eq(entity_type.as_str()));
+        }
+        if let Some(entity_id) = &filter.entity_id {
+            query = query.filter(audit_entry::Column::EntityId.eq(entity_id.as_str()));
+        }
+        let rows = query.all(&txn).await?;
+        txn.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| AuditEntry {
+                seq: row.seq,
+                at: row.at,
+                actor: Actor {
+                    account_id: row.actor_id,
+                    name: row.actor,
+                    role: row.actor_role,
+                },
+                action: row.action,
+                entity_type: row.entity_type,
+                entity_id: row.entity_id,
+                purpose: row.purpose,
+                request_id: row.request_id,
+                hash: row.hash,
+            })
+            .collect())
+    }
+
+    /// Recomputes the tenant's chain from its first entry and names the
+    /// first entry that does not follow.
+    pub async fn verify(&self, scope: TenantScope) -> Result<ChainReport, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = audit_entry::Entity::find()
+            .filter(audit_entry::Column::TenantId.eq(scope.tenant_id()))
+            .order_by_asc(audit_entry::Column::Seq)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        let mut expected_prev = GENESIS.to_owned();
+        for (expected_seq, row) in (1..).zip(rows.iter()) {
+            let problem = if row.seq != expected_seq {
+                Some(format!(
+                    "expected entry {expected_seq} here: an entry is missing"
+                ))
+            } else if row.prev_hash != expected_prev {
+                Some("does not link to the entry before it".to_owned())
+            } else if entry_hash(&row.prev_hash, scope.tenant_id(), row) != row.hash {
+                Some("its content does not match its hash: it was changed".to_owned())
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Ok(ChainReport {
+                    entries: rows.len() as u64,
+                    first_broken: Some((row.seq, problem)),
+                });
+            }
+            expected_prev = row.hash.clone();
+        }
+        Ok(ChainReport {
+            entries: rows.len() as u64,
+            first_broken: None,
+        })
+    }
+}

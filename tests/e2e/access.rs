@@ -1,0 +1,679 @@
+//! Accounts, sessions, roles, the audit log and API limits, as a client meets them.
+
+use serde_json::{Value, json};
+
+use crate::harness::{
+    Backend, MINISTRY_OVERSEER, PLATFORM_ADMIN, Server, demo_account, demo_password, run_kentro,
+    seed_tenants_dir, stderr_of, stdout_of,
+};
+
+fn demo_env(backend: &Backend) -> Vec<(&'static str, String)> {
+    let mut env = backend.env();
+    env.push((
+        "KENTRO_TENANTS_DIR",
+        seed_tenants_dir().display().to_string(),
+    ));
+    env
+}
+
+fn code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code: {response}"))
+}
+
+const USERS: &str = "{ users(first: 50) { edges { node { id email role disabled } } } }";
+
+async fn user_ids(server: &Server, token: &str) -> Vec<(String, String)> {
+    let response = server.graphql_as(Some(token), USERS, json!({})).await;
+    assert!(response.get("errors").is_none(), "{response}");
+    response["data"]["users"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["email"].as_str().unwrap().to_owned(),
+                e["node"]["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn unauthenticated_clients_can_only_log_in_and_ask_who_they_are() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+
+    let me = server.graphql("{ me { email } }", json!({})).await;
+    assert!(me.get("errors").is_none(), "{me}");
+    assert!(me["data"]["me"].is_null());
+
+    for query in [
+        "{ tenants { slug } }",
+        r#"{ tenant(slug: "veria") { slug } }"#,
+        USERS,
+        "{ auditLog { edges { node { action } } } }",
+        "mutation { logout }",
+    ] {
+        let response = server.graphql(query, json!({})).await;
+        assert_eq!(code(&response), "UNAUTHENTICATED", "{query}: {response}");
+    }
+}
+
+#[tokio::test]
+async fn tenants_are_listed_for_platform_roles_only() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let password = demo_password(&backend);
+
+    for email in [PLATFORM_ADMIN, MINISTRY_OVERSEER] {
+        let token = server.login(email, &password).await;
+        let response = server
+            .graphql_as(Some(&token), "{ tenants { slug } }", json!({}))
+            .await;
+        assert_eq!(
+            response["data"]["tenants"].as_array().map(Vec::len),
+            Some(5),
+            "{email}: {response}"
+        );
+    }
+
+    let social_worker = server
+        .login(&demo_account("social-worker", "veria"), &password)
+        .await;
+    let response = server
+        .graphql_as(Some(&social_worker), "{ tenants { slug } }", json!({}))
+        .await;
+    assert_eq!(code(&response), "FORBIDDEN", "{response}");
+
+    // Center staff see their own center, and no other.
+    let own = server
+        .graphql_as(
+            Some(&social_worker),
+            r#"{ tenant(slug: "veria") { nameEl } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(own["data"]["tenant"]["nameEl"], "Δήμος Βέροιας", "{own}");
+    let other = server
+        .graphql_as(
+            Some(&social_worker),
+            r#"{ tenant(slug: "paiania") { nameEl } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(other["data"]["tenant"].is_null(), "{other}");
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_are_refused_alike() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+
+    let wrong_password = server
+        .graphql(
+            login,
+            json!({ "e": PLATFORM_ADMIN, "p": "not the password at all" }),
+        )
+        .await;
+    let unknown_email = server
+        .graphql(
+            login,
+            json!({ "e": "nobody@nowhere.gr", "p": "not the password at all" }),
+        )
+        .await;
+    assert_eq!(code(&wrong_password), "UNAUTHENTICATED");
+    assert_eq!(wrong_password["errors"], unknown_email["errors"]);
+}
+
+#[tokio::test]
+async fn repeated_logins_for_one_account_are_throttled_even_with_the_right_password() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+    let target = demo_account("tenant-admin", "veria");
+
+    for _ in 0..5 {
+        let response = server
+            .graphql(login, json!({ "e": target, "p": "guessing the password" }))
+            .await;
+        assert_eq!(code(&response), "UNAUTHENTICATED", "{response}");
+    }
+    let throttled = server
+        .graphql(login, json!({ "e": target, "p": demo_password(&backend) }))
+        .await;
+    assert_eq!(code(&throttled), "RATE_LIMITED", "{throttled}");
+    assert!(
+        throttled["errors"][0]["extensions"]["retryAfterSeconds"]
+            .as_u64()
+            .is_some_and(|s| s > 0),
+        "{throttled}"
+    );
+
+    // Another account is not affected.
+    server
+        .login(
+            &demo_account("tenant-admin", "paiania"),
+            &demo_password(&backend),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn an_invalid_bearer_token_is_refused_rather_than_treated_as_anonymous() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.env(), &[]);
+    let (status, body) = server
+        .post_graphql(Some("made-up"), &json!({ "query": "{ me { email } }" }))
+        .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(code(&body), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let token = server
+        .login(
+            &demo_account("reception", "veria"),
+            &demo_password(&backend),
+        )
+        .await;
+    let me = server
+        .graphql_as(Some(&token), "{ me { email role } }", json!({}))
+        .await;
+    assert_eq!(me["data"]["me"]["role"], "RECEPTION", "{me}");
+
+    let out = server
+        .graphql_as(Some(&token), "mutation { logout }", json!({}))
+        .await;
+    assert_eq!(out["data"]["logout"], true, "{out}");
+    let (status, _) = server
+        .post_graphql(Some(&token), &json!({ "query": "{ me { email } }" }))
+        .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_coordinator_manages_their_centers_staff_and_a_disabled_account_is_locked_out() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let password = demo_password(&backend);
+    let admin = server
+        .login(&demo_account("tenant-admin", "veria"), &password)
+        .await;
+
+    let created = server
+        .graphql_as(
+            Some(&admin),
+            r#"mutation($input: CreateUserInput!) { createUser(input: $input) { id email role } }"#,
+            json!({ "input": {
+                "email": "New.Worker@veria.demo", "name": "Νέα Κοινωνική Λειτουργός",
+                "role": "SOCIAL_WORKER", "password": "μια αρκετά μεγάλη φράση"
+            }}),
+        )
+        .await;
+    assert_eq!(
+        created["data"]["createUser"]["email"], "new.worker@veria.demo",
+        "{created}"
+    );
+    let worker = server
+        .login("new.worker@veria.demo", "μια αρκετά μεγάλη φράση")
+        .await;
+
+    // Bad input names the field, and nothing is saved.
+    for (input, field) in [
+        (
+            json!({ "email": "not-an-email", "name": "X", "role": "RECEPTION", "password": "long enough password" }),
+            "input.email",
+        ),
+        (
+            json!({ "email": "x@veria.demo", "name": "X", "role": "RECEPTION", "password": "short" }),
+            "input.password",
+        ),
+        (
+            json!({ "email": "y@veria.demo", "name": "X", "role": "PLATFORM_ADMIN", "password": "long enough password" }),
+            "input.role",
+        ),
+        (
+            json!({ "email": "new.worker@veria.demo", "name": "X", "role": "RECEPTION", "password": "long enough password" }),
+            "input.email",
+        ),
+    ] {
+        let response = server
+            .graphql_as(
+                Some(&admin),
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        assert_eq!(
+            response["errors"][0]["extensions"]["field"], field,
+            "{response}"
+        );
+    }
+    let emails: Vec<String> = user_ids(&server, &admin)
+        .await
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    assert!(
+        !emails
+            .iter()
+            .any(|e| e.starts_with("x@") || e.starts_with("y@"))
+    );
+
+    // A social worker may not manage staff.
+    let response = server.graphql_as(Some(&worker), USERS, json!({})).await;
+    assert_eq!(code(&response), "FORBIDDEN", "{response}");
+
+    let id = created["data"]["createUser"]["id"].as_str().unwrap();
+    let disabled = server
+        .graphql_as(
+            Some(&admin),
+            "mutation($id: ID!) { disableUser(id: $id) { disabled } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        disabled["data"]["disableUser"]["disabled"], true,
+        "{disabled}"
+    );
+    let (status, _) = server
+        .post_graphql(Some(&worker), &json!({ "query": "{ me { email } }" }))
+        .await;
+    assert_eq!(status, 401, "a disabled account's session ends");
+    let again = server
+        .graphql(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+            json!({ "e": "new.worker@veria.demo", "p": "μια αρκετά μεγάλη φράση" }),
+        )
+        .await;
+    assert_eq!(code(&again), "UNAUTHENTICATED");
+
+    // Every change is in the center's audit log, newest first.
+    let log = server
+        .graphql_as(
+            Some(&admin),
+            "{ auditLog(first: 100) { edges { node { sequence action actor entityType } } } }",
+            json!({}),
+        )
+        .await;
+    let actions: Vec<&str> = log["data"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"))
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[0], "account.disable", "{actions:?}");
+    assert!(actions.contains(&"account.create"), "{actions:?}");
+    assert!(actions.contains(&"session.login"), "{actions:?}");
+    assert!(actions.contains(&"tenant.apply"), "{actions:?}");
+}
+
+/// The adversarial suite: staff of one center using another center's IDs get
+/// `NOT_FOUND`, exactly as for IDs that never existed, and nothing changes.
+#[tokio::test]
+async fn another_centers_ids_are_not_found_and_change_nothing() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let password = demo_password(&backend);
+    let veria = server
+        .login(&demo_account("tenant-admin", "veria"), &password)
+        .await;
+    let paiania = server
+        .login(&demo_account("tenant-admin", "paiania"), &password)
+        .await;
+    let veria_users = user_ids(&server, &veria).await;
+    assert_cross_tenant_ids_are_not_found(&server, &paiania, &veria_users).await;
+    // Veria's accounts are untouched.
+    assert_eq!(user_ids(&server, &veria).await, veria_users);
+    let still_active = server.graphql_as(Some(&veria), USERS, json!({})).await;
+    assert!(
+        still_active["data"]["users"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["node"]["disabled"] == false),
+        "{still_active}"
+    );
+}
+
+async fn assert_cross_tenant_ids_are_not_found(
+    server: &Server,
+    attacker: &str,
+    victims: &[(String, String)],
+) {
+    assert!(!victims.is_empty());
+    for (_, id) in victims {
+        for (query, variables) in [
+            (
+                "query($id: ID!) { user(id: $id) { email } }",
+                json!({ "id": id }),
+            ),
+            (
+                "mutation($id: ID!) { disableUser(id: $id) { email } }",
+                json!({ "id": id }),
+            ),
+        ] {
+            let response = server.graphql_as(Some(attacker), query, variables).await;
+            assert_eq!(code(&response), "NOT_FOUND", "{query}: {response}");
+            let made_up = server
+                .graphql_as(Some(attacker), query, json!({ "id": "VXNlcjo5OTk5OTk5" }))
+                .await;
+            assert_eq!(
+                response["errors"][0]["message"], made_up["errors"][0]["message"],
+                "another tenant's object must look exactly like a missing one"
+            );
+        }
+        let log = server
+            .graphql_as(
+                Some(attacker),
+                "query($id: ID!) { auditLog(filter: { actor: $id }) { edges { node { action } } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(
+            log["data"]["auditLog"]["edges"].as_array().map(Vec::len),
+            Some(0),
+            "{log}"
+        );
+    }
+}
+
+/// Wall 1 alone: with row-level security switched off in the database, the
+/// store's tenant scope still keeps every center to its own rows.
+#[tokio::test]
+async fn with_row_level_security_off_the_api_still_returns_only_the_callers_tenant() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let Backend::Postgres { database_url, .. } = &backend else {
+        unreachable!()
+    };
+    let superuser_url = crate::harness::TestDatabase::for_server_url(database_url).superuser_url;
+    let superuser = sea_orm::Database::connect(superuser_url.as_str())
+        .await
+        .unwrap();
+    use sea_orm::ConnectionTrait;
+    for table in ["center", "tenant_plugin", "audit_entry"] {
+        superuser
+            .execute_unprepared(&format!(
+                "ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"
+            ))
+            .await
+            .unwrap();
+    }
+
+    let password = demo_password(&backend);
+    let veria = server
+        .login(&demo_account("tenant-admin", "veria"), &password)
+        .await;
+    let paiania = server
+        .login(&demo_account("tenant-admin", "paiania"), &password)
+        .await;
+
+    let log = server
+        .graphql_as(
+            Some(&paiania),
+            "{ auditLog(first: 100) { edges { node { actor entityId } } } }",
+            json!({}),
+        )
+        .await;
+    let entries = log["data"]["auditLog"]["edges"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    for entry in entries {
+        let text = entry.to_string();
+        assert!(!text.contains("veria"), "paiania sees veria's entry {text}");
+    }
+    let users = user_ids(&server, &paiania).await;
+    assert!(
+        users
+            .iter()
+            .all(|(email, _)| email.ends_with("@paiania.demo")),
+        "{users:?}"
+    );
+
+    let veria_users = user_ids(&server, &veria).await;
+    assert_cross_tenant_ids_are_not_found(&server, &paiania, &veria_users).await;
+}
+
+#[tokio::test]
+async fn a_tampered_audit_entry_is_named_by_audit_verify() {
+    let backend = Backend::postgres().await;
+    let env = demo_env(&backend);
+    let server = Server::start(&env, &["--demo"]);
+    let password = demo_password(&backend);
+    server
+        .login(&demo_account("social-worker", "veria"), &password)
+        .await;
+    drop(server);
+
+    let output = run_kentro(&env, &["audit", "verify"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let report = stdout_of(&output);
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("ok")).count(),
+        5,
+        "{report}"
+    );
+
+    // Someone with database superuser rights rewrites history.
+    let Backend::Postgres { database_url, .. } = &backend else {
+        unreachable!()
+    };
+    let superuser_url = crate::harness::TestDatabase::for_server_url(database_url).superuser_url;
+    let superuser = sea_orm::Database::connect(superuser_url.as_str())
+        .await
+        .unwrap();
+    use sea_orm::ConnectionTrait;
+    superuser
+        .execute_unprepared(
+            "UPDATE audit_entry SET actor = 'someone-else' \
+             WHERE seq = 2 AND tenant_id = (SELECT id FROM tenant WHERE slug = 'veria')",
+        )
+        .await
+        .unwrap();
+
+    let output = run_kentro(&env, &["audit", "verify", "--tenant", "veria"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout_of(&output);
+    assert!(report.contains("BROKEN  veria: entry 2"), "{report}");
+    assert!(report.contains("changed"), "{report}");
+    let others = run_kentro(&env, &["audit", "verify", "--tenant", "paiania"]);
+    assert!(others.status.success(), "{}", stdout_of(&others));
+}
+
+#[tokio::test]
+async fn the_server_role_cannot_rewrite_the_audit_log() {
+    let backend = Backend::postgres().await;
+    let env = demo_env(&backend);
+    drop(Server::start(&env, &["--demo"]));
+    let Backend::Postgres { database_url, .. } = &backend else {
+        unreachable!()
+    };
+    let app = sea_orm::Database::connect(database_url.as_str())
+        .await
+        .unwrap();
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let txn = app.begin().await.unwrap();
+    txn.execute_unprepared(
+        "SELECT set_config('app.tenant_id', (SELECT id::text FROM tenant WHERE slug = 'veria'), true)",
+    )
+    .await
+    .unwrap();
+    let update = txn
+        .execute_unprepared("UPDATE audit_entry SET actor = 'x'")
+        .await;
+    assert!(
+        update.is_err(),
+        "the server's role must not update audit entries"
+    );
+    txn.rollback().await.ok();
+    let delete = app.execute_unprepared("DELETE FROM audit_entry").await;
+    assert!(
+        delete.is_err(),
+        "the server's role must not delete audit entries"
+    );
+}
+
+#[tokio::test]
+async fn reception_cannot_read_the_audit_log() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let reception = server
+        .login(
+            &demo_account("reception", "veria"),
+            &demo_password(&backend),
+        )
+        .await;
+    let response = server
+        .graphql_as(
+            Some(&reception),
+            "{ auditLog { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&response), "FORBIDDEN", "{response}");
+}
+
+#[tokio::test]
+async fn oversized_requests_are_refused_with_a_code() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let admin = server
+        .login(
+            &demo_account("tenant-admin", "veria"),
+            &demo_password(&backend),
+        )
+        .await;
+
+    let page = server
+        .graphql_as(
+            Some(&admin),
+            "{ users(first: 1000) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&page), "BAD_USER_INPUT", "{page}");
+    assert_eq!(page["errors"][0]["extensions"]["field"], "first");
+
+    let aliases: String = (0..31).map(|i| format!("a{i}: me {{ email }} ")).collect();
+    let response = server
+        .graphql_as(Some(&admin), &format!("{{ {aliases} }}"), json!({}))
+        .await;
+    assert_eq!(code(&response), "INVALID_QUERY", "{response}");
+
+    let batch: Vec<Value> = (0..11)
+        .map(|_| json!({ "query": "{ me { email } }" }))
+        .collect();
+    let (status, response) = server
+        .post_graphql(Some(&admin), &Value::Array(batch))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(code(&response), "INVALID_QUERY", "{response}");
+
+    let batch: Vec<Value> = (0..2)
+        .map(|_| json!({ "query": "{ me { email } }" }))
+        .collect();
+    let (_, response) = server
+        .post_graphql(Some(&admin), &Value::Array(batch))
+        .await;
+    assert_eq!(response.as_array().map(Vec::len), Some(2), "{response}");
+
+    let malformed = server.graphql_as(Some(&admin), "{ me { ", json!({})).await;
+    assert_eq!(code(&malformed), "INVALID_QUERY", "{malformed}");
+}
+
+#[tokio::test]
+async fn too_many_requests_answer_429_with_retry_after() {
+    let backend = Backend::postgres().await;
+    let mut env = backend.env();
+    env.push(("KENTRO_RATE_LIMIT_ANONYMOUS", "3".into()));
+    let server = Server::start(&env, &[]);
+    for _ in 0..3 {
+        let (status, _) = server
+            .post_graphql(None, &json!({ "query": "{ me { email } }" }))
+            .await;
+        assert_eq!(status, 200);
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", server.base_url))
+        .json(&json!({ "query": "{ me { email } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code(&body), "RATE_LIMITED", "{body}");
+}
+
+#[test]
+fn operators_manage_accounts_from_the_command_line() {
+    let backend = Backend::sqlite();
+    let env = demo_env(&backend);
+    let output = run_kentro(
+        &env,
+        &["tenant", "apply", &seed_tenants_dir().display().to_string()],
+    );
+    assert!(output.status.success(), "{}", stderr_of(&output));
+
+    crate::harness::add_user(
+        &env,
+        Some("veria"),
+        "reception",
+        "desk@veria.gr",
+        "reception desk password",
+    );
+    crate::harness::add_user(
+        &env,
+        None,
+        "ministry_overseer",
+        "overseer@ypakp.gr",
+        "overseer password 1",
+    );
+
+    let output = run_kentro(&env, &["user", "list", "--tenant", "veria"]);
+    assert_eq!(
+        stdout_of(&output).lines().count(),
+        1,
+        "{}",
+        stdout_of(&output)
+    );
+    assert!(stdout_of(&output).starts_with("desk@veria.gr\treception\tveria\tactive"));
+
+    let output = run_kentro(
+        &env,
+        &[
+            "user",
+            "add",
+            "--role",
+            "reception",
+            "--email",
+            "x@veria.gr",
+            "--name",
+            "X",
+            "--password-stdin",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("--tenant"),
+        "{}",
+        stderr_of(&output)
+    );
+
+    let output = run_kentro(&env, &["user", "disable", "desk@veria.gr"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let output = run_kentro(&env, &["user", "list"]);
+    assert!(stdout_of(&output).contains("desk@veria.gr\treception\tveria\tdisabled"));
+    assert!(stdout_of(&output).contains("overseer@ypakp.gr\tministry_overseer\t-\tactive"));
+}
