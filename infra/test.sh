@@ -9,14 +9,6 @@ cd "$(dirname "$0")/.."
 
 infra/scripts/install-test-deps.sh
 
-services=$(mktemp -d -t kentro-services.XXXXXX)
-cleanup() {
-    infra/scripts/throwaway-postgres.sh stop "$services/postgres" || true
-    infra/scripts/throwaway-redis.sh stop "$services/redis" || true
-    rm -rf "$services"
-}
-trap cleanup EXIT
-
 echo "== formatting"
 cargo fmt --all -- --check
 
@@ -47,12 +39,5 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "== build"
 cargo build --workspace --all-targets
 
-echo "== services"
-KENTRO_TEST_POSTGRES_URL=$(infra/scripts/throwaway-postgres.sh start "$services/postgres")
-KENTRO_TEST_REDIS_URL=$(infra/scripts/throwaway-redis.sh start "$services/redis")
-export KENTRO_TEST_POSTGRES_URL KENTRO_TEST_REDIS_URL
-echo "postgres: $KENTRO_TEST_POSTGRES_URL"
-echo "redis:    $KENTRO_TEST_REDIS_URL"
-
-echo "== tests"
-cargo nextest run --workspace --no-fail-fast
+echo "== tests (with a throwaway PostgreSQL and Redis)"
+infra/scripts/with-services.sh cargo nextest run --workspace --no-fail-fast

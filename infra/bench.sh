@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The benchmarks: release builds against a throwaway PostgreSQL and Redis.
+# Each prints its figures side by side, measured in the same run; they are
+# never pass/fail tests (shared machines are noisy).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+infra/scripts/install-test-deps.sh
+cargo build --release -p kentro
+infra/scripts/with-services.sh cargo bench -p kentro-tests --bench rls_overhead
