@@ -7,6 +7,9 @@
 pub mod access;
 pub mod contact;
 pub mod hours;
+pub mod identifiers;
+pub mod names;
+pub mod person;
 pub mod region;
 pub mod tenant;
 
