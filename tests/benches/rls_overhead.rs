@@ -70,7 +70,7 @@ async fn start(name: &'static str, rls: bool) -> Target {
         .await
         .expect("bench rows");
     if !rls {
-        for table in ["center", "tenant_plugin", "audit_entry"] {
+        for table in ["center", "tenant_plugin", "audit_entry", "person"] {
             superuser
                 .execute_unprepared(&format!(
                     "ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;

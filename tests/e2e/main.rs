@@ -12,5 +12,6 @@ mod data_model;
 mod harness;
 mod health;
 mod isolation;
+mod people;
 mod telemetry;
 mod tenants;

@@ -270,6 +270,6 @@ async fn tenant_by_slug_is_null_when_unknown_and_an_error_naming_the_field_when_
         )
         .await;
     let error = &malformed["errors"][0];
-    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{malformed}");
+    assert_eq!(error["extensions"]["code"], "VALIDATION", "{malformed}");
     assert_eq!(error["extensions"]["field"], "slug", "{malformed}");
 }

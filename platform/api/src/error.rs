@@ -17,8 +17,13 @@ pub enum ErrorCode {
     Forbidden,
     /// No such object for this caller (including another tenant's).
     NotFound,
-    /// An argument is malformed; `extensions.field` names it.
-    BadUserInput,
+    /// Input is malformed: `extensions.fields` lists every field and problem,
+    /// `extensions.field` names the first. Nothing was written.
+    Validation,
+    /// The caller's role may not read this field; it reads as null.
+    ForbiddenField,
+    /// An ΑΜΚΑ or ΑΦΜ is already registered: `extensions.field`, `extensions.existingPersonId`.
+    DuplicateIdentifier,
     /// The change conflicts with what exists (e.g. an e-mail already used); `extensions.field` names it.
     Conflict,
     /// Too many requests; `extensions.retryAfterSeconds` says when to try again.
@@ -30,11 +35,13 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 8] = [
+    pub const ALL: [ErrorCode; 10] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
-        ErrorCode::BadUserInput,
+        ErrorCode::Validation,
+        ErrorCode::ForbiddenField,
+        ErrorCode::DuplicateIdentifier,
         ErrorCode::Conflict,
         ErrorCode::RateLimited,
         ErrorCode::InvalidQuery,
@@ -46,7 +53,9 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Validation => "VALIDATION",
+            ErrorCode::ForbiddenField => "FORBIDDEN_FIELD",
+            ErrorCode::DuplicateIdentifier => "DUPLICATE_IDENTIFIER",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::InvalidQuery => "INVALID_QUERY",
@@ -60,11 +69,43 @@ pub(crate) fn coded(code: ErrorCode, message: impl Into<String>) -> async_graphq
 }
 
 pub(crate) fn bad_input(field: &str, problem: impl Into<String>) -> async_graphql::Error {
-    let problem = problem.into();
-    async_graphql::Error::new(format!("{field}: {problem}")).extend_with(|_, e| {
-        e.set("code", ErrorCode::BadUserInput.as_str());
-        e.set("field", field);
+    invalid_fields(&[(field.to_owned(), problem.into())])
+}
+
+/// One `VALIDATION` error listing every invalid field, e.g. `input.amka`.
+pub(crate) fn invalid_fields(problems: &[(String, String)]) -> async_graphql::Error {
+    let message = problems
+        .iter()
+        .map(|(field, problem)| format!("{field}: {problem}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    async_graphql::Error::new(message).extend_with(|_, e| {
+        e.set("code", ErrorCode::Validation.as_str());
+        if let Some((first, _)) = problems.first() {
+            e.set("field", first.as_str());
+        }
+        let fields: Vec<async_graphql::Value> = problems
+            .iter()
+            .map(|(field, problem)| {
+                let mut entry = async_graphql::indexmap::IndexMap::new();
+                entry.insert(
+                    async_graphql::Name::new("field"),
+                    async_graphql::Value::from(field.as_str()),
+                );
+                entry.insert(
+                    async_graphql::Name::new("problem"),
+                    async_graphql::Value::from(problem.as_str()),
+                );
+                async_graphql::Value::Object(entry)
+            })
+            .collect();
+        e.set("fields", async_graphql::Value::List(fields));
     })
+}
+
+pub(crate) fn forbidden_field(role: &str, field: &str) -> async_graphql::Error {
+    async_graphql::Error::new(format!("the {role} role may not read {field}"))
+        .extend_with(|_, e| e.set("code", ErrorCode::ForbiddenField.as_str()))
 }
 
 pub(crate) fn conflict(field: &str, problem: impl Into<String>) -> async_graphql::Error {
@@ -110,6 +151,18 @@ pub(crate) fn from_store(
     match error {
         kentro_store::StoreError::Invalid { field, problem } => bad_input(&field, problem),
         kentro_store::StoreError::Conflict { field, problem } => conflict(&field, problem),
+        kentro_store::StoreError::DuplicateIdentifier { field, existing_id } => {
+            let id = crate::id::encode("Person", existing_id);
+            async_graphql::Error::new(format!(
+                "{field}: already registered for another person ({})",
+                id.as_str()
+            ))
+            .extend_with(|_, e| {
+                e.set("code", ErrorCode::DuplicateIdentifier.as_str());
+                e.set("field", field.as_str());
+                e.set("existingPersonId", id.as_str());
+            })
+        }
         other => internal(ctx, &other),
     }
 }

@@ -11,6 +11,7 @@ mod error;
 mod id;
 mod limits;
 mod paging;
+mod people;
 mod session;
 mod tenant;
 mod users;
@@ -30,10 +31,15 @@ pub struct Query(
     tenant::TenantQuery,
     users::UserQuery,
     audit::AuditQuery,
+    people::PeopleQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(session::SessionMutation, users::UserMutation);
+pub struct Mutation(
+    session::SessionMutation,
+    users::UserMutation,
+    people::PeopleMutation,
+);
 
 pub type KentroSchema = Schema<Query, Mutation, EmptySubscription>;
 

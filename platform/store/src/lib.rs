@@ -9,6 +9,7 @@ mod audit;
 mod entity;
 mod ephemeral;
 mod migration;
+mod people;
 mod scope;
 mod tenants;
 
@@ -24,6 +25,7 @@ pub use accounts::{
 };
 pub use audit::{Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport};
 pub use ephemeral::{Ephemeral, Quota};
+pub use people::{Access, DuplicateCandidate, DuplicateReason, People, PersonRecord};
 pub use scope::TenantScope;
 pub use tenants::{ApplyOutcome, TenantRecord, TenantRegistry};
 
@@ -41,6 +43,8 @@ pub enum StoreError {
     Invalid { field: String, problem: String },
     #[error("{field}: {problem}")]
     Conflict { field: String, problem: String },
+    #[error("{field}: already registered for person {existing_id}")]
+    DuplicateIdentifier { field: String, existing_id: i64 },
     #[error("password hashing or randomness failed: {0}")]
     Crypto(String),
 }
@@ -147,6 +151,10 @@ impl Store {
 
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts::new(self)
+    }
+
+    pub fn people(&self) -> People<'_> {
+        People::new(&self.db)
     }
 
     pub fn audit_log(&self) -> AuditLog<'_> {

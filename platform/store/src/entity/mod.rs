@@ -3,6 +3,7 @@
 
 pub mod audit_entry;
 pub mod center;
+pub mod person;
 pub mod tenant;
 pub mod tenant_plugin;
 pub mod user_account;

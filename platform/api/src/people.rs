@@ -1,0 +1,515 @@
+//! The person registry (ωφελούμενοι): duplicate-safe intake, search across
+//! Greek and Latin spellings, and field-level protection of the special
+//! categories of personal data.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields, query};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use kentro_domain::access::Permission;
+use kentro_domain::person::{self as domain, PersonDetails, SpecialCategories};
+use kentro_store::{Access, PersonRecord};
+
+use crate::context::{principal, request, services, tenant_scope};
+use crate::error::{forbidden_field, from_store, invalid_fields, not_found};
+use crate::id;
+use crate::paging::page_size;
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::person::Gender")]
+pub enum Gender {
+    Female,
+    Male,
+    NonBinary,
+    NotStated,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::person::EmploymentStatus")]
+pub enum EmploymentStatus {
+    /// Including self-employed.
+    Employed,
+    Unemployed,
+    LongTermUnemployed,
+    Inactive,
+    InactiveNotInEducationOrTraining,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::person::EducationLevel")]
+pub enum EducationLevel {
+    Isced0To2,
+    Isced3To4,
+    Isced5To8,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::person::SpecialCategoryAnswer")]
+pub enum SpecialCategoryAnswer {
+    Yes,
+    No,
+    DeclinedToAnswer,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::person::IdDocumentType")]
+pub enum IdDocumentType {
+    IdentityCard,
+    Passport,
+    ResidencePermit,
+    AsylumSeekerCard,
+    Other,
+}
+
+/// A person served by the center. Special-category fields (disability,
+/// minority incl. Roma, foreign background, homelessness) read as null with a
+/// `FORBIDDEN_FIELD` error for roles that may not see them.
+pub struct Person(PersonRecord);
+
+impl Person {
+    fn special(&self, ctx: &Context<'_>, field: &str) -> async_graphql::Result<SpecialCategories> {
+        let caller = principal(ctx)?;
+        if caller.account.role.can(Permission::ViewSpecialCategories) {
+            Ok(self.0.details.special)
+        } else {
+            Err(forbidden_field(caller.account.role.code(), field))
+        }
+    }
+}
+
+#[Object]
+impl Person {
+    async fn id(&self) -> ID {
+        id::encode("Person", self.0.id)
+    }
+
+    /// "Given Family", in Greek when known.
+    async fn display_name(&self) -> String {
+        self.0.details.display_name()
+    }
+
+    async fn given_name_el(&self) -> Option<&str> {
+        self.0.details.given_name_el.as_deref()
+    }
+
+    async fn family_name_el(&self) -> Option<&str> {
+        self.0.details.family_name_el.as_deref()
+    }
+
+    async fn given_name_latin(&self) -> Option<&str> {
+        self.0.details.given_name_latin.as_deref()
+    }
+
+    async fn family_name_latin(&self) -> Option<&str> {
+        self.0.details.family_name_latin.as_deref()
+    }
+
+    async fn gender(&self) -> Gender {
+        self.0.details.gender.into()
+    }
+
+    async fn birth_date(&self) -> Option<NaiveDate> {
+        self.0.details.birth_date
+    }
+
+    async fn amka(&self) -> Option<&str> {
+        self.0.details.amka.as_ref().map(|a| a.as_str())
+    }
+
+    async fn afm(&self) -> Option<&str> {
+        self.0.details.afm.as_ref().map(|a| a.as_str())
+    }
+
+    async fn id_document_type(&self) -> Option<IdDocumentType> {
+        self.0
+            .details
+            .id_document
+            .as_ref()
+            .map(|(k, _)| (*k).into())
+    }
+
+    async fn id_document_number(&self) -> Option<&str> {
+        self.0.details.id_document.as_ref().map(|(_, n)| n.as_str())
+    }
+
+    async fn residence_permit_number(&self) -> Option<&str> {
+        self.0
+            .details
+            .residence_permit
+            .as_ref()
+            .map(|(n, _)| n.as_str())
+    }
+
+    async fn residence_permit_expiry(&self) -> Option<NaiveDate> {
+        self.0.details.residence_permit.as_ref().map(|(_, e)| *e)
+    }
+
+    /// ISO 3166-1 alpha-2.
+    async fn nationality(&self) -> Option<&str> {
+        self.0.details.nationality.as_deref()
+    }
+
+    async fn third_country_national(&self) -> Option<bool> {
+        self.0.details.third_country_national
+    }
+
+    async fn phone(&self) -> Option<&str> {
+        self.0.details.phone.as_deref()
+    }
+
+    async fn email(&self) -> Option<&str> {
+        self.0.details.email.as_ref().map(|e| e.as_str())
+    }
+
+    async fn address(&self) -> Option<&str> {
+        self.0.details.address.as_deref()
+    }
+
+    async fn area(&self) -> Option<&str> {
+        self.0.details.area.as_deref()
+    }
+
+    async fn rural(&self) -> Option<bool> {
+        self.0.details.rural
+    }
+
+    /// ISO 639-1.
+    async fn preferred_language(&self) -> Option<&str> {
+        self.0.details.preferred_language.as_deref()
+    }
+
+    async fn employment_status(&self) -> Option<EmploymentStatus> {
+        self.0.details.employment_status.map(Into::into)
+    }
+
+    async fn education_level(&self) -> Option<EducationLevel> {
+        self.0.details.education_level.map(Into::into)
+    }
+
+    /// Special category (health). Null when not asked.
+    async fn disability(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<SpecialCategoryAnswer>> {
+        Ok(self.special(ctx, "disability")?.disability.map(Into::into))
+    }
+
+    /// Special category (ethnic origin): minority, including Roma.
+    async fn minority(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<SpecialCategoryAnswer>> {
+        Ok(self.special(ctx, "minority")?.minority.map(Into::into))
+    }
+
+    /// Special category (ethnic origin): foreign background.
+    async fn foreign_background(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<SpecialCategoryAnswer>> {
+        Ok(self
+            .special(ctx, "foreignBackground")?
+            .foreign_background
+            .map(Into::into))
+    }
+
+    /// Homeless or in housing exclusion.
+    async fn homeless(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<SpecialCategoryAnswer>> {
+        Ok(self.special(ctx, "homeless")?.homeless.map(Into::into))
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// A person's details as entered at intake. Dates are `YYYY-MM-DD`.
+#[derive(InputObject, Default)]
+pub struct PersonInput {
+    given_name_el: Option<String>,
+    family_name_el: Option<String>,
+    given_name_latin: Option<String>,
+    family_name_latin: Option<String>,
+    gender: Option<Gender>,
+    birth_date: Option<String>,
+    /// 11 digits; optional (asylum seekers and homeless people may have none).
+    amka: Option<String>,
+    /// 9 digits; optional.
+    afm: Option<String>,
+    id_document_type: Option<IdDocumentType>,
+    id_document_number: Option<String>,
+    residence_permit_number: Option<String>,
+    residence_permit_expiry: Option<String>,
+    nationality: Option<String>,
+    third_country_national: Option<bool>,
+    phone: Option<String>,
+    email: Option<String>,
+    address: Option<String>,
+    area: Option<String>,
+    rural: Option<bool>,
+    preferred_language: Option<String>,
+    employment_status: Option<EmploymentStatus>,
+    education_level: Option<EducationLevel>,
+    disability: Option<SpecialCategoryAnswer>,
+    minority: Option<SpecialCategoryAnswer>,
+    foreign_background: Option<SpecialCategoryAnswer>,
+    homeless: Option<SpecialCategoryAnswer>,
+}
+
+impl PersonInput {
+    /// Valid details, or one `VALIDATION` error naming every bad field.
+    fn validate(self, ctx: &Context<'_>) -> async_graphql::Result<PersonDetails> {
+        let caller = principal(ctx)?;
+        let special_given = [
+            self.disability,
+            self.minority,
+            self.foreign_background,
+            self.homeless,
+        ]
+        .iter()
+        .any(Option::is_some);
+        if special_given && !caller.account.role.can(Permission::ViewSpecialCategories) {
+            return Err(forbidden_field(
+                caller.account.role.code(),
+                "special-category fields",
+            ));
+        }
+        let input = domain::PersonInput {
+            given_name_el: self.given_name_el,
+            family_name_el: self.family_name_el,
+            given_name_latin: self.given_name_latin,
+            family_name_latin: self.family_name_latin,
+            gender: self.gender.map(Into::into),
+            birth_date: self.birth_date,
+            amka: self.amka,
+            afm: self.afm,
+            id_document_type: self.id_document_type.map(Into::into),
+            id_document_number: self.id_document_number,
+            residence_permit_number: self.residence_permit_number,
+            residence_permit_expiry: self.residence_permit_expiry,
+            nationality: self.nationality,
+            third_country_national: self.third_country_national,
+            phone: self.phone,
+            email: self.email,
+            address: self.address,
+            area: self.area,
+            rural: self.rural,
+            preferred_language: self.preferred_language,
+            employment_status: self.employment_status.map(Into::into),
+            education_level: self.education_level.map(Into::into),
+            special: SpecialCategories {
+                disability: self.disability.map(Into::into),
+                minority: self.minority.map(Into::into),
+                foreign_background: self.foreign_background.map(Into::into),
+                homeless: self.homeless.map(Into::into),
+            },
+        };
+        input.validate(Utc::now().date_naive()).map_err(|errors| {
+            let problems: Vec<(String, String)> = errors
+                .into_iter()
+                .map(|e| (format!("input.{}", e.field), e.problem))
+                .collect();
+            invalid_fields(&problems)
+        })
+    }
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_store::DuplicateReason")]
+#[allow(
+    clippy::enum_variant_names,
+    reason = "SAME_AMKA reads as the reason it is; AMKA alone would not"
+)]
+pub enum DuplicateReason {
+    SameAmka,
+    SameAfm,
+    SameBirthDateAndSimilarName,
+}
+
+#[derive(SimpleObject)]
+pub struct PossibleDuplicate {
+    person: Person,
+    reasons: Vec<DuplicateReason>,
+    /// 0 to 1, best first.
+    score: f64,
+}
+
+fn access<'a>(
+    ctx: &Context<'a>,
+    purpose: &'a str,
+) -> async_graphql::Result<(kentro_store::Actor, &'a str, &'a str)> {
+    let caller = principal(ctx)?;
+    Ok((
+        caller.account.actor(),
+        purpose,
+        request(ctx).request_id.as_str(),
+    ))
+}
+
+#[derive(Default)]
+pub struct PeopleQuery;
+
+#[Object]
+impl PeopleQuery {
+    /// One person of the caller's center; another center's is `NOT_FOUND`. Audited.
+    async fn person(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Person> {
+        let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
+        let key = id::decode("Person", &id)?;
+        let (actor, purpose, request_id) = access(ctx, "person")?;
+        services(ctx)
+            .store
+            .people()
+            .get(
+                scope,
+                key,
+                &Access {
+                    actor: &actor,
+                    purpose,
+                    request_id,
+                },
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .map(Person)
+            .ok_or_else(|| not_found("Person"))
+    }
+
+    /// The center's people, by registration; `search` matches names in Greek
+    /// or Latin letters (any case, accents or common spelling), or an exact
+    /// ΑΜΚΑ/ΑΦΜ. Audited.
+    #[graphql(complexity = "first.unwrap_or(20).min(100) as usize * child_complexity")]
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Person, EmptyFields, EmptyFields>> {
+        let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
+        let limit = page_size(first)?;
+        let after_id = match &after {
+            None => None,
+            Some(cursor) => Some(id::decode("Person", &ID(cursor.clone())).map_err(|_| {
+                invalid_fields(&[("after".into(), "is not a cursor of this list".into())])
+            })?),
+        };
+        let (actor, purpose, request_id) = access(ctx, "people")?;
+        let mut rows = services(ctx)
+            .store
+            .people()
+            .search(
+                scope,
+                search.as_deref(),
+                after_id,
+                limit as u64 + 1,
+                &Access {
+                    actor: &actor,
+                    purpose,
+                    request_id,
+                },
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        let has_next = rows.len() > limit;
+        rows.truncate(limit);
+        query(
+            None,
+            None,
+            Some(limit as i32),
+            None,
+            |_, _, _, _| async move {
+                let mut connection = Connection::new(after_id.is_some(), has_next);
+                connection.edges.extend(
+                    rows.into_iter()
+                        .map(|p| Edge::new(id::encode("Person", p.id).0, Person(p))),
+                );
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
+        .await
+    }
+
+    /// Before registering someone: people already registered who may be the
+    /// same person (same ΑΜΚΑ or ΑΦΜ; same birth date and a similar name in
+    /// Greek or Latin letters), best first, with the reasons.
+    async fn find_possible_duplicates(
+        &self,
+        ctx: &Context<'_>,
+        input: PersonInput,
+    ) -> async_graphql::Result<Vec<PossibleDuplicate>> {
+        let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
+        let details = input.validate(ctx)?;
+        let (actor, purpose, request_id) = access(ctx, "findPossibleDuplicates")?;
+        let candidates = services(ctx)
+            .store
+            .people()
+            .possible_duplicates(
+                scope,
+                &details,
+                &Access {
+                    actor: &actor,
+                    purpose,
+                    request_id,
+                },
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(candidates
+            .into_iter()
+            .map(|c| PossibleDuplicate {
+                person: Person(c.person),
+                reasons: c.reasons.into_iter().map(Into::into).collect(),
+                score: f64::from(c.score),
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct PeopleMutation;
+
+#[Object]
+impl PeopleMutation {
+    /// Registers a person. Every invalid field is listed in one `VALIDATION`
+    /// error; an ΑΜΚΑ or ΑΦΜ already registered is `DUPLICATE_IDENTIFIER`
+    /// naming the existing person. Nothing is written on error.
+    async fn register_person(
+        &self,
+        ctx: &Context<'_>,
+        input: PersonInput,
+    ) -> async_graphql::Result<Person> {
+        let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
+        let details = input.validate(ctx)?;
+        let (actor, purpose, request_id) = access(ctx, "registerPerson")?;
+        services(ctx)
+            .store
+            .people()
+            .register(
+                scope,
+                &details,
+                &Access {
+                    actor: &actor,
+                    purpose,
+                    request_id,
+                },
+            )
+            .await
+            .map(Person)
+            .map_err(|e| {
+                let mut error = from_store(ctx, e);
+                if let Some(extensions) = error.extensions.as_mut()
+                    && let Some(async_graphql::Value::String(field)) =
+                        extensions.get("field").cloned()
+                {
+                    extensions.set("field", format!("input.{field}"));
+                }
+                error
+            })
+    }
+}

@@ -1,0 +1,414 @@
+//! The person registry. Every read of a person's record is audited, and an
+//! identifier (ΑΜΚΑ, ΑΦΜ) is unique within a tenant.
+
+use chrono::{DateTime, Utc};
+use kentro_domain::contact::Email;
+use kentro_domain::identifiers::{Afm, Amka};
+use kentro_domain::names::{SIMILAR_NAME, search_key, similarity};
+use kentro_domain::person::{
+    EducationLevel, EmploymentStatus, Gender, IdDocumentType, PersonDetails, SpecialCategories,
+    SpecialCategoryAnswer,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+};
+
+use crate::StoreError;
+use crate::audit::{self, Actor, AuditEvent};
+use crate::entity::person;
+use crate::scope::{self, TenantScope};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub id: i64,
+    pub details: PersonDetails,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Why a registered person may be the one being registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(
+    clippy::enum_variant_names,
+    reason = "SAME_AMKA reads as the reason it is; AMKA alone would not"
+)]
+pub enum DuplicateReason {
+    SameAmka,
+    SameAfm,
+    SameBirthDateAndSimilarName,
+}
+
+#[derive(Debug, Clone)]
+pub struct DuplicateCandidate {
+    pub person: PersonRecord,
+    pub reasons: Vec<DuplicateReason>,
+    /// 0 to 1; identifiers weigh most.
+    pub score: f32,
+}
+
+/// Who reads or writes, and why: recorded with every access.
+#[derive(Debug, Clone)]
+pub struct Access<'a> {
+    pub actor: &'a Actor,
+    pub purpose: &'a str,
+    pub request_id: &'a str,
+}
+
+fn corrupt(id: i64, problem: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        what: format!("person {id}"),
+        problem: problem.into(),
+    }
+}
+
+fn decode<T>(
+    id: i64,
+    code: Option<String>,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, StoreError> {
+    code.map(|c| parse(&c).ok_or_else(|| corrupt(id, format!("unknown code {c:?}"))))
+        .transpose()
+}
+
+impl TryFrom<person::Model> for PersonRecord {
+    type Error = StoreError;
+
+    fn try_from(row: person::Model) -> Result<PersonRecord, StoreError> {
+        let id = row.id;
+        let gender = Gender::from_code(&row.gender).ok_or_else(|| corrupt(id, "gender"))?;
+        let amka = row
+            .amka
+            .map(|a| Amka::parse(&a).map_err(|p| corrupt(id, p)))
+            .transpose()?;
+        let afm = row
+            .afm
+            .map(|a| Afm::parse(&a).map_err(|p| corrupt(id, p)))
+            .transpose()?;
+        let email = row
+            .email
+            .map(|e| Email::parse(&e).map_err(|p| corrupt(id, p)))
+            .transpose()?;
+        let id_document = match (
+            decode(id, row.id_document_type, IdDocumentType::from_code)?,
+            row.id_document_number,
+        ) {
+            (Some(kind), Some(number)) => Some((kind, number)),
+            _ => None,
+        };
+        let residence_permit = match (row.residence_permit_number, row.residence_permit_expiry) {
+            (Some(number), Some(expiry)) => Some((number, expiry)),
+            _ => None,
+        };
+        let answer = |code: Option<String>| decode(id, code, SpecialCategoryAnswer::from_code);
+        Ok(PersonRecord {
+            id,
+            details: PersonDetails {
+                given_name_el: row.given_name_el,
+                family_name_el: row.family_name_el,
+                given_name_latin: row.given_name_latin,
+                family_name_latin: row.family_name_latin,
+                gender,
+                birth_date: row.birth_date,
+                amka,
+                afm,
+                id_document,
+                residence_permit,
+                nationality: row.nationality,
+                third_country_national: row.third_country_national,
+                phone: row.phone,
+                email,
+                address: row.address,
+                area: row.area,
+                rural: row.rural,
+                preferred_language: row.preferred_language,
+                employment_status: decode(id, row.employment_status, EmploymentStatus::from_code)?,
+                education_level: decode(id, row.education_level, EducationLevel::from_code)?,
+                special: SpecialCategories {
+                    disability: answer(row.disability)?,
+                    minority: answer(row.minority)?,
+                    foreign_background: answer(row.foreign_background)?,
+                    homeless: answer(row.homeless)?,
+                },
+            },
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+fn to_active(
+    scope: TenantScope,
+    id: i64,
+    d: &PersonDetails,
+    now: DateTime<Utc>,
+) -> person::ActiveModel {
+    person::ActiveModel {
+        tenant_id: Set(scope.tenant_id()),
+        id: Set(id),
+        given_name_el: Set(d.given_name_el.clone()),
+        family_name_el: Set(d.family_name_el.clone()),
+        given_name_latin: Set(d.given_name_latin.clone()),
+        family_name_latin: Set(d.family_name_latin.clone()),
+        gender: Set(d.gender.code().to_owned()),
+        birth_date: Set(d.birth_date),
+        amka: Set(d.amka.as_ref().map(|a| a.as_str().to_owned())),
+        afm: Set(d.afm.as_ref().map(|a| a.as_str().to_owned())),
+        id_document_type: Set(d.id_document.as_ref().map(|(k, _)| k.code().to_owned())),
+        id_document_number: Set(d.id_document.as_ref().map(|(_, n)| n.clone())),
+        residence_permit_number: Set(d.residence_permit.as_ref().map(|(n, _)| n.clone())),
+        residence_permit_expiry: Set(d.residence_permit.as_ref().map(|(_, e)| *e)),
+        nationality: Set(d.nationality.clone()),
+        third_country_national: Set(d.third_country_national),
+        phone: Set(d.phone.clone()),
+        email: Set(d.email.as_ref().map(|e| e.to_string())),
+        address: Set(d.address.clone()),
+        area: Set(d.area.clone()),
+        rural: Set(d.rural),
+        preferred_language: Set(d.preferred_language.clone()),
+        employment_status: Set(d.employment_status.map(|s| s.code().to_owned())),
+        education_level: Set(d.education_level.map(|l| l.code().to_owned())),
+        disability: Set(d.special.disability.map(|a| a.code().to_owned())),
+        minority: Set(d.special.minority.map(|a| a.code().to_owned())),
+        foreign_background: Set(d.special.foreign_background.map(|a| a.code().to_owned())),
+        homeless: Set(d.special.homeless.map(|a| a.code().to_owned())),
+        name_key: Set(d.name_key()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+async fn next_id<C: ConnectionTrait>(txn: &C) -> Result<i64, StoreError> {
+    let sql = match txn.get_database_backend() {
+        DbBackend::Postgres => "SELECT nextval('person_id_seq') AS id",
+        // Ids are unique across tenants here too, so an id never names
+        // another tenant's person by coincidence.
+        _ => "SELECT COALESCE(MAX(id), 0) + 1 AS id FROM person",
+    };
+    let row = txn
+        .query_one_raw(Statement::from_string(txn.get_database_backend(), sql))
+        .await?
+        .ok_or_else(|| corrupt(0, "no id"))?;
+    Ok(row.try_get("", "id")?)
+}
+
+async fn audit_read<C: ConnectionTrait>(
+    txn: &C,
+    scope: TenantScope,
+    access: &Access<'_>,
+    action: &str,
+    ids: &[i64],
+) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    audit::append(
+        txn,
+        scope,
+        &AuditEvent {
+            actor: access.actor.clone(),
+            action: action.into(),
+            entity_type: "person".into(),
+            entity_id: ids.join(","),
+            purpose: access.purpose.into(),
+            request_id: access.request_id.into(),
+        },
+    )
+    .await
+}
+
+pub struct People<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> People<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        People { db }
+    }
+
+    /// Registers a person. An ΑΜΚΑ or ΑΦΜ already registered in the tenant
+    /// refuses the registration, naming the existing record.
+    pub async fn register(
+        &self,
+        scope: TenantScope,
+        details: &PersonDetails,
+        access: &Access<'_>,
+    ) -> Result<PersonRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        for (field, column, value) in [
+            (
+                "amka",
+                person::Column::Amka,
+                details.amka.as_ref().map(|a| a.as_str()),
+            ),
+            (
+                "afm",
+                person::Column::Afm,
+                details.afm.as_ref().map(|a| a.as_str()),
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            let existing = person::Entity::find()
+                .filter(person::Column::TenantId.eq(scope.tenant_id()))
+                .filter(column.eq(value))
+                .one(&txn)
+                .await?;
+            if let Some(existing) = existing {
+                return Err(StoreError::DuplicateIdentifier {
+                    field: field.into(),
+                    existing_id: existing.id,
+                });
+            }
+        }
+        let id = next_id(&txn).await?;
+        let row = to_active(scope, id, details, Utc::now())
+            .insert(&txn)
+            .await?;
+        audit::append(
+            &txn,
+            scope,
+            &AuditEvent {
+                actor: access.actor.clone(),
+                action: "person.register".into(),
+                entity_type: "person".into(),
+                entity_id: id.to_string(),
+                purpose: access.purpose.into(),
+                request_id: access.request_id.into(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        PersonRecord::try_from(row)
+    }
+
+    /// One person of the tenant (another tenant's is `None`, as a missing one); audited.
+    pub async fn get(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        access: &Access<'_>,
+    ) -> Result<Option<PersonRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = person::Entity::find_by_id((scope.tenant_id(), id))
+            .one(&txn)
+            .await?;
+        if row.is_some() {
+            audit_read(&txn, scope, access, "person.read", &[id]).await?;
+        }
+        txn.commit().await?;
+        row.map(PersonRecord::try_from).transpose()
+    }
+
+    /// People whose names contain every word of `search` (Greek or Latin,
+    /// any case or accents), or whose ΑΜΚΑ/ΑΦΜ is `search`; by id, after
+    /// `after`. Audited as one read of the people returned.
+    pub async fn search(
+        &self,
+        scope: TenantScope,
+        search: Option<&str>,
+        after: Option<i64>,
+        limit: u64,
+        access: &Access<'_>,
+    ) -> Result<Vec<PersonRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let mut query = person::Entity::find()
+            .filter(person::Column::TenantId.eq(scope.tenant_id()))
+            .order_by_asc(person::Column::Id)
+            .limit(limit);
+        if let Some(after) = after {
+            query = query.filter(person::Column::Id.gt(after));
+        }
+        if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+            let digits: String = search.chars().filter(|c| !c.is_whitespace()).collect();
+            if digits.bytes().all(|b| b.is_ascii_digit()) {
+                query = query.filter(
+                    sea_orm::Condition::any()
+                        .add(person::Column::Amka.eq(digits.as_str()))
+                        .add(person::Column::Afm.eq(digits.as_str())),
+                );
+            } else {
+                for word in search_key(search).split_whitespace() {
+                    query = query.filter(person::Column::NameKey.contains(word));
+                }
+            }
+        }
+        let rows = query.all(&txn).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        audit_read(&txn, scope, access, "person.search", &ids).await?;
+        txn.commit().await?;
+        rows.into_iter().map(PersonRecord::try_from).collect()
+    }
+
+    /// People who may be the one about to be registered: the same ΑΜΚΑ or
+    /// ΑΦΜ, or the same birth date and a similar name; best first.
+    pub async fn possible_duplicates(
+        &self,
+        scope: TenantScope,
+        details: &PersonDetails,
+        access: &Access<'_>,
+    ) -> Result<Vec<DuplicateCandidate>, StoreError> {
+        let mut any = sea_orm::Condition::any();
+        let mut has_condition = false;
+        if let Some(amka) = &details.amka {
+            any = any.add(person::Column::Amka.eq(amka.as_str()));
+            has_condition = true;
+        }
+        if let Some(afm) = &details.afm {
+            any = any.add(person::Column::Afm.eq(afm.as_str()));
+            has_condition = true;
+        }
+        if let Some(birth_date) = details.birth_date {
+            any = any.add(person::Column::BirthDate.eq(birth_date));
+            has_condition = true;
+        }
+        if !has_condition {
+            return Ok(Vec::new());
+        }
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = person::Entity::find()
+            .filter(person::Column::TenantId.eq(scope.tenant_id()))
+            .filter(any)
+            .limit(500)
+            .all(&txn)
+            .await?;
+        let key = details.name_key();
+        let mut candidates = Vec::new();
+        for row in rows {
+            let record = PersonRecord::try_from(row)?;
+            let mut reasons = Vec::new();
+            let mut score: f32 = 0.0;
+            if details.amka.is_some() && record.details.amka == details.amka {
+                reasons.push(DuplicateReason::SameAmka);
+                score = score.max(1.0);
+            }
+            if details.afm.is_some() && record.details.afm == details.afm {
+                reasons.push(DuplicateReason::SameAfm);
+                score = score.max(0.95);
+            }
+            if details.birth_date.is_some() && record.details.birth_date == details.birth_date {
+                let name_similarity = similarity(&key, &record.details.name_key());
+                if name_similarity >= SIMILAR_NAME {
+                    reasons.push(DuplicateReason::SameBirthDateAndSimilarName);
+                    score = score.max(0.5 + 0.4 * name_similarity);
+                }
+            }
+            if !reasons.is_empty() {
+                candidates.push(DuplicateCandidate {
+                    person: record,
+                    reasons,
+                    score,
+                });
+            }
+        }
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let ids: Vec<i64> = candidates.iter().map(|c| c.person.id).collect();
+        audit_read(&txn, scope, access, "person.duplicate_check", &ids).await?;
+        txn.commit().await?;
+        Ok(candidates)
+    }
+}

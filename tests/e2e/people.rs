@@ -1,0 +1,362 @@
+//! The person registry, as reception and social workers use it.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Backend, Server, demo_account, demo_password, seed_tenants_dir};
+
+fn demo_env(backend: &Backend) -> Vec<(&'static str, String)> {
+    let mut env = backend.env();
+    env.push((
+        "KENTRO_TENANTS_DIR",
+        seed_tenants_dir().display().to_string(),
+    ));
+    env
+}
+
+const REGISTER: &str =
+    "mutation($input: PersonInput!) { registerPerson(input: $input) { id displayName } }";
+
+/// A valid ΑΜΚΑ for 15/03/1985.
+fn amka_15_03_85() -> String {
+    kentro_domain::identifiers::fixtures::amka(15, 3, 85, 1234)
+}
+
+fn maria() -> Value {
+    json!({
+        "givenNameEl": "Μαρία", "familyNameEl": "Παπαδοπούλου",
+        "birthDate": "1985-03-15", "amka": amka_15_03_85(), "gender": "FEMALE",
+        "minority": "YES", "employmentStatus": "LONG_TERM_UNEMPLOYED"
+    })
+}
+
+fn code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code: {response}"))
+}
+
+struct Center {
+    server: Server,
+    social_worker: String,
+    reception: String,
+    _backend: Backend,
+}
+
+async fn veria(backend: Backend) -> Center {
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let password = demo_password(&backend);
+    let social_worker = server
+        .login(&demo_account("social-worker", "veria"), &password)
+        .await;
+    let reception = server
+        .login(&demo_account("reception", "veria"), &password)
+        .await;
+    Center {
+        server,
+        social_worker,
+        reception,
+        _backend: backend,
+    }
+}
+
+async fn register(center: &Center, token: &str, input: Value) -> Value {
+    center
+        .server
+        .graphql_as(Some(token), REGISTER, json!({ "input": input }))
+        .await
+}
+
+async fn people_count(center: &Center) -> usize {
+    let response = center
+        .server
+        .graphql_as(
+            Some(&center.social_worker),
+            "{ people(first: 100) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    response["data"]["people"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"))
+        .len()
+}
+
+#[tokio::test]
+async fn reception_cannot_see_roma_flag() {
+    let center = veria(Backend::postgres().await).await;
+    let registered = register(&center, &center.social_worker, maria()).await;
+    let id = registered["data"]["registerPerson"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{registered}"))
+        .to_owned();
+    let read = "query($id: ID!) { person(id: $id) { displayName minority employmentStatus } }";
+
+    let worker_view = center
+        .server
+        .graphql_as(Some(&center.social_worker), read, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        worker_view["data"]["person"]["minority"], "YES",
+        "{worker_view}"
+    );
+
+    let reception_view = center
+        .server
+        .graphql_as(Some(&center.reception), read, json!({ "id": id }))
+        .await;
+    let person = &reception_view["data"]["person"];
+    assert_eq!(
+        person["displayName"], "Μαρία Παπαδοπούλου",
+        "{reception_view}"
+    );
+    assert_eq!(person["employmentStatus"], "LONG_TERM_UNEMPLOYED");
+    assert!(person["minority"].is_null(), "{reception_view}");
+    assert_eq!(code(&reception_view), "FORBIDDEN_FIELD");
+    assert_eq!(
+        reception_view["errors"][0]["path"],
+        json!(["person", "minority"])
+    );
+
+    // Nor may reception record a special category.
+    let mut input = maria();
+    input["amka"] = Value::Null;
+    input["disability"] = json!("YES");
+    let refused = register(&center, &center.reception, input).await;
+    assert_eq!(code(&refused), "FORBIDDEN_FIELD", "{refused}");
+}
+
+async fn greek_and_latin_spellings_find_the_same_person(backend: Backend) {
+    let center = veria(backend).await;
+    let registered = register(&center, &center.reception, {
+        let mut input = maria();
+        input["minority"] = Value::Null;
+        input
+    })
+    .await;
+    assert!(registered.get("errors").is_none(), "{registered}");
+    register(
+        &center,
+        &center.reception,
+        json!({ "givenNameLatin": "Ahmad", "familyNameLatin": "Karimi", "nationality": "AF" }),
+    )
+    .await;
+
+    let search = "query($q: String) { people(search: $q) { edges { node { displayName } } } }";
+    for query in [
+        "Papadopoulou",
+        "ΠΑΠΑΔΟΠΟΥΛΟΥ",
+        "papadopulu",
+        "Μαρια",
+        "maria papadopoulou",
+        &amka_15_03_85(),
+    ] {
+        let response = center
+            .server
+            .graphql_as(Some(&center.reception), search, json!({ "q": query }))
+            .await;
+        let names: Vec<&str> = response["data"]["people"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{response}"))
+            .iter()
+            .map(|e| e["node"]["displayName"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Μαρία Παπαδοπούλου"], "searching {query:?}");
+    }
+    let none = center
+        .server
+        .graphql_as(Some(&center.reception), search, json!({ "q": "Γεωργίου" }))
+        .await;
+    assert_eq!(
+        none["data"]["people"]["edges"].as_array().map(Vec::len),
+        Some(0)
+    );
+    let karimi = center
+        .server
+        .graphql_as(Some(&center.reception), search, json!({ "q": "Καρίμι" }))
+        .await;
+    assert_eq!(
+        karimi["data"]["people"]["edges"][0]["node"]["displayName"], "Ahmad Karimi",
+        "a Greek spelling finds a Latin-only record: {karimi}"
+    );
+}
+
+#[tokio::test]
+async fn greek_and_latin_spellings_find_the_same_person_on_sqlite() {
+    greek_and_latin_spellings_find_the_same_person(Backend::sqlite()).await;
+}
+
+#[tokio::test]
+async fn greek_and_latin_spellings_find_the_same_person_on_postgres() {
+    greek_and_latin_spellings_find_the_same_person(Backend::postgres().await).await;
+}
+
+#[tokio::test]
+async fn every_invalid_field_is_reported_at_once_and_nothing_is_written() {
+    let center = veria(Backend::sqlite()).await;
+    let response = register(
+        &center,
+        &center.reception,
+        json!({
+            "givenNameEl": "Νίκος", "familyNameEl": "Νικολάου",
+            "amka": "12345678901", "afm": "123456789", "email": "nikos-at-mail",
+            "birthDate": "1990-02-30"
+        }),
+    )
+    .await;
+    assert_eq!(code(&response), "VALIDATION", "{response}");
+    let fields: Vec<&str> = response["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["input.birthDate", "input.amka", "input.afm", "input.email"],
+        "{response}"
+    );
+    assert_eq!(people_count(&center).await, 0);
+}
+
+#[tokio::test]
+async fn a_known_amka_is_refused_and_similar_people_are_offered_before_intake() {
+    let center = veria(Backend::postgres().await).await;
+    let first = register(&center, &center.social_worker, maria()).await;
+    let existing_id = first["data"]["registerPerson"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let again = register(&center, &center.reception, {
+        let mut input = maria();
+        input["minority"] = Value::Null;
+        input
+    })
+    .await;
+    assert_eq!(code(&again), "DUPLICATE_IDENTIFIER", "{again}");
+    assert_eq!(again["errors"][0]["extensions"]["field"], "input.amka");
+    assert_eq!(
+        again["errors"][0]["extensions"]["existingPersonId"],
+        existing_id
+    );
+    assert_eq!(people_count(&center).await, 1);
+
+    // The same woman at another desk, spelled in Latin letters, without ΑΜΚΑ.
+    let duplicates = center
+        .server
+        .graphql_as(
+            Some(&center.reception),
+            "query($input: PersonInput!) { findPossibleDuplicates(input: $input) {
+                person { id displayName } reasons score } }",
+            json!({ "input": {
+                "givenNameLatin": "Maria", "familyNameLatin": "Papadopulu",
+                "birthDate": "1985-03-15"
+            }}),
+        )
+        .await;
+    let candidates = duplicates["data"]["findPossibleDuplicates"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{duplicates}"));
+    assert_eq!(candidates.len(), 1, "{duplicates}");
+    assert_eq!(candidates[0]["person"]["id"], existing_id);
+    assert_eq!(
+        candidates[0]["reasons"],
+        json!(["SAME_BIRTH_DATE_AND_SIMILAR_NAME"])
+    );
+
+    // Same birth date, different person: not offered.
+    let other = center
+        .server
+        .graphql_as(
+            Some(&center.reception),
+            "query($input: PersonInput!) { findPossibleDuplicates(input: $input) { score } }",
+            json!({ "input": {
+                "givenNameEl": "Ελένη", "familyNameEl": "Γεωργίου", "birthDate": "1985-03-15"
+            }}),
+        )
+        .await;
+    assert_eq!(
+        other["data"]["findPossibleDuplicates"]
+            .as_array()
+            .map(Vec::len),
+        Some(0),
+        "{other}"
+    );
+}
+
+#[tokio::test]
+async fn another_centers_people_are_not_found_and_every_read_is_audited() {
+    let backend = Backend::postgres().await;
+    let center = veria(backend).await;
+    let registered = register(&center, &center.social_worker, maria()).await;
+    let id = registered["data"]["registerPerson"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let password = std::fs::read_to_string(match &center._backend {
+        Backend::Postgres { data_dir, .. } | Backend::Sqlite { data_dir } => {
+            data_dir.path().join("demo-password.txt")
+        }
+    })
+    .unwrap();
+    let outsider = center
+        .server
+        .login(&demo_account("social-worker", "paiania"), password.trim())
+        .await;
+    let read = "query($id: ID!) { person(id: $id) { displayName } }";
+    let response = center
+        .server
+        .graphql_as(Some(&outsider), read, json!({ "id": id }))
+        .await;
+    assert_eq!(code(&response), "NOT_FOUND", "{response}");
+    let listed = center
+        .server
+        .graphql_as(
+            Some(&outsider),
+            "{ people(search: \"Papadopoulou\") { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["data"]["people"]["edges"].as_array().map(Vec::len),
+        Some(0)
+    );
+
+    center
+        .server
+        .graphql_as(Some(&center.reception), read, json!({ "id": id }))
+        .await;
+    let admin = center
+        .server
+        .login(&demo_account("tenant-admin", "veria"), password.trim())
+        .await;
+    let log = center
+        .server
+        .graphql_as(
+            Some(&admin),
+            "{ auditLog(filter: { entityType: \"person\" }) { edges { node { action actor } } } }",
+            json!({}),
+        )
+        .await;
+    let entries: Vec<(String, String)> = log["data"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"))
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["action"].as_str().unwrap().to_owned(),
+                e["node"]["actor"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("person.read".to_owned(), demo_account("reception", "veria")),
+            (
+                "person.register".to_owned(),
+                demo_account("social-worker", "veria")
+            ),
+        ]
+    );
+}
