@@ -398,7 +398,18 @@ async fn with_row_level_security_off_the_api_still_returns_only_the_callers_tena
         .await
         .unwrap();
     use sea_orm::ConnectionTrait;
-    for table in ["center", "tenant_plugin", "audit_entry", "person"] {
+    for table in [
+        "center",
+        "tenant_plugin",
+        "audit_entry",
+        "person",
+        "household",
+        "household_member",
+        "case_file",
+        "case_event",
+        "case_note",
+        "consent",
+    ] {
         superuser
             .execute_unprepared(&format!(
                 "ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"

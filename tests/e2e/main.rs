@@ -7,6 +7,7 @@
 //! Redis key prefix.
 
 mod access;
+mod cases;
 mod config;
 mod data_model;
 mod harness;

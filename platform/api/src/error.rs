@@ -24,6 +24,8 @@ pub enum ErrorCode {
     ForbiddenField,
     /// An ΑΜΚΑ or ΑΦΜ is already registered: `extensions.field`, `extensions.existingPersonId`.
     DuplicateIdentifier,
+    /// A lifecycle does not allow this move: `extensions.from`, `extensions.to`.
+    InvalidTransition,
     /// The change conflicts with what exists (e.g. an e-mail already used); `extensions.field` names it.
     Conflict,
     /// Too many requests; `extensions.retryAfterSeconds` says when to try again.
@@ -35,13 +37,14 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
         ErrorCode::Validation,
         ErrorCode::ForbiddenField,
         ErrorCode::DuplicateIdentifier,
+        ErrorCode::InvalidTransition,
         ErrorCode::Conflict,
         ErrorCode::RateLimited,
         ErrorCode::InvalidQuery,
@@ -56,6 +59,7 @@ impl ErrorCode {
             ErrorCode::Validation => "VALIDATION",
             ErrorCode::ForbiddenField => "FORBIDDEN_FIELD",
             ErrorCode::DuplicateIdentifier => "DUPLICATE_IDENTIFIER",
+            ErrorCode::InvalidTransition => "INVALID_TRANSITION",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::InvalidQuery => "INVALID_QUERY",
@@ -151,6 +155,13 @@ pub(crate) fn from_store(
     match error {
         kentro_store::StoreError::Invalid { field, problem } => bad_input(&field, problem),
         kentro_store::StoreError::Conflict { field, problem } => conflict(&field, problem),
+        kentro_store::StoreError::NotFound { what } => not_found(&what),
+        kentro_store::StoreError::InvalidTransition(e) => async_graphql::Error::new(e.to_string())
+            .extend_with(|_, ext| {
+                ext.set("code", ErrorCode::InvalidTransition.as_str());
+                ext.set("from", e.from.code());
+                ext.set("to", e.to.code());
+            }),
         kentro_store::StoreError::DuplicateIdentifier { field, existing_id } => {
             let id = crate::id::encode("Person", existing_id);
             async_graphql::Error::new(format!(

@@ -6,6 +6,7 @@
 //! (`kentro schema > platform/api/schema.graphql`).
 
 mod audit;
+mod cases;
 mod context;
 mod error;
 mod id;
@@ -32,6 +33,7 @@ pub struct Query(
     users::UserQuery,
     audit::AuditQuery,
     people::PeopleQuery,
+    cases::CaseQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -39,6 +41,7 @@ pub struct Mutation(
     session::SessionMutation,
     users::UserMutation,
     people::PeopleMutation,
+    cases::CaseMutation,
 );
 
 pub type KentroSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -65,6 +65,12 @@ pub enum IdDocumentType {
 /// `FORBIDDEN_FIELD` error for roles that may not see them.
 pub struct Person(PersonRecord);
 
+impl From<PersonRecord> for Person {
+    fn from(record: PersonRecord) -> Self {
+        Person(record)
+    }
+}
+
 impl Person {
     fn special(&self, ctx: &Context<'_>, field: &str) -> async_graphql::Result<SpecialCategories> {
         let caller = principal(ctx)?;

@@ -4,7 +4,28 @@
 //! (no sea-orm, axum, async-graphql, redis or wasmtime). Values are parsed at
 //! the edge into these types; a value of one of them is valid by construction.
 
+/// Stable codes for storage and exports: `code()` and `from_code()`.
+macro_rules! codes {
+    ($name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
+        impl $name {
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code),+
+                }
+            }
+
+            pub fn from_code(code: &str) -> Option<$name> {
+                match code {
+                    $($code => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
 pub mod access;
+pub mod case;
 pub mod contact;
 pub mod hours;
 pub mod identifiers;

@@ -462,26 +462,6 @@ mod tests {
     }
 }
 
-/// Stable codes for storage and exports.
-macro_rules! codes {
-    ($name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
-        impl $name {
-            pub fn code(self) -> &'static str {
-                match self {
-                    $($name::$variant => $code),+
-                }
-            }
-
-            pub fn from_code(code: &str) -> Option<$name> {
-                match code {
-                    $($code => Some($name::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
 codes!(Gender {
     Female => "female",
     Male => "male",

@@ -6,8 +6,10 @@
 
 mod accounts;
 mod audit;
+mod cases;
 mod entity;
 mod ephemeral;
+mod ids;
 mod migration;
 mod people;
 mod scope;
@@ -24,6 +26,7 @@ pub use accounts::{
     Account, Accounts, LoginOutcome, NewAccount, Principal, SessionPolicy, Sessions,
 };
 pub use audit::{Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport};
+pub use cases::{CaseEvent, CaseFilter, CaseRecord, CaseUpdate, Cases, NewCase, NoteRecord};
 pub use ephemeral::{Ephemeral, Quota};
 pub use people::{Access, DuplicateCandidate, DuplicateReason, People, PersonRecord};
 pub use scope::TenantScope;
@@ -43,6 +46,10 @@ pub enum StoreError {
     Invalid { field: String, problem: String },
     #[error("{field}: {problem}")]
     Conflict { field: String, problem: String },
+    #[error("no such {what}")]
+    NotFound { what: String },
+    #[error("{0}")]
+    InvalidTransition(kentro_domain::case::TransitionError),
     #[error("{field}: already registered for person {existing_id}")]
     DuplicateIdentifier { field: String, existing_id: i64 },
     #[error("password hashing or randomness failed: {0}")]
@@ -151,6 +158,10 @@ impl Store {
 
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts::new(self)
+    }
+
+    pub fn cases(&self) -> Cases<'_> {
+        Cases::new(&self.db)
     }
 
     pub fn people(&self) -> People<'_> {

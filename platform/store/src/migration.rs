@@ -73,6 +73,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0002_row_level_security", postgres_only),
             sql_migration!("0003_accounts_and_audit"),
             sql_migration!("0004_people"),
+            sql_migration!("0005_cases"),
         ]
     }
 }

@@ -10,8 +10,8 @@ use kentro_domain::person::{
     SpecialCategoryAnswer,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::StoreError;
@@ -178,20 +178,6 @@ fn to_active(
     }
 }
 
-async fn next_id<C: ConnectionTrait>(txn: &C) -> Result<i64, StoreError> {
-    let sql = match txn.get_database_backend() {
-        DbBackend::Postgres => "SELECT nextval('person_id_seq') AS id",
-        // Ids are unique across tenants here too, so an id never names
-        // another tenant's person by coincidence.
-        _ => "SELECT COALESCE(MAX(id), 0) + 1 AS id FROM person",
-    };
-    let row = txn
-        .query_one_raw(Statement::from_string(txn.get_database_backend(), sql))
-        .await?
-        .ok_or_else(|| corrupt(0, "no id"))?;
-    Ok(row.try_get("", "id")?)
-}
-
 async fn audit_read<C: ConnectionTrait>(
     txn: &C,
     scope: TenantScope,
@@ -262,7 +248,7 @@ impl<'a> People<'a> {
                 });
             }
         }
-        let id = next_id(&txn).await?;
+        let id = crate::ids::next_id(&txn, "person").await?;
         let row = to_active(scope, id, details, Utc::now())
             .insert(&txn)
             .await?;

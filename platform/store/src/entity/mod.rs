@@ -2,6 +2,9 @@
 //! domain types from the repositories, never these rows.
 
 pub mod audit_entry;
+pub mod case_event;
+pub mod case_file;
+pub mod case_note;
 pub mod center;
 pub mod person;
 pub mod tenant;

@@ -1,0 +1,509 @@
+//! Cases: intake requests, the lifecycle, the timeline and notes.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields, query};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use kentro_domain::access::Permission;
+use kentro_domain::case::{
+    CaseStatus as DomainStatus, NoteConfidentiality as DomainConfidentiality,
+};
+use kentro_domain::person::parse_date;
+use kentro_store::{Access, CaseFilter, CaseRecord, CaseUpdate, NewCase, NoteRecord, TenantScope};
+
+use crate::context::{principal, request, services, tenant_scope};
+use crate::error::{from_store, invalid_fields, not_found};
+use crate::id;
+use crate::paging::page_size;
+use crate::people::Person;
+use crate::users::User;
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::case::CaseStatus")]
+pub enum CaseStatus {
+    Open,
+    InProgress,
+    Closed,
+    Reopened,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::case::RequestChannel")]
+pub enum RequestChannel {
+    WalkIn,
+    Phone,
+    Email,
+    ReferralIn,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::case::RequestCategory")]
+pub enum RequestCategory {
+    IncomeSupport,
+    Housing,
+    FoodAid,
+    Health,
+    Employment,
+    Education,
+    Psychosocial,
+    LegalAdministrative,
+    Other,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::case::NoteConfidentiality")]
+pub enum NoteConfidentiality {
+    /// Every role that works on cases.
+    Standard,
+    /// Social workers, psychologists and the coordinator.
+    Sensitive,
+    /// Psychologists and the note's author only.
+    Psychological,
+}
+
+/// The who and why recorded with every access.
+pub(crate) struct Accessor {
+    actor: kentro_store::Actor,
+    purpose: &'static str,
+    request_id: String,
+}
+
+impl Accessor {
+    pub(crate) fn new(ctx: &Context<'_>, purpose: &'static str) -> async_graphql::Result<Accessor> {
+        Ok(Accessor {
+            actor: principal(ctx)?.account.actor(),
+            purpose,
+            request_id: request(ctx).request_id.clone(),
+        })
+    }
+
+    pub(crate) fn access(&self) -> Access<'_> {
+        Access {
+            actor: &self.actor,
+            purpose: self.purpose,
+            request_id: &self.request_id,
+        }
+    }
+}
+
+/// A request to the center and what is done about it.
+pub struct Case {
+    record: CaseRecord,
+    scope: TenantScope,
+}
+
+#[derive(SimpleObject)]
+pub struct CaseEvent {
+    sequence: i32,
+    at: DateTime<Utc>,
+    actor: String,
+    /// `opened`, `status`, `updated`, `assigned`, `note`.
+    kind: String,
+    detail: String,
+}
+
+#[derive(SimpleObject)]
+pub struct Note {
+    id: ID,
+    confidentiality: NoteConfidentiality,
+    author: String,
+    body: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<NoteRecord> for Note {
+    fn from(n: NoteRecord) -> Self {
+        Note {
+            id: id::encode("Note", n.id),
+            confidentiality: n.confidentiality.into(),
+            author: n.author,
+            body: n.body,
+            created_at: n.created_at,
+        }
+    }
+}
+
+#[Object]
+impl Case {
+    async fn id(&self) -> ID {
+        id::encode("Case", self.record.id)
+    }
+
+    async fn status(&self) -> CaseStatus {
+        self.record.status.into()
+    }
+
+    async fn request_date(&self) -> NaiveDate {
+        self.record.request_date
+    }
+
+    async fn channel(&self) -> RequestChannel {
+        self.record.channel.into()
+    }
+
+    async fn categories(&self) -> Vec<RequestCategory> {
+        self.record.categories.iter().map(|c| (*c).into()).collect()
+    }
+
+    async fn needs_assessment(&self) -> Option<&str> {
+        self.record.needs_assessment.as_deref()
+    }
+
+    async fn information_given(&self) -> Option<&str> {
+        self.record.information_given.as_deref()
+    }
+
+    async fn actions(&self) -> Option<&str> {
+        self.record.actions.as_deref()
+    }
+
+    async fn outcome(&self) -> Option<&str> {
+        self.record.outcome.as_deref()
+    }
+
+    async fn opened_at(&self) -> DateTime<Utc> {
+        self.record.opened_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.record.updated_at
+    }
+
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.record.closed_at
+    }
+
+    /// The person the case is about (reading it is audited).
+    async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
+        let accessor = Accessor::new(ctx, "case.person")?;
+        services(ctx)
+            .store
+            .people()
+            .get(self.scope, self.record.person_id, &accessor.access())
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .map(Person::from)
+            .ok_or_else(|| not_found("Person"))
+    }
+
+    async fn assigned_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let Some(account) = self.record.assigned_to else {
+            return Ok(None);
+        };
+        Ok(services(ctx)
+            .store
+            .accounts()
+            .in_tenant(self.scope, account)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .map(User::from))
+    }
+
+    /// Everything that happened on the case, oldest first.
+    async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CaseEvent>> {
+        let events = services(ctx)
+            .store
+            .cases()
+            .timeline(self.scope, self.record.id)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(events
+            .into_iter()
+            .map(|e| CaseEvent {
+                sequence: e.seq,
+                at: e.at,
+                actor: e.actor,
+                kind: e.kind,
+                detail: e.detail,
+            })
+            .collect())
+    }
+
+    /// The notes the caller may read: psychological notes only for
+    /// psychologists and their author.
+    async fn notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Note>> {
+        let caller = principal(ctx)?;
+        let role = caller.account.role;
+        let me = caller.account.id;
+        let accessor = Accessor::new(ctx, "case.notes")?;
+        let notes = services(ctx)
+            .store
+            .cases()
+            .notes(
+                self.scope,
+                self.record.id,
+                |n| DomainConfidentiality::readable_by(n.confidentiality, role, n.author_id == me),
+                &accessor.access(),
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(notes.into_iter().map(Note::from).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct OpenCaseInput {
+    person_id: ID,
+    /// `YYYY-MM-DD`; today when omitted.
+    request_date: Option<String>,
+    channel: RequestChannel,
+    categories: Vec<RequestCategory>,
+    assigned_to: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateCaseInput {
+    needs_assessment: Option<String>,
+    information_given: Option<String>,
+    actions: Option<String>,
+    outcome: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct CaseFilterInput {
+    status: Option<CaseStatus>,
+    assigned_to: Option<ID>,
+    person_id: Option<ID>,
+}
+
+fn decode_field(kind: &str, field: &str, value: &ID) -> Result<i64, (String, String)> {
+    id::decode(kind, value).map_err(|_| (field.to_owned(), format!("is not a {kind} ID")))
+}
+
+async fn load(ctx: &Context<'_>, id: &ID, purpose: &'static str) -> async_graphql::Result<Case> {
+    let scope = tenant_scope(ctx, Permission::ManageCases)?;
+    let key = id::decode("Case", id)?;
+    let accessor = Accessor::new(ctx, purpose)?;
+    services(ctx)
+        .store
+        .cases()
+        .get(scope, key, &accessor.access())
+        .await
+        .map_err(|e| from_store(ctx, e))?
+        .map(|record| Case { record, scope })
+        .ok_or_else(|| not_found("Case"))
+}
+
+#[derive(Default)]
+pub struct CaseQuery;
+
+#[Object]
+impl CaseQuery {
+    /// One case of the caller's center; another center's is `NOT_FOUND`. Audited.
+    async fn case(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Case> {
+        load(ctx, &id, "case").await
+    }
+
+    /// The center's cases, oldest first, filtered by status, worker or person.
+    #[graphql(complexity = "first.unwrap_or(20).min(100) as usize * child_complexity")]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CaseFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Case, EmptyFields, EmptyFields>> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let limit = page_size(first)?;
+        let filter = filter.unwrap_or_default();
+        let mut problems = Vec::new();
+        let mut decode = |kind: &str, field: &str, value: Option<&ID>| {
+            value.and_then(|v| {
+                decode_field(kind, field, v)
+                    .map_err(|p| problems.push(p))
+                    .ok()
+            })
+        };
+        let assigned_to = decode("User", "filter.assignedTo", filter.assigned_to.as_ref());
+        let person_id = decode("Person", "filter.personId", filter.person_id.as_ref());
+        let after_id = decode("Case", "after", after.map(ID).as_ref());
+        if !problems.is_empty() {
+            return Err(invalid_fields(&problems));
+        }
+        let mut rows = services(ctx)
+            .store
+            .cases()
+            .list(
+                scope,
+                &CaseFilter {
+                    status: filter.status.map(Into::into),
+                    assigned_to,
+                    person_id,
+                },
+                after_id,
+                limit as u64 + 1,
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        let has_next = rows.len() > limit;
+        rows.truncate(limit);
+        query(
+            None,
+            None,
+            Some(limit as i32),
+            None,
+            |_, _, _, _| async move {
+                let mut connection = Connection::new(after_id.is_some(), has_next);
+                connection.edges.extend(rows.into_iter().map(|record| {
+                    Edge::new(id::encode("Case", record.id).0, Case { record, scope })
+                }));
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct CaseMutation;
+
+#[Object]
+impl CaseMutation {
+    /// Opens a case for a person's request.
+    async fn open_case(
+        &self,
+        ctx: &Context<'_>,
+        input: OpenCaseInput,
+    ) -> async_graphql::Result<Case> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let mut problems = Vec::new();
+        let person_id = decode_field("Person", "input.personId", &input.person_id)
+            .map_err(|p| problems.push(p))
+            .ok();
+        let assigned_to = match &input.assigned_to {
+            None => None,
+            Some(v) => decode_field("User", "input.assignedTo", v)
+                .map_err(|p| problems.push(p))
+                .ok(),
+        };
+        let request_date = match &input.request_date {
+            None => Some(Utc::now().date_naive()),
+            Some(raw) => parse_date(raw)
+                .map_err(|p| problems.push(("input.requestDate".into(), p)))
+                .ok(),
+        };
+        if let Some(date) = request_date
+            && date > Utc::now().date_naive()
+        {
+            problems.push(("input.requestDate".into(), "is in the future".into()));
+        }
+        if input.categories.is_empty() {
+            problems.push((
+                "input.categories".into(),
+                "name at least one category of the request".into(),
+            ));
+        }
+        let (Some(person_id), Some(request_date), true) =
+            (person_id, request_date, problems.is_empty())
+        else {
+            return Err(invalid_fields(&problems));
+        };
+        let accessor = Accessor::new(ctx, "openCase")?;
+        let record = services(ctx)
+            .store
+            .cases()
+            .open(
+                scope,
+                NewCase {
+                    person_id,
+                    request_date,
+                    channel: input.channel.into(),
+                    categories: input.categories.into_iter().map(Into::into).collect(),
+                    assigned_to,
+                },
+                &accessor.access(),
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(Case { record, scope })
+    }
+
+    /// Moves a case along its lifecycle: open → in_progress → closed, closed → reopened.
+    /// A move the lifecycle does not allow is `INVALID_TRANSITION` naming both states.
+    async fn transition_case(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        to: CaseStatus,
+    ) -> async_graphql::Result<Case> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let key = id::decode("Case", &id)?;
+        let accessor = Accessor::new(ctx, "transitionCase")?;
+        let record = services(ctx)
+            .store
+            .cases()
+            .transition(scope, key, DomainStatus::from(to), &accessor.access())
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(Case { record, scope })
+    }
+
+    /// Records the needs assessment, information given, actions or outcome.
+    async fn update_case(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateCaseInput,
+    ) -> async_graphql::Result<Case> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let key = id::decode("Case", &id)?;
+        let accessor = Accessor::new(ctx, "updateCase")?;
+        let record = services(ctx)
+            .store
+            .cases()
+            .update(
+                scope,
+                key,
+                CaseUpdate {
+                    needs_assessment: input.needs_assessment,
+                    information_given: input.information_given,
+                    actions: input.actions,
+                    outcome: input.outcome,
+                },
+                &accessor.access(),
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(Case { record, scope })
+    }
+
+    /// Assigns the case to a case worker of the center.
+    async fn assign_case(&self, ctx: &Context<'_>, id: ID, to: ID) -> async_graphql::Result<Case> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let key = id::decode("Case", &id)?;
+        let account = decode_field("User", "to", &to).map_err(|p| invalid_fields(&[p]))?;
+        let accessor = Accessor::new(ctx, "assignCase")?;
+        let record = services(ctx)
+            .store
+            .cases()
+            .assign(scope, key, account, &accessor.access())
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(Case { record, scope })
+    }
+
+    /// Adds a note to a case.
+    async fn add_note(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        confidentiality: NoteConfidentiality,
+        body: String,
+    ) -> async_graphql::Result<Note> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let key = id::decode("Case", &case_id)?;
+        let accessor = Accessor::new(ctx, "addNote")?;
+        services(ctx)
+            .store
+            .cases()
+            .add_note(
+                scope,
+                key,
+                confidentiality.into(),
+                &body,
+                &accessor.access(),
+            )
+            .await
+            .map(Note::from)
+            .map_err(|e| from_store(ctx, e))
+    }
+}

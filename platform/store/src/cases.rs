@@ -1,0 +1,579 @@
+//! Cases: an intake request and what the center does about it, with a
+//! timeline of everything that happened and notes of varying confidentiality.
+//! Every change adds a timeline event and an audit entry in one transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kentro_domain::access::{Permission, Role};
+use kentro_domain::case::{
+    CaseStatus, NoteConfidentiality, RequestCategory, RequestChannel, TransitionError,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+use crate::StoreError;
+use crate::audit::{self, AuditEvent};
+use crate::entity::{case_event, case_file, case_note, person, user_account};
+use crate::ids::next_id;
+use crate::people::Access;
+use crate::scope::{self, TenantScope};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub id: i64,
+    pub person_id: i64,
+    pub status: CaseStatus,
+    pub request_date: NaiveDate,
+    pub channel: RequestChannel,
+    pub categories: Vec<RequestCategory>,
+    pub needs_assessment: Option<String>,
+    pub information_given: Option<String>,
+    pub actions: Option<String>,
+    pub outcome: Option<String>,
+    pub assigned_to: Option<i64>,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub seq: i32,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    /// `opened`, `status`, `updated`, `assigned`, `note`.
+    pub kind: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteRecord {
+    pub id: i64,
+    pub case_id: i64,
+    pub author_id: i64,
+    pub author: String,
+    pub confidentiality: NoteConfidentiality,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewCase {
+    pub person_id: i64,
+    pub request_date: NaiveDate,
+    pub channel: RequestChannel,
+    pub categories: Vec<RequestCategory>,
+    pub assigned_to: Option<i64>,
+}
+
+/// The assessment and follow-up texts; `None` leaves a text as it is.
+#[derive(Debug, Default)]
+pub struct CaseUpdate {
+    pub needs_assessment: Option<String>,
+    pub information_given: Option<String>,
+    pub actions: Option<String>,
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    pub assigned_to: Option<i64>,
+    pub person_id: Option<i64>,
+}
+
+fn corrupt(id: i64, problem: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        what: format!("case {id}"),
+        problem: problem.into(),
+    }
+}
+
+impl TryFrom<case_file::Model> for CaseRecord {
+    type Error = StoreError;
+
+    fn try_from(row: case_file::Model) -> Result<CaseRecord, StoreError> {
+        let id = row.id;
+        let categories = row
+            .categories
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| RequestCategory::from_code(c).ok_or_else(|| corrupt(id, c.to_owned())))
+            .collect::<Result<_, _>>()?;
+        Ok(CaseRecord {
+            id,
+            person_id: row.person_id,
+            status: CaseStatus::from_code(&row.status).ok_or_else(|| corrupt(id, "status"))?,
+            request_date: row.request_date,
+            channel: RequestChannel::from_code(&row.channel)
+                .ok_or_else(|| corrupt(id, "channel"))?,
+            categories,
+            needs_assessment: row.needs_assessment,
+            information_given: row.information_given,
+            actions: row.actions,
+            outcome: row.outcome,
+            assigned_to: row.assigned_to,
+            opened_at: row.opened_at,
+            updated_at: row.updated_at,
+            closed_at: row.closed_at,
+        })
+    }
+}
+
+/// Records one thing that happened to a case, on its timeline and in the audit log.
+async fn record(
+    txn: &DatabaseTransaction,
+    scope: TenantScope,
+    case_id: i64,
+    access: &Access<'_>,
+    kind: &str,
+    detail: String,
+) -> Result<(), StoreError> {
+    let last = case_event::Entity::find()
+        .filter(case_event::Column::TenantId.eq(scope.tenant_id()))
+        .filter(case_event::Column::CaseId.eq(case_id))
+        .order_by_desc(case_event::Column::Seq)
+        .one(txn)
+        .await?;
+    case_event::ActiveModel {
+        tenant_id: Set(scope.tenant_id()),
+        case_id: Set(case_id),
+        seq: Set(last.map_or(1, |e| e.seq + 1)),
+        at: Set(Utc::now()),
+        actor_id: Set(access.actor.account_id),
+        actor: Set(access.actor.name.clone()),
+        kind: Set(kind.to_owned()),
+        detail: Set(detail),
+    }
+    .insert(txn)
+    .await?;
+    audit::append(
+        txn,
+        scope,
+        &AuditEvent {
+            actor: access.actor.clone(),
+            action: format!("case.{kind}"),
+            entity_type: "case".into(),
+            entity_id: case_id.to_string(),
+            purpose: access.purpose.into(),
+            request_id: access.request_id.into(),
+        },
+    )
+    .await
+}
+
+/// The case, locked for this transaction so concurrent changes queue.
+async fn locked_case(
+    txn: &DatabaseTransaction,
+    scope: TenantScope,
+    id: i64,
+) -> Result<case_file::Model, StoreError> {
+    case_file::Entity::find_by_id((scope.tenant_id(), id))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "Case".into(),
+        })
+}
+
+/// An account that may work on this tenant's cases.
+async fn check_assignee<C: ConnectionTrait>(
+    db: &C,
+    scope: TenantScope,
+    account_id: i64,
+) -> Result<(), StoreError> {
+    let account = user_account::Entity::find_by_id(account_id)
+        .filter(user_account::Column::TenantId.eq(scope.tenant_id()))
+        .filter(user_account::Column::DisabledAt.is_null())
+        .one(db)
+        .await?;
+    let can_work = account
+        .and_then(|a| Role::parse(&a.role).ok())
+        .is_some_and(|role| role.can(Permission::ManageCases));
+    if can_work {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid {
+            field: "assignedTo".into(),
+            problem: "is not an active case worker of this center".into(),
+        })
+    }
+}
+
+pub struct Cases<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> Cases<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        Cases { db }
+    }
+
+    pub async fn open(
+        &self,
+        scope: TenantScope,
+        new: NewCase,
+        access: &Access<'_>,
+    ) -> Result<CaseRecord, StoreError> {
+        if new.categories.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "categories".into(),
+                problem: "name at least one category of the request".into(),
+            });
+        }
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let person_exists = person::Entity::find_by_id((scope.tenant_id(), new.person_id))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !person_exists {
+            return Err(StoreError::NotFound {
+                what: "Person".into(),
+            });
+        }
+        if let Some(assignee) = new.assigned_to {
+            check_assignee(&txn, scope, assignee).await?;
+        }
+        let id = next_id(&txn, "case_file").await?;
+        let now = Utc::now();
+        let mut categories: Vec<&str> = new.categories.iter().map(|c| c.code()).collect();
+        categories.sort_unstable();
+        categories.dedup();
+        let row = case_file::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            id: Set(id),
+            person_id: Set(new.person_id),
+            status: Set(CaseStatus::Open.code().to_owned()),
+            request_date: Set(new.request_date),
+            channel: Set(new.channel.code().to_owned()),
+            categories: Set(categories.join(",")),
+            needs_assessment: Set(None),
+            information_given: Set(None),
+            actions: Set(None),
+            outcome: Set(None),
+            assigned_to: Set(new.assigned_to),
+            opened_at: Set(now),
+            updated_at: Set(now),
+            closed_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        record(
+            &txn,
+            scope,
+            id,
+            access,
+            "opened",
+            format!("request of {} by {}", new.request_date, new.channel.code()),
+        )
+        .await?;
+        txn.commit().await?;
+        CaseRecord::try_from(row)
+    }
+
+    pub async fn get(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        access: &Access<'_>,
+    ) -> Result<Option<CaseRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = case_file::Entity::find_by_id((scope.tenant_id(), id))
+            .one(&txn)
+            .await?;
+        if row.is_some() {
+            audit::append(
+                &txn,
+                scope,
+                &AuditEvent {
+                    actor: access.actor.clone(),
+                    action: "case.read".into(),
+                    entity_type: "case".into(),
+                    entity_id: id.to_string(),
+                    purpose: access.purpose.into(),
+                    request_id: access.request_id.into(),
+                },
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        row.map(CaseRecord::try_from).transpose()
+    }
+
+    /// By id, after `after`.
+    pub async fn list(
+        &self,
+        scope: TenantScope,
+        filter: &CaseFilter,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<CaseRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let mut query = case_file::Entity::find()
+            .filter(case_file::Column::TenantId.eq(scope.tenant_id()))
+            .order_by_asc(case_file::Column::Id)
+            .limit(limit);
+        if let Some(after) = after {
+            query = query.filter(case_file::Column::Id.gt(after));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(case_file::Column::Status.eq(status.code()));
+        }
+        if let Some(assignee) = filter.assigned_to {
+            query = query.filter(case_file::Column::AssignedTo.eq(assignee));
+        }
+        if let Some(person) = filter.person_id {
+            query = query.filter(case_file::Column::PersonId.eq(person));
+        }
+        let rows = query.all(&txn).await?;
+        txn.commit().await?;
+        rows.into_iter().map(CaseRecord::try_from).collect()
+    }
+
+    pub async fn transition(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        to: CaseStatus,
+        access: &Access<'_>,
+    ) -> Result<CaseRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = locked_case(&txn, scope, id).await?;
+        let from = CaseStatus::from_code(&row.status).ok_or_else(|| corrupt(id, "status"))?;
+        let to = from.transition(to).map_err(StoreError::InvalidTransition)?;
+        let now = Utc::now();
+        let mut active: case_file::ActiveModel = row.into();
+        active.status = Set(to.code().to_owned());
+        active.updated_at = Set(now);
+        active.closed_at = Set((to == CaseStatus::Closed).then_some(now));
+        let row = active.update(&txn).await?;
+        record(
+            &txn,
+            scope,
+            id,
+            access,
+            "status",
+            format!("{} → {}", from.code(), to.code()),
+        )
+        .await?;
+        txn.commit().await?;
+        CaseRecord::try_from(row)
+    }
+
+    pub async fn update(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        update: CaseUpdate,
+        access: &Access<'_>,
+    ) -> Result<CaseRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = locked_case(&txn, scope, id).await?;
+        let mut changed = Vec::new();
+        let mut active: case_file::ActiveModel = row.into();
+        for (name, value, column) in [
+            (
+                "needsAssessment",
+                update.needs_assessment,
+                &mut active.needs_assessment,
+            ),
+            (
+                "informationGiven",
+                update.information_given,
+                &mut active.information_given,
+            ),
+            ("actions", update.actions, &mut active.actions),
+            ("outcome", update.outcome, &mut active.outcome),
+        ] {
+            if let Some(text) = value {
+                let text = text.trim().to_owned();
+                *column = Set((!text.is_empty()).then_some(text));
+                changed.push(name);
+            }
+        }
+        if changed.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "input".into(),
+                problem: "give at least one text to change".into(),
+            });
+        }
+        active.updated_at = Set(Utc::now());
+        let row = active.update(&txn).await?;
+        record(&txn, scope, id, access, "updated", changed.join(", ")).await?;
+        txn.commit().await?;
+        CaseRecord::try_from(row)
+    }
+
+    pub async fn assign(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        account_id: i64,
+        access: &Access<'_>,
+    ) -> Result<CaseRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = locked_case(&txn, scope, id).await?;
+        check_assignee(&txn, scope, account_id).await?;
+        let mut active: case_file::ActiveModel = row.into();
+        active.assigned_to = Set(Some(account_id));
+        active.updated_at = Set(Utc::now());
+        let row = active.update(&txn).await?;
+        record(
+            &txn,
+            scope,
+            id,
+            access,
+            "assigned",
+            format!("account {account_id}"),
+        )
+        .await?;
+        txn.commit().await?;
+        CaseRecord::try_from(row)
+    }
+
+    pub async fn timeline(
+        &self,
+        scope: TenantScope,
+        id: i64,
+    ) -> Result<Vec<CaseEvent>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = case_event::Entity::find()
+            .filter(case_event::Column::TenantId.eq(scope.tenant_id()))
+            .filter(case_event::Column::CaseId.eq(id))
+            .order_by_asc(case_event::Column::Seq)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|e| CaseEvent {
+                seq: e.seq,
+                at: e.at,
+                actor_id: e.actor_id,
+                actor: e.actor,
+                kind: e.kind,
+                detail: e.detail,
+            })
+            .collect())
+    }
+
+    /// Adds a note; the timeline records that a note was written, not its text.
+    pub async fn add_note(
+        &self,
+        scope: TenantScope,
+        case_id: i64,
+        confidentiality: NoteConfidentiality,
+        body: &str,
+        access: &Access<'_>,
+    ) -> Result<NoteRecord, StoreError> {
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > 20_000 {
+            return Err(StoreError::Invalid {
+                field: "body".into(),
+                problem: "must be 1 to 20000 characters".into(),
+            });
+        }
+        let author_id = access.actor.account_id.ok_or_else(|| StoreError::Invalid {
+            field: "author".into(),
+            problem: "notes are written by a person's account".into(),
+        })?;
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        locked_case(&txn, scope, case_id).await?;
+        let id = next_id(&txn, "case_note").await?;
+        let row = case_note::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            id: Set(id),
+            case_id: Set(case_id),
+            author_id: Set(author_id),
+            author: Set(access.actor.name.clone()),
+            confidentiality: Set(confidentiality.code().to_owned()),
+            body: Set(body.to_owned()),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        record(
+            &txn,
+            scope,
+            case_id,
+            access,
+            "note",
+            format!("note {id} ({})", confidentiality.code()),
+        )
+        .await?;
+        txn.commit().await?;
+        note_from(row)
+    }
+
+    /// The case's notes that `readable` lets through; the reading is audited.
+    pub async fn notes(
+        &self,
+        scope: TenantScope,
+        case_id: i64,
+        readable: impl Fn(&NoteRecord) -> bool,
+        access: &Access<'_>,
+    ) -> Result<Vec<NoteRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = case_note::Entity::find()
+            .filter(case_note::Column::TenantId.eq(scope.tenant_id()))
+            .filter(case_note::Column::CaseId.eq(case_id))
+            .order_by_asc(case_note::Column::Id)
+            .all(&txn)
+            .await?;
+        let notes: Vec<NoteRecord> = rows
+            .into_iter()
+            .map(note_from)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|n| readable(n))
+            .collect();
+        if !notes.is_empty() {
+            let ids: Vec<String> = notes.iter().map(|n| n.id.to_string()).collect();
+            audit::append(
+                &txn,
+                scope,
+                &AuditEvent {
+                    actor: access.actor.clone(),
+                    action: "case.notes_read".into(),
+                    entity_type: "note".into(),
+                    entity_id: ids.join(","),
+                    purpose: access.purpose.into(),
+                    request_id: access.request_id.into(),
+                },
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(notes)
+    }
+}
+
+fn note_from(row: case_note::Model) -> Result<NoteRecord, StoreError> {
+    Ok(NoteRecord {
+        id: row.id,
+        case_id: row.case_id,
+        author_id: row.author_id,
+        author: row.author,
+        confidentiality: NoteConfidentiality::from_code(&row.confidentiality)
+            .ok_or_else(|| corrupt(row.case_id, "note confidentiality"))?,
+        body: row.body,
+        created_at: row.created_at,
+    })
+}
+
+impl From<TransitionError> for StoreError {
+    fn from(e: TransitionError) -> Self {
+        StoreError::InvalidTransition(e)
+    }
+}

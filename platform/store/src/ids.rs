@@ -1,0 +1,24 @@
+//! Ids of tenant rows. They are unique across tenants (one sequence per
+//! table), so an id never names another tenant's row by coincidence.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+use crate::StoreError;
+
+/// The next id for `table`, inside the transaction that inserts the row.
+pub(crate) async fn next_id<C: ConnectionTrait>(txn: &C, table: &str) -> Result<i64, StoreError> {
+    let backend = txn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => format!("SELECT nextval('{table}_id_seq') AS id"),
+        // SQLite serializes writers, so one past the highest is free.
+        _ => format!("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM {table}"),
+    };
+    let row = txn
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt {
+            what: table.to_owned(),
+            problem: "no next id".into(),
+        })?;
+    Ok(row.try_get("", "id")?)
+}
