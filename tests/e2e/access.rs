@@ -409,6 +409,8 @@ async fn with_row_level_security_off_the_api_still_returns_only_the_callers_tena
         "case_event",
         "case_note",
         "consent",
+        "kea_application",
+        "kea_document",
     ] {
         superuser
             .execute_unprepared(&format!(

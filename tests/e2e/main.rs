@@ -12,6 +12,7 @@ mod config;
 mod data_model;
 mod harness;
 mod health;
+mod households;
 mod isolation;
 mod people;
 mod telemetry;

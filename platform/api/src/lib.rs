@@ -9,6 +9,7 @@ mod audit;
 mod cases;
 mod context;
 mod error;
+mod households;
 mod id;
 mod limits;
 mod paging;
@@ -34,6 +35,7 @@ pub struct Query(
     audit::AuditQuery,
     people::PeopleQuery,
     cases::CaseQuery,
+    households::HouseholdQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -42,6 +44,7 @@ pub struct Mutation(
     users::UserMutation,
     people::PeopleMutation,
     cases::CaseMutation,
+    households::HouseholdMutation,
 );
 
 pub type KentroSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -226,6 +226,22 @@ impl Person {
         Ok(self.special(ctx, "homeless")?.homeless.map(Into::into))
     }
 
+    /// The household the person belongs to, if any.
+    async fn household(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::households::Household>> {
+        crate::households::household_of(ctx, self.0.id).await
+    }
+
+    /// The consent statement in force for each purpose asked about.
+    async fn consents(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::households::Consent>> {
+        crate::households::consents_of(ctx, self.0.id).await
+    }
+
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -269,18 +285,23 @@ pub struct PersonInput {
 }
 
 impl PersonInput {
-    /// Valid details, or one `VALIDATION` error naming every bad field.
-    fn validate(self, ctx: &Context<'_>) -> async_graphql::Result<PersonDetails> {
-        let caller = principal(ctx)?;
-        let special_given = [
+    fn gives_special_categories(&self) -> bool {
+        [
             self.disability,
             self.minority,
             self.foreign_background,
             self.homeless,
         ]
         .iter()
-        .any(Option::is_some);
-        if special_given && !caller.account.role.can(Permission::ViewSpecialCategories) {
+        .any(Option::is_some)
+    }
+
+    /// Valid details, or one `VALIDATION` error naming every bad field.
+    fn validate(self, ctx: &Context<'_>) -> async_graphql::Result<PersonDetails> {
+        let caller = principal(ctx)?;
+        if self.gives_special_categories()
+            && !caller.account.role.can(Permission::ViewSpecialCategories)
+        {
             return Err(forbidden_field(
                 caller.account.role.code(),
                 "special-category fields",
@@ -480,8 +501,56 @@ impl PeopleQuery {
 #[derive(Default)]
 pub struct PeopleMutation;
 
+/// Store errors name their own fields (`amka`); the API names them as the
+/// client wrote them (`input.amka`).
+fn prefixed(mut error: async_graphql::Error) -> async_graphql::Error {
+    if let Some(extensions) = error.extensions.as_mut()
+        && let Some(async_graphql::Value::String(field)) = extensions.get("field").cloned()
+    {
+        extensions.set("field", format!("input.{field}"));
+    }
+    error
+}
+
 #[Object]
 impl PeopleMutation {
+    /// Replaces a person's details with `input` (send the whole record).
+    /// Roles that may not see special categories leave them as they are.
+    async fn update_person(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: PersonInput,
+    ) -> async_graphql::Result<Person> {
+        let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
+        let key = id::decode("Person", &id)?;
+        let may_see_special = principal(ctx)?
+            .account
+            .role
+            .can(Permission::ViewSpecialCategories);
+        let mut details = input.validate(ctx)?;
+        let (actor, purpose, request_id) = access(ctx, "updatePerson")?;
+        let access = Access {
+            actor: &actor,
+            purpose,
+            request_id,
+        };
+        let people = services(ctx).store.people();
+        if !may_see_special {
+            let current = people
+                .get(scope, key, &access)
+                .await
+                .map_err(|e| from_store(ctx, e))?
+                .ok_or_else(|| not_found("Person"))?;
+            details.special = current.details.special;
+        }
+        people
+            .update(scope, key, &details, &access)
+            .await
+            .map(Person)
+            .map_err(|e| prefixed(from_store(ctx, e)))
+    }
+
     /// Registers a person. Every invalid field is listed in one `VALIDATION`
     /// error; an ΑΜΚΑ or ΑΦΜ already registered is `DUPLICATE_IDENTIFIER`
     /// naming the existing person. Nothing is written on error.
@@ -507,15 +576,6 @@ impl PeopleMutation {
             )
             .await
             .map(Person)
-            .map_err(|e| {
-                let mut error = from_store(ctx, e);
-                if let Some(extensions) = error.extensions.as_mut()
-                    && let Some(async_graphql::Value::String(field)) =
-                        extensions.get("field").cloned()
-                {
-                    extensions.set("field", format!("input.{field}"));
-                }
-                error
-            })
+            .map_err(|e| prefixed(from_store(ctx, e)))
     }
 }

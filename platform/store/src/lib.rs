@@ -9,6 +9,7 @@ mod audit;
 mod cases;
 mod entity;
 mod ephemeral;
+mod households;
 mod ids;
 mod migration;
 mod people;
@@ -28,6 +29,10 @@ pub use accounts::{
 pub use audit::{Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport};
 pub use cases::{CaseEvent, CaseFilter, CaseRecord, CaseUpdate, Cases, NewCase, NoteRecord};
 pub use ephemeral::{Ephemeral, Quota};
+pub use households::{
+    ApplicationRecord, ChecklistItem, ConsentRecord, ConsentStatement, DocumentState,
+    HouseholdMember, HouseholdRecord, Households, NewApplication,
+};
 pub use people::{Access, DuplicateCandidate, DuplicateReason, People, PersonRecord};
 pub use scope::TenantScope;
 pub use tenants::{ApplyOutcome, TenantRecord, TenantRegistry};
@@ -162,6 +167,10 @@ impl Store {
 
     pub fn cases(&self) -> Cases<'_> {
         Cases::new(&self.db)
+    }
+
+    pub fn households(&self) -> Households<'_> {
+        Households::new(&self.db)
     }
 
     pub fn people(&self) -> People<'_> {

@@ -74,6 +74,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0003_accounts_and_audit"),
             sql_migration!("0004_people"),
             sql_migration!("0005_cases"),
+            sql_migration!("0006_kea"),
         ]
     }
 }

@@ -269,6 +269,70 @@ impl<'a> People<'a> {
         PersonRecord::try_from(row)
     }
 
+    /// Replaces a person's details. An ΑΜΚΑ or ΑΦΜ of another person in the
+    /// tenant refuses the change.
+    pub async fn update(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        details: &PersonDetails,
+        access: &Access<'_>,
+    ) -> Result<PersonRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let existing = person::Entity::find_by_id((scope.tenant_id(), id))
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "Person".into(),
+            })?;
+        for (field, column, value) in [
+            (
+                "amka",
+                person::Column::Amka,
+                details.amka.as_ref().map(|a| a.as_str()),
+            ),
+            (
+                "afm",
+                person::Column::Afm,
+                details.afm.as_ref().map(|a| a.as_str()),
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            let other = person::Entity::find()
+                .filter(person::Column::TenantId.eq(scope.tenant_id()))
+                .filter(column.eq(value))
+                .filter(person::Column::Id.ne(id))
+                .one(&txn)
+                .await?;
+            if let Some(other) = other {
+                return Err(StoreError::DuplicateIdentifier {
+                    field: field.into(),
+                    existing_id: other.id,
+                });
+            }
+        }
+        let mut active = to_active(scope, id, details, Utc::now());
+        active.created_at = Set(existing.created_at);
+        let row = active.update(&txn).await?;
+        audit::append(
+            &txn,
+            scope,
+            &AuditEvent {
+                actor: access.actor.clone(),
+                action: "person.update".into(),
+                entity_type: "person".into(),
+                entity_id: id.to_string(),
+                purpose: access.purpose.into(),
+                request_id: access.request_id.into(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        PersonRecord::try_from(row)
+    }
+
     /// One person of the tenant (another tenant's is `None`, as a missing one); audited.
     pub async fn get(
         &self,

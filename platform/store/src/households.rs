@@ -1,0 +1,726 @@
+//! Households, consent, and minimum-income applications with their
+//! document checklists. Every change is audited in the same transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kentro_domain::household::{ConsentMethod, ConsentPurpose, Relationship};
+use kentro_domain::kea::{
+    self, ApplicationStatus, CHECKLIST_RULES, DocumentKind, HouseholdSituation, MemberSituation,
+    RequiredDocument,
+};
+use kentro_domain::person::EmploymentStatus;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+use crate::StoreError;
+use crate::audit::{self, AuditEvent};
+use crate::entity::{consent, household, household_member, kea_application, kea_document, person};
+use crate::ids::next_id;
+use crate::people::Access;
+use crate::scope::{self, TenantScope};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdMember {
+    pub person_id: i64,
+    pub relationship: Relationship,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdRecord {
+    pub id: i64,
+    pub members: Vec<HouseholdMember>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    pub purpose: ConsentPurpose,
+    pub given: bool,
+    pub on_date: NaiveDate,
+    pub method: ConsentMethod,
+    pub witness: Option<String>,
+    pub recorded_by: String,
+}
+
+pub struct ConsentStatement {
+    pub person_id: i64,
+    pub purpose: ConsentPurpose,
+    pub given: bool,
+    pub on_date: NaiveDate,
+    pub method: ConsentMethod,
+    /// Checked with `kentro_domain::household::check_witness`.
+    pub witness: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationRecord {
+    pub id: i64,
+    pub household_id: i64,
+    pub status: ApplicationStatus,
+    pub reference_date: NaiveDate,
+    pub external_reference: Option<String>,
+    pub submitted_on_behalf_of: Option<i64>,
+    pub rents_home: bool,
+    pub divorced_or_separated: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Where one required document stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentState {
+    Missing,
+    Received { on: NaiveDate },
+    Expired { on: NaiveDate, expired: NaiveDate },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecklistItem {
+    pub required: RequiredDocument,
+    pub state: DocumentState,
+}
+
+pub struct NewApplication {
+    pub household_id: i64,
+    pub rents_home: bool,
+    pub divorced_or_separated: bool,
+    pub submitted_on_behalf_of: Option<i64>,
+}
+
+fn corrupt(what: &str, problem: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        what: what.into(),
+        problem: problem.into(),
+    }
+}
+
+fn not_found(what: &str) -> StoreError {
+    StoreError::NotFound { what: what.into() }
+}
+
+async fn audit_change(
+    txn: &DatabaseTransaction,
+    scope: TenantScope,
+    access: &Access<'_>,
+    action: &str,
+    entity_type: &str,
+    entity_id: String,
+) -> Result<(), StoreError> {
+    audit::append(
+        txn,
+        scope,
+        &AuditEvent {
+            actor: access.actor.clone(),
+            action: action.into(),
+            entity_type: entity_type.into(),
+            entity_id,
+            purpose: access.purpose.into(),
+            request_id: access.request_id.into(),
+        },
+    )
+    .await
+}
+
+async fn person_exists<C: ConnectionTrait>(
+    txn: &C,
+    scope: TenantScope,
+    id: i64,
+) -> Result<bool, StoreError> {
+    Ok(person::Entity::find_by_id((scope.tenant_id(), id))
+        .one(txn)
+        .await?
+        .is_some())
+}
+
+async fn members_of<C: ConnectionTrait>(
+    txn: &C,
+    scope: TenantScope,
+    household_id: i64,
+) -> Result<Vec<HouseholdMember>, StoreError> {
+    household_member::Entity::find()
+        .filter(household_member::Column::TenantId.eq(scope.tenant_id()))
+        .filter(household_member::Column::HouseholdId.eq(household_id))
+        .order_by_asc(household_member::Column::PersonId)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|m| {
+            Ok(HouseholdMember {
+                person_id: m.person_id,
+                relationship: Relationship::from_code(&m.relationship)
+                    .ok_or_else(|| corrupt("household member", m.relationship.clone()))?,
+            })
+        })
+        .collect()
+}
+
+fn application_from(row: kea_application::Model) -> Result<ApplicationRecord, StoreError> {
+    Ok(ApplicationRecord {
+        id: row.id,
+        household_id: row.household_id,
+        status: ApplicationStatus::from_code(&row.status)
+            .ok_or_else(|| corrupt("application", row.status.clone()))?,
+        reference_date: row.reference_date,
+        external_reference: row.external_reference,
+        submitted_on_behalf_of: row.submitted_on_behalf_of,
+        rents_home: row.rents_home,
+        divorced_or_separated: row.divorced_or_separated,
+        updated_at: row.updated_at,
+    })
+}
+
+pub struct Households<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> Households<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        Households { db }
+    }
+
+    /// A new household headed by `head`, who must not belong to another.
+    pub async fn create(
+        &self,
+        scope: TenantScope,
+        head: i64,
+        access: &Access<'_>,
+    ) -> Result<HouseholdRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let id = next_id(&txn, "household").await?;
+        let now = Utc::now();
+        household::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            id: Set(id),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        add_member(&txn, scope, id, head, Relationship::Head).await?;
+        audit_change(
+            &txn,
+            scope,
+            access,
+            "household.create",
+            "household",
+            id.to_string(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(HouseholdRecord {
+            id,
+            members: vec![HouseholdMember {
+                person_id: head,
+                relationship: Relationship::Head,
+            }],
+            created_at: now,
+        })
+    }
+
+    pub async fn add_member(
+        &self,
+        scope: TenantScope,
+        household_id: i64,
+        person_id: i64,
+        relationship: Relationship,
+        access: &Access<'_>,
+    ) -> Result<HouseholdRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let household = household::Entity::find_by_id((scope.tenant_id(), household_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found("Household"))?;
+        if relationship == Relationship::Head {
+            return Err(StoreError::Invalid {
+                field: "relationship".into(),
+                problem: "a household has one head, named when it is created".into(),
+            });
+        }
+        add_member(&txn, scope, household_id, person_id, relationship).await?;
+        audit_change(
+            &txn,
+            scope,
+            access,
+            "household.add_member",
+            "household",
+            format!("{household_id}:{person_id}"),
+        )
+        .await?;
+        let members = members_of(&txn, scope, household_id).await?;
+        txn.commit().await?;
+        Ok(HouseholdRecord {
+            id: household_id,
+            members,
+            created_at: household.created_at,
+        })
+    }
+
+    /// Removes a member (not the head) from their household.
+    pub async fn remove_member(
+        &self,
+        scope: TenantScope,
+        person_id: i64,
+        access: &Access<'_>,
+    ) -> Result<HouseholdRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let member = household_member::Entity::find_by_id((scope.tenant_id(), person_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found("HouseholdMember"))?;
+        if member.relationship == Relationship::Head.code() {
+            return Err(StoreError::Invalid {
+                field: "personId".into(),
+                problem: "the head of a household cannot be removed from it".into(),
+            });
+        }
+        let household_id = member.household_id;
+        household_member::Entity::delete_by_id((scope.tenant_id(), person_id))
+            .exec(&txn)
+            .await?;
+        audit_change(
+            &txn,
+            scope,
+            access,
+            "household.remove_member",
+            "household",
+            format!("{household_id}:{person_id}"),
+        )
+        .await?;
+        let household = household::Entity::find_by_id((scope.tenant_id(), household_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found("Household"))?;
+        let members = members_of(&txn, scope, household_id).await?;
+        txn.commit().await?;
+        Ok(HouseholdRecord {
+            id: household_id,
+            members,
+            created_at: household.created_at,
+        })
+    }
+
+    pub async fn get(
+        &self,
+        scope: TenantScope,
+        id: i64,
+    ) -> Result<Option<HouseholdRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let Some(row) = household::Entity::find_by_id((scope.tenant_id(), id))
+            .one(&txn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let members = members_of(&txn, scope, id).await?;
+        txn.commit().await?;
+        Ok(Some(HouseholdRecord {
+            id,
+            members,
+            created_at: row.created_at,
+        }))
+    }
+
+    /// The household a person belongs to, if any.
+    pub async fn of_person(
+        &self,
+        scope: TenantScope,
+        person_id: i64,
+    ) -> Result<Option<HouseholdRecord>, StoreError> {
+        let member = {
+            let txn = self.db.begin().await?;
+            scope::enter(&txn, scope).await?;
+            let m = household_member::Entity::find_by_id((scope.tenant_id(), person_id))
+                .one(&txn)
+                .await?;
+            txn.commit().await?;
+            m
+        };
+        match member {
+            Some(m) => self.get(scope, m.household_id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn record_consent(
+        &self,
+        scope: TenantScope,
+        statement: ConsentStatement,
+        access: &Access<'_>,
+    ) -> Result<ConsentRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        if !person_exists(&txn, scope, statement.person_id).await? {
+            return Err(not_found("Person"));
+        }
+        let last = consent::Entity::find()
+            .filter(consent::Column::TenantId.eq(scope.tenant_id()))
+            .filter(consent::Column::PersonId.eq(statement.person_id))
+            .filter(consent::Column::Purpose.eq(statement.purpose.code()))
+            .order_by_desc(consent::Column::Seq)
+            .one(&txn)
+            .await?;
+        consent::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            person_id: Set(statement.person_id),
+            purpose: Set(statement.purpose.code().to_owned()),
+            seq: Set(last.map_or(1, |c| c.seq + 1)),
+            given: Set(statement.given),
+            on_date: Set(statement.on_date),
+            method: Set(statement.method.code().to_owned()),
+            witness: Set(statement.witness.clone()),
+            recorded_by_id: Set(access.actor.account_id),
+            recorded_by: Set(access.actor.name.clone()),
+            recorded_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        audit_change(
+            &txn,
+            scope,
+            access,
+            if statement.given {
+                "consent.give"
+            } else {
+                "consent.withdraw"
+            },
+            "person",
+            statement.person_id.to_string(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(ConsentRecord {
+            purpose: statement.purpose,
+            given: statement.given,
+            on_date: statement.on_date,
+            method: statement.method,
+            witness: statement.witness,
+            recorded_by: access.actor.name.clone(),
+        })
+    }
+
+    /// The statement in force for each purpose the person was asked about.
+    pub async fn consents(
+        &self,
+        scope: TenantScope,
+        person_id: i64,
+    ) -> Result<Vec<ConsentRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = consent::Entity::find()
+            .filter(consent::Column::TenantId.eq(scope.tenant_id()))
+            .filter(consent::Column::PersonId.eq(person_id))
+            .order_by_asc(consent::Column::Purpose)
+            .order_by_asc(consent::Column::Seq)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        let mut current: Vec<ConsentRecord> = Vec::new();
+        for row in rows {
+            let record = ConsentRecord {
+                purpose: ConsentPurpose::from_code(&row.purpose)
+                    .ok_or_else(|| corrupt("consent", row.purpose.clone()))?,
+                given: row.given,
+                on_date: row.on_date,
+                method: ConsentMethod::from_code(&row.method)
+                    .ok_or_else(|| corrupt("consent", row.method.clone()))?,
+                witness: row.witness,
+                recorded_by: row.recorded_by,
+            };
+            match current.last_mut() {
+                Some(last) if last.purpose == record.purpose => *last = record,
+                _ => current.push(record),
+            }
+        }
+        Ok(current)
+    }
+
+    /// Whether the person's consent for `purpose` is given and in force.
+    pub async fn has_consent(
+        &self,
+        scope: TenantScope,
+        person_id: i64,
+        purpose: ConsentPurpose,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .consents(scope, person_id)
+            .await?
+            .iter()
+            .any(|c| c.purpose == purpose && c.given))
+    }
+
+    pub async fn start_application(
+        &self,
+        scope: TenantScope,
+        new: NewApplication,
+        access: &Access<'_>,
+    ) -> Result<ApplicationRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        household::Entity::find_by_id((scope.tenant_id(), new.household_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found("Household"))?;
+        if let Some(person) = new.submitted_on_behalf_of {
+            let member = household_member::Entity::find_by_id((scope.tenant_id(), person))
+                .one(&txn)
+                .await?;
+            if member.is_none_or(|m| m.household_id != new.household_id) {
+                return Err(StoreError::Invalid {
+                    field: "submittedOnBehalfOf".into(),
+                    problem: "must be a member of the household".into(),
+                });
+            }
+        }
+        let open = kea_application::Entity::find()
+            .filter(kea_application::Column::TenantId.eq(scope.tenant_id()))
+            .filter(kea_application::Column::HouseholdId.eq(new.household_id))
+            .filter(kea_application::Column::Status.is_not_in([
+                ApplicationStatus::Approved.code(),
+                ApplicationStatus::Rejected.code(),
+            ]))
+            .one(&txn)
+            .await?;
+        if open.is_some() {
+            return Err(StoreError::Conflict {
+                field: "householdId".into(),
+                problem: "the household already has an application in progress".into(),
+            });
+        }
+        let id = next_id(&txn, "kea_application").await?;
+        let now = Utc::now();
+        let row = kea_application::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            id: Set(id),
+            household_id: Set(new.household_id),
+            status: Set(ApplicationStatus::Preparing.code().to_owned()),
+            reference_date: Set(now.date_naive()),
+            external_reference: Set(None),
+            submitted_on_behalf_of: Set(new.submitted_on_behalf_of),
+            rents_home: Set(new.rents_home),
+            divorced_or_separated: Set(new.divorced_or_separated),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        audit_change(
+            &txn,
+            scope,
+            access,
+            "kea.start",
+            "kea_application",
+            id.to_string(),
+        )
+        .await?;
+        txn.commit().await?;
+        application_from(row)
+    }
+
+    pub async fn application(
+        &self,
+        scope: TenantScope,
+        id: i64,
+    ) -> Result<Option<ApplicationRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = kea_application::Entity::find_by_id((scope.tenant_id(), id))
+            .one(&txn)
+            .await?;
+        txn.commit().await?;
+        row.map(application_from).transpose()
+    }
+
+    pub async fn transition_application(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        to: ApplicationStatus,
+        external_reference: Option<String>,
+        access: &Access<'_>,
+    ) -> Result<ApplicationRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = kea_application::Entity::find_by_id((scope.tenant_id(), id))
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found("KeaApplication"))?;
+        let from = ApplicationStatus::from_code(&row.status)
+            .ok_or_else(|| corrupt("application", row.status.clone()))?;
+        let to = from.transition(to).map_err(|problem| StoreError::Invalid {
+            field: "to".into(),
+            problem,
+        })?;
+        let mut active: kea_application::ActiveModel = row.into();
+        active.status = Set(to.code().to_owned());
+        if let Some(reference) = external_reference.map(|r| r.trim().to_owned()) {
+            active.external_reference = Set((!reference.is_empty()).then_some(reference));
+        }
+        active.updated_at = Set(Utc::now());
+        let row = active.update(&txn).await?;
+        audit_change(
+            &txn,
+            scope,
+            access,
+            "kea.transition",
+            "kea_application",
+            format!("{id}:{}→{}", from.code(), to.code()),
+        )
+        .await?;
+        txn.commit().await?;
+        application_from(row)
+    }
+
+    /// Records that a document was received (replacing an earlier copy).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each argument is one fact of the document received"
+    )]
+    pub async fn record_document(
+        &self,
+        scope: TenantScope,
+        application_id: i64,
+        document: DocumentKind,
+        person_id: Option<i64>,
+        received_on: NaiveDate,
+        expires_on: Option<NaiveDate>,
+        access: &Access<'_>,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        kea_application::Entity::find_by_id((scope.tenant_id(), application_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found("KeaApplication"))?;
+        let subject = person_id.unwrap_or(0);
+        kea_document::Entity::delete_by_id((
+            scope.tenant_id(),
+            application_id,
+            document.code().to_owned(),
+            subject,
+        ))
+        .exec(&txn)
+        .await?;
+        kea_document::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            application_id: Set(application_id),
+            document: Set(document.code().to_owned()),
+            person_id: Set(subject),
+            received_on: Set(received_on),
+            expires_on: Set(expires_on),
+            recorded_by: Set(access.actor.name.clone()),
+            recorded_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        audit_change(
+            &txn,
+            scope,
+            access,
+            "kea.document",
+            "kea_application",
+            format!("{application_id}:{}:{subject}", document.code()),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The documents the application needs now, from the household as it
+    /// is today and the rules in force on the application's reference date,
+    /// each with what was received.
+    pub async fn checklist(
+        &self,
+        scope: TenantScope,
+        application: &ApplicationRecord,
+        today: NaiveDate,
+    ) -> Result<Vec<ChecklistItem>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let members = members_of(&txn, scope, application.household_id).await?;
+        let mut situation = HouseholdSituation {
+            members: Vec::with_capacity(members.len()),
+            rents_home: application.rents_home,
+            divorced_or_separated: application.divorced_or_separated,
+        };
+        for member in &members {
+            let person = person::Entity::find_by_id((scope.tenant_id(), member.person_id))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| corrupt("household member", "person missing"))?;
+            situation.members.push(MemberSituation {
+                person_id: member.person_id,
+                relationship: member.relationship,
+                birth_date: person.birth_date,
+                employment_status: person
+                    .employment_status
+                    .as_deref()
+                    .and_then(EmploymentStatus::from_code),
+                nationality: person.nationality,
+            });
+        }
+        let received = kea_document::Entity::find()
+            .filter(kea_document::Column::TenantId.eq(scope.tenant_id()))
+            .filter(kea_document::Column::ApplicationId.eq(application.id))
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        let required = kea::checklist(CHECKLIST_RULES, &situation, application.reference_date);
+        Ok(required
+            .into_iter()
+            .map(|required| {
+                let subject = required.person_id.unwrap_or(0);
+                let copy = received
+                    .iter()
+                    .find(|d| d.document == required.document.code() && d.person_id == subject);
+                let state = match copy {
+                    None => DocumentState::Missing,
+                    Some(d) => match d.expires_on {
+                        Some(expired) if expired < today => DocumentState::Expired {
+                            on: d.received_on,
+                            expired,
+                        },
+                        _ => DocumentState::Received { on: d.received_on },
+                    },
+                };
+                ChecklistItem { required, state }
+            })
+            .collect())
+    }
+}
+
+async fn add_member(
+    txn: &DatabaseTransaction,
+    scope: TenantScope,
+    household_id: i64,
+    person_id: i64,
+    relationship: Relationship,
+) -> Result<(), StoreError> {
+    if !person_exists(txn, scope, person_id).await? {
+        return Err(not_found("Person"));
+    }
+    let current = household_member::Entity::find_by_id((scope.tenant_id(), person_id))
+        .one(txn)
+        .await?;
+    if let Some(current) = current {
+        return Err(StoreError::Conflict {
+            field: "personId".into(),
+            problem: format!(
+                "already belongs to household {}; remove them from it first",
+                current.household_id
+            ),
+        });
+    }
+    household_member::ActiveModel {
+        tenant_id: Set(scope.tenant_id()),
+        person_id: Set(person_id),
+        household_id: Set(household_id),
+        relationship: Set(relationship.code().to_owned()),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! Households, consent, and the minimum-income application's checklist.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Backend, Server, demo_account, demo_password, seed_tenants_dir};
+
+fn code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code: {response}"))
+}
+
+struct Desk {
+    server: Server,
+    worker: String,
+    _backend: Backend,
+}
+
+impl Desk {
+    async fn start(backend: Backend) -> Desk {
+        let mut env = backend.env();
+        env.push((
+            "KENTRO_TENANTS_DIR",
+            seed_tenants_dir().display().to_string(),
+        ));
+        let server = Server::start(&env, &["--demo"]);
+        let worker = server
+            .login(
+                &demo_account("social-worker", "veria"),
+                &demo_password(&backend),
+            )
+            .await;
+        Desk {
+            server,
+            worker,
+            _backend: backend,
+        }
+    }
+
+    async fn call(&self, query: &str, variables: Value) -> Value {
+        self.server
+            .graphql_as(Some(&self.worker), query, variables)
+            .await
+    }
+
+    async fn ok(&self, query: &str, variables: Value) -> Value {
+        let response = self.call(query, variables).await;
+        assert!(response.get("errors").is_none(), "{query}: {response}");
+        response["data"].clone()
+    }
+
+    async fn register(&self, input: Value) -> String {
+        let data = self
+            .ok(
+                "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        data["registerPerson"]["id"].as_str().unwrap().to_owned()
+    }
+}
+
+const CHECKLIST: &str = "query($id: ID!) { keaApplication(id: $id) { status externalReference
+    checklist { document status receivedOn person { displayName } } } }";
+
+fn items(data: &Value) -> Vec<(String, String, String)> {
+    data["keaApplication"]["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["document"].as_str().unwrap().to_owned(),
+                i["person"]["displayName"]
+                    .as_str()
+                    .unwrap_or("household")
+                    .to_owned(),
+                i["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn has(list: &[(String, String, String)], document: &str, whose: &str, status: &str) -> bool {
+    list.iter()
+        .any(|(d, w, s)| d == document && w == whose && s == status)
+}
+
+#[tokio::test]
+async fn the_checklist_follows_the_household_and_changes_when_a_member_becomes_unemployed() {
+    let desk = Desk::start(Backend::postgres().await).await;
+    let head_input = json!({
+        "givenNameEl": "Ελένη", "familyNameEl": "Δημητρίου", "birthDate": "1984-05-02",
+        "employmentStatus": "EMPLOYED", "nationality": "GR"
+    });
+    let head = desk.register(head_input.clone()).await;
+    let child = desk
+        .register(json!({
+            "givenNameEl": "Νίκος", "familyNameEl": "Δημητρίου", "birthDate": "2016-09-01"
+        }))
+        .await;
+    let household = desk
+        .ok(
+            "mutation($head: ID!) { createHousehold(headPersonId: $head) { id } }",
+            json!({ "head": head }),
+        )
+        .await["createHousehold"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let members = desk
+        .ok(
+            "mutation($h: ID!, $p: ID!) { addHouseholdMember(householdId: $h, personId: $p, relationship: CHILD) {
+                members { relationship person { displayName } } } }",
+            json!({ "h": household, "p": child }),
+        )
+        .await;
+    assert_eq!(
+        members["addHouseholdMember"]["members"][0]["relationship"],
+        "HEAD"
+    );
+
+    let application = desk
+        .ok(
+            "mutation($input: StartKeaApplicationInput!) { startKeaApplication(input: $input) { id status } }",
+            json!({ "input": { "householdId": household, "rentsHome": true,
+                               "divorcedOrSeparated": false, "submittedOnBehalfOf": head } }),
+        )
+        .await["startKeaApplication"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let list = items(&desk.ok(CHECKLIST, json!({ "id": application })).await);
+    assert!(has(&list, "AFM", "Ελένη Δημητρίου", "MISSING"), "{list:?}");
+    assert!(
+        !list
+            .iter()
+            .any(|(d, w, _)| d == "AFM" && w == "Νίκος Δημητρίου")
+    );
+    assert!(has(
+        &list,
+        "SCHOOL_CERTIFICATE",
+        "Νίκος Δημητρίου",
+        "MISSING"
+    ));
+    assert!(has(&list, "LEASE_OR_E2", "household", "MISSING"));
+    assert!(has(&list, "SINGLE_PARENT_PROOF", "household", "MISSING"));
+    assert!(!list.iter().any(|(d, _, _)| d == "UNEMPLOYMENT_CARD"));
+
+    let record = "mutation($input: KeaDocumentInput!) { recordKeaDocument(input: $input) { id } }";
+    desk.ok(
+        record,
+        json!({ "input": { "applicationId": application, "document": "IBAN", "receivedOn": "2026-11-02" } }),
+    )
+    .await;
+    desk.ok(
+        record,
+        json!({ "input": { "applicationId": application, "document": "ELECTRICITY_BILL",
+                           "receivedOn": "2025-01-10", "expiresOn": "2025-03-10" } }),
+    )
+    .await;
+
+    // The head loses her job: the checklist now asks for her unemployment card.
+    let mut unemployed = head_input;
+    unemployed["employmentStatus"] = json!("UNEMPLOYED");
+    desk.ok(
+        "mutation($id: ID!, $input: PersonInput!) { updatePerson(id: $id, input: $input) { employmentStatus } }",
+        json!({ "id": head, "input": unemployed }),
+    )
+    .await;
+    let list = items(&desk.ok(CHECKLIST, json!({ "id": application })).await);
+    assert!(has(&list, "IBAN", "household", "RECEIVED"), "{list:?}");
+    assert!(
+        has(&list, "ELECTRICITY_BILL", "household", "EXPIRED"),
+        "{list:?}"
+    );
+    assert!(
+        has(&list, "UNEMPLOYMENT_CARD", "Ελένη Δημητρίου", "MISSING"),
+        "{list:?}"
+    );
+
+    let transition = "mutation($id: ID!, $to: KeaApplicationStatus!, $ref: String) {
+        transitionKeaApplication(id: $id, to: $to, externalReference: $ref) { status externalReference } }";
+    let refused = desk
+        .call(transition, json!({ "id": application, "to": "APPROVED" }))
+        .await;
+    assert_eq!(code(&refused), "VALIDATION", "{refused}");
+    let submitted = desk
+        .ok(
+            transition,
+            json!({ "id": application, "to": "SUBMITTED", "ref": "ΚΕΑ-2026-001234" }),
+        )
+        .await;
+    assert_eq!(
+        submitted["transitionKeaApplication"],
+        json!({ "status": "SUBMITTED", "externalReference": "ΚΕΑ-2026-001234" })
+    );
+}
+
+#[tokio::test]
+async fn a_person_belongs_to_one_household_at_a_time() {
+    let desk = Desk::start(Backend::sqlite()).await;
+    let a = desk
+        .register(json!({ "givenNameEl": "Άννα", "familyNameEl": "Α" }))
+        .await;
+    let b = desk
+        .register(json!({ "givenNameEl": "Βασίλης", "familyNameEl": "Β" }))
+        .await;
+    let create = "mutation($head: ID!) { createHousehold(headPersonId: $head) { id } }";
+    let first = desk.ok(create, json!({ "head": a })).await["createHousehold"]["id"].clone();
+    desk.ok(create, json!({ "head": b })).await;
+    let again = desk
+        .call(
+            "mutation($h: ID!, $p: ID!) { addHouseholdMember(householdId: $h, personId: $p, relationship: SPOUSE) { id } }",
+            json!({ "h": first, "p": b }),
+        )
+        .await;
+    assert_eq!(code(&again), "CONFLICT", "{again}");
+    assert_eq!(again["errors"][0]["extensions"]["field"], "personId");
+    let head_again = desk.call(create, json!({ "head": a })).await;
+    assert_eq!(code(&head_again), "CONFLICT", "{head_again}");
+}
+
+#[tokio::test]
+async fn consent_can_be_withdrawn_and_verbal_consent_needs_a_witness() {
+    let desk = Desk::start(Backend::postgres().await).await;
+    let person = desk
+        .register(json!({ "givenNameEl": "Σοφία", "familyNameEl": "Ιωάννου" }))
+        .await;
+    let record =
+        "mutation($input: ConsentInput!) { recordConsent(input: $input) { purpose given } }";
+    let unwitnessed = desk
+        .call(
+            record,
+            json!({ "input": { "personId": person, "purpose": "REFERRAL_SHARING", "given": true,
+                               "onDate": "2026-11-20", "method": "VERBAL_WITH_WITNESS" } }),
+        )
+        .await;
+    assert_eq!(code(&unwitnessed), "VALIDATION");
+    assert_eq!(
+        unwitnessed["errors"][0]["extensions"]["field"],
+        "input.witness"
+    );
+
+    desk.ok(
+        record,
+        json!({ "input": { "personId": person, "purpose": "REFERRAL_SHARING", "given": true,
+                           "onDate": "2026-11-20", "method": "VERBAL_WITH_WITNESS",
+                           "witness": "Κ. Παπαδάκη" } }),
+    )
+    .await;
+    desk.ok(
+        record,
+        json!({ "input": { "personId": person, "purpose": "STATISTICS", "given": true,
+                           "onDate": "2026-11-20", "method": "SIGNED_FORM" } }),
+    )
+    .await;
+    desk.ok(
+        record,
+        json!({ "input": { "personId": person, "purpose": "REFERRAL_SHARING", "given": false,
+                           "onDate": "2026-11-21", "method": "SIGNED_FORM" } }),
+    )
+    .await;
+    let consents = desk
+        .ok(
+            "query($id: ID!) { person(id: $id) { consents { purpose given onDate } } }",
+            json!({ "id": person }),
+        )
+        .await;
+    assert_eq!(
+        consents["person"]["consents"],
+        json!([
+            { "purpose": "REFERRAL_SHARING", "given": false, "onDate": "2026-11-21" },
+            { "purpose": "STATISTICS", "given": true, "onDate": "2026-11-20" },
+        ])
+    );
+}
