@@ -411,6 +411,7 @@ async fn with_row_level_security_off_the_api_still_returns_only_the_callers_tena
         "consent",
         "kea_application",
         "kea_document",
+        "appointment",
     ] {
         superuser
             .execute_unprepared(&format!(

@@ -7,6 +7,7 @@
 //! Redis key prefix.
 
 mod access;
+mod appointments;
 mod cases;
 mod config;
 mod data_model;

@@ -187,3 +187,17 @@ pub(crate) fn code_uncoded(response: &mut async_graphql::Response) {
         }
     }
 }
+
+/// Store errors name their own fields (`amka`); the API names them as the
+/// client wrote them (`input.amka`).
+pub(crate) fn renamed_field(
+    mut error: async_graphql::Error,
+    rename: impl Fn(&str) -> String,
+) -> async_graphql::Error {
+    if let Some(extensions) = error.extensions.as_mut()
+        && let Some(async_graphql::Value::String(field)) = extensions.get("field").cloned()
+    {
+        extensions.set("field", rename(&field));
+    }
+    error
+}

@@ -5,6 +5,7 @@
 //! `schema.graphql` is the contract; a test fails when it is stale
 //! (`kentro schema > platform/api/schema.graphql`).
 
+mod appointments;
 mod audit;
 mod cases;
 mod context;
@@ -36,6 +37,7 @@ pub struct Query(
     people::PeopleQuery,
     cases::CaseQuery,
     households::HouseholdQuery,
+    appointments::AppointmentQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -45,6 +47,7 @@ pub struct Mutation(
     people::PeopleMutation,
     cases::CaseMutation,
     households::HouseholdMutation,
+    appointments::AppointmentMutation,
 );
 
 pub type KentroSchema = Schema<Query, Mutation, EmptySubscription>;

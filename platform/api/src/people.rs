@@ -10,7 +10,7 @@ use kentro_domain::person::{self as domain, PersonDetails, SpecialCategories};
 use kentro_store::{Access, PersonRecord};
 
 use crate::context::{principal, request, services, tenant_scope};
-use crate::error::{forbidden_field, from_store, invalid_fields, not_found};
+use crate::error::{forbidden_field, from_store, invalid_fields, not_found, renamed_field};
 use crate::id;
 use crate::paging::page_size;
 
@@ -501,17 +501,6 @@ impl PeopleQuery {
 #[derive(Default)]
 pub struct PeopleMutation;
 
-/// Store errors name their own fields (`amka`); the API names them as the
-/// client wrote them (`input.amka`).
-fn prefixed(mut error: async_graphql::Error) -> async_graphql::Error {
-    if let Some(extensions) = error.extensions.as_mut()
-        && let Some(async_graphql::Value::String(field)) = extensions.get("field").cloned()
-    {
-        extensions.set("field", format!("input.{field}"));
-    }
-    error
-}
-
 #[Object]
 impl PeopleMutation {
     /// Replaces a person's details with `input` (send the whole record).
@@ -548,7 +537,7 @@ impl PeopleMutation {
             .update(scope, key, &details, &access)
             .await
             .map(Person)
-            .map_err(|e| prefixed(from_store(ctx, e)))
+            .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))
     }
 
     /// Registers a person. Every invalid field is listed in one `VALIDATION`
@@ -576,6 +565,6 @@ impl PeopleMutation {
             )
             .await
             .map(Person)
-            .map_err(|e| prefixed(from_store(ctx, e)))
+            .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))
     }
 }

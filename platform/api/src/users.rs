@@ -8,7 +8,7 @@ use kentro_domain::contact::Email;
 use kentro_store::{Account, NewAccount};
 
 use crate::context::{request, services, tenant_scope};
-use crate::error::{bad_input, from_store, not_found};
+use crate::error::{bad_input, from_store, not_found, renamed_field};
 use crate::id;
 use crate::paging::{MAX_PAGE_SIZE, page_size};
 
@@ -171,7 +171,7 @@ impl UserMutation {
             )
             .await
             .map(User)
-            .map_err(|e| from_store(ctx, e).into_field_error("input"))
+            .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))
     }
 
     /// Disables an account of the caller's center (tenant_admin): it can no
@@ -199,23 +199,5 @@ impl UserMutation {
             .map_err(|e| from_store(ctx, e))?
             .map(User)
             .ok_or_else(|| not_found("User"))
-    }
-}
-
-trait IntoFieldError {
-    fn into_field_error(self, prefix: &str) -> async_graphql::Error;
-}
-
-impl IntoFieldError for async_graphql::Error {
-    /// Store errors name their own fields (`email`); the API names them as
-    /// the client wrote them (`input.email`).
-    fn into_field_error(self, prefix: &str) -> async_graphql::Error {
-        let mut error = self;
-        if let Some(extensions) = error.extensions.as_mut()
-            && let Some(async_graphql::Value::String(field)) = extensions.get("field").cloned()
-        {
-            extensions.set("field", format!("{prefix}.{field}"));
-        }
-        error
     }
 }

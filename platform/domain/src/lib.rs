@@ -25,6 +25,7 @@ macro_rules! codes {
 }
 
 pub mod access;
+pub mod appointment;
 pub mod case;
 pub mod contact;
 pub mod hours;

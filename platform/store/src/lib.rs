@@ -5,6 +5,7 @@
 //! and [`Ephemeral`] (Redis, or its in-process stand-in).
 
 mod accounts;
+mod appointments;
 mod audit;
 mod cases;
 mod entity;
@@ -26,6 +27,7 @@ use sea_orm_migration::MigratorTrait;
 pub use accounts::{
     Account, Accounts, LoginOutcome, NewAccount, Principal, SessionPolicy, Sessions,
 };
+pub use appointments::{AppointmentRecord, Appointments, Booking};
 pub use audit::{Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport};
 pub use cases::{CaseEvent, CaseFilter, CaseRecord, CaseUpdate, Cases, NewCase, NoteRecord};
 pub use ephemeral::{Ephemeral, Quota};
@@ -163,6 +165,10 @@ impl Store {
 
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts::new(self)
+    }
+
+    pub fn appointments(&self) -> Appointments<'_> {
+        Appointments::new(&self.db)
     }
 
     pub fn cases(&self) -> Cases<'_> {

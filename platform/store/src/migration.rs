@@ -75,6 +75,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0004_people"),
             sql_migration!("0005_cases"),
             sql_migration!("0006_kea"),
+            sql_migration!("0007_appointments"),
         ]
     }
 }

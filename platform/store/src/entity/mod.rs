@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table. Private to the store: callers get
 //! domain types from the repositories, never these rows.
 
+pub mod appointment;
 pub mod audit_entry;
 pub mod case_event;
 pub mod case_file;

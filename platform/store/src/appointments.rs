@@ -1,0 +1,384 @@
+//! Appointments: booked inside the center's opening hours (from its
+//! manifest), never overlapping for one staff member or one room. Bookings
+//! in a tenant are serialized so two desks cannot take the same slot.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use kentro_domain::TenantManifest;
+use kentro_domain::access::{Permission, Role};
+use kentro_domain::appointment::{
+    AppointmentKind, AppointmentStatus, check_within_hours, overlaps,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, EntityTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+};
+
+use crate::StoreError;
+use crate::audit::{self, AuditEvent};
+use crate::entity::{appointment, person, tenant, user_account};
+use crate::ids::next_id;
+use crate::people::Access;
+use crate::scope::{self, TenantScope};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentRecord {
+    pub id: i64,
+    pub person_id: i64,
+    pub staff_id: i64,
+    pub center_key: String,
+    pub room: Option<String>,
+    pub kind: AppointmentKind,
+    pub status: AppointmentStatus,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub struct Booking {
+    pub person_id: i64,
+    pub staff_id: i64,
+    pub center_key: String,
+    pub room: Option<String>,
+    pub kind: AppointmentKind,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+}
+
+fn invalid(field: &str, problem: impl Into<String>) -> StoreError {
+    StoreError::Invalid {
+        field: field.into(),
+        problem: problem.into(),
+    }
+}
+
+fn record_from(row: appointment::Model) -> Result<AppointmentRecord, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt {
+        what: format!("appointment {}", row.id),
+        problem: what.into(),
+    };
+    Ok(AppointmentRecord {
+        id: row.id,
+        person_id: row.person_id,
+        staff_id: row.staff_id,
+        kind: AppointmentKind::from_code(&row.kind).ok_or_else(|| corrupt("kind"))?,
+        status: AppointmentStatus::from_code(&row.status).ok_or_else(|| corrupt("status"))?,
+        center_key: row.center_key,
+        room: row.room,
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// One booking at a time per tenant, until the transaction ends.
+async fn lock_bookings(txn: &DatabaseTransaction, scope: TenantScope) -> Result<(), StoreError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(7278, $1::int)",
+            [(scope.tenant_id() as i32).into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// When and where an appointment would take place, and with whom.
+struct Slot<'a> {
+    staff_id: i64,
+    center_key: &'a str,
+    room: Option<&'a str>,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+}
+
+impl Booking {
+    fn slot(&self) -> Slot<'_> {
+        Slot {
+            staff_id: self.staff_id,
+            center_key: &self.center_key,
+            room: self.room.as_deref(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+        }
+    }
+}
+
+/// Checks a slot against the center's hours and the other bookings of the
+/// staff member and the room (`except` is the appointment being moved).
+async fn check_slot(
+    txn: &DatabaseTransaction,
+    scope: TenantScope,
+    booking: &Slot<'_>,
+    except: Option<i64>,
+) -> Result<(), StoreError> {
+    let tenant = tenant::Entity::find_by_id(scope.tenant_id())
+        .one(txn)
+        .await?
+        .ok_or_else(|| invalid("tenant", "is not registered"))?;
+    let manifest =
+        TenantManifest::from_json(&tenant.manifest).map_err(|e| StoreError::CorruptManifest {
+            slug: tenant.slug.clone(),
+            problems: e.to_string(),
+        })?;
+    let center = manifest
+        .centers
+        .iter()
+        .find(|c| c.key.as_str() == booking.center_key)
+        .ok_or_else(|| {
+            invalid(
+                "centerKey",
+                format!(
+                    "{:?} is not a center of this municipality",
+                    booking.center_key
+                ),
+            )
+        })?;
+    check_within_hours(&center.opening_hours, booking.starts_at, booking.ends_at)
+        .map_err(|problem| invalid("startsAt", problem))?;
+
+    let same_day = appointment::Entity::find()
+        .filter(appointment::Column::TenantId.eq(scope.tenant_id()))
+        .filter(appointment::Column::Status.eq(AppointmentStatus::Booked.code()))
+        .filter(appointment::Column::StartsAt.lt(booking.ends_at))
+        .filter(appointment::Column::EndsAt.gt(booking.starts_at))
+        .order_by_asc(appointment::Column::StartsAt)
+        .all(txn)
+        .await?;
+    for other in same_day.iter().filter(|a| Some(a.id) != except) {
+        if !overlaps(
+            (other.starts_at, other.ends_at),
+            (booking.starts_at, booking.ends_at),
+        ) {
+            continue;
+        }
+        if other.staff_id == booking.staff_id {
+            return Err(StoreError::Conflict {
+                field: "staffId".into(),
+                problem: format!(
+                    "is already booked from {} to {}",
+                    other.starts_at.format("%H:%M"),
+                    other.ends_at.format("%H:%M")
+                ),
+            });
+        }
+        let same_room = other.center_key == booking.center_key
+            && booking.room.is_some()
+            && other.room.as_deref() == booking.room;
+        if same_room {
+            return Err(StoreError::Conflict {
+                field: "room".into(),
+                problem: format!(
+                    "is already booked from {} to {}",
+                    other.starts_at.format("%H:%M"),
+                    other.ends_at.format("%H:%M")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn check_staff<C: ConnectionTrait>(
+    db: &C,
+    scope: TenantScope,
+    staff_id: i64,
+) -> Result<(), StoreError> {
+    let account = user_account::Entity::find_by_id(staff_id)
+        .filter(user_account::Column::TenantId.eq(scope.tenant_id()))
+        .filter(user_account::Column::DisabledAt.is_null())
+        .one(db)
+        .await?;
+    let sees_people = account
+        .and_then(|a| Role::parse(&a.role).ok())
+        .is_some_and(|r| r.can(Permission::ManageCases));
+    if sees_people {
+        Ok(())
+    } else {
+        Err(invalid(
+            "staffId",
+            "is not an active case worker of this center",
+        ))
+    }
+}
+
+async fn audit_booking(
+    txn: &DatabaseTransaction,
+    scope: TenantScope,
+    access: &Access<'_>,
+    action: &str,
+    id: i64,
+) -> Result<(), StoreError> {
+    audit::append(
+        txn,
+        scope,
+        &AuditEvent {
+            actor: access.actor.clone(),
+            action: action.into(),
+            entity_type: "appointment".into(),
+            entity_id: id.to_string(),
+            purpose: access.purpose.into(),
+            request_id: access.request_id.into(),
+        },
+    )
+    .await
+}
+
+pub struct Appointments<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> Appointments<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        Appointments { db }
+    }
+
+    pub async fn book(
+        &self,
+        scope: TenantScope,
+        booking: Booking,
+        access: &Access<'_>,
+    ) -> Result<AppointmentRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        lock_bookings(&txn, scope).await?;
+        if person::Entity::find_by_id((scope.tenant_id(), booking.person_id))
+            .one(&txn)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound {
+                what: "Person".into(),
+            });
+        }
+        check_staff(&txn, scope, booking.staff_id).await?;
+        check_slot(&txn, scope, &booking.slot(), None).await?;
+        let id = next_id(&txn, "appointment").await?;
+        let now = Utc::now();
+        let row = appointment::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            id: Set(id),
+            person_id: Set(booking.person_id),
+            staff_id: Set(booking.staff_id),
+            center_key: Set(booking.center_key),
+            room: Set(booking.room),
+            kind: Set(booking.kind.code().to_owned()),
+            status: Set(AppointmentStatus::Booked.code().to_owned()),
+            starts_at: Set(booking.starts_at),
+            ends_at: Set(booking.ends_at),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        audit_booking(&txn, scope, access, "appointment.book", id).await?;
+        txn.commit().await?;
+        record_from(row)
+    }
+
+    pub async fn reschedule(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        starts_at: NaiveDateTime,
+        ends_at: NaiveDateTime,
+        access: &Access<'_>,
+    ) -> Result<AppointmentRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        lock_bookings(&txn, scope).await?;
+        let row = appointment::Entity::find_by_id((scope.tenant_id(), id))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "Appointment".into(),
+            })?;
+        if row.status != AppointmentStatus::Booked.code() {
+            return Err(invalid(
+                "id",
+                format!("the appointment is {}, not booked", row.status),
+            ));
+        }
+        let slot = Slot {
+            staff_id: row.staff_id,
+            center_key: &row.center_key,
+            room: row.room.as_deref(),
+            starts_at,
+            ends_at,
+        };
+        check_slot(&txn, scope, &slot, Some(id)).await?;
+        let mut active: appointment::ActiveModel = row.into();
+        active.starts_at = Set(starts_at);
+        active.ends_at = Set(ends_at);
+        active.updated_at = Set(Utc::now());
+        let row = active.update(&txn).await?;
+        audit_booking(&txn, scope, access, "appointment.reschedule", id).await?;
+        txn.commit().await?;
+        record_from(row)
+    }
+
+    /// Cancels, or records whether a booked appointment was kept.
+    pub async fn set_status(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        to: AppointmentStatus,
+        access: &Access<'_>,
+    ) -> Result<AppointmentRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = appointment::Entity::find_by_id((scope.tenant_id(), id))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "Appointment".into(),
+            })?;
+        if row.status != AppointmentStatus::Booked.code() || to == AppointmentStatus::Booked {
+            return Err(invalid(
+                "status",
+                format!(
+                    "an appointment that is {} cannot become {}",
+                    row.status,
+                    to.code()
+                ),
+            ));
+        }
+        let mut active: appointment::ActiveModel = row.into();
+        active.status = Set(to.code().to_owned());
+        active.updated_at = Set(Utc::now());
+        let row = active.update(&txn).await?;
+        audit_booking(
+            &txn,
+            scope,
+            access,
+            &format!("appointment.{}", to.code()),
+            id,
+        )
+        .await?;
+        txn.commit().await?;
+        record_from(row)
+    }
+
+    /// Appointments starting in `from..to`, of one staff member when given.
+    pub async fn calendar(
+        &self,
+        scope: TenantScope,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        staff_id: Option<i64>,
+    ) -> Result<Vec<AppointmentRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let mut query = appointment::Entity::find()
+            .filter(appointment::Column::TenantId.eq(scope.tenant_id()))
+            .filter(appointment::Column::StartsAt.gte(from))
+            .filter(appointment::Column::StartsAt.lt(to))
+            .order_by_asc(appointment::Column::StartsAt);
+        if let Some(staff) = staff_id {
+            query = query.filter(appointment::Column::StaffId.eq(staff));
+        }
+        let rows = query.all(&txn).await?;
+        txn.commit().await?;
+        rows.into_iter().map(record_from).collect()
+    }
+}

@@ -1,0 +1,301 @@
+//! Booking appointments inside opening hours, without double booking.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Backend, Server, demo_account, demo_password, seed_tenants_dir};
+
+fn code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code: {response}"))
+}
+
+const BOOK: &str = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) {
+    id startsAt endsAt status staff { email } person { displayName } } }";
+
+struct Center {
+    server: Server,
+    reception: String,
+    worker_id: String,
+    psychologist_id: String,
+    person_id: String,
+    _backend: Backend,
+}
+
+async fn veria(backend: Backend) -> Center {
+    let mut env = backend.env();
+    env.push((
+        "KENTRO_TENANTS_DIR",
+        seed_tenants_dir().display().to_string(),
+    ));
+    let server = Server::start(&env, &["--demo"]);
+    let password = demo_password(&backend);
+    let me = |token: String| {
+        let server = &server;
+        async move {
+            let r = server
+                .graphql_as(Some(&token), "{ me { id } }", json!({}))
+                .await;
+            r["data"]["me"]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let worker = server
+        .login(&demo_account("social-worker", "veria"), &password)
+        .await;
+    let psychologist = server
+        .login(&demo_account("psychologist", "veria"), &password)
+        .await;
+    let reception = server
+        .login(&demo_account("reception", "veria"), &password)
+        .await;
+    let worker_id = me(worker).await;
+    let psychologist_id = me(psychologist).await;
+    let person = server
+        .graphql_as(
+            Some(&reception),
+            "mutation { registerPerson(input: { givenNameEl: \"Θεόδωρος\", familyNameEl: \"Αλεξίου\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let person_id = person["data"]["registerPerson"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{person}"))
+        .to_owned();
+    Center {
+        server,
+        reception,
+        worker_id,
+        psychologist_id,
+        person_id,
+        _backend: backend,
+    }
+}
+
+fn booking(
+    center: &Center,
+    staff: &str,
+    room: Option<&str>,
+    date: &str,
+    start: &str,
+    minutes: i32,
+) -> Value {
+    json!({ "input": {
+        "personId": center.person_id, "staffId": staff, "centerKey": "main", "room": room,
+        "kind": "INTAKE",
+        "slot": { "date": date, "startTime": start, "durationMinutes": minutes }
+    }})
+}
+
+impl Center {
+    async fn book(&self, variables: Value) -> Value {
+        self.server
+            .graphql_as(Some(&self.reception), BOOK, variables)
+            .await
+    }
+}
+
+// 2026-11-30 is a Monday; Veria's center is open Monday to Friday, 08:00-16:00.
+const MONDAY: &str = "2026-11-30";
+const SATURDAY: &str = "2026-11-28";
+
+#[tokio::test]
+async fn appointments_are_booked_only_inside_opening_hours() {
+    let center = veria(Backend::sqlite()).await;
+    let ok = center
+        .book(booking(
+            &center,
+            &center.worker_id,
+            None,
+            MONDAY,
+            "09:00",
+            45,
+        ))
+        .await;
+    assert_eq!(
+        ok["data"]["bookAppointment"]["startsAt"], "2026-11-30T09:00:00",
+        "{ok}"
+    );
+    assert_eq!(
+        ok["data"]["bookAppointment"]["endsAt"],
+        "2026-11-30T09:45:00"
+    );
+    assert_eq!(
+        ok["data"]["bookAppointment"]["person"]["displayName"],
+        "Θεόδωρος Αλεξίου"
+    );
+
+    let late = center
+        .book(booking(
+            &center,
+            &center.worker_id,
+            None,
+            MONDAY,
+            "15:30",
+            60,
+        ))
+        .await;
+    assert_eq!(code(&late), "VALIDATION", "{late}");
+    assert_eq!(late["errors"][0]["extensions"]["field"], "input.slot");
+    assert!(
+        late["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("08:00-16:00"),
+        "{late}"
+    );
+    let weekend = center
+        .book(booking(
+            &center,
+            &center.worker_id,
+            None,
+            SATURDAY,
+            "10:00",
+            30,
+        ))
+        .await;
+    assert_eq!(code(&weekend), "VALIDATION", "{weekend}");
+    assert!(
+        weekend["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("closed on saturday")
+    );
+    let malformed = center
+        .book(booking(
+            &center,
+            &center.worker_id,
+            None,
+            "30/11/2026",
+            "9",
+            0,
+        ))
+        .await;
+    let fields: Vec<&str> = malformed["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{malformed}"))
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "input.slot.date",
+            "input.slot.startTime",
+            "input.slot.durationMinutes"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_staff_member_or_a_room_cannot_be_double_booked() {
+    let center = veria(Backend::postgres().await).await;
+    let first = center
+        .book(booking(
+            &center,
+            &center.worker_id,
+            Some("Γραφείο 1"),
+            MONDAY,
+            "10:00",
+            60,
+        ))
+        .await;
+    let first_id = first["data"]["bookAppointment"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+
+    let same_staff = center
+        .book(booking(
+            &center,
+            &center.worker_id,
+            None,
+            MONDAY,
+            "10:30",
+            30,
+        ))
+        .await;
+    assert_eq!(code(&same_staff), "CONFLICT", "{same_staff}");
+    assert_eq!(
+        same_staff["errors"][0]["extensions"]["field"],
+        "input.staffId"
+    );
+
+    let same_room = center
+        .book(booking(
+            &center,
+            &center.psychologist_id,
+            Some("Γραφείο 1"),
+            MONDAY,
+            "10:15",
+            30,
+        ))
+        .await;
+    assert_eq!(code(&same_room), "CONFLICT", "{same_room}");
+    assert_eq!(same_room["errors"][0]["extensions"]["field"], "input.room");
+
+    let back_to_back = center
+        .book(booking(
+            &center,
+            &center.worker_id,
+            Some("Γραφείο 1"),
+            MONDAY,
+            "11:00",
+            30,
+        ))
+        .await;
+    assert!(back_to_back.get("errors").is_none(), "{back_to_back}");
+
+    // Cancelling frees the slot; the calendar shows what stands.
+    let cancelled = center
+        .server
+        .graphql_as(
+            Some(&center.reception),
+            "mutation($id: ID!) { cancelAppointment(id: $id) { status } }",
+            json!({ "id": first_id }),
+        )
+        .await;
+    assert_eq!(
+        cancelled["data"]["cancelAppointment"]["status"],
+        "CANCELLED"
+    );
+    let rebooked = center
+        .book(booking(
+            &center,
+            &center.psychologist_id,
+            Some("Γραφείο 1"),
+            MONDAY,
+            "10:15",
+            30,
+        ))
+        .await;
+    assert!(rebooked.get("errors").is_none(), "{rebooked}");
+
+    let calendar = center
+        .server
+        .graphql_as(
+            Some(&center.reception),
+            "query($staff: ID) { calendar(from: \"2026-11-30\", to: \"2026-12-01\", staffId: $staff) { startsAt status } }",
+            json!({ "staff": center.worker_id }),
+        )
+        .await;
+    assert_eq!(
+        calendar["data"]["calendar"],
+        json!([
+            { "startsAt": "2026-11-30T10:00:00", "status": "CANCELLED" },
+            { "startsAt": "2026-11-30T11:00:00", "status": "BOOKED" },
+        ]),
+        "{calendar}"
+    );
+
+    // Moving an appointment onto a taken slot is refused the same way.
+    let second_id = back_to_back["data"]["bookAppointment"]["id"].clone();
+    let moved = center
+        .server
+        .graphql_as(
+            Some(&center.reception),
+            "mutation($id: ID!) { rescheduleAppointment(id: $id, slot: { date: \"2026-11-30\", startTime: \"10:20\", durationMinutes: 20 }) { startsAt } }",
+            json!({ "id": second_id }),
+        )
+        .await;
+    assert_eq!(code(&moved), "CONFLICT", "{moved}");
+}
