@@ -11,6 +11,7 @@ mod appointments;
 mod cases;
 mod config;
 mod data_model;
+mod generate;
 mod harness;
 mod health;
 mod households;

@@ -36,8 +36,26 @@ pub enum Command {
     /// Inspect the tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Demo and test data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Fill the database with synthetic municipalities (synth-001, ...),
+    /// people with Greek names, households and cases. Never touches real tenants.
+    Generate {
+        #[arg(long, default_value_t = 5)]
+        tenants: usize,
+        #[arg(long, default_value_t = 1000)]
+        people_per_tenant: usize,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 2017)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -30,7 +30,7 @@ fn demo_email(role: Role, domain: &str) -> String {
     format!("{}@{domain}", role.code().replace('_', "-"))
 }
 
-fn password_for(data_dir: &Path) -> anyhow::Result<String> {
+pub fn password_for(data_dir: &Path) -> anyhow::Result<String> {
     let file = data_dir.join(PASSWORD_FILE);
     if let Ok(existing) = std::fs::read_to_string(&file) {
         let existing = existing.trim().to_owned();

@@ -5,6 +5,7 @@ mod app;
 mod cli;
 mod config;
 mod demo;
+mod generate;
 mod http;
 mod manifests;
 mod operator;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, TenantCommand};
+use crate::cli::{Cli, Command, DemoCommand, TenantCommand};
 use crate::config::{CliOverrides, Settings};
 
 const EXIT_FAILURE: u8 = 1;
@@ -101,6 +102,25 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let result = operator::user(&store, command).await;
             store.close().await?;
             return result;
+        }
+        Command::Demo(DemoCommand::Generate {
+            tenants,
+            people_per_tenant,
+            seed,
+        }) => {
+            if !(1..=1000).contains(&tenants) || !(1..=100_000).contains(&people_per_tenant) {
+                anyhow::bail!("--tenants must be 1 to 1000 and --people-per-tenant 1 to 100000");
+            }
+            let store = app::open_store(&settings).await?;
+            let password = demo::password_for(&settings.data_dir)?;
+            let result = generate::run(&store, tenants, people_per_tenant, seed, &password).await;
+            store.close().await?;
+            result?;
+            println!(
+                "generated {tenants} synthetic municipalities with {people_per_tenant} people each; \
+                 staff log in as social-worker-1@synth-001.demo with the password in {}",
+                settings.data_dir.join(demo::PASSWORD_FILE).display()
+            );
         }
         Command::Audit(command) => {
             let store = app::open_store(&settings).await?;

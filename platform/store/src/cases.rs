@@ -67,6 +67,16 @@ pub struct NewCase {
     pub assigned_to: Option<i64>,
 }
 
+/// A case brought in whole, as by the synthetic-data generator.
+pub struct ImportedCase {
+    pub person_id: i64,
+    pub status: CaseStatus,
+    pub request_date: NaiveDate,
+    pub channel: RequestChannel,
+    pub categories: Vec<RequestCategory>,
+    pub assigned_to: Option<i64>,
+}
+
 /// The assessment and follow-up texts; `None` leaves a text as it is.
 #[derive(Debug, Default)]
 pub struct CaseUpdate {
@@ -272,6 +282,68 @@ impl<'a> Cases<'a> {
         .await?;
         txn.commit().await?;
         CaseRecord::try_from(row)
+    }
+
+    /// Brings in many cases at once, each with an `opened` event, audited as one entry.
+    pub async fn import(
+        &self,
+        scope: TenantScope,
+        cases: &[ImportedCase],
+        access: &Access<'_>,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let ids = crate::ids::next_ids(&txn, "case_file", cases.len()).await?;
+        let now = Utc::now();
+        for (chunk_ids, chunk) in ids.chunks(500).zip(cases.chunks(500)) {
+            let rows = chunk_ids.iter().zip(chunk).map(|(id, c)| {
+                let categories: Vec<&str> = c.categories.iter().map(|c| c.code()).collect();
+                case_file::ActiveModel {
+                    tenant_id: Set(scope.tenant_id()),
+                    id: Set(*id),
+                    person_id: Set(c.person_id),
+                    status: Set(c.status.code().to_owned()),
+                    request_date: Set(c.request_date),
+                    channel: Set(c.channel.code().to_owned()),
+                    categories: Set(categories.join(",")),
+                    needs_assessment: Set(None),
+                    information_given: Set(None),
+                    actions: Set(None),
+                    outcome: Set(None),
+                    assigned_to: Set(c.assigned_to),
+                    opened_at: Set(now),
+                    updated_at: Set(now),
+                    closed_at: Set((c.status == CaseStatus::Closed).then_some(now)),
+                }
+            });
+            case_file::Entity::insert_many(rows).exec(&txn).await?;
+            let events = chunk_ids.iter().map(|id| case_event::ActiveModel {
+                tenant_id: Set(scope.tenant_id()),
+                case_id: Set(*id),
+                seq: Set(1),
+                at: Set(now),
+                actor_id: Set(access.actor.account_id),
+                actor: Set(access.actor.name.clone()),
+                kind: Set("opened".into()),
+                detail: Set("imported".into()),
+            });
+            case_event::Entity::insert_many(events).exec(&txn).await?;
+        }
+        audit::append(
+            &txn,
+            scope,
+            &AuditEvent {
+                actor: access.actor.clone(),
+                action: "case.import".into(),
+                entity_type: "case".into(),
+                entity_id: format!("{} cases", ids.len()),
+                purpose: access.purpose.into(),
+                request_id: access.request_id.into(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     pub async fn get(

@@ -16,7 +16,7 @@ use sea_orm::{
 use crate::StoreError;
 use crate::audit::{self, AuditEvent};
 use crate::entity::{consent, household, household_member, kea_application, kea_document, person};
-use crate::ids::next_id;
+use crate::ids::{next_id, next_ids};
 use crate::people::Access;
 use crate::scope::{self, TenantScope};
 
@@ -215,6 +215,59 @@ impl<'a> Households<'a> {
             }],
             created_at: now,
         })
+    }
+
+    /// Creates many households at once (the first member of each is its
+    /// head), audited as one entry. Members must belong to no household.
+    pub async fn import(
+        &self,
+        scope: TenantScope,
+        households: &[Vec<(i64, Relationship)>],
+        access: &Access<'_>,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let ids = next_ids(&txn, "household", households.len()).await?;
+        let now = Utc::now();
+        for chunk in ids.chunks(1000) {
+            household::Entity::insert_many(chunk.iter().map(|id| household::ActiveModel {
+                tenant_id: Set(scope.tenant_id()),
+                id: Set(*id),
+                created_at: Set(now),
+            }))
+            .exec(&txn)
+            .await?;
+        }
+        let members: Vec<household_member::ActiveModel> = ids
+            .iter()
+            .zip(households)
+            .flat_map(|(id, members)| {
+                members.iter().map(
+                    move |(person, relationship)| household_member::ActiveModel {
+                        tenant_id: Set(scope.tenant_id()),
+                        person_id: Set(*person),
+                        household_id: Set(*id),
+                        relationship: Set(relationship.code().to_owned()),
+                    },
+                )
+            })
+            .collect();
+        for chunk in members.chunks(1000) {
+            household_member::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await?;
+        }
+        audit_change(
+            &txn,
+            scope,
+            access,
+            "household.import",
+            "household",
+            format!("{} households", ids.len()),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     pub async fn add_member(

@@ -22,3 +22,31 @@ pub(crate) async fn next_id<C: ConnectionTrait>(txn: &C, table: &str) -> Result<
         })?;
     Ok(row.try_get("", "id")?)
 }
+
+/// `count` fresh ids for `table`, in one round trip.
+pub(crate) async fn next_ids<C: ConnectionTrait>(
+    txn: &C,
+    table: &str,
+    count: usize,
+) -> Result<Vec<i64>, StoreError> {
+    let backend = txn.get_database_backend();
+    match backend {
+        DbBackend::Postgres => {
+            let rows = txn
+                .query_all_raw(Statement::from_string(
+                    backend,
+                    format!(
+                        "SELECT nextval('{table}_id_seq') AS id FROM generate_series(1, {count})"
+                    ),
+                ))
+                .await?;
+            rows.iter()
+                .map(|r| Ok(r.try_get::<i64>("", "id")?))
+                .collect()
+        }
+        _ => {
+            let first = next_id(txn, table).await?;
+            Ok((first..first + count as i64).collect())
+        }
+    }
+}

@@ -29,7 +29,9 @@ pub use accounts::{
 };
 pub use appointments::{AppointmentRecord, Appointments, Booking};
 pub use audit::{Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport};
-pub use cases::{CaseEvent, CaseFilter, CaseRecord, CaseUpdate, Cases, NewCase, NoteRecord};
+pub use cases::{
+    CaseEvent, CaseFilter, CaseRecord, CaseUpdate, Cases, ImportedCase, NewCase, NoteRecord,
+};
 pub use ephemeral::{Ephemeral, Quota};
 pub use households::{
     ApplicationRecord, ChecklistItem, ConsentRecord, ConsentStatement, DocumentState,

@@ -333,6 +333,43 @@ impl<'a> People<'a> {
         PersonRecord::try_from(row)
     }
 
+    /// Registers many people at once (synthetic data, migrations from other
+    /// systems), audited as one entry. Identifiers must already be unique.
+    pub async fn import(
+        &self,
+        scope: TenantScope,
+        people: &[PersonDetails],
+        access: &Access<'_>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let ids = crate::ids::next_ids(&txn, "person", people.len()).await?;
+        let now = Utc::now();
+        // Bounded batches keep each statement under the databases' parameter limits.
+        for (chunk_ids, chunk) in ids.chunks(500).zip(people.chunks(500)) {
+            let rows = chunk_ids
+                .iter()
+                .zip(chunk)
+                .map(|(id, details)| to_active(scope, *id, details, now));
+            person::Entity::insert_many(rows).exec(&txn).await?;
+        }
+        audit::append(
+            &txn,
+            scope,
+            &AuditEvent {
+                actor: access.actor.clone(),
+                action: "person.import".into(),
+                entity_type: "person".into(),
+                entity_id: format!("{} people", ids.len()),
+                purpose: access.purpose.into(),
+                request_id: access.request_id.into(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(ids)
+    }
+
     /// One person of the tenant (another tenant's is `None`, as a missing one); audited.
     pub async fn get(
         &self,
