@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 infra/scripts/install-test-deps.sh
 cargo build --release -p kentro
-infra/scripts/with-services.sh cargo bench -p kentro-tests --bench rls_overhead
+for bench in rls_overhead cases_page duplicate_search; do
+    infra/scripts/with-services.sh cargo bench -p kentro-tests --bench "$bench"
+done

@@ -8,7 +8,12 @@ use kentro_domain::case::{
     CaseStatus as DomainStatus, NoteConfidentiality as DomainConfidentiality,
 };
 use kentro_domain::person::parse_date;
-use kentro_store::{Access, CaseFilter, CaseRecord, CaseUpdate, NewCase, NoteRecord, TenantScope};
+use std::collections::HashMap;
+
+use kentro_store::{
+    Access, Account, CaseFilter, CaseRecord, CaseUpdate, NewCase, NoteRecord, PersonRecord,
+    TenantScope,
+};
 
 use crate::context::{principal, request, services, tenant_scope};
 use crate::error::{from_store, invalid_fields, not_found};
@@ -89,6 +94,21 @@ impl Accessor {
 pub struct Case {
     record: CaseRecord,
     scope: TenantScope,
+    /// Loaded with the page when a list asks for them, so a page costs one
+    /// query per kind rather than one per case.
+    prefetched_person: Option<PersonRecord>,
+    prefetched_assignee: Option<Option<Account>>,
+}
+
+impl Case {
+    fn new(record: CaseRecord, scope: TenantScope) -> Case {
+        Case {
+            record,
+            scope,
+            prefetched_person: None,
+            prefetched_assignee: None,
+        }
+    }
 }
 
 #[derive(SimpleObject)]
@@ -174,6 +194,9 @@ impl Case {
 
     /// The person the case is about (reading it is audited).
     async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
+        if let Some(person) = &self.prefetched_person {
+            return Ok(Person::from(person.clone()));
+        }
         let accessor = Accessor::new(ctx, "case.person")?;
         services(ctx)
             .store
@@ -186,6 +209,9 @@ impl Case {
     }
 
     async fn assigned_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        if let Some(assignee) = &self.prefetched_assignee {
+            return Ok(assignee.clone().map(User::from));
+        }
         let Some(account) = self.record.assigned_to else {
             return Ok(None);
         };
@@ -279,7 +305,7 @@ async fn load(ctx: &Context<'_>, id: &ID, purpose: &'static str) -> async_graphq
         .get(scope, key, &accessor.access())
         .await
         .map_err(|e| from_store(ctx, e))?
-        .map(|record| Case { record, scope })
+        .map(|record| Case::new(record, scope))
         .ok_or_else(|| not_found("Case"))
 }
 
@@ -336,6 +362,36 @@ impl CaseQuery {
             .map_err(|e| from_store(ctx, e))?;
         let has_next = rows.len() > limit;
         rows.truncate(limit);
+        let node = ctx.look_ahead().field("edges").field("node");
+        let mut people: HashMap<i64, PersonRecord> = HashMap::new();
+        if node.field("person").exists() {
+            let ids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
+            let accessor = Accessor::new(ctx, "cases.person")?;
+            people = services(ctx)
+                .store
+                .people()
+                .get_many(scope, &ids, &accessor.access())
+                .await
+                .map_err(|e| from_store(ctx, e))?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect();
+        }
+        let mut assignees: Option<HashMap<i64, Account>> = None;
+        if node.field("assignedTo").exists() {
+            let ids: Vec<i64> = rows.iter().filter_map(|r| r.assigned_to).collect();
+            assignees = Some(
+                services(ctx)
+                    .store
+                    .accounts()
+                    .many_in_tenant(scope, &ids)
+                    .await
+                    .map_err(|e| from_store(ctx, e))?
+                    .into_iter()
+                    .map(|a| (a.id, a))
+                    .collect(),
+            );
+        }
         query(
             None,
             None,
@@ -344,7 +400,14 @@ impl CaseQuery {
             |_, _, _, _| async move {
                 let mut connection = Connection::new(after_id.is_some(), has_next);
                 connection.edges.extend(rows.into_iter().map(|record| {
-                    Edge::new(id::encode("Case", record.id).0, Case { record, scope })
+                    let mut case = Case::new(record, scope);
+                    case.prefetched_person = people.get(&case.record.person_id).cloned();
+                    case.prefetched_assignee = assignees.as_ref().map(|found| {
+                        case.record
+                            .assigned_to
+                            .and_then(|id| found.get(&id).cloned())
+                    });
+                    Edge::new(id::encode("Case", case.record.id).0, case)
                 }));
                 Ok::<_, async_graphql::Error>(connection)
             },
@@ -414,7 +477,7 @@ impl CaseMutation {
             )
             .await
             .map_err(|e| from_store(ctx, e))?;
-        Ok(Case { record, scope })
+        Ok(Case::new(record, scope))
     }
 
     /// Moves a case along its lifecycle: open → in_progress → closed, closed → reopened.
@@ -434,7 +497,7 @@ impl CaseMutation {
             .transition(scope, key, DomainStatus::from(to), &accessor.access())
             .await
             .map_err(|e| from_store(ctx, e))?;
-        Ok(Case { record, scope })
+        Ok(Case::new(record, scope))
     }
 
     /// Records the needs assessment, information given, actions or outcome.
@@ -463,7 +526,7 @@ impl CaseMutation {
             )
             .await
             .map_err(|e| from_store(ctx, e))?;
-        Ok(Case { record, scope })
+        Ok(Case::new(record, scope))
     }
 
     /// Assigns the case to a case worker of the center.
@@ -478,7 +541,7 @@ impl CaseMutation {
             .assign(scope, key, account, &accessor.access())
             .await
             .map_err(|e| from_store(ctx, e))?;
-        Ok(Case { record, scope })
+        Ok(Case::new(record, scope))
     }
 
     /// Adds a note to a case.

@@ -245,6 +245,25 @@ impl<'a> Accounts<'a> {
             .transpose()
     }
 
+    /// Several accounts of the tenant by id; others are left out.
+    pub async fn many_in_tenant(
+        &self,
+        tenant: TenantScope,
+        ids: &[i64],
+    ) -> Result<Vec<Account>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        user_account::Entity::find()
+            .filter(user_account::Column::TenantId.eq(tenant.tenant_id()))
+            .filter(user_account::Column::Id.is_in(ids.iter().copied()))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(Account::try_from)
+            .collect()
+    }
+
     /// Disables an account: it can no longer log in, and its sessions stop
     /// working at their next request. Returns `None` when there is no such account
     /// (in `tenant`, when given).

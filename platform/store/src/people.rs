@@ -370,6 +370,29 @@ impl<'a> People<'a> {
         Ok(ids)
     }
 
+    /// Several people of the tenant by id, in one query, audited as one read.
+    pub async fn get_many(
+        &self,
+        scope: TenantScope,
+        ids: &[i64],
+        access: &Access<'_>,
+    ) -> Result<Vec<PersonRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = person::Entity::find()
+            .filter(person::Column::TenantId.eq(scope.tenant_id()))
+            .filter(person::Column::Id.is_in(ids.iter().copied()))
+            .all(&txn)
+            .await?;
+        let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        audit_read(&txn, scope, access, "person.read", &found).await?;
+        txn.commit().await?;
+        rows.into_iter().map(PersonRecord::try_from).collect()
+    }
+
     /// One person of the tenant (another tenant's is `None`, as a missing one); audited.
     pub async fn get(
         &self,
