@@ -360,3 +360,82 @@ async fn another_centers_people_are_not_found_and_every_read_is_audited() {
         ]
     );
 }
+
+#[tokio::test]
+async fn merging_two_records_keeps_one_with_everything_that_referred_to_either() {
+    let center = veria(Backend::postgres().await).await;
+    let keep =
+        register(&center, &center.social_worker, maria()).await["data"]["registerPerson"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let remove = register(
+        &center,
+        &center.reception,
+        json!({ "givenNameLatin": "Maria", "familyNameLatin": "Papadopoulou",
+                "afm": kentro_domain::identifiers::fixtures::afm(12_345_678), "phone": "6971234567" }),
+    )
+    .await["data"]["registerPerson"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let case = center
+        .server
+        .graphql_as(
+            Some(&center.social_worker),
+            "mutation($p: ID!) { openCase(input: { personId: $p, channel: PHONE, categories: [FOOD_AID] }) { id } }",
+            json!({ "p": remove }),
+        )
+        .await["data"]["openCase"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let merged = center
+        .server
+        .graphql_as(
+            Some(&center.social_worker),
+            "mutation($k: ID!, $r: ID!) { mergePersons(keep: $k, remove: $r) { id displayName givenNameLatin afm phone amka } }",
+            json!({ "k": keep, "r": remove }),
+        )
+        .await;
+    let person = &merged["data"]["mergePersons"];
+    assert_eq!(person["id"], keep, "{merged}");
+    assert_eq!(person["displayName"], "Μαρία Παπαδοπούλου");
+    assert_eq!(person["givenNameLatin"], "Maria");
+    assert_eq!(person["phone"], "6971234567");
+    assert!(
+        person["afm"].is_string() && person["amka"].is_string(),
+        "{merged}"
+    );
+
+    let gone = center
+        .server
+        .graphql_as(
+            Some(&center.social_worker),
+            "query($id: ID!) { person(id: $id) { id } }",
+            json!({ "id": remove }),
+        )
+        .await;
+    assert_eq!(code(&gone), "NOT_FOUND");
+    let moved = center
+        .server
+        .graphql_as(
+            Some(&center.social_worker),
+            "query($id: ID!) { case(id: $id) { person { id } } }",
+            json!({ "id": case }),
+        )
+        .await;
+    assert_eq!(moved["data"]["case"]["person"]["id"], keep, "{moved}");
+    assert_eq!(people_count(&center).await, 1);
+
+    let same = center
+        .server
+        .graphql_as(
+            Some(&center.social_worker),
+            "mutation($k: ID!) { mergePersons(keep: $k, remove: $k) { id } }",
+            json!({ "k": keep }),
+        )
+        .await;
+    assert_eq!(code(&same), "VALIDATION", "{same}");
+}

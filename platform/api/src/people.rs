@@ -503,6 +503,38 @@ pub struct PeopleMutation;
 
 #[Object]
 impl PeopleMutation {
+    /// Merges two records of the same person: `remove`'s cases, appointments,
+    /// applications, consent history and household place move to `keep`,
+    /// details `keep` lacks are taken from `remove`, and `remove` is deleted.
+    /// Recorded in the audit log with both ids.
+    async fn merge_persons(
+        &self,
+        ctx: &Context<'_>,
+        keep: ID,
+        remove: ID,
+    ) -> async_graphql::Result<Person> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let keep = id::decode("Person", &keep)?;
+        let remove = id::decode("Person", &remove)?;
+        let (actor, purpose, request_id) = access(ctx, "mergePersons")?;
+        services(ctx)
+            .store
+            .people()
+            .merge(
+                scope,
+                keep,
+                remove,
+                &Access {
+                    actor: &actor,
+                    purpose,
+                    request_id,
+                },
+            )
+            .await
+            .map(Person)
+            .map_err(|e| from_store(ctx, e))
+    }
+
     /// Replaces a person's details with `input` (send the whole record).
     /// Roles that may not see special categories leave them as they are.
     async fn update_person(

@@ -76,6 +76,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0005_cases"),
             sql_migration!("0006_kea"),
             sql_migration!("0007_appointments"),
+            sql_migration!("0008_person_merge", postgres_only),
         ]
     }
 }

@@ -178,6 +178,45 @@ fn to_active(
     }
 }
 
+/// The kept record's details, with what it lacks taken from the removed one.
+fn merge_details(keep: PersonDetails, other: PersonDetails) -> PersonDetails {
+    PersonDetails {
+        given_name_el: keep.given_name_el.or(other.given_name_el),
+        family_name_el: keep.family_name_el.or(other.family_name_el),
+        given_name_latin: keep.given_name_latin.or(other.given_name_latin),
+        family_name_latin: keep.family_name_latin.or(other.family_name_latin),
+        gender: if keep.gender == Gender::NotStated {
+            other.gender
+        } else {
+            keep.gender
+        },
+        birth_date: keep.birth_date.or(other.birth_date),
+        amka: keep.amka.or(other.amka),
+        afm: keep.afm.or(other.afm),
+        id_document: keep.id_document.or(other.id_document),
+        residence_permit: keep.residence_permit.or(other.residence_permit),
+        nationality: keep.nationality.or(other.nationality),
+        third_country_national: keep.third_country_national.or(other.third_country_national),
+        phone: keep.phone.or(other.phone),
+        email: keep.email.or(other.email),
+        address: keep.address.or(other.address),
+        area: keep.area.or(other.area),
+        rural: keep.rural.or(other.rural),
+        preferred_language: keep.preferred_language.or(other.preferred_language),
+        employment_status: keep.employment_status.or(other.employment_status),
+        education_level: keep.education_level.or(other.education_level),
+        special: SpecialCategories {
+            disability: keep.special.disability.or(other.special.disability),
+            minority: keep.special.minority.or(other.special.minority),
+            foreign_background: keep
+                .special
+                .foreign_background
+                .or(other.special.foreign_background),
+            homeless: keep.special.homeless.or(other.special.homeless),
+        },
+    }
+}
+
 async fn audit_read<C: ConnectionTrait>(
     txn: &C,
     scope: TenantScope,
@@ -391,6 +430,143 @@ impl<'a> People<'a> {
         audit_read(&txn, scope, access, "person.read", &found).await?;
         txn.commit().await?;
         rows.into_iter().map(PersonRecord::try_from).collect()
+    }
+
+    /// Merges two records of one person: everything that referred to
+    /// `remove` (cases, appointments, applications, consent history,
+    /// household membership) moves to `keep`, details `keep` lacks are taken
+    /// from `remove`, and `remove` is deleted. Audited with both ids.
+    pub async fn merge(
+        &self,
+        scope: TenantScope,
+        keep: i64,
+        remove: i64,
+        access: &Access<'_>,
+    ) -> Result<PersonRecord, StoreError> {
+        use crate::entity::{appointment, case_file, consent, household_member, kea_application};
+        if keep == remove {
+            return Err(StoreError::Invalid {
+                field: "remove".into(),
+                problem: "is the same person as keep".into(),
+            });
+        }
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let tenant = scope.tenant_id();
+        let find = |id: i64| {
+            person::Entity::find_by_id((tenant, id))
+                .lock_exclusive()
+                .one(&txn)
+        };
+        let not_found = || StoreError::NotFound {
+            what: "Person".into(),
+        };
+        let kept = PersonRecord::try_from(find(keep).await?.ok_or_else(not_found)?)?;
+        let removed = PersonRecord::try_from(find(remove).await?.ok_or_else(not_found)?)?;
+
+        // Household: the kept record takes the removed one's place, unless
+        // the two live in different households.
+        let membership = |id: i64| household_member::Entity::find_by_id((tenant, id)).one(&txn);
+        match (membership(keep).await?, membership(remove).await?) {
+            (_, None) => {}
+            (None, Some(theirs)) => {
+                household_member::Entity::delete_by_id((tenant, remove))
+                    .exec(&txn)
+                    .await?;
+                household_member::ActiveModel {
+                    tenant_id: Set(tenant),
+                    person_id: Set(keep),
+                    household_id: Set(theirs.household_id),
+                    relationship: Set(theirs.relationship),
+                }
+                .insert(&txn)
+                .await?;
+            }
+            (Some(ours), Some(theirs)) if ours.household_id == theirs.household_id => {
+                household_member::Entity::delete_by_id((tenant, remove))
+                    .exec(&txn)
+                    .await?;
+                if theirs.relationship == "head" {
+                    let mut active: household_member::ActiveModel = ours.into();
+                    active.relationship = Set("head".into());
+                    active.update(&txn).await?;
+                }
+            }
+            (Some(ours), Some(theirs)) => {
+                return Err(StoreError::Conflict {
+                    field: "remove".into(),
+                    problem: format!(
+                        "the two records live in different households ({} and {}); remove one from its household first",
+                        ours.household_id, theirs.household_id
+                    ),
+                });
+            }
+        }
+
+        case_file::Entity::update_many()
+            .col_expr(case_file::Column::PersonId, keep.into())
+            .filter(case_file::Column::TenantId.eq(tenant))
+            .filter(case_file::Column::PersonId.eq(remove))
+            .exec(&txn)
+            .await?;
+        appointment::Entity::update_many()
+            .col_expr(appointment::Column::PersonId, keep.into())
+            .filter(appointment::Column::TenantId.eq(tenant))
+            .filter(appointment::Column::PersonId.eq(remove))
+            .exec(&txn)
+            .await?;
+        kea_application::Entity::update_many()
+            .col_expr(kea_application::Column::SubmittedOnBehalfOf, keep.into())
+            .filter(kea_application::Column::TenantId.eq(tenant))
+            .filter(kea_application::Column::SubmittedOnBehalfOf.eq(remove))
+            .exec(&txn)
+            .await?;
+
+        // Consent history: the removed record's statements follow the kept
+        // one's, oldest first, so the latest statement stays in force.
+        let history = consent::Entity::find()
+            .filter(consent::Column::TenantId.eq(tenant))
+            .filter(consent::Column::PersonId.is_in([keep, remove]))
+            .order_by_asc(consent::Column::RecordedAt)
+            .all(&txn)
+            .await?;
+        consent::Entity::delete_many()
+            .filter(consent::Column::TenantId.eq(tenant))
+            .filter(consent::Column::PersonId.is_in([keep, remove]))
+            .exec(&txn)
+            .await?;
+        let mut seqs: std::collections::HashMap<String, i32> = std::collections::HashMap::new();
+        for statement in history {
+            let seq = seqs.entry(statement.purpose.clone()).or_insert(0);
+            *seq += 1;
+            let mut row: consent::ActiveModel = statement.into();
+            row.person_id = Set(keep);
+            row.seq = Set(*seq);
+            consent::Entity::insert(row).exec(&txn).await?;
+        }
+
+        person::Entity::delete_by_id((tenant, remove))
+            .exec(&txn)
+            .await?;
+        let merged = merge_details(kept.details, removed.details);
+        let mut active = to_active(scope, keep, &merged, Utc::now());
+        active.created_at = Set(kept.created_at);
+        let row = active.update(&txn).await?;
+        audit::append(
+            &txn,
+            scope,
+            &AuditEvent {
+                actor: access.actor.clone(),
+                action: "person.merge".into(),
+                entity_type: "person".into(),
+                entity_id: format!("{keep}<-{remove}"),
+                purpose: access.purpose.into(),
+                request_id: access.request_id.into(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        PersonRecord::try_from(row)
     }
 
     /// One person of the tenant (another tenant's is `None`, as a missing one); audited.
