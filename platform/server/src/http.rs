@@ -225,15 +225,11 @@ async fn graphql(
             state.rate_limits.per_anonymous_address,
         )),
     }
-    for (key, quota) in quotas {
-        match state.services.ephemeral.rate_limit(&key, quota).await {
-            Ok(Ok(())) => {}
-            Ok(Err(retry_after)) => return rate_limited(retry_after),
-            // A rate limiter that cannot answer must not take the service down with it.
-            Err(e) => {
-                tracing::warn!(request_id = %request_id, error = %e, "rate limiter unavailable")
-            }
-        }
+    match state.services.ephemeral.rate_limit_all(&quotas).await {
+        Ok(Ok(())) => {}
+        Ok(Err(retry_after)) => return rate_limited(retry_after),
+        // A rate limiter that cannot answer must not take the service down with it.
+        Err(e) => tracing::warn!(request_id = %request_id, error = %e, "rate limiter unavailable"),
     }
 
     let context = RequestContext {

@@ -42,21 +42,33 @@ pub struct InProcess {
     limiters: Mutex<HashMap<String, Instant>>,
 }
 
-/// GCRA in Redis, on the server's clock so every replica agrees. Returns 0
-/// when allowed, else the milliseconds to wait.
+/// GCRA in Redis over several keys at once, on the server's clock so every
+/// replica agrees. ARGV holds (interval ms, burst) per key. An action is
+/// taken from every quota or from none. Returns 0 when allowed, else the
+/// milliseconds to wait.
 const GCRA_SCRIPT: &str = r"
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - burst * interval
-if now < allow_at then
-  return allow_at - now
+local wait = 0
+local new_tats = {}
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  local allow_at = new_tat - burst * interval
+  if now < allow_at and allow_at - now > wait then
+    wait = allow_at - now
+  end
+  new_tats[i] = new_tat
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
+if wait > 0 then
+  return wait
+end
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, new_tats[i], 'PX', new_tats[i] - now)
+end
 return 0
 ";
 
@@ -196,7 +208,15 @@ impl Ephemeral {
         key: &str,
         quota: Quota,
     ) -> Result<Result<(), Duration>, StoreError> {
-        let interval = quota.emission_interval();
+        self.rate_limit_all(&[(key.to_owned(), quota)]).await
+    }
+
+    /// Takes one action from each quota, or from none when any is spent
+    /// (then: how long to wait). One round trip to Redis for all of them.
+    pub async fn rate_limit_all(
+        &self,
+        quotas: &[(String, Quota)],
+    ) -> Result<Result<(), Duration>, StoreError> {
         match self {
             Ephemeral::InProcess(state) => {
                 let mut limiters = state.limiters.lock().expect("ephemeral limiters lock");
@@ -204,13 +224,22 @@ impl Ephemeral {
                 if limiters.len() > 100_000 {
                     limiters.retain(|_, tat| *tat > now);
                 }
-                let tat = limiters.get(key).copied().unwrap_or(now).max(now);
-                let new_tat = tat + interval;
-                let allow_at = new_tat.checked_sub(interval * quota.burst).unwrap_or(now);
-                if now < allow_at {
-                    return Ok(Err(allow_at - now));
+                let mut wait = Duration::ZERO;
+                let mut new_tats = Vec::with_capacity(quotas.len());
+                for (key, quota) in quotas {
+                    let interval = quota.emission_interval();
+                    let tat = limiters.get(key).copied().unwrap_or(now).max(now);
+                    let new_tat = tat + interval;
+                    let allow_at = new_tat.checked_sub(interval * quota.burst).unwrap_or(now);
+                    if now < allow_at {
+                        wait = wait.max(allow_at - now);
+                    }
+                    new_tats.push((key.clone(), new_tat));
                 }
-                limiters.insert(key.to_owned(), new_tat);
+                if wait > Duration::ZERO {
+                    return Ok(Err(wait));
+                }
+                limiters.extend(new_tats);
                 Ok(Ok(()))
             }
             Ephemeral::Redis {
@@ -218,12 +247,15 @@ impl Ephemeral {
                 key_prefix,
             } => {
                 let mut connection = connection.clone();
-                let wait_ms: u64 = redis::Script::new(GCRA_SCRIPT)
-                    .key(format!("{key_prefix}limit:{key}"))
-                    .arg(interval.as_millis().max(1) as u64)
-                    .arg(quota.burst)
-                    .invoke_async(&mut connection)
-                    .await?;
+                let script = redis::Script::new(GCRA_SCRIPT);
+                let mut invocation = script.prepare_invoke();
+                for (key, quota) in quotas {
+                    invocation
+                        .key(format!("{key_prefix}limit:{key}"))
+                        .arg(quota.emission_interval().as_millis().max(1) as u64)
+                        .arg(quota.burst);
+                }
+                let wait_ms: u64 = invocation.invoke_async(&mut connection).await?;
                 Ok(if wait_ms == 0 {
                     Ok(())
                 } else {
@@ -252,6 +284,22 @@ mod tests {
         let wait = ephemeral.rate_limit("k", quota).await.unwrap().unwrap_err();
         assert!(wait > Duration::from_secs(50), "{wait:?}");
         assert_eq!(ephemeral.rate_limit("other", quota).await.unwrap(), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_spent_quota_takes_nothing_from_the_others() {
+        let ephemeral = Ephemeral::in_process();
+        let one = Quota {
+            burst: 1,
+            per_period: 1,
+            period: Duration::from_secs(60),
+        };
+        let many = Quota { burst: 2, ..one };
+        let both = [("user".to_owned(), one), ("tenant".to_owned(), many)];
+        assert_eq!(ephemeral.rate_limit_all(&both).await.unwrap(), Ok(()));
+        assert!(ephemeral.rate_limit_all(&both).await.unwrap().is_err());
+        // The tenant's second action was not spent by the refused request.
+        assert_eq!(ephemeral.rate_limit("tenant", many).await.unwrap(), Ok(()));
     }
 
     #[tokio::test]
