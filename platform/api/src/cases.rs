@@ -11,8 +11,8 @@ use kentro_domain::person::parse_date;
 use std::collections::HashMap;
 
 use kentro_store::{
-    Access, Account, CaseFilter, CaseRecord, CaseUpdate, NewCase, NoteRecord, PersonRecord,
-    TenantScope,
+    Access, Account, CaseFilter, CasePageParts, CaseRecord, CaseUpdate, NewCase, NoteRecord,
+    PersonRecord, TenantScope,
 };
 
 use crate::context::{principal, request, services, tenant_scope};
@@ -345,7 +345,11 @@ impl CaseQuery {
         if !problems.is_empty() {
             return Err(invalid_fields(&problems));
         }
-        let mut rows = services(ctx)
+        let node = ctx.look_ahead().field("edges").field("node");
+        let accessor = Accessor::new(ctx, "cases.person")?;
+        let access = accessor.access();
+        let want_assignees = node.field("assignedTo").exists();
+        let page = services(ctx)
             .store
             .cases()
             .list(
@@ -356,42 +360,19 @@ impl CaseQuery {
                     person_id,
                 },
                 after_id,
-                limit as u64 + 1,
+                limit as u64,
+                CasePageParts {
+                    people: node.field("person").exists().then_some(&access),
+                    assignees: want_assignees,
+                },
             )
             .await
             .map_err(|e| from_store(ctx, e))?;
-        let has_next = rows.len() > limit;
-        rows.truncate(limit);
-        let node = ctx.look_ahead().field("edges").field("node");
-        let mut people: HashMap<i64, PersonRecord> = HashMap::new();
-        if node.field("person").exists() {
-            let ids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
-            let accessor = Accessor::new(ctx, "cases.person")?;
-            people = services(ctx)
-                .store
-                .people()
-                .get_many(scope, &ids, &accessor.access())
-                .await
-                .map_err(|e| from_store(ctx, e))?
-                .into_iter()
-                .map(|p| (p.id, p))
-                .collect();
-        }
-        let mut assignees: Option<HashMap<i64, Account>> = None;
-        if node.field("assignedTo").exists() {
-            let ids: Vec<i64> = rows.iter().filter_map(|r| r.assigned_to).collect();
-            assignees = Some(
-                services(ctx)
-                    .store
-                    .accounts()
-                    .many_in_tenant(scope, &ids)
-                    .await
-                    .map_err(|e| from_store(ctx, e))?
-                    .into_iter()
-                    .map(|a| (a.id, a))
-                    .collect(),
-            );
-        }
+        let (rows, has_next) = (page.cases, page.has_next);
+        let people: HashMap<i64, PersonRecord> =
+            page.people.into_iter().map(|p| (p.id, p)).collect();
+        let assignees: Option<HashMap<i64, Account>> =
+            want_assignees.then(|| page.assignees.into_iter().map(|a| (a.id, a)).collect());
         query(
             None,
             None,

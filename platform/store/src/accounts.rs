@@ -251,17 +251,7 @@ impl<'a> Accounts<'a> {
         tenant: TenantScope,
         ids: &[i64],
     ) -> Result<Vec<Account>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        user_account::Entity::find()
-            .filter(user_account::Column::TenantId.eq(tenant.tenant_id()))
-            .filter(user_account::Column::Id.is_in(ids.iter().copied()))
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(Account::try_from)
-            .collect()
+        load_many(self.db(), tenant, ids).await
     }
 
     /// Disables an account: it can no longer log in, and its sessions stop
@@ -306,6 +296,25 @@ impl<'a> Accounts<'a> {
         txn.commit().await?;
         Account::try_from(row).map(Some)
     }
+}
+
+/// Several accounts of the tenant by id, on any connection or transaction.
+pub(crate) async fn load_many<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tenant: TenantScope,
+    ids: &[i64],
+) -> Result<Vec<Account>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    user_account::Entity::find()
+        .filter(user_account::Column::TenantId.eq(tenant.tenant_id()))
+        .filter(user_account::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Account::try_from)
+        .collect()
 }
 
 /// What a login attempt came to. Unknown e-mail, wrong password and a

@@ -86,6 +86,23 @@ pub struct CaseUpdate {
     pub outcome: Option<String>,
 }
 
+/// What a page of cases brings along.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CasePageParts<'a> {
+    /// Read the cases' people too, recording the read for this access.
+    pub people: Option<&'a Access<'a>>,
+    pub assignees: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CasePage {
+    pub cases: Vec<CaseRecord>,
+    /// Whether more cases follow this page.
+    pub has_next: bool,
+    pub people: Vec<crate::people::PersonRecord>,
+    pub assignees: Vec<crate::accounts::Account>,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct CaseFilter {
     pub status: Option<CaseStatus>,
@@ -376,20 +393,23 @@ impl<'a> Cases<'a> {
         row.map(CaseRecord::try_from).transpose()
     }
 
-    /// By id, after `after`.
+    /// Up to `limit` cases by id, after `after`; with the cases' people (read
+    /// and audited) and assigned workers when asked, in the same transaction.
     pub async fn list(
         &self,
         scope: TenantScope,
         filter: &CaseFilter,
         after: Option<i64>,
         limit: u64,
-    ) -> Result<Vec<CaseRecord>, StoreError> {
+        with: CasePageParts<'_>,
+    ) -> Result<CasePage, StoreError> {
         let txn = self.db.begin().await?;
         scope::enter(&txn, scope).await?;
         let mut query = case_file::Entity::find()
             .filter(case_file::Column::TenantId.eq(scope.tenant_id()))
             .order_by_asc(case_file::Column::Id)
-            .limit(limit);
+            // One more than asked, to learn whether another page follows.
+            .limit(limit + 1);
         if let Some(after) = after {
             query = query.filter(case_file::Column::Id.gt(after));
         }
@@ -402,9 +422,34 @@ impl<'a> Cases<'a> {
         if let Some(person) = filter.person_id {
             query = query.filter(case_file::Column::PersonId.eq(person));
         }
-        let rows = query.all(&txn).await?;
+        let mut cases = query
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(CaseRecord::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let has_next = cases.len() as u64 > limit;
+        cases.truncate(limit as usize);
+        let people = match with.people {
+            Some(access) => {
+                let ids: Vec<i64> = cases.iter().map(|c| c.person_id).collect();
+                crate::people::load_many(&txn, scope, &ids, access).await?
+            }
+            None => Vec::new(),
+        };
+        let assignees = if with.assignees {
+            let ids: Vec<i64> = cases.iter().filter_map(|c| c.assigned_to).collect();
+            crate::accounts::load_many(&txn, scope, &ids).await?
+        } else {
+            Vec::new()
+        };
         txn.commit().await?;
-        rows.into_iter().map(CaseRecord::try_from).collect()
+        Ok(CasePage {
+            cases,
+            has_next,
+            people,
+            assignees,
+        })
     }
 
     pub async fn transition(

@@ -30,7 +30,8 @@ pub use accounts::{
 pub use appointments::{AppointmentRecord, Appointments, Booking};
 pub use audit::{Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport};
 pub use cases::{
-    CaseEvent, CaseFilter, CaseRecord, CaseUpdate, Cases, ImportedCase, NewCase, NoteRecord,
+    CaseEvent, CaseFilter, CasePage, CasePageParts, CaseRecord, CaseUpdate, Cases, ImportedCase,
+    NewCase, NoteRecord,
 };
 pub use ephemeral::{Ephemeral, Quota};
 pub use households::{

@@ -178,6 +178,27 @@ fn to_active(
     }
 }
 
+/// Several people by id, read and audited inside a transaction that has
+/// entered `scope`.
+pub(crate) async fn load_many<C: ConnectionTrait>(
+    txn: &C,
+    scope: TenantScope,
+    ids: &[i64],
+    access: &Access<'_>,
+) -> Result<Vec<PersonRecord>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = person::Entity::find()
+        .filter(person::Column::TenantId.eq(scope.tenant_id()))
+        .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .all(txn)
+        .await?;
+    let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    audit_read(txn, scope, access, "person.read", &found).await?;
+    rows.into_iter().map(PersonRecord::try_from).collect()
+}
+
 /// The kept record's details, with what it lacks taken from the removed one.
 fn merge_details(keep: PersonDetails, other: PersonDetails) -> PersonDetails {
     PersonDetails {
@@ -421,15 +442,9 @@ impl<'a> People<'a> {
         }
         let txn = self.db.begin().await?;
         scope::enter(&txn, scope).await?;
-        let rows = person::Entity::find()
-            .filter(person::Column::TenantId.eq(scope.tenant_id()))
-            .filter(person::Column::Id.is_in(ids.iter().copied()))
-            .all(&txn)
-            .await?;
-        let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        audit_read(&txn, scope, access, "person.read", &found).await?;
+        let people = load_many(&txn, scope, ids, access).await?;
         txn.commit().await?;
-        rows.into_iter().map(PersonRecord::try_from).collect()
+        Ok(people)
     }
 
     /// Merges two records of one person: everything that referred to
