@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::extract::State;
 use axum::routing::get;
-use harness::{Backend, Server, create_database, demo_password, run_kentro, stderr_of};
+use harness::{Backend, Server, demo_password, run_kentro, stderr_of};
 use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::{PgPool, Row};
 use serde_json::{Value, json};
@@ -124,16 +124,8 @@ async fn measure(
 
 #[tokio::main]
 async fn main() {
-    let admin_url = std::env::var("KENTRO_TEST_POSTGRES_URL")
-        .expect("run through infra/bench.sh, which starts PostgreSQL and Redis");
-    let database = create_database(&admin_url).await;
-    let backend = Backend::Postgres {
-        database_url: database.server_url.clone(),
-        migrate_url: database.owner_url.clone(),
-        redis_url: std::env::var("KENTRO_TEST_REDIS_URL").expect("the bench Redis"),
-        redis_key_prefix: harness::unique_name("bench"),
-        data_dir: tempfile::tempdir().expect("a temporary directory"),
-    };
+    let backend = Backend::postgres().await;
+    let database = backend.database().expect("a PostgreSQL backend");
     let mut env = backend.env();
     env.push(("KENTRO_RATE_LIMIT_PER_USER", "1000000".into()));
     env.push(("KENTRO_RATE_LIMIT_PER_TENANT", "1000000".into()));

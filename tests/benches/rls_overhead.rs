@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use harness::{Backend, Server, create_database, demo_account, demo_password, seed_tenants_dir};
+use harness::{Backend, Server, demo_account, demo_password, seed_tenants_dir};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
 
@@ -36,16 +36,8 @@ struct Target {
 }
 
 async fn start(name: &'static str, rls: bool) -> Target {
-    let admin_url = std::env::var("KENTRO_TEST_POSTGRES_URL")
-        .expect("run through infra/bench.sh, which starts PostgreSQL and Redis");
-    let database = create_database(&admin_url).await;
-    let backend = Backend::Postgres {
-        database_url: database.server_url.clone(),
-        migrate_url: database.owner_url.clone(),
-        redis_url: std::env::var("KENTRO_TEST_REDIS_URL").expect("the bench Redis"),
-        redis_key_prefix: harness::unique_name("bench"),
-        data_dir: tempfile::tempdir().expect("a temporary directory"),
-    };
+    let backend = Backend::postgres().await;
+    let database = backend.database().expect("a PostgreSQL backend");
     let mut env = backend.env();
     env.push((
         "KENTRO_TENANTS_DIR",

@@ -390,10 +390,7 @@ async fn assert_cross_tenant_ids_are_not_found(
 async fn with_row_level_security_off_the_api_still_returns_only_the_callers_tenant() {
     let backend = Backend::postgres().await;
     let server = Server::start(&demo_env(&backend), &["--demo"]);
-    let Backend::Postgres { database_url, .. } = &backend else {
-        unreachable!()
-    };
-    let superuser_url = crate::harness::TestDatabase::for_server_url(database_url).superuser_url;
+    let superuser_url = backend.database().expect("PostgreSQL").superuser_url;
     let superuser = sea_orm::Database::connect(superuser_url.as_str())
         .await
         .unwrap();
@@ -475,10 +472,7 @@ async fn a_tampered_audit_entry_is_named_by_audit_verify() {
     );
 
     // Someone with database superuser rights rewrites history.
-    let Backend::Postgres { database_url, .. } = &backend else {
-        unreachable!()
-    };
-    let superuser_url = crate::harness::TestDatabase::for_server_url(database_url).superuser_url;
+    let superuser_url = backend.database().expect("PostgreSQL").superuser_url;
     let superuser = sea_orm::Database::connect(superuser_url.as_str())
         .await
         .unwrap();
@@ -505,9 +499,7 @@ async fn the_server_role_cannot_rewrite_the_audit_log() {
     let backend = Backend::postgres().await;
     let env = demo_env(&backend);
     drop(Server::start(&env, &["--demo"]));
-    let Backend::Postgres { database_url, .. } = &backend else {
-        unreachable!()
-    };
+    let database_url = backend.database().expect("PostgreSQL").server_url;
     let app = sea_orm::Database::connect(database_url.as_str())
         .await
         .unwrap();

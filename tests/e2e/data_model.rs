@@ -20,9 +20,7 @@ async fn migrated_postgres() -> (Backend, sea_orm::DatabaseConnection) {
     // Any command that opens the store applies the migrations.
     let output = run_kentro(&backend.env(), &["tenant", "list"]);
     assert!(output.status.success(), "{}", stderr_of(&output));
-    let Backend::Postgres { database_url, .. } = &backend else {
-        unreachable!("Backend::postgres gives a PostgreSQL backend")
-    };
+    let database_url = backend.database().expect("PostgreSQL").server_url;
     let db = Database::connect(database_url.as_str())
         .await
         .expect("the test database answers");

@@ -98,6 +98,16 @@ impl Backend {
         }
     }
 
+    /// The test database as each role sees it (PostgreSQL only).
+    pub fn database(&self) -> Option<TestDatabase> {
+        match self {
+            Backend::Postgres { database_url, .. } => {
+                Some(TestDatabase::for_server_url(database_url))
+            }
+            Backend::Sqlite { .. } => None,
+        }
+    }
+
     /// The environment a `kentro` process runs with: nothing inherited that
     /// could point it elsewhere.
     pub fn env(&self) -> Vec<(&'static str, String)> {

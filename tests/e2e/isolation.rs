@@ -43,10 +43,7 @@ async fn row_level_security_alone_hides_and_protects_another_tenants_rows() {
         &["tenant", "apply", &seed_tenants_dir().display().to_string()],
     );
     assert!(output.status.success(), "{}", stderr_of(&output));
-    let Backend::Postgres { database_url, .. } = &backend else {
-        unreachable!()
-    };
-    let database = crate::harness::TestDatabase::for_server_url(database_url);
+    let database = backend.database().expect("PostgreSQL");
     let app = Database::connect(database.server_url.as_str())
         .await
         .unwrap();

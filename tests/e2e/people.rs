@@ -301,7 +301,7 @@ async fn another_centers_people_are_not_found_and_every_read_is_audited() {
     .unwrap();
     let outsider = center
         .server
-        .login(&demo_account("social-worker", "paiania"), password.trim())
+        .login(&demo_account("social-worker", "paiania"), &password)
         .await;
     let read = "query($id: ID!) { person(id: $id) { displayName } }";
     let response = center
@@ -328,7 +328,7 @@ async fn another_centers_people_are_not_found_and_every_read_is_audited() {
         .await;
     let admin = center
         .server
-        .login(&demo_account("tenant-admin", "veria"), password.trim())
+        .login(&demo_account("tenant-admin", "veria"), &password)
         .await;
     let log = center
         .server

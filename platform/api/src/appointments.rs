@@ -7,8 +7,7 @@ use kentro_domain::appointment::{AppointmentStatus as DomainStatus, MAX_MINUTES}
 use kentro_domain::person::parse_date;
 use kentro_store::{AppointmentRecord, Booking, TenantScope};
 
-use crate::cases::Accessor;
-use crate::context::{services, tenant_scope};
+use crate::context::{Accessor, services, tenant_scope};
 use crate::error::{from_store, invalid_fields, not_found, renamed_field};
 use crate::id;
 use crate::people::Person;

@@ -11,11 +11,11 @@ use kentro_domain::person::parse_date;
 use std::collections::HashMap;
 
 use kentro_store::{
-    Access, Account, CaseFilter, CasePageParts, CaseRecord, CaseUpdate, NewCase, NoteRecord,
-    PersonRecord, TenantScope,
+    Account, CaseFilter, CasePageParts, CaseRecord, CaseUpdate, NewCase, NoteRecord, PersonRecord,
+    TenantScope,
 };
 
-use crate::context::{principal, request, services, tenant_scope};
+use crate::context::{Accessor, principal, services, tenant_scope};
 use crate::error::{from_store, invalid_fields, not_found};
 use crate::id;
 use crate::paging::page_size;
@@ -63,31 +63,6 @@ pub enum NoteConfidentiality {
     Sensitive,
     /// Psychologists and the note's author only.
     Psychological,
-}
-
-/// The who and why recorded with every access.
-pub(crate) struct Accessor {
-    actor: kentro_store::Actor,
-    purpose: &'static str,
-    request_id: String,
-}
-
-impl Accessor {
-    pub(crate) fn new(ctx: &Context<'_>, purpose: &'static str) -> async_graphql::Result<Accessor> {
-        Ok(Accessor {
-            actor: principal(ctx)?.account.actor(),
-            purpose,
-            request_id: request(ctx).request_id.clone(),
-        })
-    }
-
-    pub(crate) fn access(&self) -> Access<'_> {
-        Access {
-            actor: &self.actor,
-            purpose: self.purpose,
-            request_id: &self.request_id,
-        }
-    }
 }
 
 /// A request to the center and what is done about it.

@@ -3,7 +3,7 @@
 
 use async_graphql::Context;
 use kentro_domain::access::Permission;
-use kentro_store::{Ephemeral, Principal, SessionPolicy, Store, TenantScope};
+use kentro_store::{Access, Actor, Ephemeral, Principal, SessionPolicy, Store, TenantScope};
 
 use crate::error::{ErrorCode, coded};
 
@@ -73,4 +73,29 @@ pub(crate) fn tenant_scope(
     principal
         .tenant
         .ok_or_else(|| coded(ErrorCode::Forbidden, "this needs a tenant account"))
+}
+
+/// The who and why recorded with every access.
+pub(crate) struct Accessor {
+    actor: Actor,
+    purpose: &'static str,
+    request_id: String,
+}
+
+impl Accessor {
+    pub(crate) fn new(ctx: &Context<'_>, purpose: &'static str) -> async_graphql::Result<Accessor> {
+        Ok(Accessor {
+            actor: principal(ctx)?.account.actor(),
+            purpose,
+            request_id: request(ctx).request_id.clone(),
+        })
+    }
+
+    pub(crate) fn access(&self) -> Access<'_> {
+        Access {
+            actor: &self.actor,
+            purpose: self.purpose,
+            request_id: &self.request_id,
+        }
+    }
 }

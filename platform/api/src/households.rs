@@ -11,8 +11,7 @@ use kentro_store::{
     NewApplication, TenantScope,
 };
 
-use crate::cases::Accessor;
-use crate::context::{services, tenant_scope};
+use crate::context::{Accessor, services, tenant_scope};
 use crate::error::{from_store, invalid_fields, not_found};
 use crate::id;
 use crate::people::Person;

@@ -7,9 +7,9 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use kentro_domain::access::Permission;
 use kentro_domain::person::{self as domain, PersonDetails, SpecialCategories};
-use kentro_store::{Access, PersonRecord};
+use kentro_store::PersonRecord;
 
-use crate::context::{principal, request, services, tenant_scope};
+use crate::context::{Accessor, principal, services, tenant_scope};
 use crate::error::{forbidden_field, from_store, invalid_fields, not_found, renamed_field};
 use crate::id;
 use crate::paging::page_size;
@@ -367,18 +367,6 @@ pub struct PossibleDuplicate {
     score: f64,
 }
 
-fn access<'a>(
-    ctx: &Context<'a>,
-    purpose: &'a str,
-) -> async_graphql::Result<(kentro_store::Actor, &'a str, &'a str)> {
-    let caller = principal(ctx)?;
-    Ok((
-        caller.account.actor(),
-        purpose,
-        request(ctx).request_id.as_str(),
-    ))
-}
-
 #[derive(Default)]
 pub struct PeopleQuery;
 
@@ -388,19 +376,11 @@ impl PeopleQuery {
     async fn person(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Person> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
         let key = id::decode("Person", &id)?;
-        let (actor, purpose, request_id) = access(ctx, "person")?;
+        let accessor = Accessor::new(ctx, "person")?;
         services(ctx)
             .store
             .people()
-            .get(
-                scope,
-                key,
-                &Access {
-                    actor: &actor,
-                    purpose,
-                    request_id,
-                },
-            )
+            .get(scope, key, &accessor.access())
             .await
             .map_err(|e| from_store(ctx, e))?
             .map(Person)
@@ -426,7 +406,7 @@ impl PeopleQuery {
                 invalid_fields(&[("after".into(), "is not a cursor of this list".into())])
             })?),
         };
-        let (actor, purpose, request_id) = access(ctx, "people")?;
+        let accessor = Accessor::new(ctx, "people")?;
         let mut rows = services(ctx)
             .store
             .people()
@@ -435,11 +415,7 @@ impl PeopleQuery {
                 search.as_deref(),
                 after_id,
                 limit as u64 + 1,
-                &Access {
-                    actor: &actor,
-                    purpose,
-                    request_id,
-                },
+                &accessor.access(),
             )
             .await
             .map_err(|e| from_store(ctx, e))?;
@@ -472,19 +448,11 @@ impl PeopleQuery {
     ) -> async_graphql::Result<Vec<PossibleDuplicate>> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let details = input.validate(ctx)?;
-        let (actor, purpose, request_id) = access(ctx, "findPossibleDuplicates")?;
+        let accessor = Accessor::new(ctx, "findPossibleDuplicates")?;
         let candidates = services(ctx)
             .store
             .people()
-            .possible_duplicates(
-                scope,
-                &details,
-                &Access {
-                    actor: &actor,
-                    purpose,
-                    request_id,
-                },
-            )
+            .possible_duplicates(scope, &details, &accessor.access())
             .await
             .map_err(|e| from_store(ctx, e))?;
         Ok(candidates
@@ -516,20 +484,11 @@ impl PeopleMutation {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let keep = id::decode("Person", &keep)?;
         let remove = id::decode("Person", &remove)?;
-        let (actor, purpose, request_id) = access(ctx, "mergePersons")?;
+        let accessor = Accessor::new(ctx, "mergePersons")?;
         services(ctx)
             .store
             .people()
-            .merge(
-                scope,
-                keep,
-                remove,
-                &Access {
-                    actor: &actor,
-                    purpose,
-                    request_id,
-                },
-            )
+            .merge(scope, keep, remove, &accessor.access())
             .await
             .map(Person)
             .map_err(|e| from_store(ctx, e))
@@ -550,12 +509,8 @@ impl PeopleMutation {
             .role
             .can(Permission::ViewSpecialCategories);
         let mut details = input.validate(ctx)?;
-        let (actor, purpose, request_id) = access(ctx, "updatePerson")?;
-        let access = Access {
-            actor: &actor,
-            purpose,
-            request_id,
-        };
+        let accessor = Accessor::new(ctx, "updatePerson")?;
+        let access = accessor.access();
         let people = services(ctx).store.people();
         if !may_see_special {
             let current = people
@@ -582,19 +537,11 @@ impl PeopleMutation {
     ) -> async_graphql::Result<Person> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let details = input.validate(ctx)?;
-        let (actor, purpose, request_id) = access(ctx, "registerPerson")?;
+        let accessor = Accessor::new(ctx, "registerPerson")?;
         services(ctx)
             .store
             .people()
-            .register(
-                scope,
-                &details,
-                &Access {
-                    actor: &actor,
-                    purpose,
-                    request_id,
-                },
-            )
+            .register(scope, &details, &accessor.access())
             .await
             .map(Person)
             .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))

@@ -14,10 +14,9 @@ use sea_orm::{
 };
 
 use crate::StoreError;
-use crate::audit::{self, AuditEvent};
+use crate::audit::{self, Access};
 use crate::entity::{appointment, person, tenant, user_account};
 use crate::ids::next_id;
-use crate::people::Access;
 use crate::scope::{self, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,19 +208,7 @@ async fn audit_booking(
     action: &str,
     id: i64,
 ) -> Result<(), StoreError> {
-    audit::append(
-        txn,
-        scope,
-        &AuditEvent {
-            actor: access.actor.clone(),
-            action: action.into(),
-            entity_type: "appointment".into(),
-            entity_id: id.to_string(),
-            purpose: access.purpose.into(),
-            request_id: access.request_id.into(),
-        },
-    )
-    .await
+    audit::record(txn, scope, access, action, "appointment", id.to_string()).await
 }
 
 pub struct Appointments<'a> {

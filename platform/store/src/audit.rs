@@ -39,6 +39,39 @@ impl Actor {
     }
 }
 
+/// Who reads or writes, and why: recorded with every access.
+#[derive(Debug, Clone)]
+pub struct Access<'a> {
+    pub actor: &'a Actor,
+    pub purpose: &'a str,
+    pub request_id: &'a str,
+}
+
+/// Records that `access` did `action` to one entity (or a list of them),
+/// inside the transaction that did it, which has entered `scope`.
+pub(crate) async fn record<C: ConnectionTrait>(
+    txn: &C,
+    scope: TenantScope,
+    access: &Access<'_>,
+    action: &str,
+    entity_type: &str,
+    entity_id: impl Into<String>,
+) -> Result<(), StoreError> {
+    append(
+        txn,
+        scope,
+        &AuditEvent {
+            actor: access.actor.clone(),
+            action: action.into(),
+            entity_type: entity_type.into(),
+            entity_id: entity_id.into(),
+            purpose: access.purpose.into(),
+            request_id: access.request_id.into(),
+        },
+    )
+    .await
+}
+
 /// What to record.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {

@@ -13,10 +13,9 @@ use sea_orm::{
 };
 
 use crate::StoreError;
-use crate::audit::{self, AuditEvent};
+use crate::audit::{self, Access};
 use crate::entity::{case_event, case_file, case_note, person, user_account};
 use crate::ids::next_id;
-use crate::people::Access;
 use crate::scope::{self, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,17 +174,13 @@ async fn record(
     }
     .insert(txn)
     .await?;
-    audit::append(
+    audit::record(
         txn,
         scope,
-        &AuditEvent {
-            actor: access.actor.clone(),
-            action: format!("case.{kind}"),
-            entity_type: "case".into(),
-            entity_id: case_id.to_string(),
-            purpose: access.purpose.into(),
-            request_id: access.request_id.into(),
-        },
+        access,
+        &format!("case.{kind}"),
+        "case",
+        case_id.to_string(),
     )
     .await
 }
@@ -346,17 +341,13 @@ impl<'a> Cases<'a> {
             });
             case_event::Entity::insert_many(events).exec(&txn).await?;
         }
-        audit::append(
+        audit::record(
             &txn,
             scope,
-            &AuditEvent {
-                actor: access.actor.clone(),
-                action: "case.import".into(),
-                entity_type: "case".into(),
-                entity_id: format!("{} cases", ids.len()),
-                purpose: access.purpose.into(),
-                request_id: access.request_id.into(),
-            },
+            access,
+            "case.import",
+            "case",
+            format!("{} cases", ids.len()),
         )
         .await?;
         txn.commit().await?;
@@ -375,19 +366,7 @@ impl<'a> Cases<'a> {
             .one(&txn)
             .await?;
         if row.is_some() {
-            audit::append(
-                &txn,
-                scope,
-                &AuditEvent {
-                    actor: access.actor.clone(),
-                    action: "case.read".into(),
-                    entity_type: "case".into(),
-                    entity_id: id.to_string(),
-                    purpose: access.purpose.into(),
-                    request_id: access.request_id.into(),
-                },
-            )
-            .await?;
+            audit::record(&txn, scope, access, "case.read", "case", id.to_string()).await?;
         }
         txn.commit().await?;
         row.map(CaseRecord::try_from).transpose()
@@ -657,17 +636,13 @@ impl<'a> Cases<'a> {
             .collect();
         if !notes.is_empty() {
             let ids: Vec<String> = notes.iter().map(|n| n.id.to_string()).collect();
-            audit::append(
+            audit::record(
                 &txn,
                 scope,
-                &AuditEvent {
-                    actor: access.actor.clone(),
-                    action: "case.notes_read".into(),
-                    entity_type: "note".into(),
-                    entity_id: ids.join(","),
-                    purpose: access.purpose.into(),
-                    request_id: access.request_id.into(),
-                },
+                access,
+                "case.notes_read",
+                "note",
+                ids.join(","),
             )
             .await?;
         }

@@ -14,10 +14,9 @@ use sea_orm::{
 };
 
 use crate::StoreError;
-use crate::audit::{self, AuditEvent};
+use crate::audit::{self, Access};
 use crate::entity::{consent, household, household_member, kea_application, kea_document, person};
 use crate::ids::{next_id, next_ids};
-use crate::people::Access;
 use crate::scope::{self, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,29 +97,6 @@ fn not_found(what: &str) -> StoreError {
     StoreError::NotFound { what: what.into() }
 }
 
-async fn audit_change(
-    txn: &DatabaseTransaction,
-    scope: TenantScope,
-    access: &Access<'_>,
-    action: &str,
-    entity_type: &str,
-    entity_id: String,
-) -> Result<(), StoreError> {
-    audit::append(
-        txn,
-        scope,
-        &AuditEvent {
-            actor: access.actor.clone(),
-            action: action.into(),
-            entity_type: entity_type.into(),
-            entity_id,
-            purpose: access.purpose.into(),
-            request_id: access.request_id.into(),
-        },
-    )
-    .await
-}
-
 async fn person_exists<C: ConnectionTrait>(
     txn: &C,
     scope: TenantScope,
@@ -197,7 +173,7 @@ impl<'a> Households<'a> {
         .insert(&txn)
         .await?;
         add_member(&txn, scope, id, head, Relationship::Head).await?;
-        audit_change(
+        audit::record(
             &txn,
             scope,
             access,
@@ -257,7 +233,7 @@ impl<'a> Households<'a> {
                 .exec(&txn)
                 .await?;
         }
-        audit_change(
+        audit::record(
             &txn,
             scope,
             access,
@@ -291,7 +267,7 @@ impl<'a> Households<'a> {
             });
         }
         add_member(&txn, scope, household_id, person_id, relationship).await?;
-        audit_change(
+        audit::record(
             &txn,
             scope,
             access,
@@ -332,7 +308,7 @@ impl<'a> Households<'a> {
         household_member::Entity::delete_by_id((scope.tenant_id(), person_id))
             .exec(&txn)
             .await?;
-        audit_change(
+        audit::record(
             &txn,
             scope,
             access,
@@ -430,7 +406,7 @@ impl<'a> Households<'a> {
         }
         .insert(&txn)
         .await?;
-        audit_change(
+        audit::record(
             &txn,
             scope,
             access,
@@ -559,7 +535,7 @@ impl<'a> Households<'a> {
         }
         .insert(&txn)
         .await?;
-        audit_change(
+        audit::record(
             &txn,
             scope,
             access,
@@ -614,7 +590,7 @@ impl<'a> Households<'a> {
         }
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
-        audit_change(
+        audit::record(
             &txn,
             scope,
             access,
@@ -669,7 +645,7 @@ impl<'a> Households<'a> {
         }
         .insert(&txn)
         .await?;
-        audit_change(
+        audit::record(
             &txn,
             scope,
             access,

@@ -28,7 +28,7 @@ pub use accounts::{
     Account, Accounts, LoginOutcome, NewAccount, Principal, SessionPolicy, Sessions,
 };
 pub use appointments::{AppointmentRecord, Appointments, Booking};
-pub use audit::{Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport};
+pub use audit::{Access, Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport};
 pub use cases::{
     CaseEvent, CaseFilter, CasePage, CasePageParts, CaseRecord, CaseUpdate, Cases, ImportedCase,
     NewCase, NoteRecord,
@@ -38,7 +38,7 @@ pub use households::{
     ApplicationRecord, ChecklistItem, ConsentRecord, ConsentStatement, DocumentState,
     HouseholdMember, HouseholdRecord, Households, NewApplication,
 };
-pub use people::{Access, DuplicateCandidate, DuplicateReason, People, PersonRecord};
+pub use people::{DuplicateCandidate, DuplicateReason, People, PersonRecord};
 pub use scope::TenantScope;
 pub use tenants::{ApplyOutcome, TenantRecord, TenantRegistry};
 

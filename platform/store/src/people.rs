@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use crate::StoreError;
-use crate::audit::{self, Actor, AuditEvent};
+use crate::audit::{self, Access};
 use crate::entity::person;
 use crate::scope::{self, TenantScope};
 
@@ -45,14 +45,6 @@ pub struct DuplicateCandidate {
     pub reasons: Vec<DuplicateReason>,
     /// 0 to 1; identifiers weigh most.
     pub score: f32,
-}
-
-/// Who reads or writes, and why: recorded with every access.
-#[derive(Debug, Clone)]
-pub struct Access<'a> {
-    pub actor: &'a Actor,
-    pub purpose: &'a str,
-    pub request_id: &'a str,
 }
 
 fn corrupt(id: i64, problem: impl Into<String>) -> StoreError {
@@ -249,19 +241,7 @@ async fn audit_read<C: ConnectionTrait>(
         return Ok(());
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    audit::append(
-        txn,
-        scope,
-        &AuditEvent {
-            actor: access.actor.clone(),
-            action: action.into(),
-            entity_type: "person".into(),
-            entity_id: ids.join(","),
-            purpose: access.purpose.into(),
-            request_id: access.request_id.into(),
-        },
-    )
-    .await
+    audit::record(txn, scope, access, action, "person", ids.join(",")).await
 }
 
 pub struct People<'a> {
@@ -312,17 +292,13 @@ impl<'a> People<'a> {
         let row = to_active(scope, id, details, Utc::now())
             .insert(&txn)
             .await?;
-        audit::append(
+        audit::record(
             &txn,
             scope,
-            &AuditEvent {
-                actor: access.actor.clone(),
-                action: "person.register".into(),
-                entity_type: "person".into(),
-                entity_id: id.to_string(),
-                purpose: access.purpose.into(),
-                request_id: access.request_id.into(),
-            },
+            access,
+            "person.register",
+            "person",
+            id.to_string(),
         )
         .await?;
         txn.commit().await?;
@@ -376,17 +352,13 @@ impl<'a> People<'a> {
         let mut active = to_active(scope, id, details, Utc::now());
         active.created_at = Set(existing.created_at);
         let row = active.update(&txn).await?;
-        audit::append(
+        audit::record(
             &txn,
             scope,
-            &AuditEvent {
-                actor: access.actor.clone(),
-                action: "person.update".into(),
-                entity_type: "person".into(),
-                entity_id: id.to_string(),
-                purpose: access.purpose.into(),
-                request_id: access.request_id.into(),
-            },
+            access,
+            "person.update",
+            "person",
+            id.to_string(),
         )
         .await?;
         txn.commit().await?;
@@ -413,17 +385,13 @@ impl<'a> People<'a> {
                 .map(|(id, details)| to_active(scope, *id, details, now));
             person::Entity::insert_many(rows).exec(&txn).await?;
         }
-        audit::append(
+        audit::record(
             &txn,
             scope,
-            &AuditEvent {
-                actor: access.actor.clone(),
-                action: "person.import".into(),
-                entity_type: "person".into(),
-                entity_id: format!("{} people", ids.len()),
-                purpose: access.purpose.into(),
-                request_id: access.request_id.into(),
-            },
+            access,
+            "person.import",
+            "person",
+            format!("{} people", ids.len()),
         )
         .await?;
         txn.commit().await?;
@@ -567,17 +535,13 @@ impl<'a> People<'a> {
         let mut active = to_active(scope, keep, &merged, Utc::now());
         active.created_at = Set(kept.created_at);
         let row = active.update(&txn).await?;
-        audit::append(
+        audit::record(
             &txn,
             scope,
-            &AuditEvent {
-                actor: access.actor.clone(),
-                action: "person.merge".into(),
-                entity_type: "person".into(),
-                entity_id: format!("{keep}<-{remove}"),
-                purpose: access.purpose.into(),
-                request_id: access.request_id.into(),
-            },
+            access,
+            "person.merge",
+            "person",
+            format!("{keep}<-{remove}"),
         )
         .await?;
         txn.commit().await?;
