@@ -293,12 +293,7 @@ async fn another_centers_people_are_not_found_and_every_read_is_audited() {
         .as_str()
         .unwrap()
         .to_owned();
-    let password = std::fs::read_to_string(match &center._backend {
-        Backend::Postgres { data_dir, .. } | Backend::Sqlite { data_dir } => {
-            data_dir.path().join("demo-password.txt")
-        }
-    })
-    .unwrap();
+    let password = demo_password(&center._backend);
     let outsider = center
         .server
         .login(&demo_account("social-worker", "paiania"), &password)
