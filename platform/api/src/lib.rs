@@ -105,6 +105,20 @@ pub fn sdl() -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn every_error_code_is_documented_in_architecture_md() {
+        let architecture = include_str!("../../../ARCHITECTURE.md");
+        for code in ErrorCode::ALL {
+            assert!(
+                architecture.contains(&format!("| `{}` |", code.as_str())),
+                "ARCHITECTURE.md's error-code table lacks {}",
+                code.as_str()
+            );
+        }
+    }
+
     #[test]
     fn committed_schema_file_matches_the_code() {
         let committed = include_str!("../schema.graphql");
