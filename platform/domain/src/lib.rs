@@ -34,6 +34,7 @@ pub mod identifiers;
 pub mod kea;
 pub mod names;
 pub mod person;
+pub mod referral;
 pub mod region;
 pub mod tenant;
 
