@@ -287,3 +287,59 @@ async fn another_centers_cases_are_not_found_and_unchanged() {
         Some(1)
     );
 }
+
+async fn person_reads(staff: &Staff, coordinator: &str) -> Vec<String> {
+    let log = staff
+        .call(
+            coordinator,
+            "{ auditLog(first: 100, filter: { action: \"person.read\" }) { edges { node { entityId } } } }",
+            json!({}),
+        )
+        .await;
+    log["data"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"))
+        .iter()
+        .map(|e| e["node"]["entityId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_page_of_cases_records_one_read_of_exactly_the_people_it_shows() {
+    let staff = Staff::start(Backend::postgres().await).await;
+    let worker = staff.login("social-worker", "veria").await;
+    let coordinator = staff.login("tenant-admin", "veria").await;
+    let mut people = Vec::new();
+    for _ in 0..3 {
+        people.push(person_and_case(&staff, &worker).await.0);
+    }
+    // Without the person field, no person is read.
+    let page = staff
+        .call(
+            &worker,
+            "{ cases(first: 2) { edges { node { status } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        page["data"]["cases"]["edges"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert!(person_reads(&staff, &coordinator).await.is_empty());
+
+    // With it, one entry names the two people shown (not the third, read ahead of the page).
+    let page = staff
+        .call(
+            &worker,
+            "{ cases(first: 2) { edges { node { person { id } } } pageInfo { hasNextPage } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        page["data"]["cases"]["pageInfo"]["hasNextPage"], true,
+        "{page}"
+    );
+    let reads = person_reads(&staff, &coordinator).await;
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert_eq!(reads[0].split(',').count(), 2, "{reads:?}");
+}
