@@ -280,6 +280,34 @@ opening_hours = { monday = "09:00-17:00" }
     }
 
     #[tokio::test]
+    async fn the_embedded_database_refuses_to_rewrite_the_audit_log() {
+        use sea_orm::ConnectionTrait;
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let manifest = TenantManifest::from_toml(MANIFEST).unwrap();
+        store
+            .tenants()
+            .apply(&[manifest], &Actor::operator(), "test")
+            .await
+            .unwrap();
+        let scope = store
+            .operator_scope(&TenantSlug::parse("petroupoli").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.audit_log().verify(scope).await.unwrap().entries, 1);
+        for sql in [
+            "UPDATE audit_entry SET actor = 'someone-else'",
+            "DELETE FROM audit_entry",
+        ] {
+            let refused = store.db.execute_unprepared(sql).await;
+            assert!(refused.is_err(), "{sql} must be refused");
+        }
+        let report = store.audit_log().verify(scope).await.unwrap();
+        assert_eq!((report.entries, report.first_broken), (1, None));
+    }
+
+    #[tokio::test]
     async fn a_changed_manifest_updates_the_tenant_and_its_centers() {
         let dir = tempfile::tempdir().unwrap();
         let store = sqlite_store(&dir).await;
