@@ -683,3 +683,41 @@ fn operators_manage_accounts_from_the_command_line() {
     assert!(stdout_of(&output).contains("desk@veria.gr\treception\tveria\tdisabled"));
     assert!(stdout_of(&output).contains("overseer@ypakp.gr\tministry_overseer\t-\tactive"));
 }
+
+async fn anonymous_status(server: &Server, forwarded_for: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/graphql", server.base_url))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "query": "{ me { email } }" }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_quota() {
+    let backend = Backend::sqlite();
+    let mut env = backend.env();
+    env.push(("KENTRO_RATE_LIMIT_ANONYMOUS", "2".into()));
+    env.push(("KENTRO_TRUSTED_PROXIES", "127.0.0.0/8".into()));
+    let server = Server::start(&env, &[]);
+    for expected in [200, 200, 429] {
+        assert_eq!(anonymous_status(&server, "203.0.113.1").await, expected);
+    }
+    assert_eq!(anonymous_status(&server, "203.0.113.2").await, 200);
+
+    // Without trusted proxies the header is a client's claim and is ignored.
+    let backend = Backend::sqlite();
+    let mut env = backend.env();
+    env.push(("KENTRO_RATE_LIMIT_ANONYMOUS", "2".into()));
+    let server = Server::start(&env, &[]);
+    for (forwarded, expected) in [
+        ("203.0.113.1", 200),
+        ("203.0.113.2", 200),
+        ("203.0.113.3", 429),
+    ] {
+        assert_eq!(anonymous_status(&server, forwarded).await, expected);
+    }
+}

@@ -91,6 +91,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             per_tenant: per_minute(settings.rate_limit_per_tenant),
             per_anonymous_address: per_minute(settings.rate_limit_anonymous),
         },
+        trusted_proxies: settings.trusted_proxies.clone().into(),
     };
     let listener = TcpListener::bind(settings.listen)
         .await

@@ -46,6 +46,9 @@ pub struct Settings {
     pub rate_limit_per_user: u32,
     pub rate_limit_per_tenant: u32,
     pub rate_limit_anonymous: u32,
+    /// Proxies (load balancers) whose `X-Forwarded-For` is believed; a
+    /// client's address is the nearest one not among them.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// A setting that cannot be used, described for the operator.
@@ -84,6 +87,7 @@ struct RawSettings {
     rate_limit_per_user: Option<serde_json::Value>,
     rate_limit_per_tenant: Option<serde_json::Value>,
     rate_limit_anonymous: Option<serde_json::Value>,
+    trusted_proxies: Option<serde_json::Value>,
 }
 
 struct Setting {
@@ -173,6 +177,7 @@ const TENANTS_DIR: Setting = Setting::plain("tenants_dir");
 const RATE_LIMIT_PER_USER: Setting = Setting::plain("rate_limit_per_user");
 const RATE_LIMIT_PER_TENANT: Setting = Setting::plain("rate_limit_per_tenant");
 const RATE_LIMIT_ANONYMOUS: Setting = Setting::plain("rate_limit_anonymous");
+const TRUSTED_PROXIES: Setting = Setting::plain("trusted_proxies");
 
 /// `user:secret@host` becomes `user:***@host`.
 fn mask_password(url: &str) -> String {
@@ -322,6 +327,25 @@ impl Settings {
         let rate_limit_anonymous =
             RATE_LIMIT_ANONYMOUS.per_minute(&raw.rate_limit_anonymous, 120)?;
 
+        let trusted_proxies = match TRUSTED_PROXIES.text(&raw.trusted_proxies)? {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    p.parse::<ipnet::IpNet>()
+                        .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| {
+                            TRUSTED_PROXIES.error(
+                                p,
+                                "expected comma-separated addresses or networks, e.g. 10.0.0.0/8,127.0.0.1",
+                            )
+                        })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+
         Ok(Settings {
             listen,
             data_dir,
@@ -334,6 +358,7 @@ impl Settings {
             rate_limit_per_user,
             rate_limit_per_tenant,
             rate_limit_anonymous,
+            trusted_proxies,
         })
     }
 }
@@ -396,6 +421,24 @@ mod tests {
         assert!(!err.contains("hunter2"), "{err}");
         assert!(err.contains("kentro:***@db"), "{err}");
         assert!(err.contains("KENTRO_DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_networks() {
+        let s = settings(RawSettings {
+            trusted_proxies: Some(json!("10.0.0.0/8, 127.0.0.1")),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        let err = settings(RawSettings {
+            trusted_proxies: Some(json!("10.0.0.0/8,proxy.local")),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("KENTRO_TRUSTED_PROXIES"), "{err}");
+        assert!(err.contains("\"proxy.local\""), "{err}");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
@@ -11,6 +12,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use ipnet::IpNet;
 use kentro_api::{ApiServices, ErrorCode, KentroSchema, RequestContext};
 use kentro_store::{Principal, Quota, Sessions};
 use serde_json::json;
@@ -29,6 +31,29 @@ pub struct AppState {
     pub schema: KentroSchema,
     pub services: ApiServices,
     pub rate_limits: RateLimits,
+    pub trusted_proxies: Arc<[IpNet]>,
+}
+
+/// The client's address: the TCP peer, or, when the peer is a trusted proxy,
+/// the nearest address in `X-Forwarded-For` that is not a trusted proxy.
+/// Addresses further left are the client's own claim and never believed.
+fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .unwrap_or(peer)
 }
 
 /// Request quotas, shared by every replica through the ephemeral store.
@@ -170,7 +195,7 @@ async fn graphql(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let client_address = peer.ip().to_string();
+    let client_address = client_address(peer.ip(), &headers, &state.trusted_proxies).to_string();
     let unauthenticated = |message: &str| {
         error_response(
             StatusCode::UNAUTHORIZED,
@@ -244,4 +269,32 @@ async fn graphql(
 
 async fn graphiql_page() -> impl IntoResponse {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(forwarded: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_str(forwarded).unwrap());
+        headers
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let h = headers("203.0.113.9, 198.51.100.7, 10.0.0.2");
+        // Behind trusted proxies: the nearest untrusted hop, not the client's own claim.
+        assert_eq!(
+            client_address(proxy, &h, &trusted).to_string(),
+            "198.51.100.7"
+        );
+        // From an untrusted peer the header is ignored.
+        let stranger: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(client_address(stranger, &h, &trusted), stranger);
+        // With no trusted proxies configured, the peer is the client.
+        assert_eq!(client_address(proxy, &h, &[]), proxy);
+    }
 }
