@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::audit::{self, Actor, AuditEvent};
-use crate::entity::{center, tenant, tenant_plugin};
+use crate::entity::{appointment, center, tenant, tenant_plugin};
 use crate::scope::{self, TenantScope};
 
 /// What applying one manifest did.
@@ -178,6 +178,20 @@ async fn sync_centers<C: ConnectionTrait>(
 ) -> Result<(), StoreError> {
     let tenant_id = scope.tenant_id();
     let keys: Vec<&str> = manifest.centers.iter().map(|c| c.key.as_str()).collect();
+    let booked = appointment::Entity::find()
+        .filter(appointment::Column::TenantId.eq(tenant_id))
+        .filter(appointment::Column::CenterKey.is_not_in(keys.clone()))
+        .one(txn)
+        .await?;
+    if let Some(booked) = booked {
+        return Err(StoreError::Invalid {
+            field: "centers".into(),
+            problem: format!(
+                "center {:?} has appointments, so it cannot leave the manifest; keep it (with no opening hours if it closed)",
+                booked.center_key
+            ),
+        });
+    }
     center::Entity::delete_many()
         .filter(center::Column::TenantId.eq(tenant_id))
         .filter(center::Column::Key.is_not_in(keys))
@@ -277,6 +291,101 @@ opening_hours = { monday = "09:00-17:00" }
         let after = store.tenants().list().await.unwrap();
         assert_eq!(after.len(), 1);
         assert_eq!(after[0].updated_at, before[0].updated_at);
+    }
+
+    #[tokio::test]
+    async fn a_center_with_appointments_cannot_leave_the_manifest() {
+        use chrono::NaiveDate;
+        use kentro_domain::access::{NewPassword, Role};
+        use kentro_domain::appointment::AppointmentKind;
+        use kentro_domain::contact::Email;
+        use kentro_domain::person::PersonInput;
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let with_mobile = format!(
+            "{MANIFEST}\n[[centers]]\nkey = \"mobile\"\nkind = \"mobile_unit\"\nname = \"Κινητή Μονάδα\"\nserves_areas = [\"Καματερό\"]\nopening_hours = {{ monday = \"09:00-13:00\" }}\n"
+        );
+        let operator = Actor::operator();
+        store
+            .tenants()
+            .apply(
+                &[TenantManifest::from_toml(&with_mobile).unwrap()],
+                &operator,
+                "test",
+            )
+            .await
+            .unwrap();
+        let scope = store
+            .operator_scope(&TenantSlug::parse("petroupoli").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let email = Email::parse("worker@petroupoli.gr").unwrap();
+        let worker = store
+            .accounts()
+            .create(
+                crate::NewAccount {
+                    tenant: Some(scope),
+                    password: NewPassword::parse("a long enough password", &email).unwrap(),
+                    email,
+                    display_name: "Worker".into(),
+                    role: Role::SocialWorker,
+                },
+                &operator,
+                "test",
+            )
+            .await
+            .unwrap();
+        let access = crate::Access {
+            actor: &operator,
+            purpose: "test",
+            request_id: "test",
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let details = PersonInput {
+            given_name_el: Some("Άννα".into()),
+            family_name_el: Some("Νικολάου".into()),
+            ..PersonInput::default()
+        }
+        .validate(today)
+        .unwrap();
+        let person = store
+            .people()
+            .register(scope, &details, &access)
+            .await
+            .unwrap();
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        store
+            .appointments()
+            .book(
+                scope,
+                crate::Booking {
+                    person_id: person.id,
+                    staff_id: worker.id,
+                    center_key: "mobile".into(),
+                    room: None,
+                    kind: AppointmentKind::Intake,
+                    starts_at: monday.and_hms_opt(10, 0, 0).unwrap(),
+                    ends_at: monday.and_hms_opt(10, 30, 0).unwrap(),
+                },
+                &access,
+            )
+            .await
+            .unwrap();
+
+        let without_mobile = TenantManifest::from_toml(MANIFEST).unwrap();
+        let err = store
+            .tenants()
+            .apply(&[without_mobile], &operator, "test")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Invalid { field, problem } if field == "centers" && problem.contains("\"mobile\"")),
+            "{err}"
+        );
+        let centers = center::Entity::find().all(&store.db).await.unwrap();
+        assert_eq!(centers.len(), 2, "nothing was applied");
     }
 
     #[tokio::test]
