@@ -434,3 +434,40 @@ async fn merging_two_records_keeps_one_with_everything_that_referred_to_either()
         .await;
     assert_eq!(code(&same), "VALIDATION", "{same}");
 }
+
+async fn concurrent_registrations_all_succeed_and_keep_the_audit_chain(backend: Backend) {
+    let center = veria(backend).await;
+    let registrations = (0..12).map(|i| {
+        let center = &center;
+        async move {
+            register(
+                center,
+                &center.reception,
+                json!({ "givenNameEl": "Ελένη", "familyNameEl": format!("Παράλληλη {i}") }),
+            )
+            .await
+        }
+    });
+    let results = futures::future::join_all(registrations).await;
+    for result in &results {
+        assert!(result.get("errors").is_none(), "{result}");
+    }
+    assert_eq!(people_count(&center).await, 12);
+    let env = center._backend.env();
+    let verified = crate::harness::run_kentro(&env, &["audit", "verify", "--tenant", "veria"]);
+    assert!(
+        verified.status.success(),
+        "{}",
+        crate::harness::stdout_of(&verified)
+    );
+}
+
+#[tokio::test]
+async fn concurrent_registrations_all_succeed_on_sqlite() {
+    concurrent_registrations_all_succeed_and_keep_the_audit_chain(Backend::sqlite()).await;
+}
+
+#[tokio::test]
+async fn concurrent_registrations_all_succeed_on_postgres() {
+    concurrent_registrations_all_succeed_and_keep_the_audit_chain(Backend::postgres().await).await;
+}

@@ -96,7 +96,11 @@ impl Store {
                             .foreign_keys(true)
                             .busy_timeout(Duration::from_secs(5))
                     })
-                    .max_connections(8);
+                    // SQLite has one writer; a transaction that reads and
+                    // then writes cannot wait for another writer in WAL mode
+                    // (SQLITE_BUSY_SNAPSHOT). One connection makes the
+                    // embedded default's transactions queue instead of fail.
+                    .max_connections(1);
                 options
             }
             DatabaseTarget::Postgres(url) => {
