@@ -471,3 +471,26 @@ async fn concurrent_registrations_all_succeed_on_sqlite() {
 async fn concurrent_registrations_all_succeed_on_postgres() {
     concurrent_registrations_all_succeed_and_keep_the_audit_chain(Backend::postgres().await).await;
 }
+
+#[tokio::test]
+async fn two_desks_registering_the_same_amka_at_once_get_one_record_and_a_duplicate_error() {
+    let center = veria(Backend::postgres().await).await;
+    let attempts = (0..6).map(|_| {
+        let center = &center;
+        async move {
+            let mut input = maria();
+            input["minority"] = Value::Null;
+            register(center, &center.reception, input).await
+        }
+    });
+    let results = futures::future::join_all(attempts).await;
+    let registered = results
+        .iter()
+        .filter(|r| r["data"]["registerPerson"]["id"].is_string())
+        .count();
+    assert_eq!(registered, 1, "{results:?}");
+    for refused in results.iter().filter(|r| r.get("errors").is_some()) {
+        assert_eq!(code(refused), "DUPLICATE_IDENTIFIER", "{refused}");
+    }
+    assert_eq!(people_count(&center).await, 1);
+}

@@ -11,7 +11,7 @@ use kentro_domain::person::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
 use crate::StoreError;
@@ -170,6 +170,43 @@ fn to_active(
     }
 }
 
+/// The error naming another person of the tenant who already holds the
+/// ΑΜΚΑ or ΑΦΜ of `details` (other than `except`), if anyone does.
+async fn identifier_holder<C: ConnectionTrait>(
+    txn: &C,
+    scope: TenantScope,
+    details: &PersonDetails,
+    except: Option<i64>,
+) -> Result<Option<StoreError>, StoreError> {
+    for (field, column, value) in [
+        (
+            "amka",
+            person::Column::Amka,
+            details.amka.as_ref().map(|a| a.as_str()),
+        ),
+        (
+            "afm",
+            person::Column::Afm,
+            details.afm.as_ref().map(|a| a.as_str()),
+        ),
+    ] {
+        let Some(value) = value else { continue };
+        let mut query = person::Entity::find()
+            .filter(person::Column::TenantId.eq(scope.tenant_id()))
+            .filter(column.eq(value));
+        if let Some(except) = except {
+            query = query.filter(person::Column::Id.ne(except));
+        }
+        if let Some(holder) = query.one(txn).await? {
+            return Ok(Some(StoreError::DuplicateIdentifier {
+                field: field.into(),
+                existing_id: holder.id,
+            }));
+        }
+    }
+    Ok(None)
+}
+
 /// Several people by id, read and audited inside a transaction that has
 /// entered `scope`.
 pub(crate) async fn load_many<C: ConnectionTrait>(
@@ -263,35 +300,24 @@ impl<'a> People<'a> {
     ) -> Result<PersonRecord, StoreError> {
         let txn = self.db.begin().await?;
         scope::enter(&txn, scope).await?;
-        for (field, column, value) in [
-            (
-                "amka",
-                person::Column::Amka,
-                details.amka.as_ref().map(|a| a.as_str()),
-            ),
-            (
-                "afm",
-                person::Column::Afm,
-                details.afm.as_ref().map(|a| a.as_str()),
-            ),
-        ] {
-            let Some(value) = value else { continue };
-            let existing = person::Entity::find()
-                .filter(person::Column::TenantId.eq(scope.tenant_id()))
-                .filter(column.eq(value))
-                .one(&txn)
-                .await?;
-            if let Some(existing) = existing {
-                return Err(StoreError::DuplicateIdentifier {
-                    field: field.into(),
-                    existing_id: existing.id,
-                });
-            }
+        if let Some(duplicate) = identifier_holder(&txn, scope, details, None).await? {
+            return Err(duplicate);
         }
         let id = crate::ids::next_id(&txn, "person").await?;
-        let row = to_active(scope, id, details, Utc::now())
-            .insert(&txn)
-            .await?;
+        let row = match to_active(scope, id, details, Utc::now()).insert(&txn).await {
+            Ok(row) => row,
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                // Another registration took the identifier between the check
+                // and the insert: answer as the check would have.
+                txn.rollback().await?;
+                let txn = self.db.begin().await?;
+                scope::enter(&txn, scope).await?;
+                let holder = identifier_holder(&txn, scope, details, None).await?;
+                txn.commit().await?;
+                return Err(holder.unwrap_or(StoreError::Database(e)));
+            }
+            Err(e) => return Err(e.into()),
+        };
         audit::record(
             &txn,
             scope,
@@ -323,31 +349,8 @@ impl<'a> People<'a> {
             .ok_or(StoreError::NotFound {
                 what: "Person".into(),
             })?;
-        for (field, column, value) in [
-            (
-                "amka",
-                person::Column::Amka,
-                details.amka.as_ref().map(|a| a.as_str()),
-            ),
-            (
-                "afm",
-                person::Column::Afm,
-                details.afm.as_ref().map(|a| a.as_str()),
-            ),
-        ] {
-            let Some(value) = value else { continue };
-            let other = person::Entity::find()
-                .filter(person::Column::TenantId.eq(scope.tenant_id()))
-                .filter(column.eq(value))
-                .filter(person::Column::Id.ne(id))
-                .one(&txn)
-                .await?;
-            if let Some(other) = other {
-                return Err(StoreError::DuplicateIdentifier {
-                    field: field.into(),
-                    existing_id: other.id,
-                });
-            }
+        if let Some(duplicate) = identifier_holder(&txn, scope, details, Some(id)).await? {
+            return Err(duplicate);
         }
         let mut active = to_active(scope, id, details, Utc::now());
         active.created_at = Set(existing.created_at);
