@@ -721,3 +721,33 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_quota() {
         assert_eq!(anonymous_status(&server, forwarded).await, expected);
     }
 }
+
+#[tokio::test]
+async fn creating_one_account_twice_at_once_gives_one_account_and_a_conflict() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let admin = server
+        .login(
+            &demo_account("tenant-admin", "veria"),
+            &demo_password(&backend),
+        )
+        .await;
+    let attempts = (0..5).map(|_| {
+        server.graphql_as(
+            Some(&admin),
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+            json!({ "input": { "email": "twice@veria.demo", "name": "Twice",
+                               "role": "RECEPTION", "password": "long enough password" } }),
+        )
+    });
+    let results = futures::future::join_all(attempts).await;
+    let created = results
+        .iter()
+        .filter(|r| r["data"]["createUser"]["id"].is_string())
+        .count();
+    assert_eq!(created, 1, "{results:?}");
+    for refused in results.iter().filter(|r| r.get("errors").is_some()) {
+        assert_eq!(code(refused), "CONFLICT", "{refused}");
+        assert_eq!(refused["errors"][0]["extensions"]["field"], "input.email");
+    }
+}

@@ -179,11 +179,12 @@ impl<'a> Accounts<'a> {
             .one(&txn)
             .await?
             .is_some();
+        let email_taken = || StoreError::Conflict {
+            field: "email".into(),
+            problem: format!("{} already has an account", new.email),
+        };
         if taken {
-            return Err(StoreError::Conflict {
-                field: "email".into(),
-                problem: format!("{} already has an account", new.email),
-            });
+            return Err(email_taken());
         }
         let row = user_account::ActiveModel {
             tenant_id: Set(new.tenant.map(TenantScope::tenant_id)),
@@ -196,7 +197,12 @@ impl<'a> Accounts<'a> {
             ..Default::default()
         }
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(|e| match e.sql_err() {
+            // Another request created the account between the check and the insert.
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => email_taken(),
+            _ => e.into(),
+        })?;
         if let Some(tenant) = new.tenant {
             scope::enter(&txn, tenant).await?;
             audit::append(
