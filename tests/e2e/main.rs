@@ -7,6 +7,7 @@
 //! Redis key prefix.
 
 mod access;
+mod adversarial;
 mod appointments;
 mod cases;
 mod config;
