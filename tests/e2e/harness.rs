@@ -378,12 +378,21 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for the process to exit.
-    pub fn terminate(mut self) -> std::process::ExitStatus {
+    pub fn terminate(self) -> std::process::ExitStatus {
+        self.send_sigterm();
+        self.wait_for_exit()
+    }
+
+    pub fn send_sigterm(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.pid().to_string()])
             .status()
             .expect("kill runs");
         assert!(status.success(), "SIGTERM could not be sent");
+    }
+
+    /// Waits for the process to exit on its own (after SIGTERM).
+    pub fn wait_for_exit(mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().expect("the child can be waited on") {

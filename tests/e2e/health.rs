@@ -132,3 +132,34 @@ async fn sigterm_stops_the_server_cleanly() {
     let exit = server.terminate();
     assert!(exit.success(), "kentro exited with {exit} after SIGTERM");
 }
+
+#[tokio::test]
+async fn a_request_in_flight_at_sigterm_is_answered_before_the_server_exits() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.env(), &[]);
+    let address = server.base_url.trim_start_matches("http://").to_owned();
+    let body = r#"{"query":"{ me { email } }"}"#;
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    // The request has begun: headers and part of the body are in.
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..10]).await.unwrap();
+    // Time for the server to take the connection and read the headers.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    server.send_sigterm();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stream.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""me":null"#), "{response}");
+
+    let exit = server.wait_for_exit();
+    assert!(exit.success(), "kentro exited with {exit}");
+}
