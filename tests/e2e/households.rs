@@ -131,6 +131,18 @@ async fn the_checklist_follows_the_household_and_changes_when_a_member_becomes_u
         .unwrap()
         .to_owned();
 
+    // The application is found from the head's household.
+    let found = desk
+        .ok(
+            "query($p: ID!) { person(id: $p) { household { keaApplications { id status } } } }",
+            json!({ "p": head }),
+        )
+        .await;
+    assert_eq!(
+        found["person"]["household"]["keaApplications"],
+        json!([{ "id": application, "status": "PREPARING" }])
+    );
+
     let list = items(&desk.ok(CHECKLIST, json!({ "id": application })).await);
     assert!(has(&list, "AFM", "Ελένη Δημητρίου", "MISSING"), "{list:?}");
     assert!(

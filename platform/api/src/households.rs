@@ -127,6 +127,23 @@ impl Household {
         id::encode("Household", self.record.id)
     }
 
+    /// The household's minimum-income applications, newest first.
+    async fn kea_applications(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<KeaApplication>> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        Ok(services(ctx)
+            .store
+            .households()
+            .applications_of(scope, self.record.id)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .into_iter()
+            .map(|record| KeaApplication { record, scope })
+            .collect())
+    }
+
     /// The head first, then the others by registration.
     async fn members(&self) -> Vec<HouseholdMember> {
         let mut members: Vec<HouseholdMember> = self

@@ -562,6 +562,24 @@ impl<'a> Households<'a> {
         row.map(application_from).transpose()
     }
 
+    /// The household's applications, newest first.
+    pub async fn applications_of(
+        &self,
+        scope: TenantScope,
+        household_id: i64,
+    ) -> Result<Vec<ApplicationRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = kea_application::Entity::find()
+            .filter(kea_application::Column::TenantId.eq(scope.tenant_id()))
+            .filter(kea_application::Column::HouseholdId.eq(household_id))
+            .order_by_desc(kea_application::Column::Id)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        rows.into_iter().map(application_from).collect()
+    }
+
     pub async fn transition_application(
         &self,
         scope: TenantScope,
