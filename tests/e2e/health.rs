@@ -163,3 +163,28 @@ async fn a_request_in_flight_at_sigterm_is_answered_before_the_server_exits() {
     let exit = server.wait_for_exit();
     assert!(exit.success(), "kentro exited with {exit}");
 }
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_answered_503() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let backend = Backend::sqlite();
+    let mut env = backend.env();
+    env.push(("KENTRO_REQUEST_TIMEOUT_SECONDS", "1".into()));
+    let server = Server::start(&env, &[]);
+    let address = server.base_url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    // A client that announces a body and never sends it.
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: 100\r\nconnection: close\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        stream.read_to_string(&mut response),
+    )
+    .await;
+    assert!(read.is_ok(), "the server never answered");
+    assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+}

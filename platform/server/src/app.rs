@@ -131,7 +131,8 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
 
     axum::serve(
         listener,
-        router(state, !production).into_make_service_with_connect_info::<SocketAddr>(),
+        router(state, !production, settings.request_timeout)
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await

@@ -49,6 +49,8 @@ pub struct Settings {
     /// Proxies (load balancers) whose `X-Forwarded-For` is believed; a
     /// client's address is the nearest one not among them.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long one request may take before it is answered 503.
+    pub request_timeout: std::time::Duration,
 }
 
 /// A setting that cannot be used, described for the operator.
@@ -88,6 +90,7 @@ struct RawSettings {
     rate_limit_per_tenant: Option<serde_json::Value>,
     rate_limit_anonymous: Option<serde_json::Value>,
     trusted_proxies: Option<serde_json::Value>,
+    request_timeout_seconds: Option<serde_json::Value>,
 }
 
 struct Setting {
@@ -178,6 +181,7 @@ const RATE_LIMIT_PER_USER: Setting = Setting::plain("rate_limit_per_user");
 const RATE_LIMIT_PER_TENANT: Setting = Setting::plain("rate_limit_per_tenant");
 const RATE_LIMIT_ANONYMOUS: Setting = Setting::plain("rate_limit_anonymous");
 const TRUSTED_PROXIES: Setting = Setting::plain("trusted_proxies");
+const REQUEST_TIMEOUT_SECONDS: Setting = Setting::plain("request_timeout_seconds");
 
 /// `user:secret@host` becomes `user:***@host`.
 fn mask_password(url: &str) -> String {
@@ -346,6 +350,18 @@ impl Settings {
                 .collect::<Result<_, _>>()?,
         };
 
+        let request_timeout = match REQUEST_TIMEOUT_SECONDS.text(&raw.request_timeout_seconds)? {
+            None => std::time::Duration::from_secs(30),
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=600).contains(s))
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| {
+                    REQUEST_TIMEOUT_SECONDS.error(&text, "expected whole seconds from 1 to 600")
+                })?,
+        };
+
         Ok(Settings {
             listen,
             data_dir,
@@ -359,6 +375,7 @@ impl Settings {
             rate_limit_per_tenant,
             rate_limit_anonymous,
             trusted_proxies,
+            request_timeout,
         })
     }
 }

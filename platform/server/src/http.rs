@@ -18,6 +18,7 @@ use kentro_store::{Principal, Quota, Sessions};
 use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -65,7 +66,9 @@ pub struct RateLimits {
     pub per_anonymous_address: Quota,
 }
 
-pub fn router(state: AppState, graphiql: bool) -> Router {
+/// `request_timeout`: how long one request may take before the client gets
+/// 503 and its work is dropped (an open transaction rolls back).
+pub fn router(state: AppState, graphiql: bool, request_timeout: Duration) -> Router {
     let graphql_route = if graphiql {
         get(graphiql_page).post(graphql)
     } else {
@@ -77,6 +80,10 @@ pub fn router(state: AppState, graphiql: bool) -> Router {
         .route("/graphql", graphql_route)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            request_timeout,
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
