@@ -8,7 +8,7 @@ use kentro_domain::person::parse_date;
 use kentro_store::{AppointmentRecord, Booking, TenantScope};
 
 use crate::context::{Accessor, services, tenant_scope};
-use crate::error::{from_store, invalid_fields, not_found, renamed_field};
+use crate::error::{from_store, invalid_fields, renamed_field};
 use crate::id;
 use crate::people::Person;
 use crate::users::User;
@@ -66,25 +66,11 @@ impl Appointment {
     }
 
     async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
-        let accessor = Accessor::new(ctx, "appointment.person")?;
-        services(ctx)
-            .store
-            .people()
-            .get(self.scope, self.record.person_id, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?
-            .map(Person::from)
-            .ok_or_else(|| not_found("Person"))
+        crate::people::load(ctx, self.scope, self.record.person_id, "appointment.person").await
     }
 
     async fn staff(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        Ok(services(ctx)
-            .store
-            .accounts()
-            .in_tenant(self.scope, self.record.staff_id)
-            .await
-            .map_err(|e| from_store(ctx, e))?
-            .map(User::from))
+        crate::users::load(ctx, self.scope, self.record.staff_id).await
     }
 }
 

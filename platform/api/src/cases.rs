@@ -172,31 +172,17 @@ impl Case {
         if let Some(person) = &self.prefetched_person {
             return Ok(Person::from(person.clone()));
         }
-        let accessor = Accessor::new(ctx, "case.person")?;
-        services(ctx)
-            .store
-            .people()
-            .get(self.scope, self.record.person_id, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?
-            .map(Person::from)
-            .ok_or_else(|| not_found("Person"))
+        crate::people::load(ctx, self.scope, self.record.person_id, "case.person").await
     }
 
     async fn assigned_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         if let Some(assignee) = &self.prefetched_assignee {
             return Ok(assignee.clone().map(User::from));
         }
-        let Some(account) = self.record.assigned_to else {
-            return Ok(None);
-        };
-        Ok(services(ctx)
-            .store
-            .accounts()
-            .in_tenant(self.scope, account)
-            .await
-            .map_err(|e| from_store(ctx, e))?
-            .map(User::from))
+        match self.record.assigned_to {
+            Some(account) => crate::users::load(ctx, self.scope, account).await,
+            None => Ok(None),
+        }
     }
 
     /// Everything that happened on the case, oldest first.

@@ -99,15 +99,7 @@ pub struct HouseholdMember {
 }
 
 async fn person(ctx: &Context<'_>, scope: TenantScope, id: i64) -> async_graphql::Result<Person> {
-    let accessor = Accessor::new(ctx, "household.member")?;
-    services(ctx)
-        .store
-        .people()
-        .get(scope, id, &accessor.access())
-        .await
-        .map_err(|e| from_store(ctx, e))?
-        .map(Person::from)
-        .ok_or_else(|| not_found("Person"))
+    crate::people::load(ctx, scope, id, "household.member").await
 }
 
 #[Object]

@@ -7,7 +7,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use kentro_domain::access::Permission;
 use kentro_domain::person::{self as domain, PersonDetails, SpecialCategories};
-use kentro_store::PersonRecord;
+use kentro_store::{PersonRecord, TenantScope};
 
 use crate::context::{Accessor, principal, services, tenant_scope};
 use crate::error::{forbidden_field, from_store, invalid_fields, not_found, renamed_field};
@@ -64,6 +64,25 @@ pub enum IdDocumentType {
 /// minority incl. Roma, foreign background, homelessness) read as null with a
 /// `FORBIDDEN_FIELD` error for roles that may not see them.
 pub struct Person(PersonRecord);
+
+/// One person of the scope's center, read and audited for `purpose`;
+/// another center's person is `NOT_FOUND`, as a missing one.
+pub(crate) async fn load(
+    ctx: &Context<'_>,
+    scope: TenantScope,
+    id: i64,
+    purpose: &'static str,
+) -> async_graphql::Result<Person> {
+    let accessor = Accessor::new(ctx, purpose)?;
+    services(ctx)
+        .store
+        .people()
+        .get(scope, id, &accessor.access())
+        .await
+        .map_err(|e| from_store(ctx, e))?
+        .map(Person)
+        .ok_or_else(|| not_found("Person"))
+}
 
 impl From<PersonRecord> for Person {
     fn from(record: PersonRecord) -> Self {
@@ -375,16 +394,7 @@ impl PeopleQuery {
     /// One person of the caller's center; another center's is `NOT_FOUND`. Audited.
     async fn person(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Person> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
-        let key = id::decode("Person", &id)?;
-        let accessor = Accessor::new(ctx, "person")?;
-        services(ctx)
-            .store
-            .people()
-            .get(scope, key, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?
-            .map(Person)
-            .ok_or_else(|| not_found("Person"))
+        load(ctx, scope, id::decode("Person", &id)?, "person").await
     }
 
     /// The center's people, by registration; `search` matches names in Greek

@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::{NewPassword, Permission, Role as DomainRole};
 use kentro_domain::contact::Email;
-use kentro_store::{Account, NewAccount};
+use kentro_store::{Account, NewAccount, TenantScope};
 
 use crate::context::{request, services, tenant_scope};
 use crate::error::{bad_input, from_store, not_found, renamed_field};
@@ -25,6 +25,21 @@ pub enum Role {
 
 /// A person who uses Kentro: center staff, or a platform user.
 pub struct User(Account);
+
+/// One account of the scope's center, if it is one.
+pub(crate) async fn load(
+    ctx: &Context<'_>,
+    scope: TenantScope,
+    id: i64,
+) -> async_graphql::Result<Option<User>> {
+    Ok(services(ctx)
+        .store
+        .accounts()
+        .in_tenant(scope, id)
+        .await
+        .map_err(|e| from_store(ctx, e))?
+        .map(User))
+}
 
 impl From<Account> for User {
     fn from(account: Account) -> Self {
