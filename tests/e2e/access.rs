@@ -7,15 +7,6 @@ use crate::harness::{
     seed_tenants_dir, stderr_of, stdout_of,
 };
 
-fn demo_env(backend: &Backend) -> Vec<(&'static str, String)> {
-    let mut env = backend.env();
-    env.push((
-        "KENTRO_TENANTS_DIR",
-        seed_tenants_dir().display().to_string(),
-    ));
-    env
-}
-
 fn code(response: &Value) -> &str {
     response["errors"][0]["extensions"]["code"]
         .as_str()
@@ -43,7 +34,7 @@ async fn user_ids(server: &Server, token: &str) -> Vec<(String, String)> {
 #[tokio::test]
 async fn unauthenticated_clients_can_only_log_in_and_ask_who_they_are() {
     let backend = Backend::sqlite();
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
 
     let me = server.graphql("{ me { email } }", json!({})).await;
     assert!(me.get("errors").is_none(), "{me}");
@@ -64,7 +55,7 @@ async fn unauthenticated_clients_can_only_log_in_and_ask_who_they_are() {
 #[tokio::test]
 async fn tenants_are_listed_for_platform_roles_only() {
     let backend = Backend::sqlite();
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let password = demo_password(&backend);
 
     for email in [PLATFORM_ADMIN, MINISTRY_OVERSEER] {
@@ -109,7 +100,7 @@ async fn tenants_are_listed_for_platform_roles_only() {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_are_refused_alike() {
     let backend = Backend::sqlite();
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
 
     let wrong_password = server
@@ -131,7 +122,7 @@ async fn a_wrong_password_and_an_unknown_email_are_refused_alike() {
 #[tokio::test]
 async fn repeated_logins_for_one_account_are_throttled_even_with_the_right_password() {
     let backend = Backend::postgres().await;
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
     let target = demo_account("tenant-admin", "veria");
 
@@ -175,7 +166,7 @@ async fn an_invalid_bearer_token_is_refused_rather_than_treated_as_anonymous() {
 #[tokio::test]
 async fn logout_ends_the_session() {
     let backend = Backend::sqlite();
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let token = server
         .login(
             &demo_account("reception", "veria"),
@@ -200,7 +191,7 @@ async fn logout_ends_the_session() {
 #[tokio::test]
 async fn a_coordinator_manages_their_centers_staff_and_a_disabled_account_is_locked_out() {
     let backend = Backend::postgres().await;
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let password = demo_password(&backend);
     let admin = server
         .login(&demo_account("tenant-admin", "veria"), &password)
@@ -319,7 +310,7 @@ async fn a_coordinator_manages_their_centers_staff_and_a_disabled_account_is_loc
 #[tokio::test]
 async fn another_centers_ids_are_not_found_and_change_nothing() {
     let backend = Backend::postgres().await;
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let password = demo_password(&backend);
     let veria = server
         .login(&demo_account("tenant-admin", "veria"), &password)
@@ -389,7 +380,7 @@ async fn assert_cross_tenant_ids_are_not_found(
 #[tokio::test]
 async fn with_row_level_security_off_the_api_still_returns_only_the_callers_tenant() {
     let backend = Backend::postgres().await;
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let superuser_url = backend.database().expect("PostgreSQL").superuser_url;
     let superuser = sea_orm::Database::connect(superuser_url.as_str())
         .await
@@ -454,7 +445,7 @@ async fn with_row_level_security_off_the_api_still_returns_only_the_callers_tena
 #[tokio::test]
 async fn a_tampered_audit_entry_is_named_by_audit_verify() {
     let backend = Backend::postgres().await;
-    let env = demo_env(&backend);
+    let env = backend.demo_env();
     let server = Server::start(&env, &["--demo"]);
     let password = demo_password(&backend);
     server
@@ -497,7 +488,7 @@ async fn a_tampered_audit_entry_is_named_by_audit_verify() {
 #[tokio::test]
 async fn the_server_role_cannot_rewrite_the_audit_log() {
     let backend = Backend::postgres().await;
-    let env = demo_env(&backend);
+    let env = backend.demo_env();
     drop(Server::start(&env, &["--demo"]));
     let database_url = backend.database().expect("PostgreSQL").server_url;
     let app = sea_orm::Database::connect(database_url.as_str())
@@ -528,7 +519,7 @@ async fn the_server_role_cannot_rewrite_the_audit_log() {
 #[tokio::test]
 async fn reception_cannot_read_the_audit_log() {
     let backend = Backend::sqlite();
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let reception = server
         .login(
             &demo_account("reception", "veria"),
@@ -548,7 +539,7 @@ async fn reception_cannot_read_the_audit_log() {
 #[tokio::test]
 async fn oversized_requests_are_refused_with_a_code() {
     let backend = Backend::sqlite();
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let admin = server
         .login(
             &demo_account("tenant-admin", "veria"),
@@ -625,7 +616,7 @@ async fn too_many_requests_answer_429_with_retry_after() {
 #[test]
 fn operators_manage_accounts_from_the_command_line() {
     let backend = Backend::sqlite();
-    let env = demo_env(&backend);
+    let env = backend.demo_env();
     let output = run_kentro(
         &env,
         &["tenant", "apply", &seed_tenants_dir().display().to_string()],
@@ -725,7 +716,7 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_quota() {
 #[tokio::test]
 async fn creating_one_account_twice_at_once_gives_one_account_and_a_conflict() {
     let backend = Backend::postgres().await;
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let admin = server
         .login(
             &demo_account("tenant-admin", "veria"),

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Server, demo_account, demo_password, seed_tenants_dir};
+use crate::harness::{Backend, Server, demo_account, demo_password};
 
 fn code(response: &Value) -> Option<&str> {
     response["errors"][0]["extensions"]["code"].as_str()
@@ -128,11 +128,7 @@ async fn veria_snapshot(server: &Server, veria: &Tenant, ids: &VeriaIds) -> Valu
 #[tokio::test]
 async fn every_id_of_another_center_is_not_found_and_nothing_changes() {
     let backend = Backend::postgres().await;
-    let mut env = backend.env();
-    env.push((
-        "KENTRO_TENANTS_DIR",
-        seed_tenants_dir().display().to_string(),
-    ));
+    let env = backend.demo_env();
     let server = Server::start(&env, &["--demo"]);
     let password = demo_password(&backend);
     let veria = login(&server, &password, "veria").await;

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Server, demo_account, demo_password, seed_tenants_dir};
+use crate::harness::{Backend, Server, demo_account, demo_password};
 
 fn code(response: &Value) -> &str {
     response["errors"][0]["extensions"]["code"]
@@ -23,11 +23,7 @@ struct Center {
 }
 
 async fn veria(backend: Backend) -> Center {
-    let mut env = backend.env();
-    env.push((
-        "KENTRO_TENANTS_DIR",
-        seed_tenants_dir().display().to_string(),
-    ));
+    let env = backend.demo_env();
     let server = Server::start(&env, &["--demo"]);
     let password = demo_password(&backend);
     let me = |token: String| {

@@ -98,6 +98,16 @@ impl Backend {
         }
     }
 
+    /// `env()` with the seed tenants' folder, for `serve --demo`.
+    pub fn demo_env(&self) -> Vec<(&'static str, String)> {
+        let mut env = self.env();
+        env.push((
+            "KENTRO_TENANTS_DIR",
+            seed_tenants_dir().display().to_string(),
+        ));
+        env
+    }
+
     /// The test database as each role sees it (PostgreSQL only).
     pub fn database(&self) -> Option<TestDatabase> {
         match self {

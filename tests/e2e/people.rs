@@ -2,16 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Server, demo_account, demo_password, seed_tenants_dir};
-
-fn demo_env(backend: &Backend) -> Vec<(&'static str, String)> {
-    let mut env = backend.env();
-    env.push((
-        "KENTRO_TENANTS_DIR",
-        seed_tenants_dir().display().to_string(),
-    ));
-    env
-}
+use crate::harness::{Backend, Server, demo_account, demo_password};
 
 const REGISTER: &str =
     "mutation($input: PersonInput!) { registerPerson(input: $input) { id displayName } }";
@@ -43,7 +34,7 @@ struct Center {
 }
 
 async fn veria(backend: Backend) -> Center {
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let password = demo_password(&backend);
     let social_worker = server
         .login(&demo_account("social-worker", "veria"), &password)

@@ -10,17 +10,8 @@ use crate::harness::{
     seed_tenants_dir, stderr_of, stdout_of, tenant_slugs,
 };
 
-fn demo_env(backend: &Backend) -> Vec<(&'static str, String)> {
-    let mut env = backend.env();
-    env.push((
-        "KENTRO_TENANTS_DIR",
-        seed_tenants_dir().display().to_string(),
-    ));
-    env
-}
-
 async fn demo_onboards_the_five_seed_municipalities(backend: Backend) {
-    let env = demo_env(&backend);
+    let env = backend.demo_env();
     let server = Server::start(&env, &["--demo"]);
     assert!(
         server.banner.iter().any(|l| l.contains("GraphiQL")),
@@ -103,7 +94,7 @@ async fn demo_onboards_the_five_seed_municipalities_on_postgres() {
 #[tokio::test]
 async fn without_demo_nothing_is_seeded() {
     let backend = Backend::sqlite();
-    let server = Server::start(&demo_env(&backend), &[]);
+    let server = Server::start(&backend.demo_env(), &[]);
     assert!(
         !server.banner.iter().any(|l| l.contains("demo")),
         "{:?}",
@@ -249,7 +240,7 @@ fn tenant_check_accepts_the_seed_manifests_without_a_database() {
 #[tokio::test]
 async fn tenant_by_slug_is_null_when_unknown_and_an_error_naming_the_field_when_malformed() {
     let backend = Backend::sqlite();
-    let server = Server::start(&demo_env(&backend), &["--demo"]);
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
     let admin = server.login(PLATFORM_ADMIN, &demo_password(&backend)).await;
 
     let unknown = server
