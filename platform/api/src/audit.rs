@@ -1,6 +1,5 @@
 //! The tenant's audit log, for its coordinator (tenant_admin).
 
-use async_graphql::connection::{Connection, Edge, EmptyFields, query};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::Permission;
@@ -9,7 +8,7 @@ use kentro_store::{AuditEntry, AuditFilter};
 use crate::context::{services, tenant_scope};
 use crate::error::{bad_input, from_store};
 use crate::id;
-use crate::paging::page_size;
+use crate::paging::{Page, page, page_size};
 
 #[derive(InputObject, Default)]
 pub struct AuditLogFilter {
@@ -70,7 +69,7 @@ impl AuditQuery {
         filter: Option<AuditLogFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, AuditLogEntry, EmptyFields, EmptyFields>> {
+    ) -> async_graphql::Result<Page<AuditLogEntry>> {
         let scope = tenant_scope(ctx, Permission::ViewAuditLog)?;
         let limit = page_size(first)?;
         let filter = filter.unwrap_or_default();
@@ -103,21 +102,12 @@ impl AuditQuery {
             .map_err(|e| from_store(ctx, e))?;
         let has_next = entries.len() > limit;
         entries.truncate(limit);
-        query(
-            None,
-            None,
-            Some(limit as i32),
-            None,
-            |_, _, _, _| async move {
-                let mut connection = Connection::new(before.is_some(), has_next);
-                connection.edges.extend(
-                    entries
-                        .into_iter()
-                        .map(|e| Edge::new(e.seq.to_string(), AuditLogEntry::from(e))),
-                );
-                Ok::<_, async_graphql::Error>(connection)
-            },
-        )
-        .await
+        Ok(page(
+            before.is_some(),
+            has_next,
+            entries
+                .into_iter()
+                .map(|e| (e.seq.to_string(), AuditLogEntry::from(e))),
+        ))
     }
 }

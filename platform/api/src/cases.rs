@@ -1,6 +1,5 @@
 //! Cases: intake requests, the lifecycle, the timeline and notes.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields, query};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use kentro_domain::access::Permission;
@@ -18,7 +17,7 @@ use kentro_store::{
 use crate::context::{Accessor, principal, services, tenant_scope};
 use crate::error::{from_store, invalid_fields, not_found};
 use crate::id;
-use crate::paging::page_size;
+use crate::paging::{Page, page, page_size};
 use crate::people::Person;
 use crate::users::User;
 
@@ -288,7 +287,7 @@ impl CaseQuery {
         filter: Option<CaseFilterInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Case, EmptyFields, EmptyFields>> {
+    ) -> async_graphql::Result<Page<Case>> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let limit = page_size(first)?;
         let filter = filter.unwrap_or_default();
@@ -310,7 +309,7 @@ impl CaseQuery {
         let accessor = Accessor::new(ctx, "cases.person")?;
         let access = accessor.access();
         let want_assignees = node.field("assignedTo").exists();
-        let page = services(ctx)
+        let loaded = services(ctx)
             .store
             .cases()
             .list(
@@ -329,32 +328,25 @@ impl CaseQuery {
             )
             .await
             .map_err(|e| from_store(ctx, e))?;
-        let (rows, has_next) = (page.cases, page.has_next);
+        let (rows, has_next) = (loaded.cases, loaded.has_next);
         let people: HashMap<i64, PersonRecord> =
-            page.people.into_iter().map(|p| (p.id, p)).collect();
+            loaded.people.into_iter().map(|p| (p.id, p)).collect();
         let assignees: Option<HashMap<i64, Account>> =
-            want_assignees.then(|| page.assignees.into_iter().map(|a| (a.id, a)).collect());
-        query(
-            None,
-            None,
-            Some(limit as i32),
-            None,
-            |_, _, _, _| async move {
-                let mut connection = Connection::new(after_id.is_some(), has_next);
-                connection.edges.extend(rows.into_iter().map(|record| {
-                    let mut case = Case::new(record, scope);
-                    case.prefetched_person = people.get(&case.record.person_id).cloned();
-                    case.prefetched_assignee = assignees.as_ref().map(|found| {
-                        case.record
-                            .assigned_to
-                            .and_then(|id| found.get(&id).cloned())
-                    });
-                    Edge::new(id::encode("Case", case.record.id).0, case)
-                }));
-                Ok::<_, async_graphql::Error>(connection)
-            },
-        )
-        .await
+            want_assignees.then(|| loaded.assignees.into_iter().map(|a| (a.id, a)).collect());
+        Ok(page(
+            after_id.is_some(),
+            has_next,
+            rows.into_iter().map(|record| {
+                let mut case = Case::new(record, scope);
+                case.prefetched_person = people.get(&case.record.person_id).cloned();
+                case.prefetched_assignee = assignees.as_ref().map(|found| {
+                    case.record
+                        .assigned_to
+                        .and_then(|id| found.get(&id).cloned())
+                });
+                (id::encode("Case", case.record.id).0, case)
+            }),
+        ))
     }
 }
 

@@ -1,6 +1,27 @@
 //! Page sizes of connections: async-graphql does not cap `first`, so we do.
 
+use async_graphql::OutputType;
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+
 use crate::error::bad_input;
+
+/// A Relay connection page: the nodes with their cursors, and whether pages
+/// come before and after it (the store reads one extra row to know).
+pub(crate) type Page<N> = Connection<String, N, EmptyFields, EmptyFields>;
+
+pub(crate) fn page<N: OutputType>(
+    has_previous: bool,
+    has_next: bool,
+    nodes: impl IntoIterator<Item = (String, N)>,
+) -> Page<N> {
+    let mut connection = Connection::new(has_previous, has_next);
+    connection.edges.extend(
+        nodes
+            .into_iter()
+            .map(|(cursor, node)| Edge::new(cursor, node)),
+    );
+    connection
+}
 
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;

@@ -2,7 +2,6 @@
 //! Greek and Latin spellings, and field-level protection of the special
 //! categories of personal data.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields, query};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use kentro_domain::access::Permission;
@@ -12,7 +11,7 @@ use kentro_store::{PersonRecord, TenantScope};
 use crate::context::{Accessor, principal, services, tenant_scope};
 use crate::error::{forbidden_field, from_store, invalid_fields, not_found, renamed_field};
 use crate::id;
-use crate::paging::page_size;
+use crate::paging::{Page, page, page_size};
 
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
 #[graphql(remote = "kentro_domain::person::Gender")]
@@ -407,7 +406,7 @@ impl PeopleQuery {
         search: Option<String>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Person, EmptyFields, EmptyFields>> {
+    ) -> async_graphql::Result<Page<Person>> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
         let limit = page_size(first)?;
         let after_id = match &after {
@@ -431,21 +430,12 @@ impl PeopleQuery {
             .map_err(|e| from_store(ctx, e))?;
         let has_next = rows.len() > limit;
         rows.truncate(limit);
-        query(
-            None,
-            None,
-            Some(limit as i32),
-            None,
-            |_, _, _, _| async move {
-                let mut connection = Connection::new(after_id.is_some(), has_next);
-                connection.edges.extend(
-                    rows.into_iter()
-                        .map(|p| Edge::new(id::encode("Person", p.id).0, Person(p))),
-                );
-                Ok::<_, async_graphql::Error>(connection)
-            },
-        )
-        .await
+        Ok(page(
+            after_id.is_some(),
+            has_next,
+            rows.into_iter()
+                .map(|p| (id::encode("Person", p.id).0, Person(p))),
+        ))
     }
 
     /// Before registering someone: people already registered who may be the

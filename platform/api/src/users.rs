@@ -1,6 +1,5 @@
 //! Staff accounts, managed by their tenant's coordinator (tenant_admin).
 
-use async_graphql::connection::{Connection, Edge, EmptyFields, query};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::{NewPassword, Permission, Role as DomainRole};
@@ -10,7 +9,7 @@ use kentro_store::{Account, NewAccount, TenantScope};
 use crate::context::{request, services, tenant_scope};
 use crate::error::{bad_input, from_store, not_found, renamed_field};
 use crate::id;
-use crate::paging::{MAX_PAGE_SIZE, page_size};
+use crate::paging::{Page, page, page_size};
 
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
 #[graphql(remote = "kentro_domain::access::Role")]
@@ -86,7 +85,7 @@ impl UserQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, User, EmptyFields, EmptyFields>> {
+    ) -> async_graphql::Result<Page<User>> {
         let scope = tenant_scope(ctx, Permission::ManageTenantUsers)?;
         let limit = page_size(first)?;
         let accounts = services(ctx)
@@ -95,32 +94,22 @@ impl UserQuery {
             .list(Some(scope))
             .await
             .map_err(|e| from_store(ctx, e))?;
-        query(
-            after,
-            None,
-            Some(limit as i32),
-            None,
-            |after: Option<String>, _, first, _| async move {
-                let start = match after {
-                    Some(cursor) => accounts
-                        .iter()
-                        .position(|a| a.id.to_string() == cursor)
-                        .map_or(accounts.len(), |i| i + 1),
-                    None => 0,
-                };
-                let first = first.unwrap_or(MAX_PAGE_SIZE);
-                let end = (start + first).min(accounts.len());
-                let mut connection = Connection::new(start > 0, end < accounts.len());
-                connection.edges.extend(
-                    accounts[start..end]
-                        .iter()
-                        .cloned()
-                        .map(|a| Edge::new(a.id.to_string(), User(a))),
-                );
-                Ok::<_, async_graphql::Error>(connection)
-            },
-        )
-        .await
+        let start = match after {
+            Some(cursor) => accounts
+                .iter()
+                .position(|a| a.id.to_string() == cursor)
+                .map_or(accounts.len(), |i| i + 1),
+            None => 0,
+        };
+        let end = (start + limit).min(accounts.len());
+        Ok(page(
+            start > 0,
+            end < accounts.len(),
+            accounts[start..end]
+                .iter()
+                .cloned()
+                .map(|a| (a.id.to_string(), User(a))),
+        ))
     }
 
     /// One account of the caller's center (tenant_admin); another center's is `NOT_FOUND`.
