@@ -256,7 +256,7 @@ impl<'a> Households<'a> {
     ) -> Result<HouseholdRecord, StoreError> {
         let txn = self.db.begin().await?;
         scope::enter(&txn, scope).await?;
-        let household = household::Entity::find_by_id((scope.tenant_id(), household_id))
+        household::Entity::find_by_id((scope.tenant_id(), household_id))
             .one(&txn)
             .await?
             .ok_or_else(|| not_found("Household"))?;
@@ -276,13 +276,11 @@ impl<'a> Households<'a> {
             format!("{household_id}:{person_id}"),
         )
         .await?;
-        let members = members_of(&txn, scope, household_id).await?;
+        let household = load_household(&txn, scope, household_id)
+            .await?
+            .ok_or_else(|| not_found("Household"))?;
         txn.commit().await?;
-        Ok(HouseholdRecord {
-            id: household_id,
-            members,
-            created_at: household.created_at,
-        })
+        Ok(household)
     }
 
     /// Removes a member (not the head) from their household.
@@ -317,17 +315,11 @@ impl<'a> Households<'a> {
             format!("{household_id}:{person_id}"),
         )
         .await?;
-        let household = household::Entity::find_by_id((scope.tenant_id(), household_id))
-            .one(&txn)
+        let household = load_household(&txn, scope, household_id)
             .await?
             .ok_or_else(|| not_found("Household"))?;
-        let members = members_of(&txn, scope, household_id).await?;
         txn.commit().await?;
-        Ok(HouseholdRecord {
-            id: household_id,
-            members,
-            created_at: household.created_at,
-        })
+        Ok(household)
     }
 
     pub async fn get(
@@ -337,19 +329,9 @@ impl<'a> Households<'a> {
     ) -> Result<Option<HouseholdRecord>, StoreError> {
         let txn = self.db.begin().await?;
         scope::enter(&txn, scope).await?;
-        let Some(row) = household::Entity::find_by_id((scope.tenant_id(), id))
-            .one(&txn)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let members = members_of(&txn, scope, id).await?;
+        let household = load_household(&txn, scope, id).await?;
         txn.commit().await?;
-        Ok(Some(HouseholdRecord {
-            id,
-            members,
-            created_at: row.created_at,
-        }))
+        Ok(household)
     }
 
     /// The household a person belongs to, if any.
@@ -358,19 +340,17 @@ impl<'a> Households<'a> {
         scope: TenantScope,
         person_id: i64,
     ) -> Result<Option<HouseholdRecord>, StoreError> {
-        let member = {
-            let txn = self.db.begin().await?;
-            scope::enter(&txn, scope).await?;
-            let m = household_member::Entity::find_by_id((scope.tenant_id(), person_id))
-                .one(&txn)
-                .await?;
-            txn.commit().await?;
-            m
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let household = match household_member::Entity::find_by_id((scope.tenant_id(), person_id))
+            .one(&txn)
+            .await?
+        {
+            Some(member) => load_household(&txn, scope, member.household_id).await?,
+            None => None,
         };
-        match member {
-            Some(m) => self.get(scope, m.household_id).await,
-            None => Ok(None),
-        }
+        txn.commit().await?;
+        Ok(household)
     }
 
     pub async fn record_consent(
@@ -737,6 +717,24 @@ impl<'a> Households<'a> {
             })
             .collect())
     }
+}
+
+async fn load_household<C: ConnectionTrait>(
+    txn: &C,
+    scope: TenantScope,
+    id: i64,
+) -> Result<Option<HouseholdRecord>, StoreError> {
+    let Some(row) = household::Entity::find_by_id((scope.tenant_id(), id))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(HouseholdRecord {
+        id,
+        members: members_of(txn, scope, id).await?,
+        created_at: row.created_at,
+    }))
 }
 
 async fn add_member(
