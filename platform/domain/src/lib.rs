@@ -30,6 +30,7 @@ pub mod case;
 pub mod contact;
 pub mod hours;
 pub mod household;
+pub mod hsds;
 pub mod identifiers;
 pub mod kea;
 pub mod names;
