@@ -400,6 +400,11 @@ async fn with_row_level_security_off_the_api_still_returns_only_the_callers_tena
         "kea_application",
         "kea_document",
         "appointment",
+        "directory_record",
+        "referral",
+        "partner_link",
+        "partner_key",
+        "notification",
     ] {
         superuser
             .execute_unprepared(&format!(

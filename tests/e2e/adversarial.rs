@@ -42,7 +42,13 @@ struct VeriaIds {
     case: String,
     appointment: String,
     worker: String,
+    referral: String,
+    partner_key: String,
 }
+
+/// Veria's seeded soup kitchen and organization (`tenants/veria/directory.hsds.json`).
+const VERIA_SOUP_KITCHEN: &str = "8b6cb85d-0abb-5b83-bde5-cdb0d054085f";
+const VERIA_ORGANIZATION: &str = "7362f8c2-9006-5bd7-bbf5-72e4bb9453ca";
 
 async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     let register = "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }";
@@ -96,8 +102,42 @@ async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["bookAppointment"]["id"]
         .clone();
+    ok(
+        server,
+        &veria.worker,
+        "mutation($p: ID!) { recordConsent(input: { personId: $p, purpose: REFERRAL_SHARING, given: true,
+            onDate: \"2026-11-20\", method: SIGNED_FORM }) { given } }",
+        json!({ "p": person }),
+    )
+    .await;
+    let referral = ok(
+        server,
+        &veria.worker,
+        "mutation($c: ID!, $s: String!) { createReferral(input: { caseId: $c, scope: OWN, serviceId: $s,
+            level: LOCAL, urgency: ROUTINE, reason: \"meals\", envelopeFields: [NAME] }) { id } }",
+        json!({ "c": case, "s": VERIA_SOUP_KITCHEN }),
+    )
+    .await["createReferral"]["id"]
+        .clone();
+    ok(
+        server,
+        &veria.worker,
+        "mutation($id: ID!) { sendReferral(id: $id) { partnerLink } }",
+        json!({ "id": referral }),
+    )
+    .await;
+    let partner_key = ok(
+        server,
+        &veria.admin,
+        "mutation($o: String!) { createPartnerKey(organizationId: $o, label: \"Συσσίτιο\") { key { id } } }",
+        json!({ "o": VERIA_ORGANIZATION }),
+    )
+    .await["createPartnerKey"]["key"]["id"]
+        .clone();
     let text = |v: Value| v.as_str().unwrap().to_owned();
     VeriaIds {
+        referral: text(referral),
+        partner_key: text(partner_key),
         person: text(person),
         child: text(child),
         household: text(household),
@@ -113,14 +153,17 @@ async fn veria_snapshot(server: &Server, veria: &Tenant, ids: &VeriaIds) -> Valu
     ok(
         server,
         &veria.admin,
-        "query($p: ID!, $h: ID!, $a: ID!, $c: ID!) {
+        "query($p: ID!, $h: ID!, $a: ID!, $c: ID!, $r: ID!) {
+            referral(id: $r) { status closedAt }
+            partnerKeys { id revokedAt }
             person(id: $p) { displayName phone consents { purpose given } household { id } }
             household(id: $h) { members { relationship person { id } } }
             keaApplication(id: $a) { status externalReference checklist { document status } }
             case(id: $c) { status assignedTo { id } notes { body } person { id } }
             calendar(from: \"2026-11-30\", to: \"2026-12-01\") { id status startsAt }
         }",
-        json!({ "p": ids.person, "h": ids.household, "a": ids.application, "c": ids.case }),
+        json!({ "p": ids.person, "h": ids.household, "a": ids.application, "c": ids.case,
+                "r": ids.referral }),
     )
     .await
 }
@@ -226,9 +269,29 @@ async fn every_id_of_another_center_is_not_found_and_nothing_changes() {
             "mutation($id: ID!) { disableUser(id: $id) { id } }",
             json!({ "id": ids.worker }),
         ),
+        ("query($id: ID!) { referral(id: $id) { id } }", json!({ "id": ids.referral })),
+        (
+            "mutation($c: ID!) { createReferral(input: { caseId: $c, scope: NATIONAL,
+                serviceId: \"2143fb2a-2444-565e-a100-32177e488204\", level: NATIONAL, urgency: ROUTINE,
+                reason: \"x\", envelopeFields: [NAME] }) { id } }",
+            json!({ "c": ids.case }),
+        ),
+        ("mutation($id: ID!) { sendReferral(id: $id) { partnerLink } }", json!({ "id": ids.referral })),
+        ("mutation($id: ID!) { cancelReferral(id: $id) { id } }", json!({ "id": ids.referral })),
+        (
+            "mutation($id: ID!) { revokePartnerLinks(referralId: $id) }",
+            json!({ "id": ids.referral }),
+        ),
+        (
+            "mutation($id: ID!) { revokePartnerKey(id: $id) { id } }",
+            json!({ "id": ids.partner_key }),
+        ),
     ];
     for (query, variables) in attempts {
-        let token = if query.contains("disableUser") || query.contains("user(id") {
+        let token = if query.contains("disableUser")
+            || query.contains("user(id")
+            || query.contains("PartnerKey")
+        {
             &paiania.admin
         } else {
             &paiania.worker
@@ -247,11 +310,16 @@ async fn every_id_of_another_center_is_not_found_and_nothing_changes() {
             "query($p: ID) { cases(filter: { personId: $p }) { edges { node { id } } } }",
             json!({ "p": ids.person }),
         ),
+        (
+            "query($c: ID) { referrals(filter: { caseId: $c }) { edges { node { id } } } }",
+            json!({ "c": ids.case }),
+        ),
     ] {
         let response = ok(&server, &paiania.worker, query, variables).await;
         assert!(
             !response.to_string().contains(&ids.appointment)
-                && !response.to_string().contains(&ids.case),
+                && !response.to_string().contains(&ids.case)
+                && !response.to_string().contains(&ids.referral),
             "{query}: {response}"
         );
     }

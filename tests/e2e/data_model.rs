@@ -13,7 +13,14 @@ use crate::harness::{Backend, run_kentro, stderr_of};
 /// - `user_account`: a login must find its account before any tenant is known;
 ///   platform roles have no tenant.
 /// - `seaql_migrations`: the migration bookkeeping.
-const PLATFORM_TABLES: [&str; 3] = ["tenant", "user_account", "seaql_migrations"];
+/// - `national_directory_record`: the national service catalog, public
+///   information every tenant reads and only the platform admin writes.
+const PLATFORM_TABLES: [&str; 4] = [
+    "tenant",
+    "user_account",
+    "seaql_migrations",
+    "national_directory_record",
+];
 
 async fn migrated_postgres() -> (Backend, sea_orm::DatabaseConnection) {
     let backend = Backend::postgres().await;

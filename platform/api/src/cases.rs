@@ -255,7 +255,11 @@ fn decode_field(kind: &str, field: &str, value: &ID) -> Result<i64, (String, Str
     id::decode(kind, value).map_err(|_| (field.to_owned(), format!("is not a {kind} ID")))
 }
 
-async fn load(ctx: &Context<'_>, id: &ID, purpose: &'static str) -> async_graphql::Result<Case> {
+pub(crate) async fn load(
+    ctx: &Context<'_>,
+    id: &ID,
+    purpose: &'static str,
+) -> async_graphql::Result<Case> {
     let scope = tenant_scope(ctx, Permission::ManageCases)?;
     let key = id::decode("Case", id)?;
     let accessor = Accessor::new(ctx, purpose)?;

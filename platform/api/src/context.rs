@@ -3,7 +3,10 @@
 
 use async_graphql::Context;
 use kentro_domain::access::Permission;
-use kentro_store::{Access, Actor, Ephemeral, Principal, SessionPolicy, Store, TenantScope};
+use kentro_store::{
+    Access, Actor, Ephemeral, EventBus, LoopSettings, PartnerPrincipal, Principal, SessionPolicy,
+    Store, TenantScope,
+};
 
 use crate::error::{ErrorCode, coded};
 
@@ -13,6 +16,9 @@ pub struct ApiServices {
     pub store: Store,
     pub ephemeral: Ephemeral,
     pub session_policy: SessionPolicy,
+    /// Changes other replicas (and subscriptions) hear about.
+    pub events: EventBus,
+    pub loop_settings: LoopSettings,
 }
 
 /// Facts about one request, set by the HTTP layer.
@@ -20,6 +26,9 @@ pub struct ApiServices {
 pub struct RequestContext {
     /// Established from the `Authorization: Bearer` token; `None` when absent.
     pub principal: Option<Principal>,
+    /// A partner organization's system, authenticated by its API key
+    /// (never together with `principal`).
+    pub partner: Option<PartnerPrincipal>,
     /// The token itself, so `logout` can end its session.
     pub session_token: Option<String>,
     pub request_id: String,
@@ -32,6 +41,16 @@ pub(crate) fn services<'a>(ctx: &Context<'a>) -> &'a ApiServices {
 
 pub(crate) fn request<'a>(ctx: &Context<'a>) -> &'a RequestContext {
     ctx.data_unchecked::<RequestContext>()
+}
+
+/// The partner organization calling with its API key.
+pub(crate) fn partner<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a PartnerPrincipal> {
+    request(ctx).partner.as_ref().ok_or_else(|| {
+        coded(
+            ErrorCode::Unauthenticated,
+            "this is for partner organizations; send Authorization: Bearer <partner key>",
+        )
+    })
 }
 
 pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {

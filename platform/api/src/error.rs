@@ -28,6 +28,8 @@ pub enum ErrorCode {
     InvalidTransition,
     /// The change conflicts with what exists (e.g. an e-mail already used); `extensions.field` names it.
     Conflict,
+    /// The person has not consented to what this needs (`extensions.purpose`, e.g. `referral_sharing`).
+    ConsentRequired,
     /// Too many requests; `extensions.retryAfterSeconds` says when to try again.
     RateLimited,
     /// The document is not valid GraphQL for this schema, or exceeds a limit (depth, complexity, aliases, batch size).
@@ -37,7 +39,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
@@ -46,6 +48,7 @@ impl ErrorCode {
         ErrorCode::DuplicateIdentifier,
         ErrorCode::InvalidTransition,
         ErrorCode::Conflict,
+        ErrorCode::ConsentRequired,
         ErrorCode::RateLimited,
         ErrorCode::InvalidQuery,
         ErrorCode::Internal,
@@ -61,6 +64,7 @@ impl ErrorCode {
             ErrorCode::DuplicateIdentifier => "DUPLICATE_IDENTIFIER",
             ErrorCode::InvalidTransition => "INVALID_TRANSITION",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::ConsentRequired => "CONSENT_REQUIRED",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::InvalidQuery => "INVALID_QUERY",
             ErrorCode::Internal => "INTERNAL",
@@ -162,6 +166,21 @@ pub(crate) fn from_store(
                 ext.set("from", e.from.code());
                 ext.set("to", e.to.code());
             }),
+        kentro_store::StoreError::InvalidReferralTransition(e) => {
+            async_graphql::Error::new(e.to_string()).extend_with(|_, ext| {
+                ext.set("code", ErrorCode::InvalidTransition.as_str());
+                ext.set("from", e.from.code());
+                ext.set("to", e.to.code());
+            })
+        }
+        kentro_store::StoreError::ConsentRequired { purpose } => async_graphql::Error::new(
+            format!("the person has not consented to {purpose}; record their consent first"),
+        )
+        .extend_with(|_, ext| {
+            ext.set("code", ErrorCode::ConsentRequired.as_str());
+            ext.set("purpose", purpose.as_str());
+        }),
+        kentro_store::StoreError::Gone { what } => coded(ErrorCode::NotFound, what),
         kentro_store::StoreError::DuplicateIdentifier { field, existing_id } => {
             let id = crate::id::encode("Person", existing_id);
             async_graphql::Error::new(format!(

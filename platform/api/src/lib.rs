@@ -9,19 +9,21 @@ mod appointments;
 mod audit;
 mod cases;
 mod context;
+mod directory;
 mod error;
 mod households;
 mod id;
 mod limits;
 mod paging;
 mod people;
+mod referrals;
 mod session;
 mod tenant;
 mod users;
 
 use async_graphql::extensions::Tracing;
 use async_graphql::{
-    BatchRequest, BatchResponse, EmptySubscription, MergedObject, Schema, SchemaBuilder,
+    BatchRequest, BatchResponse, MergedObject, MergedSubscription, Schema, SchemaBuilder,
 };
 
 pub use context::{ApiServices, RequestContext};
@@ -38,6 +40,8 @@ pub struct Query(
     cases::CaseQuery,
     households::HouseholdQuery,
     appointments::AppointmentQuery,
+    directory::DirectoryQuery,
+    referrals::ReferralQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -48,9 +52,14 @@ pub struct Mutation(
     cases::CaseMutation,
     households::HouseholdMutation,
     appointments::AppointmentMutation,
+    directory::DirectoryMutation,
+    referrals::ReferralMutation,
 );
 
-pub type KentroSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(referrals::ReferralSubscription);
+
+pub type KentroSchema = Schema<Query, Mutation, Subscription>;
 
 /// How the schema behaves in this deployment.
 #[derive(Debug, Clone, Copy)]
@@ -59,8 +68,12 @@ pub struct SchemaOptions {
     pub production: bool,
 }
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
 }
 
 pub fn build_schema(services: ApiServices, options: SchemaOptions) -> KentroSchema {

@@ -5,7 +5,11 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::household::Relationship;
+use crate::person::PersonDetails;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReferralStatus {
@@ -204,6 +208,196 @@ codes!(EnvelopeField {
     SpecialCategories => "special_categories",
 });
 
+/// Whose directory the referred service is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetScope {
+    /// The sending tenant's own directory.
+    Own,
+    /// The national catalog.
+    National,
+    /// Another tenant's (published) directory.
+    Tenant,
+}
+
+codes!(TargetScope {
+    Own => "own",
+    National => "national",
+    Tenant => "tenant",
+});
+
+/// What the receiver of a referral answers or reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferralResponse {
+    Accept {
+        note: Option<String>,
+    },
+    Decline {
+        reason: DeclineReason,
+        note: Option<String>,
+    },
+    Start,
+    Complete {
+        note: Option<String>,
+    },
+    NotComplete {
+        reason: NotCompletedReason,
+        note: Option<String>,
+    },
+}
+
+impl ReferralResponse {
+    /// The state the referral moves to.
+    pub fn target(&self) -> ReferralStatus {
+        match self {
+            ReferralResponse::Accept { .. } => ReferralStatus::Accepted,
+            ReferralResponse::Decline { .. } => ReferralStatus::Declined,
+            ReferralResponse::Start => ReferralStatus::InProgress,
+            ReferralResponse::Complete { .. } => ReferralStatus::Completed,
+            ReferralResponse::NotComplete { .. } => ReferralStatus::NotCompleted,
+        }
+    }
+
+    /// Reads a response as a form or an API gives it: an action, a reason
+    /// code where the action needs one, and a note. `Decline` and
+    /// `NotComplete` with reason `other` need the note to say why.
+    pub fn parse(
+        action: &str,
+        reason: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<ReferralResponse, (&'static str, String)> {
+        let note = note
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+            return Err(("note", "must be at most 2000 characters".into()));
+        }
+        let needs_reason = |known: &[&str]| {
+            (
+                "reason",
+                format!("is required for {action}; one of: {}", known.join(", ")),
+            )
+        };
+        let response = match action {
+            "accept" => ReferralResponse::Accept { note },
+            "start" => ReferralResponse::Start,
+            "complete" => ReferralResponse::Complete { note },
+            "decline" => {
+                let codes = [
+                    "no_capacity",
+                    "not_eligible",
+                    "out_of_area",
+                    "person_unreachable",
+                    "other",
+                ];
+                let reason = reason
+                    .and_then(DeclineReason::from_code)
+                    .ok_or_else(|| needs_reason(&codes))?;
+                if reason == DeclineReason::Other && note.is_none() {
+                    return Err(("note", "must say why when the reason is other".into()));
+                }
+                ReferralResponse::Decline { reason, note }
+            }
+            "not_complete" => {
+                let codes = [
+                    "person_did_not_attend",
+                    "person_withdrew",
+                    "service_unavailable",
+                    "other",
+                ];
+                let reason = reason
+                    .and_then(NotCompletedReason::from_code)
+                    .ok_or_else(|| needs_reason(&codes))?;
+                if reason == NotCompletedReason::Other && note.is_none() {
+                    return Err(("note", "must say why when the reason is other".into()));
+                }
+                ReferralResponse::NotComplete { reason, note }
+            }
+            other => {
+                return Err((
+                    "action",
+                    format!(
+                        "{other:?} is not one of: accept, decline, start, complete, not_complete"
+                    ),
+                ));
+            }
+        };
+        Ok(response)
+    }
+}
+
+/// What the sender knows, from which an envelope takes only the chosen fields.
+#[derive(Debug, Clone, Copy)]
+pub struct EnvelopeSource<'a> {
+    pub person: &'a PersonDetails,
+    /// The relationships of the household's members, the person included.
+    pub household: &'a [Relationship],
+    pub request_date: NaiveDate,
+    pub request_categories: &'a [&'a str],
+}
+
+/// The data a receiver gets: only the fields the sender chose, and of those
+/// only the ones known.
+pub fn envelope(fields: &[EnvelopeField], source: EnvelopeSource<'_>) -> Value {
+    let person = source.person;
+    let mut out = Map::new();
+    let mut put = |key: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            out.insert(key.to_owned(), value);
+        }
+    };
+    for field in fields {
+        match field {
+            EnvelopeField::Name => put("name", Some(json!(person.display_name()))),
+            EnvelopeField::BirthDate => {
+                put("birth_date", person.birth_date.map(|d| json!(d.to_string())))
+            }
+            EnvelopeField::Phone => put("phone", person.phone.clone().map(Value::String)),
+            EnvelopeField::Email => put("email", person.email.as_ref().map(|e| json!(e.as_str()))),
+            EnvelopeField::Address => {
+                let address = [person.address.as_deref(), person.area.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                put("address", (!address.is_empty()).then(|| json!(address)))
+            }
+            EnvelopeField::Amka => put("amka", person.amka.as_ref().map(|a| json!(a.as_str()))),
+            EnvelopeField::Afm => put("afm", person.afm.as_ref().map(|a| json!(a.as_str()))),
+            EnvelopeField::HouseholdComposition => put(
+                "household",
+                (!source.household.is_empty()).then(|| {
+                    json!({
+                        "size": source.household.len(),
+                        "relationships": source.household.iter().map(|r| r.code()).collect::<Vec<_>>(),
+                    })
+                }),
+            ),
+            EnvelopeField::RequestSummary => put(
+                "request",
+                Some(json!({
+                    "date": source.request_date.to_string(),
+                    "categories": source.request_categories,
+                })),
+            ),
+            EnvelopeField::SpecialCategories => {
+                let special = &person.special;
+                let answers: Map<String, Value> = [
+                    ("disability", special.disability),
+                    ("minority", special.minority),
+                    ("foreign_background", special.foreign_background),
+                    ("homeless", special.homeless),
+                ]
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_owned(), json!(v?.code()))))
+                .collect();
+                put("special_categories", (!answers.is_empty()).then_some(Value::Object(answers)))
+            }
+        }
+    }
+    Value::Object(out)
+}
+
 /// One term of the service taxonomy the directory is seeded with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaxonomyTerm {
@@ -358,6 +552,58 @@ mod tests {
             sent + Duration::hours(2)
         ));
         assert!(Urgency::Emergency.response_time() < Urgency::Routine.response_time());
+    }
+
+    #[test]
+    fn a_decline_needs_a_known_reason_and_other_needs_a_note() {
+        let err = ReferralResponse::parse("decline", None, None).unwrap_err();
+        assert_eq!(err.0, "reason");
+        assert!(err.1.contains("no_capacity"), "{}", err.1);
+        let err = ReferralResponse::parse("decline", Some("other"), Some("  ")).unwrap_err();
+        assert_eq!(err.0, "note");
+        assert_eq!(
+            ReferralResponse::parse("decline", Some("no_capacity"), None)
+                .unwrap()
+                .target(),
+            ReferralStatus::Declined
+        );
+        assert_eq!(
+            ReferralResponse::parse("shrug", None, None).unwrap_err().0,
+            "action"
+        );
+    }
+
+    #[test]
+    fn an_envelope_holds_only_the_chosen_fields() {
+        use crate::person::PersonInput;
+        let person = PersonInput {
+            given_name_el: Some("Μαρία".into()),
+            family_name_el: Some("Παπαδοπούλου".into()),
+            phone: Some("6912345678".into()),
+            address: Some("Οδός 1".into()),
+            ..PersonInput::default()
+        }
+        .validate(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
+        .unwrap();
+        let source = EnvelopeSource {
+            person: &person,
+            household: &[Relationship::Head, Relationship::Child],
+            request_date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            request_categories: &["housing"],
+        };
+        let sent = envelope(
+            &[EnvelopeField::Name, EnvelopeField::HouseholdComposition],
+            source,
+        );
+        assert_eq!(
+            sent,
+            json!({"name": "Μαρία Παπαδοπούλου", "household": {"size": 2, "relationships": ["head", "child"]}})
+        );
+        let sent = envelope(
+            &[EnvelopeField::Amka, EnvelopeField::SpecialCategories],
+            source,
+        );
+        assert_eq!(sent, json!({}), "unknown values are left out");
     }
 
     #[test]

@@ -2,15 +2,18 @@
 
 use anyhow::Context as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use kentro_api::{ApiServices, SchemaOptions, build_schema};
-use kentro_store::{DatabaseTarget, Ephemeral, Quota, SessionPolicy, Store};
+use kentro_store::{
+    DatabaseTarget, Ephemeral, EventBus, LoopSettings, Quota, SessionPolicy, Store,
+};
 use tokio::net::TcpListener;
 
 use crate::config::{Environment, Settings};
 use crate::http::{AppState, RateLimits, router};
-use crate::{demo, manifests};
+use crate::{demo, directory, manifests, notify};
 
 /// Opens the database named by the settings and brings its schema up to date.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
@@ -51,8 +54,20 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             .context("cannot connect to Redis")?,
     };
 
+    let events = match &settings.redis {
+        None => EventBus::in_process(),
+        Some(redis) => EventBus::connect_redis(&redis.url, &redis.key_prefix)
+            .await
+            .context("cannot subscribe to Redis events")?,
+    };
+    let sender: Arc<dyn notify::Sender> = match &settings.smtp_url {
+        Some(url) => Arc::new(notify::SmtpSender::new(url, &settings.mail_from)?),
+        None => Arc::new(notify::LogSender),
+    };
+
     let mut demo_report = Vec::new();
     let mut demo_accounts = None;
+    let mut demo_directories = Vec::new();
     if demo {
         let manifests = manifests::load(&settings.tenants_dir).map_err(|problems| {
             anyhow::anyhow!(
@@ -69,6 +84,9 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             demo_report.push(format!("  {slug:<16} {}", outcome.as_str()));
         }
         demo_accounts = Some(demo::ensure_accounts(&store, &settings.data_dir, &manifests).await?);
+        let slugs: Vec<_> = manifests.iter().map(|m| m.slug.clone()).collect();
+        demo_directories =
+            directory::import_seed_directories(&store, &settings.tenants_dir, &slugs).await?;
     }
 
     let production = settings.environment == Environment::Production;
@@ -76,6 +94,14 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         store: store.clone(),
         ephemeral,
         session_policy: SessionPolicy::default(),
+        events: events.clone(),
+        loop_settings: LoopSettings {
+            link_lifetime: chrono::Duration::days(i64::from(settings.partner_link_days)),
+            public_url: settings
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", settings.listen)),
+        },
     };
     let schema = build_schema(services.clone(), SchemaOptions { production });
     let per_minute = |n: u32| Quota {
@@ -83,7 +109,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         per_period: n,
         period: Duration::from_secs(60),
     };
-    let state = AppState {
+    let mut state = AppState {
         schema,
         services,
         rate_limits: RateLimits {
@@ -97,6 +123,22 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
+    if settings.public_url.is_none() {
+        // Port 0 picks a port at bind time; links must carry the real one.
+        let mut services = state.services.clone();
+        services.loop_settings.public_url = format!("http://{address}");
+        state = AppState {
+            schema: build_schema(services.clone(), SchemaOptions { production }),
+            services,
+            ..state
+        };
+    }
+    let notifier = tokio::spawn(notify::run(
+        store.clone(),
+        events.clone(),
+        sender,
+        settings.notify_interval,
+    ));
 
     tracing::info!(
         %address,
@@ -117,6 +159,12 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             println!("{line}");
         }
         println!("list them: kentro tenant list");
+        if !demo_directories.is_empty() {
+            println!("service directories:");
+            for line in &demo_directories {
+                println!("{line}");
+            }
+        }
     }
     if let Some(accounts) = &demo_accounts {
         println!(
@@ -137,6 +185,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("the HTTP server failed")?;
+    notifier.abort();
     tracing::info!("in-flight requests finished; closing the database pool");
     store.close().await?;
     Ok(())

@@ -39,8 +39,56 @@ pub enum Command {
     /// Demo and test data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// The service directory (Open Referral HSDS 3.0).
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+/// Whose directory a command works on.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct DirectoryTarget {
+    /// A municipality's own directory.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// The national catalog.
+    #[arg(long)]
+    pub national: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DirectoryFormat {
+    /// One JSON document: organizations with their services, taxonomies, and every other record.
+    Json,
+    /// The tabular package: datapackage.json and one CSV per table.
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Imports HSDS JSON (a file) or a tabular package (its directory or
+    /// datapackage.json), all or nothing; known ids are updated only if changed.
+    Import {
+        path: PathBuf,
+        #[command(flatten)]
+        target: DirectoryTarget,
+        /// Which object a JSON file holds when its name does not say
+        /// (service, organization, service_at_location, taxonomy, taxonomy_term).
+        #[arg(long)]
+        object: Option<String>,
+    },
+    /// Exports a directory as JSON (to a file, or stdout with -) or CSV (into a directory).
+    Export {
+        #[command(flatten)]
+        target: DirectoryTarget,
+        #[arg(long, value_enum, default_value = "json")]
+        format: DirectoryFormat,
+        /// The file (json; `-` for stdout) or directory (csv) to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

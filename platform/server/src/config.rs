@@ -51,6 +51,17 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long one request may take before it is answered 503.
     pub request_timeout: std::time::Duration,
+    /// The address partners reach this server at, for the links in e-mails.
+    /// `None`: `http://<listen>`.
+    pub public_url: Option<String>,
+    /// How long a partner's referral link stays usable.
+    pub partner_link_days: u32,
+    /// `smtp://host:port` (STARTTLS when offered) or `smtps://user:pass@host`;
+    /// without it notifications are written to the log.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// How often the notification worker looks for due e-mails and overdue referrals.
+    pub notify_interval: std::time::Duration,
 }
 
 /// A setting that cannot be used, described for the operator.
@@ -91,6 +102,11 @@ struct RawSettings {
     rate_limit_anonymous: Option<serde_json::Value>,
     trusted_proxies: Option<serde_json::Value>,
     request_timeout_seconds: Option<serde_json::Value>,
+    public_url: Option<serde_json::Value>,
+    partner_link_days: Option<serde_json::Value>,
+    smtp_url: Option<serde_json::Value>,
+    mail_from: Option<serde_json::Value>,
+    notify_interval_seconds: Option<serde_json::Value>,
 }
 
 struct Setting {
@@ -182,6 +198,11 @@ const RATE_LIMIT_PER_TENANT: Setting = Setting::plain("rate_limit_per_tenant");
 const RATE_LIMIT_ANONYMOUS: Setting = Setting::plain("rate_limit_anonymous");
 const TRUSTED_PROXIES: Setting = Setting::plain("trusted_proxies");
 const REQUEST_TIMEOUT_SECONDS: Setting = Setting::plain("request_timeout_seconds");
+const PUBLIC_URL: Setting = Setting::plain("public_url");
+const PARTNER_LINK_DAYS: Setting = Setting::plain("partner_link_days");
+const SMTP_URL: Setting = Setting::secret("smtp_url");
+const MAIL_FROM: Setting = Setting::plain("mail_from");
+const NOTIFY_INTERVAL_SECONDS: Setting = Setting::plain("notify_interval_seconds");
 
 /// `user:secret@host` becomes `user:***@host`.
 fn mask_password(url: &str) -> String {
@@ -362,6 +383,67 @@ impl Settings {
                 })?,
         };
 
+        let public_url = match PUBLIC_URL.text(&raw.public_url)? {
+            None => None,
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_owned())
+            }
+            Some(other) => {
+                return Err(PUBLIC_URL.error(&other, "expected http(s)://host[:port][/path]"));
+            }
+        };
+        let whole = |setting: &Setting,
+                     raw: &Option<serde_json::Value>,
+                     default: u64,
+                     range: std::ops::RangeInclusive<u64>|
+         -> Result<u64, ConfigError> {
+            match setting.text(raw)? {
+                None => Ok(default),
+                Some(text) => text
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| {
+                        setting.error(
+                            &text,
+                            format!(
+                                "expected a whole number from {} to {}",
+                                range.start(),
+                                range.end()
+                            ),
+                        )
+                    }),
+            }
+        };
+        let partner_link_days =
+            whole(&PARTNER_LINK_DAYS, &raw.partner_link_days, 30, 1..=365)? as u32;
+        let notify_interval = std::time::Duration::from_secs(whole(
+            &NOTIFY_INTERVAL_SECONDS,
+            &raw.notify_interval_seconds,
+            5,
+            1..=3600,
+        )?);
+        let smtp_url = match SMTP_URL.text(&raw.smtp_url)? {
+            None => None,
+            Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => Some(url),
+            Some(other) => {
+                return Err(SMTP_URL.error(
+                    &other,
+                    "expected smtp://host:port or smtps://user:password@host",
+                ));
+            }
+        };
+        let mail_from = match MAIL_FROM.text(&raw.mail_from)? {
+            None => "Kentro <no-reply@kentro.localhost>".to_owned(),
+            Some(from) if from.contains('@') => from,
+            Some(other) => {
+                return Err(MAIL_FROM.error(
+                    &other,
+                    "expected an e-mail address, e.g. Kentro <no-reply@example.gr>",
+                ));
+            }
+        };
+
         Ok(Settings {
             listen,
             data_dir,
@@ -376,6 +458,11 @@ impl Settings {
             rate_limit_anonymous,
             trusted_proxies,
             request_timeout,
+            public_url,
+            partner_link_days,
+            smtp_url,
+            mail_from,
+            notify_interval,
         })
     }
 }

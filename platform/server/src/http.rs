@@ -5,16 +5,20 @@ use std::time::Duration;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
-use axum::extract::{ConnectInfo, State};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ipnet::IpNet;
 use kentro_api::{ApiServices, ErrorCode, KentroSchema, RequestContext};
-use kentro_store::{Principal, Quota, Sessions};
+use kentro_store::{PartnerPrincipal, Principal, Quota, Sessions};
+
+/// Bearer tokens of partner API keys start with this; session tokens are hex.
+const PARTNER_KEY_PREFIX: &str = "kpk_";
 use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -78,6 +82,32 @@ pub fn router(state: AppState, graphiql: bool, request_timeout: Duration) -> Rou
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/graphql", graphql_route)
+        .route("/graphql/ws", get(graphql_ws))
+        .route(
+            "/partner/referrals/{token}",
+            get(crate::partner_pages::show_referral).post(crate::partner_pages::answer_referral),
+        )
+        .route("/hsds/{tenant}/services", get(crate::hsds_api::services))
+        .route(
+            "/hsds/{tenant}/services/{id}",
+            get(crate::hsds_api::service),
+        )
+        .route(
+            "/hsds/{tenant}/organizations",
+            get(crate::hsds_api::organizations),
+        )
+        .route(
+            "/hsds/{tenant}/organizations/{id}",
+            get(crate::hsds_api::organization),
+        )
+        .route(
+            "/hsds/{tenant}/taxonomies",
+            get(crate::hsds_api::taxonomies),
+        )
+        .route(
+            "/hsds/{tenant}/taxonomy_terms",
+            get(crate::hsds_api::taxonomy_terms),
+        )
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -215,8 +245,33 @@ async fn graphql(
     let Ok(token) = bearer_token(&headers) else {
         return unauthenticated("the Authorization header must be `Bearer <token>`");
     };
+    let mut partner: Option<PartnerPrincipal> = None;
     let principal: Option<Principal> = match &token {
         None => None,
+        Some(token) if token.starts_with(PARTNER_KEY_PREFIX) => {
+            match state
+                .services
+                .store
+                .referrals()
+                .authenticate_partner(token)
+                .await
+            {
+                Ok(Some(p)) => {
+                    partner = Some(p);
+                    None
+                }
+                Ok(None) => return unauthenticated("the partner key is unknown or revoked"),
+                Err(e) => {
+                    tracing::error!(request_id = %request_id, error = %e, "cannot check a partner key");
+                    return error_response(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorCode::Internal,
+                        "internal error",
+                        json!({ "requestId": request_id }),
+                    );
+                }
+            }
+        }
         Some(token) => {
             let sessions = Sessions::new(
                 &state.services.store,
@@ -242,8 +297,15 @@ async fn graphql(
     };
 
     let mut quotas = Vec::with_capacity(2);
-    match &principal {
-        Some(p) => {
+    match (&principal, &partner) {
+        (_, Some(p)) => {
+            quotas.push((format!("partner:{}", p.key_id), state.rate_limits.per_user));
+            quotas.push((
+                format!("tenant:{}", p.scope.tenant_id()),
+                state.rate_limits.per_tenant,
+            ));
+        }
+        (Some(p), None) => {
             quotas.push((format!("user:{}", p.account.id), state.rate_limits.per_user));
             if let Some(tenant) = p.tenant {
                 quotas.push((
@@ -252,7 +314,7 @@ async fn graphql(
                 ));
             }
         }
-        None => quotas.push((
+        (None, None) => quotas.push((
             format!("address:{client_address}"),
             state.rate_limits.per_anonymous_address,
         )),
@@ -266,6 +328,7 @@ async fn graphql(
 
     let context = RequestContext {
         principal,
+        partner,
         session_token: token,
         request_id,
         client_address,
@@ -275,7 +338,79 @@ async fn graphql(
 }
 
 async fn graphiql_page() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .finish(),
+    )
+}
+
+/// GraphQL over WebSocket (graphql-transport-ws, or the older graphql-ws),
+/// for subscriptions. The session token comes in the `connection_init`
+/// payload (`{"authorization": "Bearer <token>"}`, as browsers cannot set
+/// headers on a WebSocket) or in the upgrade request's Authorization header;
+/// it is checked once, when the connection starts.
+async fn graphql_ws(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let header_token = bearer_token(&headers).ok().flatten();
+    let request_id = headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let client_address = client_address(peer.ip(), &headers, &state.trusted_proxies).to_string();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let schema = state.schema.clone();
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(|v| v.as_str())
+                        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_owned())
+                        .or(header_token)
+                        .ok_or_else(|| {
+                            async_graphql::Error::new(
+                                "send {\"authorization\": \"Bearer <token>\"} in connection_init",
+                            )
+                        })?;
+                    let sessions = Sessions::new(
+                        &state.services.store,
+                        &state.services.ephemeral,
+                        state.services.session_policy,
+                    );
+                    let principal = sessions
+                        .authenticate(&token)
+                        .await
+                        .map_err(|e| {
+                            tracing::error!(error = %e, "cannot check a session");
+                            async_graphql::Error::new("internal error")
+                        })?
+                        .ok_or_else(|| {
+                            async_graphql::Error::new(
+                                "the session is unknown or expired; log in again",
+                            )
+                        })?;
+                    let mut data = async_graphql::Data::default();
+                    data.insert(RequestContext {
+                        principal: Some(principal),
+                        partner: None,
+                        session_token: Some(token),
+                        request_id,
+                        client_address,
+                    });
+                    Ok(data)
+                })
+                .serve()
+        })
 }
 
 #[cfg(test)]

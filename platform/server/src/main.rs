@@ -5,10 +5,14 @@ mod app;
 mod cli;
 mod config;
 mod demo;
+mod directory;
 mod generate;
+mod hsds_api;
 mod http;
 mod manifests;
+mod notify;
 mod operator;
+mod partner_pages;
 mod telemetry;
 
 use std::process::ExitCode;
@@ -121,6 +125,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                  staff log in as social-worker-1@synth-001.demo with the password in {}",
                 settings.data_dir.join(demo::PASSWORD_FILE).display()
             );
+        }
+        Command::Directory(command) => {
+            let store = app::open_store(&settings).await?;
+            let result = directory::run(&store, command).await;
+            store.close().await?;
+            return result;
         }
         Command::Audit(command) => {
             let store = app::open_store(&settings).await?;

@@ -127,7 +127,7 @@ fn decoy_hash() -> &'static str {
     })
 }
 
-fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -505,4 +505,11 @@ impl<'a> Sessions<'a> {
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
         self.ephemeral.delete(&Self::session_key(token)).await
     }
+}
+
+/// 256 random bits as hex: the secret part of every token we hand out.
+pub(crate) fn random_hex() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Crypto(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -8,12 +8,16 @@ mod accounts;
 mod appointments;
 mod audit;
 mod cases;
+mod directory;
 mod entity;
 mod ephemeral;
+mod events;
 mod households;
 mod ids;
 mod migration;
+mod outbox;
 mod people;
+mod referrals;
 mod scope;
 mod tenants;
 
@@ -33,12 +37,21 @@ pub use cases::{
     CaseEvent, CaseFilter, CasePage, CasePageParts, CaseRecord, CaseUpdate, Cases, ImportedCase,
     NewCase, NoteRecord,
 };
+pub use directory::{
+    Directory, DirectoryScope, DirectorySnapshot, ImportError, ImportReport, ServiceSummary,
+};
 pub use ephemeral::{Ephemeral, Quota};
+pub use events::{Event, EventBus};
 pub use households::{
     ApplicationRecord, ChecklistItem, ConsentRecord, ConsentStatement, DocumentState,
     HouseholdMember, HouseholdRecord, Households, NewApplication,
 };
+pub use outbox::{Channel, MAX_ATTEMPTS, Notification, NotificationKind, Outbox, backoff};
 pub use people::{DuplicateCandidate, DuplicateReason, People, PersonRecord};
+pub use referrals::{
+    LinkView, LoopSettings, NewReferral, PartnerKeyRecord, PartnerPrincipal, ReferralFilter,
+    ReferralRecord, Referrals, SentReferral, ServiceTarget,
+};
 pub use scope::TenantScope;
 pub use tenants::{ApplyOutcome, TenantRecord, TenantRegistry};
 
@@ -60,6 +73,12 @@ pub enum StoreError {
     NotFound { what: String },
     #[error("{0}")]
     InvalidTransition(kentro_domain::case::TransitionError),
+    #[error("{0}")]
+    InvalidReferralTransition(kentro_domain::referral::ReferralTransitionError),
+    #[error("the person has not consented to {purpose}")]
+    ConsentRequired { purpose: String },
+    #[error("{what}")]
+    Gone { what: String },
     #[error("{field}: already registered for person {existing_id}")]
     DuplicateIdentifier { field: String, existing_id: i64 },
     #[error("password hashing or randomness failed: {0}")]
@@ -180,6 +199,18 @@ impl Store {
 
     pub fn cases(&self) -> Cases<'_> {
         Cases::new(&self.db)
+    }
+
+    pub fn directory(&self) -> Directory<'_> {
+        Directory::new(&self.db)
+    }
+
+    pub fn outbox(&self) -> Outbox<'_> {
+        Outbox::new(&self.db)
+    }
+
+    pub fn referrals(&self) -> Referrals<'_> {
+        Referrals::new(&self.db)
     }
 
     pub fn households(&self) -> Households<'_> {

@@ -77,6 +77,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0006_kea"),
             sql_migration!("0007_appointments"),
             sql_migration!("0008_person_merge", postgres_only),
+            sql_migration!("0009_directory_and_referrals"),
         ]
     }
 }

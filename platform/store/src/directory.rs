@@ -1,0 +1,324 @@
+//! The service directory: HSDS records of a tenant's own directory (tenant
+//! data) or of the national catalog (a platform table every tenant reads).
+//!
+//! A directory is public information (the services of a municipality), so
+//! besides the scoped reads of staff there is one deliberate public path,
+//! [`Directory::published`], which reads one tenant's directory tables, and
+//! only those, for the HSDS API and for referrals to another tenant's service.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use kentro_domain::TenantSlug;
+use kentro_domain::hsds::{self, Problem, Record, RecordSet};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
+use serde_json::Value;
+
+use crate::StoreError;
+use crate::audit::{self, Access};
+use crate::entity::{directory_record, national_directory_record, tenant};
+use crate::scope::{self, TenantScope};
+
+/// Whose directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryScope {
+    Tenant(TenantScope),
+    National,
+}
+
+/// A directory's records and when each last changed.
+#[derive(Debug, Clone, Default)]
+pub struct DirectorySnapshot {
+    pub records: RecordSet,
+    pub modified: BTreeMap<(String, String), DateTime<Utc>>,
+}
+
+impl DirectorySnapshot {
+    /// When the object rooted at a record last changed: the latest change
+    /// of any record its nesting shows.
+    pub fn modified_at(&self, table: &str, id: &str) -> Option<DateTime<Utc>> {
+        hsds::reached(&self.records, table, id)
+            .iter()
+            .filter_map(|key| self.modified.get(key))
+            .max()
+            .copied()
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+}
+
+/// What a referral needs to know of a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSummary {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub organization_id: Option<String>,
+    pub organization_name: Option<String>,
+    /// Where a referral is announced: the service's e-mail, else its first
+    /// contact's, else its organization's.
+    pub email: Option<String>,
+}
+
+pub struct Directory<'a> {
+    db: &'a DatabaseConnection,
+}
+
+fn body_of(record: &Record) -> String {
+    Value::Object(record.clone()).to_string()
+}
+
+fn parse_body(resource: &str, id: &str, body: &str) -> Result<Record, StoreError> {
+    match serde_json::from_str(body) {
+        Ok(Value::Object(record)) => Ok(record),
+        _ => Err(StoreError::Corrupt {
+            what: format!("directory record {resource} {id}"),
+            problem: "is not a JSON object".into(),
+        }),
+    }
+}
+
+async fn load_tenant<C: ConnectionTrait>(
+    db: &C,
+    scope: TenantScope,
+) -> Result<DirectorySnapshot, StoreError> {
+    let rows = directory_record::Entity::find()
+        .filter(directory_record::Column::TenantId.eq(scope.tenant_id()))
+        .all(db)
+        .await?;
+    let mut snapshot = DirectorySnapshot::default();
+    for row in rows {
+        let record = parse_body(&row.resource, &row.id, &row.body)?;
+        snapshot
+            .modified
+            .insert((row.resource.clone(), row.id.clone()), row.modified_at);
+        snapshot.records.put(&row.resource, row.id, record);
+    }
+    Ok(snapshot)
+}
+
+async fn load_national<C: ConnectionTrait>(db: &C) -> Result<DirectorySnapshot, StoreError> {
+    let rows = national_directory_record::Entity::find().all(db).await?;
+    let mut snapshot = DirectorySnapshot::default();
+    for row in rows {
+        let record = parse_body(&row.resource, &row.id, &row.body)?;
+        snapshot
+            .modified
+            .insert((row.resource.clone(), row.id.clone()), row.modified_at);
+        snapshot.records.put(&row.resource, row.id, record);
+    }
+    Ok(snapshot)
+}
+
+impl<'a> Directory<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        Directory { db }
+    }
+
+    pub async fn snapshot(&self, scope: DirectoryScope) -> Result<DirectorySnapshot, StoreError> {
+        let txn = self.db.begin().await?;
+        let snapshot = match scope {
+            DirectoryScope::Tenant(tenant) => {
+                scope::enter(&txn, tenant).await?;
+                load_tenant(&txn, tenant).await?
+            }
+            DirectoryScope::National => load_national(&txn).await?,
+        };
+        txn.commit().await?;
+        Ok(snapshot)
+    }
+
+    /// The directory another system (or another tenant's staff) may read:
+    /// every tenant's directory is public, and this reads nothing else.
+    /// `None` when no tenant has this slug.
+    pub async fn published(
+        &self,
+        slug: &TenantSlug,
+    ) -> Result<Option<(TenantScope, DirectorySnapshot)>, StoreError> {
+        let Some(tenant) = tenant::Entity::find()
+            .filter(tenant::Column::Slug.eq(slug.as_str()))
+            .one(self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let scope = TenantScope::new(tenant.id);
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let snapshot = load_tenant(&txn, scope).await?;
+        txn.commit().await?;
+        Ok(Some((scope, snapshot)))
+    }
+
+    /// Brings records into a directory in one transaction: a record with a
+    /// known id replaces the stored one if it differs, and is left alone
+    /// (its modification time too) if it does not. Required references must
+    /// resolve against the directory as it will be. `progress` hears how
+    /// many records have been written so far.
+    pub async fn import(
+        &self,
+        scope: DirectoryScope,
+        incoming: &RecordSet,
+        access: &Access<'_>,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<ImportReport, ImportError> {
+        self.import_inner(scope, incoming, access, progress).await
+    }
+
+    async fn import_inner(
+        &self,
+        scope: DirectoryScope,
+        incoming: &RecordSet,
+        access: &Access<'_>,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<ImportReport, ImportError> {
+        let txn = self.db.begin().await?;
+        let existing = match scope {
+            DirectoryScope::Tenant(tenant) => {
+                scope::enter(&txn, tenant).await?;
+                load_tenant(&txn, tenant).await?
+            }
+            DirectoryScope::National => load_national(&txn).await?,
+        };
+        let mut after = existing.records.clone();
+        for (table, id, record) in incoming.iter() {
+            after.put(&table.name, id.to_owned(), record.clone());
+        }
+        let problems = after.missing_required_references();
+        if !problems.is_empty() {
+            return Err(ImportError::Problems(problems));
+        }
+        let now = Utc::now();
+        let mut report = ImportReport::default();
+        for (done, (table, id, record)) in incoming.iter().enumerate() {
+            let old = existing.records.get(&table.name, id);
+            if old == Some(record) {
+                report.unchanged += 1;
+            } else {
+                let body = body_of(record);
+                match (scope, old.is_some()) {
+                    (DirectoryScope::Tenant(tenant), false) => {
+                        directory_record::ActiveModel {
+                            tenant_id: Set(tenant.tenant_id()),
+                            resource: Set(table.name.clone()),
+                            id: Set(id.to_owned()),
+                            body: Set(body),
+                            modified_at: Set(now),
+                        }
+                        .insert(&txn)
+                        .await?;
+                    }
+                    (DirectoryScope::Tenant(tenant), true) => {
+                        directory_record::ActiveModel {
+                            tenant_id: Set(tenant.tenant_id()),
+                            resource: Set(table.name.clone()),
+                            id: Set(id.to_owned()),
+                            body: Set(body),
+                            modified_at: Set(now),
+                        }
+                        .update(&txn)
+                        .await?;
+                    }
+                    (DirectoryScope::National, false) => {
+                        national_directory_record::ActiveModel {
+                            resource: Set(table.name.clone()),
+                            id: Set(id.to_owned()),
+                            body: Set(body),
+                            modified_at: Set(now),
+                        }
+                        .insert(&txn)
+                        .await?;
+                    }
+                    (DirectoryScope::National, true) => {
+                        national_directory_record::ActiveModel {
+                            resource: Set(table.name.clone()),
+                            id: Set(id.to_owned()),
+                            body: Set(body),
+                            modified_at: Set(now),
+                        }
+                        .update(&txn)
+                        .await?;
+                    }
+                }
+                if old.is_some() {
+                    report.changed += 1;
+                } else {
+                    report.added += 1;
+                }
+            }
+            progress(done + 1);
+        }
+        if let DirectoryScope::Tenant(tenant) = scope
+            && report.added + report.changed > 0
+        {
+            audit::record(
+                &txn,
+                tenant,
+                access,
+                "directory_imported",
+                "directory",
+                format!(
+                    "added {} changed {} unchanged {}",
+                    report.added, report.changed, report.unchanged
+                ),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(report)
+    }
+
+    /// A service as a referral needs it, from a snapshot.
+    pub fn service_summary(snapshot: &DirectorySnapshot, id: &str) -> Option<ServiceSummary> {
+        let set = &snapshot.records;
+        let service = set.get("service", id)?;
+        let text = |r: &Record, f: &str| r.get(f).and_then(Value::as_str).map(str::to_owned);
+        let organization_id = text(service, "organization_id");
+        let organization = organization_id
+            .as_deref()
+            .and_then(|o| set.get("organization", o));
+        let contact_email = set
+            .records_of("contact")
+            .filter(|c| c.get("service_id").and_then(Value::as_str) == Some(id))
+            .find_map(|c| text(c, "email"));
+        Some(ServiceSummary {
+            id: id.to_owned(),
+            name: text(service, "name").unwrap_or_default(),
+            status: text(service, "status").unwrap_or_default(),
+            email: text(service, "email")
+                .or(contact_email)
+                .or_else(|| organization.and_then(|o| text(o, "email"))),
+            organization_name: organization.and_then(|o| text(o, "name")),
+            organization_id,
+        })
+    }
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug)]
+pub enum ImportError {
+    /// The data is wrong: every problem found.
+    Problems(Vec<Problem>),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ImportError {
+    fn from(e: StoreError) -> Self {
+        ImportError::Store(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for ImportError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ImportError::Store(e.into())
+    }
+}

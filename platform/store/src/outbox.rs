@@ -1,0 +1,267 @@
+//! The notification outbox: e-mails (and SMS) written in the transaction of
+//! the change that causes them, delivered later by a worker that claims due
+//! rows for a lease, so replicas never send one twice at the same time, and
+//! retries failures with exponential backoff.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+use crate::StoreError;
+use crate::entity::{notification, tenant};
+use crate::ids::next_id;
+use crate::scope::{self, TenantScope};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    NewReferral,
+    ResponseReceived,
+    Overdue,
+}
+
+impl NotificationKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            NotificationKind::NewReferral => "new_referral",
+            NotificationKind::ResponseReceived => "response_received",
+            NotificationKind::Overdue => "overdue",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Channel> {
+        match code {
+            "email" => Some(Channel::Email),
+            "sms" => Some(Channel::Sms),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) struct NewNotification {
+    pub kind: NotificationKind,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub referral_id: Option<i64>,
+}
+
+/// A notification to deliver, or delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub scope: TenantScope,
+    pub id: i64,
+    pub kind: String,
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub referral_id: Option<i64>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// How long a claimed notification is reserved for its worker.
+const LEASE: Duration = Duration::minutes(2);
+/// After this many failed attempts a notification is given up.
+pub const MAX_ATTEMPTS: i32 = 8;
+
+/// The wait before attempt `attempts + 1`: 30 s doubling, at most 1 h.
+pub fn backoff(attempts: i32) -> Duration {
+    let seconds = 30i64.saturating_mul(1i64 << attempts.clamp(0, 7));
+    Duration::seconds(seconds.min(3600))
+}
+
+/// Queues a notification inside the caller's transaction (which has
+/// entered `scope`): it exists only if the change that caused it commits.
+pub(crate) async fn enqueue<C: ConnectionTrait>(
+    txn: &C,
+    scope: TenantScope,
+    new: NewNotification,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    notification::ActiveModel {
+        tenant_id: Set(scope.tenant_id()),
+        id: Set(next_id(txn, "notification").await?),
+        kind: Set(new.kind.code().to_owned()),
+        channel: Set(Channel::Email.code().to_owned()),
+        recipient: Set(new.recipient),
+        subject: Set(new.subject),
+        body: Set(new.body),
+        referral_id: Set(new.referral_id),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+fn from_row(row: notification::Model) -> Result<Notification, StoreError> {
+    Ok(Notification {
+        scope: TenantScope::new(row.tenant_id),
+        channel: Channel::from_code(&row.channel).ok_or_else(|| StoreError::Corrupt {
+            what: format!("notification {}", row.id),
+            problem: "channel".into(),
+        })?,
+        id: row.id,
+        kind: row.kind,
+        recipient: row.recipient,
+        subject: row.subject,
+        body: row.body,
+        referral_id: row.referral_id,
+        status: row.status,
+        attempts: row.attempts,
+        next_attempt_at: row.next_attempt_at,
+        last_error: row.last_error,
+        created_at: row.created_at,
+        sent_at: row.sent_at,
+    })
+}
+
+pub struct Outbox<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> Outbox<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        Outbox { db }
+    }
+
+    /// Claims up to `limit` due notifications across tenants for a lease:
+    /// another worker will not take them until it runs out.
+    pub async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let tenants = tenant::Entity::find().all(self.db).await?;
+        let mut claimed = Vec::new();
+        for tenant in tenants {
+            if claimed.len() as u64 >= limit {
+                break;
+            }
+            let scope = TenantScope::new(tenant.id);
+            let txn = self.db.begin().await?;
+            scope::enter(&txn, scope).await?;
+            let mut query = notification::Entity::find()
+                .filter(notification::Column::TenantId.eq(scope.tenant_id()))
+                .filter(notification::Column::Status.eq("pending"))
+                .filter(notification::Column::NextAttemptAt.lte(now))
+                .order_by_asc(notification::Column::NextAttemptAt)
+                .limit(limit - claimed.len() as u64);
+            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                query = query.lock_with_behavior(
+                    sea_orm::sea_query::LockType::Update,
+                    sea_orm::sea_query::LockBehavior::SkipLocked,
+                );
+            }
+            for row in query.all(&txn).await? {
+                let mut active: notification::ActiveModel = row.into();
+                active.next_attempt_at = Set(now + LEASE);
+                claimed.push(from_row(active.update(&txn).await?)?);
+            }
+            txn.commit().await?;
+        }
+        Ok(claimed)
+    }
+
+    pub async fn mark_sent(&self, n: &Notification) -> Result<(), StoreError> {
+        self.finish(n, None).await
+    }
+
+    /// Records a failed attempt: retried after [`backoff`], given up
+    /// (`failed`) after [`MAX_ATTEMPTS`].
+    pub async fn mark_failed(&self, n: &Notification, error: &str) -> Result<(), StoreError> {
+        self.finish(n, Some(error)).await
+    }
+
+    async fn finish(&self, n: &Notification, error: Option<&str>) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, n.scope).await?;
+        let Some(row) = notification::Entity::find_by_id((n.scope.tenant_id(), n.id))
+            .one(&txn)
+            .await?
+        else {
+            return Ok(());
+        };
+        let now = Utc::now();
+        let attempts = row.attempts + 1;
+        let mut active: notification::ActiveModel = row.into();
+        active.attempts = Set(attempts);
+        match error {
+            None => {
+                active.status = Set("sent".into());
+                active.sent_at = Set(Some(now));
+                active.last_error = Set(None);
+            }
+            Some(error) => {
+                active.last_error = Set(Some(error.chars().take(1000).collect()));
+                if attempts >= MAX_ATTEMPTS {
+                    active.status = Set("failed".into());
+                } else {
+                    active.next_attempt_at = Set(now + backoff(attempts));
+                }
+            }
+        }
+        active.update(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A tenant's notifications, newest first.
+    pub async fn list(
+        &self,
+        scope: TenantScope,
+        limit: u64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = notification::Entity::find()
+            .filter(notification::Column::TenantId.eq(scope.tenant_id()))
+            .order_by_desc(notification::Column::Id)
+            .limit(limit)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        rows.into_iter().map(from_row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_thirty_seconds_up_to_an_hour() {
+        assert_eq!(backoff(0), Duration::seconds(30));
+        assert_eq!(backoff(1), Duration::seconds(60));
+        assert_eq!(backoff(3), Duration::seconds(240));
+        assert_eq!(backoff(7), Duration::seconds(3600));
+        assert_eq!(backoff(30), Duration::seconds(3600));
+    }
+}

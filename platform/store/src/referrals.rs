@@ -1,0 +1,1133 @@
+//! Referrals from a case to a directory service, and the closed loop with
+//! the receiver: a single-purpose link for a partner without an account, and
+//! API keys for partners whose systems integrate. Every change is one
+//! transaction with its audit entry and the notifications it causes.
+
+use chrono::{DateTime, Duration, Utc};
+use kentro_domain::TenantSlug;
+use kentro_domain::household::ConsentPurpose;
+use kentro_domain::referral::{
+    DeclineReason, EnvelopeField, EnvelopeSource, NotCompletedReason, ReferralLevel,
+    ReferralResponse, ReferralStatus, TargetScope, Urgency, envelope, is_overdue,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::Value;
+
+use crate::accounts::{random_hex, sha256_hex};
+use crate::audit::{self, Access, Actor};
+use crate::directory::{Directory, DirectoryScope, ServiceSummary};
+use crate::entity::{
+    case_file, consent, household_member, partner_key, partner_link, referral, tenant, user_account,
+};
+use crate::ids::next_id;
+use crate::outbox::{self, NewNotification, NotificationKind};
+use crate::scope::{self, TenantScope};
+use crate::{StoreError, people};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferralRecord {
+    pub id: i64,
+    pub case_id: i64,
+    pub person_id: i64,
+    pub created_by: i64,
+    pub target_scope: TargetScope,
+    pub target_tenant_id: Option<i64>,
+    pub service_id: String,
+    pub service_name: String,
+    pub organization_id: Option<String>,
+    pub organization_name: Option<String>,
+    pub receiver_email: Option<String>,
+    pub level: ReferralLevel,
+    pub reason: String,
+    pub urgency: Urgency,
+    pub status: ReferralStatus,
+    pub envelope_fields: Vec<EnvelopeField>,
+    /// What the receiver sees; set when the referral is sent.
+    pub envelope: Option<Value>,
+    pub decline_reason: Option<DeclineReason>,
+    pub response_note: Option<String>,
+    pub outcome_reason: Option<NotCompletedReason>,
+    pub outcome_note: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub deadline_at: Option<DateTime<Utc>>,
+    pub responded_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ReferralRecord {
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        is_overdue(self.status, self.deadline_at, now)
+    }
+}
+
+/// Where a referral goes.
+#[derive(Debug, Clone)]
+pub struct ServiceTarget {
+    pub scope: TargetScope,
+    /// For [`TargetScope::Tenant`]: whose directory.
+    pub tenant: Option<TenantSlug>,
+    pub service_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReferral {
+    pub case_id: i64,
+    pub target: ServiceTarget,
+    pub level: ReferralLevel,
+    pub reason: String,
+    pub urgency: Urgency,
+    pub envelope_fields: Vec<EnvelopeField>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReferralFilter {
+    pub case_id: Option<i64>,
+    pub status: Option<ReferralStatus>,
+    pub overdue_only: bool,
+}
+
+/// A sent referral and the link its receiver answers through, shown once.
+#[derive(Debug, Clone)]
+pub struct SentReferral {
+    pub referral: ReferralRecord,
+    pub link_token: String,
+    pub link_expires_at: DateTime<Utc>,
+    /// Whether an e-mail to the receiver was queued (the service has an address).
+    pub receiver_notified: bool,
+}
+
+/// What a partner's link shows: the referral and the tenant it came from.
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    pub tenant_name: String,
+    pub referral: ReferralRecord,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A partner organization authenticated by its API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerPrincipal {
+    pub scope: TenantScope,
+    pub key_id: i64,
+    pub organization_id: String,
+    pub label: String,
+}
+
+impl PartnerPrincipal {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            account_id: None,
+            name: format!("partner key {} ({})", self.key_id, self.label),
+            role: "partner".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PartnerKeyRecord {
+    pub id: i64,
+    pub organization_id: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Settings of the closed loop.
+#[derive(Debug, Clone)]
+pub struct LoopSettings {
+    /// How long a partner link stays usable.
+    pub link_lifetime: Duration,
+    /// The public address the links in e-mails start with.
+    pub public_url: String,
+}
+
+const PARTNER_KEY_PREFIX: &str = "kpk_";
+
+fn invalid(field: &str, problem: impl Into<String>) -> StoreError {
+    StoreError::Invalid {
+        field: field.into(),
+        problem: problem.into(),
+    }
+}
+
+fn not_found() -> StoreError {
+    StoreError::NotFound {
+        what: "Referral".into(),
+    }
+}
+
+fn record_from(row: referral::Model) -> Result<ReferralRecord, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt {
+        what: format!("referral {}", row.id),
+        problem: what.into(),
+    };
+    let envelope_fields = row
+        .envelope_fields
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| EnvelopeField::from_code(c).ok_or_else(|| corrupt("envelope_fields")))
+        .collect::<Result<_, _>>()?;
+    Ok(ReferralRecord {
+        id: row.id,
+        case_id: row.case_id,
+        person_id: row.person_id,
+        created_by: row.created_by,
+        target_scope: TargetScope::from_code(&row.target_scope)
+            .ok_or_else(|| corrupt("target_scope"))?,
+        target_tenant_id: row.target_tenant_id,
+        level: ReferralLevel::from_code(&row.level).ok_or_else(|| corrupt("level"))?,
+        urgency: Urgency::from_code(&row.urgency).ok_or_else(|| corrupt("urgency"))?,
+        status: ReferralStatus::from_code(&row.status).ok_or_else(|| corrupt("status"))?,
+        envelope_fields,
+        envelope: match row.envelope.as_deref() {
+            Some(text) => Some(serde_json::from_str(text).map_err(|_| corrupt("envelope"))?),
+            None => None,
+        },
+        decline_reason: match row.decline_reason.as_deref() {
+            Some(c) => Some(DeclineReason::from_code(c).ok_or_else(|| corrupt("decline_reason"))?),
+            None => None,
+        },
+        outcome_reason: match row.outcome_reason.as_deref() {
+            Some(c) => {
+                Some(NotCompletedReason::from_code(c).ok_or_else(|| corrupt("outcome_reason"))?)
+            }
+            None => None,
+        },
+        service_id: row.service_id,
+        service_name: row.service_name,
+        organization_id: row.organization_id,
+        organization_name: row.organization_name,
+        receiver_email: row.receiver_email,
+        reason: row.reason,
+        response_note: row.response_note,
+        outcome_note: row.outcome_note,
+        sent_at: row.sent_at,
+        deadline_at: row.deadline_at,
+        responded_at: row.responded_at,
+        closed_at: row.closed_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+async fn find<C: ConnectionTrait>(
+    db: &C,
+    scope: TenantScope,
+    id: i64,
+) -> Result<referral::Model, StoreError> {
+    referral::Entity::find_by_id((scope.tenant_id(), id))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// Whether the person's latest statement for referral sharing gives consent.
+async fn has_sharing_consent<C: ConnectionTrait>(
+    db: &C,
+    scope: TenantScope,
+    person_id: i64,
+) -> Result<bool, StoreError> {
+    let latest = consent::Entity::find()
+        .filter(consent::Column::TenantId.eq(scope.tenant_id()))
+        .filter(consent::Column::PersonId.eq(person_id))
+        .filter(consent::Column::Purpose.eq(ConsentPurpose::ReferralSharing.code()))
+        .order_by_desc(consent::Column::Seq)
+        .one(db)
+        .await?;
+    Ok(latest.is_some_and(|c| c.given))
+}
+
+async fn account_email<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(user_account::Entity::find_by_id(account_id)
+        .one(db)
+        .await?
+        .map(|a| a.email))
+}
+
+fn link_url(settings: &LoopSettings, token: &str) -> String {
+    format!(
+        "{}/partner/referrals/{token}",
+        settings.public_url.trim_end_matches('/')
+    )
+}
+
+/// Moves a referral as the receiver says, with the notification to its
+/// sender and the audit entry, inside `txn`.
+async fn apply_response(
+    txn: &DatabaseTransaction,
+    scope: TenantScope,
+    row: referral::Model,
+    response: &ReferralResponse,
+    access: &Access<'_>,
+) -> Result<ReferralRecord, StoreError> {
+    let current = record_from(row.clone())?;
+    let to = current
+        .status
+        .transition(response.target())
+        .map_err(StoreError::InvalidReferralTransition)?;
+    let now = Utc::now();
+    let mut active: referral::ActiveModel = row.into();
+    active.status = Set(to.code().to_owned());
+    active.updated_at = Set(now);
+    match response {
+        ReferralResponse::Accept { note } => {
+            active.responded_at = Set(Some(now));
+            active.response_note = Set(note.clone());
+        }
+        ReferralResponse::Decline { reason, note } => {
+            active.responded_at = Set(Some(now));
+            active.decline_reason = Set(Some(reason.code().to_owned()));
+            active.response_note = Set(note.clone());
+            active.closed_at = Set(Some(now));
+        }
+        ReferralResponse::Start => {}
+        ReferralResponse::Complete { note } => {
+            active.outcome_note = Set(note.clone());
+            active.closed_at = Set(Some(now));
+        }
+        ReferralResponse::NotComplete { reason, note } => {
+            active.outcome_reason = Set(Some(reason.code().to_owned()));
+            active.outcome_note = Set(note.clone());
+            active.closed_at = Set(Some(now));
+        }
+    }
+    let row = active.update(txn).await?;
+    if let Some(email) = account_email(txn, current.created_by).await? {
+        outbox::enqueue(
+            txn,
+            scope,
+            NewNotification {
+                kind: NotificationKind::ResponseReceived,
+                recipient: email,
+                subject: format!(
+                    "Παραπομπή {}: {} / Referral {}: {}",
+                    current.id,
+                    to.code(),
+                    current.id,
+                    to.code()
+                ),
+                body: format!(
+                    "Η παραπομπή {} προς «{}» είναι τώρα: {}.\nReferral {} to \"{}\" is now: {}.",
+                    current.id,
+                    current.service_name,
+                    to.code(),
+                    current.id,
+                    current.service_name,
+                    to.code()
+                ),
+                referral_id: Some(current.id),
+            },
+        )
+        .await?;
+    }
+    audit::record(
+        txn,
+        scope,
+        access,
+        &format!("referral.{}", to.code()),
+        "referral",
+        current.id.to_string(),
+    )
+    .await?;
+    record_from(row)
+}
+
+/// Splits a link token `<tenant>-<secret>` into the tenant it names.
+fn tenant_of_link(token: &str) -> Option<TenantScope> {
+    let (tenant, secret) = token.split_once('-')?;
+    (secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| tenant.parse().ok().map(TenantScope::new))
+        .flatten()
+}
+
+pub struct Referrals<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> Referrals<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        Referrals { db }
+    }
+
+    /// Drafts a referral of a case's person to a directory service. The
+    /// person must have consented to referral sharing.
+    pub async fn create(
+        &self,
+        scope: TenantScope,
+        new: NewReferral,
+        access: &Access<'_>,
+    ) -> Result<ReferralRecord, StoreError> {
+        let reason = new.reason.trim().to_owned();
+        if reason.is_empty() {
+            return Err(invalid("reason", "say why the person is referred"));
+        }
+        if reason.chars().count() > 2000 {
+            return Err(invalid("reason", "must be at most 2000 characters"));
+        }
+        let (snapshot, target_tenant) = match new.target.scope {
+            TargetScope::Own => (
+                Directory::new(self.db)
+                    .snapshot(DirectoryScope::Tenant(scope))
+                    .await?,
+                None,
+            ),
+            TargetScope::National => (
+                Directory::new(self.db)
+                    .snapshot(DirectoryScope::National)
+                    .await?,
+                None,
+            ),
+            TargetScope::Tenant => {
+                let slug = new.target.tenant.as_ref().ok_or_else(|| {
+                    invalid("tenant", "name the municipality whose service it is")
+                })?;
+                let (other, snapshot) = Directory::new(self.db)
+                    .published(slug)
+                    .await?
+                    .ok_or_else(|| invalid("tenant", format!("no municipality {slug}")))?;
+                if other == scope {
+                    return Err(invalid(
+                        "tenant",
+                        "is your own municipality; use the scope OWN",
+                    ));
+                }
+                (snapshot, Some(other.tenant_id()))
+            }
+        };
+        let service: ServiceSummary = Directory::service_summary(&snapshot, &new.target.service_id)
+            .ok_or_else(|| {
+                invalid(
+                    "serviceId",
+                    format!(
+                        "no service {} in the {} directory",
+                        new.target.service_id,
+                        new.target.scope.code()
+                    ),
+                )
+            })?;
+        if service.status != "active" {
+            return Err(invalid(
+                "serviceId",
+                format!(
+                    "the service is {}; only active services take referrals",
+                    service.status
+                ),
+            ));
+        }
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let case = case_file::Entity::find_by_id((scope.tenant_id(), new.case_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "Case".into(),
+            })?;
+        if !has_sharing_consent(&txn, scope, case.person_id).await? {
+            return Err(StoreError::ConsentRequired {
+                purpose: ConsentPurpose::ReferralSharing.code().into(),
+            });
+        }
+        let creator = access
+            .actor
+            .account_id
+            .ok_or_else(|| invalid("actor", "referrals are made by staff members with accounts"))?;
+        let id = next_id(&txn, "referral").await?;
+        let now = Utc::now();
+        let mut fields: Vec<&str> = new.envelope_fields.iter().map(|f| f.code()).collect();
+        fields.sort_unstable();
+        fields.dedup();
+        let row = referral::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            id: Set(id),
+            case_id: Set(case.id),
+            person_id: Set(case.person_id),
+            created_by: Set(creator),
+            target_scope: Set(new.target.scope.code().to_owned()),
+            target_tenant_id: Set(target_tenant),
+            service_id: Set(service.id),
+            service_name: Set(service.name),
+            organization_id: Set(service.organization_id),
+            organization_name: Set(service.organization_name),
+            receiver_email: Set(service.email),
+            level: Set(new.level.code().to_owned()),
+            reason: Set(reason),
+            urgency: Set(new.urgency.code().to_owned()),
+            status: Set(ReferralStatus::Draft.code().to_owned()),
+            envelope_fields: Set(fields.join(",")),
+            envelope: Set(None),
+            decline_reason: Set(None),
+            response_note: Set(None),
+            outcome_reason: Set(None),
+            outcome_note: Set(None),
+            sent_at: Set(None),
+            deadline_at: Set(None),
+            responded_at: Set(None),
+            closed_at: Set(None),
+            overdue_notified_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            scope,
+            access,
+            "referral.created",
+            "referral",
+            id.to_string(),
+        )
+        .await?;
+        txn.commit().await?;
+        record_from(row)
+    }
+
+    /// Sends a draft: freezes the envelope, starts the response deadline,
+    /// creates the receiver's link and queues the e-mail to the receiver.
+    /// Consent is checked again, as it may have been withdrawn meanwhile.
+    pub async fn send(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        settings: &LoopSettings,
+        access: &Access<'_>,
+    ) -> Result<SentReferral, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = find(&txn, scope, id).await?;
+        let current = record_from(row.clone())?;
+        current
+            .status
+            .transition(ReferralStatus::Sent)
+            .map_err(StoreError::InvalidReferralTransition)?;
+        if !has_sharing_consent(&txn, scope, current.person_id).await? {
+            return Err(StoreError::ConsentRequired {
+                purpose: ConsentPurpose::ReferralSharing.code().into(),
+            });
+        }
+        let person = people::load_many(&txn, scope, &[current.person_id], access)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::NotFound {
+                what: "Person".into(),
+            })?;
+        let household =
+            match household_member::Entity::find_by_id((scope.tenant_id(), current.person_id))
+                .one(&txn)
+                .await?
+            {
+                Some(member) => household_member::Entity::find()
+                    .filter(household_member::Column::TenantId.eq(scope.tenant_id()))
+                    .filter(household_member::Column::HouseholdId.eq(member.household_id))
+                    .order_by_asc(household_member::Column::PersonId)
+                    .all(&txn)
+                    .await?
+                    .iter()
+                    .filter_map(|m| {
+                        kentro_domain::household::Relationship::from_code(&m.relationship)
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+        let case = case_file::Entity::find_by_id((scope.tenant_id(), current.case_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "Case".into(),
+            })?;
+        let categories: Vec<&str> = case
+            .categories
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .collect();
+        let sent_envelope = envelope(
+            &current.envelope_fields,
+            EnvelopeSource {
+                person: &person.details,
+                household: &household,
+                request_date: case.request_date,
+                request_categories: &categories,
+            },
+        );
+        let now = Utc::now();
+        let deadline = current.urgency.response_deadline(now);
+        let mut active: referral::ActiveModel = row.into();
+        active.status = Set(ReferralStatus::Sent.code().to_owned());
+        active.envelope = Set(Some(sent_envelope.to_string()));
+        active.sent_at = Set(Some(now));
+        active.deadline_at = Set(Some(deadline));
+        active.updated_at = Set(now);
+        let row = active.update(&txn).await?;
+
+        let token = format!("{}-{}", scope.tenant_id(), random_hex()?);
+        let expires_at = now + settings.link_lifetime;
+        partner_link::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            id: Set(next_id(&txn, "partner_link").await?),
+            referral_id: Set(id),
+            token_hash: Set(sha256_hex(&token)),
+            expires_at: Set(expires_at),
+            revoked_at: Set(None),
+            last_opened_at: Set(None),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        let receiver_notified = match &current.receiver_email {
+            Some(email) => {
+                let tenant_name = tenant::Entity::find_by_id(scope.tenant_id())
+                    .one(&txn)
+                    .await?
+                    .map(|t| t.name_el)
+                    .unwrap_or_default();
+                outbox::enqueue(
+                    &txn,
+                    scope,
+                    NewNotification {
+                        kind: NotificationKind::NewReferral,
+                        recipient: email.clone(),
+                        subject: format!(
+                            "Νέα παραπομπή από {tenant_name} / New referral: {}",
+                            current.service_name
+                        ),
+                        body: format!(
+                            "Το Κέντρο Κοινότητας {tenant_name} σας παραπέμπει ένα πρόσωπο για «{}» (επείγον: {}).\n\
+                             Δείτε την παραπομπή και απαντήστε έως {}:\n{}\n\n\
+                             A Community Center refers a person to \"{}\". Answer by {} at the link above.",
+                            current.service_name,
+                            current.urgency.code(),
+                            deadline.format("%Y-%m-%d %H:%M UTC"),
+                            link_url(settings, &token),
+                            current.service_name,
+                            deadline.format("%Y-%m-%d %H:%M UTC"),
+                        ),
+                        referral_id: Some(id),
+                    },
+                )
+                .await?;
+                true
+            }
+            None => false,
+        };
+        audit::record(
+            &txn,
+            scope,
+            access,
+            "referral.sent",
+            "referral",
+            id.to_string(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(SentReferral {
+            referral: record_from(row)?,
+            link_token: token,
+            link_expires_at: expires_at,
+            receiver_notified,
+        })
+    }
+
+    /// The sender withdraws an open referral; its links stop working.
+    pub async fn cancel(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        access: &Access<'_>,
+    ) -> Result<ReferralRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = find(&txn, scope, id).await?;
+        let current = record_from(row.clone())?;
+        current
+            .status
+            .transition(ReferralStatus::Cancelled)
+            .map_err(StoreError::InvalidReferralTransition)?;
+        let now = Utc::now();
+        let mut active: referral::ActiveModel = row.into();
+        active.status = Set(ReferralStatus::Cancelled.code().to_owned());
+        active.closed_at = Set(Some(now));
+        active.updated_at = Set(now);
+        let row = active.update(&txn).await?;
+        revoke_links(&txn, scope, id, now).await?;
+        audit::record(
+            &txn,
+            scope,
+            access,
+            "referral.cancelled",
+            "referral",
+            id.to_string(),
+        )
+        .await?;
+        txn.commit().await?;
+        record_from(row)
+    }
+
+    /// Revokes the referral's partner links (the referral stays as it is).
+    pub async fn revoke_links(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        access: &Access<'_>,
+    ) -> Result<u64, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        find(&txn, scope, id).await?;
+        let revoked = revoke_links(&txn, scope, id, Utc::now()).await?;
+        audit::record(
+            &txn,
+            scope,
+            access,
+            "referral.links_revoked",
+            "referral",
+            id.to_string(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(revoked)
+    }
+
+    pub async fn get(&self, scope: TenantScope, id: i64) -> Result<ReferralRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = find(&txn, scope, id).await?;
+        txn.commit().await?;
+        record_from(row)
+    }
+
+    /// Referrals newest first, at most `limit` after skipping `offset`.
+    pub async fn list(
+        &self,
+        scope: TenantScope,
+        filter: &ReferralFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<ReferralRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let mut query =
+            referral::Entity::find().filter(referral::Column::TenantId.eq(scope.tenant_id()));
+        if let Some(case_id) = filter.case_id {
+            query = query.filter(referral::Column::CaseId.eq(case_id));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(referral::Column::Status.eq(status.code()));
+        }
+        if filter.overdue_only {
+            query = query
+                .filter(referral::Column::Status.eq(ReferralStatus::Sent.code()))
+                .filter(referral::Column::DeadlineAt.lt(Utc::now()));
+        }
+        let rows = query
+            .order_by_desc(referral::Column::CreatedAt)
+            .order_by_desc(referral::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        rows.into_iter().map(record_from).collect()
+    }
+
+    /// Opens a partner link: `NotFound` for an unknown token, `Gone` for an
+    /// expired or revoked one. The opening is audited.
+    pub async fn open_link(&self, token: &str) -> Result<LinkView, StoreError> {
+        let scope = tenant_of_link(token).ok_or_else(link_not_found)?;
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let (link, row) = live_link(&txn, scope, token).await?;
+        let now = Utc::now();
+        let expires_at = link.expires_at;
+        let mut active: partner_link::ActiveModel = link.into();
+        active.last_opened_at = Set(Some(now));
+        active.update(&txn).await?;
+        let actor = link_actor(row.id);
+        let access = Access {
+            actor: &actor,
+            purpose: "partner link",
+            request_id: "",
+        };
+        audit::record(
+            &txn,
+            scope,
+            &access,
+            "referral.link_opened",
+            "referral",
+            row.id.to_string(),
+        )
+        .await?;
+        let tenant_name = tenant::Entity::find_by_id(scope.tenant_id())
+            .one(&txn)
+            .await?
+            .map(|t| t.name_el)
+            .unwrap_or_default();
+        txn.commit().await?;
+        Ok(LinkView {
+            tenant_name,
+            referral: record_from(row)?,
+            expires_at,
+        })
+    }
+
+    /// The partner answers through its link.
+    pub async fn respond_by_link(
+        &self,
+        token: &str,
+        response: &ReferralResponse,
+    ) -> Result<(TenantScope, ReferralRecord), StoreError> {
+        let scope = tenant_of_link(token).ok_or_else(link_not_found)?;
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let (_, row) = live_link(&txn, scope, token).await?;
+        let actor = link_actor(row.id);
+        let access = Access {
+            actor: &actor,
+            purpose: "partner link",
+            request_id: "",
+        };
+        let record = apply_response(&txn, scope, row, response, &access).await?;
+        txn.commit().await?;
+        Ok((scope, record))
+    }
+
+    /// Gives a partner organization an API key for the referrals sent to
+    /// it. The key is returned once; only its hash is kept.
+    pub async fn create_partner_key(
+        &self,
+        scope: TenantScope,
+        organization_id: &str,
+        label: &str,
+        access: &Access<'_>,
+    ) -> Result<(PartnerKeyRecord, String), StoreError> {
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 200 {
+            return Err(invalid("label", "name the partner in 1 to 200 characters"));
+        }
+        let own = Directory::new(self.db)
+            .snapshot(DirectoryScope::Tenant(scope))
+            .await?;
+        let national = Directory::new(self.db)
+            .snapshot(DirectoryScope::National)
+            .await?;
+        if own.records.get("organization", organization_id).is_none()
+            && national
+                .records
+                .get("organization", organization_id)
+                .is_none()
+        {
+            return Err(invalid(
+                "organizationId",
+                format!("no organization {organization_id} in your or the national directory"),
+            ));
+        }
+        let creator = access
+            .actor
+            .account_id
+            .ok_or_else(|| invalid("actor", "keys are issued by staff members with accounts"))?;
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let id = next_id(&txn, "partner_key").await?;
+        let token = format!(
+            "{PARTNER_KEY_PREFIX}{}_{}",
+            scope.tenant_id(),
+            random_hex()?
+        );
+        let now = Utc::now();
+        let row = partner_key::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            id: Set(id),
+            organization_id: Set(organization_id.to_owned()),
+            label: Set(label.to_owned()),
+            key_hash: Set(sha256_hex(&token)),
+            created_by: Set(creator),
+            created_at: Set(now),
+            revoked_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            scope,
+            access,
+            "partner_key.created",
+            "partner_key",
+            id.to_string(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((key_record(row), token))
+    }
+
+    pub async fn revoke_partner_key(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        access: &Access<'_>,
+    ) -> Result<PartnerKeyRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = partner_key::Entity::find_by_id((scope.tenant_id(), id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "PartnerKey".into(),
+            })?;
+        let mut active: partner_key::ActiveModel = row.into();
+        active.revoked_at = Set(Some(Utc::now()));
+        let row = active.update(&txn).await?;
+        audit::record(
+            &txn,
+            scope,
+            access,
+            "partner_key.revoked",
+            "partner_key",
+            id.to_string(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(key_record(row))
+    }
+
+    pub async fn partner_keys(
+        &self,
+        scope: TenantScope,
+    ) -> Result<Vec<PartnerKeyRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = partner_key::Entity::find()
+            .filter(partner_key::Column::TenantId.eq(scope.tenant_id()))
+            .order_by_asc(partner_key::Column::Id)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(rows.into_iter().map(key_record).collect())
+    }
+
+    /// The partner a bearer key belongs to, if it is a live partner key.
+    pub async fn authenticate_partner(
+        &self,
+        token: &str,
+    ) -> Result<Option<PartnerPrincipal>, StoreError> {
+        let Some(scope) = token
+            .strip_prefix(PARTNER_KEY_PREFIX)
+            .and_then(|rest| rest.split_once('_'))
+            .and_then(|(tenant, _)| tenant.parse().ok())
+            .map(TenantScope::new)
+        else {
+            return Ok(None);
+        };
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = partner_key::Entity::find()
+            .filter(partner_key::Column::TenantId.eq(scope.tenant_id()))
+            .filter(partner_key::Column::KeyHash.eq(sha256_hex(token)))
+            .filter(partner_key::Column::RevokedAt.is_null())
+            .one(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(row.map(|row| PartnerPrincipal {
+            scope,
+            key_id: row.id,
+            organization_id: row.organization_id,
+            label: row.label,
+        }))
+    }
+
+    /// The referrals sent to the partner's organization (never drafts).
+    pub async fn for_partner(
+        &self,
+        partner: &PartnerPrincipal,
+        status: Option<ReferralStatus>,
+    ) -> Result<Vec<ReferralRecord>, StoreError> {
+        let scope = partner.scope;
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let mut query = referral::Entity::find()
+            .filter(referral::Column::TenantId.eq(scope.tenant_id()))
+            .filter(referral::Column::OrganizationId.eq(partner.organization_id.as_str()))
+            .filter(referral::Column::Status.ne(ReferralStatus::Draft.code()));
+        if let Some(status) = status {
+            query = query.filter(referral::Column::Status.eq(status.code()));
+        }
+        let rows = query
+            .order_by_desc(referral::Column::SentAt)
+            .limit(500)
+            .all(&txn)
+            .await?;
+        let actor = partner.actor();
+        let access = Access {
+            actor: &actor,
+            purpose: "partner api",
+            request_id: "",
+        };
+        let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+        if !ids.is_empty() {
+            audit::record(
+                &txn,
+                scope,
+                &access,
+                "referral.read",
+                "referral",
+                ids.join(","),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        rows.into_iter().map(record_from).collect()
+    }
+
+    /// The partner answers through the API; a referral not sent to it is
+    /// `NotFound`.
+    pub async fn respond_as_partner(
+        &self,
+        partner: &PartnerPrincipal,
+        id: i64,
+        response: &ReferralResponse,
+        request_id: &str,
+    ) -> Result<ReferralRecord, StoreError> {
+        let scope = partner.scope;
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = find(&txn, scope, id).await?;
+        if row.organization_id.as_deref() != Some(partner.organization_id.as_str())
+            || row.status == ReferralStatus::Draft.code()
+        {
+            return Err(not_found());
+        }
+        let actor = partner.actor();
+        let access = Access {
+            actor: &actor,
+            purpose: "partner api",
+            request_id,
+        };
+        let record = apply_response(&txn, scope, row, response, &access).await?;
+        txn.commit().await?;
+        Ok(record)
+    }
+
+    /// Flags sent referrals past their deadline, once each, queueing a
+    /// notice to their sender. Returns the referrals flagged.
+    pub async fn flag_overdue(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(TenantScope, i64)>, StoreError> {
+        let tenants = tenant::Entity::find().all(self.db).await?;
+        let mut flagged = Vec::new();
+        for tenant in tenants {
+            let scope = TenantScope::new(tenant.id);
+            let txn = self.db.begin().await?;
+            scope::enter(&txn, scope).await?;
+            let rows = referral::Entity::find()
+                .filter(referral::Column::TenantId.eq(scope.tenant_id()))
+                .filter(referral::Column::Status.eq(ReferralStatus::Sent.code()))
+                .filter(referral::Column::DeadlineAt.lt(now))
+                .filter(referral::Column::OverdueNotifiedAt.is_null())
+                .limit(200)
+                .all(&txn)
+                .await?;
+            for row in rows {
+                let id = row.id;
+                let service = row.service_name.clone();
+                let creator = row.created_by;
+                let mut active: referral::ActiveModel = row.into();
+                active.overdue_notified_at = Set(Some(now));
+                active.update(&txn).await?;
+                if let Some(email) = account_email(&txn, creator).await? {
+                    outbox::enqueue(
+                        &txn,
+                        scope,
+                        NewNotification {
+                            kind: NotificationKind::Overdue,
+                            recipient: email,
+                            subject: format!("Εκπρόθεσμη παραπομπή {id} / Referral {id} overdue"),
+                            body: format!(
+                                "Η παραπομπή {id} προς «{service}» δεν απαντήθηκε εγκαίρως.\n\
+                                 Referral {id} to \"{service}\" has not been answered in time."
+                            ),
+                            referral_id: Some(id),
+                        },
+                    )
+                    .await?;
+                }
+                flagged.push((scope, id));
+            }
+            txn.commit().await?;
+        }
+        Ok(flagged)
+    }
+}
+
+fn key_record(row: partner_key::Model) -> PartnerKeyRecord {
+    PartnerKeyRecord {
+        id: row.id,
+        organization_id: row.organization_id,
+        label: row.label,
+        created_at: row.created_at,
+        revoked_at: row.revoked_at,
+    }
+}
+
+fn link_not_found() -> StoreError {
+    StoreError::NotFound {
+        what: "link".into(),
+    }
+}
+
+fn link_actor(referral_id: i64) -> Actor {
+    Actor {
+        account_id: None,
+        name: format!("partner link of referral {referral_id}"),
+        role: "partner".into(),
+    }
+}
+
+async fn live_link(
+    txn: &DatabaseTransaction,
+    scope: TenantScope,
+    token: &str,
+) -> Result<(partner_link::Model, referral::Model), StoreError> {
+    let link = partner_link::Entity::find()
+        .filter(partner_link::Column::TenantId.eq(scope.tenant_id()))
+        .filter(partner_link::Column::TokenHash.eq(sha256_hex(token)))
+        .one(txn)
+        .await?
+        .ok_or_else(link_not_found)?;
+    if link.revoked_at.is_some() {
+        return Err(StoreError::Gone {
+            what: "this link was revoked by the sender".into(),
+        });
+    }
+    if link.expires_at <= Utc::now() {
+        return Err(StoreError::Gone {
+            what: "this link has expired".into(),
+        });
+    }
+    let row = find(txn, scope, link.referral_id).await?;
+    Ok((link, row))
+}
+
+async fn revoke_links(
+    txn: &DatabaseTransaction,
+    scope: TenantScope,
+    referral_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let result = partner_link::Entity::update_many()
+        .col_expr(
+            partner_link::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(partner_link::Column::TenantId.eq(scope.tenant_id()))
+        .filter(partner_link::Column::ReferralId.eq(referral_id))
+        .filter(partner_link::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -1,0 +1,391 @@
+//! The service directory: the official HSDS 3.0 examples go in unchanged
+//! (JSON and the CSV package), come back out unchanged (CLI export and the
+//! HSDS API), bad data is refused whole with every problem named, and only
+//! the right roles change a directory.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::harness::{
+    Backend, PLATFORM_ADMIN, Server, demo_account, demo_password, repo_root, run_kentro, stderr_of,
+    stdout_of,
+};
+
+fn fixtures() -> PathBuf {
+    repo_root().join("tests/fixtures/hsds-3.0")
+}
+
+fn fixture_json(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixtures().join(name)).unwrap()).unwrap()
+}
+
+fn import(env: &[(&str, String)], path: &Path, target: &[&str]) -> std::process::Output {
+    let mut args = vec!["directory", "import", path.to_str().unwrap()];
+    args.extend_from_slice(target);
+    run_kentro(env, &args)
+}
+
+fn applied(backend: &Backend) -> Vec<(&'static str, String)> {
+    let env = backend.demo_env();
+    let tenants = crate::harness::seed_tenants_dir();
+    let out = run_kentro(&env, &["tenant", "apply", tenants.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    env
+}
+
+/// Every row of every CSV file in `dir`, as sets per file.
+fn csv_rows(dir: &Path) -> Vec<(String, BTreeSet<Vec<String>>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let mut reader = csv::Reader::from_path(&path).unwrap();
+            let mut rows: BTreeSet<Vec<String>> = BTreeSet::new();
+            rows.insert(
+                reader
+                    .headers()
+                    .unwrap()
+                    .iter()
+                    .map(str::to_owned)
+                    .collect(),
+            );
+            for row in reader.records() {
+                rows.insert(row.unwrap().iter().map(str::to_owned).collect());
+            }
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                rows,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_official_json_examples_import_and_the_hsds_api_returns_them_unchanged() {
+    let backend = Backend::sqlite();
+    let env = applied(&backend);
+    for file in [
+        "service_full.json",
+        "organization_full.json",
+        "service_at_location_full.json",
+        "taxonomy.json",
+        "taxonomy_term.json",
+        "service_list.json",
+    ] {
+        let out = import(&env, &fixtures().join(file), &["--tenant", "paiania"]);
+        assert!(out.status.success(), "{file}: {}", stderr_of(&out));
+    }
+    let again = import(
+        &env,
+        &fixtures().join("service_full.json"),
+        &["--tenant", "paiania"],
+    );
+    assert!(
+        stdout_of(&again).contains("0 added, 0 changed, 20 unchanged"),
+        "re-importing changes nothing: {}",
+        stdout_of(&again)
+    );
+
+    let server = Server::start(&env, &[]);
+    let service = fixture_json("service_full.json");
+    let (status, served) = server
+        .get_json(&format!(
+            "/hsds/paiania/services/{}",
+            service["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(served, service, "service_full comes back as it went in");
+
+    let organization = fixture_json("organization_full.json");
+    let (_, served) = server
+        .get_json(&format!(
+            "/hsds/paiania/organizations/{}",
+            organization["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        served, organization,
+        "organization_full comes back as it went in"
+    );
+
+    let (_, taxonomies) = server.get_json("/hsds/paiania/taxonomies").await;
+    assert_eq!(taxonomies["contents"][0], fixture_json("taxonomy.json"));
+    let (_, terms) = server.get_json("/hsds/paiania/taxonomy_terms").await;
+    assert_eq!(terms["contents"][0], fixture_json("taxonomy_term.json"));
+
+    // The same directory is not another municipality's.
+    let (_, veria) = server.get_json("/hsds/veria/services").await;
+    assert_eq!(veria["total_items"], 0, "{veria}");
+}
+
+#[tokio::test]
+async fn the_csv_package_round_trips_and_json_export_carries_every_record() {
+    let backend = Backend::sqlite();
+    let env = applied(&backend);
+    let out = import(&env, &fixtures().join("csv"), &["--tenant", "veria"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).contains("21 added"), "{}", stdout_of(&out));
+
+    let exported = tempfile::tempdir().unwrap();
+    let csv_out = exported.path().join("veria-csv");
+    let out = run_kentro(
+        &env,
+        &[
+            "directory",
+            "export",
+            "--tenant",
+            "veria",
+            "--format",
+            "csv",
+            "--out",
+            csv_out.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let original = csv_rows(&fixtures().join("csv"));
+    let back = csv_rows(&csv_out);
+    for (file, rows) in &original {
+        let exported = back
+            .iter()
+            .find(|(f, _)| f == file)
+            .unwrap_or_else(|| panic!("{file} was not exported"));
+        assert_eq!(&exported.1, rows, "{file} differs after the round trip");
+    }
+
+    // JSON out of one directory, into another, and the CSV of both agree.
+    let json_out = exported.path().join("veria.json");
+    let out = run_kentro(
+        &env,
+        &[
+            "directory",
+            "export",
+            "--tenant",
+            "veria",
+            "--format",
+            "json",
+            "--out",
+            json_out.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = import(&env, &json_out, &["--tenant", "petroupoli"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let again = exported.path().join("petroupoli-csv");
+    let out = run_kentro(
+        &env,
+        &[
+            "directory",
+            "export",
+            "--tenant",
+            "petroupoli",
+            "--format",
+            "csv",
+            "--out",
+            again.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(csv_rows(&again), back, "JSON export loses nothing");
+}
+
+#[tokio::test]
+async fn a_bad_package_is_refused_whole_naming_file_row_field_and_reason() {
+    let backend = Backend::sqlite();
+    let env = applied(&backend);
+    let package = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixtures().join("csv")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), package.path().join(entry.file_name())).unwrap();
+    }
+    let services = package.path().join("services.csv");
+    let text = std::fs::read_to_string(&services)
+        .unwrap()
+        .replace(",active,", ",sleeping,");
+    std::fs::write(&services, text).unwrap();
+    let locations = package.path().join("locations.csv");
+    let text = std::fs::read_to_string(&locations)
+        .unwrap()
+        .replace(",physical,", ",underground,");
+    std::fs::write(&locations, text).unwrap();
+
+    let out = import(&env, package.path(), &["--tenant", "veria"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    let problems = stderr_of(&out);
+    assert!(
+        problems.contains("services.csv row 2: status: \"sleeping\" is not one of"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("locations.csv row 2: location_type: \"underground\""),
+        "{problems}"
+    );
+    assert!(problems.contains("nothing was imported"), "{problems}");
+
+    let server = Server::start(&env, &[]);
+    let (_, services) = server.get_json("/hsds/veria/organizations").await;
+    assert_eq!(services["total_items"], 0, "nothing half-saved: {services}");
+}
+
+#[tokio::test]
+async fn the_hsds_api_pages_filters_by_modification_and_names_bad_parameters() {
+    let backend = Backend::sqlite();
+    let env = applied(&backend);
+    let out = import(
+        &env,
+        &fixtures().join("service_full.json"),
+        &["--tenant", "paiania"],
+    );
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let server = Server::start(&env, &[]);
+
+    let (_, page) = server
+        .get_json("/hsds/paiania/services?modified_after=2000-01-01T00:00:00Z&per_page=1")
+        .await;
+    assert_eq!(page["total_items"], 1);
+    assert_eq!(page["first_page"], true);
+    assert_eq!(page["contents"][0]["name"], "Community Counselling");
+    let (_, later) = server
+        .get_json("/hsds/paiania/services?modified_after=2999-01-01T00:00:00Z")
+        .await;
+    assert_eq!(later["total_items"], 0, "{later}");
+    assert_eq!(later["empty"], true);
+
+    let (status, bad) = server.get_json("/hsds/paiania/services?per_page=0").await;
+    assert_eq!(status, 400);
+    assert_eq!(bad["field"], "per_page");
+    let (status, bad) = server
+        .get_json("/hsds/paiania/services?modified_after=yesterday")
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(bad["field"], "modified_after");
+    let (status, _) = server.get("/hsds/atlantis/services").await;
+    assert_eq!(status, 404);
+    let (status, _) = server
+        .get("/hsds/paiania/services/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(status, 404);
+}
+
+const IMPORT: &str = "mutation($scope: DirectoryScope!, $document: JSON!, $object: HsdsObject) {
+    importDirectory(scope: $scope, document: $document, object: $object) { added changed unchanged } }";
+
+#[tokio::test]
+async fn staff_find_services_and_only_admins_change_directories() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(&backend);
+    let admin = server
+        .login(&demo_account("tenant-admin", "paiania"), &password)
+        .await;
+    let worker = server
+        .login(&demo_account("social-worker", "paiania"), &password)
+        .await;
+    let platform = server.login(PLATFORM_ADMIN, &password).await;
+    let document = fixture_json("service_full.json");
+
+    let refused = server
+        .graphql_as(
+            Some(&worker),
+            IMPORT,
+            json!({ "scope": "OWN", "document": document, "object": "SERVICE" }),
+        )
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let refused = server
+        .graphql_as(
+            Some(&admin),
+            IMPORT,
+            json!({ "scope": "NATIONAL", "document": document, "object": "SERVICE" }),
+        )
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+
+    let bad = server
+        .graphql_as(
+            Some(&admin),
+            IMPORT,
+            json!({ "scope": "OWN", "document": {"id": "x", "name": "A"}, "object": "SERVICE" }),
+        )
+        .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{bad}"
+    );
+    let fields: Vec<&str> = bad["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"document.id"), "{fields:?}");
+    assert!(fields.contains(&"document.status"), "{fields:?}");
+
+    let imported = server
+        .graphql_as(
+            Some(&admin),
+            IMPORT,
+            json!({ "scope": "OWN", "document": document, "object": "SERVICE" }),
+        )
+        .await;
+    assert_eq!(
+        imported["data"]["importDirectory"]["added"], 20,
+        "{imported}"
+    );
+    let national = server
+        .graphql_as(
+            Some(&platform),
+            IMPORT,
+            json!({ "scope": "NATIONAL", "document": document, "object": "SERVICE" }),
+        )
+        .await;
+    assert!(national.get("errors").is_none(), "{national}");
+
+    // The seeded directories: the municipality's own, with capacity, and the national catalog.
+    let find = "query($scope: DirectoryScope!, $search: String, $term: String, $tenant: String) {
+        directoryServices(scope: $scope, search: $search, taxonomyTerm: $term, tenant: $tenant) {
+            id name organizationName email taxonomyTerms capacity { available maximum unit } } }";
+    let own = server
+        .graphql_as(
+            Some(&worker),
+            find,
+            json!({ "scope": "OWN", "search": "pantopoleio" }),
+        )
+        .await;
+    let grocery = &own["data"]["directoryServices"][0];
+    assert_eq!(
+        grocery["name"], "Κοινωνικό Παντοπωλείο Δήμου Παιανίας",
+        "{own}"
+    );
+    assert_eq!(grocery["capacity"]["available"], 12.0);
+    let kea = server
+        .graphql_as(
+            Some(&worker),
+            find,
+            json!({ "scope": "NATIONAL", "term": "minimum-income" }),
+        )
+        .await;
+    assert_eq!(
+        kea["data"]["directoryServices"][0]["name"], "Ελάχιστο Εγγυημένο Εισόδημα (ΚΕΑ)",
+        "{kea}"
+    );
+    let other = server
+        .graphql_as(
+            Some(&worker),
+            find,
+            json!({ "scope": "TENANT", "tenant": "veria", "term": "soup-kitchen" }),
+        )
+        .await;
+    assert_eq!(
+        other["data"]["directoryServices"][0]["email"], "syssitio@veria.kentro.example",
+        "{other}"
+    );
+}
