@@ -653,3 +653,225 @@ async fn a_partner_key_sees_and_answers_only_referrals_sent_to_its_organization(
         .await;
     assert_eq!(status, 401, "a revoked key is refused");
 }
+
+/// A minimal SMTP server that accepts every message and keeps it.
+async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 fake ESMTP\r\n").await.ok();
+                let mut message = String::new();
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            tx.send(std::mem::take(&mut message)).ok();
+                            write.write_all(b"250 queued\r\n").await.ok();
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.to_ascii_uppercase();
+                    let reply: &[u8] = if verb.starts_with("EHLO") || verb.starts_with("HELO") {
+                        b"250 fake\r\n"
+                    } else if verb.starts_with("DATA") {
+                        in_data = true;
+                        b"354 go on\r\n"
+                    } else if verb.starts_with("QUIT") {
+                        write.write_all(b"221 bye\r\n").await.ok();
+                        break;
+                    } else {
+                        message.push_str(&line);
+                        message.push('\n');
+                        b"250 ok\r\n"
+                    };
+                    write.write_all(reply).await.ok();
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn the_receiver_is_emailed_over_smtp_and_a_failed_delivery_is_retried_later() {
+    let (port, mut mailbox) = fake_smtp().await;
+    let backend = Backend::sqlite();
+    let mut env = env_with_fast_notifications(&backend);
+    env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
+    env.push((
+        "KENTRO_MAIL_FROM",
+        "Kentro <no-reply@kentro.example>".into(),
+    ));
+    let server = Server::start(&env, &["--demo"]);
+    let desk = Desk::open(&server, &backend, "paiania", true).await;
+    let (_, link) = desk.refer("OWN", None, PAIANIA_GROCERY).await;
+    let mail = tokio::time::timeout(Duration::from_secs(20), mailbox.recv())
+        .await
+        .expect("an e-mail within 20 s")
+        .unwrap();
+    assert!(
+        mail.contains("RCPT TO:<pantopoleio@paiania.kentro.example>"),
+        "{mail}"
+    );
+    let token = link.rsplit('/').next().unwrap();
+    let (headers, body) = mail.split_once("\n\n").expect("headers, then the body");
+    let body = if headers.contains("Content-Transfer-Encoding: base64") {
+        use base64::Engine;
+        let joined: String = body.split_whitespace().collect();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(joined)
+                .unwrap(),
+        )
+        .unwrap()
+    } else {
+        body.replace("=\n", "")
+    };
+    assert!(
+        body.contains(token),
+        "the e-mail carries the partner link: {body}"
+    );
+    assert!(body.contains("Κοινωνικό Παντοπωλείο"), "{body}");
+    drop(server);
+
+    // Nobody listens on this port: every attempt fails and waits longer.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let backend = Backend::sqlite();
+    let mut env = env_with_fast_notifications(&backend);
+    env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{closed_port}")));
+    let server = Server::start(&env, &["--demo"]);
+    let desk = Desk::open(&server, &backend, "paiania", true).await;
+    desk.refer("OWN", None, PAIANIA_GROCERY).await;
+    let admin = server
+        .login(
+            &demo_account("tenant-admin", "paiania"),
+            &demo_password(&backend),
+        )
+        .await;
+    let mut seen = Value::Null;
+    for _ in 0..50 {
+        let list = server
+            .graphql_as(
+                Some(&admin),
+                "{ notifications { kind status attempts lastError nextAttemptAt } }",
+                json!({}),
+            )
+            .await;
+        seen = list["data"]["notifications"][0].clone();
+        if seen["attempts"].as_i64().unwrap_or(0) >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(seen["kind"], "new_referral", "{seen}");
+    assert_eq!(
+        seen["status"], "pending",
+        "retried later, not given up: {seen}"
+    );
+    assert_eq!(seen["attempts"], 1, "{seen}");
+    assert!(seen["lastError"].as_str().is_some_and(|e| !e.is_empty()));
+    let next = chrono::DateTime::parse_from_rfc3339(seen["nextAttemptAt"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert!(
+        next - chrono::Utc::now() >= chrono::Duration::seconds(20),
+        "the retry waits about 30 s: {seen}"
+    );
+}
+
+#[tokio::test]
+async fn an_unanswered_referral_past_its_deadline_is_flagged_listed_and_its_sender_told() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&env_with_fast_notifications(&backend), &["--demo"]);
+    let desk = Desk::open(&server, &backend, "paiania", true).await;
+    let (late, _) = desk.refer("OWN", None, PAIANIA_GROCERY).await;
+    let (on_time, _) = desk.refer("OWN", None, PAIANIA_GROCERY).await;
+    let superuser = sea_orm::Database::connect(backend.database().unwrap().superuser_url.as_str())
+        .await
+        .unwrap();
+    use sea_orm::ConnectionTrait;
+    // Every referral id is unique across tenants; the late one is the lower.
+    superuser
+        .execute_unprepared(
+            "UPDATE referral SET deadline_at = now() - interval '1 hour'
+              WHERE id = (SELECT min(id) FROM referral)",
+        )
+        .await
+        .unwrap();
+
+    let listed = desk
+        .ok(
+            "{ referrals(filter: { overdueOnly: true }) { edges { node { id overdue status } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = listed["referrals"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{listed}");
+    assert_eq!(edges[0]["node"]["id"], late.as_str());
+    assert_eq!(edges[0]["node"]["overdue"], true);
+    let fine = desk
+        .ok(
+            "query($id: ID!) { referral(id: $id) { overdue } }",
+            json!({ "id": on_time }),
+        )
+        .await;
+    assert_eq!(fine["referral"]["overdue"], false);
+
+    let admin = server
+        .login(
+            &demo_account("tenant-admin", "paiania"),
+            &demo_password(&backend),
+        )
+        .await;
+    let mut overdue = Vec::new();
+    for _ in 0..50 {
+        let list = server
+            .graphql_as(
+                Some(&admin),
+                "{ notifications { kind recipient subject } }",
+                json!({}),
+            )
+            .await;
+        overdue = list["data"]["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "overdue")
+            .cloned()
+            .collect();
+        if !overdue.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(overdue.len(), 1, "one notice, once: {overdue:?}");
+    assert_eq!(
+        overdue[0]["recipient"],
+        demo_account("social-worker", "paiania")
+    );
+    // The worker keeps running; the notice is not repeated.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let again = server
+        .graphql_as(Some(&admin), "{ notifications { kind } }", json!({}))
+        .await;
+    let count = again["data"]["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "overdue")
+        .count();
+    assert_eq!(count, 1);
+}

@@ -56,7 +56,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// How long a partner's referral link stays usable.
     pub partner_link_days: u32,
-    /// `smtp://host:port` (STARTTLS when offered) or `smtps://user:pass@host`;
+    /// `smtp://host:port` (plain, `?tls=required` for STARTTLS) or
+    /// `smtps://user:pass@host` (TLS);
     /// without it notifications are written to the log.
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -429,7 +430,7 @@ impl Settings {
             Some(other) => {
                 return Err(SMTP_URL.error(
                     &other,
-                    "expected smtp://host:port or smtps://user:password@host",
+                    "expected smtp://host:port[?tls=required] or smtps://user:password@host",
                 ));
             }
         };
