@@ -229,6 +229,16 @@ impl AppointmentMutation {
                     other => format!("input.{other}"),
                 })
             })?;
+        crate::plugins::emit(
+            ctx,
+            scope,
+            "appointment-booked",
+            serde_json::json!({
+                "appointment_id": record.id.to_string(),
+                "person_id": record.person_id.to_string(),
+                "starts_at": record.starts_at.to_string(),
+            }),
+        );
         Ok(Appointment { record, scope })
     }
 

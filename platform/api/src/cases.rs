@@ -255,6 +255,40 @@ fn decode_field(kind: &str, field: &str, value: &ID) -> Result<i64, (String, Str
     id::decode(kind, value).map_err(|_| (field.to_owned(), format!("is not a {kind} ID")))
 }
 
+/// The household of a case's person, as plugins hear of it with a new
+/// case: each member's id and birth date (read, and audited, for the event).
+async fn case_household(
+    ctx: &Context<'_>,
+    scope: TenantScope,
+    person_id: i64,
+    accessor: &Accessor,
+) -> async_graphql::Result<Vec<serde_json::Value>> {
+    let store = &services(ctx).store;
+    let Some(household) = store
+        .households()
+        .of_person(scope, person_id)
+        .await
+        .map_err(|e| from_store(ctx, e))?
+    else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<i64> = household.members.iter().map(|m| m.person_id).collect();
+    let people = store
+        .people()
+        .get_many(scope, &ids, &accessor.access())
+        .await
+        .map_err(|e| from_store(ctx, e))?;
+    Ok(people
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "person_id": p.id.to_string(),
+                "birth_date": p.details.birth_date.map(|d| d.to_string()),
+            })
+        })
+        .collect())
+}
+
 pub(crate) async fn load(
     ctx: &Context<'_>,
     id: &ID,
@@ -415,6 +449,17 @@ impl CaseMutation {
             )
             .await
             .map_err(|e| from_store(ctx, e))?;
+        let household = case_household(ctx, scope, record.person_id, &accessor).await?;
+        crate::plugins::emit(
+            ctx,
+            scope,
+            "case-opened",
+            serde_json::json!({
+                "case_id": record.id.to_string(),
+                "person_id": record.person_id.to_string(),
+                "household": household,
+            }),
+        );
         Ok(Case::new(record, scope))
     }
 
@@ -435,6 +480,17 @@ impl CaseMutation {
             .transition(scope, key, DomainStatus::from(to), &accessor.access())
             .await
             .map_err(|e| from_store(ctx, e))?;
+        if record.status == DomainStatus::Closed {
+            crate::plugins::emit(
+                ctx,
+                scope,
+                "case-closed",
+                serde_json::json!({
+                    "case_id": record.id.to_string(),
+                    "person_id": record.person_id.to_string(),
+                }),
+            );
+        }
         Ok(Case::new(record, scope))
     }
 

@@ -19,6 +19,7 @@ pub struct ApiServices {
     /// Changes other replicas (and subscriptions) hear about.
     pub events: EventBus,
     pub loop_settings: LoopSettings,
+    pub plugins: std::sync::Arc<kentro_plugin_host::PluginRuntime>,
 }
 
 /// Facts about one request, set by the HTTP layer.

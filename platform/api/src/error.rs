@@ -34,12 +34,20 @@ pub enum ErrorCode {
     RateLimited,
     /// The document is not valid GraphQL for this schema, or exceeds a limit (depth, complexity, aliases, batch size).
     InvalidQuery,
+    /// A plugin did not answer within its deadline (that call only).
+    PluginTimeout,
+    /// A plugin hit a limit: memory, stack, fuel or host calls (that call only).
+    PluginLimit,
+    /// A plugin trapped, panicked or answered wrongly (that call only).
+    PluginFailed,
+    /// The plugin is suspended for this center after repeated failures; a tenant admin re-enables it.
+    PluginSuspended,
     /// Something failed on the server; details are in the log under `extensions.requestId`.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
@@ -51,6 +59,10 @@ impl ErrorCode {
         ErrorCode::ConsentRequired,
         ErrorCode::RateLimited,
         ErrorCode::InvalidQuery,
+        ErrorCode::PluginTimeout,
+        ErrorCode::PluginLimit,
+        ErrorCode::PluginFailed,
+        ErrorCode::PluginSuspended,
         ErrorCode::Internal,
     ];
 
@@ -67,6 +79,10 @@ impl ErrorCode {
             ErrorCode::ConsentRequired => "CONSENT_REQUIRED",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::InvalidQuery => "INVALID_QUERY",
+            ErrorCode::PluginTimeout => "PLUGIN_TIMEOUT",
+            ErrorCode::PluginLimit => "PLUGIN_LIMIT",
+            ErrorCode::PluginFailed => "PLUGIN_FAILED",
+            ErrorCode::PluginSuspended => "PLUGIN_SUSPENDED",
             ErrorCode::Internal => "INTERNAL",
         }
     }

@@ -16,6 +16,7 @@ mod id;
 mod limits;
 mod paging;
 mod people;
+mod plugins;
 mod referrals;
 mod session;
 mod tenant;
@@ -42,6 +43,7 @@ pub struct Query(
     appointments::AppointmentQuery,
     directory::DirectoryQuery,
     referrals::ReferralQuery,
+    plugins::PluginQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -54,6 +56,7 @@ pub struct Mutation(
     appointments::AppointmentMutation,
     directory::DirectoryMutation,
     referrals::ReferralMutation,
+    plugins::PluginMutation,
 );
 
 #[derive(MergedSubscription, Default)]

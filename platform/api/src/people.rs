@@ -538,12 +538,18 @@ impl PeopleMutation {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let details = input.validate(ctx)?;
         let accessor = Accessor::new(ctx, "registerPerson")?;
-        services(ctx)
+        let record = services(ctx)
             .store
             .people()
             .register(scope, &details, &accessor.access())
             .await
-            .map(Person)
-            .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))
+            .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))?;
+        crate::plugins::emit(
+            ctx,
+            scope,
+            "person-registered",
+            serde_json::json!({ "person_id": record.id.to_string() }),
+        );
+        Ok(Person(record))
     }
 }

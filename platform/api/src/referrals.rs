@@ -397,6 +397,12 @@ pub struct ReferralFilterInput {
 }
 
 async fn publish(ctx: &Context<'_>, scope: TenantScope, referral_id: i64) {
+    crate::plugins::emit(
+        ctx,
+        scope,
+        "referral-status-changed",
+        serde_json::json!({ "referral_id": referral_id.to_string() }),
+    );
     let event = Event::ReferralChanged {
         tenant_id: scope.tenant_id(),
         referral_id,

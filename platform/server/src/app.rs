@@ -65,6 +65,8 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         None => Arc::new(notify::LogSender),
     };
 
+    let plugin_runtime = crate::plugins::runtime(&settings, &store, demo)?;
+
     let mut demo_report = Vec::new();
     let mut demo_accounts = None;
     let mut demo_directories = Vec::new();
@@ -87,6 +89,9 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         let slugs: Vec<_> = manifests.iter().map(|m| m.slug.clone()).collect();
         demo_directories =
             directory::import_seed_directories(&store, &settings.tenants_dir, &slugs).await?;
+        demo_directories.extend(
+            crate::plugins::install_demo(&plugin_runtime, &store, &settings, &manifests).await?,
+        );
     }
 
     let production = settings.environment == Environment::Production;
@@ -102,6 +107,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
                 .clone()
                 .unwrap_or_else(|| format!("http://{}", settings.listen)),
         },
+        plugins: plugin_runtime,
     };
     let schema = build_schema(services.clone(), SchemaOptions { production });
     let per_minute = |n: u32| Quota {
@@ -160,7 +166,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         }
         println!("list them: kentro tenant list");
         if !demo_directories.is_empty() {
-            println!("service directories:");
+            println!("service directories and plugins:");
             for line in &demo_directories {
                 println!("{line}");
             }

@@ -39,11 +39,33 @@ pub enum Command {
     /// Demo and test data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Plugin packages: keys, signing, installing.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
     /// The service directory (Open Referral HSDS 3.0).
     #[command(subcommand)]
     Directory(DirectoryCommand),
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Makes a publisher key pair: the secret key to a file, the public key on stdout.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Signs a package folder's plugin.toml (writing plugin.sig).
+    Sign {
+        package: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Verifies (SHA-256 and a trusted signature), precompiles and installs a package.
+    Install { package: PathBuf },
+    /// Installed packages.
+    List,
 }
 
 /// Whose directory a command works on.

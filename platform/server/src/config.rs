@@ -63,6 +63,15 @@ pub struct Settings {
     pub mail_from: String,
     /// How often the notification worker looks for due e-mails and overdue referrals.
     pub notify_interval: std::time::Duration,
+    /// Publishers whose plugin packages are installed (base64 ed25519 keys).
+    pub plugin_trusted_keys: Vec<String>,
+    /// Where `serve --demo` finds built plugin packages.
+    pub plugins_dir: PathBuf,
+    pub plugin_memory_mib: u64,
+    pub plugin_deadline: std::time::Duration,
+    pub plugin_pool_instances: u32,
+    /// Fuel per plugin call, for deterministic budgets; unset: no fuel.
+    pub plugin_fuel: Option<u64>,
 }
 
 /// A setting that cannot be used, described for the operator.
@@ -108,6 +117,12 @@ struct RawSettings {
     smtp_url: Option<serde_json::Value>,
     mail_from: Option<serde_json::Value>,
     notify_interval_seconds: Option<serde_json::Value>,
+    plugin_trusted_keys: Option<serde_json::Value>,
+    plugins_dir: Option<serde_json::Value>,
+    plugin_memory_mib: Option<serde_json::Value>,
+    plugin_deadline_ms: Option<serde_json::Value>,
+    plugin_pool_instances: Option<serde_json::Value>,
+    plugin_fuel: Option<serde_json::Value>,
 }
 
 struct Setting {
@@ -204,6 +219,12 @@ const PARTNER_LINK_DAYS: Setting = Setting::plain("partner_link_days");
 const SMTP_URL: Setting = Setting::secret("smtp_url");
 const MAIL_FROM: Setting = Setting::plain("mail_from");
 const NOTIFY_INTERVAL_SECONDS: Setting = Setting::plain("notify_interval_seconds");
+const PLUGIN_TRUSTED_KEYS: Setting = Setting::plain("plugin_trusted_keys");
+const PLUGINS_DIR: Setting = Setting::plain("plugins_dir");
+const PLUGIN_MEMORY_MIB: Setting = Setting::plain("plugin_memory_mib");
+const PLUGIN_DEADLINE_MS: Setting = Setting::plain("plugin_deadline_ms");
+const PLUGIN_POOL_INSTANCES: Setting = Setting::plain("plugin_pool_instances");
+const PLUGIN_FUEL: Setting = Setting::plain("plugin_fuel");
 
 /// `user:secret@host` becomes `user:***@host`.
 fn mask_password(url: &str) -> String {
@@ -445,6 +466,50 @@ impl Settings {
             }
         };
 
+        let plugin_trusted_keys: Vec<String> = PLUGIN_TRUSTED_KEYS
+            .text(&raw.plugin_trusted_keys)?
+            .map(|keys| {
+                keys.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Err(problem) = kentro_plugin_host::TrustedKeys::parse(&plugin_trusted_keys) {
+            return Err(PLUGIN_TRUSTED_KEYS.error(
+                &problem,
+                "expected comma-separated base64 ed25519 public keys",
+            ));
+        }
+        let plugins_dir = PathBuf::from(
+            PLUGINS_DIR
+                .text(&raw.plugins_dir)?
+                .unwrap_or_else(|| "./plugins/dist".into()),
+        );
+        let plugin_memory_mib = whole(&PLUGIN_MEMORY_MIB, &raw.plugin_memory_mib, 32, 1..=1024)?;
+        let plugin_deadline = std::time::Duration::from_millis(whole(
+            &PLUGIN_DEADLINE_MS,
+            &raw.plugin_deadline_ms,
+            100,
+            5..=60_000,
+        )?);
+        let plugin_pool_instances = whole(
+            &PLUGIN_POOL_INSTANCES,
+            &raw.plugin_pool_instances,
+            32,
+            1..=1000,
+        )? as u32;
+        let plugin_fuel = match PLUGIN_FUEL.text(&raw.plugin_fuel)? {
+            None => None,
+            Some(_) => Some(whole(
+                &PLUGIN_FUEL,
+                &raw.plugin_fuel,
+                0,
+                1_000..=u64::MAX / 2,
+            )?),
+        };
+
         Ok(Settings {
             listen,
             data_dir,
@@ -464,6 +529,12 @@ impl Settings {
             smtp_url,
             mail_from,
             notify_interval,
+            plugin_trusted_keys,
+            plugins_dir,
+            plugin_memory_mib,
+            plugin_deadline,
+            plugin_pool_instances,
+            plugin_fuel,
         })
     }
 }

@@ -13,6 +13,7 @@ mod manifests;
 mod notify;
 mod operator;
 mod partner_pages;
+mod plugins;
 mod telemetry;
 
 use std::process::ExitCode;
@@ -126,6 +127,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 settings.data_dir.join(demo::PASSWORD_FILE).display()
             );
         }
+        Command::Plugin(command) => return plugins::run(&settings, command).await,
         Command::Directory(command) => {
             let store = app::open_store(&settings).await?;
             let result = directory::run(&store, command).await;

@@ -210,6 +210,36 @@ impl<'a> AuditLog<'a> {
         AuditLog { db }
     }
 
+    /// Records a plugin operation run for a caller (the plugin's own reads
+    /// of people are recorded as they happen).
+    pub async fn record_plugin_call(
+        &self,
+        scope: TenantScope,
+        access: &Access<'_>,
+        plugin: &str,
+        operation: &str,
+        writes: bool,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let action = if writes {
+            "plugin.changed"
+        } else {
+            "plugin.read"
+        };
+        record(
+            &txn,
+            scope,
+            access,
+            action,
+            "plugin",
+            format!("{plugin}/{operation}"),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Newest first; `before` is the `seq` of the last entry of the previous page.
     pub async fn list(
         &self,

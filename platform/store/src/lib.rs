@@ -17,6 +17,7 @@ mod ids;
 mod migration;
 mod outbox;
 mod people;
+mod plugins;
 mod referrals;
 mod scope;
 mod tenants;
@@ -48,6 +49,10 @@ pub use households::{
 };
 pub use outbox::{Channel, MAX_ATTEMPTS, Notification, NotificationKind, Outbox, backoff};
 pub use people::{DuplicateCandidate, DuplicateReason, People, PersonRecord};
+pub use plugins::{
+    Activation, FILTERABLE_PERSON_FIELDS, InstallOutcome, NewPackage, PackageRecord,
+    PackageSummary, Plugins, StoredDocument, Suggestion,
+};
 pub use referrals::{
     LinkView, LoopSettings, NewReferral, PartnerKeyRecord, PartnerPrincipal, ReferralFilter,
     ReferralRecord, Referrals, SentReferral, ServiceTarget,
@@ -207,6 +212,10 @@ impl Store {
 
     pub fn outbox(&self) -> Outbox<'_> {
         Outbox::new(&self.db)
+    }
+
+    pub fn plugins(&self) -> Plugins<'_> {
+        Plugins::new(&self.db)
     }
 
     pub fn referrals(&self) -> Referrals<'_> {

@@ -1,0 +1,371 @@
+//! Plugins over GraphQL: what is installed and enabled, enabling (with the
+//! plugin's own configuration schema), running an operation with the same
+//! authentication, audit and limits as any call, and the suggestions and
+//! metrics plugins leave behind. The core's domain events reach plugins
+//! through [`emit`], which never waits for them.
+
+use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use kentro_domain::access::Permission;
+use kentro_plugin_host::{CallError, CallerInfo, Package};
+use kentro_store::{Actor, TenantScope};
+use serde_json::Value;
+
+use crate::context::{Accessor, authorized, principal, request, services, tenant_scope};
+use crate::error::{ErrorCode, bad_input, coded, from_store, invalid_fields, not_found};
+use crate::id;
+
+fn caller_info(ctx: &Context<'_>) -> async_graphql::Result<CallerInfo> {
+    let caller = principal(ctx)?;
+    Ok(CallerInfo {
+        actor: caller.account.actor(),
+        role: caller.account.role.code().to_owned(),
+        today: Utc::now().date_naive(),
+        request_id: request(ctx).request_id.clone(),
+    })
+}
+
+/// Tells the tenant's plugins that something happened; returns at once.
+pub(crate) fn emit(ctx: &Context<'_>, scope: TenantScope, kind: &'static str, payload: Value) {
+    let caller = match caller_info(ctx) {
+        Ok(caller) => CallerInfo {
+            role: "system".into(),
+            ..caller
+        },
+        Err(_) => CallerInfo {
+            actor: Actor::operator(),
+            role: "system".into(),
+            today: Utc::now().date_naive(),
+            request_id: request(ctx).request_id.clone(),
+        },
+    };
+    services(ctx).plugins.emit(scope, kind, payload, caller);
+}
+
+fn from_call(ctx: &Context<'_>, error: CallError) -> async_graphql::Error {
+    match error {
+        CallError::NotEnabled(plugin) => not_found(&format!("plugin {plugin} enabled here")),
+        CallError::Suspended { plugin, reason } => coded(
+            ErrorCode::PluginSuspended,
+            format!("the plugin {plugin} is suspended here: {reason}"),
+        ),
+        CallError::UnknownOperation(op) => bad_input("operation", format!("no operation {op}")),
+        CallError::Invalid(problems) => invalid_fields(&problems),
+        CallError::NotFound(what) => coded(ErrorCode::NotFound, what),
+        CallError::Forbidden(why) => coded(ErrorCode::Forbidden, why),
+        CallError::Timeout => coded(
+            ErrorCode::PluginTimeout,
+            "the plugin did not answer within its deadline",
+        ),
+        CallError::Limit(why) => coded(
+            ErrorCode::PluginLimit,
+            format!("the plugin hit a limit: {why}"),
+        ),
+        CallError::Failed(why) => {
+            coded(ErrorCode::PluginFailed, format!("the plugin failed: {why}"))
+        }
+        CallError::Store(e) => from_store(ctx, e),
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PluginOperationInfo {
+    name: String,
+    label: String,
+    input_schema: Json<Value>,
+    output_schema: Json<Value>,
+    writes: bool,
+}
+
+/// A plugin as a center has it.
+#[derive(SimpleObject)]
+pub struct EnabledPlugin {
+    id: String,
+    version: String,
+    label: String,
+    /// `enabled`, `disabled` or `suspended` (after repeated failures).
+    status: String,
+    status_reason: Option<String>,
+    config: Json<Value>,
+    operations: Vec<PluginOperationInfo>,
+    metrics: Vec<String>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct InstalledPlugin {
+    id: String,
+    version: String,
+    sha256: String,
+    installed_at: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct ReferralSuggestion {
+    id: ID,
+    plugin: String,
+    title: String,
+    reason: String,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct PluginMetric {
+    plugin: String,
+    name: String,
+    total: f64,
+}
+
+async fn enabled_plugin(
+    ctx: &Context<'_>,
+    activation: kentro_store::Activation,
+) -> async_graphql::Result<EnabledPlugin> {
+    let info = services(ctx)
+        .plugins
+        .info(&activation.plugin_id, &activation.version)
+        .await
+        .map_err(|e| from_call(ctx, e))?;
+    Ok(EnabledPlugin {
+        id: activation.plugin_id,
+        version: activation.version,
+        label: info.label,
+        status: activation.status,
+        status_reason: activation.status_reason,
+        config: Json(activation.config),
+        operations: info
+            .operations
+            .into_iter()
+            .map(|o| PluginOperationInfo {
+                name: o.name,
+                label: o.label,
+                input_schema: Json(o.input_schema),
+                output_schema: Json(o.output_schema),
+                writes: o.writes,
+            })
+            .collect(),
+        metrics: info.metrics,
+        updated_at: activation.updated_at,
+    })
+}
+
+#[derive(Default)]
+pub struct PluginQuery;
+
+#[Object]
+impl PluginQuery {
+    /// The plugins of the caller's center, with their status.
+    async fn plugins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EnabledPlugin>> {
+        let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
+        let activations = services(ctx)
+            .store
+            .plugins()
+            .activations(scope)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        let mut out = Vec::new();
+        for activation in activations {
+            out.push(enabled_plugin(ctx, activation).await?);
+        }
+        Ok(out)
+    }
+
+    /// Every installed package (platform admins).
+    async fn installed_plugins(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<InstalledPlugin>> {
+        authorized(ctx, Permission::InstallPlugins)?;
+        Ok(services(ctx)
+            .store
+            .plugins()
+            .packages()
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .into_iter()
+            .map(|p| InstalledPlugin {
+                id: p.id,
+                version: p.version,
+                sha256: p.sha256,
+                installed_at: p.installed_at,
+            })
+            .collect())
+    }
+
+    /// What plugins suggest for a person (e.g. tutoring for a child).
+    async fn referral_suggestions(
+        &self,
+        ctx: &Context<'_>,
+        person_id: ID,
+    ) -> async_graphql::Result<Vec<ReferralSuggestion>> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let person = id::decode("Person", &person_id)?;
+        Ok(services(ctx)
+            .store
+            .plugins()
+            .suggestions(scope, person)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .into_iter()
+            .map(|s| ReferralSuggestion {
+                id: id::encode("ReferralSuggestion", s.id),
+                plugin: s.plugin_id,
+                title: s.title,
+                reason: s.reason,
+                created_at: s.created_at,
+            })
+            .collect())
+    }
+
+    /// The center's plugin metrics, totalled.
+    async fn plugin_metrics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PluginMetric>> {
+        let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
+        Ok(services(ctx)
+            .store
+            .plugins()
+            .metric_totals(scope)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .into_iter()
+            .map(|(plugin, name, total)| PluginMetric {
+                plugin,
+                name,
+                total,
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct PluginMutation;
+
+#[Object]
+impl PluginMutation {
+    /// Runs a plugin's operation; the input must match its declared schema.
+    /// Operations that write need the case-management permission.
+    async fn plugin_operation(
+        &self,
+        ctx: &Context<'_>,
+        plugin: String,
+        operation: String,
+        input: Json<Value>,
+    ) -> async_graphql::Result<Json<Value>> {
+        let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
+        let caller = caller_info(ctx)?;
+        let runtime = &services(ctx).plugins;
+        let info = match services(ctx)
+            .store
+            .plugins()
+            .activation(scope, &plugin)
+            .await
+        {
+            Ok(Some(a)) => runtime.info(&plugin, &a.version).await.ok(),
+            Ok(None) => None,
+            Err(e) => return Err(from_store(ctx, e)),
+        };
+        let writes = info
+            .as_ref()
+            .and_then(|i| i.operations.iter().find(|o| o.name == operation))
+            .is_some_and(|o| o.writes);
+        if writes {
+            tenant_scope(ctx, Permission::ManageCases)?;
+        }
+        let (output, _) = runtime
+            .call(scope, &plugin, &operation, input.0, &caller)
+            .await
+            .map_err(|e| from_call(ctx, e))?;
+        let accessor = Accessor::new(ctx, "plugin operation")?;
+        services(ctx)
+            .store
+            .audit_log()
+            .record_plugin_call(scope, &accessor.access(), &plugin, &operation, writes)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(Json(output))
+    }
+
+    /// Enables a plugin for the caller's center, or moves it to another
+    /// installed version (upgrade, rollback), with its configuration.
+    async fn enable_plugin(
+        &self,
+        ctx: &Context<'_>,
+        plugin: String,
+        version: Option<String>,
+        config: Option<Json<Value>>,
+    ) -> async_graphql::Result<EnabledPlugin> {
+        let scope = tenant_scope(ctx, Permission::ManageTenantSettings)?;
+        let accessor = Accessor::new(ctx, "plugin settings")?;
+        let config = config.map(|c| c.0).unwrap_or_else(|| serde_json::json!({}));
+        let activation = services(ctx)
+            .plugins
+            .enable(
+                scope,
+                &plugin,
+                version.as_deref(),
+                &config,
+                &accessor.access(),
+            )
+            .await
+            .map_err(|e| from_call(ctx, e))?;
+        enabled_plugin(ctx, activation).await
+    }
+
+    async fn disable_plugin(
+        &self,
+        ctx: &Context<'_>,
+        plugin: String,
+    ) -> async_graphql::Result<EnabledPlugin> {
+        let scope = tenant_scope(ctx, Permission::ManageTenantSettings)?;
+        let accessor = Accessor::new(ctx, "plugin settings")?;
+        let activation = services(ctx)
+            .store
+            .plugins()
+            .disable(scope, &plugin, &accessor.access())
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        enabled_plugin(ctx, activation).await
+    }
+
+    /// Installs a signed package (platform admins): the manifest's text, its
+    /// base64 ed25519 signature and the component, base64.
+    async fn install_plugin(
+        &self,
+        ctx: &Context<'_>,
+        manifest: String,
+        signature: String,
+        component_base64: String,
+    ) -> async_graphql::Result<InstalledPlugin> {
+        let caller = authorized(ctx, Permission::InstallPlugins)?;
+        use base64::Engine as _;
+        let wasm = base64::engine::general_purpose::STANDARD
+            .decode(component_base64.trim())
+            .map_err(|e| bad_input("componentBase64", format!("not base64: {e}")))?;
+        let package = Package {
+            manifest_text: manifest,
+            signature,
+            wasm,
+        };
+        let (info, _) = services(ctx)
+            .plugins
+            .install(&package, caller.account.email.as_str())
+            .await
+            .map_err(|e| match e {
+                kentro_plugin_host::InstallError::Package(p) => bad_input("package", p.to_string()),
+                kentro_plugin_host::InstallError::Store(s) => from_store(ctx, s),
+            })?;
+        let installed = services(ctx)
+            .store
+            .plugins()
+            .packages()
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .into_iter()
+            .find(|p| p.id == info.id && p.version == info.version)
+            .ok_or_else(|| not_found("plugin"))?;
+        Ok(InstalledPlugin {
+            id: installed.id,
+            version: installed.version,
+            sha256: installed.sha256,
+            installed_at: installed.installed_at,
+        })
+    }
+}

@@ -1,0 +1,629 @@
+//! The sandbox: one wasmtime engine (pooling allocator, epoch interruption,
+//! optional fuel), the host capabilities behind the WIT `host` interface, and
+//! a fresh store per call with its memory limit, deadline and host-call
+//! budget. A trap, a deadline or a limit ends that call only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use kentro_store::{Access, Actor, Store, TenantScope};
+use serde_json::Value;
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, PoolingAllocationConfig, ResourceLimiter, Trap};
+use wasmtime_wasi::{
+    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
+};
+
+use crate::manifest::PluginManifest;
+use crate::people::person_view;
+
+wasmtime::component::bindgen!({
+    world: "plugin",
+    path: "../../plugins/wit",
+    imports: { default: trappable },
+});
+
+/// How big the sandbox may be.
+#[derive(Debug, Clone)]
+pub struct SandboxLimits {
+    /// Memory of one plugin instance; a manifest may ask for less.
+    pub memory_mib: u64,
+    /// Wall-clock deadline of one call; a manifest may ask for less.
+    pub deadline: Duration,
+    /// Instances that can run at once (pooling allocator slots).
+    pub pool_instances: u32,
+    /// Deterministic budgets: fuel per call, when set.
+    pub fuel: Option<u64>,
+    /// Host calls one plugin call may make.
+    pub host_calls: u32,
+    /// Consecutive failures after which a plugin is suspended for a tenant.
+    pub failures_before_suspension: i32,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        SandboxLimits {
+            memory_mib: 32,
+            deadline: Duration::from_millis(100),
+            pool_instances: 32,
+            fuel: None,
+            host_calls: 10_000,
+            failures_before_suspension: 5,
+        }
+    }
+}
+
+/// How often the epoch advances; deadlines are whole ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+pub fn engine(limits: &SandboxLimits) -> wasmtime::Result<Engine> {
+    let memory = limits.memory_mib * 1024 * 1024;
+    let mut pooling = PoolingAllocationConfig::default();
+    pooling
+        .total_component_instances(limits.pool_instances)
+        .total_core_instances(limits.pool_instances * 4)
+        .total_memories(limits.pool_instances * 2)
+        .total_tables(limits.pool_instances * 4)
+        .max_memory_size(memory as usize)
+        .max_memories_per_component(2)
+        .max_core_instances_per_component(16)
+        .max_tables_per_component(8)
+        .total_stacks(limits.pool_instances);
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .consume_fuel(limits.fuel.is_some())
+        .max_wasm_stack(512 * 1024)
+        // Reserve only what a plugin may use: pooling slots are virtual memory.
+        .memory_reservation(memory)
+        .memory_guard_size(2 * 1024 * 1024)
+        .allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
+    Engine::new(&config)
+}
+
+/// Advances the engine's epoch until the engine is dropped.
+pub fn start_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("plugin-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("the epoch thread starts");
+}
+
+/// A clock that never moves: plugins get dates from the host, not a clock.
+struct StoppedClock;
+
+impl HostWallClock for StoppedClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for StoppedClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// What one call may touch: its tenant, its plugin's grants, the caller.
+pub struct CallContext {
+    pub store: Store,
+    pub runtime: tokio::runtime::Handle,
+    /// `None` while a package is being described at install: no tenant, so
+    /// every capability is refused.
+    pub scope: Option<TenantScope>,
+    pub manifest: Arc<PluginManifest>,
+    pub config: Value,
+    /// The caller's role, for the fields of people it may see.
+    pub role: String,
+    pub actor: Actor,
+    pub today: NaiveDate,
+    pub request_id: String,
+}
+
+/// The state of one store: the call's context, its limits, and WASI with
+/// nothing granted.
+pub struct HostState {
+    pub call: CallContext,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    memory_limit: usize,
+    pub(crate) memory_refused: bool,
+    host_calls_left: u32,
+    pub(crate) host_calls_exhausted: bool,
+    logged: u32,
+    /// Time spent in host calls, which the deadline does not count.
+    host_time: std::cell::Cell<Duration>,
+}
+
+impl HostState {
+    pub fn new(call: CallContext, memory_limit: usize, host_calls: u32) -> HostState {
+        let wasi = WasiCtxBuilder::new()
+            .wall_clock(StoppedClock)
+            .monotonic_clock(StoppedClock)
+            .build();
+        HostState {
+            call,
+            wasi,
+            table: ResourceTable::new(),
+            memory_limit,
+            memory_refused: false,
+            host_calls_left: host_calls,
+            host_calls_exhausted: false,
+            logged: 0,
+            host_time: std::cell::Cell::new(Duration::ZERO),
+        }
+    }
+
+    /// Counts a host call against the budget; past it the call traps.
+    fn spend(&mut self) -> wasmtime::Result<()> {
+        if self.host_calls_left == 0 {
+            self.host_calls_exhausted = true;
+            return Err(wasmtime::Error::msg("the plugin made too many host calls"));
+        }
+        self.host_calls_left -= 1;
+        Ok(())
+    }
+
+    fn granted(&self, capability: &str) -> Result<TenantScope, String> {
+        if !self.call.manifest.grants(capability) {
+            return Err(format!(
+                "denied: the manifest does not declare the {capability} capability"
+            ));
+        }
+        self.call
+            .scope
+            .ok_or_else(|| "denied: no tenant while the plugin describes itself".to_owned())
+    }
+
+    pub fn host_time(&self) -> Duration {
+        self.host_time.get()
+    }
+
+    /// The `caller` record the guest gets.
+    pub fn caller_record(&self) -> Caller {
+        Caller {
+            account_id: self
+                .call
+                .actor
+                .account_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            role: self.call.role.clone(),
+            today: self.call.today.to_string(),
+        }
+    }
+
+    fn access(&self) -> (Actor, String) {
+        (self.call.actor.clone(), self.call.request_id.clone())
+    }
+
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        let started = std::time::Instant::now();
+        let output = self.call.runtime.block_on(future);
+        self.host_time.set(self.host_time.get() + started.elapsed());
+        output
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl ResourceLimiter for HostState {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_limit {
+            self.memory_refused = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+fn collection_ok(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(format!(
+            "collection {name:?}: 1 to 64 letters, digits, - or _"
+        ));
+    }
+    Ok(())
+}
+
+fn document_ok(id: &str, body: &str) -> Result<Value, String> {
+    if id.is_empty() || id.len() > 200 {
+        return Err("a document id is 1 to 200 characters".into());
+    }
+    if body.len() > 256 * 1024 {
+        return Err("a document is at most 256 KiB".into());
+    }
+    serde_json::from_str(body).map_err(|e| format!("the document is not JSON: {e}"))
+}
+
+/// Documents in one collection a plugin may hold and read at once.
+const COLLECTION_LIMIT: u64 = 10_000;
+
+impl kentro::plugin::types::Host for HostState {}
+
+impl kentro::plugin::host::Host for HostState {
+    fn storage_get(
+        &mut self,
+        collection: String,
+        id: String,
+    ) -> wasmtime::Result<Result<Option<kentro::plugin::types::Document>, String>> {
+        self.spend()?;
+        let scope = match self
+            .granted("storage")
+            .and_then(|scope| collection_ok(&collection).map(|()| scope))
+        {
+            Ok(scope) => scope,
+            Err(e) => return Ok(Err(e)),
+        };
+        let call = &self.call;
+        let found = self.block_on(call.store.plugins().get_record(
+            scope,
+            &call.manifest.id,
+            &collection,
+            &id,
+        ));
+        Ok(found
+            .map(|d| {
+                d.map(|d| kentro::plugin::types::Document {
+                    collection: d.collection,
+                    id: d.id,
+                    body: d.body,
+                })
+            })
+            .map_err(|e| {
+                tracing::warn!(error = %e, "plugin storage failed");
+                "storage is unavailable".to_owned()
+            }))
+    }
+
+    fn storage_put(
+        &mut self,
+        collection: String,
+        id: String,
+        body: String,
+    ) -> wasmtime::Result<Result<(), String>> {
+        self.spend()?;
+        let scope = match self
+            .granted("storage")
+            .and_then(|scope| collection_ok(&collection).map(|()| scope))
+            .and_then(|scope| document_ok(&id, &body).map(|_| scope))
+        {
+            Ok(scope) => scope,
+            Err(e) => return Ok(Err(e)),
+        };
+        let call = &self.call;
+        let result = self.block_on(call.store.plugins().put_record(
+            scope,
+            &call.manifest.id,
+            &collection,
+            &id,
+            &body,
+        ));
+        Ok(result.map_err(|e| {
+            tracing::warn!(error = %e, "plugin storage failed");
+            "storage is unavailable".to_owned()
+        }))
+    }
+
+    fn storage_delete(
+        &mut self,
+        collection: String,
+        id: String,
+    ) -> wasmtime::Result<Result<bool, String>> {
+        self.spend()?;
+        let scope = match self
+            .granted("storage")
+            .and_then(|scope| collection_ok(&collection).map(|()| scope))
+        {
+            Ok(scope) => scope,
+            Err(e) => return Ok(Err(e)),
+        };
+        let call = &self.call;
+        let result = self.block_on(call.store.plugins().delete_record(
+            scope,
+            &call.manifest.id,
+            &collection,
+            &id,
+        ));
+        Ok(result.map_err(|e| {
+            tracing::warn!(error = %e, "plugin storage failed");
+            "storage is unavailable".to_owned()
+        }))
+    }
+
+    fn storage_query(
+        &mut self,
+        collection: String,
+        field: String,
+        value: String,
+    ) -> wasmtime::Result<Result<Vec<kentro::plugin::types::Document>, String>> {
+        self.spend()?;
+        let scope = match self
+            .granted("storage")
+            .and_then(|scope| collection_ok(&collection).map(|()| scope))
+        {
+            Ok(scope) => scope,
+            Err(e) => return Ok(Err(e)),
+        };
+        let wanted: Option<Value> = if field.is_empty() {
+            None
+        } else {
+            match serde_json::from_str(&value) {
+                Ok(v) => Some(v),
+                Err(e) => return Ok(Err(format!("value is not JSON: {e}"))),
+            }
+        };
+        let call = &self.call;
+        let all = match self.block_on(call.store.plugins().records(
+            scope,
+            &call.manifest.id,
+            &collection,
+            COLLECTION_LIMIT,
+        )) {
+            Ok(all) => all,
+            Err(e) => {
+                tracing::warn!(error = %e, "plugin storage failed");
+                return Ok(Err("storage is unavailable".to_owned()));
+            }
+        };
+        Ok(Ok(all
+            .into_iter()
+            .filter(|d| match &wanted {
+                None => true,
+                Some(v) => serde_json::from_str::<Value>(&d.body)
+                    .ok()
+                    .is_some_and(|body| body.get(&field) == Some(v)),
+            })
+            .map(|d| kentro::plugin::types::Document {
+                collection: d.collection,
+                id: d.id,
+                body: d.body,
+            })
+            .collect()))
+    }
+
+    fn read_person(
+        &mut self,
+        person_id: String,
+    ) -> wasmtime::Result<Result<Option<String>, String>> {
+        self.spend()?;
+        let scope = match self.granted("people") {
+            Ok(scope) => scope,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Ok(id) = person_id.parse::<i64>() else {
+            return Ok(Ok(None));
+        };
+        let (actor, request_id) = self.access();
+        let access = Access {
+            actor: &actor,
+            purpose: "plugin",
+            request_id: &request_id,
+        };
+        let call = &self.call;
+        let found = self.block_on(call.store.plugins().person(scope, id, &access));
+        Ok(found
+            .map(|p| {
+                p.map(|p| person_view(&p, &call.manifest.people_fields, &call.role).to_string())
+            })
+            .map_err(|e| {
+                tracing::warn!(error = %e, "plugin people view failed");
+                "people are unavailable".to_owned()
+            }))
+    }
+
+    fn find_people(
+        &mut self,
+        field: String,
+        value: String,
+    ) -> wasmtime::Result<Result<Vec<String>, String>> {
+        self.spend()?;
+        let scope = match self.granted("people") {
+            Ok(scope) => scope,
+            Err(e) => return Ok(Err(e)),
+        };
+        if !self.call.manifest.people_fields.contains(&field)
+            || !kentro_store::FILTERABLE_PERSON_FIELDS.contains(&field.as_str())
+        {
+            return Ok(Err(format!(
+                "people can be found by a declared field among {}",
+                kentro_store::FILTERABLE_PERSON_FIELDS.join(", ")
+            )));
+        }
+        let value = match serde_json::from_str::<Value>(&value) {
+            Ok(Value::String(s)) => s,
+            _ => return Ok(Err("value must be a JSON string".into())),
+        };
+        let (actor, request_id) = self.access();
+        let access = Access {
+            actor: &actor,
+            purpose: "plugin",
+            request_id: &request_id,
+        };
+        let call = &self.call;
+        let found = self.block_on(
+            call.store
+                .plugins()
+                .people_where(scope, &field, &value, 1000, &access),
+        );
+        Ok(found
+            .map(|people| {
+                people
+                    .iter()
+                    .map(|p| person_view(p, &call.manifest.people_fields, &call.role).to_string())
+                    .collect()
+            })
+            .map_err(|e| {
+                tracing::warn!(error = %e, "plugin people view failed");
+                "people are unavailable".to_owned()
+            }))
+    }
+
+    fn create_referral_suggestion(
+        &mut self,
+        person_id: String,
+        title: String,
+        reason: String,
+    ) -> wasmtime::Result<Result<(), String>> {
+        self.spend()?;
+        let scope = match self.granted("referral-suggestions") {
+            Ok(scope) => scope,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Ok(id) = person_id.parse::<i64>() else {
+            return Ok(Err(format!("no person {person_id}")));
+        };
+        let call = &self.call;
+        let result = self.block_on(call.store.plugins().suggest(
+            scope,
+            &call.manifest.id,
+            id,
+            &title,
+            &reason,
+        ));
+        Ok(result.map_err(|e| match e {
+            kentro_store::StoreError::NotFound { .. } => format!("no person {person_id}"),
+            other => {
+                tracing::warn!(error = %other, "plugin suggestion failed");
+                "suggestions are unavailable".to_owned()
+            }
+        }))
+    }
+
+    fn emit_metric(&mut self, name: String, value: f64) -> wasmtime::Result<Result<(), String>> {
+        self.spend()?;
+        let scope = match self.granted("metrics") {
+            Ok(scope) => scope,
+            Err(e) => return Ok(Err(e)),
+        };
+        if !value.is_finite() || name.is_empty() || name.len() > 64 {
+            return Ok(Err("a metric has a name and a finite value".into()));
+        }
+        let call = &self.call;
+        let result = self.block_on(call.store.plugins().add_metric(
+            scope,
+            &call.manifest.id,
+            &name,
+            value,
+            call.today,
+        ));
+        Ok(result.map_err(|e| {
+            tracing::warn!(error = %e, "plugin metric failed");
+            "metrics are unavailable".to_owned()
+        }))
+    }
+
+    fn log(
+        &mut self,
+        level: kentro::plugin::types::LogLevel,
+        message: String,
+    ) -> wasmtime::Result<()> {
+        self.spend()?;
+        // A chatty plugin must not flood the log either.
+        self.logged += 1;
+        if self.logged > 100 {
+            return Ok(());
+        }
+        let message: String = message.chars().take(1000).collect();
+        let plugin = &self.call.manifest.id;
+        let tenant = self.call.scope.map(|s| s.tenant_id());
+        use kentro::plugin::types::LogLevel;
+        match level {
+            LogLevel::Debug => tracing::debug!(plugin, ?tenant, "{message}"),
+            LogLevel::Info => tracing::info!(plugin, ?tenant, "{message}"),
+            LogLevel::Warn => tracing::warn!(plugin, ?tenant, "{message}"),
+            LogLevel::Error => tracing::error!(plugin, ?tenant, "{message}"),
+        }
+        Ok(())
+    }
+
+    fn config(&mut self) -> wasmtime::Result<String> {
+        self.spend()?;
+        Ok(self.call.config.to_string())
+    }
+}
+
+pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+    Ok(linker)
+}
+
+/// Why a call ended without an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    Timeout,
+    Limit(String),
+    Failed(String),
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stopped::Timeout => f.write_str("ran past its deadline"),
+            Stopped::Limit(why) => write!(f, "hit a limit: {why}"),
+            Stopped::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
+/// Reads a trap (or a host error) of a finished store.
+pub fn classify(error: &wasmtime::Error, state: &HostState) -> Stopped {
+    if state.host_calls_exhausted {
+        return Stopped::Limit("too many host calls".into());
+    }
+    if state.memory_refused {
+        return Stopped::Limit("memory limit reached".into());
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => Stopped::Timeout,
+        Some(Trap::StackOverflow) => Stopped::Limit("stack exhausted".into()),
+        Some(Trap::OutOfFuel) => Stopped::Limit("fuel exhausted".into()),
+        Some(trap) => Stopped::Failed(format!("trapped: {trap}")),
+        None => Stopped::Failed(format!("{error:#}")),
+    }
+}

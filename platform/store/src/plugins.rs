@@ -1,0 +1,659 @@
+//! What the plugin runtime keeps: installed packages (a platform table:
+//! immutable once installed), each tenant's activations, the plugins' own
+//! records and metrics, and the referral suggestions they make. Every
+//! tenant-side function takes the scope, as everywhere in the store; a
+//! plugin's records are further confined to the plugin.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+
+use crate::StoreError;
+use crate::audit::{self, Access};
+use crate::entity::{
+    person, plugin_activation, plugin_metric, plugin_package, plugin_record, referral_suggestion,
+};
+use crate::ids::next_id;
+use crate::people::PersonRecord;
+use crate::scope::{self, TenantScope};
+
+/// A package to install (already verified by the runtime).
+#[derive(Debug, Clone)]
+pub struct NewPackage {
+    pub id: String,
+    pub version: String,
+    pub manifest: String,
+    pub signature: String,
+    pub sha256: String,
+    pub wasm: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PackageRecord {
+    pub id: String,
+    pub version: String,
+    pub manifest: String,
+    pub sha256: String,
+    pub wasm: Vec<u8>,
+    pub installed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageSummary {
+    pub id: String,
+    pub version: String,
+    pub sha256: String,
+    pub installed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallOutcome {
+    Installed,
+    /// The same id, version and bytes were installed already.
+    Unchanged,
+}
+
+/// A tenant's use of a plugin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activation {
+    pub plugin_id: String,
+    pub version: String,
+    pub config: serde_json::Value,
+    /// `enabled`, `disabled` or `suspended` (after repeated failures).
+    pub status: String,
+    pub consecutive_failures: i32,
+    pub status_reason: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub collection: String,
+    pub id: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub id: i64,
+    pub person_id: i64,
+    pub plugin_id: String,
+    pub title: String,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// People columns a plugin may filter on (with the field declared).
+pub const FILTERABLE_PERSON_FIELDS: [&str; 4] =
+    ["employment_status", "education_level", "area", "gender"];
+
+fn activation_from(row: plugin_activation::Model) -> Activation {
+    Activation {
+        plugin_id: row.plugin_id,
+        version: row.version,
+        config: serde_json::from_str(&row.config).unwrap_or(serde_json::Value::Null),
+        status: row.status,
+        consecutive_failures: row.consecutive_failures,
+        status_reason: row.status_reason,
+        updated_at: row.updated_at,
+    }
+}
+
+pub struct Plugins<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> Plugins<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        Plugins { db }
+    }
+
+    /// Installs a package. An id and version are installed once: the same
+    /// bytes again change nothing, other bytes under the same version are
+    /// refused (a new version is a new package).
+    pub async fn install(
+        &self,
+        package: NewPackage,
+        installed_by: &str,
+    ) -> Result<InstallOutcome, StoreError> {
+        let txn = self.db.begin().await?;
+        let existing =
+            plugin_package::Entity::find_by_id((package.id.clone(), package.version.clone()))
+                .one(&txn)
+                .await?;
+        if let Some(existing) = existing {
+            return if existing.sha256 == package.sha256 {
+                Ok(InstallOutcome::Unchanged)
+            } else {
+                Err(StoreError::Conflict {
+                    field: "version".into(),
+                    problem: format!(
+                        "{} {} is installed with other contents; publish a new version",
+                        package.id, package.version
+                    ),
+                })
+            };
+        }
+        plugin_package::ActiveModel {
+            id: Set(package.id),
+            version: Set(package.version),
+            manifest: Set(package.manifest),
+            signature: Set(package.signature),
+            sha256: Set(package.sha256),
+            wasm: Set(package.wasm),
+            installed_at: Set(Utc::now()),
+            installed_by: Set(installed_by.to_owned()),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(InstallOutcome::Installed)
+    }
+
+    pub async fn package(
+        &self,
+        id: &str,
+        version: &str,
+    ) -> Result<Option<PackageRecord>, StoreError> {
+        Ok(
+            plugin_package::Entity::find_by_id((id.to_owned(), version.to_owned()))
+                .one(self.db)
+                .await?
+                .map(|row| PackageRecord {
+                    id: row.id,
+                    version: row.version,
+                    manifest: row.manifest,
+                    sha256: row.sha256,
+                    wasm: row.wasm,
+                    installed_at: row.installed_at,
+                }),
+        )
+    }
+
+    /// Installed packages, without their bytes.
+    pub async fn packages(&self) -> Result<Vec<PackageSummary>, StoreError> {
+        let rows: Vec<(String, String, String, DateTime<Utc>)> = plugin_package::Entity::find()
+            .select_only()
+            .column(plugin_package::Column::Id)
+            .column(plugin_package::Column::Version)
+            .column(plugin_package::Column::Sha256)
+            .column(plugin_package::Column::InstalledAt)
+            .order_by_asc(plugin_package::Column::Id)
+            .order_by_asc(plugin_package::Column::InstalledAt)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, version, sha256, installed_at)| PackageSummary {
+                id,
+                version,
+                sha256,
+                installed_at,
+            })
+            .collect())
+    }
+
+    /// Enables (or re-enables, upgrades, rolls back) a plugin for a tenant;
+    /// the failure count starts again.
+    pub async fn enable(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        version: &str,
+        config: &serde_json::Value,
+        access: &Access<'_>,
+    ) -> Result<Activation, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = plugin_activation::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            plugin_id: Set(plugin_id.to_owned()),
+            version: Set(version.to_owned()),
+            config: Set(config.to_string()),
+            status: Set("enabled".into()),
+            consecutive_failures: Set(0),
+            status_reason: Set(None),
+            updated_at: Set(Utc::now()),
+        };
+        plugin_activation::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([
+                    plugin_activation::Column::TenantId,
+                    plugin_activation::Column::PluginId,
+                ])
+                .update_columns([
+                    plugin_activation::Column::Version,
+                    plugin_activation::Column::Config,
+                    plugin_activation::Column::Status,
+                    plugin_activation::Column::ConsecutiveFailures,
+                    plugin_activation::Column::StatusReason,
+                    plugin_activation::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            scope,
+            access,
+            "plugin.enabled",
+            "plugin",
+            format!("{plugin_id}@{version}"),
+        )
+        .await?;
+        let row = plugin_activation::Entity::find_by_id((scope.tenant_id(), plugin_id.to_owned()))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "plugin activation".into(),
+            })?;
+        txn.commit().await?;
+        Ok(activation_from(row))
+    }
+
+    pub async fn disable(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        access: &Access<'_>,
+    ) -> Result<Activation, StoreError> {
+        self.set_status(scope, plugin_id, "disabled", None, Some(access))
+            .await
+    }
+
+    async fn set_status(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        status: &str,
+        reason: Option<String>,
+        access: Option<&Access<'_>>,
+    ) -> Result<Activation, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = plugin_activation::Entity::find_by_id((scope.tenant_id(), plugin_id.to_owned()))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "Plugin".into(),
+            })?;
+        let mut active: plugin_activation::ActiveModel = row.into();
+        active.status = Set(status.to_owned());
+        active.status_reason = Set(reason);
+        active.updated_at = Set(Utc::now());
+        let row = active.update(&txn).await?;
+        if let Some(access) = access {
+            audit::record(
+                &txn,
+                scope,
+                access,
+                &format!("plugin.{status}"),
+                "plugin",
+                plugin_id,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(activation_from(row))
+    }
+
+    pub async fn activation(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+    ) -> Result<Option<Activation>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = plugin_activation::Entity::find_by_id((scope.tenant_id(), plugin_id.to_owned()))
+            .one(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(row.map(activation_from))
+    }
+
+    pub async fn activations(&self, scope: TenantScope) -> Result<Vec<Activation>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = plugin_activation::Entity::find()
+            .filter(plugin_activation::Column::TenantId.eq(scope.tenant_id()))
+            .order_by_asc(plugin_activation::Column::PluginId)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(rows.into_iter().map(activation_from).collect())
+    }
+
+    /// Counts a call's outcome: a success clears the count; the
+    /// `threshold`-th failure in a row suspends the plugin for the tenant.
+    /// Returns the activation as it now is.
+    pub async fn record_outcome(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        failure: Option<&str>,
+        threshold: i32,
+    ) -> Result<Option<Activation>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let Some(row) =
+            plugin_activation::Entity::find_by_id((scope.tenant_id(), plugin_id.to_owned()))
+                .one(&txn)
+                .await?
+        else {
+            return Ok(None);
+        };
+        if failure.is_none() && row.consecutive_failures == 0 {
+            return Ok(Some(activation_from(row)));
+        }
+        let failures = match failure {
+            None => 0,
+            Some(_) => row.consecutive_failures + 1,
+        };
+        let mut active: plugin_activation::ActiveModel = row.clone().into();
+        active.consecutive_failures = Set(failures);
+        if let Some(why) = failure
+            && failures >= threshold
+            && row.status == "enabled"
+        {
+            active.status = Set("suspended".into());
+            active.status_reason = Set(Some(format!(
+                "{failures} failures in a row; the last: {why}"
+            )));
+            active.updated_at = Set(Utc::now());
+            tracing::warn!(tenant = scope.tenant_id(), plugin_id, "plugin suspended");
+        }
+        let row = active.update(&txn).await?;
+        txn.commit().await?;
+        Ok(Some(activation_from(row)))
+    }
+
+    pub async fn get_record(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = plugin_record::Entity::find_by_id((
+            scope.tenant_id(),
+            plugin_id.to_owned(),
+            collection.to_owned(),
+            id.to_owned(),
+        ))
+        .one(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(row.map(|r| StoredDocument {
+            collection: r.collection,
+            id: r.id,
+            body: r.body,
+        }))
+    }
+
+    pub async fn put_record(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        collection: &str,
+        id: &str,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = plugin_record::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            plugin_id: Set(plugin_id.to_owned()),
+            collection: Set(collection.to_owned()),
+            id: Set(id.to_owned()),
+            body: Set(body.to_owned()),
+            updated_at: Set(Utc::now()),
+        };
+        plugin_record::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([
+                    plugin_record::Column::TenantId,
+                    plugin_record::Column::PluginId,
+                    plugin_record::Column::Collection,
+                    plugin_record::Column::Id,
+                ])
+                .update_columns([
+                    plugin_record::Column::Body,
+                    plugin_record::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete_record(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        collection: &str,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let result = plugin_record::Entity::delete_many()
+            .filter(plugin_record::Column::TenantId.eq(scope.tenant_id()))
+            .filter(plugin_record::Column::PluginId.eq(plugin_id))
+            .filter(plugin_record::Column::Collection.eq(collection))
+            .filter(plugin_record::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(result.rows_affected > 0)
+    }
+
+    /// A whole collection, in id order (at most `limit` documents).
+    pub async fn records(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        collection: &str,
+        limit: u64,
+    ) -> Result<Vec<StoredDocument>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = plugin_record::Entity::find()
+            .filter(plugin_record::Column::TenantId.eq(scope.tenant_id()))
+            .filter(plugin_record::Column::PluginId.eq(plugin_id))
+            .filter(plugin_record::Column::Collection.eq(collection))
+            .order_by_asc(plugin_record::Column::Id)
+            .limit(limit)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredDocument {
+                collection: r.collection,
+                id: r.id,
+                body: r.body,
+            })
+            .collect())
+    }
+
+    /// Adds to a metric for today.
+    pub async fn add_metric(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        name: &str,
+        value: f64,
+        day: NaiveDate,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = plugin_metric::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            plugin_id: Set(plugin_id.to_owned()),
+            name: Set(name.to_owned()),
+            day: Set(day),
+            value: Set(value),
+        };
+        plugin_metric::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([
+                    plugin_metric::Column::TenantId,
+                    plugin_metric::Column::PluginId,
+                    plugin_metric::Column::Name,
+                    plugin_metric::Column::Day,
+                ])
+                .value(
+                    plugin_metric::Column::Value,
+                    Expr::col((plugin_metric::Entity, plugin_metric::Column::Value)).add(value),
+                )
+                .to_owned(),
+            )
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A tenant's metric totals per plugin and name.
+    pub async fn metric_totals(
+        &self,
+        scope: TenantScope,
+    ) -> Result<Vec<(String, String, f64)>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = plugin_metric::Entity::find()
+            .filter(plugin_metric::Column::TenantId.eq(scope.tenant_id()))
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        let mut totals: std::collections::BTreeMap<(String, String), f64> = Default::default();
+        for row in rows {
+            *totals.entry((row.plugin_id, row.name)).or_default() += row.value;
+        }
+        Ok(totals.into_iter().map(|((p, n), v)| (p, n, v)).collect())
+    }
+
+    /// Records a suggestion for a person of the tenant; `NotFound` for anyone else.
+    pub async fn suggest(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        person_id: i64,
+        title: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        if person::Entity::find_by_id((scope.tenant_id(), person_id))
+            .one(&txn)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound {
+                what: "Person".into(),
+            });
+        }
+        referral_suggestion::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            id: Set(next_id(&txn, "referral_suggestion").await?),
+            person_id: Set(person_id),
+            plugin_id: Set(plugin_id.to_owned()),
+            title: Set(title.chars().take(200).collect()),
+            reason: Set(reason.chars().take(2000).collect()),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn suggestions(
+        &self,
+        scope: TenantScope,
+        person_id: i64,
+    ) -> Result<Vec<Suggestion>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = referral_suggestion::Entity::find()
+            .filter(referral_suggestion::Column::TenantId.eq(scope.tenant_id()))
+            .filter(referral_suggestion::Column::PersonId.eq(person_id))
+            .order_by_asc(referral_suggestion::Column::Id)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Suggestion {
+                id: r.id,
+                person_id: r.person_id,
+                plugin_id: r.plugin_id,
+                title: r.title,
+                reason: r.reason,
+                created_at: r.created_at,
+            })
+            .collect())
+    }
+
+    /// People of the tenant whose `field` (one of
+    /// [`FILTERABLE_PERSON_FIELDS`]) equals `value`, at most `limit`, the
+    /// read audited under `access`.
+    pub async fn people_where(
+        &self,
+        scope: TenantScope,
+        field: &str,
+        value: &str,
+        limit: u64,
+        access: &Access<'_>,
+    ) -> Result<Vec<PersonRecord>, StoreError> {
+        let column = match field {
+            "employment_status" => person::Column::EmploymentStatus,
+            "education_level" => person::Column::EducationLevel,
+            "area" => person::Column::Area,
+            "gender" => person::Column::Gender,
+            other => {
+                return Err(StoreError::Invalid {
+                    field: "field".into(),
+                    problem: format!("people cannot be filtered by {other}"),
+                });
+            }
+        };
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = person::Entity::find()
+            .filter(person::Column::TenantId.eq(scope.tenant_id()))
+            .filter(column.eq(value))
+            .order_by_asc(person::Column::Id)
+            .limit(limit)
+            .all(&txn)
+            .await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+        if !ids.is_empty() {
+            audit::record(&txn, scope, access, "person.read", "person", ids.join(",")).await?;
+        }
+        txn.commit().await?;
+        rows.into_iter().map(PersonRecord::try_from).collect()
+    }
+
+    /// One person of the tenant (audited), or `None`.
+    pub async fn person(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        access: &Access<'_>,
+    ) -> Result<Option<PersonRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let found = crate::people::load_many(&txn, scope, &[id], access).await?;
+        txn.commit().await?;
+        Ok(found.into_iter().next())
+    }
+}

@@ -1,0 +1,117 @@
+//! A plugin that misbehaves on purpose, for the sandbox's tests: each
+//! operation tries one way to hurt the server or reach what is not its own.
+
+use kentro_plugin_sdk::{Caller, Descriptor, Error, Operation, Plugin, Value, host, json};
+
+struct Hostile;
+
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    if depth == u64::MAX {
+        0
+    } else {
+        recurse(depth + 1).wrapping_add(std::hint::black_box(1))
+    }
+}
+
+impl Plugin for Hostile {
+    fn describe() -> Descriptor {
+        let names = [
+            "loop",
+            "grow-memory",
+            "recurse",
+            "flood",
+            "panic",
+            "read-other-tenant",
+            "scan",
+            "noop",
+        ];
+        Descriptor {
+            id: "hostile",
+            version: env!("CARGO_PKG_VERSION"),
+            label: "Εχθρικό πρόσθετο (δοκιμές)",
+            operations: names
+                .iter()
+                .map(|name| Operation {
+                    name,
+                    label: name,
+                    input_schema: json!({ "type": "object" }),
+                    output_schema: json!({}),
+                    writes: false,
+                })
+                .collect(),
+            events: vec!["person-registered"],
+            config_schema: json!({ "type": "object" }),
+            metrics: vec!["scanned"],
+        }
+    }
+
+    fn handle(operation: &str, input: Value, _caller: &Caller) -> Result<Value, Error> {
+        match operation {
+            "noop" => Ok(json!({ "ok": true })),
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            "grow-memory" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "recurse" => Ok(json!(recurse(0))),
+            "flood" => {
+                for i in 0..u64::MAX {
+                    host::info(&format!("flood {i}"));
+                }
+                Ok(json!({}))
+            }
+            "panic" => panic!("the hostile plugin panics on purpose"),
+            "read-other-tenant" => {
+                // Ids of the other tenant's records, handed in by the test.
+                let mut leaked = Vec::new();
+                for id in input["personIds"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    if let Ok(Some(p)) = host::person(id) {
+                        leaked.push(p);
+                    }
+                }
+                for collection in input["collections"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    if let Ok(docs) = host::all(collection) {
+                        leaked.extend(docs.into_iter().map(|d| d.body));
+                    }
+                }
+                if let Ok(people) = host::find_people("employment_status", &json!("unemployed")) {
+                    leaked.extend(people);
+                }
+                Ok(json!({ "leaked": leaked }))
+            }
+            "scan" => {
+                // The benchmark's workload: read every record and sum a field.
+                let docs = host::all("items")?;
+                let total: f64 = docs.iter().filter_map(|d| d.body["value"].as_f64()).sum();
+                Ok(json!({ "count": docs.len(), "total": total }))
+            }
+            other => Err(Error::not_found(format!("operation {other}"))),
+        }
+    }
+
+    fn on_event(_kind: &str, payload: Value, _caller: &Caller) -> Result<(), Error> {
+        host::put("events", "last", &payload)?;
+        Ok(())
+    }
+}
+
+kentro_plugin_sdk::plugin!(Hostile);
