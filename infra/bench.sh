@@ -9,3 +9,5 @@ cargo build --release -p kentro
 for bench in rls_overhead cases_page duplicate_search; do
     infra/scripts/with-services.sh cargo bench -p kentro-tests --bench "$bench"
 done
+infra/build-plugins.sh
+cargo bench -p kentro-plugin-host --bench sandbox

@@ -11,6 +11,7 @@ infra/scripts/install-test-deps.sh
 
 echo "== formatting"
 cargo fmt --all -- --check
+cargo fmt --all --manifest-path plugins/Cargo.toml -- --check
 
 echo "== architecture invariants"
 # The domain crate stays free of I/O and frameworks.
@@ -32,6 +33,17 @@ if cargo tree -p kentro-api -e normal -i axum >/dev/null 2>&1; then
     echo "kentro-api must not depend on axum" >&2
     exit 1
 fi
+# The plugin host knows neither HTTP nor GraphQL.
+for forbidden in axum async-graphql; do
+    if cargo tree -p kentro-plugin-host -e normal -i "$forbidden" >/dev/null 2>&1; then
+        echo "kentro-plugin-host must not depend on $forbidden" >&2
+        exit 1
+    fi
+done
+
+echo "== plugins (wasm32-wasip2)"
+infra/build-plugins.sh
+cargo clippy --quiet --release --target wasm32-wasip2 --manifest-path plugins/Cargo.toml -- -D warnings
 
 echo "== lints"
 cargo clippy --workspace --all-targets -- -D warnings

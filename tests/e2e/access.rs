@@ -405,6 +405,10 @@ async fn with_row_level_security_off_the_api_still_returns_only_the_callers_tena
         "partner_link",
         "partner_key",
         "notification",
+        "plugin_activation",
+        "plugin_record",
+        "plugin_metric",
+        "referral_suggestion",
     ] {
         superuser
             .execute_unprepared(&format!(

@@ -15,11 +15,14 @@ use crate::harness::{Backend, run_kentro, stderr_of};
 /// - `seaql_migrations`: the migration bookkeeping.
 /// - `national_directory_record`: the national service catalog, public
 ///   information every tenant reads and only the platform admin writes.
-const PLATFORM_TABLES: [&str; 4] = [
+/// - `plugin_package`: installed plugin packages, shared by every tenant
+///   that enables them.
+const PLATFORM_TABLES: [&str; 5] = [
     "tenant",
     "user_account",
     "seaql_migrations",
     "national_directory_record",
+    "plugin_package",
 ];
 
 async fn migrated_postgres() -> (Backend, sea_orm::DatabaseConnection) {

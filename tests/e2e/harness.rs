@@ -195,6 +195,8 @@ pub fn kentro_command(env: &[(&str, String)]) -> Command {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("KENTRO_LOG", "warn")
+        // Plugins only where a test asks for them (tests/e2e/plugins.rs).
+        .env("KENTRO_PLUGINS_DIR", repo_root().join("plugins/no-plugins"))
         .current_dir(repo_root());
     for (key, value) in env {
         command.env(key, value);

@@ -19,6 +19,7 @@ mod health;
 mod households;
 mod isolation;
 mod people;
+mod plugins;
 mod referrals;
 mod telemetry;
 mod tenants;

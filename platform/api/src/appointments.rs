@@ -234,8 +234,8 @@ impl AppointmentMutation {
             scope,
             "appointment-booked",
             serde_json::json!({
-                "appointment_id": record.id.to_string(),
-                "person_id": record.person_id.to_string(),
+                "appointment_id": crate::id::encode("Appointment", record.id).0,
+                "person_id": crate::id::encode("Person", record.person_id).0,
                 "starts_at": record.starts_at.to_string(),
             }),
         );

@@ -282,7 +282,7 @@ async fn case_household(
         .iter()
         .map(|p| {
             serde_json::json!({
-                "person_id": p.id.to_string(),
+                "person_id": crate::id::encode("Person", p.id).0,
                 "birth_date": p.details.birth_date.map(|d| d.to_string()),
             })
         })
@@ -455,8 +455,8 @@ impl CaseMutation {
             scope,
             "case-opened",
             serde_json::json!({
-                "case_id": record.id.to_string(),
-                "person_id": record.person_id.to_string(),
+                "case_id": crate::id::encode("Case", record.id).0,
+                "person_id": crate::id::encode("Person", record.person_id).0,
                 "household": household,
             }),
         );
@@ -486,8 +486,8 @@ impl CaseMutation {
                 scope,
                 "case-closed",
                 serde_json::json!({
-                    "case_id": record.id.to_string(),
-                    "person_id": record.person_id.to_string(),
+                    "case_id": crate::id::encode("Case", record.id).0,
+                    "person_id": crate::id::encode("Person", record.person_id).0,
                 }),
             );
         }

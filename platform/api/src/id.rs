@@ -3,26 +3,17 @@
 //! another tenant's ID finds nothing, exactly like a made-up one.
 
 use async_graphql::ID;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use kentro_domain::global_id;
 
 use crate::error::not_found;
 
 pub(crate) fn encode(kind: &str, key: i64) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{kind}:{key}")))
+    ID(global_id::encode(kind, key))
 }
 
 /// The key of an ID of `kind`; anything else is `NOT_FOUND`, as an unknown object is.
 pub(crate) fn decode(kind: &str, id: &ID) -> async_graphql::Result<i64> {
-    URL_SAFE_NO_PAD
-        .decode(id.as_str())
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| {
-            let (k, key) = text.split_once(':')?;
-            (k == kind).then(|| key.parse().ok()).flatten()
-        })
-        .ok_or_else(|| not_found(kind))
+    global_id::decode(kind, id.as_str()).ok_or_else(|| not_found(kind))
 }
 
 #[cfg(test)]

@@ -548,7 +548,7 @@ impl PeopleMutation {
             ctx,
             scope,
             "person-registered",
-            serde_json::json!({ "person_id": record.id.to_string() }),
+            serde_json::json!({ "person_id": crate::id::encode("Person", record.id).0 }),
         );
         Ok(Person(record))
     }

@@ -401,7 +401,7 @@ async fn publish(ctx: &Context<'_>, scope: TenantScope, referral_id: i64) {
         ctx,
         scope,
         "referral-status-changed",
-        serde_json::json!({ "referral_id": referral_id.to_string() }),
+        serde_json::json!({ "referral_id": crate::id::encode("Referral", referral_id).0 }),
     );
     let event = Event::ReferralChanged {
         tenant_id: scope.tenant_id(),

@@ -28,6 +28,7 @@ pub mod access;
 pub mod appointment;
 pub mod case;
 pub mod contact;
+pub mod global_id;
 pub mod hours;
 pub mod household;
 pub mod hsds;

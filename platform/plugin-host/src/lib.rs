@@ -635,39 +635,123 @@ impl PluginRuntime {
         };
         let engine = self.engine.clone();
         let pre = pre.clone();
-        let host_calls = self.limits.host_calls;
-        tokio::task::spawn_blocking(move || {
-            let state = HostState::new(context, memory, host_calls);
-            let mut store = wasmtime::Store::new(&engine, state);
-            store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
-            if let Some(fuel) = fuel
-                && let Err(e) = store.set_fuel(fuel)
-            {
-                return Err(Stopped::Failed(e.to_string()));
-            }
-            let started = Instant::now();
-            let ticks = (deadline.as_micros() / sandbox::EPOCH_TICK.as_micros()).max(1) as u64;
-            store.set_epoch_deadline(ticks);
-            // Time spent waiting on the host (the database) is not the
-            // plugin's: the deadline counts the guest's own running time.
-            store.epoch_deadline_callback(move |context| {
-                let guest = started.elapsed().saturating_sub(context.data().host_time());
-                if guest >= deadline {
-                    Err(wasmtime::Trap::Interrupt.into())
-                } else {
-                    let left = deadline - guest;
-                    Ok(UpdateDeadline::Continue(
-                        (left.as_micros() / sandbox::EPOCH_TICK.as_micros()).max(1) as u64,
-                    ))
-                }
-            });
-            let result = pre
-                .instantiate(&mut store)
-                .and_then(|plugin| f(&plugin, &mut store));
-            result.map_err(|e| sandbox::classify(&e, store.data()))
+        let budget = Budget {
+            memory,
+            deadline,
+            fuel,
+            host_calls: self.limits.host_calls,
+        };
+        tokio::task::spawn_blocking(move || run_sync(&engine, &pre, context, &budget, f))
+            .await
+            .map_err(|e| Stopped::Failed(format!("the plugin's thread failed: {e}")))?
+    }
+}
+
+/// What one call may spend.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    memory: usize,
+    deadline: Duration,
+    fuel: Option<u64>,
+    host_calls: u32,
+}
+
+/// One call in a fresh store, on the current thread.
+fn run_sync<R>(
+    engine: &Engine,
+    pre: &PluginPre<HostState>,
+    context: CallContext,
+    budget: &Budget,
+    f: impl FnOnce(&sandbox::Plugin, &mut wasmtime::Store<HostState>) -> wasmtime::Result<R>,
+) -> Result<R, Stopped> {
+    let state = HostState::new(context, budget.memory, budget.host_calls);
+    let mut store = wasmtime::Store::new(engine, state);
+    store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
+    if let Some(fuel) = budget.fuel
+        && let Err(e) = store.set_fuel(fuel)
+    {
+        return Err(Stopped::Failed(e.to_string()));
+    }
+    let deadline = budget.deadline;
+    let started = Instant::now();
+    let ticks = (deadline.as_micros() / sandbox::EPOCH_TICK.as_micros()).max(1) as u64;
+    store.set_epoch_deadline(ticks);
+    // Time spent waiting on the host (the database) is not the plugin's:
+    // the deadline counts the guest's own running time.
+    store.epoch_deadline_callback(move |context| {
+        let guest = started.elapsed().saturating_sub(context.data().host_time());
+        if guest >= deadline {
+            Err(wasmtime::Trap::Interrupt.into())
+        } else {
+            let left = deadline - guest;
+            Ok(UpdateDeadline::Continue(
+                (left.as_micros() / sandbox::EPOCH_TICK.as_micros()).max(1) as u64,
+            ))
+        }
+    });
+    let result = pre
+        .instantiate(&mut store)
+        .and_then(|plugin| f(&plugin, &mut store));
+    result.map_err(|e| sandbox::classify(&e, store.data()))
+}
+
+/// An installed plugin ready on this thread, without a tenant: what one
+/// call costs the sandbox itself (instantiation from the cached
+/// `InstancePre` and the call), for the benchmark.
+pub struct WarmPlugin {
+    engine: Engine,
+    loaded: Arc<Loaded>,
+    store: Store,
+    runtime: tokio::runtime::Handle,
+    budget: Budget,
+}
+
+impl WarmPlugin {
+    /// Runs an operation that makes no host calls (any host call is refused).
+    pub fn call_blocking(&self, operation: &str, input: &str) -> Result<String, String> {
+        let context = CallContext {
+            store: self.store.clone(),
+            runtime: self.runtime.clone(),
+            scope: None,
+            manifest: self.loaded.manifest.clone(),
+            config: Value::Null,
+            role: "system".into(),
+            actor: Actor::operator(),
+            today: chrono::Utc::now().date_naive(),
+            request_id: "bench".into(),
+        };
+        match run_sync(
+            &self.engine,
+            &self.loaded.pre,
+            context,
+            &self.budget,
+            |plugin, store| {
+                let caller = store.data().caller_record();
+                plugin.call_handle(store, operation, input, &caller)
+            },
+        ) {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(e)) => Err(format!("{:?}", from_plugin(e))),
+            Err(stopped) => Err(stopped.to_string()),
+        }
+    }
+}
+
+impl PluginRuntime {
+    pub async fn warm(&self, id: &str, version: &str) -> Result<WarmPlugin, CallError> {
+        let loaded = self.load(id, version).await?;
+        Ok(WarmPlugin {
+            engine: self.engine.clone(),
+            store: self.store.clone(),
+            runtime: tokio::runtime::Handle::current(),
+            budget: Budget {
+                memory: (self.limits.memory_mib * 1024 * 1024) as usize,
+                deadline: self.limits.deadline,
+                fuel: self.limits.fuel,
+                host_calls: self.limits.host_calls,
+            },
+            loaded,
         })
-        .await
-        .map_err(|e| Stopped::Failed(format!("the plugin's thread failed: {e}")))?
     }
 }
 

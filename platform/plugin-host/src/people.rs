@@ -11,7 +11,10 @@ pub fn person_view(person: &PersonRecord, declared: &[String], role: &str) -> Va
     let sees_special = Role::parse(role).is_ok_and(|r| r.can(Permission::ViewSpecialCategories));
     let d = &person.details;
     let mut out = Map::new();
-    out.insert("id".into(), json!(person.id.to_string()));
+    out.insert(
+        "id".into(),
+        json!(kentro_domain::global_id::encode("Person", person.id)),
+    );
     for field in declared {
         if SPECIAL.contains(&field.as_str()) && !sees_special {
             continue;

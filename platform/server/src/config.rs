@@ -67,6 +67,8 @@ pub struct Settings {
     pub plugin_trusted_keys: Vec<String>,
     /// Where `serve --demo` finds built plugin packages.
     pub plugins_dir: PathBuf,
+    /// Where compiled plugin artifacts are cached (per engine).
+    pub plugin_cache_dir: PathBuf,
     pub plugin_memory_mib: u64,
     pub plugin_deadline: std::time::Duration,
     pub plugin_pool_instances: u32,
@@ -119,6 +121,7 @@ struct RawSettings {
     notify_interval_seconds: Option<serde_json::Value>,
     plugin_trusted_keys: Option<serde_json::Value>,
     plugins_dir: Option<serde_json::Value>,
+    plugin_cache_dir: Option<serde_json::Value>,
     plugin_memory_mib: Option<serde_json::Value>,
     plugin_deadline_ms: Option<serde_json::Value>,
     plugin_pool_instances: Option<serde_json::Value>,
@@ -221,6 +224,7 @@ const MAIL_FROM: Setting = Setting::plain("mail_from");
 const NOTIFY_INTERVAL_SECONDS: Setting = Setting::plain("notify_interval_seconds");
 const PLUGIN_TRUSTED_KEYS: Setting = Setting::plain("plugin_trusted_keys");
 const PLUGINS_DIR: Setting = Setting::plain("plugins_dir");
+const PLUGIN_CACHE_DIR: Setting = Setting::plain("plugin_cache_dir");
 const PLUGIN_MEMORY_MIB: Setting = Setting::plain("plugin_memory_mib");
 const PLUGIN_DEADLINE_MS: Setting = Setting::plain("plugin_deadline_ms");
 const PLUGIN_POOL_INSTANCES: Setting = Setting::plain("plugin_pool_instances");
@@ -487,6 +491,10 @@ impl Settings {
                 .text(&raw.plugins_dir)?
                 .unwrap_or_else(|| "./plugins/dist".into()),
         );
+        let plugin_cache_dir = PLUGIN_CACHE_DIR
+            .text(&raw.plugin_cache_dir)?
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("plugin-cache"));
         let plugin_memory_mib = whole(&PLUGIN_MEMORY_MIB, &raw.plugin_memory_mib, 32, 1..=1024)?;
         let plugin_deadline = std::time::Duration::from_millis(whole(
             &PLUGIN_DEADLINE_MS,
@@ -531,6 +539,7 @@ impl Settings {
             notify_interval,
             plugin_trusted_keys,
             plugins_dir,
+            plugin_cache_dir,
             plugin_memory_mib,
             plugin_deadline,
             plugin_pool_instances,

@@ -60,7 +60,7 @@ pub fn runtime(
         store.clone(),
         limits(settings),
         trusted,
-        Some(settings.data_dir.join("plugin-cache")),
+        Some(settings.plugin_cache_dir.clone()),
     )
     .map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e}"))?;
     Ok(Arc::new(runtime))

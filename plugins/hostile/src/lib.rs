@@ -5,6 +5,13 @@ use kentro_plugin_sdk::{Caller, Descriptor, Error, Operation, Plugin, Value, hos
 
 struct Hostile;
 
+/// The build script builds this plugin twice (1.0.0 and 1.1.0) so the tests
+/// can upgrade and roll back.
+const VERSION: &str = match option_env!("KENTRO_PLUGIN_VERSION") {
+    Some(v) => v,
+    None => env!("CARGO_PKG_VERSION"),
+};
+
 #[inline(never)]
 fn recurse(depth: u64) -> u64 {
     if depth == u64::MAX {
@@ -28,7 +35,7 @@ impl Plugin for Hostile {
         ];
         Descriptor {
             id: "hostile",
-            version: env!("CARGO_PKG_VERSION"),
+            version: VERSION,
             label: "Εχθρικό πρόσθετο (δοκιμές)",
             operations: names
                 .iter()
@@ -48,7 +55,7 @@ impl Plugin for Hostile {
 
     fn handle(operation: &str, input: Value, _caller: &Caller) -> Result<Value, Error> {
         match operation {
-            "noop" => Ok(json!({ "ok": true })),
+            "noop" => Ok(json!({ "ok": true, "version": VERSION })),
             "loop" => {
                 let mut n: u64 = 0;
                 loop {

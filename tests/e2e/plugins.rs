@@ -1,0 +1,721 @@
+//! The plugin runtime end to end: the three municipal plugins over GraphQL
+//! on both backends, signed installs, upgrade and rollback without a
+//! restart, and a hostile plugin that never gets out of its sandbox.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::harness::{
+    Backend, PLATFORM_ADMIN, Server, demo_account, demo_password, repo_root, run_kentro, stderr_of,
+    stdout_of,
+};
+
+fn code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error: {response}"))
+}
+
+/// Compiled artifacts shared by every test of the run, so each plugin is
+/// compiled once.
+fn shared_cache() -> PathBuf {
+    std::env::temp_dir().join(format!("kentro-plugin-cache-{}", std::process::id()))
+}
+
+fn dist(name: &str) -> PathBuf {
+    let path = repo_root().join(name);
+    assert!(
+        path.is_dir(),
+        "{} is missing: build the plugins with infra/build-plugins.sh (infra/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// A publisher key of this test, and the environment that trusts it.
+struct Publisher {
+    dir: tempfile::TempDir,
+    public: String,
+}
+
+impl Publisher {
+    fn new(env: &[(&str, String)]) -> Publisher {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("publisher.key");
+        let out = run_kentro(env, &["plugin", "keygen", "--out", key.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        Publisher {
+            public: stdout_of(&out).trim().to_owned(),
+            dir,
+        }
+    }
+
+    fn key(&self) -> PathBuf {
+        self.dir.path().join("publisher.key")
+    }
+
+    /// A signed copy of a built package.
+    fn signed(&self, env: &[(&str, String)], package: &Path) -> PathBuf {
+        let copy = self.dir.path().join(package.file_name().unwrap());
+        std::fs::create_dir_all(&copy).unwrap();
+        for entry in std::fs::read_dir(package).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+        }
+        let out = run_kentro(
+            env,
+            &[
+                "plugin",
+                "sign",
+                copy.to_str().unwrap(),
+                "--key",
+                self.key().to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        copy
+    }
+}
+
+fn plugin_env(backend: &Backend) -> Vec<(&'static str, String)> {
+    let mut env = backend.demo_env();
+    env.push((
+        "KENTRO_PLUGINS_DIR",
+        dist("plugins/dist").display().to_string(),
+    ));
+    env.push((
+        "KENTRO_PLUGIN_CACHE_DIR",
+        shared_cache().display().to_string(),
+    ));
+    env
+}
+
+const OPERATION: &str = "mutation($plugin: String!, $operation: String!, $input: JSON!) {
+    pluginOperation(plugin: $plugin, operation: $operation, input: $input) }";
+
+struct Desk<'a> {
+    server: &'a Server,
+    token: String,
+}
+
+impl Desk<'_> {
+    async fn call(&self, plugin: &str, operation: &str, input: Value) -> Value {
+        self.server
+            .graphql_as(
+                Some(&self.token),
+                OPERATION,
+                json!({ "plugin": plugin, "operation": operation, "input": input }),
+            )
+            .await
+    }
+
+    async fn ok(&self, plugin: &str, operation: &str, input: Value) -> Value {
+        let response = self.call(plugin, operation, input).await;
+        assert!(
+            response.get("errors").is_none(),
+            "{plugin} {operation}: {response}"
+        );
+        response["data"]["pluginOperation"].clone()
+    }
+
+    async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .server
+            .graphql_as(Some(&self.token), query, variables)
+            .await;
+        assert!(response.get("errors").is_none(), "{query}: {response}");
+        response["data"].clone()
+    }
+
+    async fn register(&self, input: Value) -> String {
+        let data = self
+            .gql(
+                "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        data["registerPerson"]["id"].as_str().unwrap().to_owned()
+    }
+}
+
+async fn desk<'a>(server: &'a Server, backend: &Backend, role: &str, slug: &str) -> Desk<'a> {
+    Desk {
+        server,
+        token: server
+            .login(&demo_account(role, slug), &demo_password(backend))
+            .await,
+    }
+}
+
+async fn the_three_plugins_work_end_to_end(backend: Backend) {
+    let server = Server::start(&plugin_env(&backend), &["--demo"]);
+    assert!(
+        server
+            .banner
+            .iter()
+            .any(|l| l.contains("paiania enables tutoring")),
+        "{:?}",
+        server.banner
+    );
+
+    // Tutoring in Paiania.
+    let paiania = desk(&server, &backend, "social-worker", "paiania").await;
+    let child = paiania
+        .register(
+            json!({ "givenNameEl": "Νίκος", "familyNameEl": "Αλεξίου", "birthDate": "2016-04-02" }),
+        )
+        .await;
+    let parent = paiania
+        .register(
+            json!({ "givenNameEl": "Άννα", "familyNameEl": "Αλεξίου", "birthDate": "1984-09-10" }),
+        )
+        .await;
+    let child_id = child.clone();
+    let parent_id = parent.clone();
+    let group = paiania
+        .ok(
+            "tutoring",
+            "create-group",
+            json!({ "subject": "Μαθηματικά", "grade": 4, "tutor": "Εθελόντρια Μ. Ραφαηλίδου", "volunteer": true }),
+        )
+        .await;
+    let group_id = group["id"].as_str().unwrap();
+    let off_config = paiania
+        .call(
+            "tutoring",
+            "create-group",
+            json!({ "subject": "Χημεία", "grade": 4, "tutor": "Χ" }),
+        )
+        .await;
+    assert_eq!(
+        code(&off_config),
+        "VALIDATION",
+        "Paiania tutors no chemistry"
+    );
+    let no_consent = paiania
+        .call(
+            "tutoring",
+            "enrol-child",
+            json!({ "personId": child_id, "groupId": group_id, "guardianConsent": false }),
+        )
+        .await;
+    assert_eq!(
+        no_consent["errors"][0]["extensions"]["field"],
+        "input.guardianConsent"
+    );
+    let adult = paiania
+        .call(
+            "tutoring",
+            "enrol-child",
+            json!({ "personId": parent_id, "groupId": group_id, "guardianConsent": true }),
+        )
+        .await;
+    assert_eq!(adult["errors"][0]["extensions"]["field"], "input.personId");
+    paiania
+        .ok(
+            "tutoring",
+            "enrol-child",
+            json!({ "personId": child_id, "groupId": group_id, "guardianConsent": true }),
+        )
+        .await;
+    paiania
+        .ok(
+            "tutoring",
+            "record-session",
+            json!({ "groupId": group_id, "date": "2026-11-20", "present": [child_id] }),
+        )
+        .await;
+    paiania
+        .ok(
+            "tutoring",
+            "record-session",
+            json!({ "groupId": group_id, "date": "2026-11-22", "present": [] }),
+        )
+        .await;
+    let rate = paiania
+        .ok(
+            "tutoring",
+            "attendance-rate",
+            json!({ "personId": child_id }),
+        )
+        .await;
+    assert_eq!(rate["rate"], 0.5, "{rate}");
+
+    // A new case for the household suggests tutoring for the child.
+    let household = paiania
+        .gql(
+            "mutation($p: ID!) { createHousehold(headPersonId: $p) { id } }",
+            json!({ "p": parent }),
+        )
+        .await["createHousehold"]["id"]
+        .clone();
+    paiania
+        .gql(
+            "mutation($h: ID!, $p: ID!) { addHouseholdMember(householdId: $h, personId: $p, relationship: CHILD) { id } }",
+            json!({ "h": household, "p": child }),
+        )
+        .await;
+    paiania
+        .gql(
+            "mutation($p: ID!) { openCase(input: { personId: $p, channel: WALK_IN, categories: [EDUCATION] }) { id } }",
+            json!({ "p": parent }),
+        )
+        .await;
+    let mut suggestions = Value::Null;
+    for _ in 0..50 {
+        suggestions = paiania
+            .gql(
+                "query($p: ID!) { referralSuggestions(personId: $p) { plugin title } }",
+                json!({ "p": child }),
+            )
+            .await["referralSuggestions"]
+            .clone();
+        if suggestions.as_array().is_some_and(|s| !s.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(suggestions[0]["plugin"], "tutoring", "{suggestions}");
+    let parent_suggestions = paiania
+        .gql(
+            "query($p: ID!) { referralSuggestions(personId: $p) { plugin } }",
+            json!({ "p": parent }),
+        )
+        .await;
+    assert_eq!(
+        parent_suggestions["referralSuggestions"],
+        json!([]),
+        "adults are not suggested"
+    );
+
+    // Creative activities in Veria: capacity, waiting list, attendance.
+    let veria = desk(&server, &backend, "social-worker", "veria").await;
+    let a = veria
+        .register(json!({ "givenNameEl": "Ελπίδα", "familyNameEl": "Α" }))
+        .await;
+    let b = veria
+        .register(json!({ "givenNameEl": "Μάρκος", "familyNameEl": "Β" }))
+        .await;
+    let (a, b) = (a.clone(), b.clone());
+    let activity = veria
+        .ok(
+            "creative-activities",
+            "create-activity",
+            json!({ "title": "Εργαστήρι ζωγραφικής", "date": "2026-12-05", "capacity": 1 }),
+        )
+        .await;
+    let activity_id = activity["id"].as_str().unwrap();
+    let first = veria
+        .ok(
+            "creative-activities",
+            "enrol",
+            json!({ "activityId": activity_id, "personId": a }),
+        )
+        .await;
+    assert_eq!(first["status"], "enrolled");
+    let second = veria
+        .ok(
+            "creative-activities",
+            "enrol",
+            json!({ "activityId": activity_id, "personId": b }),
+        )
+        .await;
+    assert_eq!(second["status"], "waiting");
+    let withdrawn = veria
+        .ok(
+            "creative-activities",
+            "withdraw",
+            json!({ "activityId": activity_id, "personId": a }),
+        )
+        .await;
+    assert_eq!(withdrawn["promoted"], b.as_str());
+    veria
+        .ok(
+            "creative-activities",
+            "record-attendance",
+            json!({ "activityId": activity_id, "present": [b] }),
+        )
+        .await;
+    let report = veria
+        .ok("creative-activities", "participation-report", json!({}))
+        .await;
+    assert_eq!(report["activities"][0]["participants"], 1, "{report}");
+    assert_eq!(report["activities"][0]["enrolled"], 1);
+
+    // The job market in Mylopotamos: matching with reasons, referral, placement.
+    let mylopotamos = desk(&server, &backend, "social-worker", "mylopotamos").await;
+    let skilled = mylopotamos
+        .register(json!({ "givenNameEl": "Γιώργος", "familyNameEl": "Ψαρουδάκης",
+            "employmentStatus": "LONG_TERM_UNEMPLOYED", "educationLevel": "ISCED_3_TO_4", "area": "Πέραμα" }))
+        .await;
+    let other = mylopotamos
+        .register(json!({ "givenNameEl": "Μαρία", "familyNameEl": "Σταυρακάκη",
+            "employmentStatus": "UNEMPLOYED", "educationLevel": "ISCED_0_TO_2", "area": "Ρέθυμνο" }))
+        .await;
+    let skilled = skilled.clone();
+    let other = other.clone();
+    let employer = mylopotamos
+        .ok(
+            "job-market",
+            "add-employer",
+            json!({ "name": "Ξενοδοχείο Μπαλί", "area": "Πέραμα", "sector": "τουρισμός" }),
+        )
+        .await;
+    let posting = mylopotamos
+        .ok(
+            "job-market",
+            "add-posting",
+            json!({ "employerId": employer["id"], "title": "Βοηθός κουζίνας", "minIsced": 3,
+                    "area": "Πέραμα", "hoursPerWeek": 30, "skills": ["μαγειρική"] }),
+        )
+        .await;
+    let matched = mylopotamos
+        .ok("job-market", "match", json!({ "postingId": posting["id"] }))
+        .await;
+    let candidates = matched["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 2, "{matched}");
+    assert_eq!(candidates[0]["personId"], skilled.as_str(), "{matched}");
+    assert!(
+        candidates[0]["explanation"].to_string().contains("Πέραμα"),
+        "{matched}"
+    );
+    assert_eq!(candidates[1]["personId"], other.as_str());
+    let referral = mylopotamos
+        .ok(
+            "job-market",
+            "refer",
+            json!({ "personId": skilled, "to": "employer", "postingId": posting["id"] }),
+        )
+        .await;
+    mylopotamos
+        .ok(
+            "job-market",
+            "record-outcome",
+            json!({ "referralId": referral["id"], "outcome": "placed" }),
+        )
+        .await;
+    let metrics = mylopotamos
+        .gql("{ pluginMetrics { plugin name total } }", json!({}))
+        .await;
+    assert!(
+        metrics["pluginMetrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["plugin"] == "job-market" && m["name"] == "placements" && m["total"] == 1.0),
+        "{metrics}"
+    );
+
+    // A plugin not enabled at a center does not exist there.
+    let elsewhere = paiania
+        .call("job-market", "match", json!({ "postingId": "x" }))
+        .await;
+    assert_eq!(code(&elsewhere), "NOT_FOUND");
+    // Reception reads but cannot change.
+    let reception = desk(&server, &backend, "reception", "paiania").await;
+    let refused = reception
+        .call(
+            "tutoring",
+            "create-group",
+            json!({ "subject": "Μαθηματικά", "grade": 2, "tutor": "Χ" }),
+        )
+        .await;
+    assert_eq!(code(&refused), "FORBIDDEN");
+    reception.ok("tutoring", "list-groups", json!({})).await;
+}
+
+#[tokio::test]
+async fn the_three_plugins_work_end_to_end_on_sqlite() {
+    the_three_plugins_work_end_to_end(Backend::sqlite()).await;
+}
+
+#[tokio::test]
+async fn the_three_plugins_work_end_to_end_on_postgres() {
+    the_three_plugins_work_end_to_end(Backend::postgres().await).await;
+}
+
+const INSTALL: &str = "mutation($m: String!, $s: String!, $c: String!) {
+    installPlugin(manifest: $m, signature: $s, componentBase64: $c) { id version sha256 } }";
+
+fn install_variables(package: &Path) -> Value {
+    use base64::Engine;
+    json!({
+        "m": std::fs::read_to_string(package.join("plugin.toml")).unwrap(),
+        "s": std::fs::read_to_string(package.join("plugin.sig")).unwrap_or_default().trim(),
+        "c": base64::engine::general_purpose::STANDARD
+            .encode(std::fs::read(package.join("hostile.wasm")).unwrap()),
+    })
+}
+
+/// A server with the hostile plugin installed (both versions) and enabled
+/// at Paiania.
+async fn hostile_server(
+    backend: &Backend,
+    extra: &[(&'static str, String)],
+) -> (Server, Publisher) {
+    let mut env = plugin_env(backend);
+    let publisher = Publisher::new(&env);
+    env.push(("KENTRO_PLUGIN_TRUSTED_KEYS", publisher.public.clone()));
+    env.extend(extra.iter().cloned());
+    let server = Server::start(&env, &["--demo"]);
+    let platform = server.login(PLATFORM_ADMIN, &demo_password(backend)).await;
+    for version in ["hostile-1.0.0", "hostile-1.1.0"] {
+        let package = publisher.signed(&env, &dist("plugins/dist-test").join(version));
+        let installed = server
+            .graphql_as(Some(&platform), INSTALL, install_variables(&package))
+            .await;
+        assert!(installed.get("errors").is_none(), "{installed}");
+    }
+    let admin = server
+        .login(
+            &demo_account("tenant-admin", "paiania"),
+            &demo_password(backend),
+        )
+        .await;
+    let enabled = server
+        .graphql_as(
+            Some(&admin),
+            "mutation { enablePlugin(plugin: \"hostile\", version: \"1.0.0\") { status version } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        enabled["data"]["enablePlugin"]["status"], "enabled",
+        "{enabled}"
+    );
+    (server, publisher)
+}
+
+#[tokio::test]
+async fn a_hostile_plugin_is_stopped_with_typed_errors_while_the_server_keeps_answering() {
+    let backend = Backend::sqlite();
+    let (server, _publisher) = hostile_server(&backend, &[]).await;
+    let paiania = desk(&server, &backend, "social-worker", "paiania").await;
+
+    let attacks = [
+        ("loop", "PLUGIN_TIMEOUT"),
+        ("grow-memory", "PLUGIN_LIMIT"),
+        ("recurse", "PLUGIN_LIMIT"),
+        ("flood", "PLUGIN_LIMIT"),
+        ("panic", "PLUGIN_FAILED"),
+    ];
+    let started = Instant::now();
+    let run_attacks = futures::future::join_all(attacks.iter().map(|(op, _)| {
+        let paiania = &paiania;
+        async move { paiania.call("hostile", op, json!({})).await }
+    }));
+    let keep_answering = async {
+        let mut answered = 0;
+        for _ in 0..10 {
+            let me = server
+                .graphql_as(Some(&paiania.token), "{ me { email } }", json!({}))
+                .await;
+            assert!(me["data"]["me"]["email"].is_string(), "{me}");
+            answered += 1;
+        }
+        answered
+    };
+    let (results, answered) = tokio::join!(run_attacks, keep_answering);
+    assert_eq!(answered, 10, "other requests were answered throughout");
+    for ((op, expected), result) in attacks.iter().zip(&results) {
+        assert_eq!(code(result), *expected, "{op}: {result}");
+    }
+    // Generous: the deadline is 100 ms of the plugin's own time; this only
+    // shows that nothing hangs.
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // Five failures in a row suspend the plugin for Paiania only.
+    let suspended = paiania.call("hostile", "noop", json!({})).await;
+    assert_eq!(code(&suspended), "PLUGIN_SUSPENDED", "{suspended}");
+    let listed = paiania
+        .gql("{ plugins { id status statusReason } }", json!({}))
+        .await;
+    let hostile = listed["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "hostile")
+        .unwrap()
+        .clone();
+    assert_eq!(hostile["status"], "suspended", "{listed}");
+    assert!(
+        hostile["statusReason"]
+            .as_str()
+            .unwrap()
+            .contains("failures")
+    );
+    let tutoring = paiania.ok("tutoring", "list-groups", json!({})).await;
+    assert!(tutoring["groups"].is_array(), "other plugins go on");
+}
+
+#[tokio::test]
+async fn a_hostile_plugin_reads_nothing_of_another_tenant_through_any_import() {
+    let backend = Backend::sqlite();
+    let (server, _publisher) = hostile_server(&backend, &[]).await;
+    // Veria has people and plugin records of its own.
+    let veria = desk(&server, &backend, "social-worker", "veria").await;
+    let mut veria_ids = Vec::new();
+    for name in ["Ιφιγένεια", "Οδυσσέας"] {
+        let id = veria
+            .register(json!({ "givenNameEl": name, "familyNameEl": "Βεροιώτη",
+                             "employmentStatus": "UNEMPLOYED" }))
+            .await;
+        veria_ids.push(id.clone());
+    }
+    veria
+        .ok(
+            "creative-activities",
+            "create-activity",
+            json!({ "title": "Θέατρο", "date": "2026-12-01" }),
+        )
+        .await;
+    let paiania = desk(&server, &backend, "social-worker", "paiania").await;
+    let own = paiania
+        .register(json!({ "givenNameEl": "Παιανιώτισσα", "familyNameEl": "Π",
+                         "employmentStatus": "UNEMPLOYED" }))
+        .await;
+    let own = own.clone();
+
+    let attempt = paiania
+        .ok(
+            "hostile",
+            "read-other-tenant",
+            json!({ "personIds": veria_ids, "collections": ["activities", "places", "groups"] }),
+        )
+        .await;
+    let leaked = attempt["leaked"].as_array().unwrap();
+    assert_eq!(leaked.len(), 1, "only Paiania's own person: {attempt}");
+    assert_eq!(leaked[0]["id"], own.as_str());
+    assert!(
+        leaked[0].get("disability").is_some(),
+        "a social worker's call sees the declared special category: {attempt}"
+    );
+    let reception = desk(&server, &backend, "reception", "paiania").await;
+    let as_reception = reception
+        .ok(
+            "hostile",
+            "read-other-tenant",
+            json!({ "personIds": [own], "collections": [] }),
+        )
+        .await;
+    let seen = as_reception["leaked"].as_array().unwrap();
+    assert_eq!(seen.len(), 2, "{as_reception}");
+    for person in seen {
+        assert!(
+            person.get("disability").is_none(),
+            "special categories only for roles that may see them: {as_reception}"
+        );
+        assert!(
+            person.get("amka").is_none(),
+            "identifiers never reach plugins"
+        );
+    }
+}
+
+#[tokio::test]
+async fn packages_are_verified_and_versions_switch_without_a_restart() {
+    let backend = Backend::sqlite();
+    let (server, publisher) = hostile_server(&backend, &[]).await;
+    let paiania = desk(&server, &backend, "social-worker", "paiania").await;
+    let admin = desk(&server, &backend, "tenant-admin", "paiania").await;
+    let platform = server.login(PLATFORM_ADMIN, &demo_password(&backend)).await;
+
+    assert_eq!(
+        paiania.ok("hostile", "noop", json!({})).await["version"],
+        "1.0.0"
+    );
+    admin
+        .gql(
+            "mutation { enablePlugin(plugin: \"hostile\", version: \"1.1.0\") { version } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        paiania.ok("hostile", "noop", json!({})).await["version"],
+        "1.1.0",
+        "upgraded without a restart"
+    );
+    admin
+        .gql(
+            "mutation { enablePlugin(plugin: \"hostile\", version: \"1.0.0\") { version } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        paiania.ok("hostile", "noop", json!({})).await["version"],
+        "1.0.0",
+        "rolled back"
+    );
+    let bad_config = admin
+        .call_enable(
+            "tutoring",
+            json!({ "subjects": "Μαθηματικά", "colour": "blue" }),
+        )
+        .await;
+    assert_eq!(code(&bad_config), "VALIDATION", "{bad_config}");
+
+    let env = plugin_env(&backend);
+    let signed = publisher.signed(&env, &dist("plugins/dist-test").join("hostile-1.0.0"));
+    // A tampered component.
+    let mut tampered = install_variables(&signed);
+    let mut bytes = std::fs::read(signed.join("hostile.wasm")).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    use base64::Engine;
+    tampered["c"] = json!(base64::engine::general_purpose::STANDARD.encode(&bytes));
+    let refused = server.graphql_as(Some(&platform), INSTALL, tampered).await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SHA-256"),
+        "{refused}"
+    );
+    // A forged manifest: more capabilities, same signature.
+    let mut forged = install_variables(&signed);
+    forged["m"] = json!(
+        forged["m"]
+            .as_str()
+            .unwrap()
+            .replace("memory_mib = 16", "memory_mib = 64")
+    );
+    let refused = server.graphql_as(Some(&platform), INSTALL, forged).await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("trusted"),
+        "{refused}"
+    );
+    // Unsigned, from the CLI: nothing installed, exit 3.
+    let unsigned = run_kentro(
+        &env,
+        &[
+            "plugin",
+            "install",
+            dist("plugins/dist-test")
+                .join("hostile-1.0.0")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(!unsigned.status.success());
+    // Only platform admins install.
+    let forbidden = server
+        .graphql_as(Some(&admin.token), INSTALL, install_variables(&signed))
+        .await;
+    assert_eq!(code(&forbidden), "FORBIDDEN");
+}
+
+impl Desk<'_> {
+    async fn call_enable(&self, plugin: &str, config: Value) -> Value {
+        self.server
+            .graphql_as(
+                Some(&self.token),
+                "mutation($p: String!, $c: JSON) { enablePlugin(plugin: $p, config: $c) { status } }",
+                json!({ "p": plugin, "c": config }),
+            )
+            .await
+    }
+}
