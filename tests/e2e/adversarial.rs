@@ -314,6 +314,10 @@ async fn every_id_of_another_center_is_not_found_and_nothing_changes() {
             "query($c: ID) { referrals(filter: { caseId: $c }) { edges { node { id } } } }",
             json!({ "c": ids.case }),
         ),
+        (
+            "query($p: ID!) { referralSuggestions(personId: $p) { id } }",
+            json!({ "p": ids.person }),
+        ),
     ] {
         let response = ok(&server, &paiania.worker, query, variables).await;
         assert!(

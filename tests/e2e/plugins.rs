@@ -586,6 +586,10 @@ async fn a_hostile_plugin_reads_nothing_of_another_tenant_through_any_import() {
         .await;
     let leaked = attempt["leaked"].as_array().unwrap();
     assert_eq!(leaked.len(), 1, "only Paiania's own person: {attempt}");
+    assert_eq!(
+        attempt["suggested"], 0,
+        "no suggestion lands on another center's people"
+    );
     assert_eq!(leaked[0]["id"], own.as_str());
     assert!(
         leaked[0].get("disability").is_some(),

@@ -80,6 +80,7 @@ impl Plugin for Hostile {
             "read-other-tenant" => {
                 // Ids of the other tenant's records, handed in by the test.
                 let mut leaked = Vec::new();
+                let mut suggested = 0;
                 for id in input["personIds"]
                     .as_array()
                     .into_iter()
@@ -88,6 +89,9 @@ impl Plugin for Hostile {
                 {
                     if let Ok(Some(p)) = host::person(id) {
                         leaked.push(p);
+                    }
+                    if host::suggest_referral(id, "x", "x").is_ok() {
+                        suggested += 1;
                     }
                 }
                 for collection in input["collections"]
@@ -103,7 +107,7 @@ impl Plugin for Hostile {
                 if let Ok(people) = host::find_people("employment_status", &json!("unemployed")) {
                     leaked.extend(people);
                 }
-                Ok(json!({ "leaked": leaked }))
+                Ok(json!({ "leaked": leaked, "suggested": suggested }))
             }
             "scan" => {
                 // The benchmark's workload: read every record and sum a field.
