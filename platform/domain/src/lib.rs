@@ -33,6 +33,7 @@ pub mod hours;
 pub mod household;
 pub mod hsds;
 pub mod identifiers;
+pub mod indicators;
 pub mod kea;
 pub mod names;
 pub mod person;
