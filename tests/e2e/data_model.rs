@@ -17,12 +17,19 @@ use crate::harness::{Backend, run_kentro, stderr_of};
 ///   information every tenant reads and only the platform admin writes.
 /// - `plugin_package`: installed plugin packages, shared by every tenant
 ///   that enables them.
-const PLATFORM_TABLES: [&str; 5] = [
+/// - The oversight aggregates (`indicator_cell`, `participant_key`,
+///   `national_participants`, `tenant_indicator_state`): counts and keyed
+///   hashes, never people, read by overseers across tenants.
+const PLATFORM_TABLES: [&str; 9] = [
     "tenant",
     "user_account",
     "seaql_migrations",
     "national_directory_record",
     "plugin_package",
+    "indicator_cell",
+    "participant_key",
+    "national_participants",
+    "tenant_indicator_state",
 ];
 
 async fn migrated_postgres() -> (Backend, sea_orm::DatabaseConnection) {

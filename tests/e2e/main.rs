@@ -18,6 +18,7 @@ mod harness;
 mod health;
 mod households;
 mod isolation;
+mod oversight;
 mod people;
 mod plugins;
 mod referrals;

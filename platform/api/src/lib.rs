@@ -13,6 +13,7 @@ mod directory;
 mod error;
 mod households;
 mod id;
+mod indicators;
 mod limits;
 mod paging;
 mod people;
@@ -44,6 +45,7 @@ pub struct Query(
     directory::DirectoryQuery,
     referrals::ReferralQuery,
     plugins::PluginQuery,
+    indicators::IndicatorQuery,
 );
 
 #[derive(MergedObject, Default)]

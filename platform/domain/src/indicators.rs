@@ -134,7 +134,8 @@ pub struct SuppressedTable {
 /// Primary suppression: every cell with 0 < count < `threshold` is hidden.
 /// Complementary suppression: a row or column with exactly one hidden cell
 /// (whose total is shown) gets its smallest other non-zero cell (or, with
-/// none left, a zero) hidden too,
+/// none left, a zero; in a one-cell line, the total) hidden too, and a
+/// lone hidden total among shown ones gets a partner total,
 /// repeated until no hidden cell can be recovered by subtraction from a
 /// shown total. Totals below the threshold are hidden as well.
 pub fn suppress(counts: &[Vec<u64>], threshold: u64) -> SuppressedTable {
@@ -149,36 +150,57 @@ pub fn suppress(counts: &[Vec<u64>], threshold: u64) -> SuppressedTable {
     let column_totals: Vec<u64> = (0..columns)
         .map(|j| counts.iter().map(|r| r[j]).sum())
         .collect();
-    let row_total_hidden: Vec<bool> = row_totals.iter().map(|&t| small(t)).collect();
-    let column_total_hidden: Vec<bool> = column_totals.iter().map(|&t| small(t)).collect();
+    let mut row_total_hidden: Vec<bool> = row_totals.iter().map(|&t| small(t)).collect();
+    let mut column_total_hidden: Vec<bool> = column_totals.iter().map(|&t| small(t)).collect();
+
+    // The smallest not-yet-hidden entry of a line, preferring non-zero ones.
+    fn partner(values: impl Iterator<Item = (usize, u64, bool)>) -> Option<usize> {
+        values
+            .filter(|(_, _, hidden)| !hidden)
+            .min_by_key(|&(k, v, _)| (v == 0, v, k))
+            .map(|(k, _, _)| k)
+    }
 
     loop {
         let mut changed = false;
         for i in 0..rows {
             let count = (0..columns).filter(|&j| hidden[i][j]).count();
             if count == 1 && !row_total_hidden[i] {
-                // The smallest other non-zero cell; a zero only when the
-                // line has no other (a hidden cell beside zeros is the total).
-                let partner = (0..columns)
-                    .filter(|&j| !hidden[i][j])
-                    .min_by_key(|&j| (counts[i][j] == 0, counts[i][j], j));
-                if let Some(j) = partner {
-                    hidden[i][j] = true;
-                    changed = true;
+                match partner((0..columns).map(|j| (j, counts[i][j], hidden[i][j]))) {
+                    Some(j) => hidden[i][j] = true,
+                    // A one-cell row: its total is the cell.
+                    None => row_total_hidden[i] = true,
                 }
+                changed = true;
             }
         }
         for j in 0..columns {
             let count = (0..rows).filter(|&i| hidden[i][j]).count();
             if count == 1 && !column_total_hidden[j] {
-                let partner = (0..rows)
-                    .filter(|&i| !hidden[i][j])
-                    .min_by_key(|&i| (counts[i][j] == 0, counts[i][j], i));
-                if let Some(i) = partner {
-                    hidden[i][j] = true;
-                    changed = true;
+                match partner((0..rows).map(|i| (i, counts[i][j], hidden[i][j]))) {
+                    Some(i) => hidden[i][j] = true,
+                    None => column_total_hidden[j] = true,
                 }
+                changed = true;
             }
+        }
+        // The totals are a line too: with every column total shown, the
+        // grand total is known, so one hidden row total alone would be
+        // recovered from the others (and the same for columns).
+        if !column_total_hidden.iter().any(|h| *h)
+            && row_total_hidden.iter().filter(|h| **h).count() == 1
+            && let Some(i) = partner((0..rows).map(|i| (i, row_totals[i], row_total_hidden[i])))
+        {
+            row_total_hidden[i] = true;
+            changed = true;
+        }
+        if !row_total_hidden.iter().any(|h| *h)
+            && column_total_hidden.iter().filter(|h| **h).count() == 1
+            && let Some(j) =
+                partner((0..columns).map(|j| (j, column_totals[j], column_total_hidden[j])))
+        {
+            column_total_hidden[j] = true;
+            changed = true;
         }
         if !changed {
             break;
@@ -247,7 +269,21 @@ mod tests {
                     .count()
                     == 1
         });
-        row_leaks || column_leaks
+        let all_columns_shown = table
+            .column_totals
+            .iter()
+            .all(|t| *t != Published::Suppressed);
+        let all_rows_shown = table.row_totals.iter().all(|t| *t != Published::Suppressed);
+        let lone = |totals: &[Published]| {
+            totals
+                .iter()
+                .filter(|t| **t == Published::Suppressed)
+                .count()
+                == 1
+        };
+        let total_leaks = (all_columns_shown && lone(&table.row_totals))
+            || (all_rows_shown && lone(&table.column_totals));
+        row_leaks || column_leaks || total_leaks
     }
 
     #[test]
@@ -303,6 +339,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_one_column_table_hides_the_row_totals_that_equal_hidden_cells() {
+        // Participants per region: 7, 3 and 0.
+        let table = suppress(&[vec![7], vec![3], vec![0]], 5);
+        assert_eq!(table.cells[0][0], Published::Suppressed);
+        assert_eq!(table.cells[1][0], Published::Suppressed);
+        assert_eq!(table.row_totals[0], Published::Suppressed);
+        assert_eq!(table.row_totals[1], Published::Suppressed);
+        assert_eq!(table.column_totals[0], Published::Shown(10));
+        assert!(!recoverable(&table));
     }
 
     #[test]

@@ -139,6 +139,11 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             ..state
         };
     }
+    let indicators_job = tokio::spawn(crate::indicators::run(
+        store.clone(),
+        crate::indicators::keyer(&settings)?,
+        settings.indicators_interval,
+    ));
     let notifier = tokio::spawn(notify::run(
         store.clone(),
         events.clone(),
@@ -192,6 +197,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     .await
     .context("the HTTP server failed")?;
     notifier.abort();
+    indicators_job.abort();
     tracing::info!("in-flight requests finished; closing the database pool");
     store.close().await?;
     Ok(())

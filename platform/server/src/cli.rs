@@ -39,6 +39,9 @@ pub enum Command {
     /// Demo and test data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Oversight aggregates.
+    #[command(subcommand)]
+    Indicators(IndicatorsCommand),
     /// Plugin packages: keys, signing, installing.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -47,6 +50,15 @@ pub enum Command {
     Directory(DirectoryCommand),
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndicatorsCommand {
+    /// Refreshes the aggregates of the municipalities that changed (all, with --force).
+    Refresh {
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -74,6 +74,11 @@ pub struct Settings {
     pub plugin_pool_instances: u32,
     /// Fuel per plugin call, for deterministic budgets; unset: no fuel.
     pub plugin_fuel: Option<u64>,
+    /// How often the indicators job refreshes the centers that changed.
+    pub indicators_interval: std::time::Duration,
+    /// The key of participants' pseudonyms; replicas must share it. Unset:
+    /// a key kept in the data directory (one node).
+    pub participant_key: Option<String>,
 }
 
 /// A setting that cannot be used, described for the operator.
@@ -126,6 +131,8 @@ struct RawSettings {
     plugin_deadline_ms: Option<serde_json::Value>,
     plugin_pool_instances: Option<serde_json::Value>,
     plugin_fuel: Option<serde_json::Value>,
+    indicators_interval_seconds: Option<serde_json::Value>,
+    participant_key: Option<serde_json::Value>,
 }
 
 struct Setting {
@@ -229,6 +236,8 @@ const PLUGIN_MEMORY_MIB: Setting = Setting::plain("plugin_memory_mib");
 const PLUGIN_DEADLINE_MS: Setting = Setting::plain("plugin_deadline_ms");
 const PLUGIN_POOL_INSTANCES: Setting = Setting::plain("plugin_pool_instances");
 const PLUGIN_FUEL: Setting = Setting::plain("plugin_fuel");
+const INDICATORS_INTERVAL_SECONDS: Setting = Setting::plain("indicators_interval_seconds");
+const PARTICIPANT_KEY: Setting = Setting::secret("participant_key");
 
 /// `user:secret@host` becomes `user:***@host`.
 fn mask_password(url: &str) -> String {
@@ -518,6 +527,22 @@ impl Settings {
             )?),
         };
 
+        let indicators_interval = std::time::Duration::from_secs(whole(
+            &INDICATORS_INTERVAL_SECONDS,
+            &raw.indicators_interval_seconds,
+            60,
+            1..=86_400,
+        )?);
+        let participant_key = match PARTICIPANT_KEY.text(&raw.participant_key)? {
+            None => None,
+            Some(key) if key.len() >= 32 => Some(key),
+            Some(key) => {
+                return Err(
+                    PARTICIPANT_KEY.error(&key, "expected a secret of at least 32 characters")
+                );
+            }
+        };
+
         Ok(Settings {
             listen,
             data_dir,
@@ -544,6 +569,8 @@ impl Settings {
             plugin_deadline,
             plugin_pool_instances,
             plugin_fuel,
+            indicators_interval,
+            participant_key,
         })
     }
 }

@@ -9,6 +9,7 @@ mod directory;
 mod generate;
 mod hsds_api;
 mod http;
+mod indicators;
 mod manifests;
 mod notify;
 mod operator;
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, DemoCommand, TenantCommand};
+use crate::cli::{Cli, Command, DemoCommand, IndicatorsCommand, TenantCommand};
 use crate::config::{CliOverrides, Settings};
 
 const EXIT_FAILURE: u8 = 1;
@@ -128,6 +129,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Plugin(command) => return plugins::run(&settings, command).await,
+        Command::Indicators(IndicatorsCommand::Refresh { force }) => {
+            let store = app::open_store(&settings).await?;
+            let keyer = indicators::keyer(&settings)?;
+            let result = store.indicators().refresh(&keyer, force).await;
+            store.close().await?;
+            println!("refreshed the indicators of {} municipalities", result?);
+        }
         Command::Directory(command) => {
             let store = app::open_store(&settings).await?;
             let result = directory::run(&store, command).await;

@@ -14,6 +14,7 @@ mod ephemeral;
 mod events;
 mod households;
 mod ids;
+mod indicators;
 mod migration;
 mod outbox;
 mod people;
@@ -46,6 +47,9 @@ pub use events::{Event, EventBus};
 pub use households::{
     ApplicationRecord, ChecklistItem, ConsentRecord, ConsentStatement, DocumentState,
     HouseholdMember, HouseholdRecord, Households, NewApplication,
+};
+pub use indicators::{
+    ACTIVITY_SET, CellTotal, Indicators, ParticipantKeyer, RESPONSE_BUCKETS, TenantActivity,
 };
 pub use outbox::{Channel, MAX_ATTEMPTS, Notification, NotificationKind, Outbox, backoff};
 pub use people::{DuplicateCandidate, DuplicateReason, People, PersonRecord};
@@ -208,6 +212,10 @@ impl Store {
 
     pub fn directory(&self) -> Directory<'_> {
         Directory::new(&self.db)
+    }
+
+    pub fn indicators(&self) -> Indicators<'_> {
+        Indicators::new(&self.db)
     }
 
     pub fn outbox(&self) -> Outbox<'_> {

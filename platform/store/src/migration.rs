@@ -79,6 +79,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0008_person_merge", postgres_only),
             sql_migration!("0009_directory_and_referrals"),
             sql_migration!("0010_plugins"),
+            sql_migration!("0011_indicators"),
         ]
     }
 }

@@ -1,0 +1,552 @@
+//! Oversight over GraphQL: indicator tables for the nation (by region), a
+//! region (by municipality) or one municipality, with small-cell and
+//! complementary suppression for overseers, unsuppressed for a center's own
+//! tenant admin; each center's activity; CSV and XLSX exports. Only
+//! aggregates leave here: these resolvers read the aggregate tables, never
+//! a person.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use kentro_domain::TenantSlug;
+use kentro_domain::access::Permission;
+use kentro_domain::indicators::{IndicatorSet, Published, suppress};
+use kentro_domain::region::Region;
+
+use crate::context::{principal, services};
+use crate::error::{ErrorCode, bad_input, coded, from_store, invalid_fields};
+
+/// Cells below this are shown as `<5` to overseers.
+pub const THRESHOLD: u64 = 5;
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+pub enum IndicatorScope {
+    /// The whole country, by region.
+    National,
+    /// One region, by municipality.
+    Region,
+    /// One municipality.
+    Tenant,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+pub enum IndicatorSetName {
+    /// ESF 2014-2020 common output indicators (Reg. 1304/2013 Annex I).
+    #[graphql(name = "ESF_2014_2020")]
+    Esf2014To2020,
+    /// ESF+ 2021-2027 common output indicators (Reg. 2021/1057 Annex I).
+    #[graphql(name = "ESF_PLUS_2021_2027")]
+    EsfPlus2021To2027,
+    /// Requests, referrals, applications, appointments, households and plugin metrics.
+    Activity,
+}
+
+impl IndicatorSetName {
+    fn code(self) -> &'static str {
+        match self {
+            IndicatorSetName::Esf2014To2020 => IndicatorSet::Esf2014To2020.code(),
+            IndicatorSetName::EsfPlus2021To2027 => IndicatorSet::EsfPlus2021To2027.code(),
+            IndicatorSetName::Activity => kentro_store::ACTIVITY_SET,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// Months, `YYYY-MM`, both included.
+#[derive(InputObject, Clone)]
+pub struct PeriodInput {
+    from: String,
+    to: String,
+}
+
+/// A published number: `value` is null when suppressed, `display` is what
+/// to print (`<5` then).
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct IndicatorValue {
+    value: Option<i64>,
+    display: String,
+}
+
+fn published(p: Published) -> IndicatorValue {
+    match p {
+        Published::Shown(v) => IndicatorValue {
+            value: Some(v as i64),
+            display: v.to_string(),
+        },
+        Published::Suppressed => IndicatorValue {
+            value: None,
+            display: format!("<{THRESHOLD}"),
+        },
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct IndicatorUnit {
+    /// A region's code or a municipality's slug.
+    unit: String,
+    label: String,
+    values: Vec<IndicatorValue>,
+    total: IndicatorValue,
+}
+
+/// One dimension (e.g. `age`) as a table: units × categories, with totals.
+#[derive(SimpleObject, Clone)]
+pub struct IndicatorTable {
+    dimension: String,
+    categories: Vec<String>,
+    units: Vec<IndicatorUnit>,
+    totals: Vec<IndicatorValue>,
+    /// Hidden when any unit or category total is, so none can be recovered.
+    total: IndicatorValue,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct IndicatorReport {
+    scope: IndicatorScope,
+    set: IndicatorSetName,
+    period_from: String,
+    period_to: String,
+    suppressed: bool,
+    /// The suppression rule, as exports print it.
+    rule: String,
+    generated_at: DateTime<Utc>,
+    /// NATIONAL: people first served anywhere in the period, each counted
+    /// once across municipalities (by a keyed hash, never an identity).
+    unique_participants: Option<IndicatorValue>,
+    tables: Vec<IndicatorTable>,
+}
+
+#[derive(SimpleObject)]
+pub struct TenantActivityRow {
+    tenant: String,
+    name: String,
+    region: String,
+    last_activity: Option<DateTime<Utc>>,
+    users: i64,
+    open_cases: i64,
+    overdue_referrals: i64,
+    computed_at: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct IndicatorExport {
+    filename: String,
+    content_type: String,
+    content_base64: String,
+}
+
+fn month(field: &str, text: &str) -> Result<NaiveDate, (String, String)> {
+    NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d").map_err(|_| {
+        (
+            field.to_owned(),
+            format!("{text:?} is not a month (YYYY-MM)"),
+        )
+    })
+}
+
+struct Unit {
+    code: String,
+    label: String,
+    tenants: Vec<i64>,
+}
+
+/// Who may see what: overseers everything (suppressed), a tenant admin
+/// their own center (unsuppressed).
+async fn authorize(
+    ctx: &Context<'_>,
+    scope: IndicatorScope,
+    region: Option<&str>,
+    tenant: Option<&str>,
+) -> async_graphql::Result<(Vec<Unit>, bool)> {
+    let caller = principal(ctx)?;
+    let overseer = caller
+        .account
+        .role
+        .can(Permission::ViewCrossTenantAggregates);
+    let tenants = services(ctx)
+        .store
+        .tenants()
+        .list()
+        .await
+        .map_err(|e| from_store(ctx, e))?;
+    match scope {
+        IndicatorScope::National if overseer => {
+            let mut by_region: BTreeMap<&'static str, Unit> = BTreeMap::new();
+            for t in &tenants {
+                let r = t.manifest.region;
+                by_region
+                    .entry(r.code())
+                    .or_insert_with(|| Unit {
+                        code: r.code().to_owned(),
+                        label: r.name_el().to_owned(),
+                        tenants: Vec::new(),
+                    })
+                    .tenants
+                    .push(t.id);
+            }
+            Ok((by_region.into_values().collect(), true))
+        }
+        IndicatorScope::Region if overseer => {
+            let code = region.ok_or_else(|| bad_input("region", "name the region"))?;
+            let wanted = Region::ALL
+                .into_iter()
+                .find(|r| r.code() == code.trim())
+                .ok_or_else(|| {
+                    bad_input(
+                        "region",
+                        format!("{code:?} is not one of {}", Region::allowed_codes()),
+                    )
+                })?;
+            let units = tenants
+                .iter()
+                .filter(|t| t.manifest.region == wanted)
+                .map(|t| Unit {
+                    code: t.manifest.slug.to_string(),
+                    label: t.manifest.name_el.clone(),
+                    tenants: vec![t.id],
+                })
+                .collect();
+            Ok((units, true))
+        }
+        IndicatorScope::Tenant => {
+            let slug = tenant.ok_or_else(|| bad_input("tenant", "name the municipality"))?;
+            let slug = TenantSlug::parse(slug).map_err(|p| bad_input("tenant", p))?;
+            let Some(t) = tenants.iter().find(|t| t.manifest.slug == slug) else {
+                return Err(bad_input("tenant", format!("no municipality {slug}")));
+            };
+            let own = caller.tenant.is_some_and(|s| s.tenant_id() == t.id)
+                && caller.account.role.can(Permission::ManageTenantSettings);
+            if !overseer && !own {
+                return Err(coded(
+                    ErrorCode::Forbidden,
+                    "indicators are for overseers, and for a center's own tenant admin",
+                ));
+            }
+            Ok((
+                vec![Unit {
+                    code: t.manifest.slug.to_string(),
+                    label: t.manifest.name_el.clone(),
+                    tenants: vec![t.id],
+                }],
+                !own,
+            ))
+        }
+        _ => Err(coded(
+            ErrorCode::Forbidden,
+            format!(
+                "the {} role may not view cross tenant aggregates",
+                caller.account.role
+            ),
+        )),
+    }
+}
+
+async fn report(
+    ctx: &Context<'_>,
+    scope: IndicatorScope,
+    region: Option<String>,
+    tenant: Option<String>,
+    period: PeriodInput,
+    set: IndicatorSetName,
+) -> async_graphql::Result<IndicatorReport> {
+    let mut problems = Vec::new();
+    let from = month("period.from", &period.from)
+        .map_err(|p| problems.push(p))
+        .ok();
+    let to = month("period.to", &period.to)
+        .map_err(|p| problems.push(p))
+        .ok();
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        problems.push(("period.to".into(), "is before period.from".into()));
+    }
+    if !problems.is_empty() {
+        return Err(invalid_fields(&problems));
+    }
+    let (from, to) = (from.expect("checked"), to.expect("checked"));
+    let (units, suppressed) = authorize(ctx, scope, region.as_deref(), tenant.as_deref()).await?;
+    let tenant_ids: Vec<i64> = units
+        .iter()
+        .flat_map(|u| u.tenants.iter().copied())
+        .collect();
+    let indicators = services(ctx).store.indicators();
+    let totals = indicators
+        .totals(set.code(), from, to, Some(&tenant_ids))
+        .await
+        .map_err(|e| from_store(ctx, e))?;
+    let unit_of: BTreeMap<i64, usize> = units
+        .iter()
+        .enumerate()
+        .flat_map(|(i, u)| u.tenants.iter().map(move |t| (*t, i)))
+        .collect();
+    // dimension -> category -> per-unit counts
+    let mut dims: BTreeMap<String, BTreeMap<String, Vec<u64>>> = BTreeMap::new();
+    for cell in totals {
+        let Some(&unit) = unit_of.get(&cell.tenant_id) else {
+            continue;
+        };
+        let row = dims
+            .entry(cell.dimension)
+            .or_default()
+            .entry(cell.category)
+            .or_insert_with(|| vec![0; units.len()]);
+        row[unit] += cell.value.max(0) as u64;
+    }
+    let threshold = if suppressed { THRESHOLD } else { 0 };
+    let tables = dims
+        .into_iter()
+        .map(|(dimension, categories)| {
+            let names: Vec<String> = categories.keys().cloned().collect();
+            let counts: Vec<Vec<u64>> = (0..units.len())
+                .map(|u| categories.values().map(|per_unit| per_unit[u]).collect())
+                .collect();
+            let table = suppress(&counts, threshold);
+            let hidden_total = table
+                .row_totals
+                .iter()
+                .chain(&table.column_totals)
+                .any(|t| *t == Published::Suppressed);
+            let grand: u64 = counts.iter().flatten().sum();
+            IndicatorTable {
+                dimension,
+                categories: names,
+                units: units
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| IndicatorUnit {
+                        unit: u.code.clone(),
+                        label: u.label.clone(),
+                        values: table.cells[i].iter().copied().map(published).collect(),
+                        total: published(table.row_totals[i]),
+                    })
+                    .collect(),
+                totals: table.column_totals.iter().copied().map(published).collect(),
+                total: published(if hidden_total {
+                    Published::Suppressed
+                } else {
+                    Published::Shown(grand)
+                }),
+            }
+        })
+        .collect();
+    let unique_participants =
+        if scope == IndicatorScope::National && set != IndicatorSetName::Activity {
+            let n = indicators
+                .national_participants(from, to)
+                .await
+                .map_err(|e| from_store(ctx, e))?
+                .max(0) as u64;
+            Some(published(if suppressed && n > 0 && n < THRESHOLD {
+                Published::Suppressed
+            } else {
+                Published::Shown(n)
+            }))
+        } else {
+            None
+        };
+    Ok(IndicatorReport {
+        scope,
+        set,
+        period_from: from.format("%Y-%m").to_string(),
+        period_to: to.format("%Y-%m").to_string(),
+        suppressed,
+        rule: if suppressed {
+            format!(
+                "cells from 1 to {} are shown as <{THRESHOLD}, with complementary suppression so none can be recovered from totals",
+                THRESHOLD - 1
+            )
+        } else {
+            "unsuppressed: for the center's managing authority only".into()
+        },
+        generated_at: Utc::now(),
+        unique_participants,
+        tables,
+    })
+}
+
+fn csv_of(report: &IndicatorReport) -> String {
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# period,{} to {}\n# rule,{}\n# generated,{}\n",
+        report.period_from,
+        report.period_to,
+        quote(&report.rule),
+        report.generated_at.to_rfc3339()
+    ));
+    out.push_str("dimension,unit,category,value\n");
+    for table in &report.tables {
+        for unit in &table.units {
+            for (category, value) in table.categories.iter().zip(&unit.values) {
+                out.push_str(&format!(
+                    "{},{},{},{}\n",
+                    quote(&table.dimension),
+                    quote(&unit.unit),
+                    quote(category),
+                    value.display
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn xlsx_of(report: &IndicatorReport) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("indicators")?;
+    sheet.write_string(0, 0, "period")?;
+    sheet.write_string(
+        0,
+        1,
+        format!("{} to {}", report.period_from, report.period_to),
+    )?;
+    sheet.write_string(1, 0, "rule")?;
+    sheet.write_string(1, 1, &report.rule)?;
+    sheet.write_string(2, 0, "generated")?;
+    sheet.write_string(2, 1, report.generated_at.to_rfc3339())?;
+    for (col, title) in ["dimension", "unit", "category", "value"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(4, col as u16, *title)?;
+    }
+    let mut row = 5u32;
+    for table in &report.tables {
+        for unit in &table.units {
+            for (category, value) in table.categories.iter().zip(&unit.values) {
+                sheet.write_string(row, 0, &table.dimension)?;
+                sheet.write_string(row, 1, &unit.unit)?;
+                sheet.write_string(row, 2, category)?;
+                match value.value {
+                    Some(v) => sheet.write_number(row, 3, v as f64)?,
+                    None => sheet.write_string(row, 3, &value.display)?,
+                };
+                row += 1;
+            }
+        }
+    }
+    book.save_to_buffer()
+}
+
+#[derive(Default)]
+pub struct IndicatorQuery;
+
+#[Object]
+impl IndicatorQuery {
+    /// Indicator tables for a period. Overseers: any scope, suppressed.
+    /// A tenant admin: their own municipality (scope TENANT), unsuppressed.
+    async fn indicators(
+        &self,
+        ctx: &Context<'_>,
+        scope: IndicatorScope,
+        region: Option<String>,
+        tenant: Option<String>,
+        period: PeriodInput,
+        set: IndicatorSetName,
+    ) -> async_graphql::Result<IndicatorReport> {
+        report(ctx, scope, region, tenant, period, set).await
+    }
+
+    /// Each center's activity: when it last did anything, its users, open
+    /// cases and overdue referrals (overseers).
+    async fn tenant_activity(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<TenantActivityRow>> {
+        let caller = principal(ctx)?;
+        if !caller
+            .account
+            .role
+            .can(Permission::ViewCrossTenantAggregates)
+        {
+            return Err(coded(
+                ErrorCode::Forbidden,
+                format!(
+                    "the {} role may not view cross tenant aggregates",
+                    caller.account.role
+                ),
+            ));
+        }
+        let store = &services(ctx).store;
+        let tenants = store
+            .tenants()
+            .list()
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        let activity = store
+            .indicators()
+            .activity()
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(activity
+            .into_iter()
+            .filter_map(|a| {
+                let t = tenants.iter().find(|t| t.id == a.tenant_id)?;
+                Some(TenantActivityRow {
+                    tenant: t.manifest.slug.to_string(),
+                    name: t.manifest.name_el.clone(),
+                    region: t.manifest.region.code().to_owned(),
+                    last_activity: a.last_activity,
+                    users: a.users,
+                    open_cases: a.open_cases,
+                    overdue_referrals: a.overdue_referrals,
+                    computed_at: a.computed_at,
+                })
+            })
+            .collect())
+    }
+
+    /// The same report as a CSV or XLSX file (base64), with the period, the
+    /// suppression rule and the generation time in it.
+    #[allow(clippy::too_many_arguments)]
+    async fn export_indicators(
+        &self,
+        ctx: &Context<'_>,
+        scope: IndicatorScope,
+        region: Option<String>,
+        tenant: Option<String>,
+        period: PeriodInput,
+        set: IndicatorSetName,
+        format: ExportFormat,
+    ) -> async_graphql::Result<IndicatorExport> {
+        let report = report(ctx, scope, region, tenant, period, set).await?;
+        use base64::Engine;
+        let stem = format!(
+            "kentro-indicators-{}-{}-{}",
+            set.code(),
+            report.period_from,
+            report.period_to
+        );
+        let (filename, content_type, bytes) = match format {
+            ExportFormat::Csv => (
+                format!("{stem}.csv"),
+                "text/csv; charset=utf-8",
+                csv_of(&report).into_bytes(),
+            ),
+            ExportFormat::Xlsx => (
+                format!("{stem}.xlsx"),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                xlsx_of(&report).map_err(|e| coded(ErrorCode::Internal, e.to_string()))?,
+            ),
+        };
+        Ok(IndicatorExport {
+            filename,
+            content_type: content_type.to_owned(),
+            content_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        })
+    }
+}

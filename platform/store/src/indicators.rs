@@ -1,0 +1,576 @@
+//! Oversight aggregates, kept incrementally: a background job refreshes a
+//! tenant's cells when its audit log has moved past the watermark it last
+//! saw (every change is audited), inside that tenant's scope, and writes
+//! counts only. A national query then reads O(tenants × categories) rows.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use hmac::{Hmac, Mac};
+use kentro_domain::indicators::{IndicatorSet, ParticipantFacts};
+use kentro_domain::referral::ReferralStatus;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use sha2::Sha256;
+
+use crate::StoreError;
+use crate::entity::{
+    appointment, audit_entry, case_file, household_member, indicator_cell, kea_application,
+    national_participants, participant_key, person, plugin_metric, referral, tenant,
+    tenant_indicator_state, user_account,
+};
+use crate::people::PersonRecord;
+use crate::scope::{self, TenantScope};
+
+/// The sets the job keeps: the two ESF regulations and the activity counts.
+pub const ACTIVITY_SET: &str = "activity";
+
+/// The platform's key for participants' pseudonyms: the same person gives
+/// the same hash in every tenant, and the hash reveals nothing without it.
+#[derive(Clone)]
+pub struct ParticipantKeyer {
+    secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for ParticipantKeyer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParticipantKeyer(..)")
+    }
+}
+
+impl ParticipantKeyer {
+    pub fn new(secret: &[u8]) -> ParticipantKeyer {
+        ParticipantKeyer {
+            secret: secret.to_vec(),
+        }
+    }
+
+    /// By ΑΜΚΑ, or else by name and birth date; `None` when neither is known.
+    pub fn key(&self, person: &PersonRecord) -> Option<String> {
+        let d = &person.details;
+        let basis = match (&d.amka, d.birth_date) {
+            (Some(amka), _) => format!("amka:{}", amka.as_str()),
+            (None, Some(born)) => format!("name:{}|{born}", d.name_key()),
+            (None, None) => return None,
+        };
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes a key of any length");
+        mac.update(basis.as_bytes());
+        Some(
+            mac.finalize()
+                .into_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
+    }
+}
+
+fn month_of(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).expect("every month has a first day")
+}
+
+fn age_on(born: NaiveDate, on: NaiveDate) -> Option<u32> {
+    on.years_since(born)
+}
+
+/// A summed cell of the aggregate tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellTotal {
+    pub tenant_id: i64,
+    pub dimension: String,
+    pub category: String,
+    pub value: i64,
+}
+
+/// What overseers see of how a center is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantActivity {
+    pub tenant_id: i64,
+    pub computed_at: DateTime<Utc>,
+    pub last_activity: Option<DateTime<Utc>>,
+    pub users: i64,
+    pub open_cases: i64,
+    pub overdue_referrals: i64,
+}
+
+type Counts = BTreeMap<(NaiveDate, String, String, String), i64>;
+
+fn bump(
+    counts: &mut Counts,
+    month: NaiveDate,
+    set: &str,
+    dimension: &str,
+    category: &str,
+    by: i64,
+) {
+    *counts
+        .entry((
+            month,
+            set.to_owned(),
+            dimension.to_owned(),
+            category.to_owned(),
+        ))
+        .or_default() += by;
+}
+
+/// The response-time bucket of a referral answered after `hours`.
+fn response_bucket(hours: i64) -> &'static str {
+    match hours {
+        i64::MIN..=3 => "under_4h",
+        4..=23 => "under_1d",
+        24..=71 => "under_3d",
+        72..=239 => "under_10d",
+        _ => "10d_or_more",
+    }
+}
+
+/// The buckets in order, for medians.
+pub const RESPONSE_BUCKETS: [&str; 5] = [
+    "under_4h",
+    "under_1d",
+    "under_3d",
+    "under_10d",
+    "10d_or_more",
+];
+
+pub struct Indicators<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> Indicators<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        Indicators { db }
+    }
+
+    /// Refreshes every tenant whose audit log moved (or all, with
+    /// `force`), then the national participant counts. Returns how many
+    /// tenants were refreshed.
+    pub async fn refresh(
+        &self,
+        keyer: &ParticipantKeyer,
+        force: bool,
+    ) -> Result<usize, StoreError> {
+        let tenants = tenant::Entity::find().all(self.db).await?;
+        let mut refreshed = 0;
+        for t in tenants {
+            if self
+                .refresh_tenant(TenantScope::new(t.id), keyer, force)
+                .await?
+            {
+                refreshed += 1;
+            }
+        }
+        if refreshed > 0 {
+            self.refresh_national().await?;
+        }
+        Ok(refreshed)
+    }
+
+    async fn refresh_national(&self) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        national_participants::Entity::delete_many()
+            .exec(&txn)
+            .await?;
+        let per_month: Vec<(NaiveDate, i64)> = participant_key::Entity::find()
+            .select_only()
+            .column(participant_key::Column::FirstMonth)
+            .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "value")
+            .group_by(participant_key::Column::FirstMonth)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        if !per_month.is_empty() {
+            national_participants::Entity::insert_many(per_month.into_iter().map(
+                |(month, value)| national_participants::ActiveModel {
+                    month: Set(month),
+                    value: Set(value),
+                },
+            ))
+            .exec(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn refresh_tenant(
+        &self,
+        scope: TenantScope,
+        keyer: &ParticipantKeyer,
+        force: bool,
+    ) -> Result<bool, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let tenant_id = scope.tenant_id();
+        let last: Option<(i64, DateTime<Utc>)> = audit_entry::Entity::find()
+            .filter(audit_entry::Column::TenantId.eq(tenant_id))
+            .order_by_desc(audit_entry::Column::Seq)
+            .select_only()
+            .column(audit_entry::Column::Seq)
+            .column(audit_entry::Column::At)
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        let watermark = last.map_or(0, |(seq, _)| seq);
+        let state = tenant_indicator_state::Entity::find_by_id(tenant_id)
+            .one(&txn)
+            .await?;
+        if !force
+            && state
+                .as_ref()
+                .is_some_and(|s| s.audit_watermark == watermark)
+        {
+            return Ok(false);
+        }
+        let mut counts: Counts = BTreeMap::new();
+
+        // Participants: people with a case, counted once, in the month of
+        // their first request, with their facts at that entry.
+        let cases = case_file::Entity::find()
+            .filter(case_file::Column::TenantId.eq(tenant_id))
+            .all(&txn)
+            .await?;
+        let mut entry: HashMap<i64, NaiveDate> = HashMap::new();
+        for case in &cases {
+            let month = month_of(case.request_date);
+            for category in case.categories.split(',').filter(|c| !c.is_empty()) {
+                bump(&mut counts, month, ACTIVITY_SET, "requests", category, 1);
+            }
+            entry
+                .entry(case.person_id)
+                .and_modify(|d| *d = (*d).min(case.request_date))
+                .or_insert(case.request_date);
+        }
+        let people = person::Entity::find()
+            .filter(person::Column::TenantId.eq(tenant_id))
+            .filter(person::Column::Id.is_in(entry.keys().copied()))
+            .all(&txn)
+            .await?;
+        let mut keys: Vec<(String, NaiveDate)> = Vec::new();
+        for row in people {
+            let record = PersonRecord::try_from(row)?;
+            let Some(&entered) = entry.get(&record.id) else {
+                continue;
+            };
+            let month = month_of(entered);
+            let d = &record.details;
+            let facts = ParticipantFacts {
+                gender: Some(d.gender),
+                age: d.birth_date.and_then(|b| age_on(b, entered)),
+                employment: d.employment_status,
+                education: d.education_level,
+                third_country_national: d.third_country_national,
+                foreign_background: d.special.foreign_background,
+                minority: d.special.minority,
+                disability: d.special.disability,
+                homeless: d.special.homeless,
+                rural: d.rural,
+            };
+            for set in [IndicatorSet::Esf2014To2020, IndicatorSet::EsfPlus2021To2027] {
+                for (dimension, category) in set.cells(&facts) {
+                    bump(&mut counts, month, set.code(), dimension, category, 1);
+                }
+            }
+            if let Some(key) = keyer.key(&record) {
+                keys.push((key, month));
+            }
+        }
+        // Households served: each once, in the month its first member entered.
+        let members = household_member::Entity::find()
+            .filter(household_member::Column::TenantId.eq(tenant_id))
+            .all(&txn)
+            .await?;
+        let mut household_entry: HashMap<i64, NaiveDate> = HashMap::new();
+        for m in &members {
+            if let Some(&d) = entry.get(&m.person_id) {
+                household_entry
+                    .entry(m.household_id)
+                    .and_modify(|e| *e = (*e).min(d))
+                    .or_insert(d);
+            }
+        }
+        let in_household: BTreeSet<i64> = members.iter().map(|m| m.person_id).collect();
+        for d in household_entry.values() {
+            bump(
+                &mut counts,
+                month_of(*d),
+                ACTIVITY_SET,
+                "households",
+                "served",
+                1,
+            );
+        }
+        // A participant without a household is a household of one.
+        for (person_id, d) in &entry {
+            if !in_household.contains(person_id) {
+                bump(
+                    &mut counts,
+                    month_of(*d),
+                    ACTIVITY_SET,
+                    "households",
+                    "served",
+                    1,
+                );
+            }
+        }
+
+        let now = Utc::now();
+        let referrals = referral::Entity::find()
+            .filter(referral::Column::TenantId.eq(tenant_id))
+            .all(&txn)
+            .await?;
+        let mut overdue_now = 0;
+        for r in &referrals {
+            let Some(sent) = r.sent_at else { continue };
+            let month = month_of(sent.date_naive());
+            bump(
+                &mut counts,
+                month,
+                ACTIVITY_SET,
+                "referrals_level",
+                &r.level,
+                1,
+            );
+            bump(
+                &mut counts,
+                month,
+                ACTIVITY_SET,
+                "referrals_destination",
+                &r.target_scope,
+                1,
+            );
+            bump(
+                &mut counts,
+                month,
+                ACTIVITY_SET,
+                "referrals_status",
+                &r.status,
+                1,
+            );
+            if let Some(responded) = r.responded_at {
+                let hours = (responded - sent).num_hours();
+                bump(
+                    &mut counts,
+                    month,
+                    ACTIVITY_SET,
+                    "referral_response",
+                    response_bucket(hours),
+                    1,
+                );
+            }
+            let status = ReferralStatus::from_code(&r.status).unwrap_or(ReferralStatus::Draft);
+            if kentro_domain::referral::is_overdue(status, r.deadline_at, now) {
+                overdue_now += 1;
+                bump(
+                    &mut counts,
+                    month,
+                    ACTIVITY_SET,
+                    "referrals_overdue",
+                    "overdue",
+                    1,
+                );
+            }
+        }
+        for a in kea_application::Entity::find()
+            .filter(kea_application::Column::TenantId.eq(tenant_id))
+            .all(&txn)
+            .await?
+        {
+            bump(
+                &mut counts,
+                month_of(a.created_at.date_naive()),
+                ACTIVITY_SET,
+                "kea_applications",
+                &a.status,
+                1,
+            );
+        }
+        for a in appointment::Entity::find()
+            .filter(appointment::Column::TenantId.eq(tenant_id))
+            .all(&txn)
+            .await?
+        {
+            bump(
+                &mut counts,
+                month_of(a.starts_at.date()),
+                ACTIVITY_SET,
+                "appointments",
+                &a.status,
+                1,
+            );
+        }
+        for m in plugin_metric::Entity::find()
+            .filter(plugin_metric::Column::TenantId.eq(tenant_id))
+            .all(&txn)
+            .await?
+        {
+            let dimension = format!("plugin:{}", m.plugin_id);
+            bump(
+                &mut counts,
+                month_of(m.day),
+                ACTIVITY_SET,
+                &dimension,
+                &m.name,
+                m.value.round() as i64,
+            );
+        }
+
+        indicator_cell::Entity::delete_many()
+            .filter(indicator_cell::Column::TenantId.eq(tenant_id))
+            .exec(&txn)
+            .await?;
+        let rows: Vec<indicator_cell::ActiveModel> = counts
+            .into_iter()
+            .map(
+                |((month, set, dimension, category), value)| indicator_cell::ActiveModel {
+                    tenant_id: Set(tenant_id),
+                    month: Set(month),
+                    set_code: Set(set),
+                    dimension: Set(dimension),
+                    category: Set(category),
+                    value: Set(value),
+                },
+            )
+            .collect();
+        for chunk in rows.chunks(500) {
+            indicator_cell::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await?;
+        }
+        for chunk in keys.chunks(500) {
+            let models = chunk
+                .iter()
+                .map(|(key, month)| participant_key::ActiveModel {
+                    key_hash: Set(key.clone()),
+                    first_month: Set(*month),
+                });
+            participant_key::Entity::insert_many(models)
+                .on_conflict(
+                    OnConflict::column(participant_key::Column::KeyHash)
+                        .value(
+                            participant_key::Column::FirstMonth,
+                            Expr::cust(least_first_month(&txn)),
+                        )
+                        .to_owned(),
+                )
+                .exec(&txn)
+                .await?;
+        }
+
+        let users = user_account::Entity::find()
+            .filter(user_account::Column::TenantId.eq(tenant_id))
+            .filter(user_account::Column::DisabledAt.is_null())
+            .count(&txn)
+            .await? as i64;
+        let open_cases = cases.iter().filter(|c| c.status != "closed").count() as i64;
+        let state_row = tenant_indicator_state::ActiveModel {
+            tenant_id: Set(tenant_id),
+            audit_watermark: Set(watermark),
+            computed_at: Set(now),
+            last_activity: Set(last.map(|(_, at)| at)),
+            users: Set(users),
+            open_cases: Set(open_cases),
+            overdue_referrals: Set(overdue_now),
+        };
+        if state.is_some() {
+            state_row.update(&txn).await?;
+        } else {
+            state_row.insert(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// Cells of `set` summed over the months from `from` to `to`
+    /// (inclusive), per tenant (all tenants, or those given).
+    pub async fn totals(
+        &self,
+        set: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        tenants: Option<&[i64]>,
+    ) -> Result<Vec<CellTotal>, StoreError> {
+        let mut query = indicator_cell::Entity::find()
+            .select_only()
+            .column(indicator_cell::Column::TenantId)
+            .column(indicator_cell::Column::Dimension)
+            .column(indicator_cell::Column::Category)
+            .column_as(Expr::cust("CAST(SUM(value) AS BIGINT)"), "value")
+            .filter(indicator_cell::Column::SetCode.eq(set))
+            .filter(indicator_cell::Column::Month.gte(month_of(from)))
+            .filter(indicator_cell::Column::Month.lte(month_of(to)))
+            .group_by(indicator_cell::Column::TenantId)
+            .group_by(indicator_cell::Column::Dimension)
+            .group_by(indicator_cell::Column::Category);
+        if let Some(ids) = tenants {
+            query = query.filter(indicator_cell::Column::TenantId.is_in(ids.iter().copied()));
+        }
+        let rows: Vec<(i64, String, String, i64)> = query.into_tuple().all(self.db).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(tenant_id, dimension, category, value)| CellTotal {
+                tenant_id,
+                dimension,
+                category,
+                value,
+            })
+            .collect())
+    }
+
+    /// People first served anywhere in the period, each counted once.
+    pub async fn national_participants(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<i64, StoreError> {
+        let rows = national_participants::Entity::find()
+            .filter(national_participants::Column::Month.gte(month_of(from)))
+            .filter(national_participants::Column::Month.lte(month_of(to)))
+            .all(self.db)
+            .await?;
+        Ok(rows.iter().map(|r| r.value).sum())
+    }
+
+    pub async fn activity(&self) -> Result<Vec<TenantActivity>, StoreError> {
+        Ok(tenant_indicator_state::Entity::find()
+            .order_by_asc(tenant_indicator_state::Column::TenantId)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|s| TenantActivity {
+                tenant_id: s.tenant_id,
+                computed_at: s.computed_at,
+                last_activity: s.last_activity,
+                users: s.users,
+                open_cases: s.open_cases,
+                overdue_referrals: s.overdue_referrals,
+            })
+            .collect())
+    }
+}
+
+/// `LEAST(existing, new)` for the first month, in the backend's words.
+fn least_first_month(txn: &DatabaseTransaction) -> &'static str {
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        "LEAST(participant_key.first_month, EXCLUDED.first_month)"
+    } else {
+        "MIN(participant_key.first_month, excluded.first_month)"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_times_fall_in_ordered_buckets() {
+        assert_eq!(response_bucket(2), "under_4h");
+        assert_eq!(response_bucket(30), "under_3d");
+        assert_eq!(response_bucket(500), "10d_or_more");
+        assert_eq!(RESPONSE_BUCKETS.len(), 5);
+    }
+}

@@ -1,0 +1,154 @@
+//! The ministry's national dashboard at national scale: 332 municipalities
+//! of 10,000 people each (set `KENTRO_BENCH_TENANTS` and
+//! `KENTRO_BENCH_PEOPLE` for a smaller run). Prints, in one run, the p95 of
+//! the `indicators(scope: NATIONAL)` query over HTTP (answered from the
+//! incrementally kept aggregates) next to the same breakdown as a naive
+//! GROUP BY over the raw rows (goals: ≤ 100 ms p95; ≥ 50× faster).
+//!
+//! Run with `infra/bench.sh` (it starts PostgreSQL and Redis).
+
+#[allow(
+    dead_code,
+    reason = "the harness is shared with the end-to-end tests, which use all of it"
+)]
+#[path = "../e2e/harness.rs"]
+mod harness;
+
+use std::time::{Duration, Instant};
+
+use harness::{Backend, Server, add_user, run_kentro, stderr_of};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use serde_json::json;
+
+const QUERY: &str = "query($from: String!, $to: String!) {
+    indicators(scope: NATIONAL, set: ESF_PLUS_2021_2027, period: { from: $from, to: $to }) {
+        uniqueParticipants { display }
+        tables { dimension units { unit values { display } total { display } } totals { display } } } }";
+
+const NAIVE: &str = "WITH entry AS (
+        SELECT tenant_id, person_id, MIN(request_date) AS entered
+          FROM case_file GROUP BY tenant_id, person_id)
+    SELECT t.region, p.gender,
+           CASE WHEN p.birth_date IS NULL THEN 'unknown'
+                WHEN age(e.entered, p.birth_date) < interval '18 years' THEN 'under_18'
+                WHEN age(e.entered, p.birth_date) < interval '30 years' THEN '18_29'
+                WHEN age(e.entered, p.birth_date) < interval '55 years' THEN '30_54'
+                ELSE '55_and_over' END AS band,
+           p.employment_status, p.education_level, count(*) AS n
+      FROM entry e
+      JOIN person p ON p.tenant_id = e.tenant_id AND p.id = e.person_id
+      JOIN tenant t ON t.id = e.tenant_id
+     WHERE e.entered BETWEEN DATE '2000-01-01' AND DATE '2099-12-31'
+     GROUP BY GROUPING SETS ((t.region, p.gender), (t.region, band),
+                             (t.region, p.employment_status), (t.region, p.education_level))";
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let tenants = std::env::var("KENTRO_BENCH_TENANTS").unwrap_or_else(|_| "332".into());
+    let people = std::env::var("KENTRO_BENCH_PEOPLE").unwrap_or_else(|_| "10000".into());
+    let backend = Backend::postgres().await;
+    let database = backend.database().expect("a PostgreSQL backend");
+    let mut env = backend.env();
+    env.push(("KENTRO_RATE_LIMIT_PER_USER", "1000000".into()));
+    env.push(("KENTRO_LOG", "error".into()));
+    // The bench refreshes the aggregates itself, once.
+    env.push(("KENTRO_INDICATORS_INTERVAL_SECONDS", "86400".into()));
+
+    let started = Instant::now();
+    let generated = run_kentro(
+        &env,
+        &[
+            "demo",
+            "generate",
+            "--tenants",
+            &tenants,
+            "--people-per-tenant",
+            &people,
+        ],
+    );
+    assert!(generated.status.success(), "{}", stderr_of(&generated));
+    let generation = started.elapsed();
+    let started = Instant::now();
+    let refreshed = run_kentro(&env, &["indicators", "refresh", "--force"]);
+    assert!(refreshed.status.success(), "{}", stderr_of(&refreshed));
+    let aggregation = started.elapsed();
+
+    let superuser = Database::connect(database.superuser_url.as_str())
+        .await
+        .expect("the bench database");
+    superuser.execute_unprepared("ANALYZE").await.unwrap();
+    let count: i64 = superuser
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM person",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "n")
+        .unwrap();
+
+    let password = "bench-overseer-password";
+    add_user(
+        &env,
+        None,
+        "ministry_overseer",
+        "overseer@bench.example",
+        password,
+    );
+    let server = Server::start(&env, &[]);
+    let token = server.login("overseer@bench.example", password).await;
+    let variables = json!({ "from": "2000-01", "to": "2099-12" });
+    for _ in 0..5 {
+        let warm = server
+            .graphql_as(Some(&token), QUERY, variables.clone())
+            .await;
+        assert!(warm.get("errors").is_none(), "{warm}");
+    }
+    let mut dashboard = Vec::new();
+    for _ in 0..100 {
+        let t = Instant::now();
+        server
+            .graphql_as(Some(&token), QUERY, variables.clone())
+            .await;
+        dashboard.push(t.elapsed());
+    }
+    dashboard.sort();
+
+    let mut naive = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        superuser
+            .query_all_raw(Statement::from_string(DbBackend::Postgres, NAIVE))
+            .await
+            .unwrap();
+        naive.push(t.elapsed());
+    }
+    naive.sort();
+
+    let dashboard_p95 = percentile(&dashboard, 0.95);
+    let naive_p95 = percentile(&naive, 0.95);
+    println!(
+        "national_dashboard: {count} people in {tenants} municipalities (generated in {:.0} s, aggregated in {:.0} s)",
+        generation.as_secs_f64(),
+        aggregation.as_secs_f64()
+    );
+    println!(
+        "  indicators(NATIONAL) over HTTP: p50 {:.1} ms, p95 {:.1} ms (goal ≤ 100 ms)",
+        ms(percentile(&dashboard, 0.5)),
+        ms(dashboard_p95)
+    );
+    println!(
+        "  naive GROUP BY over raw rows (superuser, no RLS, no HTTP): p95 {:.0} ms; aggregates {:.0}× faster (goal ≥ 50×)",
+        ms(naive_p95),
+        naive_p95.as_secs_f64() / dashboard_p95.as_secs_f64()
+    );
+}

@@ -1,0 +1,427 @@
+//! Ministry oversight: overseers get aggregates only, small cells are
+//! suppressed together with their complements, counts match a fixture
+//! computed by hand, and a center's tenant admin gets their own figures
+//! unsuppressed.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::harness::{Backend, MINISTRY_OVERSEER, Server, demo_account, demo_password, repo_root};
+
+fn code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Query fields an overseer may call: aggregates and the platform's own lists.
+const AGGREGATE_FIELDS: [&str; 6] = [
+    "me",
+    "tenants",
+    "tenant",
+    "indicators",
+    "tenantActivity",
+    "exportIndicators",
+];
+
+/// Every other query field, each with a call that must be refused to an
+/// overseer. A new query field must be added to one of the two lists (the
+/// test below fails otherwise).
+const PERSON_BEARING: [(&str, &str); 25] = [
+    ("users", "{ users { edges { node { id } } } }"),
+    ("user", "{ user(id: \"VXNlcjox\") { id } }"),
+    ("auditLog", "{ auditLog { edges { node { sequence } } } }"),
+    ("person", "{ person(id: \"UGVyc29uOjE\") { id } }"),
+    ("people", "{ people { edges { node { id } } } }"),
+    (
+        "findPossibleDuplicates",
+        "{ findPossibleDuplicates(input: { givenNameEl: \"Α\", familyNameEl: \"Β\" }) { reasons } }",
+    ),
+    ("case", "{ case(id: \"Q2FzZTox\") { id } }"),
+    ("cases", "{ cases { edges { node { id } } } }"),
+    ("household", "{ household(id: \"SG91c2Vob2xkOjE\") { id } }"),
+    (
+        "keaApplication",
+        "{ keaApplication(id: \"S2VhQXBwbGljYXRpb246MQ\") { id } }",
+    ),
+    (
+        "calendar",
+        "{ calendar(from: \"2026-11-01\", to: \"2026-12-01\") { id } }",
+    ),
+    (
+        "directoryServices",
+        "{ directoryServices(scope: OWN) { id } }",
+    ),
+    (
+        "directoryService",
+        "{ directoryService(scope: OWN, id: \"x\") { id } }",
+    ),
+    ("referral", "{ referral(id: \"UmVmZXJyYWw6MQ\") { id } }"),
+    ("referrals", "{ referrals { edges { node { id } } } }"),
+    ("partnerKeys", "{ partnerKeys { id } }"),
+    ("notifications", "{ notifications { id } }"),
+    ("partnerReferrals", "{ partnerReferrals { id } }"),
+    ("plugins", "{ plugins { id } }"),
+    ("installedPlugins", "{ installedPlugins { id } }"),
+    (
+        "referralSuggestions",
+        "{ referralSuggestions(personId: \"UGVyc29uOjE\") { id } }",
+    ),
+    ("pluginMetrics", "{ pluginMetrics { name } }"),
+    // Mutations that would reach a person are refused too.
+    (
+        "registerPerson",
+        "mutation { registerPerson(input: { givenNameEl: \"Α\", familyNameEl: \"Β\" }) { id } }",
+    ),
+    (
+        "pluginOperation",
+        "mutation { pluginOperation(plugin: \"tutoring\", operation: \"list-groups\", input: {}) }",
+    ),
+    (
+        "importDirectory",
+        "mutation { importDirectory(scope: OWN, document: {}) { added } }",
+    ),
+];
+
+#[test]
+fn every_query_field_is_classified_for_overseers() {
+    let schema = std::fs::read_to_string(repo_root().join("platform/api/schema.graphql")).unwrap();
+    let query = schema
+        .split("type Query {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}").next())
+        .unwrap();
+    let fields: BTreeSet<String> = query
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('"'))
+        .filter_map(|l| l.split(['(', ':']).next())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty() && name.chars().all(char::is_alphanumeric))
+        .collect();
+    let known: BTreeSet<String> = AGGREGATE_FIELDS
+        .iter()
+        .map(|f| (*f).to_owned())
+        .chain(PERSON_BEARING.iter().map(|(f, _)| (*f).to_owned()))
+        .collect();
+    let unclassified: Vec<&String> = fields.difference(&known).collect();
+    assert!(
+        unclassified.is_empty(),
+        "classify these query fields for overseers in tests/e2e/oversight.rs: {unclassified:?}"
+    );
+}
+
+async fn as_worker(server: &Server, backend: &Backend, slug: &str) -> String {
+    server
+        .login(
+            &demo_account("social-worker", slug),
+            &demo_password(backend),
+        )
+        .await
+}
+
+async fn ok(server: &Server, token: &str, query: &str, variables: Value) -> Value {
+    let response = server.graphql_as(Some(token), query, variables).await;
+    assert!(response.get("errors").is_none(), "{query}: {response}");
+    response["data"].clone()
+}
+
+/// Registers a person and opens a case for them today.
+async fn participant(server: &Server, token: &str, person: Value) {
+    let id = ok(
+        server,
+        token,
+        "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
+        json!({ "input": person }),
+    )
+    .await["registerPerson"]["id"]
+        .clone();
+    ok(
+        server,
+        token,
+        "mutation($p: ID!) { openCase(input: { personId: $p, channel: WALK_IN, categories: [FOOD_AID] }) { id } }",
+        json!({ "p": id }),
+    )
+    .await;
+}
+
+const REPORT: &str = "query($scope: IndicatorScope!, $tenant: String, $set: IndicatorSetName!, $from: String!, $to: String!) {
+    indicators(scope: $scope, tenant: $tenant, set: $set, period: { from: $from, to: $to }) {
+        suppressed rule uniqueParticipants { value display }
+        tables { dimension categories total { value display } totals { value display }
+                 units { unit values { value display } total { value display } } } } }";
+
+fn table<'a>(report: &'a Value, dimension: &str) -> &'a Value {
+    report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["dimension"] == dimension)
+        .unwrap_or_else(|| panic!("no {dimension} table: {report}"))
+}
+
+/// The displayed cells of a unit, by category.
+fn cells(table: &Value, unit: &str) -> Vec<(String, String)> {
+    let categories = table["categories"].as_array().unwrap();
+    let row = table["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == unit)
+        .unwrap_or_else(|| panic!("no unit {unit}: {table}"));
+    categories
+        .iter()
+        .zip(row["values"].as_array().unwrap())
+        .map(|(c, v)| {
+            (
+                c.as_str().unwrap().to_owned(),
+                v["display"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_and_no_person() {
+    let backend = Backend::sqlite();
+    let mut env = backend.demo_env();
+    env.push(("KENTRO_INDICATORS_INTERVAL_SECONDS", "1".into()));
+    let server = Server::start(&env, &["--demo"]);
+    let paiania = as_worker(&server, &backend, "paiania").await;
+    let veria = as_worker(&server, &backend, "veria").await;
+    let shared_amka = kentro_domain::identifiers::fixtures::amka(5, 5, 90, 7);
+    // Paiania: six women born 1990 (one of them also served in Veria) and a man of 20.
+    let women = [
+        "Αγγελική",
+        "Βασιλική",
+        "Γεωργία",
+        "Δέσποινα",
+        "Ευαγγελία",
+        "Ζωή",
+    ];
+    for (i, name) in women.iter().enumerate() {
+        let mut woman = json!({ "givenNameEl": name, "familyNameEl": "Παπαδάκη",
+                                "gender": "FEMALE", "birthDate": "1990-05-05" });
+        if i == 0 {
+            woman["amka"] = json!(shared_amka);
+        }
+        participant(&server, &paiania, woman).await;
+    }
+    participant(
+        &server,
+        &paiania,
+        json!({ "givenNameEl": "Άνδρας", "familyNameEl": "Π", "gender": "MALE", "birthDate": "2006-01-01" }),
+    )
+    .await;
+    // Veria: the shared woman, another woman and a man.
+    participant(
+        &server,
+        &veria,
+        json!({ "givenNameEl": "Αγγελική", "familyNameEl": "Παπαδάκη", "gender": "FEMALE",
+                "birthDate": "1990-05-05", "amka": shared_amka }),
+    )
+    .await;
+    participant(
+        &server,
+        &veria,
+        json!({ "givenNameEl": "Ελένη", "familyNameEl": "Β", "gender": "FEMALE", "birthDate": "1970-02-02" }),
+    )
+    .await;
+    participant(
+        &server,
+        &veria,
+        json!({ "givenNameEl": "Πέτρος", "familyNameEl": "Β", "gender": "MALE", "birthDate": "1960-03-03" }),
+    )
+    .await;
+
+    let overseer = server
+        .login(MINISTRY_OVERSEER, &demo_password(&backend))
+        .await;
+    let this_month = chrono::Utc::now().format("%Y-%m").to_string();
+    let vars = |scope: &str, tenant: Option<&str>, set: &str| json!({ "scope": scope, "tenant": tenant, "set": set, "from": this_month, "to": this_month });
+    // The job runs every second; wait for it to see both centers.
+    let mut national = Value::Null;
+    for _ in 0..60 {
+        let response = server
+            .graphql_as(
+                Some(&overseer),
+                REPORT,
+                vars("NATIONAL", None, "ESF_PLUS_2021_2027"),
+            )
+            .await;
+        national = response["data"]["indicators"].clone();
+        if national["uniqueParticipants"]["value"] == 9 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // 7 + 3 participants, one of them in both centers: 9 people.
+    assert_eq!(national["uniqueParticipants"]["value"], 9, "{national}");
+    assert_eq!(national["suppressed"], true);
+    assert!(national["rule"].as_str().unwrap().contains("<5"));
+
+    // Gender by region. Attica (Paiania): women 6, men 1; Central Macedonia
+    // (Veria): women 2, men 1. Small: Attica men, both Veria cells. Attica's
+    // total (7) is shown, so its women (6) are hidden too; the men's column
+    // total (2) is small and hidden; the women's (8) is shown.
+    let gender = table(&national, "gender");
+    assert_eq!(
+        cells(gender, "attica"),
+        [("female".into(), "<5".into()), ("male".into(), "<5".into())]
+    );
+    assert_eq!(
+        cells(gender, "central_macedonia"),
+        [("female".into(), "<5".into()), ("male".into(), "<5".into())]
+    );
+    assert_eq!(gender["totals"][0]["value"], 8);
+    assert_eq!(gender["totals"][1]["display"], "<5");
+    assert_eq!(
+        gender["total"]["display"], "<5",
+        "the grand total would give men away"
+    );
+    let attica_total = gender["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "attica")
+        .unwrap()["total"]["value"]
+        .clone();
+    assert_eq!(attica_total, 7);
+    // ESF+ age bands: six women 30-54 at entry in Attica and one in Veria;
+    // Attica's man is 18-29 (small), so Attica's 6 is hidden with him.
+    let age = table(&national, "age");
+    assert_eq!(age["categories"], json!(["18_29", "30_54", "55_and_over"]));
+    assert_eq!(age["totals"][1]["value"], 7, "{age}");
+    assert_eq!(cells(age, "attica")[1].1, "<5", "{age}");
+
+    // Paiania's tenant admin: their own figures, unsuppressed; not Veria's.
+    let admin = server
+        .login(
+            &demo_account("tenant-admin", "paiania"),
+            &demo_password(&backend),
+        )
+        .await;
+    let own = ok(
+        &server,
+        &admin,
+        REPORT,
+        vars("TENANT", Some("paiania"), "ESF_2014_2020"),
+    )
+    .await;
+    assert_eq!(own["indicators"]["suppressed"], false);
+    assert_eq!(
+        cells(table(&own["indicators"], "gender"), "paiania"),
+        [("female".into(), "6".into()), ("male".into(), "1".into())]
+    );
+    // ESF 2014-2020 bands: the man of 20 is under 25.
+    assert!(
+        cells(table(&own["indicators"], "age"), "paiania")
+            .contains(&("under_25".into(), "1".into()))
+    );
+    let theirs = server
+        .graphql_as(
+            Some(&admin),
+            REPORT,
+            vars("TENANT", Some("veria"), "ESF_2014_2020"),
+        )
+        .await;
+    assert_eq!(code(&theirs), Some("FORBIDDEN"));
+    let national_for_admin = server
+        .graphql_as(
+            Some(&admin),
+            REPORT,
+            vars("NATIONAL", None, "ESF_2014_2020"),
+        )
+        .await;
+    assert_eq!(code(&national_for_admin), Some("FORBIDDEN"));
+
+    // Activity: requests by category, and each center's activity.
+    let activity = ok(
+        &server,
+        &overseer,
+        REPORT,
+        vars("NATIONAL", None, "ACTIVITY"),
+    )
+    .await;
+    let requests = table(&activity["indicators"], "requests");
+    assert_eq!(requests["totals"][0]["value"], 10, "{requests}");
+    let centers = ok(
+        &server,
+        &overseer,
+        "{ tenantActivity { tenant openCases users lastActivity } }",
+        json!({}),
+    )
+    .await;
+    let paiania_row = centers["tenantActivity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["tenant"] == "paiania")
+        .unwrap()
+        .clone();
+    assert_eq!(paiania_row["openCases"], 7, "{centers}");
+    assert!(paiania_row["lastActivity"].is_string());
+
+    // Exports carry the period, the rule and the generation time.
+    let export = ok(
+        &server,
+        &overseer,
+        "query($from: String!, $to: String!) { exportIndicators(scope: NATIONAL, set: ESF_PLUS_2021_2027,
+            period: { from: $from, to: $to }, format: CSV) { filename contentType contentBase64 } }",
+        json!({ "from": this_month, "to": this_month }),
+    )
+    .await;
+    use base64::Engine;
+    let csv = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(
+                export["exportIndicators"]["contentBase64"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        csv.starts_with(&format!("# period,{this_month} to {this_month}")),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("# rule,") && csv.contains("# generated,"),
+        "{csv}"
+    );
+    assert!(csv.contains("gender,attica,male,<5"), "{csv}");
+    let xlsx = ok(
+        &server,
+        &overseer,
+        "query($from: String!, $to: String!) { exportIndicators(scope: NATIONAL, set: ACTIVITY,
+            period: { from: $from, to: $to }, format: XLSX) { filename contentBase64 } }",
+        json!({ "from": this_month, "to": this_month }),
+    )
+    .await;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(xlsx["exportIndicators"]["contentBase64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
+
+    // Nothing about a person reaches an overseer.
+    for (field, query) in PERSON_BEARING {
+        let response = server.graphql_as(Some(&overseer), query, json!({})).await;
+        let refused = matches!(
+            code(&response),
+            Some("FORBIDDEN") | Some("UNAUTHENTICATED") | Some("VALIDATION")
+        ) && response["data"]
+            .as_object()
+            .is_none_or(|d| d.values().all(Value::is_null));
+        assert!(refused, "{field} answered an overseer: {response}");
+    }
+    let bad = server
+        .graphql_as(
+            Some(&overseer),
+            REPORT,
+            json!({ "scope": "NATIONAL", "set": "ACTIVITY", "from": "2026-13", "to": "x" }),
+        )
+        .await;
+    assert_eq!(code(&bad), Some("VALIDATION"));
+    assert_eq!(bad["errors"][0]["extensions"]["field"], "period.from");
+}
