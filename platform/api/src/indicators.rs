@@ -20,7 +20,7 @@ use crate::error::{ErrorCode, bad_input, coded, from_store, invalid_fields};
 /// Cells below this are shown as `<5` to overseers.
 pub const THRESHOLD: u64 = 5;
 
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum IndicatorScope {
     /// The whole country, by region.
     National,
@@ -30,7 +30,7 @@ pub enum IndicatorScope {
     Tenant,
 }
 
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum IndicatorSetName {
     /// ESF 2014-2020 common output indicators (Reg. 1304/2013 Annex I).
     #[graphql(name = "ESF_2014_2020")]
@@ -67,7 +67,7 @@ pub struct PeriodInput {
 
 /// A published number: `value` is null when suppressed, `display` is what
 /// to print (`<5` then).
-#[derive(SimpleObject, Clone, Debug, PartialEq)]
+#[derive(SimpleObject, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorValue {
     value: Option<i64>,
     display: String,
@@ -86,7 +86,7 @@ fn published(p: Published) -> IndicatorValue {
     }
 }
 
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject, Clone, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorUnit {
     /// A region's code or a municipality's slug.
     unit: String,
@@ -96,7 +96,7 @@ pub struct IndicatorUnit {
 }
 
 /// One dimension (e.g. `age`) as a table: units × categories, with totals.
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject, Clone, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorTable {
     dimension: String,
     categories: Vec<String>,
@@ -106,7 +106,7 @@ pub struct IndicatorTable {
     total: IndicatorValue,
 }
 
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject, Clone, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorReport {
     scope: IndicatorScope,
     set: IndicatorSetName,
@@ -272,6 +272,30 @@ async fn report(
     }
     let (from, to) = (from.expect("checked"), to.expect("checked"));
     let (units, suppressed) = authorize(ctx, scope, region.as_deref(), tenant.as_deref()).await?;
+    // Dashboards are cached across replicas, keyed by the aggregates'
+    // version, so a refresh invalidates them.
+    let version = services(ctx)
+        .store
+        .indicators()
+        .version()
+        .await
+        .map_err(|e| from_store(ctx, e))?;
+    let unit_codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
+    let cache_key = format!(
+        "indicators:{version}:{}:{}:{}:{}:{}",
+        set.code(),
+        from,
+        to,
+        suppressed,
+        unit_codes.join(",")
+    );
+    let ephemeral = &services(ctx).ephemeral;
+    if let Ok(Some(cached)) = ephemeral.cached(&cache_key).await
+        && let Ok(report) = serde_json::from_str::<IndicatorReport>(&cached)
+        && report.scope == scope
+    {
+        return Ok(report);
+    }
     let tenant_ids: Vec<i64> = units
         .iter()
         .flat_map(|u| u.tenants.iter().copied())
@@ -351,7 +375,7 @@ async fn report(
         } else {
             None
         };
-    Ok(IndicatorReport {
+    let report = IndicatorReport {
         scope,
         set,
         period_from: from.format("%Y-%m").to_string(),
@@ -368,7 +392,13 @@ async fn report(
         generated_at: Utc::now(),
         unique_participants,
         tables,
-    })
+    };
+    if let Ok(text) = serde_json::to_string(&report)
+        && let Err(e) = ephemeral.cache(&cache_key, &text).await
+    {
+        tracing::warn!(error = %e, "cannot cache a dashboard");
+    }
+    Ok(report)
 }
 
 fn csv_of(report: &IndicatorReport) -> String {

@@ -24,6 +24,9 @@ impl Quota {
     }
 }
 
+/// How long a cached value lives without being read.
+const CACHE_TTL: Duration = Duration::from_secs(300);
+
 #[derive(Clone)]
 pub enum Ephemeral {
     /// One process, no Redis: state lives and dies with the process.
@@ -137,6 +140,17 @@ impl Ephemeral {
                 Ok(())
             }
         }
+    }
+
+    /// A cached value (e.g. a rendered dashboard), shared by the replicas.
+    pub async fn cached(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.get_and_touch(&format!("cache:{key}"), CACHE_TTL).await
+    }
+
+    /// Caches a value for a few minutes; callers put what invalidates it
+    /// (a version) in the key.
+    pub async fn cache(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.put(&format!("cache:{key}"), value, CACHE_TTL).await
     }
 
     /// Reads a value and restarts its time to live (a sliding expiry).

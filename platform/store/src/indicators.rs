@@ -535,6 +535,20 @@ impl<'a> Indicators<'a> {
         Ok(rows.iter().map(|r| r.value).sum())
     }
 
+    /// Changes whenever any tenant's aggregates are refreshed: the version
+    /// a cached dashboard is keyed by.
+    pub async fn version(&self) -> Result<String, StoreError> {
+        let latest: Option<Option<DateTime<Utc>>> = tenant_indicator_state::Entity::find()
+            .select_only()
+            .column_as(tenant_indicator_state::Column::ComputedAt.max(), "latest")
+            .into_tuple()
+            .one(self.db)
+            .await?;
+        Ok(latest
+            .flatten()
+            .map_or_else(|| "never".to_owned(), |t| t.timestamp_micros().to_string()))
+    }
+
     pub async fn activity(&self) -> Result<Vec<TenantActivity>, StoreError> {
         Ok(tenant_indicator_state::Entity::find()
             .order_by_asc(tenant_indicator_state::Column::TenantId)
