@@ -147,7 +147,7 @@ async fn participant(server: &Server, token: &str, person: Value) {
 
 const REPORT: &str = "query($scope: IndicatorScope!, $tenant: String, $set: IndicatorSetName!, $from: String!, $to: String!) {
     indicators(scope: $scope, tenant: $tenant, set: $set, period: { from: $from, to: $to }) {
-        suppressed rule uniqueParticipants { value display }
+        suppressed rule uniqueParticipants { value display } referrals { sent medianResponse overdueShare }
         tables { dimension categories total { value display } totals { value display }
                  units { unit values { value display } total { value display } } } } }";
 
@@ -213,6 +213,36 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
         json!({ "givenNameEl": "Άνδρας", "familyNameEl": "Π", "gender": "MALE", "birthDate": "2006-01-01" }),
     )
     .await;
+    // A Paiania participant who first came last month and again this month:
+    // continuing, not new, in this month's figures.
+    let last_month = {
+        use chrono::Datelike;
+        let today = chrono::Utc::now().date_naive();
+        let first = today.with_day(1).unwrap();
+        (first - chrono::Duration::days(1)).with_day(1).unwrap()
+    };
+    let returning = ok(
+        &server,
+        &paiania,
+        "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
+        json!({ "input": { "givenNameEl": "Θεόδωρος", "familyNameEl": "Ρ", "gender": "MALE",
+                           "birthDate": "1975-07-07" } }),
+    )
+    .await["registerPerson"]["id"]
+        .clone();
+    for date in [
+        last_month.to_string(),
+        chrono::Utc::now().date_naive().to_string(),
+    ] {
+        ok(
+            &server,
+            &paiania,
+            "mutation($p: ID!, $d: String!) { openCase(input: { personId: $p, requestDate: $d,
+                channel: WALK_IN, categories: [HOUSING] }) { id } }",
+            json!({ "p": returning, "d": date }),
+        )
+        .await;
+    }
     // Veria: the shared woman, another woman and a man.
     participant(
         &server,
@@ -344,7 +374,31 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     )
     .await;
     let requests = table(&activity["indicators"], "requests");
-    assert_eq!(requests["totals"][0]["value"], 10, "{requests}");
+    let categories = requests["categories"].as_array().unwrap();
+    let food = categories.iter().position(|c| c == "food_aid").unwrap();
+    assert_eq!(requests["totals"][food]["value"], 10, "{requests}");
+    assert_eq!(
+        activity["indicators"]["referrals"],
+        Value::Null,
+        "no referral statistics from fewer than 5 referrals"
+    );
+    let own_activity = ok(
+        &server,
+        &admin,
+        REPORT,
+        vars("TENANT", Some("paiania"), "ACTIVITY"),
+    )
+    .await;
+    assert_eq!(
+        cells(
+            table(&own_activity["indicators"], "participants"),
+            "paiania"
+        ),
+        [
+            ("continuing".into(), "1".into()),
+            ("new".into(), "7".into())
+        ]
+    );
     let centers = ok(
         &server,
         &overseer,
@@ -359,7 +413,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
         .find(|r| r["tenant"] == "paiania")
         .unwrap()
         .clone();
-    assert_eq!(paiania_row["openCases"], 7, "{centers}");
+    assert_eq!(paiania_row["openCases"], 9, "{centers}");
     assert!(paiania_row["lastActivity"].is_string());
 
     // Exports carry the period, the rule and the generation time.

@@ -119,7 +119,61 @@ pub struct IndicatorReport {
     /// NATIONAL: people first served anywhere in the period, each counted
     /// once across municipalities (by a keyed hash, never an identity).
     unique_participants: Option<IndicatorValue>,
+    /// ACTIVITY: how receivers answer, over the whole scope; null when
+    /// fewer referrals than the threshold were sent.
+    referrals: Option<ReferralStats>,
     tables: Vec<IndicatorTable>,
+}
+
+#[derive(SimpleObject, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReferralStats {
+    /// Referrals sent in the period.
+    sent: i64,
+    /// The response-time band the median answer falls in (`under_4h`,
+    /// `under_1d`, `under_3d`, `under_10d`, `10d_or_more`); null without answers.
+    median_response: Option<String>,
+    /// Of those sent, the share unanswered past their deadline now.
+    overdue_share: f64,
+}
+
+/// Median response band and overdue share from the activity counts.
+fn referral_stats(
+    dims: &BTreeMap<String, BTreeMap<String, Vec<u64>>>,
+    threshold: u64,
+) -> Option<ReferralStats> {
+    let sum = |dimension: &str, category: Option<&str>| -> u64 {
+        dims.get(dimension)
+            .map(|cats| {
+                cats.iter()
+                    .filter(|(c, _)| category.is_none_or(|want| c.as_str() == want))
+                    .flat_map(|(_, per_unit)| per_unit.iter())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let sent = sum("referrals_status", None);
+    if sent == 0 || sent < threshold {
+        return None;
+    }
+    let answered: Vec<(&str, u64)> = kentro_store::RESPONSE_BUCKETS
+        .iter()
+        .map(|b| (*b, sum("referral_response", Some(b))))
+        .collect();
+    let total: u64 = answered.iter().map(|(_, n)| n).sum();
+    let mut seen = 0;
+    let median_response = (total > 0)
+        .then(|| {
+            answered.iter().find_map(|(bucket, n)| {
+                seen += n;
+                (seen * 2 >= total).then(|| (*bucket).to_owned())
+            })
+        })
+        .flatten();
+    Some(ReferralStats {
+        sent: sent as i64,
+        median_response,
+        overdue_share: sum("referrals_overdue", Some("overdue")) as f64 / sent as f64,
+    })
 }
 
 #[derive(SimpleObject)]
@@ -316,6 +370,9 @@ async fn report(
         let Some(&unit) = unit_of.get(&cell.tenant_id) else {
             continue;
         };
+        if cell.dimension == kentro_store::SERVED_THROUGH {
+            continue;
+        }
         let row = dims
             .entry(cell.dimension)
             .or_default()
@@ -323,7 +380,26 @@ async fn report(
             .or_insert_with(|| vec![0; units.len()]);
         row[unit] += cell.value.max(0) as u64;
     }
+    if set == IndicatorSetName::Activity {
+        let continuing = indicators
+            .continuing(from, &tenant_ids)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        let row = dims
+            .entry("participants".into())
+            .or_default()
+            .entry("continuing".into())
+            .or_insert_with(|| vec![0; units.len()]);
+        for (tenant, n) in continuing {
+            if let Some(&unit) = unit_of.get(&tenant) {
+                row[unit] += n.max(0) as u64;
+            }
+        }
+    }
     let threshold = if suppressed { THRESHOLD } else { 0 };
+    let referral_stats = (set == IndicatorSetName::Activity)
+        .then(|| referral_stats(&dims, threshold))
+        .flatten();
     let tables = dims
         .into_iter()
         .map(|(dimension, categories)| {
@@ -391,6 +467,7 @@ async fn report(
         },
         generated_at: Utc::now(),
         unique_participants,
+        referrals: referral_stats,
         tables,
     };
     if let Ok(text) = serde_json::to_string(&report)
@@ -578,5 +655,45 @@ impl IndicatorQuery {
             content_type: content_type.to_owned(),
             content_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dims(entries: &[(&str, &str, u64)]) -> BTreeMap<String, BTreeMap<String, Vec<u64>>> {
+        let mut dims: BTreeMap<String, BTreeMap<String, Vec<u64>>> = BTreeMap::new();
+        for (dimension, category, n) in entries {
+            dims.entry((*dimension).into())
+                .or_default()
+                .insert((*category).into(), vec![*n]);
+        }
+        dims
+    }
+
+    #[test]
+    fn the_median_answer_band_and_the_overdue_share_come_from_the_counts() {
+        let counts = dims(&[
+            ("referrals_status", "completed", 6),
+            ("referrals_status", "sent", 4),
+            ("referral_response", "under_4h", 2),
+            ("referral_response", "under_1d", 1),
+            ("referral_response", "under_3d", 3),
+            ("referrals_overdue", "overdue", 2),
+        ]);
+        let stats = referral_stats(&counts, 5).unwrap();
+        assert_eq!(stats.sent, 10);
+        // Six answers: the 3rd and 4th fall in under_1d and under_3d; the
+        // median is the band holding half of them.
+        assert_eq!(stats.median_response.as_deref(), Some("under_1d"));
+        assert!((stats.overdue_share - 0.2).abs() < 1e-9);
+        let few = dims(&[("referrals_status", "sent", 3)]);
+        assert_eq!(
+            referral_stats(&few, 5),
+            None,
+            "below the threshold: nothing"
+        );
+        assert!(referral_stats(&few, 0).is_some(), "unsuppressed: shown");
     }
 }

@@ -28,6 +28,10 @@ use crate::scope::{self, TenantScope};
 /// The sets the job keeps: the two ESF regulations and the activity counts.
 pub const ACTIVITY_SET: &str = "activity";
 
+/// Participants by entry month (the cell's month) and the month they were
+/// last served (the category, `YYYY-MM`).
+pub const SERVED_THROUGH: &str = "participants_served_through";
+
 /// The platform's key for participants' pseudonyms: the same person gives
 /// the same hash in every tenant, and the hash reveals nothing without it.
 #[derive(Clone)]
@@ -235,7 +239,15 @@ impl<'a> Indicators<'a> {
             .all(&txn)
             .await?;
         let mut entry: HashMap<i64, NaiveDate> = HashMap::new();
+        // The month a participant was last served: their latest request or
+        // the latest change of one of their cases.
+        let mut last_served: HashMap<i64, NaiveDate> = HashMap::new();
         for case in &cases {
+            let served = case.request_date.max(case.updated_at.date_naive());
+            last_served
+                .entry(case.person_id)
+                .and_modify(|d| *d = (*d).max(served))
+                .or_insert(served);
             let month = month_of(case.request_date);
             for category in case.categories.split(',').filter(|c| !c.is_empty()) {
                 bump(&mut counts, month, ACTIVITY_SET, "requests", category, 1);
@@ -274,6 +286,20 @@ impl<'a> Indicators<'a> {
                 for (dimension, category) in set.cells(&facts) {
                     bump(&mut counts, month, set.code(), dimension, category, 1);
                 }
+            }
+            bump(&mut counts, month, ACTIVITY_SET, "participants", "new", 1);
+            if let Some(last) = last_served.get(&record.id) {
+                // Entry month × last month: a period's continuing
+                // participants entered before it and were served in it.
+                let through = month_of(*last).format("%Y-%m").to_string();
+                bump(
+                    &mut counts,
+                    month,
+                    ACTIVITY_SET,
+                    SERVED_THROUGH,
+                    &through,
+                    1,
+                );
             }
             if let Some(key) = keyer.key(&record) {
                 keys.push((key, month));
@@ -519,6 +545,30 @@ impl<'a> Indicators<'a> {
                 value,
             })
             .collect())
+    }
+
+    /// Participants who entered before `from` and were last served in or
+    /// after its month, per tenant.
+    pub async fn continuing(
+        &self,
+        from: NaiveDate,
+        tenants: &[i64],
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let rows = indicator_cell::Entity::find()
+            .filter(indicator_cell::Column::SetCode.eq(ACTIVITY_SET))
+            .filter(indicator_cell::Column::Dimension.eq(SERVED_THROUGH))
+            .filter(indicator_cell::Column::Month.lt(month_of(from)))
+            .filter(
+                indicator_cell::Column::Category.gte(month_of(from).format("%Y-%m").to_string()),
+            )
+            .filter(indicator_cell::Column::TenantId.is_in(tenants.iter().copied()))
+            .all(self.db)
+            .await?;
+        let mut per_tenant: BTreeMap<i64, i64> = BTreeMap::new();
+        for row in rows {
+            *per_tenant.entry(row.tenant_id).or_default() += row.value;
+        }
+        Ok(per_tenant.into_iter().collect())
     }
 
     /// People first served anywhere in the period, each counted once.

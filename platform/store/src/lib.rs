@@ -49,7 +49,8 @@ pub use households::{
     HouseholdMember, HouseholdRecord, Households, NewApplication,
 };
 pub use indicators::{
-    ACTIVITY_SET, CellTotal, Indicators, ParticipantKeyer, RESPONSE_BUCKETS, TenantActivity,
+    ACTIVITY_SET, CellTotal, Indicators, ParticipantKeyer, RESPONSE_BUCKETS, SERVED_THROUGH,
+    TenantActivity,
 };
 pub use outbox::{Channel, MAX_ATTEMPTS, Notification, NotificationKind, Outbox, backoff};
 pub use people::{DuplicateCandidate, DuplicateReason, People, PersonRecord};
