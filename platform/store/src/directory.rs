@@ -204,51 +204,16 @@ impl<'a> Directory<'a> {
             if old == Some(record) {
                 report.unchanged += 1;
             } else {
-                let body = body_of(record);
-                match (scope, old.is_some()) {
-                    (DirectoryScope::Tenant(tenant), false) => {
-                        directory_record::ActiveModel {
-                            tenant_id: Set(tenant.tenant_id()),
-                            resource: Set(table.name.clone()),
-                            id: Set(id.to_owned()),
-                            body: Set(body),
-                            modified_at: Set(now),
-                        }
-                        .insert(&txn)
-                        .await?;
-                    }
-                    (DirectoryScope::Tenant(tenant), true) => {
-                        directory_record::ActiveModel {
-                            tenant_id: Set(tenant.tenant_id()),
-                            resource: Set(table.name.clone()),
-                            id: Set(id.to_owned()),
-                            body: Set(body),
-                            modified_at: Set(now),
-                        }
-                        .update(&txn)
-                        .await?;
-                    }
-                    (DirectoryScope::National, false) => {
-                        national_directory_record::ActiveModel {
-                            resource: Set(table.name.clone()),
-                            id: Set(id.to_owned()),
-                            body: Set(body),
-                            modified_at: Set(now),
-                        }
-                        .insert(&txn)
-                        .await?;
-                    }
-                    (DirectoryScope::National, true) => {
-                        national_directory_record::ActiveModel {
-                            resource: Set(table.name.clone()),
-                            id: Set(id.to_owned()),
-                            body: Set(body),
-                            modified_at: Set(now),
-                        }
-                        .update(&txn)
-                        .await?;
-                    }
-                }
+                write_record(
+                    &txn,
+                    scope,
+                    &table.name,
+                    id,
+                    body_of(record),
+                    now,
+                    old.is_some(),
+                )
+                .await?;
                 if old.is_some() {
                     report.changed += 1;
                 } else {
@@ -301,6 +266,48 @@ impl<'a> Directory<'a> {
             organization_id,
         })
     }
+}
+
+/// Inserts a record, or replaces the stored one, in the scope's table.
+async fn write_record<C: ConnectionTrait>(
+    db: &C,
+    scope: DirectoryScope,
+    resource: &str,
+    id: &str,
+    body: String,
+    now: DateTime<Utc>,
+    exists: bool,
+) -> Result<(), sea_orm::DbErr> {
+    match scope {
+        DirectoryScope::Tenant(tenant) => {
+            let row = directory_record::ActiveModel {
+                tenant_id: Set(tenant.tenant_id()),
+                resource: Set(resource.to_owned()),
+                id: Set(id.to_owned()),
+                body: Set(body),
+                modified_at: Set(now),
+            };
+            if exists {
+                row.update(db).await?;
+            } else {
+                row.insert(db).await?;
+            }
+        }
+        DirectoryScope::National => {
+            let row = national_directory_record::ActiveModel {
+                resource: Set(resource.to_owned()),
+                id: Set(id.to_owned()),
+                body: Set(body),
+                modified_at: Set(now),
+            };
+            if exists {
+                row.update(db).await?;
+            } else {
+                row.insert(db).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Why an import wrote nothing.
