@@ -251,26 +251,10 @@ impl PluginMutation {
     ) -> async_graphql::Result<Json<Value>> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
         let caller = caller_info(ctx)?;
-        let runtime = &services(ctx).plugins;
-        let info = match services(ctx)
-            .store
-            .plugins()
-            .activation(scope, &plugin)
-            .await
-        {
-            Ok(Some(a)) => runtime.info(&plugin, &a.version).await.ok(),
-            Ok(None) => None,
-            Err(e) => return Err(from_store(ctx, e)),
-        };
-        let writes = info
-            .as_ref()
-            .and_then(|i| i.operations.iter().find(|o| o.name == operation))
-            .is_some_and(|o| o.writes);
-        if writes {
-            tenant_scope(ctx, Permission::ManageCases)?;
-        }
-        let (output, _) = runtime
-            .call(scope, &plugin, &operation, input.0, &caller)
+        let may_write = principal(ctx)?.account.role.can(Permission::ManageCases);
+        let (output, writes) = services(ctx)
+            .plugins
+            .call(scope, &plugin, &operation, input.0, &caller, may_write)
             .await
             .map_err(|e| from_call(ctx, e))?;
         let accessor = Accessor::new(ctx, "plugin operation")?;

@@ -128,7 +128,7 @@ async fn main() {
     };
     let expected = native().await;
     let (through_plugin, _) = runtime
-        .call(scope, "hostile", "scan", json!({}), &caller)
+        .call(scope, "hostile", "scan", json!({}), &caller, false)
         .await
         .unwrap();
     assert_eq!(through_plugin, expected, "both compute the same");
@@ -137,7 +137,7 @@ async fn main() {
     for _ in 0..30 {
         let t = Instant::now();
         runtime
-            .call(scope, "hostile", "scan", json!({}), &caller)
+            .call(scope, "hostile", "scan", json!({}), &caller, false)
             .await
             .unwrap();
         plugin_samples.push(t.elapsed());

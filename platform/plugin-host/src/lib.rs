@@ -433,7 +433,9 @@ impl PluginRuntime {
             .await?)
     }
 
-    /// Runs one operation for a tenant's caller.
+    /// Runs one operation for a tenant's caller; an operation that writes
+    /// is refused unless `may_write`. Returns the output and whether the
+    /// operation writes (for the audit).
     pub async fn call(
         &self,
         scope: TenantScope,
@@ -441,6 +443,7 @@ impl PluginRuntime {
         operation: &str,
         input: Value,
         caller: &CallerInfo,
+        may_write: bool,
     ) -> Result<(Value, bool), CallError> {
         let activation = self
             .store
@@ -463,6 +466,12 @@ impl PluginRuntime {
             .find(|o| o.name == operation)
             .ok_or_else(|| CallError::UnknownOperation(operation.to_owned()))?;
         let writes = op.writes;
+        if writes && !may_write {
+            return Err(CallError::Forbidden(format!(
+                "the {} role may not run {operation}, which changes records",
+                caller.role
+            )));
+        }
         let found = problems(&loaded.inputs[operation], &input, "input");
         if !found.is_empty() {
             return Err(CallError::Invalid(found));
