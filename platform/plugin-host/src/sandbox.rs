@@ -283,6 +283,15 @@ fn document_ok(id: &str, body: &str) -> Result<Value, String> {
     serde_json::from_str(body).map_err(|e| format!("the document is not JSON: {e}"))
 }
 
+/// A store failure as the plugin sees it: the capability is unavailable
+/// (the cause goes to the log, not to the guest).
+fn unavailable(what: &'static str) -> impl Fn(kentro_store::StoreError) -> String {
+    move |e| {
+        tracing::warn!(error = %e, "plugin {what} failed");
+        format!("the {what} capability is unavailable")
+    }
+}
+
 /// Documents in one collection a plugin may hold and read at once.
 const COLLECTION_LIMIT: u64 = 10_000;
 
@@ -317,10 +326,7 @@ impl kentro::plugin::host::Host for HostState {
                     body: d.body,
                 })
             })
-            .map_err(|e| {
-                tracing::warn!(error = %e, "plugin storage failed");
-                "storage is unavailable".to_owned()
-            }))
+            .map_err(unavailable("storage")))
     }
 
     fn storage_put(
@@ -346,10 +352,7 @@ impl kentro::plugin::host::Host for HostState {
             &id,
             &body,
         ));
-        Ok(result.map_err(|e| {
-            tracing::warn!(error = %e, "plugin storage failed");
-            "storage is unavailable".to_owned()
-        }))
+        Ok(result.map_err(unavailable("storage")))
     }
 
     fn storage_delete(
@@ -372,10 +375,7 @@ impl kentro::plugin::host::Host for HostState {
             &collection,
             &id,
         ));
-        Ok(result.map_err(|e| {
-            tracing::warn!(error = %e, "plugin storage failed");
-            "storage is unavailable".to_owned()
-        }))
+        Ok(result.map_err(unavailable("storage")))
     }
 
     fn storage_query(
@@ -408,10 +408,7 @@ impl kentro::plugin::host::Host for HostState {
             COLLECTION_LIMIT,
         )) {
             Ok(all) => all,
-            Err(e) => {
-                tracing::warn!(error = %e, "plugin storage failed");
-                return Ok(Err("storage is unavailable".to_owned()));
-            }
+            Err(e) => return Ok(Err(unavailable("storage")(e))),
         };
         Ok(Ok(all
             .into_iter()
@@ -453,10 +450,7 @@ impl kentro::plugin::host::Host for HostState {
             .map(|p| {
                 p.map(|p| person_view(&p, &call.manifest.people_fields, &call.role).to_string())
             })
-            .map_err(|e| {
-                tracing::warn!(error = %e, "plugin people view failed");
-                "people are unavailable".to_owned()
-            }))
+            .map_err(unavailable("people")))
     }
 
     fn find_people(
@@ -500,10 +494,7 @@ impl kentro::plugin::host::Host for HostState {
                     .map(|p| person_view(p, &call.manifest.people_fields, &call.role).to_string())
                     .collect()
             })
-            .map_err(|e| {
-                tracing::warn!(error = %e, "plugin people view failed");
-                "people are unavailable".to_owned()
-            }))
+            .map_err(unavailable("people")))
     }
 
     fn create_referral_suggestion(
@@ -554,10 +545,7 @@ impl kentro::plugin::host::Host for HostState {
             value,
             call.today,
         ));
-        Ok(result.map_err(|e| {
-            tracing::warn!(error = %e, "plugin metric failed");
-            "metrics are unavailable".to_owned()
-        }))
+        Ok(result.map_err(unavailable("metrics")))
     }
 
     fn log(
