@@ -35,6 +35,24 @@ fn applied(backend: &Backend) -> Vec<(&'static str, String)> {
     env
 }
 
+fn export(env: &[(&str, String)], tenant: &str, format: &str, out: &Path) {
+    let out_arg = out.to_str().unwrap();
+    let done = run_kentro(
+        env,
+        &[
+            "directory",
+            "export",
+            "--tenant",
+            tenant,
+            "--format",
+            format,
+            "--out",
+            out_arg,
+        ],
+    );
+    assert!(done.status.success(), "{}", stderr_of(&done));
+}
+
 /// Every row of every CSV file in `dir`, as sets per file.
 fn csv_rows(dir: &Path) -> Vec<(String, BTreeSet<Vec<String>>)> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -137,20 +155,7 @@ async fn the_csv_package_round_trips_and_json_export_carries_every_record() {
 
     let exported = tempfile::tempdir().unwrap();
     let csv_out = exported.path().join("veria-csv");
-    let out = run_kentro(
-        &env,
-        &[
-            "directory",
-            "export",
-            "--tenant",
-            "veria",
-            "--format",
-            "csv",
-            "--out",
-            csv_out.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    export(&env, "veria", "csv", &csv_out);
     let original = csv_rows(&fixtures().join("csv"));
     let back = csv_rows(&csv_out);
     for (file, rows) in &original {
@@ -163,37 +168,11 @@ async fn the_csv_package_round_trips_and_json_export_carries_every_record() {
 
     // JSON out of one directory, into another, and the CSV of both agree.
     let json_out = exported.path().join("veria.json");
-    let out = run_kentro(
-        &env,
-        &[
-            "directory",
-            "export",
-            "--tenant",
-            "veria",
-            "--format",
-            "json",
-            "--out",
-            json_out.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    export(&env, "veria", "json", &json_out);
     let out = import(&env, &json_out, &["--tenant", "petroupoli"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let again = exported.path().join("petroupoli-csv");
-    let out = run_kentro(
-        &env,
-        &[
-            "directory",
-            "export",
-            "--tenant",
-            "petroupoli",
-            "--format",
-            "csv",
-            "--out",
-            again.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    export(&env, "petroupoli", "csv", &again);
     assert_eq!(csv_rows(&again), back, "JSON export loses nothing");
 }
 
