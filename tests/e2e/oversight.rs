@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use kentro_domain::indicators::{Published, SuppressedTable, audit};
 use serde_json::{Value, json};
 
 use crate::harness::{Backend, MINISTRY_OVERSEER, Server, demo_account, demo_password, repo_root};
@@ -181,6 +182,51 @@ fn cells(table: &Value, unit: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A published figure: a hidden one is null and shows as `<5`.
+fn figure(v: &Value) -> Published {
+    match v["value"].as_u64() {
+        Some(n) => {
+            assert_eq!(v["display"], n.to_string(), "{v}");
+            Published::Shown(n)
+        }
+        None => {
+            assert!(v["value"].is_null(), "{v}");
+            assert_eq!(v["display"], "<5", "{v}");
+            Published::Suppressed
+        }
+    }
+}
+
+/// The disclosure audit of every table of an overseer's report, from what
+/// was published alone: each hidden figure is null, and the shown ones
+/// leave it at least 5 wide. Returns how many figures were hidden, so a
+/// caller can tell that the audit had something to check.
+fn audit_report(report: &Value) -> usize {
+    assert_eq!(report["suppressed"], true, "{report}");
+    let mut hidden = 0;
+    for t in report["tables"].as_array().unwrap() {
+        let units = t["units"].as_array().unwrap();
+        let table = SuppressedTable {
+            cells: units
+                .iter()
+                .map(|u| u["values"].as_array().unwrap().iter().map(figure).collect())
+                .collect(),
+            row_totals: units.iter().map(|u| figure(&u["total"])).collect(),
+            column_totals: t["totals"].as_array().unwrap().iter().map(figure).collect(),
+            grand_total: figure(&t["total"]),
+        };
+        let intervals = audit(&table).unwrap_or_else(|e| panic!("{e}: {t}"));
+        let exposed: Vec<_> = intervals.iter().filter(|(_, i)| !i.protects(5)).collect();
+        assert!(
+            exposed.is_empty(),
+            "{} exposes {exposed:?}: {t}",
+            t["dimension"]
+        );
+        hidden += intervals.len();
+    }
+    hidden
+}
+
 #[tokio::test]
 async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_and_no_person() {
     let backend = Backend::sqlite();
@@ -289,6 +335,17 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     assert_eq!(national["uniqueParticipants"]["value"], 9, "{national}");
     assert_eq!(national["suppressed"], true);
     assert!(national["rule"].as_str().unwrap().contains("<5"));
+    assert!(audit_report(&national) > 0, "small cells were hidden");
+    let attica = ok(
+        &server,
+        &overseer,
+        "query($from: String!, $to: String!) { indicators(scope: REGION, region: \"attica\", set: ESF_PLUS_2021_2027, period: { from: $from, to: $to }) {
+            suppressed tables { dimension categories total { value display } totals { value display }
+                units { unit values { value display } total { value display } } } } }",
+        json!({ "from": this_month, "to": this_month }),
+    )
+    .await;
+    assert!(audit_report(&attica["indicators"]) > 0);
 
     // Gender by region. Attica (Paiania): women 6, men 1; Central Macedonia
     // (Veria): women 2, men 1. Small: Attica men, both Veria cells. Attica's
@@ -373,6 +430,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
         vars("NATIONAL", None, "ACTIVITY"),
     )
     .await;
+    audit_report(&activity["indicators"]);
     let requests = table(&activity["indicators"], "requests");
     let categories = requests["categories"].as_array().unwrap();
     let food = categories.iter().position(|c| c == "food_aid").unwrap();
@@ -456,7 +514,58 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(xlsx["exportIndicators"]["contentBase64"].as_str().unwrap())
         .unwrap();
-    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
+    // The spreadsheet holds the report's figures, cell by cell: numbers
+    // where shown, `<5` where hidden.
+    use calamine::{Data, Reader};
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("indicators").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(
+        rows[0][1],
+        Data::String(format!("{this_month} to {this_month}"))
+    );
+    assert_eq!(
+        rows[4],
+        ["dimension", "unit", "category", "value"].map(|h| Data::String(h.into()))
+    );
+    let mut expected = Vec::new();
+    for t in activity["indicators"]["tables"].as_array().unwrap() {
+        for u in t["units"].as_array().unwrap() {
+            for (category, v) in t["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(u["values"].as_array().unwrap())
+            {
+                expected.push(vec![
+                    Data::String(t["dimension"].as_str().unwrap().into()),
+                    Data::String(u["unit"].as_str().unwrap().into()),
+                    Data::String(category.as_str().unwrap().into()),
+                    match v["value"].as_f64() {
+                        Some(n) => Data::Float(n),
+                        None => Data::String("<5".into()),
+                    },
+                ]);
+            }
+        }
+    }
+    let written: Vec<Vec<Data>> = rows[5..]
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Int(n) => Data::Float(*n as f64),
+                    other => other.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    assert!(
+        expected.iter().any(|r| r[3] == Data::String("<5".into())),
+        "the activity report has hidden cells to compare"
+    );
+    assert_eq!(written, expected);
 
     // Nothing about a person reaches an overseer.
     for (field, query) in PERSON_BEARING {

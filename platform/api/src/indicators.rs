@@ -102,7 +102,7 @@ pub struct IndicatorTable {
     categories: Vec<String>,
     units: Vec<IndicatorUnit>,
     totals: Vec<IndicatorValue>,
-    /// Hidden when any unit or category total is, so none can be recovered.
+    /// The grand total; hidden whenever any unit or category total is.
     total: IndicatorValue,
 }
 
@@ -408,12 +408,6 @@ async fn report(
                 .map(|u| categories.values().map(|per_unit| per_unit[u]).collect())
                 .collect();
             let table = suppress(&counts, threshold);
-            let hidden_total = table
-                .row_totals
-                .iter()
-                .chain(&table.column_totals)
-                .any(|t| *t == Published::Suppressed);
-            let grand: u64 = counts.iter().flatten().sum();
             IndicatorTable {
                 dimension,
                 categories: names,
@@ -428,11 +422,7 @@ async fn report(
                     })
                     .collect(),
                 totals: table.column_totals.iter().copied().map(published).collect(),
-                total: published(if hidden_total {
-                    Published::Suppressed
-                } else {
-                    Published::Shown(grand)
-                }),
+                total: published(table.grand_total),
             }
         })
         .collect();
@@ -459,7 +449,7 @@ async fn report(
         suppressed,
         rule: if suppressed {
             format!(
-                "cells from 1 to {} are shown as <{THRESHOLD}, with complementary suppression so none can be recovered from totals",
+                "figures from 1 to {} are shown as <{THRESHOLD}, with complementary suppression so the published figures leave every hidden one at least {THRESHOLD} wide",
                 THRESHOLD - 1
             )
         } else {
