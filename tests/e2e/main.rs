@@ -22,5 +22,6 @@ mod oversight;
 mod people;
 mod plugins;
 mod referrals;
+mod sockets;
 mod telemetry;
 mod tenants;

@@ -116,6 +116,24 @@ pub async fn execute(
     response
 }
 
+/// Runs one operation started on a long-lived connection (a WebSocket) for
+/// a caller whose session the connection has just checked again; a
+/// subscription yields many responses.
+pub fn execute_stream(
+    schema: &KentroSchema,
+    request: async_graphql::Request,
+    context: RequestContext,
+) -> futures::stream::BoxStream<'static, async_graphql::Response> {
+    use futures::StreamExt;
+    schema
+        .execute_stream(request.data(context))
+        .map(|mut response| {
+            error::code_uncoded(&mut response);
+            response
+        })
+        .boxed()
+}
+
 /// The schema in SDL, as committed in `platform/api/schema.graphql`.
 pub fn sdl() -> String {
     builder().finish().sdl()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -296,29 +296,20 @@ async fn graphql(
         }
     };
 
-    let mut quotas = Vec::with_capacity(2);
-    match (&principal, &partner) {
-        (_, Some(p)) => {
-            quotas.push((format!("partner:{}", p.key_id), state.rate_limits.per_user));
-            quotas.push((
+    let quotas = match (&principal, &partner) {
+        (_, Some(p)) => vec![
+            (format!("partner:{}", p.key_id), state.rate_limits.per_user),
+            (
                 format!("tenant:{}", p.scope.tenant_id()),
                 state.rate_limits.per_tenant,
-            ));
-        }
-        (Some(p), None) => {
-            quotas.push((format!("user:{}", p.account.id), state.rate_limits.per_user));
-            if let Some(tenant) = p.tenant {
-                quotas.push((
-                    format!("tenant:{}", tenant.tenant_id()),
-                    state.rate_limits.per_tenant,
-                ));
-            }
-        }
-        (None, None) => quotas.push((
+            ),
+        ],
+        (Some(p), None) => session_quotas(p, &state.rate_limits),
+        (None, None) => vec![(
             format!("address:{client_address}"),
             state.rate_limits.per_anonymous_address,
-        )),
-    }
+        )],
+    };
     match state.services.ephemeral.rate_limit_all(&quotas).await {
         Ok(Ok(())) => {}
         Ok(Err(retry_after)) => return rate_limited(retry_after),
@@ -337,6 +328,16 @@ async fn graphql(
     GraphQLResponse::from(response).into_response()
 }
 
+/// The quotas a logged-in user's request takes: the user's, and their
+/// center's.
+pub(crate) fn session_quotas(principal: &Principal, limits: &RateLimits) -> Vec<(String, Quota)> {
+    let mut quotas = vec![(format!("user:{}", principal.account.id), limits.per_user)];
+    if let Some(tenant) = principal.tenant {
+        quotas.push((format!("tenant:{}", tenant.tenant_id()), limits.per_tenant));
+    }
+    quotas
+}
+
 async fn graphiql_page() -> impl IntoResponse {
     Html(
         GraphiQLSource::build()
@@ -346,18 +347,20 @@ async fn graphiql_page() -> impl IntoResponse {
     )
 }
 
-/// GraphQL over WebSocket (graphql-transport-ws, or the older graphql-ws),
-/// for subscriptions. The session token comes in the `connection_init`
-/// payload (`{"authorization": "Bearer <token>"}`, as browsers cannot set
-/// headers on a WebSocket) or in the upgrade request's Authorization header;
-/// it is checked once, when the connection starts.
+/// GraphQL over WebSocket: see `ws.rs`.
 async fn graphql_ws(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let Some(protocol) = crate::ws::protocol(&headers) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "ask for the graphql-transport-ws (or graphql-ws) subprotocol",
+        )
+            .into_response();
+    };
     let header_token = bearer_token(&headers).ok().flatten();
     let request_id = headers
         .get(&REQUEST_ID)
@@ -367,49 +370,17 @@ async fn graphql_ws(
     let client_address = client_address(peer.ip(), &headers, &state.trusted_proxies).to_string();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(crate::ws::MAX_MESSAGE_BYTES)
+        .max_frame_size(crate::ws::MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| {
-            let schema = state.schema.clone();
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let token = payload
-                        .get("authorization")
-                        .or_else(|| payload.get("Authorization"))
-                        .and_then(|v| v.as_str())
-                        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_owned())
-                        .or(header_token)
-                        .ok_or_else(|| {
-                            async_graphql::Error::new(
-                                "send {\"authorization\": \"Bearer <token>\"} in connection_init",
-                            )
-                        })?;
-                    let sessions = Sessions::new(
-                        &state.services.store,
-                        &state.services.ephemeral,
-                        state.services.session_policy,
-                    );
-                    let principal = sessions
-                        .authenticate(&token)
-                        .await
-                        .map_err(|e| {
-                            tracing::error!(error = %e, "cannot check a session");
-                            async_graphql::Error::new("internal error")
-                        })?
-                        .ok_or_else(|| {
-                            async_graphql::Error::new(
-                                "the session is unknown or expired; log in again",
-                            )
-                        })?;
-                    let mut data = async_graphql::Data::default();
-                    data.insert(RequestContext {
-                        principal: Some(principal),
-                        partner: None,
-                        session_token: Some(token),
-                        request_id,
-                        client_address,
-                    });
-                    Ok(data)
-                })
-                .serve()
+            crate::ws::serve(
+                socket,
+                state,
+                protocol,
+                header_token,
+                request_id,
+                client_address,
+            )
         })
 }
 

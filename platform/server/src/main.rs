@@ -16,6 +16,7 @@ mod operator;
 mod partner_pages;
 mod plugins;
 mod telemetry;
+mod ws;
 
 use std::process::ExitCode;
 

@@ -466,17 +466,32 @@ impl<'a> Sessions<'a> {
     }
 
     /// The principal behind a token; `None` when the token is unknown,
-    /// expired, or its account was disabled since.
+    /// expired, or its account was disabled since. A request with the token
+    /// is activity: the idle expiry starts again.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError> {
+        self.principal(token, true).await
+    }
+
+    /// Like `authenticate`, but a look from the server's side (an open
+    /// socket watching its session) is not the user's activity and does not
+    /// keep the session alive.
+    pub async fn check(&self, token: &str) -> Result<Option<Principal>, StoreError> {
+        self.principal(token, false).await
+    }
+
+    async fn principal(&self, token: &str, touch: bool) -> Result<Option<Principal>, StoreError> {
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
         let key = Self::session_key(token);
-        let Some(record) = self
-            .ephemeral
-            .get_and_touch(&key, self.policy.idle_timeout)
-            .await?
-        else {
+        let record = if touch {
+            self.ephemeral
+                .get_and_touch(&key, self.policy.idle_timeout)
+                .await?
+        } else {
+            self.ephemeral.get(&key).await?
+        };
+        let Some(record) = record else {
             return Ok(None);
         };
         let Ok(record) = serde_json::from_str::<SessionRecord>(&record) else {

@@ -153,6 +153,30 @@ impl Ephemeral {
         self.put(&format!("cache:{key}"), value, CACHE_TTL).await
     }
 
+    /// Reads a value without restarting its time to live.
+    pub(crate) async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match self {
+            Ephemeral::InProcess(state) => {
+                let values = state.values.lock().expect("ephemeral values lock");
+                Ok(values
+                    .get(key)
+                    .filter(|(_, expires)| *expires > Instant::now())
+                    .map(|(value, _)| value.clone()))
+            }
+            Ephemeral::Redis {
+                connection,
+                key_prefix,
+            } => {
+                let mut connection = connection.clone();
+                let value: Option<String> = redis::cmd("GET")
+                    .arg(format!("{key_prefix}{key}"))
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(value)
+            }
+        }
+    }
+
     /// Reads a value and restarts its time to live (a sliding expiry).
     pub(crate) async fn get_and_touch(
         &self,
