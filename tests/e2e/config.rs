@@ -4,6 +4,8 @@ use serde_json::json;
 
 use crate::harness::{Backend, Server, run_kentro, stderr_of};
 
+const PARTICIPANT_KEY: &str = "a-participant-key-of-at-least-32-characters";
+
 #[test]
 fn a_bad_listen_address_stops_startup_with_one_line_naming_it_and_exit_code_2() {
     let backend = Backend::sqlite();
@@ -83,6 +85,7 @@ async fn production_mode_turns_off_graphiql_and_introspection() {
     let backend = Backend::sqlite();
     let mut env = backend.env();
     env.push(("KENTRO_ENV", "production".into()));
+    env.push(("KENTRO_PARTICIPANT_KEY", PARTICIPANT_KEY.into()));
     let server = Server::start(&env, &[]);
     assert!(
         !server.banner.iter().any(|l| l.contains("GraphiQL")),
@@ -107,4 +110,64 @@ async fn production_mode_turns_off_graphiql_and_introspection() {
         .graphql("{ __schema { queryType { name } } }", json!({}))
         .await;
     assert_eq!(response["data"]["__schema"]["queryType"]["name"], "Query");
+}
+
+#[test]
+fn demo_is_refused_in_production() {
+    let backend = Backend::sqlite();
+    let mut env = backend.demo_env();
+    env.push(("KENTRO_ENV", "production".into()));
+    env.push(("KENTRO_PARTICIPANT_KEY", PARTICIPANT_KEY.into()));
+    let output = run_kentro(&env, &["serve", "--listen", "127.0.0.1:0", "--demo"]);
+    assert!(!output.status.success());
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("--demo is refused in production"),
+        "{stderr}"
+    );
+    let Backend::Sqlite { data_dir } = &backend else {
+        unreachable!()
+    };
+    assert!(
+        !data_dir.path().join("demo-password.txt").exists()
+            && !data_dir.path().join("kentro.db").exists(),
+        "nothing was created"
+    );
+}
+
+#[test]
+fn production_refuses_to_make_up_a_participant_key() {
+    let backend = Backend::sqlite();
+    let mut env = backend.env();
+    env.push(("KENTRO_ENV", "production".into()));
+    let output = run_kentro(&env, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!output.status.success());
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("KENTRO_PARTICIPANT_KEY"), "{stderr}");
+}
+
+#[tokio::test]
+#[cfg(unix)]
+async fn keys_and_the_demo_password_are_readable_by_the_server_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let Backend::Sqlite { data_dir } = &backend else {
+        unreachable!()
+    };
+    let mut checked = Vec::new();
+    for entry in std::fs::read_dir(data_dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".key") || name.contains("password") {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name} is {mode:o}");
+            checked.push(name);
+        }
+    }
+    assert!(
+        checked.iter().any(|n| n == "participant.key") && checked.len() >= 2,
+        "{checked:?}"
+    );
+    drop(server);
 }

@@ -36,6 +36,12 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 }
 
 pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    if demo && settings.environment == Environment::Production {
+        anyhow::bail!(
+            "--demo is refused in production: it creates a platform admin and every \
+             tenant admin with one printed password"
+        );
+    }
     let store = open_store(&settings).await?;
     if store.bypasses_row_level_security().await? {
         let advice = "connect as a role without SUPERUSER or BYPASSRLS \

@@ -42,13 +42,7 @@ pub fn password_for(data_dir: &Path) -> anyhow::Result<String> {
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     std::fs::create_dir_all(data_dir)?;
-    std::fs::write(&file, format!("{password}\n"))
-        .with_context(|| format!("cannot write {}", file.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
-    }
+    crate::secrets::write_new(&file, &format!("{password}\n"))?;
     Ok(password)
 }
 

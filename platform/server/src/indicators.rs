@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use anyhow::Context as _;
 use kentro_store::{ParticipantKeyer, Store};
 
-use crate::config::Settings;
+use crate::config::{Environment, Settings};
 
 const KEY_FILE: &str = "participant.key";
 
@@ -20,11 +19,15 @@ pub fn keyer(settings: &Settings) -> anyhow::Result<ParticipantKeyer> {
     if let Ok(key) = std::fs::read_to_string(&path) {
         return Ok(ParticipantKeyer::new(key.trim().as_bytes()));
     }
+    if settings.environment == Environment::Production {
+        anyhow::bail!(
+            "production needs KENTRO_PARTICIPANT_KEY shared by every replica; \
+             a key made up in one replica's data directory would count people twice"
+        );
+    }
     std::fs::create_dir_all(&settings.data_dir)?;
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::write(&path, &key).with_context(|| format!("cannot write {}", path.display()))?;
+    let key = crate::secrets::random_hex()?;
+    crate::secrets::write_new(&path, &key)?;
     Ok(ParticipantKeyer::new(key.as_bytes()))
 }
 

@@ -15,6 +15,7 @@ mod notify;
 mod operator;
 mod partner_pages;
 mod plugins;
+mod secrets;
 mod telemetry;
 mod ws;
 

@@ -39,8 +39,7 @@ pub fn demo_key(data_dir: &Path) -> anyhow::Result<ed25519_dalek::SigningKey> {
     }
     std::fs::create_dir_all(data_dir)?;
     let key = manifest::generate_key();
-    std::fs::write(&path, key_to_text(&key) + "\n")
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    crate::secrets::write_new(&path, &(key_to_text(&key) + "\n"))?;
     Ok(key)
 }
 
@@ -158,8 +157,7 @@ pub async fn run(settings: &Settings, command: PluginCommand) -> anyhow::Result<
     match command {
         PluginCommand::Keygen { out } => {
             let key = manifest::generate_key();
-            std::fs::write(&out, key_to_text(&key) + "\n")
-                .with_context(|| format!("cannot write {}", out.display()))?;
+            crate::secrets::write_new(&out, &(key_to_text(&key) + "\n"))?;
             println!("{}", public_key_text(&key));
             eprintln!(
                 "secret key written to {}; trust the public key above with KENTRO_PLUGIN_TRUSTED_KEYS",
