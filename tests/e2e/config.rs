@@ -93,23 +93,96 @@ async fn production_mode_turns_off_graphiql_and_introspection() {
         server.banner
     );
     let (status, _) = server.get("/graphql").await;
-    assert_ne!(status, 200, "GraphiQL must not be served in production");
+    assert_ne!(status, 200, "no API page in production");
+    let (status, _) = server.get("/graphql/schema.graphql").await;
+    assert_ne!(status, 200, "no SDL in production");
     let response = server
         .graphql("{ __schema { queryType { name } } }", json!({}))
         .await;
     // async-graphql answers introspection with null when it is disabled.
     assert!(response["data"]["__schema"].is_null(), "{response}");
+    let response = server.graphql(&standard_introspection(), json!({})).await;
+    assert!(response["data"]["__schema"].is_null(), "{response}");
 
-    // Outside production both are there.
+    // Outside production: a page naming the contract, the SDL, and
+    // introspection as the usual tools send it.
     let backend = Backend::sqlite();
     let server = Server::start(&backend.env(), &[]);
     let (status, page) = server.get("/graphql").await;
     assert_eq!(status, 200);
-    assert!(page.contains("graphiql"), "the GraphiQL page");
+    assert!(page.contains("schema.graphql"), "{page}");
+    assert!(!page.contains("<script"), "{page}");
+    let (status, sdl) = server.get("/graphql/schema.graphql").await;
+    assert_eq!(status, 200);
+    assert!(sdl.contains("type Query {"), "{sdl}");
     let response = server
         .graphql("{ __schema { queryType { name } } }", json!({}))
         .await;
     assert_eq!(response["data"]["__schema"]["queryType"]["name"], "Query");
+    let response = server.graphql(&standard_introspection(), json!({})).await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let types = response["data"]["__schema"]["types"].as_array().unwrap();
+    assert!(types.iter().any(|t| t["name"] == "Person"), "{response}");
+    // The limits still hold for anything that reads more than the schema:
+    // the same document with one data field beside it is too deep.
+    let mixed = standard_introspection().replacen("__schema {", "me { id } __schema {", 1);
+    let response = server.graphql(&mixed, json!({})).await;
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"], "INVALID_QUERY",
+        "{response}"
+    );
+}
+
+/// The standard introspection query of graphql-js (`getIntrospectionQuery`
+/// with every option), as GraphiQL and code generators send it.
+fn standard_introspection() -> String {
+    std::fs::read_to_string(
+        crate::harness::repo_root().join("tests/fixtures/introspection.graphql"),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn html_pages_carry_a_content_security_policy_and_no_response_sniffs_or_refers() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.env(), &[]);
+    let client = reqwest::Client::new();
+    for (path, html) in [
+        ("/partner/referrals/not-a-token", true),
+        ("/graphql", true),
+        ("/healthz", false),
+        ("/assets/partner.css", false),
+    ] {
+        let response = client
+            .get(format!("{}{path}", server.base_url))
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers().clone();
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        let csp = header("content-security-policy");
+        if html {
+            assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+            assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+            let body = response.text().await.unwrap();
+            assert!(
+                !body.contains("<style") && !body.contains("<script"),
+                "{path}: {body}"
+            );
+            assert!(
+                !body.contains("https://"),
+                "{path} loads from another origin: {body}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -14,7 +14,7 @@ async fn demo_onboards_the_five_seed_municipalities(backend: Backend) {
     let env = backend.demo_env();
     let server = Server::start(&env, &["--demo"]);
     assert!(
-        server.banner.iter().any(|l| l.contains("GraphiQL")),
+        server.banner.iter().any(|l| l.contains("GraphQL API")),
         "the banner tells a newcomer where to go: {:?}",
         server.banner
     );

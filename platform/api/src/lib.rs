@@ -134,6 +134,54 @@ pub fn execute_stream(
         .boxed()
 }
 
+/// The schema without data, extensions or limits, for introspection only:
+/// in development the usual tools (GraphiQL, graphql-core, code generators)
+/// send a standard introspection query deeper than the request limits
+/// allow. Production disables introspection altogether.
+pub fn introspection_schema() -> KentroSchema {
+    builder().finish()
+}
+
+/// Whether every operation of the request reads only the schema itself
+/// (`__schema`, `__type`, `__typename` at the top).
+pub fn is_introspection(request: &BatchRequest) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
+    fn only_meta(
+        set: &SelectionSet,
+        document: &async_graphql::parser::types::ExecutableDocument,
+        depth: usize,
+    ) -> bool {
+        depth < 8
+            && set.items.iter().all(|item| match &item.node {
+                Selection::Field(field) => field.node.name.node.starts_with("__"),
+                Selection::InlineFragment(fragment) => {
+                    only_meta(&fragment.node.selection_set.node, document, depth + 1)
+                }
+                Selection::FragmentSpread(spread) => document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|f| only_meta(&f.node.selection_set.node, document, depth + 1)),
+            })
+    }
+    let requests: Vec<&async_graphql::Request> = match request {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs.iter().collect(),
+    };
+    !requests.is_empty()
+        && requests.iter().all(|r| {
+            let Ok(document) = async_graphql::parser::parse_query(&r.query) else {
+                return false;
+            };
+            let operations: Vec<&SelectionSet> = match &document.operations {
+                DocumentOperations::Single(op) => vec![&op.node.selection_set.node],
+                DocumentOperations::Multiple(ops) => {
+                    ops.values().map(|op| &op.node.selection_set.node).collect()
+                }
+            };
+            operations.iter().all(|set| only_meta(set, &document, 0))
+        })
+}
+
 /// The schema in SDL, as committed in `platform/api/schema.graphql`.
 pub fn sdl() -> String {
     builder().finish().sdl()

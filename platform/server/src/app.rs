@@ -123,6 +123,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     };
     let mut state = AppState {
         schema,
+        introspection: (!production).then(kentro_api::introspection_schema),
         services,
         rate_limits: RateLimits {
             per_user: per_minute(settings.rate_limit_per_user),
@@ -168,7 +169,9 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     // end-to-end tests, which read the port from it) need next.
     println!("kentro listening on http://{address}");
     if !production {
-        println!("GraphiQL: http://{address}/graphql");
+        println!(
+            "GraphQL API: http://{address}/graphql (the schema: http://{address}/graphql/schema.graphql)"
+        );
     }
     if demo {
         println!("demo tenants (from {}):", settings.tenants_dir.display());

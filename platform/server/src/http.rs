@@ -1,4 +1,4 @@
-//! The HTTP surface: health, readiness, GraphQL (and GraphiQL outside production).
+//! The HTTP surface: health, readiness, GraphQL, security headers.
 
 use std::time::Duration;
 
@@ -6,7 +6,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header};
@@ -34,6 +33,9 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub struct AppState {
     pub schema: KentroSchema,
+    /// Development only: answers introspection-only requests without the
+    /// request limits, for the usual GraphQL tools.
+    pub introspection: Option<KentroSchema>,
     pub services: ApiServices,
     pub rate_limits: RateLimits,
     pub trusted_proxies: Arc<[IpNet]>,
@@ -72,17 +74,20 @@ pub struct RateLimits {
 
 /// `request_timeout`: how long one request may take before the client gets
 /// 503 and its work is dropped (an open transaction rolls back).
-pub fn router(state: AppState, graphiql: bool, request_timeout: Duration) -> Router {
-    let graphql_route = if graphiql {
-        get(graphiql_page).post(graphql)
+pub fn router(state: AppState, development: bool, request_timeout: Duration) -> Router {
+    let mut router = Router::new();
+    if development {
+        router = router
+            .route("/graphql", get(api_page).post(graphql))
+            .route("/graphql/schema.graphql", get(schema_sdl));
     } else {
-        post(graphql)
-    };
-    Router::new()
+        router = router.route("/graphql", post(graphql));
+    }
+    router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/graphql", graphql_route)
         .route("/graphql/ws", get(graphql_ws))
+        .route("/assets/partner.css", get(crate::partner_pages::stylesheet))
         .route(
             "/partner/referrals/{token}",
             get(crate::partner_pages::show_referral).post(crate::partner_pages::answer_referral),
@@ -109,6 +114,7 @@ pub fn router(state: AppState, graphiql: bool, request_timeout: Duration) -> Rou
             get(crate::hsds_api::taxonomy_terms),
         )
         .with_state(state)
+        .layer(axum::middleware::map_response(security_headers))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -132,6 +138,37 @@ pub fn router(state: AppState, graphiql: bool, request_timeout: Duration) -> Rou
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
+
+/// What every response carries, and what an HTML page carries besides: a
+/// policy that lets it load nothing but this origin's stylesheets and
+/// images, post forms only here, and never be framed.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    response
+}
+
+/// The content security policy of every HTML page.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The process is up.
 async fn healthz() -> impl IntoResponse {
@@ -324,7 +361,13 @@ async fn graphql(
         request_id,
         client_address,
     };
-    let response = kentro_api::execute(&state.schema, request.into_inner(), context).await;
+    let request = request.into_inner();
+    let response = match &state.introspection {
+        Some(schema) if kentro_api::is_introspection(&request) => {
+            schema.execute_batch(request).await
+        }
+        _ => kentro_api::execute(&state.schema, request, context).await,
+    };
     GraphQLResponse::from(response).into_response()
 }
 
@@ -338,12 +381,28 @@ pub(crate) fn session_quotas(principal: &Principal, limits: &RateLimits) -> Vec<
     quotas
 }
 
-async fn graphiql_page() -> impl IntoResponse {
+/// Development only: where the contract is and how to call it. Kentro
+/// serves no GraphQL IDE (it would load scripts); any client works, and
+/// introspection answers the usual tools here.
+async fn api_page() -> impl IntoResponse {
     Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .finish(),
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>Kentro GraphQL API</title></head><body><main>\
+         <h1>Kentro GraphQL API</h1>\
+         <p>POST <code>{\"query\": \"…\", \"variables\": {…}}</code> as JSON to this address, \
+         with <code>Authorization: Bearer &lt;token&gt;</code> from the <code>login</code> mutation. \
+         Subscriptions: <code>/graphql/ws</code> (graphql-transport-ws).</p>\
+         <p>The contract: <a href=\"/graphql/schema.graphql\">schema.graphql</a>. \
+         Introspection answers GraphQL clients and code generators (not in production).</p>\
+         </main></body></html>",
+    )
+}
+
+/// Development only: the schema in SDL.
+async fn schema_sdl() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        kentro_api::sdl(),
     )
 }
 

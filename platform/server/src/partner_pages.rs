@@ -30,15 +30,30 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// The page's look, served from this origin so the content security
+/// policy needs no inline styles.
+const STYLESHEET: &str = "body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;line-height:1.5}\
+dt{font-weight:bold}form{border:1px solid #999;padding:1rem;margin:1rem 0}\
+label{display:block;margin:.5rem 0 .25rem}textarea,select{width:100%}\n";
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html>\n<html lang=\"el\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"robots\" content=\"noindex\">\
          <title>{title}</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
-         dt{{font-weight:bold}}form{{border:1px solid #999;padding:1rem;margin:1rem 0}}\
-         label{{display:block;margin:.5rem 0 .25rem}}textarea,select{{width:100%}}</style>\
+         <link rel=\"stylesheet\" href=\"/assets/partner.css\">\
          </head><body><main>{body}</main></body></html>",
         title = escape(title),
     );
