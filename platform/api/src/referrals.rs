@@ -763,6 +763,14 @@ impl ReferralSubscription {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let only = id.as_ref().map(referral_id).transpose()?;
         let store: Store = services(ctx).store.clone();
+        if let Some(only) = only {
+            // Another center's referral (or none) is not found, as everywhere.
+            store
+                .referrals()
+                .get(scope, only)
+                .await
+                .map_err(|e| from_store(ctx, e))?;
+        }
         let receiver = services(ctx).events.subscribe();
         Ok(futures::stream::unfold(
             (receiver, store),

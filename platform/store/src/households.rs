@@ -622,6 +622,12 @@ impl<'a> Households<'a> {
             .one(&txn)
             .await?
             .ok_or_else(|| not_found("KeaApplication"))?;
+        if let Some(person_id) = person_id {
+            person::Entity::find_by_id((scope.tenant_id(), person_id))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| not_found("Person"))?;
+        }
         let subject = person_id.unwrap_or(0);
         kea_document::Entity::delete_by_id((
             scope.tenant_id(),

@@ -583,6 +583,13 @@ impl<'a> Plugins<'a> {
     ) -> Result<Vec<Suggestion>, StoreError> {
         let txn = self.db.begin().await?;
         scope::enter(&txn, scope).await?;
+        // Another center's person (or none) is not found, as everywhere.
+        person::Entity::find_by_id((scope.tenant_id(), person_id))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "Person".into(),
+            })?;
         let rows = referral_suggestion::Entity::find()
             .filter(referral_suggestion::Column::TenantId.eq(scope.tenant_id()))
             .filter(referral_suggestion::Column::PersonId.eq(person_id))
