@@ -304,6 +304,14 @@ async fn a_partner_accepts_through_the_link_reports_completion_and_the_sender_se
     let (status, closed) = get(link).await;
     assert_eq!(status, 200);
     assert!(closed.contains("έχει κλείσει"), "{closed}");
+    assert!(
+        !closed.contains("Ελένη Κωστοπούλου") && !closed.contains("6912345678"),
+        "the shared data does not outlive the referral: {closed}"
+    );
+    assert!(
+        closed.contains("COMPLETED") || closed.contains("completed"),
+        "{closed}"
+    );
 
     // The outbox delivered the e-mail to the receiver and the answers to the sender.
     let admin = server
@@ -343,6 +351,29 @@ async fn a_partner_accepts_through_the_link_reports_completion_and_the_sender_se
             "response_received"
         ]
     );
+    // Once sent, the notification keeps no link: the token lived only in
+    // the e-mail the receiver got.
+    let token = link.rsplit('/').next().unwrap();
+    let Backend::Sqlite { data_dir } = &backend else {
+        unreachable!()
+    };
+    let db = sea_orm::Database::connect(format!(
+        "sqlite://{}?mode=ro",
+        data_dir.path().join("kentro.db").display()
+    ))
+    .await
+    .unwrap();
+    use sea_orm::ConnectionTrait;
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT body FROM notification WHERE kind = 'new_referral' AND status = 'sent'",
+        ))
+        .await
+        .unwrap();
+    let body: String = rows[0].try_get("", "body").unwrap();
+    assert!(body.contains("/partner/referrals/…"), "{body}");
+    assert!(!body.contains(token), "{body}");
 }
 
 #[tokio::test]
@@ -614,6 +645,13 @@ async fn a_partner_key_sees_and_answers_only_referrals_sent_to_its_organization(
         declined["data"]["respondToReferral"]["declineReason"], "NO_CAPACITY",
         "{declined}"
     );
+    // Declined, it is closed: the partner keeps its status, not the person.
+    let after = server
+        .graphql_as(Some(&secret), PARTNER_LIST, json!({}))
+        .await;
+    let closed = &after["data"]["partnerReferrals"][0];
+    assert_eq!(closed["status"], "DECLINED", "{after}");
+    assert!(closed["envelope"].is_null(), "{after}");
 
     // A partner key is not a staff session, and another tenant's key sees nothing here.
     let staff_only = server

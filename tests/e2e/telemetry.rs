@@ -114,3 +114,78 @@ async fn a_graphql_operation_is_exported_as_spans_when_a_collector_is_configured
     let exit = server.terminate();
     assert!(exit.success(), "kentro exited with {exit}");
 }
+
+#[tokio::test]
+async fn traces_carry_no_password_amka_or_link_token() {
+    let (endpoint, received) = start_collector().await;
+    let backend = Backend::sqlite();
+    let mut env = backend.demo_env();
+    env.push(("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint));
+    env.push(("OTEL_BSP_SCHEDULE_DELAY", "100".into()));
+    env.push(("KENTRO_LOG", "info".into()));
+    let server = Server::start(&env, &["--demo"]);
+
+    let password = crate::harness::demo_password(&backend);
+    let login = server
+        .graphql(
+            &format!(
+                "mutation SignIn {{ login(email: \"{}\", password: \"{password}\") {{ token }} }}",
+                crate::harness::demo_account("social-worker", "paiania")
+            ),
+            json!({}),
+        )
+        .await;
+    let token = login["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let inline_amka = kentro_domain::identifiers::fixtures::amka(3, 4, 85, 1);
+    let variable_amka = kentro_domain::identifiers::fixtures::amka(9, 10, 77, 2);
+    for (document, variables) in [
+        (
+            format!(
+                "mutation Inline {{ registerPerson(input: {{ givenNameEl: \"Σοφία\", familyNameEl: \"Ιχνηλάτη\", amka: \"{inline_amka}\" }}) {{ id }} }}"
+            ),
+            json!({}),
+        ),
+        (
+            "mutation Variables($input: PersonInput!) { registerPerson(input: $input) { id } }"
+                .to_owned(),
+            json!({ "input": { "givenNameEl": "Αρετή", "familyNameEl": "Ιχνηλάτη", "amka": variable_amka } }),
+        ),
+    ] {
+        let response = server.graphql_as(Some(&token), &document, variables).await;
+        assert!(response.get("errors").is_none(), "{response}");
+    }
+    let link_token = format!("1-{}", "ab".repeat(32));
+    let (status, _) = server
+        .get(&format!("/partner/referrals/{link_token}"))
+        .await;
+    assert_eq!(status, 404);
+
+    // Wait for the spans of the last request, then look for the secrets.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let bytes = exported_bytes(&received);
+        if ["Variables", "/partner/referrals/{token}", "SignIn"]
+            .iter()
+            .all(|needle| contains(&bytes, needle))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the spans did not arrive ({} bytes)",
+            bytes.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let bytes = exported_bytes(&received);
+    for (what, secret) in [
+        ("password", password.as_str()),
+        ("session token", token.as_str()),
+        ("inline ΑΜΚΑ", inline_amka.as_str()),
+        ("ΑΜΚΑ in variables", variable_amka.as_str()),
+        ("partner link token", "abababababababab"),
+    ] {
+        assert!(!contains(&bytes, secret), "the traces hold the {what}");
+    }
+    assert!(contains(&bytes, "registerPerson"), "the shape is there");
+}

@@ -21,9 +21,9 @@ mod plugins;
 mod referrals;
 mod session;
 mod tenant;
+mod traces;
 mod users;
 
-use async_graphql::extensions::Tracing;
 use async_graphql::{
     BatchRequest, BatchResponse, MergedObject, MergedSubscription, Schema, SchemaBuilder,
 };
@@ -84,7 +84,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 pub fn build_schema(services: ApiServices, options: SchemaOptions) -> KentroSchema {
     let mut builder = builder()
         .data(services)
-        .extension(Tracing)
+        .extension(traces::Traces)
         .extension(limits::AliasLimit)
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)

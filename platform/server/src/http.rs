@@ -128,10 +128,15 @@ pub fn router(state: AppState, development: bool, request_timeout: Duration) -> 
                     .get(&REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default();
+                // The route, never the path: a partner's path is its secret.
+                let route = request
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map_or("unmatched", |p| p.as_str());
                 tracing::info_span!(
                     "http_request",
                     method = %request.method(),
-                    path = %request.uri().path(),
+                    route = %route,
                     request_id = %request_id,
                 )
             }),

@@ -214,8 +214,7 @@ pub async fn show_referral(State(state): State<AppState>, Path(token): Path<Stri
          <dt>Κατάσταση / Status</dt><dd id=\"status\">{status}</dd>\
          <dt>Επείγον / Urgency</dt><dd>{urgency}</dd>\
          <dt>Απάντηση έως / Answer by</dt><dd>{deadline}</dd>\
-         <dt>Αιτιολογία / Reason</dt><dd>{reason}</dd></dl>\
-         <h2>Στοιχεία που μοιράστηκαν / Data shared</h2><dl>{envelope}</dl>\
+         {shared}\
          {actions}\
          <p><small>Ο σύνδεσμος ισχύει έως {expires}. / This link is valid until {expires}.</small></p>",
         tenant = escape(&view.tenant_name),
@@ -226,7 +225,17 @@ pub async fn show_referral(State(state): State<AppState>, Path(token): Path<Stri
             .deadline_at
             .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
             .unwrap_or_default(),
-        reason = escape(&r.reason),
+        shared = if r.closed_at.is_some() {
+            "</dl><p>Τα στοιχεία του προσώπου δεν μοιράζονται πια: η παραπομπή έκλεισε. \
+             / The person's details are no longer shared: the referral is closed.</p>"
+                .to_owned()
+        } else {
+            format!(
+                "<dt>Αιτιολογία / Reason</dt><dd>{reason}</dd></dl>\
+                 <h2>Στοιχεία που μοιράστηκαν / Data shared</h2><dl>{envelope}</dl>",
+                reason = escape(&r.reason),
+            )
+        },
         expires = view.expires_at.format("%Y-%m-%d"),
     );
     page(StatusCode::OK, "Παραπομπή / Referral", &body)

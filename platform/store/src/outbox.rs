@@ -218,6 +218,8 @@ impl<'a> Outbox<'a> {
                 active.status = Set("sent".into());
                 active.sent_at = Set(Some(now));
                 active.last_error = Set(None);
+                // The link was for the receiver; the record keeps none.
+                active.body = Set(kentro_domain::referral::redact_partner_links(&n.body));
             }
             Some(error) => {
                 active.last_error = Set(Some(error.chars().take(1000).collect()));

@@ -63,6 +63,18 @@ impl ReferralRecord {
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         is_overdue(self.status, self.deadline_at, now)
     }
+
+    /// What a receiver may still see: while the referral is open, the
+    /// envelope and the reason; once it is closed (declined, completed,
+    /// not completed, cancelled), only its status and the receiver's own
+    /// answers. The shared data does not outlive the referral.
+    pub fn for_receiver(mut self) -> ReferralRecord {
+        if self.closed_at.is_some() {
+            self.envelope = None;
+            self.reason = String::new();
+        }
+        self
+    }
 }
 
 /// Where a referral goes.
@@ -771,7 +783,7 @@ impl<'a> Referrals<'a> {
         txn.commit().await?;
         Ok(LinkView {
             tenant_name,
-            referral: record_from(row)?,
+            referral: record_from(row)?.for_receiver(),
             expires_at,
         })
     }
@@ -794,7 +806,7 @@ impl<'a> Referrals<'a> {
         };
         let record = apply_response(&txn, scope, row, response, &access).await?;
         txn.commit().await?;
-        Ok((scope, record))
+        Ok((scope, record.for_receiver()))
     }
 
     /// Gives a partner organization an API key for the referrals sent to
@@ -980,7 +992,9 @@ impl<'a> Referrals<'a> {
             .await?;
         }
         txn.commit().await?;
-        rows.into_iter().map(record_from).collect()
+        rows.into_iter()
+            .map(|row| record_from(row).map(ReferralRecord::for_receiver))
+            .collect()
     }
 
     /// The partner answers through the API; a referral not sent to it is
@@ -1009,7 +1023,7 @@ impl<'a> Referrals<'a> {
         };
         let record = apply_response(&txn, scope, row, response, &access).await?;
         txn.commit().await?;
-        Ok(record)
+        Ok(record.for_receiver())
     }
 
     /// Flags sent referrals past their deadline, once each, queueing a
