@@ -23,12 +23,12 @@ fn code(response: &Value) -> Option<&str> {
     response["errors"][0]["extensions"]["code"].as_str()
 }
 
-struct Tenant {
+pub(crate) struct Tenant {
     admin: String,
     worker: String,
 }
 
-async fn login(server: &Server, password: &str, slug: &str) -> Tenant {
+pub(crate) async fn login(server: &Server, password: &str, slug: &str) -> Tenant {
     Tenant {
         admin: server
             .login(&demo_account("tenant-admin", slug), password)
@@ -46,7 +46,7 @@ async fn ok(server: &Server, token: &str, query: &str, variables: Value) -> Valu
 }
 
 /// Everything Veria has that carries an ID.
-struct VeriaIds {
+pub(crate) struct VeriaIds {
     person: String,
     child: String,
     household: String,
@@ -63,7 +63,7 @@ struct VeriaIds {
 const VERIA_SOUP_KITCHEN: &str = "8b6cb85d-0abb-5b83-bde5-cdb0d054085f";
 const VERIA_ORGANIZATION: &str = "7362f8c2-9006-5bd7-bbf5-72e4bb9453ca";
 
-async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
+pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     let register = "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }";
     let person = ok(
         server,

@@ -118,3 +118,51 @@ async fn no_foreign_key_can_cross_tenants() {
     }
     assert!(checked >= 2, "the check saw the foreign keys");
 }
+
+/// Every table holding tenant data has row-level security enabled and
+/// forced (so even its owner is held), and a policy on `app.tenant_id`. A
+/// new tenant table without them fails here; a platform table is named in
+/// `PLATFORM_TABLES` with its reason.
+#[tokio::test]
+async fn every_tenant_table_has_forced_row_level_security_and_a_tenant_policy() {
+    let (_backend, db) = migrated_postgres().await;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            r"SELECT c.relname::text AS table_name,
+                     c.relrowsecurity AS enabled,
+                     c.relforcerowsecurity AS forced,
+                     (SELECT count(*) FROM pg_policy p
+                       WHERE p.polrelid = c.oid
+                         AND pg_get_expr(p.polqual, p.polrelid) LIKE '%app.tenant_id%') AS tenant_policies
+                FROM pg_class c
+                JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'public' AND c.relkind = 'r'
+               ORDER BY 1",
+        ))
+        .await
+        .unwrap();
+    let mut tenant_tables = 0;
+    for row in rows {
+        let table: String = row.try_get("", "table_name").unwrap();
+        if PLATFORM_TABLES.contains(&table.as_str()) {
+            continue;
+        }
+        tenant_tables += 1;
+        let enabled: bool = row.try_get("", "enabled").unwrap();
+        let forced: bool = row.try_get("", "forced").unwrap();
+        let policies: i64 = row.try_get("", "tenant_policies").unwrap();
+        assert!(
+            enabled && forced,
+            "{table} holds tenant data: ENABLE and FORCE ROW LEVEL SECURITY"
+        );
+        assert!(
+            policies >= 1,
+            "{table} holds tenant data: it needs a policy on app.tenant_id"
+        );
+    }
+    assert!(
+        tenant_tables >= 20,
+        "the check saw {tenant_tables} tenant tables"
+    );
+}

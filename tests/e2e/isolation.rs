@@ -5,7 +5,7 @@ use sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, TransactionTrait,
 };
 
-use crate::harness::{Backend, run_kentro, seed_tenants_dir, stderr_of};
+use crate::harness::{Backend, Server, demo_password, run_kentro, seed_tenants_dir, stderr_of};
 
 fn sql(text: &str) -> Statement {
     Statement::from_string(DbBackend::Postgres, text)
@@ -119,4 +119,135 @@ async fn row_level_security_alone_hides_and_protects_another_tenants_rows() {
     );
 
     assert_eq!(center_names(&superuser, b).await, b_centers_before);
+}
+
+/// The tables the migrations made for tenant data: every table but the
+/// platform's own (`tests/e2e/data_model.rs` names those).
+async fn tenant_tables(db: &DatabaseConnection) -> Vec<String> {
+    db.query_all_raw(sql("SELECT c.relname::text AS name FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'r'
+            AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
+                         AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+            AND c.relname NOT IN ('tenant', 'user_account', 'indicator_cell',
+                                  'participant_key', 'national_participants',
+                                  'tenant_indicator_state')
+          ORDER BY 1"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get("", "name").unwrap())
+        .collect()
+}
+
+/// Row-level security alone, on every tenant table: with Paiania set, the
+/// server's role sees none of Veria's rows and can change none, though
+/// Veria has rows in most of them (people, cases, households, referrals,
+/// links, keys, notifications, the audit log, ...).
+#[tokio::test]
+async fn row_level_security_alone_hides_and_protects_every_tenant_table() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(&backend);
+    let veria = crate::adversarial::login(&server, &password, "veria").await;
+    crate::adversarial::veria_data(&server, &veria).await;
+    let database = backend.database().expect("PostgreSQL");
+    let app = Database::connect(database.server_url.as_str())
+        .await
+        .unwrap();
+    let superuser = Database::connect(database.superuser_url.as_str())
+        .await
+        .unwrap();
+    let a = tenant_id(&app, "paiania").await;
+    let b = tenant_id(&app, "veria").await;
+    let tables = tenant_tables(&superuser).await;
+    assert!(tables.len() >= 20, "{tables:?}");
+    let count = |rows: Vec<sea_orm::QueryResult>| -> i64 { rows[0].try_get("", "n").unwrap() };
+    let mut with_rows_of_b = Vec::new();
+    for table in &tables {
+        let theirs = count(
+            superuser
+                .query_all_raw(sql(&format!(
+                    "SELECT count(*) AS n FROM {table} WHERE tenant_id = {b}"
+                )))
+                .await
+                .unwrap(),
+        );
+        let txn = app.begin().await.unwrap();
+        txn.execute_raw(sql(&format!(
+            "SELECT set_config('app.tenant_id', '{a}', true)"
+        )))
+        .await
+        .unwrap();
+        let seen = count(
+            txn.query_all_raw(sql(&format!(
+                "SELECT count(*) AS n FROM {table} WHERE tenant_id <> {a}"
+            )))
+            .await
+            .unwrap(),
+        );
+        assert_eq!(
+            seen, 0,
+            "{table}: Paiania's transaction sees another tenant's rows"
+        );
+        // The server's role may lack UPDATE or DELETE on some tables (the
+        // audit log is append-only); where it has them, they touch nothing.
+        for change in [
+            format!("UPDATE {table} SET tenant_id = tenant_id WHERE tenant_id = {b}"),
+            format!("DELETE FROM {table} WHERE tenant_id = {b}"),
+        ] {
+            let savepoint = txn.begin().await.unwrap();
+            if let Ok(done) = savepoint.execute_raw(sql(&change)).await {
+                assert_eq!(done.rows_affected(), 0, "{change}");
+            }
+            savepoint.rollback().await.ok();
+        }
+        txn.rollback().await.ok();
+        if theirs > 0 {
+            with_rows_of_b.push(table.clone());
+            let after = count(
+                superuser
+                    .query_all_raw(sql(&format!(
+                        "SELECT count(*) AS n FROM {table} WHERE tenant_id = {b}"
+                    )))
+                    .await
+                    .unwrap(),
+            );
+            assert_eq!(after, theirs, "{table}: Veria's rows are intact");
+        }
+        // With no tenant set, nothing at all is readable.
+        let unset = app
+            .query_all_raw(sql(&format!("SELECT count(*) AS n FROM {table}")))
+            .await;
+        assert!(
+            unset.is_err() || count(unset.unwrap()) == 0,
+            "{table} is readable with no tenant set"
+        );
+    }
+    assert!(
+        with_rows_of_b.len() >= 12,
+        "the attempts had Veria's rows to find: {with_rows_of_b:?}"
+    );
+}
+
+/// In production the server refuses a database role that escapes
+/// row-level security (a superuser here), so the second wall cannot be
+/// silently missing.
+#[test]
+fn production_refuses_a_role_that_bypasses_row_level_security() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let backend = runtime.block_on(Backend::postgres());
+    let database = backend.database().expect("PostgreSQL");
+    let mut env = backend.env();
+    env.retain(|(key, _)| *key != "KENTRO_DATABASE_URL");
+    env.push(("KENTRO_DATABASE_URL", database.superuser_url.clone()));
+    env.push(("KENTRO_ENV", "production".into()));
+    env.push((
+        "KENTRO_PARTICIPANT_KEY",
+        "a-participant-key-of-at-least-32-characters".into(),
+    ));
+    let output = run_kentro(&env, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!output.status.success());
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("escapes row-level security"), "{stderr}");
 }
