@@ -152,6 +152,47 @@ async fn repeated_logins_for_one_account_are_throttled_even_with_the_right_passw
         .await;
 }
 
+async fn login_from(server: &Server, address: &str, email: &str, password: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}/graphql", server.base_url))
+        .header("x-forwarded-for", address)
+        .json(&json!({
+            "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+            "variables": { "e": email, "p": password },
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Guessing from one address gets that address refused, never the account
+/// locked: the colleague whose e-mail was guessed still logs in from their
+/// desk, after a short wait at most.
+#[tokio::test]
+async fn an_outsider_guessing_a_password_cannot_lock_a_colleague_out() {
+    let backend = Backend::sqlite();
+    let mut env = backend.demo_env();
+    env.push(("KENTRO_TRUSTED_PROXIES", "127.0.0.0/8".into()));
+    let server = Server::start(&env, &["--demo"]);
+    let target = demo_account("social-worker", "veria");
+    let outsider = "203.0.113.66";
+    for _ in 0..5 {
+        let response = login_from(&server, outsider, &target, "guessing the password").await;
+        assert_eq!(code(&response), "UNAUTHENTICATED", "{response}");
+    }
+    let refused = login_from(&server, outsider, &target, "guessing again").await;
+    assert_eq!(code(&refused), "RATE_LIMITED", "{refused}");
+
+    let desk = login_from(&server, "198.51.100.4", &target, &demo_password(&backend)).await;
+    assert!(
+        desk["data"]["login"]["token"].is_string(),
+        "the colleague is not locked out: {desk}"
+    );
+}
+
 #[tokio::test]
 async fn an_invalid_bearer_token_is_refused_rather_than_treated_as_anonymous() {
     let backend = Backend::sqlite();

@@ -343,8 +343,16 @@ struct SessionRecord {
 pub struct SessionPolicy {
     pub idle_timeout: Duration,
     pub absolute_lifetime: Duration,
-    /// Login attempts per account (by e-mail, known or not).
+    /// Login attempts per account (by e-mail, known or not) from one
+    /// client address: an address guessing one account is refused for a
+    /// while; other addresses are not.
     pub per_account: Quota,
+    /// Failed logins of an account (from anywhere) past which each attempt
+    /// waits, doubling from one second up to `failure_delay_cap`: guessing
+    /// slows down, yet nobody can lock a colleague out, since the right
+    /// password still gets in after the wait.
+    pub failures_before_delay: u64,
+    pub failure_delay_cap: Duration,
     /// Login attempts per client address.
     pub per_address: Quota,
 }
@@ -364,6 +372,8 @@ impl Default for SessionPolicy {
                 per_period: 20,
                 period: Duration::from_secs(5 * 60),
             },
+            failures_before_delay: 5,
+            failure_delay_cap: Duration::from_secs(8),
         }
     }
 }
@@ -383,6 +393,14 @@ impl<'a> Sessions<'a> {
         }
     }
 
+    /// How long a login waits after `failures` recent failed ones.
+    fn failure_delay(&self, failures: u64) -> Duration {
+        let Some(past) = failures.checked_sub(self.policy.failures_before_delay) else {
+            return Duration::ZERO;
+        };
+        Duration::from_secs(1u64 << past.min(16)).min(self.policy.failure_delay_cap)
+    }
+
     fn session_key(token: &str) -> String {
         format!("session:{}", sha256_hex(token))
     }
@@ -395,9 +413,10 @@ impl<'a> Sessions<'a> {
         request_id: &str,
     ) -> Result<LoginOutcome, StoreError> {
         let normalized = email.trim().to_lowercase();
+        let account_key = sha256_hex(&normalized);
         for (key, quota) in [
             (
-                format!("login:account:{}", sha256_hex(&normalized)),
+                format!("login:account:{account_key}:{client_address}"),
                 self.policy.per_account,
             ),
             (
@@ -409,6 +428,14 @@ impl<'a> Sessions<'a> {
                 return Ok(LoginOutcome::Throttled { retry_after });
             }
         }
+        let failures_key = format!("login:failures:{account_key}");
+        let failures = self
+            .ephemeral
+            .get(&failures_key)
+            .await?
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+        tokio::time::sleep(self.failure_delay(failures)).await;
         let row = user_account::Entity::find()
             .filter(user_account::Column::Email.eq(normalized.as_str()))
             .one(&self.store.db)
@@ -419,8 +446,12 @@ impl<'a> Sessions<'a> {
             .unwrap_or_else(|| decoy_hash().to_owned());
         let matches = password_matches(password.to_owned(), hash).await;
         let Some(row) = row.filter(|r| matches && r.disabled_at.is_none()) else {
+            self.ephemeral
+                .increment(&failures_key, self.policy.per_account.period)
+                .await?;
             return Ok(LoginOutcome::Refused);
         };
+        self.ephemeral.delete(&failures_key).await?;
         let account = Account::try_from(row)?;
         let mut token_bytes = [0u8; 32];
         getrandom::fill(&mut token_bytes).map_err(|e| StoreError::Crypto(e.to_string()))?;

@@ -153,6 +153,44 @@ impl Ephemeral {
         self.put(&format!("cache:{key}"), value, CACHE_TTL).await
     }
 
+    /// Counts an event under `key`, returning the count within `window`
+    /// (which starts at the first event and is not extended).
+    pub(crate) async fn increment(&self, key: &str, window: Duration) -> Result<u64, StoreError> {
+        match self {
+            Ephemeral::InProcess(state) => {
+                let mut values = state.values.lock().expect("ephemeral values lock");
+                let now = Instant::now();
+                let (count, expires) = match values.get(key) {
+                    Some((value, expires)) if *expires > now => {
+                        (value.parse::<u64>().unwrap_or(0) + 1, *expires)
+                    }
+                    _ => (1, now + window),
+                };
+                values.insert(key.to_owned(), (count.to_string(), expires));
+                Ok(count)
+            }
+            Ephemeral::Redis {
+                connection,
+                key_prefix,
+            } => {
+                let mut connection = connection.clone();
+                let key = format!("{key_prefix}{key}");
+                let count: u64 = redis::cmd("INCR")
+                    .arg(&key)
+                    .query_async(&mut connection)
+                    .await?;
+                if count == 1 {
+                    let _: i64 = redis::cmd("PEXPIRE")
+                        .arg(&key)
+                        .arg(window.as_millis() as u64)
+                        .query_async(&mut connection)
+                        .await?;
+                }
+                Ok(count)
+            }
+        }
+    }
+
     /// Reads a value without restarting its time to live.
     pub(crate) async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         match self {
