@@ -792,3 +792,43 @@ async fn creating_one_account_twice_at_once_gives_one_account_and_a_conflict() {
         assert_eq!(refused["errors"][0]["extensions"]["field"], "input.email");
     }
 }
+
+/// The pages and data anyone may ask for, and refused credentials, take
+/// the client address's anonymous quota: nothing public is unmetered.
+#[tokio::test]
+async fn public_endpoints_and_refused_credentials_are_rate_limited_per_address() {
+    for (path, first) in [
+        ("/hsds/national/services", 200),
+        (
+            "/partner/referrals/1-0000000000000000000000000000000000000000000000000000000000000000",
+            404,
+        ),
+    ] {
+        let backend = Backend::sqlite();
+        let mut env = backend.demo_env();
+        env.push(("KENTRO_RATE_LIMIT_ANONYMOUS", "2".into()));
+        let server = Server::start(&env, &["--demo"]);
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            statuses.push(server.get(path).await.0);
+        }
+        assert_eq!(statuses, [first, first, 429], "{path}");
+    }
+
+    let backend = Backend::sqlite();
+    let mut env = backend.env();
+    env.push(("KENTRO_RATE_LIMIT_ANONYMOUS", "2".into()));
+    let server = Server::start(&env, &[]);
+    let mut statuses = Vec::new();
+    for token in ["made-up", "kpk_made-up", "0123"] {
+        let (status, _) = server
+            .post_graphql(Some(token), &json!({ "query": "{ me { email } }" }))
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 429],
+        "guessing credentials is throttled"
+    );
+}

@@ -83,11 +83,9 @@ pub fn router(state: AppState, development: bool, request_timeout: Duration) -> 
     } else {
         router = router.route("/graphql", post(graphql));
     }
-    router
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/graphql/ws", get(graphql_ws))
-        .route("/assets/partner.css", get(crate::partner_pages::stylesheet))
+    // Pages and data anyone may ask for, without a session: each client
+    // address takes its anonymous quota per request.
+    let public = Router::new()
         .route(
             "/partner/referrals/{token}",
             get(crate::partner_pages::show_referral).post(crate::partner_pages::answer_referral),
@@ -113,6 +111,16 @@ pub fn router(state: AppState, development: bool, request_timeout: Duration) -> 
             "/hsds/{tenant}/taxonomy_terms",
             get(crate::hsds_api::taxonomy_terms),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            address_quota,
+        ));
+    router
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/graphql/ws", get(graphql_ws))
+        .route("/assets/partner.css", get(crate::partner_pages::stylesheet))
+        .merge(public)
         .with_state(state)
         .layer(axum::middleware::map_response(security_headers))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -142,6 +150,36 @@ pub fn router(state: AppState, development: bool, request_timeout: Duration) -> 
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Takes the client address's anonymous quota; past it, 429.
+async fn address_quota(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let address = client_address(peer.ip(), request.headers(), &state.trusted_proxies);
+    if let Some(refused) = take_address_quota(&state, &address.to_string()).await {
+        return refused;
+    }
+    next.run(request).await
+}
+
+/// `Some(429)` when the address has used up its anonymous quota.
+async fn take_address_quota(state: &AppState, address: &str) -> Option<Response> {
+    let quota = [(
+        format!("address:{address}"),
+        state.rate_limits.per_anonymous_address,
+    )];
+    match state.services.ephemeral.rate_limit_all(&quota).await {
+        Ok(Ok(())) => None,
+        Ok(Err(retry_after)) => Some(rate_limited(retry_after)),
+        Err(e) => {
+            tracing::warn!(error = %e, "rate limiter unavailable");
+            None
+        }
+    }
 }
 
 /// What every response carries, and what an HTML page carries besides: a
@@ -275,7 +313,12 @@ async fn graphql(
         .unwrap_or_default()
         .to_owned();
     let client_address = client_address(peer.ip(), &headers, &state.trusted_proxies).to_string();
-    let unauthenticated = |message: &str| {
+    // A refused credential takes the address's anonymous quota, so
+    // guessing tokens or keys is throttled like any anonymous request.
+    let refuse = async |message: &str| {
+        if let Some(refused) = take_address_quota(&state, &client_address).await {
+            return refused;
+        }
         error_response(
             StatusCode::UNAUTHORIZED,
             ErrorCode::Unauthenticated,
@@ -285,7 +328,7 @@ async fn graphql(
     };
 
     let Ok(token) = bearer_token(&headers) else {
-        return unauthenticated("the Authorization header must be `Bearer <token>`");
+        return refuse("the Authorization header must be `Bearer <token>`").await;
     };
     let mut partner: Option<PartnerPrincipal> = None;
     let principal: Option<Principal> = match &token {
@@ -302,7 +345,7 @@ async fn graphql(
                     partner = Some(p);
                     None
                 }
-                Ok(None) => return unauthenticated("the partner key is unknown or revoked"),
+                Ok(None) => return refuse("the partner key is unknown or revoked").await,
                 Err(e) => {
                     tracing::error!(request_id = %request_id, error = %e, "cannot check a partner key");
                     return error_response(
@@ -323,7 +366,7 @@ async fn graphql(
             match sessions.authenticate(token).await {
                 Ok(Some(principal)) => Some(principal),
                 Ok(None) => {
-                    return unauthenticated("the session is unknown or expired; log in again");
+                    return refuse("the session is unknown or expired; log in again").await;
                 }
                 Err(e) => {
                     tracing::error!(request_id = %request_id, error = %e, "cannot check a session");
