@@ -832,3 +832,95 @@ async fn public_endpoints_and_refused_credentials_are_rate_limited_per_address()
         "guessing credentials is throttled"
     );
 }
+
+/// Write access to Redis alone logs nobody in: a session record is
+/// authenticated with the server's key, so a record moved to another
+/// account, or made up for a token of one's own, is refused.
+#[tokio::test]
+async fn a_session_record_forged_in_redis_logs_nobody_in() {
+    use sha2::Digest;
+    let backend = Backend::postgres().await;
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let Backend::Postgres {
+        redis_url,
+        redis_key_prefix,
+        ..
+    } = &backend
+    else {
+        unreachable!()
+    };
+    let redis = |args: &[&str]| -> String {
+        let output = std::process::Command::new("redis-cli")
+            .args(["-u", redis_url.as_str()])
+            .args(args)
+            .output()
+            .expect("redis-cli runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    let key_of = |token: &str| {
+        let hash: String = sha2::Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("{redis_key_prefix}session:{hash}")
+    };
+    let password = demo_password(&backend);
+    let reception = server
+        .login(&demo_account("reception", "veria"), &password)
+        .await;
+    let admin = server
+        .login(&demo_account("tenant-admin", "veria"), &password)
+        .await;
+    let admin_id = {
+        let me = server
+            .graphql_as(Some(&admin), "{ me { id } }", json!({}))
+            .await;
+        let id = me["data"]["me"]["id"].as_str().unwrap().to_owned();
+        use base64::Engine;
+        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(id)
+            .unwrap();
+        String::from_utf8(text)
+            .unwrap()
+            .split_once(':')
+            .unwrap()
+            .1
+            .parse::<i64>()
+            .unwrap()
+    };
+    let record: Value = serde_json::from_str(&redis(&["GET", &key_of(&reception)])).unwrap();
+    assert!(record["account_id"].is_i64(), "{record}");
+
+    // The receptionist's record, moved to the coordinator's account.
+    let mut promoted = record.clone();
+    promoted["account_id"] = json!(admin_id);
+    redis(&[
+        "SET",
+        &key_of(&reception),
+        &promoted.to_string(),
+        "EX",
+        "600",
+    ]);
+    let (status, _) = server
+        .post_graphql(Some(&reception), &json!({ "query": "{ me { email } }" }))
+        .await;
+    assert_eq!(status, 401, "a record moved to another account is refused");
+
+    // A token of one's own with a copied record.
+    let minted = "ab".repeat(32);
+    redis(&["SET", &key_of(&minted), &record.to_string(), "EX", "600"]);
+    let (status, _) = server
+        .post_graphql(Some(&minted), &json!({ "query": "{ me { email } }" }))
+        .await;
+    assert_eq!(
+        status, 401,
+        "a made-up token with a copied record is refused"
+    );
+
+    // The untouched session still works.
+    let (status, body) = server
+        .post_graphql(Some(&admin), &json!({ "query": "{ me { email } }" }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+}

@@ -5,6 +5,7 @@ use serde_json::json;
 use crate::harness::{Backend, Server, run_kentro, stderr_of};
 
 const PARTICIPANT_KEY: &str = "a-participant-key-of-at-least-32-characters";
+const SESSION_KEY: &str = "a-session-key-of-at-least-32-characters-too";
 
 #[test]
 fn a_bad_listen_address_stops_startup_with_one_line_naming_it_and_exit_code_2() {
@@ -86,6 +87,7 @@ async fn production_mode_turns_off_graphiql_and_introspection() {
     let mut env = backend.env();
     env.push(("KENTRO_ENV", "production".into()));
     env.push(("KENTRO_PARTICIPANT_KEY", PARTICIPANT_KEY.into()));
+    env.push(("KENTRO_SESSION_KEY", SESSION_KEY.into()));
     let server = Server::start(&env, &[]);
     assert!(
         !server.banner.iter().any(|l| l.contains("GraphiQL")),
@@ -209,14 +211,26 @@ fn demo_is_refused_in_production() {
 }
 
 #[test]
-fn production_refuses_to_make_up_a_participant_key() {
-    let backend = Backend::sqlite();
-    let mut env = backend.env();
-    env.push(("KENTRO_ENV", "production".into()));
-    let output = run_kentro(&env, &["serve", "--listen", "127.0.0.1:0"]);
-    assert!(!output.status.success());
-    let stderr = stderr_of(&output);
-    assert!(stderr.contains("KENTRO_PARTICIPANT_KEY"), "{stderr}");
+fn production_refuses_to_make_up_a_participant_or_session_key() {
+    for (given, missing) in [
+        (
+            ("KENTRO_SESSION_KEY", SESSION_KEY),
+            "KENTRO_PARTICIPANT_KEY",
+        ),
+        (
+            ("KENTRO_PARTICIPANT_KEY", PARTICIPANT_KEY),
+            "KENTRO_SESSION_KEY",
+        ),
+    ] {
+        let backend = Backend::sqlite();
+        let mut env = backend.env();
+        env.push(("KENTRO_ENV", "production".into()));
+        env.push((given.0, given.1.into()));
+        let output = run_kentro(&env, &["serve", "--listen", "127.0.0.1:0"]);
+        assert!(!output.status.success());
+        let stderr = stderr_of(&output);
+        assert!(stderr.contains(missing), "{stderr}");
+    }
 }
 
 #[tokio::test]

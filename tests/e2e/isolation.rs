@@ -246,6 +246,10 @@ fn production_refuses_a_role_that_bypasses_row_level_security() {
         "KENTRO_PARTICIPANT_KEY",
         "a-participant-key-of-at-least-32-characters".into(),
     ));
+    env.push((
+        "KENTRO_SESSION_KEY",
+        "a-session-key-of-at-least-32-characters-too".into(),
+    ));
     let output = run_kentro(&env, &["serve", "--listen", "127.0.0.1:0"]);
     assert!(!output.status.success());
     let stderr = stderr_of(&output);

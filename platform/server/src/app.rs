@@ -104,7 +104,15 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let services = ApiServices {
         store: store.clone(),
         ephemeral,
-        session_policy: SessionPolicy::default(),
+        session_policy: SessionPolicy::with_secret(
+            crate::secrets::server_secret(
+                &settings,
+                &settings.session_key,
+                "KENTRO_SESSION_KEY",
+                "session.key",
+            )?
+            .as_bytes(),
+        ),
         events: events.clone(),
         loop_settings: LoopSettings {
             link_lifetime: chrono::Duration::days(i64::from(settings.partner_link_days)),

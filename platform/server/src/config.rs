@@ -79,6 +79,9 @@ pub struct Settings {
     /// The key of participants' pseudonyms; replicas must share it. Unset:
     /// a key kept in the data directory (one node).
     pub participant_key: Option<String>,
+    /// The key that authenticates session records in Redis; replicas must
+    /// share it. Unset: a key kept in the data directory (development).
+    pub session_key: Option<String>,
 }
 
 /// A setting that cannot be used, described for the operator.
@@ -133,6 +136,7 @@ struct RawSettings {
     plugin_fuel: Option<serde_json::Value>,
     indicators_interval_seconds: Option<serde_json::Value>,
     participant_key: Option<serde_json::Value>,
+    session_key: Option<serde_json::Value>,
 }
 
 struct Setting {
@@ -238,6 +242,7 @@ const PLUGIN_POOL_INSTANCES: Setting = Setting::plain("plugin_pool_instances");
 const PLUGIN_FUEL: Setting = Setting::plain("plugin_fuel");
 const INDICATORS_INTERVAL_SECONDS: Setting = Setting::plain("indicators_interval_seconds");
 const PARTICIPANT_KEY: Setting = Setting::secret("participant_key");
+const SESSION_KEY: Setting = Setting::secret("session_key");
 
 /// `user:secret@host` becomes `user:***@host`.
 fn mask_password(url: &str) -> String {
@@ -533,15 +538,15 @@ impl Settings {
             60,
             1..=86_400,
         )?);
-        let participant_key = match PARTICIPANT_KEY.text(&raw.participant_key)? {
-            None => None,
-            Some(key) if key.len() >= 32 => Some(key),
-            Some(key) => {
-                return Err(
-                    PARTICIPANT_KEY.error(&key, "expected a secret of at least 32 characters")
-                );
-            }
+        let long_secret = |setting: &Setting, raw: &Option<serde_json::Value>| match setting
+            .text(raw)?
+        {
+            None => Ok(None),
+            Some(key) if key.len() >= 32 => Ok(Some(key)),
+            Some(key) => Err(setting.error(&key, "expected a secret of at least 32 characters")),
         };
+        let participant_key = long_secret(&PARTICIPANT_KEY, &raw.participant_key)?;
+        let session_key = long_secret(&SESSION_KEY, &raw.session_key)?;
 
         Ok(Settings {
             listen,
@@ -571,6 +576,7 @@ impl Settings {
             plugin_fuel,
             indicators_interval,
             participant_key,
+            session_key,
         })
     }
 }

@@ -6,28 +6,18 @@ use std::time::Duration;
 
 use kentro_store::{ParticipantKeyer, Store};
 
-use crate::config::{Environment, Settings};
+use crate::config::Settings;
 
 const KEY_FILE: &str = "participant.key";
 
 /// The pseudonym key: configured, or kept in the data directory.
 pub fn keyer(settings: &Settings) -> anyhow::Result<ParticipantKeyer> {
-    if let Some(key) = &settings.participant_key {
-        return Ok(ParticipantKeyer::new(key.as_bytes()));
-    }
-    let path = settings.data_dir.join(KEY_FILE);
-    if let Ok(key) = std::fs::read_to_string(&path) {
-        return Ok(ParticipantKeyer::new(key.trim().as_bytes()));
-    }
-    if settings.environment == Environment::Production {
-        anyhow::bail!(
-            "production needs KENTRO_PARTICIPANT_KEY shared by every replica; \
-             a key made up in one replica's data directory would count people twice"
-        );
-    }
-    std::fs::create_dir_all(&settings.data_dir)?;
-    let key = crate::secrets::random_hex()?;
-    crate::secrets::write_new(&path, &key)?;
+    let key = crate::secrets::server_secret(
+        settings,
+        &settings.participant_key,
+        "KENTRO_PARTICIPANT_KEY",
+        KEY_FILE,
+    )?;
     Ok(ParticipantKeyer::new(key.as_bytes()))
 }
 

@@ -25,6 +25,34 @@ pub fn write_new(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A server secret: configured (`setting`, the environment variable that
+/// sets it), or in development made once and kept in the data directory
+/// as `file`. Production refuses to make one up: replicas must share it.
+pub fn server_secret(
+    settings: &crate::config::Settings,
+    configured: &Option<String>,
+    setting: &str,
+    file: &str,
+) -> anyhow::Result<String> {
+    if let Some(secret) = configured {
+        return Ok(secret.clone());
+    }
+    if settings.environment == crate::config::Environment::Production {
+        anyhow::bail!(
+            "production needs {setting} (at least 32 characters) shared by every replica; \
+             a secret made up in one replica's data directory would not be"
+        );
+    }
+    let path = settings.data_dir.join(file);
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        return Ok(secret.trim().to_owned());
+    }
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let secret = random_hex()?;
+    write_new(&path, &secret)?;
+    Ok(secret)
+}
+
 /// 256 random bits as hex.
 pub fn random_hex() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];

@@ -336,11 +336,44 @@ pub enum LoginOutcome {
 struct SessionRecord {
     account_id: i64,
     created_at: i64,
+    /// HMAC of the token's hash, the account and the creation time under
+    /// the server's session key: write access to Redis alone cannot mint a
+    /// session or move one to another account.
+    mac: String,
+}
+
+impl SessionRecord {
+    fn mac(key: &[u8; 32], session_key: &str, account_id: i64, created_at: i64) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
+        mac.update(format!("{session_key}|{account_id}|{created_at}").as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn verify(&self, key: &[u8; 32], session_key: &str) -> bool {
+        use hmac::{Hmac, Mac};
+        let Ok(expected) = (0..self.mac.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(self.mac.get(i..i + 2).unwrap_or("zz"), 16))
+            .collect::<Result<Vec<u8>, _>>()
+        else {
+            return false;
+        };
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
+        mac.update(format!("{session_key}|{}|{}", self.account_id, self.created_at).as_bytes());
+        mac.verify_slice(&expected).is_ok()
+    }
 }
 
 /// Session and login-throttling settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct SessionPolicy {
+    /// Authenticates session records (SHA-256 of the configured secret).
+    pub record_key: [u8; 32],
     pub idle_timeout: Duration,
     pub absolute_lifetime: Duration,
     /// Login attempts per account (by e-mail, known or not) from one
@@ -357,9 +390,21 @@ pub struct SessionPolicy {
     pub per_address: Quota,
 }
 
-impl Default for SessionPolicy {
-    fn default() -> Self {
+impl std::fmt::Debug for SessionPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionPolicy")
+            .field("idle_timeout", &self.idle_timeout)
+            .field("absolute_lifetime", &self.absolute_lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionPolicy {
+    /// The defaults, with session records authenticated under `secret`.
+    pub fn with_secret(secret: &[u8]) -> Self {
+        use sha2::Digest;
         SessionPolicy {
+            record_key: sha2::Sha256::digest(secret).into(),
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_lifetime: Duration::from_secs(12 * 60 * 60),
             per_account: Quota {
@@ -456,20 +501,24 @@ impl<'a> Sessions<'a> {
         let mut token_bytes = [0u8; 32];
         getrandom::fill(&mut token_bytes).map_err(|e| StoreError::Crypto(e.to_string()))?;
         let token: String = token_bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let created_at = Utc::now().timestamp();
+        let session_key = Self::session_key(&token);
         let record = SessionRecord {
             account_id: account.id,
-            created_at: Utc::now().timestamp(),
+            created_at,
+            mac: SessionRecord::mac(
+                &self.policy.record_key,
+                &session_key,
+                account.id,
+                created_at,
+            ),
         };
         let record = serde_json::to_string(&record).map_err(|e| StoreError::Corrupt {
             what: "session".into(),
             problem: e.to_string(),
         })?;
         self.ephemeral
-            .put(
-                &Self::session_key(&token),
-                &record,
-                self.policy.idle_timeout,
-            )
+            .put(&session_key, &record, self.policy.idle_timeout)
             .await?;
         let tenant = account.tenant_id.map(TenantScope::new);
         if let Some(tenant) = tenant {
@@ -528,6 +577,10 @@ impl<'a> Sessions<'a> {
         let Ok(record) = serde_json::from_str::<SessionRecord>(&record) else {
             return Ok(None);
         };
+        if !record.verify(&self.policy.record_key, &key) {
+            tracing::warn!("a session record failed its authentication; refused");
+            return Ok(None);
+        }
         let age = Utc::now().timestamp() - record.created_at;
         if age < 0 || age as u64 > self.policy.absolute_lifetime.as_secs() {
             self.ephemeral.delete(&key).await?;
