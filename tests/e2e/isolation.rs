@@ -238,8 +238,10 @@ fn production_refuses_a_role_that_bypasses_row_level_security() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let backend = runtime.block_on(Backend::postgres());
     let database = backend.database().expect("PostgreSQL");
+    let output = run_kentro(&backend.env(), &["migrate"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
     let mut env = backend.env();
-    env.retain(|(key, _)| *key != "KENTRO_DATABASE_URL");
+    env.retain(|(key, _)| !matches!(*key, "KENTRO_DATABASE_URL" | "KENTRO_MIGRATE_DATABASE_URL"));
     env.push(("KENTRO_DATABASE_URL", database.superuser_url.clone()));
     env.push(("KENTRO_ENV", "production".into()));
     env.push((
@@ -254,4 +256,54 @@ fn production_refuses_a_role_that_bypasses_row_level_security() {
     assert!(!output.status.success());
     let stderr = stderr_of(&output);
     assert!(stderr.contains("escapes row-level security"), "{stderr}");
+}
+
+/// Production runs `kentro migrate` once per deployment as the owner; the
+/// server holds only its own role: it refuses the owner's credentials and
+/// a schema that is not migrated.
+#[test]
+fn production_serves_a_migrated_schema_without_the_owners_credentials() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let backend = runtime.block_on(Backend::postgres());
+    let production = |env: &mut Vec<(&'static str, String)>| {
+        env.push(("KENTRO_ENV", "production".into()));
+        env.push((
+            "KENTRO_PARTICIPANT_KEY",
+            "a-participant-key-of-at-least-32-characters".into(),
+        ));
+        env.push((
+            "KENTRO_SESSION_KEY",
+            "a-session-key-of-at-least-32-characters-too".into(),
+        ));
+    };
+    let mut with_owner = backend.env();
+    production(&mut with_owner);
+    let output = run_kentro(&with_owner, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr_of(&output).contains("KENTRO_MIGRATE_DATABASE_URL"),
+        "{}",
+        stderr_of(&output)
+    );
+
+    let mut server_only = backend.env();
+    server_only.retain(|(key, _)| *key != "KENTRO_MIGRATE_DATABASE_URL");
+    production(&mut server_only);
+    let output = run_kentro(&server_only, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!output.status.success(), "an empty database is not served");
+    assert!(
+        stderr_of(&output).contains("kentro migrate"),
+        "{}",
+        stderr_of(&output)
+    );
+
+    let output = run_kentro(&backend.env(), &["migrate"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(crate::harness::stdout_of(&output).contains("up to date"));
+    let again = run_kentro(&backend.env(), &["migrate"]);
+    assert!(crate::harness::stdout_of(&again).contains("applied 0 migrations"));
+
+    let server = Server::start(&server_only, &[]);
+    let (status, _) = runtime.block_on(server.get("/readyz"));
+    assert_eq!(status, 200);
 }

@@ -15,8 +15,66 @@ use crate::config::{Environment, Settings};
 use crate::http::{AppState, RateLimits, router};
 use crate::{demo, directory, manifests, notify};
 
-/// Opens the database named by the settings and brings its schema up to date.
+/// Opens the database named by the settings. In development it brings the
+/// schema up to date itself, so a newcomer needs nothing else. In
+/// production `kentro migrate` does that once per deployment with the
+/// owner's credentials, and everything else runs with the server's role
+/// alone: holding the owner's credentials, or finding a schema that is not
+/// migrated, stops it.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    // SQLite has no roles to separate: the embedded database migrates
+    // itself everywhere.
+    let postgres = !matches!(settings.database, DatabaseTarget::SqliteFile(_));
+    if settings.environment == Environment::Production && postgres {
+        if settings.migrate_database.is_some() {
+            anyhow::bail!(
+                "in production only `kentro migrate` may hold the owner's credentials: \
+                 unset KENTRO_MIGRATE_DATABASE_URL here"
+            );
+        }
+        let store = connect(settings).await?;
+        let pending = store.pending_migrations().await.context(
+            "cannot read the migration state; run `kentro migrate` with the owner's credentials",
+        )?;
+        if !pending.is_empty() {
+            anyhow::bail!(
+                "the database schema is not migrated ({} pending, from {}): run `kentro migrate` first",
+                pending.len(),
+                pending[0]
+            );
+        }
+        return Ok(store);
+    }
+    let store = connect(settings).await?;
+    store
+        .migrate(settings.migrate_database.as_ref())
+        .await
+        .context("cannot apply the database migrations")?;
+    Ok(store)
+}
+
+/// `kentro migrate`: applies the migrations this database has not had, as
+/// the owner (`KENTRO_MIGRATE_DATABASE_URL`, or the database URL itself).
+pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
+    let store = connect(settings).await?;
+    let pending = match &settings.migrate_database {
+        Some(owner) => Store::connect(owner)
+            .await
+            .context("cannot connect as the owner")?
+            .pending_migrations()
+            .await?
+            .len(),
+        None => store.pending_migrations().await?.len(),
+    };
+    store
+        .migrate(settings.migrate_database.as_ref())
+        .await
+        .context("cannot apply the database migrations")?;
+    store.close().await?;
+    Ok(pending)
+}
+
+async fn connect(settings: &Settings) -> anyhow::Result<Store> {
     if let DatabaseTarget::SqliteFile(_) = settings.database {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
             format!(
@@ -25,14 +83,9 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
             )
         })?;
     }
-    let store = Store::connect(&settings.database)
+    Store::connect(&settings.database)
         .await
-        .context("cannot connect to the database")?;
-    store
-        .migrate(settings.migrate_database.as_ref())
-        .await
-        .context("cannot apply the database migrations")?;
-    Ok(store)
+        .context("cannot connect to the database")
 }
 
 pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {

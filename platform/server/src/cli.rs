@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the GraphQL API, health and readiness over HTTP.
     Serve(ServeArgs),
+    /// Apply the database migrations, as the owner (once per deployment).
+    Migrate,
     /// Onboard and inspect tenants (municipalities) from their manifests.
     #[command(subcommand)]
     Tenant(TenantCommand),

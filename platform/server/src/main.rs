@@ -68,6 +68,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             app::serve(settings, args.demo).await?;
         }
         Command::Schema => print!("{}", kentro_api::sdl()),
+        Command::Migrate => {
+            let applied = app::migrate(&settings).await?;
+            println!("applied {applied} migrations; the schema is up to date");
+        }
         Command::Tenant(TenantCommand::Check { path }) => match manifests::load(&path) {
             Ok(manifests) => {
                 for m in &manifests {

@@ -163,6 +163,33 @@ impl Store {
         Ok(())
     }
 
+    /// The migrations this database has not had yet, by name. A database
+    /// never migrated has them all.
+    /// Reads the migration table only (the serving role may not create
+    /// it, as sea-orm's own check would).
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let applied: std::collections::BTreeSet<String> = match self
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await
+        {
+            Ok(rows) => rows
+                .iter()
+                .map(|row| row.try_get::<String>("", "version"))
+                .collect::<Result<_, _>>()?,
+            // No migration table yet: nothing has run.
+            Err(_) => Default::default(),
+        };
+        Ok(migration::Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .filter(|name| !applied.contains(name))
+            .collect())
+    }
+
     /// Whether this connection escapes row-level security (a superuser, a
     /// role with BYPASSRLS). Always false on SQLite, which has none.
     pub async fn bypasses_row_level_security(&self) -> Result<bool, StoreError> {

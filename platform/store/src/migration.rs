@@ -80,6 +80,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0009_directory_and_referrals"),
             sql_migration!("0010_plugins"),
             sql_migration!("0011_indicators"),
+            sql_migration!("0012_migration_state", postgres_only),
         ]
     }
 }
