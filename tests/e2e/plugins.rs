@@ -89,8 +89,13 @@ fn plugin_env(backend: &Backend) -> Vec<(&'static str, String)> {
         "KENTRO_PLUGIN_CACHE_DIR",
         shared_cache().display().to_string(),
     ));
+    // The cache's artifacts carry a MAC under a key derived from the
+    // session secret; the test servers share one, as replicas do.
+    env.push(("KENTRO_SESSION_KEY", SHARED_SESSION_KEY.into()));
     env
 }
+
+const SHARED_SESSION_KEY: &str = "the-session-key-the-plugin-tests-share";
 
 const OPERATION: &str = "mutation($plugin: String!, $operation: String!, $input: JSON!) {
     pluginOperation(plugin: $plugin, operation: $operation, input: $input) }";
@@ -457,7 +462,10 @@ async fn hostile_server(
 ) -> (Server, Publisher) {
     let mut env = plugin_env(backend);
     let publisher = Publisher::new(&env);
-    env.push(("KENTRO_PLUGIN_TRUSTED_KEYS", publisher.public.clone()));
+    env.push((
+        "KENTRO_PLUGIN_TRUSTED_KEYS",
+        format!("{}:hostile", publisher.public),
+    ));
     env.extend(extra.iter().cloned());
     let server = Server::start(&env, &["--demo"]);
     let platform = server.login(PLATFORM_ADMIN, &demo_password(backend)).await;
@@ -722,4 +730,136 @@ impl Desk<'_> {
             )
             .await
     }
+}
+
+/// A publisher's key is trusted for the plugin ids named with it: a key
+/// trusted for `tutoring` cannot install `hostile` (nor ship another's id).
+#[tokio::test]
+async fn a_publisher_key_installs_only_the_plugin_ids_it_is_trusted_for() {
+    let backend = Backend::sqlite();
+    let mut env = plugin_env(&backend);
+    let publisher = Publisher::new(&env);
+    env.push((
+        "KENTRO_PLUGIN_TRUSTED_KEYS",
+        format!("{}:tutoring", publisher.public),
+    ));
+    let server = Server::start(&env, &["--demo"]);
+    let platform = server.login(PLATFORM_ADMIN, &demo_password(&backend)).await;
+    let package = publisher.signed(&env, &dist("plugins/dist-test").join("hostile-1.0.0"));
+    let refused = server
+        .graphql_as(Some(&platform), INSTALL, install_variables(&package))
+        .await;
+    let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("trusted to publish"), "{refused}");
+    assert!(refused["data"].is_null() || refused["data"]["installPlugin"].is_null());
+}
+
+/// Signatures are checked at every load against the keys trusted now:
+/// when a publisher's key is no longer trusted, its installed packages
+/// stop loading, though they stay installed.
+#[tokio::test]
+async fn a_package_whose_key_is_no_longer_trusted_is_not_loaded() {
+    let backend = Backend::sqlite();
+    let (server, _publisher) = hostile_server(&backend, &[]).await;
+    let paiania = desk(&server, &backend, "social-worker", "paiania").await;
+    assert!(
+        paiania
+            .call("hostile", "noop", json!({}))
+            .await
+            .get("errors")
+            .is_none(),
+        "trusted, it runs"
+    );
+    drop(paiania);
+    drop(server);
+
+    let untrusted = Server::start(&plugin_env(&backend), &[]);
+    let paiania = desk(&untrusted, &backend, "social-worker", "paiania").await;
+    let refused = paiania.call("hostile", "noop", json!({})).await;
+    assert_eq!(code(&refused), "PLUGIN_FAILED", "{refused}");
+}
+
+/// Cached artifacts are native code: one put in the cache directory by
+/// anyone but this server (here another version's genuine artifact, with
+/// its MAC, under the enabled version's name) fails its MAC and the
+/// verified component is compiled again, never the planted one loaded. The
+/// cache is the server user's alone (0700).
+#[tokio::test]
+async fn a_planted_artifact_in_the_cache_is_never_loaded() {
+    use sha2::Digest;
+    let backend = Backend::sqlite();
+    let cache = tempfile::tempdir().unwrap();
+    let private_cache = [(
+        "KENTRO_PLUGIN_CACHE_DIR",
+        cache.path().join("artifacts").display().to_string(),
+    )];
+    let (server, publisher) = hostile_server(&backend, &private_cache).await;
+    let paiania = desk(&server, &backend, "social-worker", "paiania").await;
+    assert!(
+        paiania
+            .call("hostile", "noop", json!({}))
+            .await
+            .get("errors")
+            .is_none()
+    );
+    drop(paiania);
+    drop(server);
+
+    let digest = |version: &str| -> String {
+        let wasm =
+            std::fs::read(dist("plugins/dist-test").join(version).join("hostile.wasm")).unwrap();
+        sha2::Sha256::digest(&wasm)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let (enabled, other) = (digest("hostile-1.0.0"), digest("hostile-1.1.0"));
+    let mut artifacts = Vec::new();
+    let mut dirs = vec![cache.path().join("artifacts")];
+    while let Some(dir) = dirs.pop() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", dir.display());
+        }
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "cwasm") {
+                artifacts.push(path);
+            }
+        }
+    }
+    let find = |sha: &str| {
+        artifacts
+            .iter()
+            .find(|p| p.file_stem().is_some_and(|s| s == sha))
+            .unwrap_or_else(|| panic!("{sha} is cached: {artifacts:?}"))
+            .clone()
+    };
+    let (target, donor) = (find(&enabled), find(&other));
+    std::fs::copy(&donor, &target).unwrap();
+    std::fs::copy(donor.with_extension("mac"), target.with_extension("mac")).unwrap();
+    let planted = std::fs::read(&target).unwrap();
+
+    let mut env = plugin_env(&backend);
+    env.extend(private_cache.iter().cloned());
+    env.push((
+        "KENTRO_PLUGIN_TRUSTED_KEYS",
+        format!("{}:hostile", publisher.public),
+    ));
+    let restarted = Server::start(&env, &[]);
+    let paiania = desk(&restarted, &backend, "social-worker", "paiania").await;
+    let answer = paiania.call("hostile", "noop", json!({})).await;
+    assert!(
+        answer.get("errors").is_none(),
+        "the enabled version runs: {answer}"
+    );
+    assert_ne!(
+        std::fs::read(&target).unwrap(),
+        planted,
+        "the planted artifact was replaced by one compiled from the verified component"
+    );
 }

@@ -64,7 +64,10 @@ async fn main() {
             ..SandboxLimits::default()
         },
         TrustedKeys::default().with(key.verifying_key()),
-        Some(dir.path().join("cache")),
+        Some(kentro_plugin_host::ArtifactCache::new(
+            dir.path().join("cache"),
+            b"bench secret",
+        )),
     )
     .unwrap();
     runtime.install(&package, "bench").await.unwrap();

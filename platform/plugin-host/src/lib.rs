@@ -122,8 +122,9 @@ pub struct PluginRuntime {
     store: Store,
     limits: SandboxLimits,
     trusted: TrustedKeys,
-    /// Where compiled artifacts are cached; `None` keeps them in memory only.
-    cache_dir: Option<PathBuf>,
+    /// Where compiled artifacts are cached, and the key of their MACs (kept
+    /// outside the cache); `None` keeps them in memory only.
+    cache: Option<ArtifactCache>,
     loaded: RwLock<HashMap<(String, String), Arc<Loaded>>>,
 }
 
@@ -156,7 +157,7 @@ impl PluginRuntime {
         store: Store,
         limits: SandboxLimits,
         trusted: TrustedKeys,
-        cache_dir: Option<PathBuf>,
+        cache: Option<ArtifactCache>,
     ) -> Result<PluginRuntime, String> {
         let engine = sandbox::engine(&limits).map_err(|e| e.to_string())?;
         sandbox::start_ticker(&engine);
@@ -167,7 +168,7 @@ impl PluginRuntime {
             store,
             limits,
             trusted,
-            cache_dir,
+            cache,
             loaded: RwLock::default(),
         })
     }
@@ -212,27 +213,27 @@ impl PluginRuntime {
             .insert(key, loaded);
     }
 
-    /// The compiled component, from this process's cache when it has it.
+    /// The compiled component, from the artifact cache when it holds one
+    /// whose MAC checks out.
     fn component(&self, manifest: &PluginManifest, wasm: &[u8]) -> Result<Component, PackageError> {
-        let cached = self.cache_dir.as_ref().map(|dir| {
-            let hash = {
-                use std::hash::{Hash, Hasher};
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                self.engine.precompile_compatibility_hash().hash(&mut h);
-                format!("{:016x}", h.finish())
-            };
-            dir.join(hash).join(format!("{}.cwasm", manifest.sha256))
+        let cache = self.cache.as_ref();
+        let path = cache.map(|cache| {
+            cache
+                .dir
+                .join(engine_fingerprint(&self.engine))
+                .join(format!("{}.cwasm", manifest.sha256))
         });
-        if let Some(path) = &cached
-            && path.is_file()
+        if let (Some(cache), Some(path)) = (cache, &path)
+            && let Some(bytes) = cache.read(path)
         {
-            // SAFETY: the file is an artifact this process (or another
-            // replica sharing the engine configuration) wrote below, in a
-            // directory keyed by the engine's compatibility hash, from a
-            // component whose SHA-256 names the file; user input never
-            // reaches this path.
+            // SAFETY: wasmtime runs deserialized artifacts as native code.
+            // These bytes carry a MAC under a key that never enters the
+            // cache directory, so they are an artifact a Kentro process
+            // with this key compiled, for an engine with this fingerprint,
+            // from the component whose SHA-256 names the file; whoever can
+            // only write the cache directory cannot forge one.
             #[allow(unsafe_code)]
-            let component = unsafe { Component::deserialize_file(&self.engine, path) };
+            let component = unsafe { Component::deserialize(&self.engine, &bytes) };
             match component {
                 Ok(component) => return Ok(component),
                 Err(e) => tracing::warn!(error = %e, "discarding a stale plugin artifact"),
@@ -240,19 +241,11 @@ impl PluginRuntime {
         }
         let component = Component::new(&self.engine, wasm)
             .map_err(|e| PackageError::Component(format!("{e:#}")))?;
-        if let Some(path) = cached {
-            let written = path
-                .parent()
-                .map(std::fs::create_dir_all)
-                .transpose()
-                .and_then(|_| {
-                    let bytes = component
-                        .serialize()
-                        .map_err(|e| std::io::Error::other(e.to_string()))?;
-                    let partial = path.with_extension("partial");
-                    std::fs::write(&partial, bytes)?;
-                    std::fs::rename(&partial, &path)
-                });
+        if let (Some(cache), Some(path)) = (cache, path) {
+            let written = component
+                .serialize()
+                .map_err(|e| std::io::Error::other(e.to_string()))
+                .and_then(|bytes| cache.write(&path, &bytes));
             if let Err(e) = written {
                 tracing::warn!(error = %e, "cannot cache a plugin artifact");
             }
@@ -367,15 +360,22 @@ impl PluginRuntime {
             .package(id, version)
             .await?
             .ok_or_else(|| CallError::NotEnabled(format!("{id} {version}")))?;
-        let manifest = PluginManifest::parse(&package.manifest)
-            .map_err(|e| CallError::Failed(e.to_string()))?;
-        if manifest::sha256_hex(&package.wasm) != package.sha256
-            || package.sha256 != manifest.sha256
-        {
+        // Verified again against the keys trusted now, not only at install:
+        // removing a publisher's key disables its packages.
+        let stored = Package {
+            manifest_text: package.manifest,
+            signature: package.signature,
+            wasm: package.wasm,
+        };
+        let manifest = stored
+            .verify(&self.trusted)
+            .map_err(|e| CallError::Failed(format!("{id} {version} cannot be loaded: {e}")))?;
+        if manifest.sha256 != package.sha256 {
             return Err(CallError::Failed(format!(
                 "the stored component of {id} {version} does not match its digest"
             )));
         }
+        let package = stored;
         let loaded = self
             .prepare(manifest, &package.wasm)
             .await
@@ -781,6 +781,106 @@ fn from_stopped(stopped: Stopped) -> CallError {
         Stopped::Limit(why) => CallError::Limit(why),
         Stopped::Failed(why) => CallError::Failed(why),
     }
+}
+
+/// Compiled plugin artifacts on disk: a folder only the server's user may
+/// enter (0700), each artifact beside the HMAC of its bytes under a key
+/// kept elsewhere (derived from the server's secret), checked before the
+/// bytes are deserialized.
+pub struct ArtifactCache {
+    pub dir: PathBuf,
+    key: [u8; 32],
+}
+
+impl ArtifactCache {
+    pub fn new(dir: PathBuf, secret: &[u8]) -> ArtifactCache {
+        use hmac::Mac;
+        let mut mac =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes any key");
+        mac.update(b"kentro plugin artifacts");
+        ArtifactCache {
+            dir,
+            key: mac.finalize().into_bytes().into(),
+        }
+    }
+
+    /// Over the artifact's place (engine fingerprint and component digest)
+    /// and its bytes, so that no artifact stands in for another either.
+    fn mac(&self, path: &std::path::Path, bytes: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+        use hmac::Mac;
+        let mut mac =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        let place = path.strip_prefix(&self.dir).unwrap_or(path);
+        mac.update(place.to_string_lossy().as_bytes());
+        mac.update(&[0]);
+        mac.update(bytes);
+        mac
+    }
+
+    /// The artifact's bytes, if present and authentic.
+    fn read(&self, path: &std::path::Path) -> Option<Vec<u8>> {
+        use hmac::Mac;
+        let bytes = std::fs::read(path).ok()?;
+        let tag = std::fs::read(path.with_extension("mac")).ok()?;
+        match self.mac(path, &bytes).verify_slice(&tag) {
+            Ok(()) => Some(bytes),
+            Err(_) => {
+                tracing::warn!(path = %path.display(), "a cached plugin artifact failed its MAC; recompiling");
+                None
+            }
+        }
+    }
+
+    fn write(&self, path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+        use hmac::Mac;
+        if let Some(parent) = path.parent() {
+            create_private_dir(&self.dir)?;
+            create_private_dir(parent)?;
+        }
+        let tag = self.mac(path, bytes).finalize().into_bytes();
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, bytes)?;
+        std::fs::write(path.with_extension("mac"), tag)?;
+        std::fs::rename(&partial, path)
+    }
+}
+
+/// A folder (and its missing parents) that only the server's user may enter.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    builder.create(dir)
+}
+
+/// A name for the engine's configuration that stays the same across Rust
+/// releases (std's `DefaultHasher` does not): SHA-256 over what wasmtime
+/// hashes to tell whether an artifact fits this engine.
+fn engine_fingerprint(engine: &Engine) -> String {
+    use sha2::Digest;
+    use std::hash::Hash;
+    struct Sha(sha2::Sha256);
+    impl std::hash::Hasher for Sha {
+        fn finish(&self) -> u64 {
+            0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+    }
+    let mut hasher = Sha(sha2::Sha256::new());
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    hasher.0.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn semver_key(version: &str) -> (u64, u64, u64) {

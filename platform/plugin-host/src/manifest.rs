@@ -75,7 +75,7 @@ pub enum PackageError {
     Manifest(String),
     #[error("the component's SHA-256 is {actual}, but the manifest says {declared}")]
     Digest { declared: String, actual: String },
-    #[error("the signature is not from a trusted key")]
+    #[error("the signature is not from a key trusted to publish this plugin")]
     Untrusted,
     #[error("plugin.sig: {0}")]
     Signature(String),
@@ -171,26 +171,57 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Trusted publisher keys: base64 ed25519 public keys.
 #[derive(Debug, Clone, Default)]
-pub struct TrustedKeys(Vec<VerifyingKey>);
+pub struct TrustedKeys(Vec<TrustedKey>);
+
+/// A publisher's key and the plugin ids it may publish: one publisher
+/// cannot ship another's `tutoring 9.9.9` and inherit its stored records.
+#[derive(Debug, Clone)]
+struct TrustedKey {
+    key: VerifyingKey,
+    /// `None` only for the demo's own key (development).
+    ids: Option<Vec<String>>,
+}
 
 impl TrustedKeys {
+    /// Each entry is `<base64 ed25519 public key>:<id>[|<id>…]`.
     pub fn parse(keys: &[String]) -> Result<TrustedKeys, String> {
         keys.iter()
-            .map(|k| {
+            .map(|entry| {
+                let (k, ids) = entry.trim().split_once(':').ok_or_else(|| {
+                    format!("{entry:?}: name the plugin ids the key may publish, as KEY:id|id")
+                })?;
+                let ids: Vec<String> = ids.split('|').map(|id| id.trim().to_owned()).collect();
+                if let Some(bad) = ids.iter().find(|id| !is_plugin_id(id)) {
+                    return Err(format!("{entry:?}: {bad:?} is not a plugin id"));
+                }
                 let bytes = BASE64
                     .decode(k.trim())
                     .map_err(|e| format!("{k:?}: not base64 ({e})"))?;
                 let bytes: [u8; 32] = bytes
                     .try_into()
                     .map_err(|_| format!("{k:?}: an ed25519 public key is 32 bytes"))?;
-                VerifyingKey::from_bytes(&bytes).map_err(|e| format!("{k:?}: {e}"))
+                let key = VerifyingKey::from_bytes(&bytes).map_err(|e| format!("{k:?}: {e}"))?;
+                Ok(TrustedKey {
+                    key,
+                    ids: Some(ids),
+                })
             })
             .collect::<Result<_, _>>()
             .map(TrustedKeys)
     }
 
+    /// Trusts `key` for every plugin id (the demo's own key).
     pub fn with(mut self, key: VerifyingKey) -> TrustedKeys {
-        self.0.push(key);
+        self.0.push(TrustedKey { key, ids: None });
+        self
+    }
+
+    /// Trusts `key` for the plugin ids named.
+    pub fn with_ids(mut self, key: VerifyingKey, ids: &[&str]) -> TrustedKeys {
+        self.0.push(TrustedKey {
+            key,
+            ids: Some(ids.iter().map(|id| (*id).to_owned()).collect()),
+        });
         self
     }
 
@@ -224,9 +255,15 @@ impl Package {
             .map_err(|e| PackageError::Signature(format!("not base64: {e}")))?;
         let signature = Signature::from_slice(&signature)
             .map_err(|e| PackageError::Signature(e.to_string()))?;
-        if trusted.0.iter().any(|key| {
-            key.verify(self.manifest_text.as_bytes(), &signature)
-                .is_ok()
+        if trusted.0.iter().any(|trusted| {
+            trusted
+                .ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&manifest.id))
+                && trusted
+                    .key
+                    .verify(self.manifest_text.as_bytes(), &signature)
+                    .is_ok()
         }) {
             Ok(manifest)
         } else {
@@ -278,6 +315,36 @@ mod tests {
             "id = \"tutoring\"\nversion = \"1.0.0\"\ninterface = \"kentro:plugin@1.0.0\"\n\
              component = \"tutoring.wasm\"\nsha256 = \"{sha}\"\ncapabilities = [\"storage\"]\n"
         )
+    }
+
+    #[test]
+    fn a_key_publishes_only_the_plugin_ids_it_is_trusted_for() {
+        let key = generate_key();
+        let wasm = b"component bytes".to_vec();
+        let text = manifest(&sha256_hex(&wasm));
+        let package = Package {
+            signature: sign(&key, &text),
+            manifest_text: text,
+            wasm,
+        };
+        let elsewhere = TrustedKeys::default().with_ids(key.verifying_key(), &["job-market"]);
+        assert!(matches!(
+            package.verify(&elsewhere),
+            Err(PackageError::Untrusted)
+        ));
+        let here =
+            TrustedKeys::default().with_ids(key.verifying_key(), &["job-market", "tutoring"]);
+        assert_eq!(package.verify(&here).unwrap().id, "tutoring");
+
+        let public = BASE64.encode(key.verifying_key().to_bytes());
+        assert!(
+            TrustedKeys::parse(std::slice::from_ref(&public)).is_err(),
+            "ids are required"
+        );
+        let parsed =
+            TrustedKeys::parse(&[format!("{public}:tutoring|creative-activities")]).unwrap();
+        assert_eq!(package.verify(&parsed).unwrap().id, "tutoring");
+        assert!(TrustedKeys::parse(&[format!("{public}:Not An Id")]).is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use kentro_domain::TenantManifest;
 use kentro_plugin_host::manifest::{self, key_from_text, key_to_text, public_key_text};
-use kentro_plugin_host::{Package, PluginRuntime, SandboxLimits, TrustedKeys};
+use kentro_plugin_host::{ArtifactCache, Package, PluginRuntime, SandboxLimits, TrustedKeys};
 use kentro_store::{Access, Actor, InstallOutcome, Store};
 
 use crate::cli::PluginCommand;
@@ -55,11 +55,22 @@ pub fn runtime(
     if demo && settings.environment == Environment::Development {
         trusted = trusted.with(demo_key(&settings.data_dir)?.verifying_key());
     }
+    // The artifacts' MAC key derives from the session secret, which lives
+    // outside the cache directory (the environment, or the data directory).
+    let secret = crate::secrets::server_secret(
+        settings,
+        &settings.session_key,
+        "KENTRO_SESSION_KEY",
+        "session.key",
+    )?;
     let runtime = PluginRuntime::new(
         store.clone(),
         limits(settings),
         trusted,
-        Some(settings.plugin_cache_dir.clone()),
+        Some(ArtifactCache::new(
+            settings.plugin_cache_dir.clone(),
+            secret.as_bytes(),
+        )),
     )
     .map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e}"))?;
     Ok(Arc::new(runtime))

@@ -36,6 +36,8 @@ pub struct PackageRecord {
     pub id: String,
     pub version: String,
     pub manifest: String,
+    /// The publisher's signature over `manifest`, checked again at every load.
+    pub signature: String,
     pub sha256: String,
     pub wasm: Vec<u8>,
     pub installed_at: DateTime<Utc>,
@@ -166,6 +168,7 @@ impl<'a> Plugins<'a> {
                     id: row.id,
                     version: row.version,
                     manifest: row.manifest,
+                    signature: row.signature,
                     sha256: row.sha256,
                     wasm: row.wasm,
                     installed_at: row.installed_at,
