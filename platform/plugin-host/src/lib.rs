@@ -8,9 +8,10 @@
 //! Invariants: a call runs in a fresh store confined to one tenant (every
 //! host capability takes the call's `TenantScope`), within its memory limit,
 //! deadline and host-call budget; a trap ends that call only. Packages are
-//! verified (SHA-256 and a trusted ed25519 signature) before anything runs,
-//! and compiled artifacts are deserialized only from this process's own
-//! cache, keyed by the engine's compatibility hash.
+//! verified (SHA-256 and an ed25519 signature by a key trusted for the
+//! plugin's id) at install and at every load, and compiled artifacts are
+//! deserialized only when their MAC, under a key outside the cache, checks
+//! out.
 
 pub mod manifest;
 mod people;
