@@ -863,3 +863,43 @@ async fn a_planted_artifact_in_the_cache_is_never_loaded() {
         "the planted artifact was replaced by one compiled from the verified component"
     );
 }
+
+/// Records created by calls running at once get ids of their own: none
+/// overwrites another (the SDK's ids were counted, and two calls could
+/// take the same one).
+#[tokio::test]
+async fn records_created_at_once_by_concurrent_calls_all_survive() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&plugin_env(&backend), &["--demo"]);
+    let worker = desk(&server, &backend, "social-worker", "paiania").await;
+    let before = worker.ok("tutoring", "list-groups", json!({})).await["groups"]
+        .as_array()
+        .unwrap()
+        .len();
+    let created = futures::future::join_all((0..8).map(|n| {
+        let worker = &worker;
+        async move {
+            worker
+                .ok(
+                    "tutoring",
+                    "create-group",
+                    json!({ "subject": "Μαθηματικά", "grade": 3, "tutor": format!("Εθελόντρια {n}") }),
+                )
+                .await
+        }
+    }))
+    .await;
+    assert_eq!(created.len(), 8);
+    let groups = worker.ok("tutoring", "list-groups", json!({})).await["groups"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let ids: std::collections::BTreeSet<&str> =
+        groups.iter().filter_map(|g| g["id"].as_str()).collect();
+    assert_eq!(groups.len(), before + 8, "{groups:?}");
+    assert_eq!(
+        ids.len(),
+        groups.len(),
+        "every group has its own id: {groups:?}"
+    );
+}

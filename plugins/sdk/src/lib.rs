@@ -266,18 +266,16 @@ pub mod host {
         serde_json::from_str(&raw::config()).unwrap_or(Value::Null)
     }
 
-    /// A fresh id from the collection's size and the input (plugins have no
-    /// randomness): `<prefix>-<n>`.
+    /// A fresh id: `<prefix>-<n>-<random>`, where `n` follows the
+    /// collection's size (readable, roughly in order) and 64 random bits
+    /// (WASI's random source) keep two calls running at once from taking
+    /// the same id, which counting alone cannot.
     pub fn next_id(collection: &str, prefix: &str) -> Result<String, String> {
-        let taken: Vec<String> = all(collection)?.into_iter().map(|d| d.id).collect();
-        let mut n = taken.len() + 1;
-        loop {
-            let id = format!("{prefix}-{n}");
-            if !taken.contains(&id) {
-                return Ok(id);
-            }
-            n += 1;
-        }
+        let n = all(collection)?.len() + 1;
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
+        let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(format!("{prefix}-{n}-{suffix}"))
     }
 }
 
