@@ -90,6 +90,7 @@ async fn main() {
                 "items",
                 &format!("item-{i:04}"),
                 &json!({ "value": i, "label": format!("record {i}") }).to_string(),
+                &kentro_store::StorageQuota::default(),
             )
             .await
             .unwrap();

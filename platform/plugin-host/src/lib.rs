@@ -642,6 +642,8 @@ impl PluginRuntime {
             },
             today: caller.today,
             request_id: caller.request_id.clone(),
+            storage_quota: self.limits.storage,
+            memory_bytes: memory as u64,
         };
         let engine = self.engine.clone();
         let pre = pre.clone();
@@ -729,6 +731,8 @@ impl WarmPlugin {
             actor: Actor::operator(),
             today: chrono::Utc::now().date_naive(),
             request_id: "bench".into(),
+            storage_quota: kentro_store::StorageQuota::default(),
+            memory_bytes: self.budget.memory as u64,
         };
         match run_sync(
             &self.engine,

@@ -39,6 +39,8 @@ pub struct SandboxLimits {
     pub host_calls: u32,
     /// Consecutive failures after which a plugin is suspended for a tenant.
     pub failures_before_suspension: i32,
+    /// What one plugin may keep at one center.
+    pub storage: kentro_store::StorageQuota,
 }
 
 impl Default for SandboxLimits {
@@ -50,6 +52,7 @@ impl Default for SandboxLimits {
             fuel: None,
             host_calls: 10_000,
             failures_before_suspension: 5,
+            storage: kentro_store::StorageQuota::default(),
         }
     }
 }
@@ -139,6 +142,9 @@ pub struct CallContext {
     pub actor: Actor,
     pub today: NaiveDate,
     pub request_id: String,
+    pub storage_quota: kentro_store::StorageQuota,
+    /// The instance's memory limit, which bounds what a host call returns.
+    pub memory_bytes: u64,
 }
 
 /// The state of one store: the call's context, its limits, and WASI with
@@ -292,9 +298,6 @@ fn unavailable(what: &'static str) -> impl Fn(kentro_store::StoreError) -> Strin
     }
 }
 
-/// Documents in one collection a plugin may hold and read at once.
-const COLLECTION_LIMIT: u64 = 10_000;
-
 impl kentro::plugin::types::Host for HostState {}
 
 impl kentro::plugin::host::Host for HostState {
@@ -351,8 +354,12 @@ impl kentro::plugin::host::Host for HostState {
             &collection,
             &id,
             &body,
+            &call.storage_quota,
         ));
-        Ok(result.map_err(unavailable("storage")))
+        Ok(result.map_err(|e| match e {
+            kentro_store::StoreError::QuotaExceeded { what } => what,
+            other => unavailable("storage")(other),
+        }))
     }
 
     fn storage_delete(
@@ -401,29 +408,32 @@ impl kentro::plugin::host::Host for HostState {
             }
         };
         let call = &self.call;
-        let all = match self.block_on(call.store.plugins().records(
+        let keep = |body: &str| match &wanted {
+            None => true,
+            Some(v) => serde_json::from_str::<Value>(body)
+                .ok()
+                .is_some_and(|body| body.get(&field) == Some(v)),
+        };
+        // The answer lands in the guest's memory: half of it at most.
+        let max_bytes = call.memory_bytes / 2;
+        match self.block_on(call.store.plugins().query_records(
             scope,
             &call.manifest.id,
             &collection,
-            COLLECTION_LIMIT,
+            keep,
+            max_bytes,
         )) {
-            Ok(all) => all,
-            Err(e) => return Ok(Err(unavailable("storage")(e))),
-        };
-        Ok(Ok(all
-            .into_iter()
-            .filter(|d| match &wanted {
-                None => true,
-                Some(v) => serde_json::from_str::<Value>(&d.body)
-                    .ok()
-                    .is_some_and(|body| body.get(&field) == Some(v)),
-            })
-            .map(|d| kentro::plugin::types::Document {
-                collection: d.collection,
-                id: d.id,
-                body: d.body,
-            })
-            .collect()))
+            Ok(found) => Ok(Ok(found
+                .into_iter()
+                .map(|d| kentro::plugin::types::Document {
+                    collection: d.collection,
+                    id: d.id,
+                    body: d.body,
+                })
+                .collect())),
+            Err(kentro_store::StoreError::QuotaExceeded { what }) => Ok(Err(what)),
+            Err(e) => Ok(Err(unavailable("storage")(e))),
+        }
     }
 
     fn read_person(

@@ -56,7 +56,7 @@ pub use outbox::{Channel, MAX_ATTEMPTS, Notification, NotificationKind, Outbox, 
 pub use people::{DuplicateCandidate, DuplicateReason, People, PersonRecord};
 pub use plugins::{
     Activation, FILTERABLE_PERSON_FIELDS, InstallOutcome, NewPackage, PackageRecord,
-    PackageSummary, Plugins, StoredDocument, Suggestion,
+    PackageSummary, Plugins, StorageQuota, StoredDocument, Suggestion,
 };
 pub use referrals::{
     LinkView, LoopSettings, NewReferral, PartnerKeyRecord, PartnerPrincipal, ReferralFilter,
@@ -93,6 +93,8 @@ pub enum StoreError {
     DuplicateIdentifier { field: String, existing_id: i64 },
     #[error("password hashing or randomness failed: {0}")]
     Crypto(String),
+    #[error("{what}")]
+    QuotaExceeded { what: String },
 }
 
 /// Where the relational data lives.

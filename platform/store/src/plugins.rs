@@ -31,6 +31,90 @@ pub struct NewPackage {
     pub wasm: Vec<u8>,
 }
 
+/// What one plugin may keep at one center.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageQuota {
+    pub documents: u64,
+    pub bytes: u64,
+    pub collections: u64,
+}
+
+impl Default for StorageQuota {
+    fn default() -> Self {
+        StorageQuota {
+            documents: 50_000,
+            bytes: 64 * 1024 * 1024,
+            collections: 64,
+        }
+    }
+}
+
+/// A plugin's storage at a center, and the record about to be written.
+struct StorageUsage {
+    documents: u64,
+    bytes: u64,
+    collections: u64,
+    record_exists: bool,
+    record_bytes: u64,
+    collection_exists: bool,
+}
+
+async fn storage_usage(
+    txn: &sea_orm::DatabaseTransaction,
+    scope: TenantScope,
+    plugin_id: &str,
+    record: Option<(&str, &str)>,
+) -> Result<StorageUsage, StoreError> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = txn.get_database_backend();
+    let bytes = match backend {
+        DbBackend::Postgres => "octet_length(body)",
+        _ => "length(CAST(body AS BLOB))",
+    };
+    let (collection, id) = record.unwrap_or(("", ""));
+    let sql = format!(
+        "SELECT CAST(count(*) AS BIGINT) AS documents,
+                CAST(coalesce(sum({bytes}), 0) AS BIGINT) AS bytes,
+                CAST(count(DISTINCT collection) AS BIGINT) AS collections,
+                CAST(coalesce(max(CASE WHEN collection = $3 AND id = $4 THEN {bytes} END), -1) AS BIGINT)
+                    AS record_bytes,
+                CAST(coalesce(max(CASE WHEN collection = $3 THEN 1 ELSE 0 END), 0) AS BIGINT)
+                    AS collection_exists
+           FROM plugin_record WHERE tenant_id = $1 AND plugin_id = $2"
+    );
+    // SQLite numbers its parameters `?N`, PostgreSQL `$N`.
+    let sql = match backend {
+        DbBackend::Postgres => sql,
+        _ => sql.replace('$', "?"),
+    };
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                scope.tenant_id().into(),
+                plugin_id.into(),
+                collection.into(),
+                id.into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt {
+            what: "plugin storage".into(),
+            problem: "no usage row".into(),
+        })?;
+    let number = |column: &str| -> Result<i64, StoreError> { Ok(row.try_get("", column)?) };
+    let record_bytes = number("record_bytes")?;
+    Ok(StorageUsage {
+        documents: number("documents")? as u64,
+        bytes: number("bytes")? as u64,
+        collections: number("collections")? as u64,
+        record_exists: record_bytes >= 0,
+        record_bytes: std::cmp::max(record_bytes, 0) as u64,
+        collection_exists: number("collection_exists")? == 1,
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct PackageRecord {
     pub id: String,
@@ -400,6 +484,7 @@ impl<'a> Plugins<'a> {
         }))
     }
 
+    /// Writes a record, within the plugin's storage quota at this center.
     pub async fn put_record(
         &self,
         scope: TenantScope,
@@ -407,9 +492,33 @@ impl<'a> Plugins<'a> {
         collection: &str,
         id: &str,
         body: &str,
+        quota: &StorageQuota,
     ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
         scope::enter(&txn, scope).await?;
+        let usage = storage_usage(&txn, scope, plugin_id, Some((collection, id))).await?;
+        let body_bytes = body.len() as u64;
+        let exceeded = if !usage.record_exists && usage.documents >= quota.documents {
+            Some(format!(
+                "storage quota: at most {} documents per center",
+                quota.documents
+            ))
+        } else if !usage.collection_exists && usage.collections >= quota.collections {
+            Some(format!(
+                "storage quota: at most {} collections per center",
+                quota.collections
+            ))
+        } else if usage.bytes - usage.record_bytes + body_bytes > quota.bytes {
+            Some(format!(
+                "storage quota: at most {} bytes per center",
+                quota.bytes
+            ))
+        } else {
+            None
+        };
+        if let Some(what) = exceeded {
+            return Err(StoreError::QuotaExceeded { what });
+        }
         let row = plugin_record::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
             plugin_id: Set(plugin_id.to_owned()),
@@ -485,6 +594,53 @@ impl<'a> Plugins<'a> {
                 body: r.body,
             })
             .collect())
+    }
+
+    /// The records of a collection that `keep` accepts, read from the
+    /// database one at a time (never the whole collection in memory); an
+    /// answer that would pass `max_bytes` is refused rather than cut.
+    pub async fn query_records(
+        &self,
+        scope: TenantScope,
+        plugin_id: &str,
+        collection: &str,
+        keep: impl Fn(&str) -> bool,
+        max_bytes: u64,
+    ) -> Result<Vec<StoredDocument>, StoreError> {
+        use futures::TryStreamExt;
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let mut found = Vec::new();
+        let mut bytes = 0u64;
+        {
+            let mut rows = plugin_record::Entity::find()
+                .filter(plugin_record::Column::TenantId.eq(scope.tenant_id()))
+                .filter(plugin_record::Column::PluginId.eq(plugin_id))
+                .filter(plugin_record::Column::Collection.eq(collection))
+                .order_by_asc(plugin_record::Column::Id)
+                .stream(&txn)
+                .await?;
+            while let Some(row) = rows.try_next().await? {
+                if !keep(&row.body) {
+                    continue;
+                }
+                bytes += (row.id.len() + row.body.len()) as u64;
+                if bytes > max_bytes {
+                    return Err(StoreError::QuotaExceeded {
+                        what: format!(
+                            "the answer would pass {max_bytes} bytes; ask for fewer records"
+                        ),
+                    });
+                }
+                found.push(StoredDocument {
+                    collection: row.collection,
+                    id: row.id,
+                    body: row.body,
+                });
+            }
+        }
+        txn.commit().await?;
+        Ok(found)
     }
 
     /// Adds to a metric for today.
@@ -665,5 +821,82 @@ impl<'a> Plugins<'a> {
         let found = crate::people::load_many(&txn, scope, &[id], access).await?;
         txn.commit().await?;
         Ok(found.into_iter().next())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DatabaseTarget, Store};
+
+    #[tokio::test]
+    async fn a_plugin_keeps_no_more_than_its_quota_at_a_center() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&DatabaseTarget::SqliteFile(dir.path().join("k.db")))
+            .await
+            .unwrap();
+        store.migrate(None).await.unwrap();
+        {
+            use sea_orm::ConnectionTrait;
+            for (id, slug) in [(1, "a"), (2, "b")] {
+                store
+                    .db
+                    .execute_unprepared(&format!(
+                        "INSERT INTO tenant (id, slug, name_el, name_latin, region, funding_programme,
+                         manifest, created_at, updated_at) VALUES ({id}, '{slug}', 'Α', 'A', 'attica',
+                         'x', '{{}}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+                    ))
+                    .await
+                    .unwrap();
+            }
+        }
+        let scope = TenantScope::new(1);
+        let quota = StorageQuota {
+            documents: 3,
+            bytes: 40,
+            collections: 2,
+        };
+        let plugins = store.plugins();
+        let put = |collection: &'static str, id: &'static str, body: &'static str| {
+            plugins.put_record(scope, "tutoring", collection, id, body, &quota)
+        };
+        put("a", "1", "{\"n\":1}").await.unwrap();
+        put("a", "2", "{\"n\":2}").await.unwrap();
+        put("b", "1", "{\"n\":3}").await.unwrap();
+        let refused = |r: Result<(), StoreError>| match r {
+            Err(StoreError::QuotaExceeded { what }) => what,
+            other => panic!("{other:?}"),
+        };
+        assert!(refused(put("a", "3", "{}").await).contains("3 documents"));
+        assert!(refused(put("c", "1", "{}").await).contains("documents"));
+        // Rewriting a record within the byte budget is fine; growing past it is not.
+        put("a", "1", "{\"n\":10}").await.unwrap();
+        let big = "{\"text\":\"..............................\"}";
+        assert!(refused(put("a", "1", big).await).contains("40 bytes"));
+        // Another plugin, and another center, have quotas of their own.
+        plugins
+            .put_record(TenantScope::new(2), "tutoring", "a", "9", "{}", &quota)
+            .await
+            .unwrap();
+        plugins
+            .put_record(scope, "job-market", "x", "1", "{}", &quota)
+            .await
+            .unwrap();
+
+        // Queries read one record at a time and refuse an answer too big.
+        let everything = plugins
+            .query_records(scope, "tutoring", "a", |_| true, 1000)
+            .await
+            .unwrap();
+        assert_eq!(everything.len(), 2);
+        let tens = plugins
+            .query_records(scope, "tutoring", "a", |body| body.contains("10"), 1000)
+            .await
+            .unwrap();
+        assert_eq!(tens.len(), 1);
+        assert!(matches!(
+            plugins.query_records(scope, "tutoring", "a", |_| true, 10).await,
+            Err(StoreError::QuotaExceeded { .. })
+        ));
     }
 }
