@@ -924,3 +924,184 @@ async fn a_session_record_forged_in_redis_logs_nobody_in() {
         .await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// A server whose log has a few entries per tenant, the superuser's
+/// connection, and Veria's id.
+async fn audited_database(backend: &Backend) -> (sea_orm::DatabaseConnection, i64) {
+    use sea_orm::ConnectionTrait;
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(backend);
+    for _ in 0..3 {
+        server
+            .login(&demo_account("social-worker", "veria"), &password)
+            .await;
+    }
+    drop(server);
+    let superuser_url = backend.database().expect("PostgreSQL").superuser_url;
+    let superuser = sea_orm::Database::connect(superuser_url.as_str())
+        .await
+        .unwrap();
+    let veria: i64 = superuser
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT id FROM tenant WHERE slug = 'veria'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "id")
+        .unwrap();
+    (superuser, veria)
+}
+
+fn verify_veria(backend: &Backend) -> (Option<i32>, String) {
+    let output = run_kentro(
+        &backend.demo_env(),
+        &["audit", "verify", "--tenant", "veria"],
+    );
+    (output.status.code(), stdout_of(&output))
+}
+
+/// Someone with the database's superuser rights changes an entry and
+/// recomputes the chain from there on, as the unkeyed SHA-256 chain let
+/// them: without the audit key the recomputed hashes give them away.
+#[tokio::test]
+async fn rewriting_and_rehashing_the_audit_chain_is_found() {
+    use sea_orm::ConnectionTrait;
+    use sha2::Digest;
+    let backend = Backend::postgres().await;
+    let (superuser, veria) = audited_database(&backend).await;
+    let rows = superuser
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!(
+                "SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at,
+                        actor_id, actor, actor_role, action, entity_type, entity_id, purpose,
+                        request_id, prev_hash
+                   FROM audit_entry WHERE tenant_id = {veria} ORDER BY seq"
+            ),
+        ))
+        .await
+        .unwrap();
+    assert!(rows.len() >= 3, "entries to rewrite");
+    // The whole chain, from its first entry, as an unkeyed chain would be.
+    let mut prev: Option<String> = None;
+    for row in rows.iter() {
+        let seq: i64 = row.try_get("", "seq").unwrap();
+        let actor: String = if seq == 2 {
+            "someone-else".into()
+        } else {
+            row.try_get("", "actor").unwrap()
+        };
+        let prev_hash = prev
+            .clone()
+            .unwrap_or_else(|| row.try_get::<String>("", "prev_hash").unwrap());
+        let fields = json!([
+            prev_hash,
+            veria,
+            seq,
+            row.try_get::<String>("", "at").unwrap(),
+            row.try_get::<Option<i64>>("", "actor_id").unwrap(),
+            actor,
+            row.try_get::<String>("", "actor_role").unwrap(),
+            row.try_get::<String>("", "action").unwrap(),
+            row.try_get::<String>("", "entity_type").unwrap(),
+            row.try_get::<String>("", "entity_id").unwrap(),
+            row.try_get::<String>("", "purpose").unwrap(),
+            row.try_get::<String>("", "request_id").unwrap(),
+        ]);
+        let hash: String = sha2::Sha256::digest(fields.to_string().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        superuser
+            .execute_unprepared(&format!(
+                "UPDATE audit_entry SET actor = '{actor}', prev_hash = '{prev_hash}', hash = '{hash}'
+                  WHERE tenant_id = {veria} AND seq = {seq}"
+            ))
+            .await
+            .unwrap();
+        prev = Some(hash);
+    }
+    let (code, report) = verify_veria(&backend);
+    assert_eq!(code, Some(1), "{report}");
+    // The unkeyed recomputation is exact (the entries the server's start-up
+    // checkpoint vouched for pass as unkeyed), yet the first entry past the
+    // checkpoint is not authenticated with the key the attacker lacks.
+    assert!(report.contains("BROKEN  veria: entry"), "{report}");
+    assert!(report.contains("rewritten"), "{report}");
+}
+
+/// Deleting a middle entry breaks the sequence; cutting the newest entries
+/// is found against the platform's checkpoint of the head.
+#[tokio::test]
+async fn a_deleted_middle_entry_and_cut_newest_entries_are_found() {
+    use sea_orm::ConnectionTrait;
+    let backend = Backend::postgres().await;
+    let (superuser, veria) = audited_database(&backend).await;
+    let checkpoint = run_kentro(&backend.demo_env(), &["audit", "checkpoint"]);
+    assert!(checkpoint.status.success(), "{}", stderr_of(&checkpoint));
+    let (code, report) = verify_veria(&backend);
+    assert_eq!(code, Some(0), "intact after the checkpoint: {report}");
+
+    let last: i64 = superuser
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT max(seq) AS last FROM audit_entry WHERE tenant_id = {veria}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "last")
+        .unwrap();
+    superuser
+        .execute_unprepared(&format!(
+            "DELETE FROM audit_entry WHERE tenant_id = {veria} AND seq >= {}",
+            last - 1
+        ))
+        .await
+        .unwrap();
+    let (code, report) = verify_veria(&backend);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains("newest entries were cut"), "{report}");
+
+    superuser
+        .execute_unprepared(&format!(
+            "DELETE FROM audit_entry WHERE tenant_id = {veria} AND seq = 2"
+        ))
+        .await
+        .unwrap();
+    let (code, report) = verify_veria(&backend);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains("an entry is missing"), "{report}");
+}
+
+/// On SQLite, where no database role separates the server from the file,
+/// triggers refuse to change or remove entries and checkpoints.
+#[tokio::test]
+async fn sqlite_refuses_to_change_or_remove_audit_entries() {
+    use sea_orm::ConnectionTrait;
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    drop(server);
+    let checkpoint = run_kentro(&backend.demo_env(), &["audit", "checkpoint"]);
+    assert!(checkpoint.status.success(), "{}", stderr_of(&checkpoint));
+    let Backend::Sqlite { data_dir } = &backend else {
+        unreachable!()
+    };
+    let db = sea_orm::Database::connect(format!(
+        "sqlite://{}",
+        data_dir.path().join("kentro.db").display()
+    ))
+    .await
+    .unwrap();
+    for change in [
+        "UPDATE audit_entry SET actor = 'x'",
+        "DELETE FROM audit_entry",
+        "UPDATE audit_checkpoint SET hash = 'x'",
+        "DELETE FROM audit_checkpoint",
+    ] {
+        let refused = db.execute_unprepared(change).await;
+        assert!(refused.is_err(), "{change} was allowed");
+    }
+}

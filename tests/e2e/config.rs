@@ -6,6 +6,7 @@ use crate::harness::{Backend, Server, run_kentro, stderr_of};
 
 const PARTICIPANT_KEY: &str = "a-participant-key-of-at-least-32-characters";
 const SESSION_KEY: &str = "a-session-key-of-at-least-32-characters-too";
+const AUDIT_KEY: &str = "an-audit-key-of-at-least-32-characters-also";
 
 #[test]
 fn a_bad_listen_address_stops_startup_with_one_line_naming_it_and_exit_code_2() {
@@ -88,6 +89,7 @@ async fn production_mode_turns_off_graphiql_and_introspection() {
     env.push(("KENTRO_ENV", "production".into()));
     env.push(("KENTRO_PARTICIPANT_KEY", PARTICIPANT_KEY.into()));
     env.push(("KENTRO_SESSION_KEY", SESSION_KEY.into()));
+    env.push(("KENTRO_AUDIT_KEY", AUDIT_KEY.into()));
     let server = Server::start(&env, &[]);
     assert!(
         !server.banner.iter().any(|l| l.contains("GraphiQL")),
@@ -211,21 +213,19 @@ fn demo_is_refused_in_production() {
 }
 
 #[test]
-fn production_refuses_to_make_up_a_participant_or_session_key() {
-    for (given, missing) in [
-        (
-            ("KENTRO_SESSION_KEY", SESSION_KEY),
-            "KENTRO_PARTICIPANT_KEY",
-        ),
-        (
-            ("KENTRO_PARTICIPANT_KEY", PARTICIPANT_KEY),
-            "KENTRO_SESSION_KEY",
-        ),
-    ] {
+fn production_refuses_to_make_up_a_participant_session_or_audit_key() {
+    let keys = [
+        ("KENTRO_PARTICIPANT_KEY", PARTICIPANT_KEY),
+        ("KENTRO_SESSION_KEY", SESSION_KEY),
+        ("KENTRO_AUDIT_KEY", AUDIT_KEY),
+    ];
+    for (missing, _) in keys {
         let backend = Backend::sqlite();
         let mut env = backend.env();
         env.push(("KENTRO_ENV", "production".into()));
-        env.push((given.0, given.1.into()));
+        for (name, value) in keys.iter().filter(|(name, _)| *name != missing) {
+            env.push((name, (*value).into()));
+        }
         let output = run_kentro(&env, &["serve", "--listen", "127.0.0.1:0"]);
         assert!(!output.status.success());
         let stderr = stderr_of(&output);

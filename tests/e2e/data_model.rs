@@ -17,11 +17,14 @@ use crate::harness::{Backend, run_kentro, stderr_of};
 ///   information every tenant reads and only the platform admin writes.
 /// - `plugin_package`: installed plugin packages, shared by every tenant
 ///   that enables them.
+/// - `audit_checkpoint`: each tenant's audit head (seq and hash, never an
+///   entry's content) anchored by the platform outside the tenant's table.
 /// - The oversight aggregates (`indicator_cell`, `participant_key`,
 ///   `national_participants`, `tenant_indicator_state`): counts and keyed
 ///   hashes, never people, read by overseers across tenants.
-const PLATFORM_TABLES: [&str; 9] = [
+const PLATFORM_TABLES: [&str; 10] = [
     "tenant",
+    "audit_checkpoint",
     "user_account",
     "seaql_migrations",
     "national_directory_record",

@@ -129,7 +129,7 @@ async fn tenant_tables(db: &DatabaseConnection) -> Vec<String> {
           WHERE n.nspname = 'public' AND c.relkind = 'r'
             AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
                          AND a.attname = 'tenant_id' AND NOT a.attisdropped)
-            AND c.relname NOT IN ('tenant', 'user_account', 'indicator_cell',
+            AND c.relname NOT IN ('tenant', 'user_account', 'indicator_cell', 'audit_checkpoint',
                                   'participant_key', 'national_participants',
                                   'tenant_indicator_state')
           ORDER BY 1"))
@@ -252,6 +252,10 @@ fn production_refuses_a_role_that_bypasses_row_level_security() {
         "KENTRO_SESSION_KEY",
         "a-session-key-of-at-least-32-characters-too".into(),
     ));
+    env.push((
+        "KENTRO_AUDIT_KEY",
+        "an-audit-key-of-at-least-32-characters-also".into(),
+    ));
     let output = run_kentro(&env, &["serve", "--listen", "127.0.0.1:0"]);
     assert!(!output.status.success());
     let stderr = stderr_of(&output);
@@ -274,6 +278,10 @@ fn production_serves_a_migrated_schema_without_the_owners_credentials() {
         env.push((
             "KENTRO_SESSION_KEY",
             "a-session-key-of-at-least-32-characters-too".into(),
+        ));
+        env.push((
+            "KENTRO_AUDIT_KEY",
+            "an-audit-key-of-at-least-32-characters-also".into(),
         ));
     };
     let mut with_owner = backend.env();

@@ -22,6 +22,15 @@ use crate::{demo, directory, manifests, notify};
 /// alone: holding the owner's credentials, or finding a schema that is not
 /// migrated, stops it.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    kentro_store::set_audit_key(
+        crate::secrets::server_secret(
+            settings,
+            &settings.audit_key,
+            "KENTRO_AUDIT_KEY",
+            "audit.key",
+        )?
+        .as_bytes(),
+    );
     // SQLite has no roles to separate: the embedded database migrates
     // itself everywhere.
     let postgres = !matches!(settings.database, DatabaseTarget::SqliteFile(_));
@@ -51,6 +60,21 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         .await
         .context("cannot apply the database migrations")?;
     Ok(store)
+}
+
+/// How often each tenant's audit head is anchored in the platform's
+/// checkpoints; entries cut after the last one are found by `audit verify`.
+const AUDIT_CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
+
+async fn checkpoint_audit_heads(store: Store) {
+    let mut ticker = tokio::time::interval(AUDIT_CHECKPOINT_INTERVAL);
+    loop {
+        ticker.tick().await;
+        match store.audit_log().checkpoint_all().await {
+            Ok(n) => tracing::debug!(tenants = n, "audit heads checkpointed"),
+            Err(e) => tracing::warn!(error = %e, "the audit checkpoint will be tried again"),
+        }
+    }
 }
 
 /// `kentro migrate`: applies the migrations this database has not had, as
@@ -207,6 +231,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             ..state
         };
     }
+    let checkpoint_job = tokio::spawn(checkpoint_audit_heads(store.clone()));
     let indicators_job = tokio::spawn(crate::indicators::run(
         store.clone(),
         crate::indicators::keyer(&settings)?,
@@ -268,6 +293,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     .context("the HTTP server failed")?;
     notifier.abort();
     indicators_job.abort();
+    checkpoint_job.abort();
     tracing::info!("in-flight requests finished; closing the database pool");
     store.close().await?;
     Ok(())

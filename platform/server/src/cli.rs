@@ -178,6 +178,9 @@ pub enum AuditCommand {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Anchor each tenant's newest entry in the platform's checkpoints now
+    /// (the server does it every five minutes).
+    Checkpoint,
 }
 
 #[derive(Debug, Args)]

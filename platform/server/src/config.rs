@@ -82,6 +82,10 @@ pub struct Settings {
     /// The key that authenticates session records in Redis; replicas must
     /// share it. Unset: a key kept in the data directory (development).
     pub session_key: Option<String>,
+    /// The key of the audit log's chain; kept outside the database so the
+    /// tables' owner cannot recompute it. Unset: a key in the data
+    /// directory (development).
+    pub audit_key: Option<String>,
 }
 
 /// A setting that cannot be used, described for the operator.
@@ -137,6 +141,7 @@ struct RawSettings {
     indicators_interval_seconds: Option<serde_json::Value>,
     participant_key: Option<serde_json::Value>,
     session_key: Option<serde_json::Value>,
+    audit_key: Option<serde_json::Value>,
 }
 
 struct Setting {
@@ -243,6 +248,7 @@ const PLUGIN_FUEL: Setting = Setting::plain("plugin_fuel");
 const INDICATORS_INTERVAL_SECONDS: Setting = Setting::plain("indicators_interval_seconds");
 const PARTICIPANT_KEY: Setting = Setting::secret("participant_key");
 const SESSION_KEY: Setting = Setting::secret("session_key");
+const AUDIT_KEY: Setting = Setting::secret("audit_key");
 
 /// `user:secret@host` becomes `user:***@host`.
 fn mask_password(url: &str) -> String {
@@ -547,6 +553,7 @@ impl Settings {
         };
         let participant_key = long_secret(&PARTICIPANT_KEY, &raw.participant_key)?;
         let session_key = long_secret(&SESSION_KEY, &raw.session_key)?;
+        let audit_key = long_secret(&AUDIT_KEY, &raw.audit_key)?;
 
         Ok(Settings {
             listen,
@@ -577,6 +584,7 @@ impl Settings {
             indicators_interval,
             participant_key,
             session_key,
+            audit_key,
         })
     }
 }

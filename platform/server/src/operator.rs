@@ -99,7 +99,14 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<ExitCod
 }
 
 pub async fn audit(store: &Store, command: AuditCommand) -> anyhow::Result<ExitCode> {
-    let AuditCommand::Verify { tenant } = command;
+    let tenant = match command {
+        AuditCommand::Checkpoint => {
+            let n = store.audit_log().checkpoint_all().await?;
+            println!("checkpointed the audit heads of {n} tenants");
+            return Ok(ExitCode::SUCCESS);
+        }
+        AuditCommand::Verify { tenant } => tenant,
+    };
     let tenants = store.tenants().list().await?;
     let selected: Vec<_> = match &tenant {
         None => tenants.iter().collect(),

@@ -1,9 +1,17 @@
 //! The audit log: append-only and hash-chained per tenant, so that a changed,
-//! removed or reordered entry is found by [`AuditLog::verify`].
+//! removed, reordered or cut entry is found by [`AuditLog::verify`].
 //!
 //! Each entry stores the hash of the previous one (`prev_hash`) and its own
-//! `hash` = SHA-256 over `prev_hash` and every other field. The first entry of
-//! a tenant links to [`GENESIS`].
+//! `hash` = HMAC-SHA-256 under the audit key (kept outside the database:
+//! `KENTRO_AUDIT_KEY`) over `prev_hash` and every other field, written
+//! `k1:<hex>`; the owner of the tables, or the holder of the SQLite file,
+//! cannot recompute it. Entries written before the key existed carry a
+//! plain SHA-256 and are accepted only before the first keyed one and where
+//! a signed checkpoint vouches for them (the server checkpoints every head
+//! as it starts). The
+//! first entry of a tenant links to [`GENESIS`]. The platform records each
+//! tenant's head now and then in `audit_checkpoint` (with its own HMAC), so
+//! cutting the newest entries is found too.
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
@@ -13,10 +21,40 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
-use crate::entity::audit_entry;
+use crate::entity::{audit_entry, tenant};
 use crate::scope::{self, TenantScope};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The marker of hashes keyed with the audit key.
+const KEYED: &str = "k1:";
+
+static AUDIT_KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+
+/// Sets the process's audit key (from `KENTRO_AUDIT_KEY`, or the data
+/// directory in development) before anything is audited; later calls keep
+/// the first key. Unset, a fixed development key is used, which production
+/// never runs with (the server requires the variable there).
+pub fn set_audit_key(secret: &[u8]) {
+    let _ = AUDIT_KEY.set(Sha256::digest(secret).into());
+}
+
+fn audit_key() -> &'static [u8; 32] {
+    AUDIT_KEY.get_or_init(|| Sha256::digest(b"kentro development audit key").into())
+}
+
+fn keyed_mac(parts: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(audit_key()).expect("HMAC takes any key");
+    mac.update(parts.as_bytes());
+    let tag: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{KEYED}{tag}")
+}
 
 /// Who did something.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,8 +154,8 @@ pub struct ChainReport {
     pub first_broken: Option<(i64, String)>,
 }
 
-fn entry_hash(prev_hash: &str, tenant_id: i64, row: &audit_entry::Model) -> String {
-    let fields = serde_json::json!([
+fn entry_fields(prev_hash: &str, tenant_id: i64, row: &audit_entry::Model) -> String {
+    serde_json::json!([
         prev_hash,
         tenant_id,
         row.seq,
@@ -130,9 +168,26 @@ fn entry_hash(prev_hash: &str, tenant_id: i64, row: &audit_entry::Model) -> Stri
         row.entity_id,
         row.purpose,
         row.request_id,
-    ]);
-    let digest = Sha256::digest(fields.to_string().as_bytes());
+    ])
+    .to_string()
+}
+
+/// The keyed hash every new entry gets.
+fn entry_hash(prev_hash: &str, tenant_id: i64, row: &audit_entry::Model) -> String {
+    keyed_mac(&entry_fields(prev_hash, tenant_id, row))
+}
+
+/// The unkeyed hash of entries written before the audit key existed.
+fn legacy_entry_hash(prev_hash: &str, tenant_id: i64, row: &audit_entry::Model) -> String {
+    let digest = Sha256::digest(entry_fields(prev_hash, tenant_id, row).as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn checkpoint_mac(tenant_id: i64, seq: i64, hash: &str, at: &DateTime<Utc>) -> String {
+    keyed_mac(&format!(
+        "checkpoint|{tenant_id}|{seq}|{hash}|{}",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    ))
 }
 
 /// Appends one entry inside a transaction that has entered `scope`.
@@ -292,7 +347,8 @@ impl<'a> AuditLog<'a> {
     }
 
     /// Recomputes the tenant's chain from its first entry and names the
-    /// first entry that does not follow.
+    /// first entry that does not follow, or that the newest entries were
+    /// cut since the platform's last checkpoint of the tenant's head.
     pub async fn verify(&self, scope: TenantScope) -> Result<ChainReport, StoreError> {
         let txn = self.db.begin().await?;
         scope::enter(&txn, scope).await?;
@@ -301,31 +357,171 @@ impl<'a> AuditLog<'a> {
             .order_by_asc(audit_entry::Column::Seq)
             .all(&txn)
             .await?;
+        let checkpoints = checkpoints_of(&txn, scope.tenant_id()).await?;
         txn.commit().await?;
+        let broken = |seq: i64, problem: String| {
+            Ok(ChainReport {
+                entries: rows.len() as u64,
+                first_broken: Some((seq, problem)),
+            })
+        };
+        // Unkeyed entries (from before the audit key) are accepted only where
+        // a checkpoint the platform signed vouches for them.
+        let anchored = checkpoints
+            .iter()
+            .filter(|c| checkpoint_mac(scope.tenant_id(), c.seq, &c.hash, &c.at) == c.mac)
+            .map(|c| c.seq)
+            .max()
+            .unwrap_or(0);
         let mut expected_prev = GENESIS.to_owned();
+        let mut keyed_seen = false;
         for (expected_seq, row) in (1..).zip(rows.iter()) {
+            let keyed = row.hash.starts_with(KEYED);
             let problem = if row.seq != expected_seq {
                 Some(format!(
                     "expected entry {expected_seq} here: an entry is missing"
                 ))
             } else if row.prev_hash != expected_prev {
                 Some("does not link to the entry before it".to_owned())
-            } else if entry_hash(&row.prev_hash, scope.tenant_id(), row) != row.hash {
+            } else if !keyed && (keyed_seen || row.seq > anchored) {
+                Some(
+                    "is not authenticated with the audit key after entries that are: it was rewritten"
+                        .to_owned(),
+                )
+            } else if keyed && entry_hash(&row.prev_hash, scope.tenant_id(), row) != row.hash {
+                Some("its content does not match its keyed hash: it was changed".to_owned())
+            } else if !keyed
+                && legacy_entry_hash(&row.prev_hash, scope.tenant_id(), row) != row.hash
+            {
                 Some("its content does not match its hash: it was changed".to_owned())
             } else {
                 None
             };
             if let Some(problem) = problem {
-                return Ok(ChainReport {
-                    entries: rows.len() as u64,
-                    first_broken: Some((row.seq, problem)),
-                });
+                return broken(row.seq, problem);
             }
+            keyed_seen |= keyed;
             expected_prev = row.hash.clone();
+        }
+        for checkpoint in &checkpoints {
+            if checkpoint_mac(
+                scope.tenant_id(),
+                checkpoint.seq,
+                &checkpoint.hash,
+                &checkpoint.at,
+            ) != checkpoint.mac
+            {
+                return broken(
+                    checkpoint.seq,
+                    "has a checkpoint that is not the platform's: it was forged".to_owned(),
+                );
+            }
+            match rows.iter().find(|r| r.seq == checkpoint.seq) {
+                Some(row) if row.hash == checkpoint.hash => {}
+                Some(_) => {
+                    return broken(
+                        checkpoint.seq,
+                        "differs from the platform's checkpoint of it: the chain was rewritten"
+                            .to_owned(),
+                    );
+                }
+                None => {
+                    let last = rows.last().map_or(0, |r| r.seq);
+                    return broken(
+                        checkpoint.seq,
+                        format!(
+                            "was checkpointed by the platform, but the chain ends at entry {last}: the newest entries were cut"
+                        ),
+                    );
+                }
+            }
         }
         Ok(ChainReport {
             entries: rows.len() as u64,
             first_broken: None,
         })
     }
+
+    /// Records every tenant's audit head in the platform's checkpoints
+    /// (when it moved since the last one); returns how many were recorded.
+    pub async fn checkpoint_all(&self) -> Result<usize, StoreError> {
+        let tenants = tenant::Entity::find().all(self.db).await?;
+        let mut recorded = 0;
+        for t in tenants {
+            let scope = TenantScope::new(t.id);
+            let txn = self.db.begin().await?;
+            scope::enter(&txn, scope).await?;
+            let head = audit_entry::Entity::find()
+                .filter(audit_entry::Column::TenantId.eq(scope.tenant_id()))
+                .order_by_desc(audit_entry::Column::Seq)
+                .limit(1)
+                .one(&txn)
+                .await?;
+            let last = checkpoints_of(&txn, t.id).await?.pop();
+            if let Some(head) = head
+                && last.is_none_or(|c| c.seq < head.seq)
+            {
+                let at = Utc::now()
+                    .duration_trunc(TimeDelta::microseconds(1))
+                    .unwrap_or_else(|_| Utc::now());
+                txn.execute_raw(Statement::from_sql_and_values(
+                    txn.get_database_backend(),
+                    match txn.get_database_backend() {
+                        DbBackend::Postgres => {
+                            "INSERT INTO audit_checkpoint (tenant_id, seq, hash, at, mac) VALUES ($1, $2, $3, $4, $5)"
+                        }
+                        _ => "INSERT INTO audit_checkpoint (tenant_id, seq, hash, at, mac) VALUES (?, ?, ?, ?, ?)",
+                    },
+                    [
+                        t.id.into(),
+                        head.seq.into(),
+                        head.hash.clone().into(),
+                        at.into(),
+                        checkpoint_mac(t.id, head.seq, &head.hash, &at).into(),
+                    ],
+                ))
+                .await?;
+                recorded += 1;
+            }
+            txn.commit().await?;
+        }
+        Ok(recorded)
+    }
+}
+
+struct Checkpoint {
+    seq: i64,
+    hash: String,
+    at: DateTime<Utc>,
+    mac: String,
+}
+
+/// A tenant's checkpoints, oldest first.
+async fn checkpoints_of<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: i64,
+) -> Result<Vec<Checkpoint>, StoreError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT seq, hash, at, mac FROM audit_checkpoint WHERE tenant_id = $1 ORDER BY seq"
+        }
+        _ => "SELECT seq, hash, at, mac FROM audit_checkpoint WHERE tenant_id = ? ORDER BY seq",
+    };
+    db.query_all_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [tenant_id.into()],
+    ))
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Checkpoint {
+            seq: row.try_get("", "seq")?,
+            hash: row.try_get("", "hash")?,
+            at: row.try_get("", "at")?,
+            mac: row.try_get("", "mac")?,
+        })
+    })
+    .collect()
 }

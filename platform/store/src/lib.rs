@@ -34,7 +34,9 @@ pub use accounts::{
     Account, Accounts, LoginOutcome, NewAccount, Principal, SessionPolicy, Sessions,
 };
 pub use appointments::{AppointmentRecord, Appointments, Booking};
-pub use audit::{Access, Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport};
+pub use audit::{
+    Access, Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport, set_audit_key,
+};
 pub use cases::{
     CaseEvent, CaseFilter, CasePage, CasePageParts, CaseRecord, CaseUpdate, Cases, ImportedCase,
     NewCase, NoteRecord,

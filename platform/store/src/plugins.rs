@@ -895,7 +895,9 @@ mod tests {
             .unwrap();
         assert_eq!(tens.len(), 1);
         assert!(matches!(
-            plugins.query_records(scope, "tutoring", "a", |_| true, 10).await,
+            plugins
+                .query_records(scope, "tutoring", "a", |_| true, 10)
+                .await,
             Err(StoreError::QuotaExceeded { .. })
         ));
     }
