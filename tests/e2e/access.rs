@@ -1105,3 +1105,106 @@ async fn sqlite_refuses_to_change_or_remove_audit_entries() {
         assert!(refused.is_err(), "{change} was allowed");
     }
 }
+
+/// "Who read person 2" finds the list reads that showed them too, and a
+/// page of cases is recorded as read like a single case.
+#[tokio::test]
+async fn list_reads_are_found_by_the_entity_they_showed() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(&backend);
+    let worker = server
+        .login(&demo_account("social-worker", "paiania"), &password)
+        .await;
+    let admin = server
+        .login(&demo_account("tenant-admin", "paiania"), &password)
+        .await;
+    let key_of = |id: &str| -> String {
+        use base64::Engine;
+        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(id)
+            .unwrap();
+        String::from_utf8(text)
+            .unwrap()
+            .split_once(':')
+            .unwrap()
+            .1
+            .to_owned()
+    };
+    let mut people = Vec::new();
+    for given in ["Ρένα", "Σάκης"] {
+        let registered = server
+            .graphql_as(
+                Some(&worker),
+                "mutation($g: String!) { registerPerson(input: { givenNameEl: $g, familyNameEl: \"Λιστα\" }) { id } }",
+                json!({ "g": given }),
+            )
+            .await;
+        people.push(
+            registered["data"]["registerPerson"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let opened = server
+        .graphql_as(
+            Some(&worker),
+            "mutation($p: ID!) { openCase(input: { personId: $p, channel: WALK_IN, categories: [HOUSING] }) { id } }",
+            json!({ "p": people[1] }),
+        )
+        .await;
+    let case = opened["data"]["openCase"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = server
+        .graphql_as(
+            Some(&worker),
+            "{ people(first: 50) { edges { node { id } } } cases(first: 50) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(listed.get("errors").is_none(), "{listed}");
+
+    let who_read = |entity_type: &'static str, entity_id: String| {
+        let server = &server;
+        let admin = &admin;
+        async move {
+            let log = server
+                .graphql_as(
+                    Some(admin),
+                    "query($t: String!, $e: String!) { auditLog(first: 100, filter: { entityType: $t, entityId: $e }) {
+                        edges { node { action entityId actor } } } }",
+                    json!({ "t": entity_type, "e": entity_id }),
+                )
+                .await;
+            log["data"]["auditLog"]["edges"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{log}"))
+                .iter()
+                .map(|e| e["node"].clone())
+                .collect::<Vec<Value>>()
+        }
+    };
+    let reads_of_second = who_read("person", key_of(&people[1])).await;
+    assert!(
+        reads_of_second.iter().any(|e| e["action"] == "person.search"
+            && e["entityId"].as_str().unwrap().contains(',')
+            && e["actor"].as_str().unwrap().contains("social-worker")),
+        "the list read that showed the person: {reads_of_second:?}"
+    );
+    let reads_of_case = who_read("case", key_of(&case)).await;
+    assert!(
+        reads_of_case.iter().any(|e| e["action"] == "case.read"),
+        "the page of cases: {reads_of_case:?}"
+    );
+    // An id is matched whole, not as a part of another id.
+    let strangers = who_read("person", format!("{}9", key_of(&people[1]))).await;
+    assert!(
+        strangers
+            .iter()
+            .all(|e| e["entityId"] != json!(key_of(&people[1]))),
+        "{strangers:?}"
+    );
+}

@@ -360,7 +360,8 @@ impl CaseQuery {
                 after_id,
                 limit as u64,
                 CasePageParts {
-                    people: node.field("person").exists().then_some(&access),
+                    access: &access,
+                    people: node.field("person").exists(),
                     assignees: want_assignees,
                 },
             )

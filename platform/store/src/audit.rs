@@ -322,7 +322,23 @@ impl<'a> AuditLog<'a> {
             query = query.filter(audit_entry::Column::EntityType.eq(entity_type.as_str()));
         }
         if let Some(entity_id) = &filter.entity_id {
-            query = query.filter(audit_entry::Column::EntityId.eq(entity_id.as_str()));
+            // A list read names its entities in one entry, comma-separated:
+            // "who read person 2" finds it as well as a read of person 2 alone.
+            use sea_orm::sea_query::LikeExpr;
+            let literal = entity_id
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let like = |pattern: String| {
+                audit_entry::Column::EntityId.like(LikeExpr::new(pattern).escape('\\'))
+            };
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(audit_entry::Column::EntityId.eq(entity_id.as_str()))
+                    .add(like(format!("{literal},%")))
+                    .add(like(format!("%,{literal}")))
+                    .add(like(format!("%,{literal},%"))),
+            );
         }
         let rows = query.all(&txn).await?;
         txn.commit().await?;

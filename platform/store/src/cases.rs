@@ -86,10 +86,12 @@ pub struct CaseUpdate {
 }
 
 /// What a page of cases brings along.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct CasePageParts<'a> {
-    /// Read the cases' people too, recording the read for this access.
-    pub people: Option<&'a Access<'a>>,
+    /// Who reads the page, and why: the cases read are recorded for it.
+    pub access: &'a Access<'a>,
+    /// Read the cases' people too, recording that read as well.
+    pub people: bool,
     pub assignees: bool,
 }
 
@@ -409,12 +411,17 @@ impl<'a> Cases<'a> {
             .collect::<Result<Vec<_>, _>>()?;
         let has_next = cases.len() as u64 > limit;
         cases.truncate(limit as usize);
-        let people = match with.people {
-            Some(access) => {
-                let ids: Vec<i64> = cases.iter().map(|c| c.person_id).collect();
-                crate::people::load_many(&txn, scope, &ids, access).await?
-            }
-            None => Vec::new(),
+        // A page of cases is read like a case is, one entry naming them all
+        // (the audit log's entity filter finds each id in it).
+        if !cases.is_empty() {
+            let ids: Vec<String> = cases.iter().map(|c| c.id.to_string()).collect();
+            audit::record(&txn, scope, with.access, "case.read", "case", ids.join(",")).await?;
+        }
+        let people = if with.people {
+            let ids: Vec<i64> = cases.iter().map(|c| c.person_id).collect();
+            crate::people::load_many(&txn, scope, &ids, with.access).await?
+        } else {
+            Vec::new()
         };
         let assignees = if with.assignees {
             let ids: Vec<i64> = cases.iter().filter_map(|c| c.assigned_to).collect();
