@@ -1189,9 +1189,11 @@ async fn list_reads_are_found_by_the_entity_they_showed() {
     };
     let reads_of_second = who_read("person", key_of(&people[1])).await;
     assert!(
-        reads_of_second.iter().any(|e| e["action"] == "person.search"
-            && e["entityId"].as_str().unwrap().contains(',')
-            && e["actor"].as_str().unwrap().contains("social-worker")),
+        reads_of_second
+            .iter()
+            .any(|e| e["action"] == "person.search"
+                && e["entityId"].as_str().unwrap().contains(',')
+                && e["actor"].as_str().unwrap().contains("social-worker")),
         "the list read that showed the person: {reads_of_second:?}"
     );
     let reads_of_case = who_read("case", key_of(&case)).await;

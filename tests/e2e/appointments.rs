@@ -295,3 +295,59 @@ async fn a_staff_member_or_a_room_cannot_be_double_booked() {
         .await;
     assert_eq!(code(&moved), "CONFLICT", "{moved}");
 }
+
+/// Two desks booking the same staff member's slot at the same moment: one
+/// booking, and a CONFLICT naming the staff member for the others.
+async fn two_desks_booking_one_slot_at_once_get_one_booking(backend: Backend) {
+    let center = veria(backend).await;
+    let attempts = futures::future::join_all((0..4).map(|n| {
+        let center = &center;
+        async move {
+            center
+                .book(booking(
+                    center,
+                    &center.worker_id,
+                    Some(["Γραφείο 1", "Γραφείο 2", "Γραφείο 3", "Γραφείο 4"][n]),
+                    MONDAY,
+                    "12:00",
+                    45,
+                ))
+                .await
+        }
+    }))
+    .await;
+    let booked = attempts
+        .iter()
+        .filter(|a| a["data"]["bookAppointment"]["id"].is_string())
+        .count();
+    assert_eq!(booked, 1, "{attempts:?}");
+    for refused in attempts.iter().filter(|a| a.get("errors").is_some()) {
+        assert_eq!(code(refused), "CONFLICT", "{refused}");
+        assert_eq!(refused["errors"][0]["extensions"]["field"], "input.staffId");
+    }
+    let calendar = center
+        .server
+        .graphql_as(
+            Some(&center.reception),
+            "query($s: ID) { calendar(from: \"2026-11-30\", to: \"2026-12-01\", staffId: $s) { id status } }",
+            json!({ "s": center.worker_id }),
+        )
+        .await;
+    let booked_there = calendar["data"]["calendar"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{calendar}"))
+        .iter()
+        .filter(|a| a["status"] == "BOOKED")
+        .count();
+    assert_eq!(booked_there, 1, "{calendar}");
+}
+
+#[tokio::test]
+async fn two_desks_booking_one_slot_at_once_get_one_booking_on_sqlite() {
+    two_desks_booking_one_slot_at_once_get_one_booking(Backend::sqlite()).await;
+}
+
+#[tokio::test]
+async fn two_desks_booking_one_slot_at_once_get_one_booking_on_postgres() {
+    two_desks_booking_one_slot_at_once_get_one_booking(Backend::postgres().await).await;
+}

@@ -188,6 +188,22 @@ mod tests {
     }
 
     #[test]
+    fn amka_check_digits_worked_by_hand() {
+        // 1503851234 + check: from the right, the payload's digits 4, 2, 5, 3, 5
+        // are doubled (8, 4, 10→1, 6, 10→1: 20) and 3, 1, 8, 0, 1 kept (13);
+        // 33 needs 7 to reach a multiple of ten.
+        assert!(Amka::parse("15038512347").is_ok());
+        assert!(Amka::parse("15038512348").is_err());
+        // 0101901234 + check: doubled 4, 2, 0, 1, 1 (8, 4, 0, 2, 2: 16), kept
+        // 3, 1, 9, 0, 0 (13); 29 needs 1.
+        assert!(Amka::parse("01019012341").is_ok());
+        assert!(Amka::parse("01019012340").is_err());
+        // Two digits swapped keep the sum of the kept digits but not the
+        // doubled ones: 15038512374 is refused.
+        assert!(Amka::parse("15038512374").is_err());
+    }
+
+    #[test]
     fn afm_check_digit_is_verified() {
         // Valid by the rule: 9·128 + 1·32 + 6·16 + 5·8 + 5·4 + 6·2 = 1352; 1352 mod 11 = 10; 10 mod 10 = 0.
         assert!(Afm::parse("090165560").is_ok());

@@ -25,6 +25,16 @@ fn upsilon_is_voiced(next: Option<char>) -> bool {
 /// ELOT 743 transliteration of Greek text to lowercase Latin (other
 /// characters pass through lowercased, accents removed).
 pub fn transliterate_elot743(text: &str) -> String {
+    transliterate(text, None)
+}
+
+/// Marks where a diaeresis separates two vowels, so that folding does not
+/// join them again ("αϊ" is "a-i", never the "e" of "αι").
+const VOWEL_BREAK: char = '·';
+
+/// Transliterates, writing `vowel_break` before a vowel that carries a
+/// diaeresis after another vowel.
+fn transliterate(text: &str, vowel_break: Option<char>) -> String {
     // Keep the diaeresis apart from other accents: "αϋ" is "ay", not "av".
     let mut letters: Vec<(char, bool)> = Vec::new();
     for c in text.nfd() {
@@ -45,6 +55,13 @@ pub fn transliterate_elot743(text: &str) -> String {
     let mut i = 0;
     while i < letters.len() {
         let c = letters[i].0;
+        if let Some(mark) = vowel_break
+            && has_diaeresis(i)
+            && i > 0
+            && at(i - 1).is_some_and(is_greek_vowel)
+        {
+            out.push(mark);
+        }
         let next = at(i + 1);
         let pair = (c, next.unwrap_or(' '));
         let (latin, consumed): (&str, usize) = match pair {
@@ -144,16 +161,22 @@ const FOLDS: [(&str, &str); 22] = [
 
 /// The key a name is matched by: lowercase Latin letters and single spaces.
 pub fn search_key(name: &str) -> String {
-    let mut key = transliterate_elot743(name);
+    let mut key = transliterate(name, Some(VOWEL_BREAK));
     key = key
         .chars()
-        .map(|c| if c.is_ascii_alphabetic() { c } else { ' ' })
+        .map(|c| {
+            if c.is_ascii_alphabetic() || c == VOWEL_BREAK {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect();
     for (from, to) in FOLDS {
         key = key.replace(from, to);
     }
     let mut out = String::with_capacity(key.len());
-    for c in key.chars() {
+    for c in key.chars().filter(|c| *c != VOWEL_BREAK) {
         let repeated = out.ends_with(c) && c != ' ';
         let leading_space = c == ' ' && (out.is_empty() || out.ends_with(' '));
         if !repeated && !leading_space {
@@ -242,6 +265,22 @@ mod tests {
             let s = similarity(&search_key(a), &search_key(b));
             assert!(s < SIMILAR_NAME, "{a} vs {b}: {s}");
         }
+    }
+
+    #[test]
+    fn a_diaeresis_keeps_two_vowels_apart() {
+        // ϊ and ΐ are "i" after a vowel they do not join: Αϊβαλιώτης is not
+        // Εβαλιώτης, nor Μαΐστρος Μέστρος.
+        assert_ne!(search_key("Αϊβαλιώτης"), search_key("Εβαλιώτης"));
+        assert_ne!(search_key("Μαΐστρος"), search_key("Μέστρος"));
+        assert!(similarity(&search_key("Μαΐστρος"), &search_key("Μέστρος")) < SIMILAR_NAME);
+        // The same name in capitals (Ϊ) and with the accent moved keeps its key.
+        assert_eq!(search_key("ΑΪΒΑΛΙΩΤΗΣ"), search_key("Αϊβαλιώτης"));
+        assert_eq!(search_key("Μαΐστρος"), search_key("ΜΑΪΣΤΡΟΣ"));
+        // Without a diaeresis the digraph folds as before.
+        assert_eq!(search_key("Μαίστρος"), search_key("Μέστρος"));
+        // The plain transliteration is unchanged.
+        assert_eq!(transliterate_elot743("Αϊβαλιώτης"), "aivaliotis");
     }
 
     #[test]
