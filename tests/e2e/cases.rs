@@ -337,5 +337,30 @@ async fn a_page_of_cases_records_one_read_of_exactly_the_people_it_shows() {
     );
     let reads = person_reads(&staff, &coordinator).await;
     assert_eq!(reads.len(), 1, "{reads:?}");
-    assert_eq!(reads[0].split(',').count(), 2, "{reads:?}");
+    // Exactly the people shown: the ids in the entry are those of the page.
+    let key_of = |id: &str| -> String {
+        use base64::Engine;
+        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(id)
+            .unwrap();
+        String::from_utf8(text)
+            .unwrap()
+            .split_once(':')
+            .unwrap()
+            .1
+            .to_owned()
+    };
+    let shown: std::collections::BTreeSet<String> = page["data"]["cases"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| key_of(e["node"]["person"]["id"].as_str().unwrap()))
+        .collect();
+    let recorded: std::collections::BTreeSet<String> =
+        reads[0].split(',').map(str::to_owned).collect();
+    assert_eq!(recorded, shown, "{reads:?}");
+    assert!(
+        !recorded.contains(&key_of(&people[2])),
+        "the third person, read ahead of the page, was not shown"
+    );
 }
