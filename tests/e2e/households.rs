@@ -284,3 +284,114 @@ async fn consent_can_be_withdrawn_and_verbal_consent_needs_a_witness() {
         ])
     );
 }
+
+/// Nested lists cost what they could reach: a household's members' households'
+/// members… is refused before it runs; and a person reached again through
+/// nested fields in one request is read and audited once.
+#[tokio::test]
+async fn nested_lists_are_bounded_and_a_person_is_audited_once_per_request() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(&backend);
+    let worker = server
+        .login(&demo_account("social-worker", "paiania"), &password)
+        .await;
+    let admin = server
+        .login(&demo_account("tenant-admin", "paiania"), &password)
+        .await;
+    let ok = |token: String, query: &'static str, variables: Value| {
+        let server = &server;
+        async move {
+            let response = server.graphql_as(Some(&token), query, variables).await;
+            assert!(response.get("errors").is_none(), "{query}: {response}");
+            response["data"].clone()
+        }
+    };
+    let register = "mutation($g: String!) { registerPerson(input: { givenNameEl: $g, familyNameEl: \"Φωλιά\" }) { id } }";
+    let head =
+        ok(worker.clone(), register, json!({ "g": "Άρτεμις" })).await["registerPerson"]["id"]
+            .clone();
+    let child =
+        ok(worker.clone(), register, json!({ "g": "Ίασον" })).await["registerPerson"]["id"].clone();
+    let household = ok(
+        worker.clone(),
+        "mutation($p: ID!) { createHousehold(headPersonId: $p) { id } }",
+        json!({ "p": head }),
+    )
+    .await["createHousehold"]["id"]
+        .clone();
+    ok(
+        worker.clone(),
+        "mutation($h: ID!, $p: ID!) { addHouseholdMember(householdId: $h, personId: $p, relationship: CHILD) { id } }",
+        json!({ "h": household, "p": child }),
+    )
+    .await;
+
+    let key_of = |id: &Value| -> String {
+        use base64::Engine;
+        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(id.as_str().unwrap())
+            .unwrap();
+        String::from_utf8(text)
+            .unwrap()
+            .split_once(':')
+            .unwrap()
+            .1
+            .to_owned()
+    };
+    let reads_of_head = || {
+        let admin = admin.clone();
+        let id = key_of(&head);
+        async move {
+            ok(
+                admin,
+                "query($e: String!) { auditLog(first: 100, filter: { entityType: \"person\", entityId: $e }) { edges { node { action } } } }",
+                json!({ "e": id }),
+            )
+            .await["auditLog"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["node"]["action"] == "person.read")
+                .count()
+        }
+    };
+    let before = reads_of_head().await;
+    // The head is reached three times: as a member, and twice more through
+    // the members of their own household.
+    let looped = ok(
+        worker.clone(),
+        "query($h: ID!) { household(id: $h) { members { person { id household { members { person { id } } } } } } }",
+        json!({ "h": household }),
+    )
+    .await;
+    assert_eq!(
+        looped["household"]["members"][0]["person"]["household"]["members"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{looped}"
+    );
+    assert_eq!(
+        reads_of_head().await - before,
+        1,
+        "one read of the head in one request"
+    );
+
+    let nested = server
+        .graphql_as(
+            Some(&worker),
+            "query($h: ID!) { household(id: $h) { members { person { household { members { person {
+                household { members { person { household { members { person { id } } } } } } } } } } } } }",
+            json!({ "h": household }),
+        )
+        .await;
+    assert_eq!(code(&nested), "INVALID_QUERY", "{nested}");
+    assert!(
+        nested["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested lists"),
+        "{nested}"
+    );
+}

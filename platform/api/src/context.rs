@@ -34,6 +34,29 @@ pub struct RequestContext {
     pub session_token: Option<String>,
     pub request_id: String,
     pub client_address: String,
+    /// People this request has read already: a person reached again
+    /// through nested fields (a household's members, a case's person) is
+    /// neither read nor audited twice.
+    pub people_read: PeopleRead,
+}
+
+/// The people one request has read, by id.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleRead(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, kentro_store::PersonRecord>>>,
+);
+
+impl PeopleRead {
+    pub(crate) fn get(&self, id: i64) -> Option<kentro_store::PersonRecord> {
+        self.0.lock().expect("never poisoned").get(&id).cloned()
+    }
+
+    pub(crate) fn remember(&self, record: &kentro_store::PersonRecord) {
+        self.0
+            .lock()
+            .expect("never poisoned")
+            .insert(record.id, record.clone());
+    }
 }
 
 pub(crate) fn services<'a>(ctx: &Context<'a>) -> &'a ApiServices {

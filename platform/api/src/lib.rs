@@ -86,6 +86,7 @@ pub fn build_schema(services: ApiServices, options: SchemaOptions) -> KentroSche
         .data(services)
         .extension(traces::Traces)
         .extension(limits::AliasLimit)
+        .extension(limits::ListFanOut::from_sdl(&sdl()))
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
         .limit_directives(limits::MAX_DIRECTIVES);

@@ -72,15 +72,20 @@ pub(crate) async fn load(
     id: i64,
     purpose: &'static str,
 ) -> async_graphql::Result<Person> {
+    let read = &crate::context::request(ctx).people_read;
+    if let Some(record) = read.get(id) {
+        return Ok(Person(record));
+    }
     let accessor = Accessor::new(ctx, purpose)?;
-    services(ctx)
+    let record = services(ctx)
         .store
         .people()
         .get(scope, id, &accessor.access())
         .await
         .map_err(|e| from_store(ctx, e))?
-        .map(Person)
-        .ok_or_else(|| not_found("Person"))
+        .ok_or_else(|| not_found("Person"))?;
+    read.remember(&record);
+    Ok(Person(record))
 }
 
 impl From<PersonRecord> for Person {

@@ -408,6 +408,7 @@ async fn graphql(
         session_token: token,
         request_id,
         client_address,
+        people_read: Default::default(),
     };
     let request = request.into_inner();
     let response = match &state.introspection {

@@ -142,6 +142,7 @@ impl SocketExecutor {
             session_token: Some(connection.token.clone()),
             request_id: format!("{}.{n}", connection.request_id),
             client_address: connection.client_address.clone(),
+            people_read: Default::default(),
         })
     }
 }
