@@ -913,3 +913,61 @@ async fn an_unanswered_referral_past_its_deadline_is_flagged_listed_and_its_send
         .count();
     assert_eq!(count, 1);
 }
+
+/// Two replicas' outbox workers share one queue: every notification is
+/// delivered once (one attempt each, one e-mail each), never by both.
+#[tokio::test]
+async fn two_replicas_send_each_notification_exactly_once() {
+    let (port, mut mailbox) = fake_smtp().await;
+    let backend = Backend::postgres().await;
+    let mut env = env_with_fast_notifications(&backend);
+    env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
+    let first = Server::start(&env, &["--demo"]);
+    let second = Server::start(&env, &[]);
+    let desk = Desk::open(&first, &backend, "paiania", true).await;
+    const REFERRALS: usize = 6;
+    for _ in 0..REFERRALS {
+        desk.refer("OWN", None, PAIANIA_GROCERY).await;
+    }
+    let admin = second
+        .login(
+            &demo_account("tenant-admin", "paiania"),
+            &demo_password(&backend),
+        )
+        .await;
+    let mut sent = Vec::new();
+    for _ in 0..150 {
+        let list = second
+            .graphql_as(
+                Some(&admin),
+                "{ notifications { kind status attempts } }",
+                json!({}),
+            )
+            .await;
+        sent = list["data"]["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "new_referral")
+            .cloned()
+            .collect();
+        if sent.len() == REFERRALS && sent.iter().all(|n| n["status"] == "sent") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(sent.len(), REFERRALS, "{sent:?}");
+    for n in &sent {
+        assert_eq!(n["status"], "sent", "{sent:?}");
+        assert_eq!(n["attempts"], 1, "sent by one worker, once: {sent:?}");
+    }
+    let mut mails = 0;
+    while let Ok(Some(mail)) =
+        tokio::time::timeout(Duration::from_millis(500), mailbox.recv()).await
+    {
+        if mail.contains("RCPT TO:<pantopoleio@paiania.kentro.example>") {
+            mails += 1;
+        }
+    }
+    assert_eq!(mails, REFERRALS, "one e-mail per referral");
+}
