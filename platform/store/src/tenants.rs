@@ -268,6 +268,107 @@ opening_hours = { monday = "09:00-17:00" }
         store
     }
 
+    /// Brings a database to the schema of the previous release (the first
+    /// eleven migrations), writes a center, a person and their audit trail
+    /// there, then upgrades it: the data reads back and the chain verifies.
+    async fn upgrading_from_the_previous_release_keeps_the_data(
+        server: DatabaseTarget,
+        owner: Option<DatabaseTarget>,
+    ) {
+        use kentro_domain::person::PersonInput;
+        use sea_orm_migration::MigratorTrait;
+        const PREVIOUS_RELEASE: u32 = 11;
+        let migrate_with = owner.clone().unwrap_or_else(|| server.clone());
+        let migrator = Store::connect(&migrate_with).await.unwrap();
+        crate::migration::Migrator::up(&migrator.db, Some(PREVIOUS_RELEASE))
+            .await
+            .unwrap();
+        let store = Store::connect(&server).await.unwrap();
+        assert_eq!(migrator.pending_migrations().await.unwrap().len(), 2);
+
+        let manifest = TenantManifest::from_toml(MANIFEST).unwrap();
+        let operator = Actor::operator();
+        store
+            .tenants()
+            .apply(std::slice::from_ref(&manifest), &operator, "test")
+            .await
+            .unwrap();
+        let scope = store.operator_scope(&manifest.slug).await.unwrap().unwrap();
+        let access = crate::Access {
+            actor: &operator,
+            purpose: "test",
+            request_id: "test",
+        };
+        let details = PersonInput {
+            given_name_el: Some("Ευτέρπη".into()),
+            family_name_el: Some("Αναβάθμιση".into()),
+            ..PersonInput::default()
+        }
+        .validate(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
+        .unwrap();
+        let person = store
+            .people()
+            .register(scope, &details, &access)
+            .await
+            .unwrap();
+
+        store.migrate(owner.as_ref()).await.unwrap();
+        assert!(store.pending_migrations().await.unwrap().is_empty());
+        let read = store
+            .people()
+            .get(scope, person.id, &access)
+            .await
+            .unwrap()
+            .expect("the person written before the upgrade");
+        assert_eq!(read.details.family_name_el.as_deref(), Some("Αναβάθμιση"));
+        assert_eq!(store.tenants().list().await.unwrap().len(), 1);
+        assert!(store.audit_log().checkpoint_all().await.unwrap() >= 1);
+        let report = store.audit_log().verify(scope).await.unwrap();
+        assert!(report.entries >= 2, "{report:?}");
+        assert_eq!(report.first_broken, None, "{report:?}");
+    }
+
+    #[tokio::test]
+    async fn an_sqlite_database_of_the_previous_release_upgrades_with_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        upgrading_from_the_previous_release_keeps_the_data(
+            DatabaseTarget::SqliteFile(dir.path().join("k.db")),
+            None,
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_postgres_database_of_the_previous_release_upgrades_with_its_data() {
+        let admin_url = std::env::var("KENTRO_TEST_POSTGRES_URL").expect(
+            "KENTRO_TEST_POSTGRES_URL: run the tests with infra/test.sh, which starts PostgreSQL",
+        );
+        let name = format!("kentro_upgrade_{}", std::process::id());
+        let admin = sea_orm::Database::connect(admin_url.as_str())
+            .await
+            .unwrap();
+        use sea_orm::ConnectionTrait;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name} OWNER kentro_owner"))
+            .await
+            .unwrap();
+        let host = admin_url
+            .split_once('@')
+            .and_then(|(_, rest)| rest.split_once('/'))
+            .map(|(host, _)| host.to_owned())
+            .unwrap();
+        let url = |role: &str| DatabaseTarget::Postgres(format!("postgres://{role}@{host}/{name}"));
+        upgrading_from_the_previous_release_keeps_the_data(
+            url("kentro_server"),
+            Some(url("kentro_owner")),
+        )
+        .await;
+    }
+
     #[tokio::test]
     async fn applying_the_same_manifest_twice_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
