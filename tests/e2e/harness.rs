@@ -310,9 +310,20 @@ impl Server {
                 }
             }
         };
-        // The rest of the banner follows at once; collect what is there.
-        std::thread::sleep(Duration::from_millis(100));
-        banner.extend(rx.try_iter());
+        // The rest of the banner, up to its last line.
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    let last = line.starts_with("ready: ");
+                    banner.push(line);
+                    if last {
+                        break;
+                    }
+                }
+                Err(_) => panic!("the banner never ended: {banner:?}"),
+            }
+        }
         Server {
             child,
             base_url,

@@ -62,6 +62,9 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// The last line of the start-up banner.
+pub const BANNER_END: &str = "ready: Ctrl-C (or SIGTERM) stops the server";
+
 /// How often each tenant's audit head is anchored in the platform's
 /// checkpoints; entries cut after the last one are found by `audit verify`.
 const AUDIT_CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
@@ -282,6 +285,8 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             println!("  {email:<40} {role}");
         }
     }
+    // The banner's last line: what follows on stdout is nothing.
+    println!("{BANNER_END}");
 
     axum::serve(
         listener,
