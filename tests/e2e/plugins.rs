@@ -903,3 +903,110 @@ async fn records_created_at_once_by_concurrent_calls_all_survive() {
         "every group has its own id: {groups:?}"
     );
 }
+
+/// The hostile plugin, enabled at two centers with records at both: what
+/// one center's calls write or read through every import stays there; a
+/// call flooding the database through host calls is stopped by its
+/// host-time budget, and the other center is served throughout, through
+/// the plugin pool too.
+async fn a_hostile_plugin_in_two_centers(backend: Backend) {
+    let (server, _publisher) = hostile_server(&backend, &[]).await;
+    let veria_admin = desk(&server, &backend, "tenant-admin", "veria").await;
+    let enabled = veria_admin
+        .gql(
+            "mutation { enablePlugin(plugin: \"hostile\", version: \"1.0.0\") { status } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(enabled["enablePlugin"]["status"], "enabled", "{enabled}");
+    let veria = desk(&server, &backend, "social-worker", "veria").await;
+    let paiania = desk(&server, &backend, "social-worker", "paiania").await;
+
+    // Each center's hostile records: the last person-registered event,
+    // written by the plugin in that center.
+    let veria_person = veria
+        .register(json!({ "givenNameEl": "Βεροιώτισσα", "familyNameEl": "Β",
+                          "employmentStatus": "UNEMPLOYED" }))
+        .await;
+    let own = paiania
+        .register(json!({ "givenNameEl": "Παιανιώτης", "familyNameEl": "Π",
+                          "employmentStatus": "UNEMPLOYED" }))
+        .await;
+    let mut own_event_seen = false;
+    for _ in 0..100 {
+        let attempt = paiania
+            .ok(
+                "hostile",
+                "read-other-tenant",
+                json!({ "personIds": [veria_person], "collections": ["events", "flood"] }),
+            )
+            .await;
+        let text = attempt.to_string();
+        assert!(
+            !text.contains(veria_person.as_str()),
+            "Veria's person reached Paiania's plugin: {attempt}"
+        );
+        assert_eq!(attempt["suggested"], 0, "{attempt}");
+        // The event record's body names Paiania's own person.
+        if text.contains("person_id") {
+            own_event_seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        own_event_seen,
+        "Paiania's own event record is readable to it"
+    );
+    let theirs = veria
+        .ok(
+            "hostile",
+            "read-other-tenant",
+            json!({ "personIds": [own], "collections": ["events"] }),
+        )
+        .await;
+    assert!(
+        !theirs.to_string().contains(own.as_str()),
+        "and the other way round: {theirs}"
+    );
+    assert!(
+        theirs.to_string().contains(veria_person.as_str()),
+        "Veria's plugin reads Veria's own records: {theirs}"
+    );
+
+    // The flood runs while Veria keeps working: its plugin calls (through
+    // the same pool) and its GraphQL requests are answered throughout.
+    let flood = paiania.call("hostile", "db-flood", json!({}));
+    let meanwhile = async {
+        let mut answered = 0;
+        for n in 0..10 {
+            let listed = veria
+                .gql("{ people(first: 5) { edges { node { id } } } }", json!({}))
+                .await;
+            assert!(listed["people"]["edges"].is_array(), "{listed}");
+            let noop = veria.ok("hostile", "noop", json!({ "n": n })).await;
+            assert_eq!(noop["ok"], true, "{noop}");
+            answered += 1;
+        }
+        answered
+    };
+    let (flooded, answered) = tokio::join!(flood, meanwhile);
+    // Stopped by its host-time budget or host-call budget (PLUGIN_LIMIT), or,
+    // where the host's own work between the waits adds up first, by the
+    // deadline (PLUGIN_TIMEOUT): never left to run.
+    assert!(
+        matches!(code(&flooded), "PLUGIN_LIMIT" | "PLUGIN_TIMEOUT"),
+        "{flooded}"
+    );
+    assert_eq!(answered, 10);
+}
+
+#[tokio::test]
+async fn a_hostile_plugin_in_two_centers_on_sqlite() {
+    a_hostile_plugin_in_two_centers(Backend::sqlite()).await;
+}
+
+#[tokio::test]
+async fn a_hostile_plugin_in_two_centers_on_postgres() {
+    a_hostile_plugin_in_two_centers(Backend::postgres().await).await;
+}

@@ -652,6 +652,7 @@ impl PluginRuntime {
             deadline,
             fuel,
             host_calls: self.limits.host_calls,
+            host_time: self.limits.host_time,
         };
         tokio::task::spawn_blocking(move || run_sync(&engine, &pre, context, &budget, f))
             .await
@@ -666,6 +667,7 @@ struct Budget {
     deadline: Duration,
     fuel: Option<u64>,
     host_calls: u32,
+    host_time: Duration,
 }
 
 /// One call in a fresh store, on the current thread.
@@ -676,7 +678,7 @@ fn run_sync<R>(
     budget: &Budget,
     f: impl FnOnce(&sandbox::Plugin, &mut wasmtime::Store<HostState>) -> wasmtime::Result<R>,
 ) -> Result<R, Stopped> {
-    let state = HostState::new(context, budget.memory, budget.host_calls);
+    let state = HostState::new(context, budget.memory, budget.host_calls, budget.host_time);
     let mut store = wasmtime::Store::new(engine, state);
     store.limiter(|s| s as &mut dyn wasmtime::ResourceLimiter);
     if let Some(fuel) = budget.fuel
@@ -763,6 +765,7 @@ impl PluginRuntime {
                 deadline: self.limits.deadline,
                 fuel: self.limits.fuel,
                 host_calls: self.limits.host_calls,
+                host_time: self.limits.host_time,
             },
             loaded,
         })

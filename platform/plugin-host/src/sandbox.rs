@@ -37,6 +37,10 @@ pub struct SandboxLimits {
     pub fuel: Option<u64>,
     /// Host calls one plugin call may make.
     pub host_calls: u32,
+    /// Time one plugin call may spend waiting on host calls (the database):
+    /// the deadline counts only the guest's own time, so without this a
+    /// plugin could hold the database for other centers' requests.
+    pub host_time: Duration,
     /// Consecutive failures after which a plugin is suspended for a tenant.
     pub failures_before_suspension: i32,
     /// What one plugin may keep at one center.
@@ -51,6 +55,7 @@ impl Default for SandboxLimits {
             pool_instances: 32,
             fuel: None,
             host_calls: 10_000,
+            host_time: Duration::from_secs(2),
             failures_before_suspension: 5,
             storage: kentro_store::StorageQuota::default(),
         }
@@ -157,13 +162,20 @@ pub struct HostState {
     pub(crate) memory_refused: bool,
     host_calls_left: u32,
     pub(crate) host_calls_exhausted: bool,
+    host_time_budget: Duration,
+    pub(crate) host_time_exhausted: bool,
     logged: u32,
     /// Time spent in host calls, which the deadline does not count.
     host_time: std::cell::Cell<Duration>,
 }
 
 impl HostState {
-    pub fn new(call: CallContext, memory_limit: usize, host_calls: u32) -> HostState {
+    pub fn new(
+        call: CallContext,
+        memory_limit: usize,
+        host_calls: u32,
+        host_time_budget: Duration,
+    ) -> HostState {
         let wasi = WasiCtxBuilder::new()
             .wall_clock(StoppedClock)
             .monotonic_clock(StoppedClock)
@@ -176,6 +188,8 @@ impl HostState {
             memory_refused: false,
             host_calls_left: host_calls,
             host_calls_exhausted: false,
+            host_time_budget,
+            host_time_exhausted: false,
             logged: 0,
             host_time: std::cell::Cell::new(Duration::ZERO),
         }
@@ -186,6 +200,12 @@ impl HostState {
         if self.host_calls_left == 0 {
             self.host_calls_exhausted = true;
             return Err(wasmtime::Error::msg("the plugin made too many host calls"));
+        }
+        if self.host_time.get() >= self.host_time_budget {
+            self.host_time_exhausted = true;
+            return Err(wasmtime::Error::msg(
+                "the plugin spent too long waiting on host calls",
+            ));
         }
         self.host_calls_left -= 1;
         Ok(())
@@ -617,6 +637,9 @@ impl std::fmt::Display for Stopped {
 pub fn classify(error: &wasmtime::Error, state: &HostState) -> Stopped {
     if state.host_calls_exhausted {
         return Stopped::Limit("too many host calls".into());
+    }
+    if state.host_time_exhausted {
+        return Stopped::Limit("too long in host calls".into());
     }
     if state.memory_refused {
         return Stopped::Limit("memory limit reached".into());

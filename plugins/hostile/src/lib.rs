@@ -28,6 +28,7 @@ impl Plugin for Hostile {
             "grow-memory",
             "recurse",
             "flood",
+            "db-flood",
             "panic",
             "read-other-tenant",
             "scan",
@@ -73,6 +74,15 @@ impl Plugin for Hostile {
             "flood" => {
                 for i in 0..u64::MAX {
                     host::info(&format!("flood {i}"));
+                }
+                Ok(json!({}))
+            }
+            "db-flood" => {
+                // Host calls that each wait on the database, without end:
+                // the deadline counts only the guest's own time.
+                let body = json!({ "i": 0 });
+                for i in 0..u64::MAX {
+                    let _ = host::put("flood", if i % 2 == 0 { "a" } else { "b" }, &body);
                 }
                 Ok(json!({}))
             }
