@@ -3,7 +3,7 @@
 //! restart, and a hostile plugin that never gets out of its sandbox.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -509,7 +509,6 @@ async fn a_hostile_plugin_is_stopped_with_typed_errors_while_the_server_keeps_an
         ("flood", "PLUGIN_LIMIT"),
         ("panic", "PLUGIN_FAILED"),
     ];
-    let started = Instant::now();
     let run_attacks = futures::future::join_all(attacks.iter().map(|(op, _)| {
         let paiania = &paiania;
         async move { paiania.call("hostile", op, json!({})).await }
@@ -530,9 +529,7 @@ async fn a_hostile_plugin_is_stopped_with_typed_errors_while_the_server_keeps_an
     for ((op, expected), result) in attacks.iter().zip(&results) {
         assert_eq!(code(result), *expected, "{op}: {result}");
     }
-    // Generous: the deadline is 100 ms of the plugin's own time; this only
-    // shows that nothing hangs.
-    assert!(started.elapsed() < Duration::from_secs(30));
+    // Each attack ended with its typed error above: none was left to run.
     // Five failures in a row suspend the plugin for Paiania only.
     let suspended = paiania.call("hostile", "noop", json!({})).await;
     assert_eq!(code(&suspended), "PLUGIN_SUSPENDED", "{suspended}");
