@@ -21,6 +21,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::routing::get;
 use harness::{Backend, Server, demo_password, run_kentro, stderr_of};
+use sea_orm::ConnectionTrait;
 use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::{PgPool, Row};
 use serde_json::{Value, json};
@@ -122,8 +123,49 @@ async fn measure(
     done.load(Ordering::Relaxed)
 }
 
+/// The bare handler's server, in a process of its own as Kentro runs in
+/// its own: `cases_page --bare <database url>` prints its address and serves.
+async fn bare_server(database_url: &str) {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .connect(database_url)
+        .await
+        .expect("the bench database as the server's role");
+    let tenant_id: i64 =
+        sea_orm::sqlx::query_scalar("SELECT id FROM tenant WHERE slug = 'synth-001'")
+            .fetch_one(&pool)
+            .await
+            .expect("the synthetic tenant");
+    let app = axum::Router::new()
+        .route("/cases", get(bare_cases))
+        .with_state(Bare { pool, tenant_id });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    println!("http://{}/cases", listener.local_addr().unwrap());
+    axum::serve(listener, app).await.unwrap();
+}
+
+/// Starts the bare server as a child process and reads its address.
+fn spawn_bare_server(database_url: &str) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--bare", database_url])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the bare server starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .expect("the bare server's address");
+    (child, line.trim().to_owned())
+}
+
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--bare") {
+        bare_server(&args[at + 1]).await;
+        return;
+    }
     let backend = Backend::postgres().await;
     let database = backend.database().expect("a PostgreSQL backend");
     let mut env = backend.env();
@@ -142,28 +184,21 @@ async fn main() {
         ],
     );
     assert!(generated.status.success(), "{}", stderr_of(&generated));
+    // Fresh statistics, so the planner's choices do not depend on when
+    // autovacuum last ran.
+    sea_orm::Database::connect(database.superuser_url.as_str())
+        .await
+        .expect("the bench database as the superuser")
+        .execute_unprepared("ANALYZE")
+        .await
+        .expect("statistics");
 
     let server = Server::start(&env, &[]);
     let token = server
         .login("social-worker-1@synth-001.demo", &demo_password(&backend))
         .await;
 
-    let pool = PgPoolOptions::new()
-        .max_connections(16)
-        .connect(&database.server_url)
-        .await
-        .expect("the bench database as the server's role");
-    let tenant_id: i64 =
-        sea_orm::sqlx::query_scalar("SELECT id FROM tenant WHERE slug = 'synth-001'")
-            .fetch_one(&pool)
-            .await
-            .expect("the synthetic tenant");
-    let app = axum::Router::new()
-        .route("/cases", get(bare_cases))
-        .with_state(Bare { pool, tenant_id });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let bare_url = format!("http://{}/cases", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (mut bare, bare_url) = spawn_bare_server(&database.server_url);
 
     let kentro_url = format!("{}/graphql", server.base_url);
     let targets: [(&str, &str, Option<&str>, Option<&'static str>); 3] = [
@@ -199,4 +234,5 @@ async fn main() {
         "  ratio kentro / bare: {:.3} (goal ≥ 0.5); the `me` line is the fixed cost of a request (session, quotas, GraphQL) for context",
         rates[0] / rates[1]
     );
+    bare.kill().ok();
 }
