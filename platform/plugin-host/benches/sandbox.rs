@@ -1,7 +1,9 @@
 //! What the sandbox costs, measured side by side in one run (no timed
 //! assertions: the machines are shared):
-//! 1. instantiating a plugin from its cached `InstancePre` and one trivial
-//!    call (goal: median ≤ 10 µs);
+//! 1. a trivial operation through the production call path (the tenant's
+//!    activation read, input and output checked against their schemas, the
+//!    outcome recorded), and within it the floor: instantiating from the
+//!    cached `InstancePre` plus the call (goal: median ≤ 10 µs);
 //! 2. a plugin operation that reads 1,000 of its records and sums a field,
 //!    against the same logic native over the same store (goal: ≤ 3×).
 //!
@@ -110,17 +112,35 @@ async fn main() {
         .collect();
     let trivial = median(samples);
 
-    // 2. Scan 1,000 records: through the plugin, and natively.
     let caller = CallerInfo {
         actor: Actor::operator(),
         role: "social_worker".into(),
         today: chrono::Utc::now().date_naive(),
         request_id: "bench".into(),
     };
+    for _ in 0..50 {
+        runtime
+            .call(scope, "hostile", "noop", json!({}), &caller, false)
+            .await
+            .unwrap();
+    }
+    let mut production_samples = Vec::new();
+    for _ in 0..500 {
+        let t = Instant::now();
+        runtime
+            .call(scope, "hostile", "noop", json!({}), &caller, false)
+            .await
+            .unwrap();
+        production_samples.push(t.elapsed());
+    }
+    let production = median(production_samples);
+
+    // 2. Scan 1,000 records: through the plugin, and natively over the same
+    // store path the plugin's host call takes.
     let native = || async {
         let docs = store
             .plugins()
-            .records(scope, "hostile", "items", 10_000)
+            .query_records(scope, "hostile", "items", |_| true, u64::MAX)
             .await
             .unwrap();
         let total: f64 = docs
@@ -154,7 +174,12 @@ async fn main() {
 
     println!("plugin sandbox benchmark (SQLite, {RECORDS} records)");
     println!(
-        "instantiate from InstancePre + trivial call: median {:.1} µs (goal ≤ 10 µs)",
+        "trivial operation through the production call path: median {:.1} µs \
+         (activation read, schema checks, outcome written)",
+        production.as_secs_f64() * 1e6
+    );
+    println!(
+        "  of which instantiate from InstancePre + trivial call: median {:.1} µs (goal ≤ 10 µs)",
         trivial.as_secs_f64() * 1e6
     );
     println!(
