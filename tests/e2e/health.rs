@@ -135,26 +135,39 @@ async fn sigterm_stops_the_server_cleanly() {
 
 #[tokio::test]
 async fn a_request_in_flight_at_sigterm_is_answered_before_the_server_exits() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
     let backend = Backend::sqlite();
     let server = Server::start(&backend.env(), &[]);
     let address = server.base_url.trim_start_matches("http://").to_owned();
     let body = r#"{"query":"{ me { email } }"}"#;
-    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let mut stream = tokio::io::BufReader::new(stream);
+    // `Expect: 100-continue`: the server says "100 Continue" once its
+    // handler has the headers and waits for the body, so the test knows
+    // the request is in flight without guessing how long that takes.
     let head = format!(
-        "POST /graphql HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "POST /graphql HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n",
         body.len()
     );
-    // The request has begun: headers and part of the body are in.
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(&body.as_bytes()[..10]).await.unwrap();
-    // Time for the server to take the connection and read the headers.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stream.get_mut().write_all(head.as_bytes()).await.unwrap();
+    let mut line = String::new();
+    stream.read_line(&mut line).await.unwrap();
+    assert!(line.starts_with("HTTP/1.1 100"), "{line}");
+    stream.read_line(&mut line).await.unwrap();
 
     server.send_sigterm();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    stream.write_all(&body.as_bytes()[10..]).await.unwrap();
+    // The shutdown has begun once the server takes no new connection
+    // (polled, with a bound for a server that never stops listening).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(&address).await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server kept listening after SIGTERM"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    stream.get_mut().write_all(body.as_bytes()).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
