@@ -1119,18 +1119,7 @@ async fn list_reads_are_found_by_the_entity_they_showed() {
     let admin = server
         .login(&demo_account("tenant-admin", "paiania"), &password)
         .await;
-    let key_of = |id: &str| -> String {
-        use base64::Engine;
-        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(id)
-            .unwrap();
-        String::from_utf8(text)
-            .unwrap()
-            .split_once(':')
-            .unwrap()
-            .1
-            .to_owned()
-    };
+    let key_of = crate::harness::key_of;
     let mut people = Vec::new();
     for given in ["Ρένα", "Σάκης"] {
         let registered = server

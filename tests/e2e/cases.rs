@@ -338,18 +338,7 @@ async fn a_page_of_cases_records_one_read_of_exactly_the_people_it_shows() {
     let reads = person_reads(&staff, &coordinator).await;
     assert_eq!(reads.len(), 1, "{reads:?}");
     // Exactly the people shown: the ids in the entry are those of the page.
-    let key_of = |id: &str| -> String {
-        use base64::Engine;
-        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(id)
-            .unwrap();
-        String::from_utf8(text)
-            .unwrap()
-            .split_once(':')
-            .unwrap()
-            .1
-            .to_owned()
-    };
+    let key_of = crate::harness::key_of;
     let shown: std::collections::BTreeSet<String> = page["data"]["cases"]["edges"]
         .as_array()
         .unwrap()

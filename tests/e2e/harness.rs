@@ -477,3 +477,14 @@ pub const SEED_SLUGS: [&str; 5] = [
     "petroupoli",
     "veria",
 ];
+
+/// The database key inside a Relay global ID (`base64url("Person:42")` → `42`),
+/// for tests that look rows up in the audit log or the database.
+pub fn key_of(global_id: &str) -> String {
+    use base64::Engine;
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global_id)
+        .expect("a global ID");
+    let text = String::from_utf8(text).expect("a global ID is text");
+    text.split_once(':').expect("Kind:key").1.to_owned()
+}

@@ -327,18 +327,7 @@ async fn nested_lists_are_bounded_and_a_person_is_audited_once_per_request() {
     )
     .await;
 
-    let key_of = |id: &Value| -> String {
-        use base64::Engine;
-        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(id.as_str().unwrap())
-            .unwrap();
-        String::from_utf8(text)
-            .unwrap()
-            .split_once(':')
-            .unwrap()
-            .1
-            .to_owned()
-    };
+    let key_of = |id: &Value| crate::harness::key_of(id.as_str().unwrap());
     let reads_of_head = || {
         let admin = admin.clone();
         let id = key_of(&head);
