@@ -33,6 +33,12 @@ if cargo tree -p kentro-api -e normal -i axum >/dev/null 2>&1; then
     echo "kentro-api must not depend on axum" >&2
     exit 1
 fi
+# The workspace is a client of the contract: it reaches data only through
+# the API, never the store.
+if cargo tree -p kentro-web -e normal --depth 1 | grep -q "kentro-store"; then
+    echo "kentro-web must not depend on kentro-store" >&2
+    exit 1
+fi
 # The plugin host knows neither HTTP nor GraphQL.
 for forbidden in axum async-graphql; do
     if cargo tree -p kentro-plugin-host -e normal -i "$forbidden" >/dev/null 2>&1; then

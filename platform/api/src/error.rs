@@ -234,5 +234,25 @@ pub(crate) fn renamed_field(
     {
         extensions.set("field", rename(&field));
     }
+    // The list names the same fields: rename them alike, so that a client
+    // matching `fields` to its inputs finds them.
+    if let Some(extensions) = error.extensions.as_mut()
+        && let Some(async_graphql::Value::List(entries)) = extensions.get("fields").cloned()
+    {
+        let renamed: Vec<async_graphql::Value> = entries
+            .into_iter()
+            .map(|entry| match entry {
+                async_graphql::Value::Object(mut object) => {
+                    let name = async_graphql::Name::new("field");
+                    if let Some(async_graphql::Value::String(field)) = object.get(&name).cloned() {
+                        object.insert(name, async_graphql::Value::from(rename(&field)));
+                    }
+                    async_graphql::Value::Object(object)
+                }
+                other => other,
+            })
+            .collect();
+        extensions.set("fields", async_graphql::Value::List(renamed));
+    }
     error
 }

@@ -29,6 +29,20 @@ impl TenantQuery {
         Ok(records.into_iter().map(Tenant).collect())
     }
 
+    /// The caller's own municipality; null for platform users.
+    async fn my_tenant(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Tenant>> {
+        let Some(scope) = principal(ctx)?.tenant else {
+            return Ok(None);
+        };
+        let record = services(ctx)
+            .store
+            .tenants()
+            .of_scope(scope)
+            .await
+            .map_err(|e| internal(ctx, &e))?;
+        Ok(record.map(Tenant))
+    }
+
     /// One municipality by its slug (e.g. `nikaia-rentis`); null when there
     /// is none. Center staff see only their own.
     async fn tenant(

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use kentro_domain::access::{NewPassword, Permission, Role as DomainRole};
+use kentro_domain::access::{NewPassword, Permission as DomainPermission, Role as DomainRole};
 use kentro_domain::contact::Email;
 use kentro_store::{Account, NewAccount, TenantScope};
 
@@ -20,6 +20,37 @@ pub enum Role {
     SocialWorker,
     Psychologist,
     Reception,
+}
+
+/// What a role may do, so that a client shows only what will be allowed.
+/// The API checks every call again.
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_domain::access::Permission")]
+pub enum Permission {
+    ViewTenants,
+    ManageTenants,
+    InstallPlugins,
+    ViewCrossTenantAggregates,
+    ManageTenantUsers,
+    ManageTenantSettings,
+    ViewAuditLog,
+    RegisterPeople,
+    BookAppointments,
+    ViewPersonRecords,
+    ViewSpecialCategories,
+    ViewNotesAndAssessments,
+    ViewPsychologicalNotes,
+    ManageCases,
+    MakeReferrals,
+}
+
+/// A colleague at the caller's center, as reception needs them to book:
+/// name and role, nothing else.
+#[derive(async_graphql::SimpleObject)]
+pub struct Colleague {
+    id: ID,
+    name: String,
+    role: Role,
 }
 
 /// A person who uses Kentro: center staff, or a platform user.
@@ -64,6 +95,15 @@ impl User {
         self.0.role.into()
     }
 
+    /// What the account's role may do.
+    async fn permissions(&self) -> Vec<Permission> {
+        kentro_domain::access::PERMISSION_MATRIX
+            .iter()
+            .filter(|(_, roles)| roles.contains(&self.0.role))
+            .map(|(permission, _)| (*permission).into())
+            .collect()
+    }
+
     async fn disabled(&self) -> bool {
         self.0.disabled
     }
@@ -86,7 +126,7 @@ impl UserQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Page<User>> {
-        let scope = tenant_scope(ctx, Permission::ManageTenantUsers)?;
+        let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let limit = page_size(first)?;
         let accounts = services(ctx)
             .store
@@ -112,9 +152,30 @@ impl UserQuery {
         ))
     }
 
+    /// The active staff of the caller's center, by name (any center role).
+    async fn colleagues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Colleague>> {
+        let scope = tenant_scope(ctx, DomainPermission::BookAppointments)?;
+        let mut accounts = services(ctx)
+            .store
+            .accounts()
+            .list(Some(scope))
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        accounts.retain(|a| !a.disabled);
+        accounts.sort_by_key(|a| kentro_domain::names::sort_key(&a.display_name));
+        Ok(accounts
+            .into_iter()
+            .map(|a| Colleague {
+                id: id::encode("User", a.id),
+                name: a.display_name,
+                role: a.role.into(),
+            })
+            .collect())
+    }
+
     /// One account of the caller's center (tenant_admin); another center's is `NOT_FOUND`.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
-        let scope = tenant_scope(ctx, Permission::ManageTenantUsers)?;
+        let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let key = id::decode("User", &id)?;
         services(ctx)
             .store
@@ -147,7 +208,7 @@ impl UserMutation {
         ctx: &Context<'_>,
         input: CreateUserInput,
     ) -> async_graphql::Result<User> {
-        let scope = tenant_scope(ctx, Permission::ManageTenantUsers)?;
+        let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let role = DomainRole::from(input.role);
         if role.is_platform_role() {
             return Err(bad_input(
@@ -181,7 +242,7 @@ impl UserMutation {
     /// Disables an account of the caller's center (tenant_admin): it can no
     /// longer log in and its sessions end. Another center's is `NOT_FOUND`.
     async fn disable_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
-        let scope = tenant_scope(ctx, Permission::ManageTenantUsers)?;
+        let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let key = id::decode("User", &id)?;
         let store = &services(ctx).store;
         let account = store

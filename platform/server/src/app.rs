@@ -219,6 +219,10 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             per_anonymous_address: per_minute(settings.rate_limit_anonymous),
         },
         trusted_proxies: settings.trusted_proxies.clone().into(),
+        secure_cookies: settings
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://")),
     };
     let listener = TcpListener::bind(settings.listen)
         .await
@@ -257,6 +261,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     // Printed on stdout, not in the log: this is what a newcomer (and the
     // end-to-end tests, which read the port from it) need next.
     println!("kentro listening on http://{address}");
+    println!("staff workspace: http://{address}/");
     if !production {
         println!(
             "GraphQL API: http://{address}/graphql (the schema: http://{address}/graphql/schema.graphql)"

@@ -39,6 +39,9 @@ pub struct AppState {
     pub services: ApiServices,
     pub rate_limits: RateLimits,
     pub trusted_proxies: Arc<[IpNet]>,
+    /// The site is served over HTTPS: the workspace's cookies are
+    /// `__Host-` prefixed and `Secure`.
+    pub secure_cookies: bool,
 }
 
 /// The client's address: the TCP peer, or, when the peer is a trusted proxy,
@@ -115,6 +118,17 @@ pub fn router(state: AppState, development: bool, request_timeout: Duration) -> 
             state.clone(),
             address_quota,
         ));
+    // The staff workspace: pages rendered from the same schema, for the
+    // session in the browser's cookie.
+    let workspace = kentro_web::router(kentro_web::WebState {
+        schema: state.schema.clone(),
+        secure_cookies: state.secure_cookies,
+        idle_timeout_seconds: state.services.session_policy.idle_timeout.as_secs(),
+    })
+    .route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        workspace_session,
+    ));
     router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -122,7 +136,9 @@ pub fn router(state: AppState, development: bool, request_timeout: Duration) -> 
         .route("/assets/partner.css", get(crate::partner_pages::stylesheet))
         .merge(public)
         .with_state(state)
+        .merge(workspace)
         .layer(axum::middleware::map_response(security_headers))
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -150,6 +166,68 @@ pub fn router(state: AppState, development: bool, request_timeout: Duration) -> 
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The workspace's request context: the session in the cookie, as
+/// `POST /graphql` does with a bearer token, with the same quotas. A
+/// missing or ended session leaves the request anonymous; the page decides
+/// (the login page, or a redirect to it).
+async fn workspace_session(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    // Assets are the same for everyone.
+    if request.uri().path().starts_with("/assets/") {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let request_id = headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let client_address = client_address(peer.ip(), headers, &state.trusted_proxies).to_string();
+    let token = kentro_web::cookie(headers, kentro_web::session_cookie(state.secure_cookies));
+    let principal = match &token {
+        None => None,
+        Some(token) => {
+            let sessions = Sessions::new(
+                &state.services.store,
+                &state.services.ephemeral,
+                state.services.session_policy,
+            );
+            match sessions.authenticate(token).await {
+                Ok(principal) => principal,
+                Err(e) => {
+                    tracing::error!(request_id = %request_id, error = %e, "cannot check a session");
+                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                }
+            }
+        }
+    };
+    let quotas = match &principal {
+        Some(p) => session_quotas(p, &state.rate_limits),
+        None => vec![(
+            format!("address:{client_address}"),
+            state.rate_limits.per_anonymous_address,
+        )],
+    };
+    match state.services.ephemeral.rate_limit_all(&quotas).await {
+        Ok(Ok(())) => {}
+        Ok(Err(retry_after)) => return rate_limited(retry_after),
+        Err(e) => tracing::warn!(request_id = %request_id, error = %e, "rate limiter unavailable"),
+    }
+    request.extensions_mut().insert(RequestContext {
+        session_token: principal.as_ref().and(token),
+        principal,
+        partner: None,
+        request_id,
+        client_address,
+        people_read: Default::default(),
+    });
+    next.run(request).await
 }
 
 /// Takes the client address's anonymous quota; past it, 429.
@@ -202,16 +280,12 @@ async fn security_headers(mut response: Response) -> Response {
     if html {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            HeaderValue::from_static(kentro_web::CONTENT_SECURITY_POLICY),
         );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     response
 }
-
-/// The content security policy of every HTML page.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The process is up.
 async fn healthz() -> impl IntoResponse {

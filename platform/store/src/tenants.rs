@@ -78,6 +78,15 @@ impl<'a> TenantRegistry<'a> {
             .collect()
     }
 
+    /// The tenant a scope belongs to.
+    pub async fn of_scope(&self, scope: TenantScope) -> Result<Option<TenantRecord>, StoreError> {
+        tenant::Entity::find_by_id(scope.tenant_id())
+            .one(self.db)
+            .await?
+            .map(TenantRecord::try_from)
+            .transpose()
+    }
+
     pub async fn by_slug(&self, slug: &TenantSlug) -> Result<Option<TenantRecord>, StoreError> {
         tenant::Entity::find()
             .filter(tenant::Column::Slug.eq(slug.as_str()))

@@ -1,0 +1,61 @@
+//! The staff workspace: HTML rendered on the server from typed GraphQL
+//! documents run in-process against the contract (`graphql.rs`), in Greek
+//! or English (`i18n.rs`), working without JavaScript; a little script
+//! only adds live updates, the duplicate check as you type and the idle
+//! warning (`assets/workspace.js`).
+//!
+//! The server authenticates the session cookie and hands each request its
+//! `RequestContext` as an extension; this crate never touches the store.
+
+mod assets;
+mod format;
+pub mod graphql;
+mod i18n;
+mod pages;
+mod problems;
+mod session;
+mod view;
+
+use axum::Router;
+use axum::routing::{get, post};
+use kentro_api::KentroSchema;
+
+pub use session::{LANGUAGE_COOKIE, cookie, session_cookie};
+pub use view::CONTENT_SECURITY_POLICY;
+
+/// What every page handler shares.
+#[derive(Clone)]
+pub struct WebState {
+    pub schema: KentroSchema,
+    /// Served over HTTPS: `__Host-` cookies with `Secure`.
+    pub secure_cookies: bool,
+    /// The session's idle timeout, for the warning two minutes before it.
+    pub idle_timeout_seconds: u64,
+}
+
+/// The workspace's routes. The server wraps them with the session layer
+/// that puts a `RequestContext` into each request.
+pub fn router(state: WebState) -> Router {
+    Router::new()
+        .route("/", get(pages::home::show))
+        .route("/login", get(pages::login::form).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/account/language", post(pages::login::language))
+        .route("/people", get(pages::people::search))
+        .route(
+            "/people/new",
+            get(pages::people::new_form).post(pages::people::register),
+        )
+        .route(
+            "/people/duplicates",
+            get(pages::people::duplicates_fragment),
+        )
+        .route("/people/{id}", get(pages::people::card))
+        .route(
+            "/appointments/new",
+            get(pages::appointments::new_form).post(pages::appointments::book),
+        )
+        .route("/calendar", get(pages::appointments::calendar))
+        .route("/assets/{name}", get(assets::serve))
+        .with_state(state)
+}

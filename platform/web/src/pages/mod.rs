@@ -1,0 +1,6 @@
+//! One module per screen: each handler runs its documents, then renders.
+
+pub mod appointments;
+pub mod home;
+pub mod login;
+pub mod people;

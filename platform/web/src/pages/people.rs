@@ -1,0 +1,558 @@
+//! Αναζήτηση, Καταγραφή and the person's card.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kentro_domain::names::sort_key;
+use serde_json::{Map, Value};
+
+use crate::format;
+use crate::graphql::{self, PersonCard, PossibleDuplicates, RegisterPerson, SearchPeople};
+use crate::i18n::{self, Lang};
+use crate::problems;
+use crate::view::{Layout, Posted, Visit, render, see_other};
+
+struct PersonRow {
+    href: String,
+    name: String,
+    latin: String,
+    birth_date: String,
+    amka: String,
+    area: String,
+}
+
+#[derive(Template)]
+#[template(path = "people_search.html")]
+struct SearchPage {
+    layout: Layout,
+    query: String,
+    searched: bool,
+    found: String,
+    people: Vec<PersonRow>,
+    may_register: bool,
+}
+
+pub async fn search(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
+    let staff = match visit.staff().await {
+        Ok(staff) => staff,
+        Err(to_login) => return to_login,
+    };
+    let query = params
+        .get("q")
+        .map(|q| q.trim().to_owned())
+        .unwrap_or_default();
+    let mut people = Vec::new();
+    let searched = !query.is_empty();
+    if searched {
+        match graphql::run::<SearchPeople>(
+            &visit.state.schema,
+            &visit.context,
+            graphql::search_people::Variables {
+                search: Some(query.clone()),
+                first: Some(50),
+            },
+        )
+        .await
+        {
+            Ok(data) => {
+                people = data
+                    .people
+                    .nodes
+                    .into_iter()
+                    .map(|p| PersonRow {
+                        href: format!("/people/{}", p.id),
+                        latin: [p.given_name_latin, p.family_name_latin]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        name: p.display_name,
+                        birth_date: p
+                            .birth_date
+                            .as_deref()
+                            .map(format::date)
+                            .unwrap_or_default(),
+                        amka: p.amka.unwrap_or_default(),
+                        area: p.area.unwrap_or_default(),
+                    })
+                    .collect();
+                people.sort_by_key(|p: &PersonRow| sort_key(&p.name));
+            }
+            Err(e) if e.has("VALIDATION") => {}
+            Err(e) => return visit.failure(&e),
+        }
+    }
+    let page = SearchPage {
+        layout: visit.layout(visit.t("search-title"), Some(&staff)),
+        found: i18n::count(visit.lang, "people-found", people.len()),
+        query,
+        searched,
+        people,
+        may_register: staff.may("REGISTER_PEOPLE"),
+    };
+    render(&page)
+}
+
+/// The registration form's fields, in the contract's names, and how each
+/// is entered.
+const TEXT_FIELDS: [&str; 13] = [
+    "givenNameEl",
+    "familyNameEl",
+    "givenNameLatin",
+    "familyNameLatin",
+    "birthDate",
+    "amka",
+    "afm",
+    "idDocumentNumber",
+    "nationality",
+    "phone",
+    "email",
+    "address",
+    "area",
+];
+const CHOICE_FIELDS: [(&str, &str, &[&str]); 4] = [
+    (
+        "gender",
+        "gender",
+        &["FEMALE", "MALE", "NON_BINARY", "NOT_STATED"],
+    ),
+    (
+        "idDocumentType",
+        "id-document",
+        &[
+            "IDENTITY_CARD",
+            "PASSPORT",
+            "RESIDENCE_PERMIT",
+            "ASYLUM_SEEKER_CARD",
+            "OTHER",
+        ],
+    ),
+    (
+        "employmentStatus",
+        "employment",
+        &[
+            "EMPLOYED",
+            "UNEMPLOYED",
+            "LONG_TERM_UNEMPLOYED",
+            "INACTIVE",
+            "INACTIVE_NOT_IN_EDUCATION_OR_TRAINING",
+        ],
+    ),
+    (
+        "educationLevel",
+        "education",
+        &["ISCED_0_TO_2", "ISCED_3_TO_4", "ISCED_5_TO_8"],
+    ),
+];
+const SPECIAL_FIELDS: [&str; 4] = ["disability", "minority", "foreignBackground", "homeless"];
+const SPECIAL_ANSWERS: [&str; 3] = ["YES", "NO", "DECLINED_TO_ANSWER"];
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct ChoiceField {
+    pub name: &'static str,
+    pub label: String,
+    pub choices: Vec<Choice>,
+    pub error: Option<String>,
+}
+
+struct DuplicateRow {
+    href: String,
+    name: String,
+    birth_date: String,
+    amka: String,
+    reasons: String,
+}
+
+#[derive(Template)]
+#[template(path = "person_form.html")]
+struct PersonFormPage {
+    layout: Layout,
+    values: HashMap<String, String>,
+    choices: Vec<ChoiceField>,
+    special: Vec<ChoiceField>,
+    duplicates: Vec<DuplicateRow>,
+    /// The identity the duplicates were checked for.
+    checked: String,
+}
+
+impl PersonFormPage {
+    fn v(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "duplicates_panel.html")]
+struct DuplicatesPanel {
+    layout: Layout,
+    duplicates: Vec<DuplicateRow>,
+}
+
+fn choice_fields(
+    lang: Lang,
+    values: &HashMap<String, String>,
+    layout: &Layout,
+    may_see_special: bool,
+) -> (Vec<ChoiceField>, Vec<ChoiceField>) {
+    let field = |name: &'static str, kind: &str, options: &[&'static str]| ChoiceField {
+        name,
+        label: i18n::message(lang, &format!("field-{name}"), &[]),
+        choices: options
+            .iter()
+            .map(|value| Choice {
+                value: (*value).to_owned(),
+                label: i18n::label(lang, kind, value),
+                selected: values.get(name).is_some_and(|v| v == value),
+            })
+            .collect(),
+        error: layout.error_for(name).map(str::to_owned),
+    };
+    let choices = CHOICE_FIELDS
+        .iter()
+        .map(|(name, kind, options)| field(name, kind, options))
+        .collect();
+    let special = if may_see_special {
+        SPECIAL_FIELDS
+            .iter()
+            .map(|name| field(name, "special-answer", &SPECIAL_ANSWERS))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (choices, special)
+}
+
+pub async fn new_form(visit: Visit) -> Response {
+    let staff = match visit.staff().await {
+        Ok(staff) => staff,
+        Err(to_login) => return to_login,
+    };
+    if !staff.may("REGISTER_PEOPLE") {
+        return visit.problem(StatusCode::FORBIDDEN, "error-forbidden");
+    }
+    let layout = visit.layout(visit.t("register-title"), Some(&staff));
+    let values = HashMap::new();
+    let (choices, special) = choice_fields(
+        visit.lang,
+        &values,
+        &layout,
+        staff.may("VIEW_SPECIAL_CATEGORIES"),
+    );
+    render(&PersonFormPage {
+        layout,
+        values,
+        choices,
+        special,
+        duplicates: Vec::new(),
+        checked: String::new(),
+    })
+}
+
+/// The form's values as a `PersonInput`: empty fields are left out, dates
+/// typed as dd/mm/yyyy go over as ISO dates.
+fn person_input(values: &HashMap<String, String>, may_see_special: bool) -> Value {
+    let mut input = Map::new();
+    let mut put = |name: &str| {
+        if let Some(value) = values.get(name).filter(|v| !v.is_empty()) {
+            let value = if name == "birthDate" {
+                format::typed_date(value)
+            } else {
+                value.clone()
+            };
+            input.insert(name.to_owned(), Value::String(value));
+        }
+    };
+    TEXT_FIELDS.iter().for_each(|f| put(f));
+    CHOICE_FIELDS.iter().for_each(|(f, _, _)| put(f));
+    if may_see_special {
+        SPECIAL_FIELDS.iter().for_each(|f| put(f));
+    }
+    Value::Object(input)
+}
+
+/// What the duplicate check looked at: posting the same again means the
+/// user saw the candidates and chose a new record.
+fn identity(input: &Value) -> String {
+    let text = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or_default();
+    let parts = [
+        "givenNameEl",
+        "familyNameEl",
+        "givenNameLatin",
+        "familyNameLatin",
+        "birthDate",
+        "amka",
+        "afm",
+    ]
+    .map(text);
+    crate::session::csrf_token(&parts.join("\u{1f}"))[..16].to_owned()
+}
+
+async fn duplicates(visit: &Visit, input: &Value) -> Result<Vec<DuplicateRow>, graphql::ApiErrors> {
+    let input = serde_json::from_value(input.clone()).map_err(|_| graphql::ApiErrors(vec![]));
+    let Ok(input) = input else {
+        return Ok(Vec::new());
+    };
+    let data = graphql::run::<PossibleDuplicates>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::possible_duplicates::Variables { input },
+    )
+    .await?;
+    Ok(data
+        .find_possible_duplicates
+        .into_iter()
+        .map(|d| DuplicateRow {
+            href: format!("/people/{}", d.person.id),
+            name: d.person.display_name,
+            birth_date: d
+                .person
+                .birth_date
+                .as_deref()
+                .map(format::date)
+                .unwrap_or_default(),
+            amka: d.person.amka.unwrap_or_default(),
+            reasons: d
+                .reasons
+                .iter()
+                .map(|r| i18n::label(visit.lang, "duplicate-reason", &i18n::wire(r)))
+                .collect::<Vec<_>>()
+                .join(" · "),
+        })
+        .collect())
+}
+
+pub async fn register(posted: Posted) -> Response {
+    let visit = &posted.visit;
+    let staff = match visit.staff().await {
+        Ok(staff) => staff,
+        Err(to_login) => return to_login,
+    };
+    let may_see_special = staff.may("VIEW_SPECIAL_CATEGORIES");
+    let values: HashMap<String, String> = posted
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+        .collect();
+    let input = person_input(&values, may_see_special);
+    let fingerprint = identity(&input);
+    let mut layout = visit.layout(visit.t("register-title"), Some(&staff));
+    let mut found = Vec::new();
+
+    let outcome = if posted.get("checked") == fingerprint {
+        Ok(None)
+    } else {
+        duplicates(visit, &input).await.map(Some)
+    };
+    match outcome {
+        Ok(Some(candidates)) if !candidates.is_empty() => found = candidates,
+        Ok(_) => {
+            let Ok(typed) = serde_json::from_value(input.clone()) else {
+                return visit.problem(StatusCode::BAD_REQUEST, "error-bad-form");
+            };
+            match graphql::run::<RegisterPerson>(
+                &visit.state.schema,
+                &visit.context,
+                graphql::register_person::Variables { input: typed },
+            )
+            .await
+            {
+                Ok(data) => {
+                    return see_other(&format!(
+                        "/people/{}?done=registered",
+                        data.register_person.id
+                    ));
+                }
+                Err(e) if e.has("VALIDATION") || e.has("DUPLICATE_IDENTIFIER") => {
+                    layout.errors = problems::form_errors(visit.lang, &e);
+                }
+                Err(e) => return visit.failure(&e),
+            }
+        }
+        Err(e) if e.has("VALIDATION") => layout.errors = problems::form_errors(visit.lang, &e),
+        Err(e) => return visit.failure(&e),
+    }
+    let (choices, special) = choice_fields(visit.lang, &values, &layout, may_see_special);
+    let page = PersonFormPage {
+        layout,
+        values,
+        choices,
+        special,
+        checked: if found.is_empty() {
+            String::new()
+        } else {
+            fingerprint
+        },
+        duplicates: found,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+}
+
+/// The duplicate panel alone, for the check as you type.
+pub async fn duplicates_fragment(
+    visit: Visit,
+    Query(values): Query<HashMap<String, String>>,
+) -> Response {
+    let staff = match visit.staff().await {
+        Ok(staff) => staff,
+        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
+    };
+    let input = person_input(&values, false);
+    let found = duplicates(&visit, &input).await.unwrap_or_default();
+    render(&DuplicatesPanel {
+        layout: visit.layout(String::new(), Some(&staff)),
+        duplicates: found,
+    })
+}
+
+struct Detail {
+    label: String,
+    value: String,
+}
+
+struct ConsentRow {
+    purpose: String,
+    answer: String,
+    given: bool,
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "person_card.html")]
+struct CardPage {
+    layout: Layout,
+    id: String,
+    name: String,
+    details: Vec<Detail>,
+    special: Vec<Detail>,
+    consents: Vec<ConsentRow>,
+    may_book: bool,
+}
+
+pub async fn card(
+    visit: Visit,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let staff = match visit.staff().await {
+        Ok(staff) => staff,
+        Err(to_login) => return to_login,
+    };
+    let person = match graphql::run::<PersonCard>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::person_card::Variables { id: id.clone() },
+    )
+    .await
+    {
+        Ok(data) => data.person,
+        Err(e) => return visit.failure(&e),
+    };
+    let lang = visit.lang;
+    let t = |id: &str| i18n::message(lang, id, &[]);
+    let detail = |field: &str, value: Option<String>| {
+        value.filter(|v| !v.is_empty()).map(|value| Detail {
+            label: t(&format!("field-{field}")),
+            value,
+        })
+    };
+    let label_of = |kind: &str, value: Option<String>| value.map(|v| i18n::label(lang, kind, &v));
+    let details: Vec<Detail> = [
+        detail("givenNameEl", person.given_name_el),
+        detail("familyNameEl", person.family_name_el),
+        detail("givenNameLatin", person.given_name_latin),
+        detail("familyNameLatin", person.family_name_latin),
+        detail(
+            "gender",
+            label_of("gender", Some(i18n::wire(&person.gender))),
+        ),
+        detail("birthDate", person.birth_date.as_deref().map(format::date)),
+        detail("amka", person.amka),
+        detail("afm", person.afm),
+        detail(
+            "idDocumentType",
+            label_of(
+                "id-document",
+                person.id_document_type.as_ref().map(i18n::wire),
+            ),
+        ),
+        detail("idDocumentNumber", person.id_document_number),
+        detail("nationality", person.nationality),
+        detail("phone", person.phone),
+        detail("email", person.email),
+        detail("address", person.address),
+        detail("area", person.area),
+        detail(
+            "employmentStatus",
+            label_of(
+                "employment",
+                person.employment_status.as_ref().map(i18n::wire),
+            ),
+        ),
+        detail(
+            "educationLevel",
+            label_of("education", person.education_level.as_ref().map(i18n::wire)),
+        ),
+        detail("createdAt", Some(format::instant(&person.created_at))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let special: Vec<Detail> = if staff.may("VIEW_SPECIAL_CATEGORIES") {
+        [
+            ("disability", person.disability.as_ref().map(i18n::wire)),
+            ("minority", person.minority.as_ref().map(i18n::wire)),
+            (
+                "foreignBackground",
+                person.foreign_background.as_ref().map(i18n::wire),
+            ),
+            ("homeless", person.homeless.as_ref().map(i18n::wire)),
+        ]
+        .into_iter()
+        .map(|(field, answer)| Detail {
+            label: t(&format!("field-{field}")),
+            value: answer
+                .map(|a| i18n::label(lang, "special-answer", &a))
+                .unwrap_or_else(|| t("not-asked")),
+        })
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let consents = person
+        .consents
+        .into_iter()
+        .map(|c| ConsentRow {
+            purpose: i18n::label(lang, "consent-purpose", &i18n::wire(&c.purpose)),
+            answer: t(if c.given {
+                "consent-given"
+            } else {
+                "consent-refused"
+            }),
+            given: c.given,
+            date: format::date(&c.on_date),
+        })
+        .collect();
+    let mut layout = visit.layout(person.display_name.clone(), Some(&staff));
+    if params.get("done").is_some_and(|d| d == "registered") {
+        layout.notice = Some(t("notice-registered"));
+    } else if params.get("done").is_some_and(|d| d == "booked") {
+        layout.notice = Some(t("notice-booked"));
+    }
+    render(&CardPage {
+        layout,
+        id: person.id,
+        name: person.display_name,
+        details,
+        special,
+        consents,
+        may_book: staff.may("BOOK_APPOINTMENTS"),
+    })
+}

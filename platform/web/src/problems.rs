@@ -1,0 +1,130 @@
+//! The API's field problems in the reader's language. The contract names
+//! each bad field (`input.amka`) and says what is wrong in English; the
+//! catalogue has a plain Greek sentence for the problems people make.
+
+use crate::graphql::ApiErrors;
+use crate::i18n::{self, Lang};
+use crate::view::FormError;
+
+/// Which catalogue message explains `problem` of `field`.
+fn message_id(field: &str, problem: &str) -> Option<&'static str> {
+    let has = |needle: &str| problem.contains(needle);
+    Some(match field {
+        "amka" if has("check digit") => "problem-amka-check-digit",
+        "amka" if has("birth date (DDMMYY)") => "problem-amka-not-a-date",
+        "amka" if has("does not match the birth date") => "problem-amka-birth-date",
+        "amka" if has("already registered") => "problem-amka-registered",
+        "amka" => "problem-amka-format",
+        "afm" if has("check digit") => "problem-afm-check-digit",
+        "afm" if has("already registered") => "problem-afm-registered",
+        "afm" => "problem-afm-format",
+        "familyNameEl" | "givenNameEl" if has("in Greek or in Latin") => "problem-name-missing",
+        "givenNameLatin" | "familyNameLatin" if has("Latin letters") => "problem-name-latin",
+        "date" if has("closed on") => "problem-closed-day",
+        "birthDate" | "date" if has("future") => "problem-date-future",
+        "birthDate" if has("1900") => "problem-date-too-old",
+        "birthDate" | "residencePermitExpiry" | "date" => "problem-date-format",
+        "phone" => "problem-phone",
+        "email" => "problem-email",
+        "nationality" => "problem-nationality",
+        "preferredLanguage" => "problem-language",
+        "idDocumentNumber" => "problem-id-number",
+        "idDocumentType" => "problem-id-type",
+        "startTime" if has("opening hours") => "problem-outside-hours",
+        "staffId" if has("already booked") => "problem-staff-busy",
+        "staffId" if has("case worker") => "problem-staff-not-case-worker",
+        "room" if has("already booked") => "problem-room-busy",
+        "startTime" => "problem-time-format",
+        "durationMinutes" => "problem-duration",
+        "staffId" => "problem-staff",
+        _ => return None,
+    })
+}
+
+/// The form errors for a `VALIDATION` (or `DUPLICATE_IDENTIFIER` /
+/// `CONFLICT`) answer: one per field, linked to the input whose `id` is the
+/// field's last path segment.
+pub fn form_errors(lang: Lang, errors: &ApiErrors) -> Vec<FormError> {
+    let mut out: Vec<FormError> = Vec::new();
+    for error in &errors.0 {
+        let problems: Vec<(String, String)> = if error.fields.is_empty() {
+            vec![(
+                error.field.clone().unwrap_or_default(),
+                error.message.clone(),
+            )]
+        } else {
+            error
+                .fields
+                .iter()
+                .map(|f| (f.field.clone(), f.problem.clone()))
+                .collect()
+        };
+        for (path, problem) in problems {
+            let mut field = path.rsplit('.').next().unwrap_or(&path).to_owned();
+            // A slot's problem belongs to the day when the center is
+            // closed then, and to the time otherwise.
+            if field == "slot" {
+                field = if problem.contains("closed on") {
+                    "date"
+                } else {
+                    "startTime"
+                }
+                .to_owned();
+            }
+            let problem = if error.is("DUPLICATE_IDENTIFIER") {
+                "already registered".to_owned()
+            } else {
+                problem
+            };
+            let label = i18n::message(lang, &format!("field-{field}"), &[]);
+            let text = match (lang, message_id(&field, &problem)) {
+                (Lang::El, Some(id)) => i18n::message(lang, id, &[("label", &label)]),
+                (Lang::El, None) => i18n::message(lang, "problem-generic", &[("label", &label)]),
+                (Lang::En, _) => format!("{label}: {problem}"),
+            };
+            if !out.iter().any(|e| e.field == field) {
+                out.push(FormError { field, text });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_message_is_in_the_greek_catalogue() {
+        let cases = [
+            ("amka", "its check digit is wrong (a typo?)"),
+            ("amka", "its first six digits must be a birth date (DDMMYY)"),
+            (
+                "amka",
+                "does not match the birth date (it should start with 010190)",
+            ),
+            ("amka", "is not an ΑΜΚΑ (11 digits)"),
+            ("afm", "its check digit is wrong"),
+            ("afm", "is not an ΑΦΜ (9 digits)"),
+            (
+                "familyNameEl",
+                "give the given and family name, in Greek or in Latin letters",
+            ),
+            ("givenNameLatin", "must be written in Latin letters"),
+            ("birthDate", "is in the future"),
+            ("phone", "not a phone number"),
+            ("date", "the center is closed on saturday"),
+            (
+                "startTime",
+                "is outside the center's opening hours on monday (08:00-16:00)",
+            ),
+            ("staffId", "is already booked from 10:00 to 10:45"),
+            ("staffId", "is not an active case worker of this center"),
+        ];
+        for (field, problem) in cases {
+            let id = message_id(field, problem).expect("a message for a common problem");
+            assert!(i18n::has(Lang::El, id), "Greek catalogue lacks {id}");
+            assert!(i18n::has(Lang::En, id), "English catalogue lacks {id}");
+        }
+    }
+}
