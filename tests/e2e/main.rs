@@ -9,6 +9,7 @@
 mod access;
 mod adversarial;
 mod appointments;
+mod browser;
 mod cases;
 mod config;
 mod data_model;
@@ -25,3 +26,4 @@ mod referrals;
 mod sockets;
 mod telemetry;
 mod tenants;
+mod workspace;

@@ -129,11 +129,11 @@ macro_rules! document {
     ($name:ident, $file:tt) => {
         #[derive(GraphQLQuery)]
         #[graphql(
-                            schema_path = "../api/schema.graphql",
-                            query_path = $file,
-                            response_derives = "Debug, Clone",
-                            variables_derives = "Debug, Clone, Deserialize"
-                        )]
+                                            schema_path = "../api/schema.graphql",
+                                            query_path = $file,
+                                            response_derives = "Debug, Clone",
+                                            variables_derives = "Debug, Clone, Deserialize"
+                                        )]
         pub struct $name;
     };
 }

@@ -1,0 +1,711 @@
+//! The staff workspace in a real browser: the journeys of the people who
+//! use it, each screen checked by axe-core and kept as a screenshot.
+
+use std::time::Duration;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use fantoccini::key::Key;
+use serde_json::json;
+
+use crate::browser::Browser;
+use crate::harness::{Backend, Server, demo_account, demo_password};
+
+/// A weekday a week or more ahead, outside the Christmas and New Year
+/// closures, when the demo centers are open (08:00–16:00).
+fn open_day() -> NaiveDate {
+    let mut day = chrono::Utc::now().date_naive() + chrono::Duration::days(8);
+    loop {
+        let holidays =
+            (day.month() == 12 && day.day() >= 20) || (day.month() == 1 && day.day() <= 7);
+        if matches!(day.weekday(), Weekday::Tue | Weekday::Wed | Weekday::Thu) && !holidays {
+            return day;
+        }
+        day += chrono::Duration::days(1);
+    }
+}
+
+async fn demo(backend: &Backend) -> Server {
+    Server::start(&backend.demo_env(), &["--demo"])
+}
+
+async fn log_in(browser: &Browser, email: &str, password: &str) {
+    browser.goto("/login").await;
+    browser.fill("email", email).await;
+    browser.fill("password", password).await;
+    browser.submit("form[action='/login']").await;
+    assert_eq!(browser.path().await, "/", "a login lands on the home page");
+}
+
+/// What the API says the social worker's calendar holds on `day`.
+async fn social_worker_day(
+    server: &Server,
+    backend: &Backend,
+    day: NaiveDate,
+) -> serde_json::Value {
+    let token = server
+        .login(
+            &demo_account("social-worker", "veria"),
+            &demo_password(backend),
+        )
+        .await;
+    let response = server
+        .graphql_as(
+            Some(&token),
+            "query($from: String!, $to: String!) { me { id } calendar(from: $from, to: $to) { kind startsAt person { displayName } staff { name } } }",
+            json!({ "from": day.to_string(), "to": (day + chrono::Duration::days(1)).to_string() }),
+        )
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
+    response["data"]["calendar"].clone()
+}
+
+/// Journey 1: reception finds nobody, registers a person, sees the
+/// duplicate panel for a Latin spelling of the same person, and books an
+/// intake with a social worker.
+async fn reception_registers_and_books(
+    browser: &Browser,
+    server: &Server,
+    backend: &Backend,
+    shots: &str,
+) {
+    let javascript = !shots.contains("nojs");
+    log_in(
+        browser,
+        &demo_account("reception", "veria"),
+        &demo_password(backend),
+    )
+    .await;
+    browser.check_screen(&format!("{shots}-01-home")).await;
+
+    browser.click("nav a[href='/people']").await;
+    browser.fill("q", "Παπαδοπούλου").await;
+    browser.submit("form[role=search]").await;
+    assert!(
+        browser.html().await.contains("Δεν βρέθηκε κανείς"),
+        "nobody is registered yet"
+    );
+    browser
+        .check_screen(&format!("{shots}-02-search-nobody"))
+        .await;
+
+    browser.click("a[href='/people/new']").await;
+    browser.fill("givenNameEl", "Μαρία").await;
+    browser.fill("familyNameEl", "Παπαδοπούλου").await;
+    browser.fill("birthDate", "27/03/1985").await;
+    browser.click("#gender-1").await;
+    browser.fill("phone", "2331012345").await;
+    browser.check_screen(&format!("{shots}-03-register")).await;
+    browser.submit("form[action='/people/new']").await;
+    let card = browser.path().await;
+    assert!(
+        card.starts_with("/people/") && card.ends_with("?done=registered"),
+        "{card}"
+    );
+    let person = card.trim_end_matches("?done=registered").to_owned();
+    assert_eq!(browser.text("h1").await, "Μαρία Παπαδοπούλου");
+    assert!(browser.text("[role=status]").await.contains("καταγράφηκε"));
+    browser
+        .check_screen(&format!("{shots}-04-person-card"))
+        .await;
+
+    // The same woman, written in Latin letters by a colleague.
+    browser.goto("/people/new").await;
+    browser.fill("givenNameLatin", "Maria").await;
+    browser.fill("familyNameLatin", "Papadopoulou").await;
+    browser.fill("birthDate", "27/03/1985").await;
+    if javascript {
+        // The check as you type shows the panel before anything is posted.
+        browser.find("#duplicates .duplicate").await;
+    } else {
+        browser.submit("form[action='/people/new']").await;
+    }
+    let panel = browser.text("#duplicates").await;
+    assert!(panel.contains("Πιθανοί διπλότυποι"), "{panel}");
+    assert!(panel.contains("Μαρία Παπαδοπούλου"), "{panel}");
+    assert!(
+        panel.contains("Ίδια ημερομηνία γέννησης και παρόμοιο όνομα"),
+        "{panel}"
+    );
+    browser
+        .check_screen(&format!("{shots}-05-duplicates"))
+        .await;
+    browser
+        .click(&format!("#duplicates a[href='{person}']"))
+        .await;
+    assert_eq!(
+        browser.path().await,
+        person,
+        "«it is the same person» opens that record"
+    );
+
+    browser
+        .click(&format!(
+            "a[href='/appointments/new?person={}']",
+            person.trim_start_matches("/people/")
+        ))
+        .await;
+    let staff = browser.find("#staffId option:nth-child(2)").await;
+    let _ = staff;
+    let social_worker = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#staffId option')].find(o => o.textContent.includes('social worker')).value;",
+            vec![],
+        )
+        .await;
+    let social_worker = match social_worker {
+        Ok(value) => value.as_str().expect("an option's value").to_owned(),
+        // Without scripts, read the options' HTML instead.
+        Err(_) => {
+            let html = browser.html().await;
+            let at = html
+                .find("social worker")
+                .expect("the social worker is offered");
+            let start = html[..at].rfind("value=\"").expect("an option value") + 7;
+            html[start..].split('"').next().expect("a value").to_owned()
+        }
+    };
+    browser.select("staffId", &social_worker).await;
+    let day = open_day();
+    browser
+        .fill("date", &day.format("%d/%m/%Y").to_string())
+        .await;
+    browser.fill("startTime", "10:00").await;
+    browser.check_screen(&format!("{shots}-06-booking")).await;
+    browser.submit("form[action='/appointments/new']").await;
+    assert_eq!(browser.path().await, format!("{person}?done=booked"));
+    assert!(browser.text("[role=status]").await.contains("κλείστηκε"));
+
+    let booked = social_worker_day(server, backend, day).await;
+    assert_eq!(booked.as_array().map(Vec::len), Some(1), "{booked}");
+    assert_eq!(booked[0]["kind"], "INTAKE");
+    assert_eq!(booked[0]["person"]["displayName"], "Μαρία Παπαδοπούλου");
+    assert_eq!(booked[0]["startsAt"], format!("{day}T10:00:00"));
+
+    browser
+        .goto(&format!("/calendar?date={day}&view=week"))
+        .await;
+    assert!(
+        browser.html().await.contains("Μαρία Παπαδοπούλου"),
+        "the week shows the intake"
+    );
+    browser
+        .check_screen(&format!("{shots}-07-calendar-week"))
+        .await;
+}
+
+#[tokio::test]
+async fn reception_finds_nobody_registers_sees_the_latin_duplicate_and_books_an_intake() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let browser = Browser::open(&server.base_url, true).await;
+    reception_registers_and_books(&browser, &server, &backend, "journey1").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn reception_journey_works_without_javascript() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let browser = Browser::open(&server.base_url, false).await;
+    reception_registers_and_books(&browser, &server, &backend, "journey1-nojs").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn reception_journey_works_on_postgres_and_redis() {
+    let backend = Backend::postgres().await;
+    let server = demo(&backend).await;
+    let browser = Browser::open(&server.base_url, true).await;
+    reception_registers_and_books(&browser, &server, &backend, "journey1-postgres").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn reception_journey_works_with_the_keyboard_only() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let browser = Browser::open(&server.base_url, true).await;
+    let password = demo_password(&backend);
+
+    browser.goto("/login").await;
+    browser.tab_to("#email").await;
+    browser.type_text(&demo_account("reception", "veria")).await;
+    browser.tab_to("#password").await;
+    browser.type_text(&password).await;
+    browser.press(&[Key::Enter]).await;
+    browser.find("h1").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(browser.path().await, "/");
+
+    browser.tab_to("a[href='/people/new']").await;
+    browser.enter_and_wait().await;
+    browser.tab_to("#givenNameEl").await;
+    browser.type_text("Νίκος").await;
+    browser.tab_to("#familyNameEl").await;
+    browser.type_text("Ιωάννου").await;
+    browser.tab_to("#birthDate").await;
+    browser.type_text("02/11/1970").await;
+    browser
+        .tab_to("form[action='/people/new'] button[type=submit]")
+        .await;
+    browser.enter_and_wait().await;
+    let card = browser.path().await;
+    assert!(card.ends_with("?done=registered"), "{card}");
+    let person = card
+        .trim_end_matches("?done=registered")
+        .trim_start_matches("/people/")
+        .to_owned();
+
+    browser
+        .tab_to(&format!("a[href='/appointments/new?person={person}']"))
+        .await;
+    browser.enter_and_wait().await;
+    browser.tab_to("#staffId").await;
+    // Type-ahead in a select: the option whose label starts so is chosen.
+    browser.type_text("Demo social").await;
+    browser.tab_to("#date").await;
+    browser
+        .type_text(&open_day().format("%d/%m/%Y").to_string())
+        .await;
+    browser.tab_to("#startTime").await;
+    browser.type_text("11:30").await;
+    browser
+        .tab_to("form[action='/appointments/new'] button[type=submit]")
+        .await;
+    browser.enter_and_wait().await;
+    assert_eq!(
+        browser.path().await,
+        format!("/people/{person}?done=booked")
+    );
+    let booked = social_worker_day(&server, &backend, open_day()).await;
+    assert_eq!(
+        booked[0]["person"]["displayName"], "Νίκος Ιωάννου",
+        "{booked}"
+    );
+    assert_eq!(booked[0]["startsAt"], format!("{}T11:30:00", open_day()));
+    browser.close().await;
+}
+
+/// How many people the API finds by `search` for Veria's reception.
+async fn people_named(server: &Server, backend: &Backend, search: &str) -> usize {
+    let token = server
+        .login(&demo_account("reception", "veria"), &demo_password(backend))
+        .await;
+    let response = server
+        .graphql_as(
+            Some(&token),
+            "query($q: String) { people(search: $q, first: 50) { nodes { id } } }",
+            json!({ "q": search }),
+        )
+        .await;
+    response["data"]["people"]["nodes"]
+        .as_array()
+        .map_or(usize::MAX, Vec::len)
+}
+
+#[tokio::test]
+async fn bad_input_on_every_form_shows_the_error_summary_keeps_the_values_and_saves_nothing() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let browser = Browser::open(&server.base_url, true).await;
+
+    // The login form, left empty.
+    browser.goto("/login").await;
+    browser.submit("form[action='/login']").await;
+    assert!(
+        browser.focused_is(".error-summary").await,
+        "focus moves to the error summary"
+    );
+    let summary = browser.text(".error-summary").await;
+    assert!(
+        summary.contains("Γράψτε το e-mail σας") && summary.contains("Γράψτε τον κωδικό σας"),
+        "{summary}"
+    );
+    browser.check_screen("errors-login").await;
+
+    // A wrong password.
+    browser
+        .fill("email", &demo_account("reception", "veria"))
+        .await;
+    browser.fill("password", "not the password at all").await;
+    browser.submit("form[action='/login']").await;
+    assert!(
+        browser
+            .text(".error-summary")
+            .await
+            .contains("δεν είναι σωστά")
+    );
+    assert_eq!(
+        browser.value("email").await,
+        demo_account("reception", "veria"),
+        "the e-mail is kept"
+    );
+
+    log_in(
+        &browser,
+        &demo_account("reception", "veria"),
+        &demo_password(&backend),
+    )
+    .await;
+
+    // Registration: an ΑΜΚΑ with a typo, a birth date that does not exist,
+    // a Greek name in the Latin field.
+    browser.goto("/people/new").await;
+    browser.fill("givenNameEl", "Ελένη").await;
+    browser.fill("familyNameEl", "Κωστοπούλου").await;
+    browser.fill("givenNameLatin", "Ελένη").await;
+    browser.fill("birthDate", "31/02/1990").await;
+    browser.fill("amka", "12345678901").await;
+    browser.fill("phone", "12").await;
+    browser.submit("form[action='/people/new']").await;
+    assert!(
+        browser.focused_is(".error-summary").await,
+        "focus moves to the error summary"
+    );
+    let summary = browser.text(".error-summary").await;
+    for expected in [
+        "Γράψτε το με λατινικούς χαρακτήρες",
+        "Γράψτε την ημερομηνία ως ημέρα/μήνας/έτος",
+        "ΑΜΚΑ",
+        "Γράψτε τηλέφωνο",
+    ] {
+        assert!(
+            summary.contains(expected),
+            "the summary lacks {expected:?}: {summary}"
+        );
+    }
+    for (field, typed) in [
+        ("givenNameEl", "Ελένη"),
+        ("familyNameEl", "Κωστοπούλου"),
+        ("birthDate", "31/02/1990"),
+        ("amka", "12345678901"),
+    ] {
+        assert_eq!(
+            browser.value(field).await,
+            typed,
+            "{field} keeps what was typed"
+        );
+    }
+    // Each summary entry links to its field.
+    assert!(browser.exists(".error-summary a[href='#amka']").await);
+    assert!(browser.exists("#amka[aria-invalid=true]").await);
+    browser.check_screen("errors-register").await;
+    assert_eq!(
+        people_named(&server, &backend, "Κωστοπούλου").await,
+        0,
+        "nothing is saved"
+    );
+
+    // Booking: a date that is no date and a time outside the hours.
+    browser.fill("givenNameLatin", "Eleni").await;
+    browser.fill("birthDate", "").await;
+    browser.fill("amka", "").await;
+    browser.fill("phone", "").await;
+    browser.submit("form[action='/people/new']").await;
+    let card = browser.path().await;
+    let person = card
+        .trim_end_matches("?done=registered")
+        .trim_start_matches("/people/")
+        .to_owned();
+    browser
+        .goto(&format!("/appointments/new?person={person}"))
+        .await;
+    browser.fill("date", "32/13/2026").await;
+    browser.fill("startTime", "25:00").await;
+    browser.submit("form[action='/appointments/new']").await;
+    assert!(browser.focused_is(".error-summary").await);
+    let summary = browser.text(".error-summary").await;
+    assert!(
+        summary.contains("Επιλέξτε συνάδελφο") || summary.contains("ημερομηνία"),
+        "{summary}"
+    );
+    assert_eq!(
+        browser.value("date").await,
+        "32/13/2026",
+        "the date is kept"
+    );
+    assert_eq!(
+        browser.value("startTime").await,
+        "25:00",
+        "the time is kept"
+    );
+    browser.check_screen("errors-booking").await;
+
+    // A Saturday: the center is closed.
+    let mut saturday = open_day();
+    while saturday.weekday() != Weekday::Sat {
+        saturday += chrono::Duration::days(1);
+    }
+    let social_worker = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#staffId option')].find(o => o.textContent.includes('social worker')).value;",
+            vec![],
+        )
+        .await
+        .expect("a script");
+    browser
+        .select("staffId", social_worker.as_str().expect("an id"))
+        .await;
+    browser
+        .fill("date", &saturday.format("%d/%m/%Y").to_string())
+        .await;
+    browser.fill("startTime", "10:00").await;
+    browser.submit("form[action='/appointments/new']").await;
+    assert!(
+        browser.text(".error-summary").await.contains("κλειστό"),
+        "a closed day is named"
+    );
+    assert!(
+        social_worker_day(&server, &backend, saturday)
+            .await
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "nothing is booked"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn forms_posted_without_the_token_or_from_another_origin_change_nothing() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let base = &server.base_url;
+
+    // Log in as a browser would: the login form's token, then the session cookie.
+    let login_page = http
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("the login page");
+    let login_cookie = login_page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("kentro_login="))
+        .expect("a login token cookie")
+        .split(';')
+        .next()
+        .expect("name=value")
+        .to_owned();
+    let html = login_page.text().await.expect("HTML");
+    let token_of = |html: &str| {
+        let at = html.find("name=\"csrf\" value=\"").expect("a form token") + 19;
+        html[at..at + 64].to_owned()
+    };
+    let login_token = token_of(&html);
+
+    // Without the token, even the login is refused.
+    let refused = http
+        .post(format!("{base}/login"))
+        .header("cookie", &login_cookie)
+        .form(&[
+            ("email", demo_account("reception", "veria")),
+            ("password", demo_password(&backend)),
+        ])
+        .send()
+        .await
+        .expect("a post");
+    assert_eq!(refused.status(), 403);
+    let logged_in = http
+        .post(format!("{base}/login"))
+        .header("cookie", &login_cookie)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[
+            ("csrf", login_token),
+            ("email", demo_account("reception", "veria")),
+            ("password", demo_password(&backend)),
+        ])
+        .send()
+        .await
+        .expect("a login");
+    assert_eq!(logged_in.status(), 303);
+    let session = logged_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("kentro_session="))
+        .expect("the session cookie")
+        .to_owned();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    let session = session.split(';').next().expect("name=value").to_owned();
+    let form_page = http
+        .get(format!("{base}/people/new"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("the form")
+        .text()
+        .await
+        .expect("HTML");
+    let token = token_of(&form_page);
+    let person = [("givenNameEl", "Σταύρος"), ("familyNameEl", "Ανδρέου")];
+
+    let without_token = http
+        .post(format!("{base}/people/new"))
+        .header("cookie", &session)
+        .header("sec-fetch-site", "same-origin")
+        .form(&person)
+        .send()
+        .await
+        .expect("a post");
+    assert_eq!(without_token.status(), 403, "no token, no change");
+
+    let mut with_token: Vec<(&str, &str)> = person.to_vec();
+    with_token.push(("csrf", &token));
+    let from_elsewhere = http
+        .post(format!("{base}/people/new"))
+        .header("cookie", &session)
+        .header("origin", "http://evil.example")
+        .form(&with_token)
+        .send()
+        .await
+        .expect("a post");
+    assert_eq!(
+        from_elsewhere.status(),
+        403,
+        "another origin, even with the token"
+    );
+    let cross_site = http
+        .post(format!("{base}/people/new"))
+        .header("cookie", &session)
+        .header("sec-fetch-site", "cross-site")
+        .form(&with_token)
+        .send()
+        .await
+        .expect("a post");
+    assert_eq!(
+        cross_site.status(),
+        403,
+        "a cross-site post, even with the token"
+    );
+    let other_session_token = "0".repeat(64);
+    let mut wrong_token: Vec<(&str, &str)> = person.to_vec();
+    wrong_token.push(("csrf", &other_session_token));
+    let wrong = http
+        .post(format!("{base}/people/new"))
+        .header("cookie", &session)
+        .header("sec-fetch-site", "same-origin")
+        .form(&wrong_token)
+        .send()
+        .await
+        .expect("a post");
+    assert_eq!(wrong.status(), 403, "another token");
+    assert_eq!(
+        people_named(&server, &backend, "Ανδρέου").await,
+        0,
+        "nothing was registered"
+    );
+
+    // The same post from the workspace's own page goes through.
+    let accepted = http
+        .post(format!("{base}/people/new"))
+        .header("cookie", &session)
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", base.as_str())
+        .form(&with_token)
+        .send()
+        .await
+        .expect("a post");
+    assert_eq!(accepted.status(), 303, "{:?}", accepted.text().await);
+    assert_eq!(people_named(&server, &backend, "Ανδρέου").await, 1);
+
+    // Every page carries the policies.
+    let page = http
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("a page");
+    let header = |name: &str| {
+        page.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(header("content-security-policy").contains("script-src 'self'"));
+    assert!(!header("content-security-policy").contains("unsafe-inline"));
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+}
+
+#[tokio::test]
+async fn every_screen_passes_axe_in_greek_and_in_english() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(
+        &browser,
+        &demo_account("social-worker", "veria"),
+        &demo_password(&backend),
+    )
+    .await;
+    browser.goto("/people/new").await;
+    browser.fill("givenNameEl", "Αικατερίνη").await;
+    browser.fill("familyNameEl", "Δημητρίου").await;
+    browser.submit("form[action='/people/new']").await;
+    let person = browser
+        .path()
+        .await
+        .trim_end_matches("?done=registered")
+        .to_owned();
+    let id = person.trim_start_matches("/people/").to_owned();
+    let screens = [
+        ("home", "/".to_owned()),
+        ("search", "/people?q=Δημητρίου".to_owned()),
+        ("register", "/people/new".to_owned()),
+        ("person-card", person.clone()),
+        ("booking", format!("/appointments/new?person={id}")),
+        ("calendar-day", "/calendar".to_owned()),
+        ("calendar-week", "/calendar?view=week".to_owned()),
+        ("not-found", "/people/UGVyc29uOjk5OTk5".to_owned()),
+    ];
+    for (lang, switch_label) in [("el", "English"), ("en", "Ελληνικά")] {
+        for (name, path) in &screens {
+            browser.goto(path).await;
+            assert_eq!(
+                browser
+                    .find("html")
+                    .await
+                    .attr("lang")
+                    .await
+                    .expect("lang")
+                    .as_deref(),
+                Some(lang)
+            );
+            browser.check_screen(&format!("screen-{name}-{lang}")).await;
+        }
+        // The special-category block is there for a social worker.
+        browser.goto("/people/new").await;
+        assert!(browser.exists("#minority").await);
+        browser.click(".language button").await;
+        let switched = browser
+            .find(".language button")
+            .await
+            .text()
+            .await
+            .expect("text");
+        assert_eq!(
+            switched,
+            if lang == "el" {
+                "Ελληνικά"
+            } else {
+                "English"
+            },
+            "{switch_label}"
+        );
+    }
+    browser.goto("/logout").await;
+    browser.close().await;
+}
