@@ -463,6 +463,13 @@ fn filtered_lists(v: &VeriaIds) -> Vec<Attack> {
             "c",
             json!({ "c": v.case }),
         ),
+        attack(
+            &["referrals.filter.personId"],
+            Worker,
+            "query($p: ID) { referrals(filter: { personId: $p }) { edges { node { id } } } }",
+            "p",
+            json!({ "p": v.person }),
+        ),
     ]
 }
 

@@ -709,3 +709,176 @@ async fn every_screen_passes_axe_in_greek_and_in_english() {
     browser.goto("/logout").await;
     browser.close().await;
 }
+
+/// Registers a person through the workspace and opens a case for them;
+/// answers the case page's path.
+async fn register_and_open_case(browser: &Browser, given: &str, family: &str) -> String {
+    browser.goto("/people/new").await;
+    browser.fill("givenNameEl", given).await;
+    browser.fill("familyNameEl", family).await;
+    browser.submit("form[action='/people/new']").await;
+    let person = browser
+        .path()
+        .await
+        .trim_end_matches("?done=registered")
+        .to_owned();
+    browser.goto(&format!("{person}/cases")).await;
+    browser.click("#categories input[value=PSYCHOSOCIAL]").await;
+    browser.submit("form[action$='/cases/new']").await;
+    let case = browser.path().await;
+    assert!(
+        case.starts_with("/cases/") && case.ends_with("?done=opened"),
+        "{case}"
+    );
+    case.trim_end_matches("?done=opened").to_owned()
+}
+
+#[tokio::test]
+async fn a_psychological_note_shows_the_social_worker_that_it_exists_never_its_text() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let password = demo_password(&backend);
+    let worker = Browser::open(&server.base_url, true).await;
+    log_in(&worker, &demo_account("social-worker", "veria"), &password).await;
+    let case = register_and_open_case(&worker, "Γιώργος", "Αθανασίου").await;
+    worker.fill("body", "Ήρθε για βοήθεια με το ενοίκιο.").await;
+    worker.submit("form[action$='/notes']").await;
+    assert!(worker.text("[role=status]").await.contains("προστέθηκε"));
+
+    let psychologist = Browser::open(&server.base_url, true).await;
+    log_in(
+        &psychologist,
+        &demo_account("psychologist", "veria"),
+        &password,
+    )
+    .await;
+    psychologist.goto(&case).await;
+    let secret = "Αναφέρει κρίσεις πανικού από τον Μάρτιο";
+    psychologist.fill("body", secret).await;
+    psychologist
+        .select("confidentiality", "PSYCHOLOGICAL")
+        .await;
+    psychologist.submit("form[action$='/notes']").await;
+    assert!(
+        psychologist.html().await.contains(secret),
+        "the author reads her note"
+    );
+    psychologist.check_screen("case-psychologist").await;
+
+    worker.goto(&case).await;
+    let html = worker.html().await;
+    assert!(
+        html.contains("Ήρθε για βοήθεια με το ενοίκιο."),
+        "her own note is there"
+    );
+    assert!(
+        html.contains("Υπάρχει σημείωση που δεν μπορείτε να διαβάσετε."),
+        "the note's existence is shown"
+    );
+    assert!(
+        !html.contains(secret),
+        "the psychological note's text is nowhere in the page"
+    );
+    assert!(!html.contains("κρίσεις πανικού"), "not even in part");
+    // The social worker cannot choose the psychological level either.
+    assert!(
+        !worker
+            .exists("#confidentiality option[value=PSYCHOLOGICAL]")
+            .await
+    );
+    worker.check_screen("case-social-worker").await;
+
+    // Status moves, the case texts and the timeline.
+    worker.click("#status button[value=IN_PROGRESS]").await;
+    worker.find("[role=status]").await;
+    assert!(worker.text("h1").await.contains("Σε εξέλιξη"));
+    worker
+        .fill("needsAssessment", "Χρέη ενοικίου τριών μηνών")
+        .await;
+    worker.submit("form[action$='/texts']").await;
+    assert_eq!(
+        worker.value("needsAssessment").await,
+        "Χρέη ενοικίου τριών μηνών"
+    );
+    assert!(worker.text(".timeline").await.contains("Αλλαγή κατάστασης"));
+    worker.close().await;
+    psychologist.close().await;
+}
+
+#[tokio::test]
+async fn a_social_worker_builds_the_household_and_records_consent() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(
+        &browser,
+        &demo_account("social-worker", "veria"),
+        &demo_password(&backend),
+    )
+    .await;
+    let case = register_and_open_case(&browser, "Ελένη", "Σταματίου").await;
+    let person = browser
+        .find(".caption a")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a link");
+    let _ = case;
+    // A child, registered first.
+    browser.goto("/people/new").await;
+    browser.fill("givenNameEl", "Άρης").await;
+    browser.fill("familyNameEl", "Σταματίου").await;
+    browser.fill("birthDate", "04/05/2015").await;
+    browser.submit("form[action='/people/new']").await;
+
+    browser.goto(&format!("{person}/household")).await;
+    browser.check_screen("household-none").await;
+    browser.submit("form[action$='/household/change']").await;
+    browser.fill("q", "Άρης Σταματίου").await;
+    browser.submit("form[action$='/household/search']").await;
+    browser.select("relationship-1", "CHILD").await;
+    browser.submit("form.panel").await;
+    let members = browser.text("table").await;
+    assert!(
+        members.contains("Ελένη Σταματίου") && members.contains("Άρης Σταματίου"),
+        "{members}"
+    );
+    assert!(members.contains("Τέκνο"), "{members}");
+    browser.check_screen("household").await;
+
+    browser.goto(&person).await;
+    browser.select("purpose", "REFERRAL_SHARING").await;
+    browser.submit("#consent").await;
+    assert!(
+        browser
+            .text("[role=status]")
+            .await
+            .contains("συναίνεση καταγράφηκε")
+    );
+    assert!(
+        browser
+            .html()
+            .await
+            .contains("Διαβίβαση στοιχείων σε παραπομπή")
+    );
+    // Verbal consent without a witness is refused, and nothing is recorded.
+    browser.select("purpose", "CONTACT").await;
+    browser.select("method", "VERBAL_WITH_WITNESS").await;
+    browser.submit("#consent").await;
+    assert!(browser.exists(".error-summary").await);
+    assert!(
+        !browser
+            .html()
+            .await
+            .contains("Επικοινωνία με SMS ή e-mail</td>")
+    );
+    browser.check_screen("person-card-consents").await;
+    browser.goto(&format!("{person}/cases")).await;
+    browser.check_screen("person-cases").await;
+    browser.goto(&format!("{person}/appointments")).await;
+    browser.check_screen("person-appointments").await;
+    browser.goto(&format!("{person}/referrals")).await;
+    browser.check_screen("person-referrals").await;
+    browser.close().await;
+}

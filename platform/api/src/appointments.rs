@@ -34,6 +34,24 @@ pub struct Appointment {
     scope: TenantScope,
 }
 
+/// A person's appointments, latest first.
+pub(crate) async fn appointments_of(
+    ctx: &Context<'_>,
+    person_id: i64,
+) -> async_graphql::Result<Vec<Appointment>> {
+    let scope = tenant_scope(ctx, Permission::BookAppointments)?;
+    let records = services(ctx)
+        .store
+        .appointments()
+        .of_person(scope, person_id)
+        .await
+        .map_err(|e| from_store(ctx, e))?;
+    Ok(records
+        .into_iter()
+        .map(|record| Appointment { record, scope })
+        .collect())
+}
+
 #[Object]
 impl Appointment {
     async fn id(&self) -> ID {

@@ -75,7 +75,7 @@ pub struct Case {
 }
 
 impl Case {
-    fn new(record: CaseRecord, scope: TenantScope) -> Case {
+    pub(crate) fn new(record: CaseRecord, scope: TenantScope) -> Case {
         Case {
             record,
             scope,
@@ -93,6 +93,15 @@ pub struct CaseEvent {
     /// `opened`, `status`, `updated`, `assigned`, `note`.
     kind: String,
     detail: String,
+}
+
+/// A note the caller may not read: that it exists, never what it says.
+#[derive(SimpleObject)]
+pub struct WithheldNote {
+    id: ID,
+    confidentiality: NoteConfidentiality,
+    author: String,
+    created_at: DateTime<Utc>,
 }
 
 #[derive(SimpleObject)]
@@ -200,6 +209,43 @@ impl Case {
                 actor: e.actor,
                 kind: e.kind,
                 detail: e.detail,
+            })
+            .collect())
+    }
+
+    /// The referrals made on this case, newest first.
+    async fn referrals(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::referrals::Referral>> {
+        crate::referrals::referrals_of(ctx, Some(self.record.id), None).await
+    }
+
+    /// The notes the caller may not read, that they know one exists: who
+    /// wrote it, when, and at what level, never its text.
+    async fn withheld_notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<WithheldNote>> {
+        let caller = principal(ctx)?;
+        let role = caller.account.role;
+        let me = caller.account.id;
+        let accessor = Accessor::new(ctx, "case.withheldNotes")?;
+        let notes = services(ctx)
+            .store
+            .cases()
+            .notes(
+                self.scope,
+                self.record.id,
+                |n| !DomainConfidentiality::readable_by(n.confidentiality, role, n.author_id == me),
+                &accessor.access(),
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(notes
+            .into_iter()
+            .map(|n| WithheldNote {
+                id: id::encode("Note", n.id),
+                confidentiality: n.confidentiality.into(),
+                author: n.author,
+                created_at: n.created_at,
             })
             .collect())
     }

@@ -257,6 +257,54 @@ impl Person {
         crate::households::household_of(ctx, self.0.id).await
     }
 
+    /// The person's cases, oldest first (case workers).
+    async fn cases(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::cases::Case>> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let accessor = Accessor::new(ctx, "person.cases")?;
+        let access = accessor.access();
+        let page = services(ctx)
+            .store
+            .cases()
+            .list(
+                scope,
+                &kentro_store::CaseFilter {
+                    status: None,
+                    assigned_to: None,
+                    person_id: Some(self.0.id),
+                },
+                None,
+                100,
+                kentro_store::CasePageParts {
+                    access: &access,
+                    people: false,
+                    assignees: false,
+                },
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(page
+            .cases
+            .into_iter()
+            .map(|record| crate::cases::Case::new(record, scope))
+            .collect())
+    }
+
+    /// The person's referrals, newest first.
+    async fn referrals(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::referrals::Referral>> {
+        crate::referrals::referrals_of(ctx, None, Some(self.0.id)).await
+    }
+
+    /// The person's appointments, latest first.
+    async fn appointments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::appointments::Appointment>> {
+        crate::appointments::appointments_of(ctx, self.0.id).await
+    }
+
     /// The consent statement in force for each purpose asked about.
     async fn consents(
         &self,

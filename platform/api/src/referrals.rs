@@ -391,9 +391,40 @@ pub struct CreateReferralInput {
 #[derive(InputObject, Default)]
 pub struct ReferralFilterInput {
     case_id: Option<ID>,
+    /// The referrals of one person.
+    person_id: Option<ID>,
     status: Option<ReferralStatus>,
     /// Only sent referrals unanswered past their deadline.
     overdue_only: Option<bool>,
+}
+
+/// The referrals of one case or one person, newest first (at most 100).
+pub(crate) async fn referrals_of(
+    ctx: &Context<'_>,
+    case_id: Option<i64>,
+    person_id: Option<i64>,
+) -> async_graphql::Result<Vec<Referral>> {
+    let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
+    let records = services(ctx)
+        .store
+        .referrals()
+        .list(
+            scope,
+            &ReferralFilter {
+                case_id,
+                person_id,
+                status: None,
+                overdue_only: false,
+            },
+            0,
+            100,
+        )
+        .await
+        .map_err(|e| from_store(ctx, e))?;
+    Ok(records
+        .into_iter()
+        .map(|record| Referral { record, scope })
+        .collect())
 }
 
 async fn publish(ctx: &Context<'_>, scope: TenantScope, referral_id: i64) {
@@ -456,6 +487,11 @@ impl ReferralQuery {
                 .case_id
                 .as_ref()
                 .map(|c| id::decode("Case", c))
+                .transpose()?,
+            person_id: filter
+                .person_id
+                .as_ref()
+                .map(|p| id::decode("Person", p))
                 .transpose()?,
             status: filter.status.map(Into::into),
             overdue_only: filter.overdue_only.unwrap_or(false),

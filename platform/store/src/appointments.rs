@@ -10,7 +10,7 @@ use kentro_domain::appointment::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 
 use crate::StoreError;
@@ -347,6 +347,25 @@ impl<'a> Appointments<'a> {
     }
 
     /// Appointments starting in `from..to`, of one staff member when given.
+    /// A person's appointments, latest first.
+    pub async fn of_person(
+        &self,
+        scope: TenantScope,
+        person_id: i64,
+    ) -> Result<Vec<AppointmentRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = appointment::Entity::find()
+            .filter(appointment::Column::TenantId.eq(scope.tenant_id()))
+            .filter(appointment::Column::PersonId.eq(person_id))
+            .order_by_desc(appointment::Column::StartsAt)
+            .limit(200)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        rows.into_iter().map(record_from).collect()
+    }
+
     pub async fn calendar(
         &self,
         scope: TenantScope,

@@ -99,6 +99,7 @@ pub struct NewReferral {
 #[derive(Debug, Clone, Default)]
 pub struct ReferralFilter {
     pub case_id: Option<i64>,
+    pub person_id: Option<i64>,
     pub status: Option<ReferralStatus>,
     pub overdue_only: bool,
 }
@@ -728,6 +729,9 @@ impl<'a> Referrals<'a> {
             referral::Entity::find().filter(referral::Column::TenantId.eq(scope.tenant_id()));
         if let Some(case_id) = filter.case_id {
             query = query.filter(referral::Column::CaseId.eq(case_id));
+        }
+        if let Some(person_id) = filter.person_id {
+            query = query.filter(referral::Column::PersonId.eq(person_id));
         }
         if let Some(status) = filter.status {
             query = query.filter(referral::Column::Status.eq(status.code()));

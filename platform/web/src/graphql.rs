@@ -129,11 +129,11 @@ macro_rules! document {
     ($name:ident, $file:tt) => {
         #[derive(GraphQLQuery)]
         #[graphql(
-                                            schema_path = "../api/schema.graphql",
-                                            query_path = $file,
-                                            response_derives = "Debug, Clone",
-                                            variables_derives = "Debug, Clone, Deserialize"
-                                        )]
+                                                    schema_path = "../api/schema.graphql",
+                                                    query_path = $file,
+                                                    response_derives = "Debug, Clone",
+                                                    variables_derives = "Debug, Clone, Deserialize"
+                                                )]
         pub struct $name;
     };
 }
@@ -151,3 +151,15 @@ document!(BookAppointment, "queries/book_appointment.graphql");
 document!(Calendar, "queries/calendar.graphql");
 document!(Colleagues, "queries/colleagues.graphql");
 document!(MyCases, "queries/my_cases.graphql");
+document!(PersonCases, "queries/person_cases.graphql");
+document!(PersonAppointments, "queries/person_appointments.graphql");
+document!(PersonReferrals, "queries/person_referrals.graphql");
+document!(PersonHousehold, "queries/person_household.graphql");
+document!(OpenCase, "queries/open_case.graphql");
+document!(RecordConsent, "queries/record_consent.graphql");
+document!(CreateHousehold, "queries/create_household.graphql");
+document!(AddHouseholdMember, "queries/add_household_member.graphql");
+document!(CasePage, "queries/case_page.graphql");
+document!(TransitionCase, "queries/transition_case.graphql");
+document!(UpdateCase, "queries/update_case.graphql");
+document!(AddNote, "queries/add_note.graphql");

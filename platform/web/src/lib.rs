@@ -52,6 +52,22 @@ pub fn router(state: WebState) -> Router {
         )
         .route("/people/{id}", get(pages::people::card))
         .route(
+            "/people/{id}/consents",
+            post(pages::casework::record_consent),
+        )
+        .route("/people/{id}/cases/new", post(pages::casework::open_case))
+        .route(
+            "/people/{id}/household/search",
+            get(pages::casework::household_search),
+        )
+        .route(
+            "/people/{id}/household/change",
+            post(pages::casework::household_change),
+        )
+        .route("/people/{id}/{tab}", get(pages::casework::person_tab))
+        .route("/cases/{id}", get(pages::casework::show_case))
+        .route("/cases/{id}/{what}", post(pages::casework::change_case))
+        .route(
             "/appointments/new",
             get(pages::appointments::new_form).post(pages::appointments::book),
         )

@@ -1,6 +1,7 @@
 //! One module per screen: each handler runs its documents, then renders.
 
 pub mod appointments;
+pub mod casework;
 pub mod home;
 pub mod login;
 pub mod people;

@@ -430,6 +430,9 @@ struct CardPage {
     layout: Layout,
     id: String,
     name: String,
+    tabs: Vec<crate::pages::casework::Tab>,
+    may_record_consent: bool,
+    purposes: Vec<Choice>,
     details: Vec<Detail>,
     special: Vec<Detail>,
     consents: Vec<ConsentRow>,
@@ -545,8 +548,30 @@ pub async fn card(
         layout.notice = Some(t("notice-registered"));
     } else if params.get("done").is_some_and(|d| d == "booked") {
         layout.notice = Some(t("notice-booked"));
+    } else if params.get("done").is_some_and(|d| d == "consent") {
+        layout.notice = Some(t("notice-consent"));
+    } else if params.get("problem").is_some_and(|d| d == "consent") {
+        layout.errors.push(crate::view::FormError {
+            field: "witness".into(),
+            text: t("problem-consent"),
+        });
     }
     render(&CardPage {
+        tabs: crate::pages::casework::person_tabs(lang, &person.id, &staff, ""),
+        may_record_consent: staff.may("MANAGE_CASES"),
+        purposes: [
+            "RECORD_KEEPING",
+            "REFERRAL_SHARING",
+            "CONTACT",
+            "STATISTICS",
+        ]
+        .into_iter()
+        .map(|p| Choice {
+            value: p.to_owned(),
+            label: i18n::label(lang, "consent-purpose", p),
+            selected: false,
+        })
+        .collect(),
         layout,
         id: person.id,
         name: person.display_name,
