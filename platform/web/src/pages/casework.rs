@@ -446,8 +446,8 @@ async fn household_page(
     };
     let query = query.unwrap_or_default();
     let mut candidates = Vec::new();
-    if !query.is_empty() {
-        if let Ok(found) = graphql::run::<graphql::SearchPeople>(
+    if !query.is_empty()
+        && let Ok(found) = graphql::run::<graphql::SearchPeople>(
             &visit.state.schema,
             &visit.context,
             graphql::search_people::Variables {
@@ -456,23 +456,22 @@ async fn household_page(
             },
         )
         .await
-        {
-            candidates = found
-                .people
-                .nodes
-                .into_iter()
-                .filter(|p| p.id != id && !members.iter().any(|m| m.href.ends_with(&p.id)))
-                .map(|p| Candidate {
-                    id: p.id,
-                    name: p.display_name,
-                    birth_date: p
-                        .birth_date
-                        .as_deref()
-                        .map(format::date)
-                        .unwrap_or_default(),
-                })
-                .collect();
-        }
+    {
+        candidates = found
+            .people
+            .nodes
+            .into_iter()
+            .filter(|p| p.id != id && !members.iter().any(|m| m.href.ends_with(&p.id)))
+            .map(|p| Candidate {
+                id: p.id,
+                name: p.display_name,
+                birth_date: p
+                    .birth_date
+                    .as_deref()
+                    .map(format::date)
+                    .unwrap_or_default(),
+            })
+            .collect();
     }
     let mut layout = visit.layout(
         format!(
