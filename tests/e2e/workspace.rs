@@ -882,3 +882,113 @@ async fn a_social_worker_builds_the_household_and_records_consent() {
     browser.check_screen("person-referrals").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(
+        &browser,
+        &demo_account("social-worker", "veria"),
+        &demo_password(&backend),
+    )
+    .await;
+    let case = register_and_open_case(&browser, "Δέσποινα", "Μαυρίδου").await;
+    let person = browser
+        .find(".caption a")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a link");
+
+    // The household, and a minimum-income application with one document.
+    browser.goto(&format!("{person}/household")).await;
+    browser.submit("form[action$='/household/change']").await;
+    browser.click("#rentsHome").await;
+    browser.submit("#kea-start").await;
+    assert!(
+        browser.path().await.starts_with("/kea/"),
+        "the application opens"
+    );
+    let missing_before = browser.text("main > p strong").await;
+    browser.check_screen("kea").await;
+    browser.submit("form[action$='/documents']").await;
+    assert!(browser.text("[role=status]").await.contains("καταγράφηκε"));
+    let missing_after = browser.text("main > p strong").await;
+    assert_eq!(
+        missing_after.parse::<i32>().expect("a count") + 1,
+        missing_before.parse::<i32>().expect("a count"),
+        "one document fewer is missing"
+    );
+    assert!(browser.html().await.contains("Παραλήφθηκε"));
+
+    // The referral wizard: without consent the gate stops it.
+    browser.goto(&case).await;
+    browser.click("a[href^='/referrals/new']").await;
+    browser.check_screen("referral-services").await;
+    browser.click(".service a").await;
+    browser
+        .fill("reason", "Χρειάζεται στήριξη για εύρεση εργασίας.")
+        .await;
+    browser.submit("form[action='/referrals/new']").await;
+    assert!(
+        browser.exists("#consent-gate").await,
+        "the consent gate answers"
+    );
+    browser.check_screen("referral-consent-gate").await;
+    browser.submit("#consent-gate form").await;
+    // Back in the wizard, with consent recorded.
+    browser
+        .fill("reason", "Χρειάζεται στήριξη για εύρεση εργασίας.")
+        .await;
+    browser
+        .click("#envelopeFields input[value=BIRTH_DATE]")
+        .await;
+    browser.submit("form[action='/referrals/new']").await;
+    assert!(
+        browser.path().await.starts_with("/referrals/"),
+        "the draft opens"
+    );
+    let preview = browser.text("#envelope").await;
+    assert!(
+        preview.contains("Δέσποινα Μαυρίδου"),
+        "the preview shows the name: {preview}"
+    );
+    assert!(!preview.contains("ΑΜΚΑ"), "nothing not chosen: {preview}");
+    browser.check_screen("referral-preview").await;
+    browser.submit("form[action$='/send']").await;
+    let link = browser
+        .find(".partner-link")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("the partner link");
+    assert_eq!(browser.text("[data-referral-status]").await, "Στάλθηκε");
+    browser.check_screen("referral-sent").await;
+
+    // The partner accepts on their page; her page changes by itself.
+    let partner = Browser::open(&server.base_url, true).await;
+    partner
+        .client
+        .goto(&link)
+        .await
+        .expect("the partner page opens");
+    partner.click("form:has(input[value=accept]) button").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = browser.text("[data-referral-status]").await;
+        if status == "Έγινε δεκτή" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the status did not change live: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    partner.close().await;
+    browser.close().await;
+}

@@ -179,6 +179,26 @@ impl Referral {
         self.record.envelope.clone().map(Json)
     }
 
+    /// For a draft: exactly what sending it now would share (the person's
+    /// chosen fields as they are today). Null once sent. Audited as a read
+    /// of the person.
+    async fn envelope_preview(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Json<Value>>> {
+        if self.record.status != kentro_domain::referral::ReferralStatus::Draft {
+            return Ok(None);
+        }
+        let accessor = Accessor::new(ctx, "referral.envelopePreview")?;
+        services(ctx)
+            .store
+            .referrals()
+            .envelope_preview(self.scope, self.record.id, &accessor.access())
+            .await
+            .map(|preview| Some(Json(preview)))
+            .map_err(|e| from_store(ctx, e))
+    }
+
     async fn decline_reason(&self) -> Option<DeclineReason> {
         self.record.decline_reason.map(Into::into)
     }

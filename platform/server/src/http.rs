@@ -543,7 +543,12 @@ async fn graphql_ws(
         )
             .into_response();
     };
-    let header_token = bearer_token(&headers).ok().flatten();
+    // A bearer token, or the workspace's session cookie on a socket that one
+    // of the workspace's own pages opened (its live updates).
+    let header_token = bearer_token(&headers)
+        .ok()
+        .flatten()
+        .or_else(|| kentro_web::socket_session(&headers, state.secure_cookies));
     let request_id = headers
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())

@@ -503,6 +503,22 @@ impl<'a> Referrals<'a> {
         record_from(row)
     }
 
+    /// What sending the draft would share now, exactly as the receiver would
+    /// get it; reading it is recorded as a read of the person.
+    pub async fn envelope_preview(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        access: &Access<'_>,
+    ) -> Result<serde_json::Value, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let current = record_from(find(&txn, scope, id).await?)?;
+        let preview = build_envelope(&txn, scope, &current, access).await?;
+        txn.commit().await?;
+        Ok(preview)
+    }
+
     /// Sends a draft: freezes the envelope, starts the response deadline,
     /// creates the receiver's link and queues the e-mail to the receiver.
     /// Consent is checked again, as it may have been withdrawn meanwhile.
@@ -526,50 +542,7 @@ impl<'a> Referrals<'a> {
                 purpose: ConsentPurpose::ReferralSharing.code().into(),
             });
         }
-        let person = people::load_many(&txn, scope, &[current.person_id], access)
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::NotFound {
-                what: "Person".into(),
-            })?;
-        let household =
-            match household_member::Entity::find_by_id((scope.tenant_id(), current.person_id))
-                .one(&txn)
-                .await?
-            {
-                Some(member) => household_member::Entity::find()
-                    .filter(household_member::Column::TenantId.eq(scope.tenant_id()))
-                    .filter(household_member::Column::HouseholdId.eq(member.household_id))
-                    .order_by_asc(household_member::Column::PersonId)
-                    .all(&txn)
-                    .await?
-                    .iter()
-                    .filter_map(|m| {
-                        kentro_domain::household::Relationship::from_code(&m.relationship)
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
-        let case = case_file::Entity::find_by_id((scope.tenant_id(), current.case_id))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "Case".into(),
-            })?;
-        let categories: Vec<&str> = case
-            .categories
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .collect();
-        let sent_envelope = envelope(
-            &current.envelope_fields,
-            EnvelopeSource {
-                person: &person.details,
-                household: &household,
-                request_date: case.request_date,
-                request_categories: &categories,
-            },
-        );
+        let sent_envelope = build_envelope(&txn, scope, &current, access).await?;
         let now = Utc::now();
         let deadline = current.urgency.response_deadline(now);
         let mut active: referral::ActiveModel = row.into();
@@ -1148,4 +1121,56 @@ async fn revoke_links(
         .exec(txn)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// What the receiver of `referral` gets: the chosen fields of the person,
+/// read now (the read is recorded for `access`).
+async fn build_envelope(
+    txn: &DatabaseTransaction,
+    scope: TenantScope,
+    current: &ReferralRecord,
+    access: &Access<'_>,
+) -> Result<serde_json::Value, StoreError> {
+    let person = people::load_many(txn, scope, &[current.person_id], access)
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::NotFound {
+            what: "Person".into(),
+        })?;
+    let household =
+        match household_member::Entity::find_by_id((scope.tenant_id(), current.person_id))
+            .one(txn)
+            .await?
+        {
+            Some(member) => household_member::Entity::find()
+                .filter(household_member::Column::TenantId.eq(scope.tenant_id()))
+                .filter(household_member::Column::HouseholdId.eq(member.household_id))
+                .order_by_asc(household_member::Column::PersonId)
+                .all(txn)
+                .await?
+                .iter()
+                .filter_map(|m| kentro_domain::household::Relationship::from_code(&m.relationship))
+                .collect(),
+            None => Vec::new(),
+        };
+    let case = case_file::Entity::find_by_id((scope.tenant_id(), current.case_id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "Case".into(),
+        })?;
+    let categories: Vec<&str> = case
+        .categories
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .collect();
+    Ok(envelope(
+        &current.envelope_fields,
+        EnvelopeSource {
+            person: &person.details,
+            household: &household,
+            request_date: case.request_date,
+            request_categories: &categories,
+        },
+    ))
 }

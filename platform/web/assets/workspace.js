@@ -56,3 +56,42 @@
     });
   }
 })();
+
+// Live referral status: the API's `referralUpdated` subscription over a
+// WebSocket to this host (graphql-transport-ws); the socket carries the
+// session cookie, so the page never sees the token.
+(function () {
+  "use strict";
+  var tags = document.querySelectorAll("[data-referral-status]");
+  var labels = document.querySelector("[data-status-labels]");
+  if (!tags.length || !labels || !window.WebSocket) { return; }
+  var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  var socket = new WebSocket(scheme + location.host + "/graphql/ws", "graphql-transport-ws");
+  socket.addEventListener("open", function () {
+    socket.send(JSON.stringify({ type: "connection_init", payload: {} }));
+  });
+  socket.addEventListener("message", function (event) {
+    var message = JSON.parse(event.data);
+    if (message.type === "connection_ack") {
+      tags.forEach(function (tag, index) {
+        socket.send(JSON.stringify({
+          id: String(index + 1),
+          type: "subscribe",
+          payload: {
+            query: "subscription($id: ID) { referralUpdated(id: $id) { id status overdue } }",
+            variables: { id: tag.getAttribute("data-referral-status") }
+          }
+        }));
+      });
+    } else if (message.type === "next" && message.payload && message.payload.data) {
+      var referral = message.payload.data.referralUpdated;
+      tags.forEach(function (tag) {
+        if (tag.getAttribute("data-referral-status") !== referral.id) { return; }
+        var code = referral.status.toLowerCase();
+        var label = labels.getAttribute("data-" + code.replace(/_/g, "-"));
+        tag.textContent = label || referral.status;
+        tag.className = "tag tag--" + code;
+      });
+    }
+  });
+})();

@@ -20,7 +20,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use kentro_api::KentroSchema;
 
-pub use session::{LANGUAGE_COOKIE, cookie, session_cookie};
+pub use session::{LANGUAGE_COOKIE, cookie, session_cookie, socket_session};
 pub use view::CONTENT_SECURITY_POLICY;
 
 /// What every page handler shares.
@@ -65,6 +65,9 @@ pub fn router(state: WebState) -> Router {
             post(pages::casework::household_change),
         )
         .route("/people/{id}/{tab}", get(pages::casework::person_tab))
+        .route("/people/{id}/kea/new", post(pages::kea::start))
+        .route("/kea/{id}", get(pages::kea::show))
+        .route("/kea/{id}/{what}", post(pages::kea::change))
         .route("/cases/{id}", get(pages::casework::show_case))
         .route("/cases/{id}/{what}", post(pages::casework::change_case))
         .route(
@@ -72,6 +75,12 @@ pub fn router(state: WebState) -> Router {
             get(pages::appointments::new_form).post(pages::appointments::book),
         )
         .route("/calendar", get(pages::appointments::calendar))
+        .route(
+            "/referrals/new",
+            get(pages::referrals::new).post(pages::referrals::create),
+        )
+        .route("/referrals/{id}", get(pages::referrals::show))
+        .route("/referrals/{id}/send", post(pages::referrals::send))
         .route("/assets/{name}", get(assets::serve))
         .with_state(state)
 }

@@ -99,6 +99,21 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
+/// The session a browser's WebSocket carries in its cookie, when one of
+/// this site's pages opened it: browsers always send `Origin` on a socket,
+/// and another site's page must not ride on the cookie.
+pub fn socket_session(headers: &HeaderMap, secure: bool) -> Option<String> {
+    let origin = headers.get(header::ORIGIN)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))?;
+    if origin_host != host {
+        return None;
+    }
+    cookie(headers, session_cookie(secure))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +139,34 @@ mod tests {
             ("origin", "https://kentro.example"),
             ("sec-fetch-site", "same-origin")
         ])));
+    }
+
+    #[test]
+    fn a_socket_from_another_site_does_not_ride_on_the_cookie() {
+        let mut own = headers(&[
+            ("host", "kentro.example"),
+            ("origin", "https://kentro.example"),
+        ]);
+        own.insert(
+            header::COOKIE,
+            HeaderValue::from_static("kentro_session=abc"),
+        );
+        assert_eq!(socket_session(&own, false).as_deref(), Some("abc"));
+        let mut other = headers(&[
+            ("host", "kentro.example"),
+            ("origin", "https://evil.example"),
+        ]);
+        other.insert(
+            header::COOKIE,
+            HeaderValue::from_static("kentro_session=abc"),
+        );
+        assert_eq!(socket_session(&other, false), None);
+        let mut no_origin = headers(&[("host", "kentro.example")]);
+        no_origin.insert(
+            header::COOKIE,
+            HeaderValue::from_static("kentro_session=abc"),
+        );
+        assert_eq!(socket_session(&no_origin, false), None);
     }
 
     #[test]

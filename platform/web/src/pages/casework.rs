@@ -578,6 +578,9 @@ pub async fn record_consent(Path(id): Path<String>, posted: Posted) -> Response 
     let Ok(input) = serde_json::from_value(input) else {
         return see_other(&format!("/people/{id}?problem=consent"));
     };
+    // The referral wizard's consent gate comes back to the wizard.
+    let back = posted.get("back");
+    let back = (back.starts_with("/referrals/new?") && !back.contains("//")).then_some(back);
     match graphql::run::<graphql::RecordConsent>(
         &visit.state.schema,
         &visit.context,
@@ -585,7 +588,7 @@ pub async fn record_consent(Path(id): Path<String>, posted: Posted) -> Response 
     )
     .await
     {
-        Ok(_) => see_other(&format!("/people/{id}?done=consent")),
+        Ok(_) => see_other(&back.unwrap_or_else(|| format!("/people/{id}?done=consent"))),
         Err(e) if e.has("VALIDATION") => see_other(&format!("/people/{id}?problem=consent")),
         Err(e) => visit.failure(&e),
     }

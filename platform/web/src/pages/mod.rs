@@ -3,5 +3,7 @@
 pub mod appointments;
 pub mod casework;
 pub mod home;
+pub mod kea;
 pub mod login;
 pub mod people;
+pub mod referrals;
