@@ -16,8 +16,10 @@ fn code(response: &Value) -> Option<&str> {
 }
 
 /// Query fields an overseer may call: aggregates and the platform's own lists.
-const AGGREGATE_FIELDS: [&str; 6] = [
+const AGGREGATE_FIELDS: [&str; 7] = [
     "me",
+    // Null for platform users: an overseer belongs to no center.
+    "myTenant",
     "tenants",
     "tenant",
     "indicators",
@@ -28,7 +30,8 @@ const AGGREGATE_FIELDS: [&str; 6] = [
 /// Every other query field, each with a call that must be refused to an
 /// overseer. A new query field must be added to one of the two lists (the
 /// test below fails otherwise).
-const PERSON_BEARING: [(&str, &str); 25] = [
+const PERSON_BEARING: [(&str, &str); 26] = [
+    ("colleagues", "{ colleagues { id name } }"),
     ("users", "{ users { edges { node { id } } } }"),
     ("user", "{ user(id: \"VXNlcjox\") { id } }"),
     ("auditLog", "{ auditLog { edges { node { sequence } } } }"),
