@@ -274,10 +274,21 @@ pub struct Server {
 }
 
 impl Server {
+    /// Starts `kentro serve`; with `--demo` the centers start empty (the
+    /// tests build what they need), unless the args say `--workload`.
     pub fn start(env: &[(&str, String)], extra_args: &[&str]) -> Server {
+        let workload = extra_args.contains(&"--workload");
+        let mut args: Vec<&str> = extra_args
+            .iter()
+            .copied()
+            .filter(|a| *a != "--workload")
+            .collect();
+        if args.contains(&"--demo") && !workload {
+            args.push("--empty");
+        }
         let mut child = kentro_command(env)
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra_args)
+            .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -264,3 +264,135 @@ async fn tenant_by_slug_is_null_when_unknown_and_an_error_naming_the_field_when_
     assert_eq!(error["extensions"]["code"], "VALIDATION", "{malformed}");
     assert_eq!(error["extensions"]["field"], "slug", "{malformed}");
 }
+
+#[tokio::test]
+async fn serve_demo_seeds_every_center_with_a_living_week_once() {
+    use crate::harness::{Server, demo_account, demo_password};
+    use serde_json::Value;
+    let backend = crate::harness::Backend::sqlite();
+    let server = Server::start(&backend.demo_env(), &["--demo", "--workload"]);
+    let token = server
+        .login(
+            &demo_account("social-worker", "veria"),
+            &demo_password(&backend),
+        )
+        .await;
+    let today = chrono::Utc::now().date_naive();
+    let monday = today
+        - chrono::Duration::days(
+            chrono::Datelike::weekday(&today)
+                .num_days_from_monday()
+                .into(),
+        );
+    let answer = server
+        .graphql_as(
+            Some(&token),
+            "query($from: String!, $to: String!) {
+               people(first: 100) { nodes { id household { id } consents { purpose } } }
+               cases(first: 100) { nodes { status notes { id } withheldNotes { id } } }
+               referrals(first: 100) { nodes { status } }
+               calendar(from: $from, to: $to) { id }
+             }",
+            json!({ "from": monday.to_string(), "to": (monday + chrono::Duration::days(7)).to_string() }),
+        )
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer}");
+    let data = &answer["data"];
+    let people = data["people"]["nodes"].as_array().expect("people");
+    assert!(people.len() >= 40, "at least 40 people: {}", people.len());
+    assert!(
+        people.iter().filter(|p| p["household"].is_object()).count() >= 10,
+        "households"
+    );
+    assert!(
+        people
+            .iter()
+            .any(|p| p["consents"].as_array().is_some_and(|c| !c.is_empty())),
+        "consents"
+    );
+    let statuses = |list: &Value| -> std::collections::BTreeSet<String> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|n| n["status"].as_str().expect("a status").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        statuses(&data["cases"]["nodes"]),
+        ["CLOSED", "IN_PROGRESS", "OPEN", "REOPENED"]
+            .map(String::from)
+            .into(),
+        "cases in every state"
+    );
+    assert!(
+        data["cases"]["nodes"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .all(|c| !c["notes"].as_array().expect("notes").is_empty()),
+        "each case has notes"
+    );
+    let referral_states = statuses(&data["referrals"]["nodes"]);
+    for state in [
+        "DRAFT",
+        "SENT",
+        "ACCEPTED",
+        "DECLINED",
+        "IN_PROGRESS",
+        "COMPLETED",
+        "NOT_COMPLETED",
+        "CANCELLED",
+    ] {
+        assert!(
+            referral_states.contains(state),
+            "a referral {state}: {referral_states:?}"
+        );
+    }
+    assert!(
+        data["calendar"].as_array().is_some_and(|a| a.len() >= 5),
+        "this week's appointments: {}",
+        data["calendar"]
+    );
+    let kea = server
+        .graphql_as(Some(&token), "{ people(first: 100) { nodes { household { keaApplications { checklist { status } } } } } }", json!({}))
+        .await;
+    let checklists: Vec<&Value> = kea["data"]["people"]["nodes"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .filter_map(|p| p["household"]["keaApplications"].as_array())
+        .flatten()
+        .collect();
+    assert!(!checklists.is_empty(), "minimum-income applications");
+    assert!(
+        checklists.iter().any(|a| {
+            let items = a["checklist"].as_array().expect("a checklist");
+            items.iter().any(|i| i["status"] == "RECEIVED")
+                && items.iter().any(|i| i["status"] == "MISSING")
+        }),
+        "an application with part of its documents"
+    );
+    let count = people.len();
+    drop(server);
+
+    // A second start keeps the week as it is.
+    let again = Server::start(&backend.demo_env(), &["--demo", "--workload"]);
+    let token = again
+        .login(
+            &demo_account("reception", "veria"),
+            &demo_password(&backend),
+        )
+        .await;
+    let people = again
+        .graphql_as(
+            Some(&token),
+            "{ people(first: 100) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        people["data"]["people"]["nodes"].as_array().map(Vec::len),
+        Some(count),
+        "seeded once"
+    );
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use kentro_api::{ApiServices, SchemaOptions, build_schema};
 use kentro_store::{
-    DatabaseTarget, Ephemeral, EventBus, LoopSettings, Quota, SessionPolicy, Store,
+    DatabaseTarget, Ephemeral, EventBus, LoopSettings, Quota, SessionPolicy, Sessions, Store,
 };
 use tokio::net::TcpListener;
 
@@ -115,7 +115,7 @@ async fn connect(settings: &Settings) -> anyhow::Result<Store> {
         .context("cannot connect to the database")
 }
 
-pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Result<()> {
     if demo && settings.environment == Environment::Production {
         anyhow::bail!(
             "--demo is refused in production: it creates a platform admin and every \
@@ -156,6 +156,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let mut demo_report = Vec::new();
     let mut demo_accounts = None;
     let mut demo_directories = Vec::new();
+    let mut demo_slugs = Vec::new();
     if demo {
         let manifests = manifests::load(&settings.tenants_dir).map_err(|problems| {
             anyhow::anyhow!(
@@ -173,6 +174,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         }
         demo_accounts = Some(demo::ensure_accounts(&store, &settings.data_dir, &manifests).await?);
         let slugs: Vec<_> = manifests.iter().map(|m| m.slug.clone()).collect();
+        demo_slugs = slugs.clone();
         demo_directories =
             directory::import_seed_directories(&store, &settings.tenants_dir, &slugs).await?;
         demo_directories.extend(
@@ -237,6 +239,30 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             services,
             ..state
         };
+    }
+    if workload && let Some(accounts) = &demo_accounts {
+        let sessions = Sessions::new(
+            &store,
+            &state.services.ephemeral,
+            state.services.session_policy,
+        );
+        for slug in &demo_slugs {
+            match crate::workload::seed_center(
+                &state.schema,
+                &store,
+                &sessions,
+                slug.as_str(),
+                &accounts.password,
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(people) => demo_directories.push(format!(
+                    "  {slug}: a working week seeded ({people} people, households, cases, referrals, bookings)"
+                )),
+                Err(e) => tracing::warn!(slug = %slug, error = %e, "the demo workload was not fully seeded"),
+            }
+        }
     }
     let checkpoint_job = tokio::spawn(checkpoint_audit_heads(store.clone()));
     let indicators_job = tokio::spawn(crate::indicators::run(

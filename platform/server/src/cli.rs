@@ -192,6 +192,10 @@ pub struct ServeArgs {
     /// Onboard every tenant manifest under the tenants folder first (idempotent).
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: leave the centers empty instead of seeding each with a
+    /// living workload (people, households, cases, referrals, bookings).
+    #[arg(long, requires = "demo")]
+    pub empty: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,6 +17,7 @@ mod partner_pages;
 mod plugins;
 mod secrets;
 mod telemetry;
+mod workload;
 mod ws;
 
 use std::process::ExitCode;
@@ -65,7 +66,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => {
             let _telemetry = telemetry::init(settings.log_format)?;
-            app::serve(settings, args.demo).await?;
+            app::serve(settings, args.demo, !args.empty).await?;
         }
         Command::Schema => print!("{}", kentro_api::sdl()),
         Command::Migrate => {
