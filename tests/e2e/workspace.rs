@@ -992,3 +992,73 @@ async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() 
     partner.close().await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let password = demo_password(&backend);
+    let email = demo_account("psychologist", "veria");
+    let here = Browser::open(&server.base_url, true).await;
+    let elsewhere = Browser::open(&server.base_url, true).await;
+    log_in(&here, &email, &password).await;
+    log_in(&elsewhere, &email, &password).await;
+
+    here.click("a.whoami__name").await;
+    here.check_screen("account").await;
+    // A wrong current password, and two new ones that differ: nothing changes.
+    here.fill("currentPassword", "not my password at all").await;
+    here.fill("newPassword", "ένας νέος μακρύς κωδικός").await;
+    here.fill("newPasswordAgain", "ένας νέος μακρύς κωδικός")
+        .await;
+    here.submit("form[action='/account/password']").await;
+    assert!(
+        here.text(".error-summary")
+            .await
+            .contains("τωρινός κωδικός δεν είναι σωστός")
+    );
+    here.fill("currentPassword", &password).await;
+    here.fill("newPassword", "ένας νέος μακρύς κωδικός").await;
+    here.fill("newPasswordAgain", "κάτι άλλο εντελώς διαφορετικό")
+        .await;
+    here.submit("form[action='/account/password']").await;
+    assert!(
+        here.text(".error-summary")
+            .await
+            .contains("δεν είναι ίδιοι")
+    );
+    assert_eq!(
+        server
+            .graphql(
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                json!({ "e": email, "p": password })
+            )
+            .await["errors"],
+        serde_json::Value::Null,
+        "the old password still works"
+    );
+
+    here.fill("currentPassword", &password).await;
+    here.fill("newPassword", "ένας νέος μακρύς κωδικός").await;
+    here.fill("newPasswordAgain", "ένας νέος μακρύς κωδικός")
+        .await;
+    here.submit("form[action='/account/password']").await;
+    assert!(
+        here.text("[role=status]")
+            .await
+            .contains("Ο κωδικός άλλαξε")
+    );
+    here.goto("/").await;
+    assert_eq!(here.path().await, "/", "this browser stays logged in");
+
+    elsewhere.goto("/").await;
+    assert_eq!(
+        elsewhere.path().await,
+        "/login?expired",
+        "the other session ended"
+    );
+    assert!(elsewhere.text("[role=status]").await.contains("έληξε"));
+    log_in(&elsewhere, &email, "ένας νέος μακρύς κωδικός").await;
+    here.close().await;
+    elsewhere.close().await;
+}

@@ -74,6 +74,71 @@ impl SessionMutation {
         }
     }
 
+    /// Changes the caller's own password (`currentPassword` must be right).
+    /// Every session of the account begun before ends, this one too, and
+    /// sockets watching them close; the answer is a new session.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> async_graphql::Result<LoginPayload> {
+        let caller = principal(ctx)?;
+        let services = services(ctx);
+        let request = request(ctx);
+        let new = kentro_domain::access::NewPassword::parse(&new_password, &caller.account.email)
+            .map_err(|problem| crate::error::bad_input("newPassword", problem))?;
+        let changed = services
+            .store
+            .accounts()
+            .change_password(
+                caller.account.id,
+                &current_password,
+                &new,
+                &request.request_id,
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        if !changed {
+            return Err(crate::error::bad_input(
+                "currentPassword",
+                "is not your current password",
+            ));
+        }
+        let sessions = Sessions::new(
+            &services.store,
+            &services.ephemeral,
+            services.session_policy,
+        );
+        if let Some(token) = &request.session_token {
+            sessions
+                .logout(token)
+                .await
+                .map_err(|e| from_store(ctx, e))?;
+        }
+        let outcome = sessions
+            .login(
+                caller.account.email.as_str(),
+                &new_password,
+                &request.client_address,
+                &request.request_id,
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        match outcome {
+            LoginOutcome::LoggedIn { token, principal } => Ok(LoginPayload {
+                token,
+                idle_timeout_seconds: services.session_policy.idle_timeout.as_secs() as i32,
+                user: User::from(principal.account),
+            }),
+            LoginOutcome::Throttled { retry_after } => Err(rate_limited(retry_after)),
+            LoginOutcome::Refused => Err(coded(
+                ErrorCode::Unauthenticated,
+                "the password changed; log in again",
+            )),
+        }
+    }
+
     /// Ends the current session.
     async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         principal(ctx)?;

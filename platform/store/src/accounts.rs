@@ -193,6 +193,7 @@ impl<'a> Accounts<'a> {
             role: Set(new.role.code().to_owned()),
             password_hash: Set(password_hash),
             disabled_at: Set(None),
+            password_changed_at: Set(None),
             created_at: Set(Utc::now()),
             ..Default::default()
         }
@@ -263,6 +264,55 @@ impl<'a> Accounts<'a> {
     /// Disables an account: it can no longer log in, and its sessions stop
     /// working at their next request. Returns `None` when there is no such account
     /// (in `tenant`, when given).
+    /// Changes the account's own password when `current` is right; every
+    /// session begun before the change ends. Answers `false` for a wrong
+    /// current password (nothing changes).
+    pub async fn change_password(
+        &self,
+        account_id: i64,
+        current: &str,
+        new: &NewPassword,
+        request_id: &str,
+    ) -> Result<bool, StoreError> {
+        let Some(row) = user_account::Entity::find_by_id(account_id)
+            .one(self.db())
+            .await?
+        else {
+            return Ok(false);
+        };
+        if !password_matches(current.to_owned(), row.password_hash.clone()).await {
+            return Ok(false);
+        }
+        let password_hash = hash_password(new.expose().to_owned()).await?;
+        let txn = self.db().begin().await?;
+        let tenant = row.tenant_id.map(TenantScope::new);
+        let actor = Account::try_from(row.clone())?.actor();
+        let mut active: user_account::ActiveModel = row.into();
+        active.password_hash = Set(password_hash);
+        // Sessions record the second they began: those of an earlier
+        // second end; the one the caller gets next lives.
+        active.password_changed_at = Set(Some(Utc::now()));
+        active.update(&txn).await?;
+        if let Some(tenant) = tenant {
+            scope::enter(&txn, tenant).await?;
+            audit::append(
+                &txn,
+                tenant,
+                &AuditEvent {
+                    actor,
+                    action: "account.password_changed".into(),
+                    entity_type: "account".into(),
+                    entity_id: account_id.to_string(),
+                    purpose: "change own password".into(),
+                    request_id: request_id.into(),
+                },
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(true)
+    }
+
     pub async fn disable(
         &self,
         tenant: Option<TenantScope>,
@@ -592,7 +642,11 @@ impl<'a> Sessions<'a> {
         else {
             return Ok(None);
         };
-        if row.disabled_at.is_some() {
+        // A password change ends the sessions begun before it.
+        let begun_before_change = row
+            .password_changed_at
+            .is_some_and(|changed| record.created_at < changed.timestamp());
+        if row.disabled_at.is_some() || begun_before_change {
             self.ephemeral.delete(&key).await?;
             return Ok(None);
         }

@@ -172,3 +172,4 @@ document!(KeaPage, "queries/kea_page.graphql");
 document!(StartKea, "queries/start_kea.graphql");
 document!(RecordKeaDocument, "queries/record_kea_document.graphql");
 document!(TransitionKea, "queries/transition_kea.graphql");
+document!(ChangePassword, "queries/change_password.graphql");

@@ -40,6 +40,8 @@ pub fn router(state: WebState) -> Router {
         .route("/", get(pages::home::show))
         .route("/login", get(pages::login::form).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
+        .route("/account", get(pages::account::show))
+        .route("/account/password", post(pages::account::change_password))
         .route("/account/language", post(pages::login::language))
         .route("/people", get(pages::people::search))
         .route(

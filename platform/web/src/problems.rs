@@ -36,6 +36,8 @@ fn message_id(field: &str, problem: &str) -> Option<&'static str> {
         "room" if has("already booked") => "problem-room-busy",
         "startTime" => "problem-time-format",
         "durationMinutes" => "problem-duration",
+        "currentPassword" => "problem-current-password",
+        "newPassword" => "problem-new-password",
         "staffId" => "problem-staff",
         _ => return None,
     })

@@ -12,6 +12,7 @@ pub struct Model {
     pub role: String,
     pub password_hash: String,
     pub disabled_at: Option<ChronoDateTimeUtc>,
+    pub password_changed_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
 }
 

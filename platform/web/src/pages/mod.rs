@@ -1,5 +1,6 @@
 //! One module per screen: each handler runs its documents, then renders.
 
+pub mod account;
 pub mod appointments;
 pub mod casework;
 pub mod home;
