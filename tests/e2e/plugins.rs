@@ -35,7 +35,7 @@ fn dist(name: &str) -> PathBuf {
 }
 
 /// A publisher key of this test, and the environment that trusts it.
-struct Publisher {
+pub(crate) struct Publisher {
     dir: tempfile::TempDir,
     public: String,
 }
@@ -79,7 +79,7 @@ impl Publisher {
     }
 }
 
-fn plugin_env(backend: &Backend) -> Vec<(&'static str, String)> {
+pub(crate) fn plugin_env(backend: &Backend) -> Vec<(&'static str, String)> {
     let mut env = backend.demo_env();
     env.push((
         "KENTRO_PLUGINS_DIR",
@@ -456,7 +456,7 @@ fn install_variables(package: &Path) -> Value {
 
 /// A server with the hostile plugin installed (both versions) and enabled
 /// at Paiania.
-async fn hostile_server(
+pub(crate) async fn hostile_server(
     backend: &Backend,
     extra: &[(&'static str, String)],
 ) -> (Server, Publisher) {

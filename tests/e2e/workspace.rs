@@ -670,6 +670,11 @@ async fn every_screen_passes_axe_in_greek_and_in_english() {
         ("calendar-day", "/calendar".to_owned()),
         ("calendar-week", "/calendar?view=week".to_owned()),
         ("not-found", "/people/UGVyc29uOjk5OTk5".to_owned()),
+        ("directory", "/directory?scope=NATIONAL".to_owned()),
+        ("plugins", "/plugins".to_owned()),
+        ("account", "/account".to_owned()),
+        ("cases-tab", format!("{person}/cases")),
+        ("household-tab", format!("{person}/household")),
     ];
     for (lang, switch_label) in [("el", "English"), ("en", "Ελληνικά")] {
         for (name, path) in &screens {
@@ -686,6 +691,13 @@ async fn every_screen_passes_axe_in_greek_and_in_english() {
             );
             browser.check_screen(&format!("screen-{name}-{lang}")).await;
         }
+        // A service's page, from the national catalog.
+        browser.goto("/directory?scope=NATIONAL").await;
+        browser.click(".service a").await;
+        assert!(browser.exists(".summary").await, "the service's details");
+        browser
+            .check_screen(&format!("screen-directory-service-{lang}"))
+            .await;
         // The special-category block is there for a social worker.
         browser.goto("/people/new").await;
         assert!(browser.exists("#minority").await);
@@ -1061,4 +1073,57 @@ async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
     log_in(&elsewhere, &email, "ένας νέος μακρύς κωδικός").await;
     here.close().await;
     elsewhere.close().await;
+}
+
+#[tokio::test]
+async fn a_failing_plugin_shows_a_clear_message_and_the_page_keeps_working() {
+    let backend = Backend::sqlite();
+    let (server, _publisher) = crate::plugins::hostile_server(&backend, &[]).await;
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(
+        &browser,
+        &demo_account("social-worker", "paiania"),
+        &demo_password(&backend),
+    )
+    .await;
+    browser.click("nav a[href='/plugins']").await;
+    browser.check_screen("plugins").await;
+    // A plugin that panics: the page says so, the rest keeps working.
+    browser
+        .click("#plugin-hostile ~ details:has(form[action='/plugins/hostile/panic']) summary")
+        .await;
+    browser
+        .submit("form[action='/plugins/hostile/panic']")
+        .await;
+    let message = browser.text("#plugin-failure").await;
+    assert!(message.contains("παρουσίασε σφάλμα"), "{message}");
+    assert!(message.contains("λειτουργούν κανονικά"), "{message}");
+    browser.check_screen("plugins-failed").await;
+    // One that loops past its deadline.
+    browser
+        .click("details:has(form[action='/plugins/hostile/loop']) summary")
+        .await;
+    browser.submit("form[action='/plugins/hostile/loop']").await;
+    assert!(
+        browser
+            .text("#plugin-failure")
+            .await
+            .contains("δεν απάντησε έγκαιρα")
+    );
+    // A working operation answers with its result as a table.
+    browser
+        .click("details:has(form[action='/plugins/hostile/noop']) summary")
+        .await;
+    browser.submit("form[action='/plugins/hostile/noop']").await;
+    assert!(
+        browser.exists("#plugin-result").await,
+        "the result is shown"
+    );
+    browser.click("nav a[href='/people']").await;
+    assert_eq!(
+        browser.path().await,
+        "/people",
+        "the rest of the workspace answers"
+    );
+    browser.close().await;
 }

@@ -173,3 +173,7 @@ document!(StartKea, "queries/start_kea.graphql");
 document!(RecordKeaDocument, "queries/record_kea_document.graphql");
 document!(TransitionKea, "queries/transition_kea.graphql");
 document!(ChangePassword, "queries/change_password.graphql");
+document!(PluginsPage, "queries/plugins_page.graphql");
+document!(PluginOperation, "queries/plugin_operation.graphql");
+document!(DirectoryPage, "queries/directory_page.graphql");
+document!(DirectoryServicePage, "queries/directory_service.graphql");

@@ -77,6 +77,10 @@ pub fn router(state: WebState) -> Router {
             get(pages::appointments::new_form).post(pages::appointments::book),
         )
         .route("/calendar", get(pages::appointments::calendar))
+        .route("/directory", get(pages::directory::list))
+        .route("/directory/service", get(pages::directory::service))
+        .route("/plugins", get(pages::plugins::list))
+        .route("/plugins/{plugin}/{operation}", post(pages::plugins::run))
         .route(
             "/referrals/new",
             get(pages::referrals::new).post(pages::referrals::create),

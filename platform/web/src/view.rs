@@ -206,6 +206,18 @@ fn navigation(lang: Lang, staff: &Staff) -> Vec<NavLink> {
             label: i18n::message(lang, "nav-calendar", &[]),
         });
     }
+    if staff.may("MAKE_REFERRALS") {
+        links.push(NavLink {
+            href: "/directory",
+            label: i18n::message(lang, "nav-directory", &[]),
+        });
+    }
+    if staff.may("VIEW_PERSON_RECORDS") {
+        links.push(NavLink {
+            href: "/plugins",
+            label: i18n::message(lang, "nav-plugins", &[]),
+        });
+    }
     links
 }
 

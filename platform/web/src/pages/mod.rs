@@ -3,8 +3,10 @@
 pub mod account;
 pub mod appointments;
 pub mod casework;
+pub mod directory;
 pub mod home;
 pub mod kea;
 pub mod login;
 pub mod people;
+pub mod plugins;
 pub mod referrals;
