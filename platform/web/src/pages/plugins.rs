@@ -44,6 +44,10 @@ struct PluginView {
     operations: Vec<OperationView>,
 }
 
+/// The operation just posted (plugin, operation, the form's values), so
+/// its form opens again with what was typed.
+type PostedOperation<'a> = (&'a str, &'a str, &'a [(String, String)]);
+
 struct ResultView {
     title: String,
     columns: Vec<String>,
@@ -190,7 +194,7 @@ async fn plugins_page(
     mut layout: Layout,
     result: Option<ResultView>,
     failure: Option<String>,
-    posted: Option<(&str, &str, &[(String, String)])>,
+    posted: Option<PostedOperation<'_>>,
 ) -> Response {
     let lang = visit.lang;
     let plugins = match graphql::run::<graphql::PluginsPage>(
