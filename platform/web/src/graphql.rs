@@ -177,3 +177,4 @@ document!(PluginsPage, "queries/plugins_page.graphql");
 document!(PluginOperation, "queries/plugin_operation.graphql");
 document!(DirectoryPage, "queries/directory_page.graphql");
 document!(DirectoryServicePage, "queries/directory_service.graphql");
+document!(HomeReferrals, "queries/home_referrals.graphql");

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::response::Response;
 
 use crate::format;
-use crate::graphql::{self, Home, MyCases};
+use crate::graphql::{self, Home, HomeReferrals, MyCases};
 use crate::i18n;
 use crate::view::{Layout, Visit, render};
 use kentro_domain::names::sort_key;
@@ -27,9 +27,21 @@ struct AppointmentRow {
     room: String,
 }
 
+struct ReferralRow {
+    href: String,
+    person: String,
+    service: String,
+    status: String,
+    status_code: String,
+    when: String,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    shows_referrals: bool,
+    overdue: Vec<ReferralRow>,
+    updated: Vec<ReferralRow>,
     layout: Layout,
     name: String,
     shows_cases: bool,
@@ -38,7 +50,11 @@ struct HomePage {
     may_register: bool,
 }
 
-pub async fn show(visit: Visit) -> Response {
+/// The cookie that remembers when the staff member last saw the home page,
+/// so that referrals updated since are shown.
+const SEEN_COOKIE: &str = "kentro_home_seen";
+
+pub async fn show(visit: Visit, headers: axum::http::HeaderMap) -> Response {
     let staff = match visit.staff().await {
         Ok(staff) => staff,
         Err(to_login) => return to_login,
@@ -111,7 +127,66 @@ pub async fn show(visit: Visit) -> Response {
             }
         })
         .collect();
+    let shows_referrals = staff.may("MAKE_REFERRALS");
+    let last_seen = crate::session::cookie(&headers, SEEN_COOKIE)
+        .and_then(|seen| chrono::DateTime::parse_from_rfc3339(&seen).ok());
+    let changed_since = |at: &str| {
+        let at = chrono::DateTime::parse_from_rfc3339(at).ok();
+        matches!((last_seen, at), (Some(seen), Some(at)) if at > seen)
+    };
+    let (mut overdue, mut updated) = (Vec::new(), Vec::new());
+    if shows_referrals {
+        match graphql::run::<HomeReferrals>(
+            &visit.state.schema,
+            &visit.context,
+            graphql::home_referrals::Variables {},
+        )
+        .await
+        {
+            Ok(data) => {
+                let row = |id: String,
+                           person: graphql::home_referrals::HomeReferralsOverdueNodesPerson,
+                           service: String,
+                           status: String,
+                           when: &str| ReferralRow {
+                    href: format!("/referrals/{id}"),
+                    person: person.display_name,
+                    service,
+                    status: i18n::label(lang, "referral-status", &status),
+                    status_code: status.to_lowercase(),
+                    when: format::instant(when),
+                };
+                overdue = data
+                    .overdue
+                    .nodes
+                    .into_iter()
+                    .map(|r| {
+                        let when = r.deadline_at.clone().unwrap_or_default();
+                        row(r.id, r.person, r.service.name, i18n::wire(&r.status), &when)
+                    })
+                    .collect();
+                updated = data
+                    .recent
+                    .nodes
+                    .into_iter()
+                    .filter(|r| changed_since(&r.updated_at))
+                    .map(|r| ReferralRow {
+                        href: format!("/referrals/{}", r.id),
+                        person: r.person.display_name,
+                        service: r.service.name,
+                        status: i18n::label(lang, "referral-status", &i18n::wire(&r.status)),
+                        status_code: i18n::wire(&r.status).to_lowercase(),
+                        when: format::instant(&r.updated_at),
+                    })
+                    .collect();
+            }
+            Err(e) => return visit.failure(&e),
+        }
+    }
     let page = HomePage {
+        shows_referrals,
+        overdue,
+        updated,
         layout: visit.layout(i18n::message(lang, "home-title", &[]), Some(&staff)),
         name: staff.name.clone(),
         shows_cases,
@@ -119,5 +194,16 @@ pub async fn show(visit: Visit) -> Response {
         appointments,
         may_register: staff.may("REGISTER_PEOPLE"),
     };
-    render(&page)
+    let mut response = render(&page);
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    response.headers_mut().append(
+        axum::http::header::SET_COOKIE,
+        crate::session::set_cookie(
+            SEEN_COOKIE,
+            &now,
+            visit.state.secure_cookies,
+            Some(90 * 24 * 3600),
+        ),
+    );
+    response
 }
