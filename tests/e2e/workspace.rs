@@ -1127,3 +1127,128 @@ async fn a_failing_plugin_shows_a_clear_message_and_the_page_keeps_working() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn reception_moves_a_booking_records_attendance_and_prints_the_slip_and_consent_form() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(
+        &browser,
+        &demo_account("reception", "veria"),
+        &demo_password(&backend),
+    )
+    .await;
+    browser.goto("/people/new").await;
+    browser.fill("givenNameEl", "Θεόδωρος").await;
+    browser.fill("familyNameEl", "Λαμπράκης").await;
+    browser.submit("form[action='/people/new']").await;
+    let person = browser
+        .path()
+        .await
+        .trim_end_matches("?done=registered")
+        .to_owned();
+    let id = person.trim_start_matches("/people/").to_owned();
+    browser
+        .goto(&format!("/appointments/new?person={id}"))
+        .await;
+    let social_worker = browser
+        .client
+        .execute("return [...document.querySelectorAll('#staffId option')].find(o => o.textContent.includes('social worker')).value;", vec![])
+        .await
+        .expect("a script");
+    browser
+        .select("staffId", social_worker.as_str().expect("an id"))
+        .await;
+    let day = open_day();
+    browser
+        .fill("date", &day.format("%d/%m/%Y").to_string())
+        .await;
+    browser.fill("startTime", "09:00").await;
+    browser.submit("form[action='/appointments/new']").await;
+
+    browser.goto(&format!("{person}/appointments")).await;
+    browser.check_screen("person-appointments-booked").await;
+    // Moved to a closed day: refused, nothing moves.
+    let mut saturday = day;
+    while saturday.weekday() != Weekday::Sat {
+        saturday += chrono::Duration::days(1);
+    }
+    browser.click(".appointment details summary").await;
+    browser
+        .find(".appointment details input[name=date]")
+        .await
+        .send_keys(&saturday.format("%d/%m/%Y").to_string())
+        .await
+        .expect("typing");
+    browser
+        .find(".appointment details input[name=startTime]")
+        .await
+        .send_keys("10:00")
+        .await
+        .expect("typing");
+    browser.submit(".appointment details form").await;
+    assert!(
+        browser.text(".error-summary").await.contains("κλειστό"),
+        "a closed day is refused"
+    );
+    assert_eq!(
+        social_worker_day(&server, &backend, day).await[0]["startsAt"],
+        format!("{day}T09:00:00")
+    );
+    // Moved to an hour later the same day (the form is open on its error).
+    assert!(browser.exists(".appointment details[open]").await);
+    browser
+        .find(".appointment details input[name=date]")
+        .await
+        .send_keys(&day.format("%d/%m/%Y").to_string())
+        .await
+        .expect("typing");
+    browser
+        .find(".appointment details input[name=startTime]")
+        .await
+        .send_keys("10:00")
+        .await
+        .expect("typing");
+    browser.submit(".appointment details form").await;
+    assert!(browser.text("[role=status]").await.contains("άλλαξε"));
+    assert_eq!(
+        social_worker_day(&server, &backend, day).await[0]["startsAt"],
+        format!("{day}T10:00:00")
+    );
+
+    browser.click(".appointment a[href$='/slip']").await;
+    let slip = browser.text("main").await;
+    assert!(
+        slip.contains("Σημείωμα ραντεβού")
+            && slip.contains("Θεόδωρος Λαμπράκης")
+            && slip.contains("10:00"),
+        "{slip}"
+    );
+    browser.check_screen("print-appointment-slip").await;
+    browser.goto(&format!("{person}/appointments")).await;
+    browser.submit(".appointment form[action$='/kept']").await;
+    assert!(
+        browser
+            .text(".appointment .tag")
+            .await
+            .contains("Πραγματοποιήθηκε")
+    );
+    assert!(
+        !browser.exists(".appointment form[action$='/cancel']").await,
+        "a kept appointment cannot be cancelled"
+    );
+
+    browser
+        .goto(&format!("{person}/consent-form?purpose=REFERRAL_SHARING"))
+        .await;
+    let form = browser.text("main").await;
+    assert!(
+        form.contains("Έντυπο συναίνεσης")
+            && form.contains("Θεόδωρος Λαμπράκης")
+            && form.contains("Διαβίβαση"),
+        "{form}"
+    );
+    browser.check_screen("print-consent-form").await;
+    browser.close().await;
+}

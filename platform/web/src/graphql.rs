@@ -178,3 +178,8 @@ document!(PluginOperation, "queries/plugin_operation.graphql");
 document!(DirectoryPage, "queries/directory_page.graphql");
 document!(DirectoryServicePage, "queries/directory_service.graphql");
 document!(HomeReferrals, "queries/home_referrals.graphql");
+document!(PrintContext, "queries/print_context.graphql");
+// One file, three operations: graphql_client picks each by its name.
+document!(CancelAppointment, "queries/appointment_change.graphql");
+document!(RecordAttendance, "queries/appointment_change.graphql");
+document!(RescheduleAppointment, "queries/appointment_change.graphql");

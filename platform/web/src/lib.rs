@@ -66,6 +66,22 @@ pub fn router(state: WebState) -> Router {
             "/people/{id}/household/change",
             post(pages::casework::household_change),
         )
+        .route(
+            "/people/{id}/appointments/{appointment}/slip",
+            get(pages::printing::appointment_slip),
+        )
+        .route(
+            "/people/{id}/appointments/{appointment}/{action}",
+            post(pages::appointments::change),
+        )
+        .route(
+            "/people/{id}/consent-form",
+            get(pages::printing::consent_form),
+        )
+        .route(
+            "/referrals/{id}/letter",
+            get(pages::printing::referral_letter),
+        )
         .route("/people/{id}/{tab}", get(pages::casework::person_tab))
         .route("/people/{id}/kea/new", post(pages::kea::start))
         .route("/kea/{id}", get(pages::kea::show))

@@ -65,7 +65,7 @@ pub fn form_errors(lang: Lang, errors: &ApiErrors) -> Vec<FormError> {
             let mut field = path.rsplit('.').next().unwrap_or(&path).to_owned();
             // A slot's problem belongs to the day when the center is
             // closed then, and to the time otherwise.
-            if field == "slot" {
+            if field == "slot" || field == "startsAt" {
                 field = if problem.contains("closed on") {
                     "date"
                 } else {

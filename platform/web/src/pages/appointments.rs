@@ -376,3 +376,159 @@ async fn colleagues(visit: &Visit) -> Vec<(String, String)> {
     .map(|d| d.colleagues.into_iter().map(|c| (c.id, c.name)).collect())
     .unwrap_or_default()
 }
+
+struct PersonAppointment {
+    id: String,
+    when: String,
+    kind: String,
+    staff: String,
+    room: String,
+    status: String,
+    status_code: String,
+    booked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "person_appointments.html")]
+struct PersonAppointmentsPage {
+    layout: Layout,
+    id: String,
+    name: String,
+    tabs: Vec<crate::pages::casework::Tab>,
+    appointments: Vec<PersonAppointment>,
+}
+
+/// The card's Ραντεβού tab: each booking with its slip, and for a booked
+/// one: reschedule, cancel, record attendance.
+pub async fn person_appointments(
+    visit: &Visit,
+    staff: &crate::view::Staff,
+    id: &str,
+    mut layout: Layout,
+) -> Response {
+    let lang = visit.lang;
+    let person = match graphql::run::<graphql::PersonAppointments>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::person_appointments::Variables { id: id.to_owned() },
+    )
+    .await
+    {
+        Ok(d) => d.person,
+        Err(e) => return visit.failure(&e),
+    };
+    layout.title = format!(
+        "{} · {}",
+        i18n::message(lang, "card-tab-appointments", &[]),
+        person.display_name
+    );
+    let appointments = person
+        .appointments
+        .into_iter()
+        .map(|a| {
+            let status = i18n::wire(&a.status);
+            PersonAppointment {
+                when: format!(
+                    "{} {}–{}",
+                    format::date(a.starts_at.get(..10).unwrap_or_default()),
+                    format::clock(&a.starts_at),
+                    format::clock(&a.ends_at)
+                ),
+                kind: i18n::label(lang, "appointment-kind", &i18n::wire(&a.kind)),
+                staff: a.staff.map(|s| s.name).unwrap_or_default(),
+                room: a.room.unwrap_or_default(),
+                status: i18n::label(lang, "appointment-status", &status),
+                booked: status == "BOOKED",
+                status_code: status.to_lowercase(),
+                id: a.id,
+            }
+        })
+        .collect();
+    let status = if layout.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = PersonAppointmentsPage {
+        tabs: crate::pages::casework::person_tabs(lang, id, staff, "/appointments"),
+        layout,
+        id: id.to_owned(),
+        name: person.display_name,
+        appointments,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// Cancels, records attendance of, or moves one booking.
+pub async fn change(
+    axum::extract::Path((person, appointment, action)): axum::extract::Path<(
+        String,
+        String,
+        String,
+    )>,
+    posted: Posted,
+) -> Response {
+    let visit = &posted.visit;
+    let staff = match visit.staff().await {
+        Ok(staff) => staff,
+        Err(to_login) => return to_login,
+    };
+    let schema = &visit.state.schema;
+    let ctx = &visit.context;
+    let id = appointment.clone();
+    let outcome = match action.as_str() {
+        "cancel" => graphql::run::<graphql::CancelAppointment>(
+            schema,
+            ctx,
+            graphql::cancel_appointment::Variables { id },
+        )
+        .await
+        .map(|_| ()),
+        "kept" | "missed" => graphql::run::<graphql::RecordAttendance>(
+            schema,
+            ctx,
+            graphql::record_attendance::Variables {
+                id,
+                kept: action == "kept",
+            },
+        )
+        .await
+        .map(|_| ()),
+        "reschedule" => {
+            let slot = json!({
+                "date": format::typed_date(&posted.get("date")),
+                "startTime": posted.get("startTime"),
+                "durationMinutes": posted.get("durationMinutes").parse::<i64>().unwrap_or(45),
+            });
+            match serde_json::from_value(slot) {
+                Ok(slot) => graphql::run::<graphql::RescheduleAppointment>(
+                    schema,
+                    ctx,
+                    graphql::reschedule_appointment::Variables { id, slot },
+                )
+                .await
+                .map(|_| ()),
+                Err(_) => return visit.problem(StatusCode::BAD_REQUEST, "error-bad-form"),
+            }
+        }
+        _ => return visit.problem(StatusCode::NOT_FOUND, "error-not-found"),
+    };
+    match outcome {
+        Ok(()) => see_other(&format!("/people/{person}/appointments?done={action}")),
+        Err(e) if e.has("VALIDATION") || e.has("CONFLICT") || e.has("INVALID_TRANSITION") => {
+            let mut layout = visit.layout(String::new(), Some(&staff));
+            layout.errors = problems::form_errors(visit.lang, &e);
+            for error in &mut layout.errors {
+                error.field = format!("{}-{}", error.field, appointment);
+            }
+            if layout.errors.is_empty() || e.has("INVALID_TRANSITION") {
+                layout.errors = vec![crate::view::FormError {
+                    field: format!("date-{appointment}"),
+                    text: visit.t("problem-appointment-move"),
+                }];
+            }
+            person_appointments(visit, &staff, &person, layout).await
+        }
+        Err(e) => visit.failure(&e),
+    }
+}

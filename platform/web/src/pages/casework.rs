@@ -168,49 +168,6 @@ async fn tab_page(
                 None,
             )
         }
-        "/appointments" => {
-            let person = match graphql::run::<graphql::PersonAppointments>(
-                schema,
-                ctx,
-                graphql::person_appointments::Variables { id: id.to_owned() },
-            )
-            .await
-            {
-                Ok(d) => d.person,
-                Err(e) => return visit.failure(&e),
-            };
-            let rows = person
-                .appointments
-                .into_iter()
-                .map(|a| {
-                    let status = i18n::wire(&a.status);
-                    Row {
-                        href: String::new(),
-                        cells: vec![
-                            format!(
-                                "{} {}–{}",
-                                format::date(a.starts_at.get(..10).unwrap_or_default()),
-                                format::clock(&a.starts_at),
-                                format::clock(&a.ends_at)
-                            ),
-                            i18n::label(lang, "appointment-kind", &i18n::wire(&a.kind)),
-                            a.staff.map(|s| s.name).unwrap_or_default(),
-                            a.room.unwrap_or_default(),
-                        ],
-                        tag: i18n::label(lang, "appointment-status", &status),
-                        tag_code: status.to_lowercase(),
-                    }
-                })
-                .collect();
-            (
-                person.display_name,
-                t("card-tab-appointments"),
-                vec![t("col-time"), t("col-kind"), t("col-staff"), t("col-room")],
-                rows,
-                t("card-no-appointments"),
-                Some((format!("/appointments/new?person={id}"), t("card-book"))),
-            )
-        }
         "/referrals" => {
             let person = match graphql::run::<graphql::PersonReferrals>(
                 schema,
@@ -289,7 +246,14 @@ async fn tab_page(
     (status, render(&page)).into_response()
 }
 
-pub async fn person_tab(visit: Visit, Path((id, tab)): Path<(String, String)>) -> Response {
+pub async fn person_tab(
+    visit: Visit,
+    Path((id, tab)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let done = params
+        .get("done")
+        .filter(|d| ["cancel", "kept", "missed", "reschedule"].contains(&d.as_str()));
     let staff = match visit.staff().await {
         Ok(staff) => staff,
         Err(to_login) => return to_login,
@@ -297,6 +261,11 @@ pub async fn person_tab(visit: Visit, Path((id, tab)): Path<(String, String)>) -
     let tab = format!("/{tab}");
     if tab == "/household" {
         return household_page(&visit, &staff, &id, None, Vec::new()).await;
+    }
+    if tab == "/appointments" {
+        let mut layout = visit.layout(String::new(), Some(&staff));
+        layout.notice = done.map(|d| visit.t(&format!("notice-appointment-{d}")));
+        return crate::pages::appointments::person_appointments(&visit, &staff, &id, layout).await;
     }
     let layout = visit.layout(String::new(), Some(&staff));
     tab_page(&visit, &staff, &id, &tab, layout, &[]).await

@@ -9,4 +9,5 @@ pub mod kea;
 pub mod login;
 pub mod people;
 pub mod plugins;
+pub mod printing;
 pub mod referrals;
