@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 infra/scripts/install-test-deps.sh
 cargo build --release -p kentro
-for bench in rls_overhead cases_page duplicate_search national_dashboard; do
+for bench in rls_overhead cases_page duplicate_search national_dashboard workspace_pages; do
     infra/scripts/with-services.sh cargo bench -p kentro-tests --bench "$bench"
 done
 infra/build-plugins.sh
