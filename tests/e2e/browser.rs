@@ -176,6 +176,14 @@ impl Browser {
             .is_empty()
     }
 
+    pub async fn find_all_count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .expect("a search")
+            .len()
+    }
+
     /// Types into the input whose id is `id`, replacing what was there.
     pub async fn fill(&self, id: &str, value: &str) {
         let input = self.find(&format!("#{id}")).await;

@@ -1252,3 +1252,93 @@ async fn reception_moves_a_booking_records_attendance_and_prints_the_slip_and_co
     browser.check_screen("print-consent-form").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_social_worker_corrects_a_record_and_merges_its_double() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(
+        &browser,
+        &demo_account("social-worker", "veria"),
+        &demo_password(&backend),
+    )
+    .await;
+    let case = register_and_open_case(&browser, "Ιωάννα", "Κουτσού").await;
+    let _ = case;
+    let keep = browser
+        .find(".caption a")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a link");
+    // Her double, registered in Latin letters with a case of its own.
+    let token = server
+        .login(
+            &demo_account("social-worker", "veria"),
+            &demo_password(&backend),
+        )
+        .await;
+    let double = server
+        .graphql_as(Some(&token), "mutation { registerPerson(input: { givenNameLatin: \"Ioanna\", familyNameLatin: \"Koutsou\" }) { id } }", json!({}))
+        .await["data"]["registerPerson"]["id"]
+        .as_str()
+        .expect("the double's id")
+        .to_owned();
+    let opened = server
+        .graphql_as(Some(&token), "mutation($p: ID!) { openCase(input: { personId: $p, channel: PHONE, categories: [HOUSING] }) { id } }", json!({ "p": double }))
+        .await;
+    assert!(opened.get("errors").is_none(), "{opened}");
+
+    browser.goto(&format!("{keep}/edit")).await;
+    assert_eq!(
+        browser.value("givenNameEl").await,
+        "Ιωάννα",
+        "the form holds the record"
+    );
+    browser.fill("phone", "abc").await;
+    browser.submit(&format!("form[action='{keep}/edit']")).await;
+    assert!(browser.text(".error-summary").await.contains("τηλέφωνο"));
+    browser.fill("phone", "2331099999").await;
+    browser.submit(&format!("form[action='{keep}/edit']")).await;
+    assert!(
+        browser
+            .text("[role=status]")
+            .await
+            .contains("αποθηκεύτηκαν")
+    );
+    assert!(browser.text(".summary").await.contains("2331099999"));
+
+    browser.click(&format!("a[href='{keep}/merge']")).await;
+    browser.fill("q", "Koutsou").await;
+    browser.submit("form[role=search]").await;
+    browser.check_screen("merge").await;
+    browser
+        .submit(&format!("form:has(input[value='{double}'])"))
+        .await;
+    assert!(
+        browser
+            .text("[role=status]")
+            .await
+            .contains("συγχωνεύθηκαν")
+    );
+    browser.goto(&format!("{keep}/cases")).await;
+    assert_eq!(
+        browser.find_all_count("table tbody tr").await,
+        2,
+        "the double's case moved here"
+    );
+    let gone = server
+        .graphql_as(
+            Some(&token),
+            "query($p: ID!) { person(id: $p) { id } }",
+            json!({ "p": double }),
+        )
+        .await;
+    assert_eq!(
+        gone["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "the double is gone"
+    );
+    browser.close().await;
+}

@@ -183,3 +183,5 @@ document!(PrintContext, "queries/print_context.graphql");
 document!(CancelAppointment, "queries/appointment_change.graphql");
 document!(RecordAttendance, "queries/appointment_change.graphql");
 document!(RescheduleAppointment, "queries/appointment_change.graphql");
+document!(UpdatePerson, "queries/update_person.graphql");
+document!(MergePersons, "queries/merge_persons.graphql");

@@ -57,6 +57,14 @@ pub fn router(state: WebState) -> Router {
             "/people/{id}/consents",
             post(pages::casework::record_consent),
         )
+        .route(
+            "/people/{id}/edit",
+            get(pages::people::edit_form).post(pages::people::update),
+        )
+        .route(
+            "/people/{id}/merge",
+            get(pages::people::merge_form).post(pages::people::merge),
+        )
         .route("/people/{id}/cases/new", post(pages::casework::open_case))
         .route(
             "/people/{id}/household/search",

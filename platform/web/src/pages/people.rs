@@ -175,6 +175,9 @@ struct DuplicateRow {
 #[template(path = "person_form.html")]
 struct PersonFormPage {
     layout: Layout,
+    heading: String,
+    action: String,
+    editing: bool,
     values: HashMap<String, String>,
     choices: Vec<ChoiceField>,
     special: Vec<ChoiceField>,
@@ -247,6 +250,9 @@ pub async fn new_form(visit: Visit) -> Response {
         staff.may("VIEW_SPECIAL_CATEGORIES"),
     );
     render(&PersonFormPage {
+        heading: visit.t("register-title"),
+        action: "/people/new".into(),
+        editing: false,
         layout,
         values,
         choices,
@@ -381,6 +387,9 @@ pub async fn register(posted: Posted) -> Response {
     }
     let (choices, special) = choice_fields(visit.lang, &values, &layout, may_see_special);
     let page = PersonFormPage {
+        heading: visit.t("register-title"),
+        action: "/people/new".into(),
+        editing: false,
         layout,
         values,
         choices,
@@ -437,6 +446,8 @@ struct CardPage {
     special: Vec<Detail>,
     consents: Vec<ConsentRow>,
     may_book: bool,
+    may_edit: bool,
+    may_merge: bool,
 }
 
 pub async fn card(
@@ -548,6 +559,10 @@ pub async fn card(
         layout.notice = Some(t("notice-registered"));
     } else if params.get("done").is_some_and(|d| d == "booked") {
         layout.notice = Some(t("notice-booked"));
+    } else if params.get("done").is_some_and(|d| d == "updated") {
+        layout.notice = Some(t("notice-updated"));
+    } else if params.get("done").is_some_and(|d| d == "merged") {
+        layout.notice = Some(t("notice-merged"));
     } else if params.get("done").is_some_and(|d| d == "consent") {
         layout.notice = Some(t("notice-consent"));
     } else if params.get("problem").is_some_and(|d| d == "consent") {
@@ -579,5 +594,234 @@ pub async fn card(
         special,
         consents,
         may_book: staff.may("BOOK_APPOINTMENTS"),
+        may_edit: staff.may("REGISTER_PEOPLE"),
+        may_merge: staff.may("MANAGE_CASES"),
     })
+}
+
+/// The record's details as the form's values.
+fn values_of(person: &graphql::person_card::PersonCardPerson) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    let mut put = |name: &str, value: Option<String>| {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            values.insert(name.to_owned(), value);
+        }
+    };
+    put("givenNameEl", person.given_name_el.clone());
+    put("familyNameEl", person.family_name_el.clone());
+    put("givenNameLatin", person.given_name_latin.clone());
+    put("familyNameLatin", person.family_name_latin.clone());
+    put("birthDate", person.birth_date.as_deref().map(format::date));
+    put("amka", person.amka.clone());
+    put("afm", person.afm.clone());
+    put("idDocumentNumber", person.id_document_number.clone());
+    put("nationality", person.nationality.clone());
+    put("phone", person.phone.clone());
+    put("email", person.email.clone());
+    put("address", person.address.clone());
+    put("area", person.area.clone());
+    put("gender", Some(i18n::wire(&person.gender)));
+    put(
+        "idDocumentType",
+        person.id_document_type.as_ref().map(i18n::wire),
+    );
+    put(
+        "employmentStatus",
+        person.employment_status.as_ref().map(i18n::wire),
+    );
+    put(
+        "educationLevel",
+        person.education_level.as_ref().map(i18n::wire),
+    );
+    put("disability", person.disability.as_ref().map(i18n::wire));
+    put("minority", person.minority.as_ref().map(i18n::wire));
+    put(
+        "foreignBackground",
+        person.foreign_background.as_ref().map(i18n::wire),
+    );
+    put("homeless", person.homeless.as_ref().map(i18n::wire));
+    values
+}
+
+async fn edit_page(
+    visit: &Visit,
+    staff: &crate::view::Staff,
+    id: &str,
+    values: Option<HashMap<String, String>>,
+    layout: Layout,
+) -> Response {
+    let values = match values {
+        Some(values) => values,
+        None => match graphql::run::<PersonCard>(
+            &visit.state.schema,
+            &visit.context,
+            graphql::person_card::Variables { id: id.to_owned() },
+        )
+        .await
+        {
+            Ok(data) => values_of(&data.person),
+            Err(e) => return visit.failure(&e),
+        },
+    };
+    let (choices, special) = choice_fields(
+        visit.lang,
+        &values,
+        &layout,
+        staff.may("VIEW_SPECIAL_CATEGORIES"),
+    );
+    let status = if layout.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = PersonFormPage {
+        heading: visit.t("edit-title"),
+        action: format!("/people/{id}/edit"),
+        editing: true,
+        layout,
+        values,
+        choices,
+        special,
+        duplicates: Vec::new(),
+        checked: String::new(),
+    };
+    (status, render(&page)).into_response()
+}
+
+pub async fn edit_form(visit: Visit, Path(id): Path<String>) -> Response {
+    let staff = match visit.staff().await {
+        Ok(staff) => staff,
+        Err(to_login) => return to_login,
+    };
+    let layout = visit.layout(visit.t("edit-title"), Some(&staff));
+    edit_page(&visit, &staff, &id, None, layout).await
+}
+
+/// Saves the whole record; roles that may not see special categories keep
+/// them as they were (the API's rule).
+pub async fn update(Path(id): Path<String>, posted: Posted) -> Response {
+    let visit = &posted.visit;
+    let staff = match visit.staff().await {
+        Ok(staff) => staff,
+        Err(to_login) => return to_login,
+    };
+    let values: HashMap<String, String> = posted
+        .fields
+        .iter()
+        .filter(|(k, _)| k != "csrf")
+        .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+        .collect();
+    let input = person_input(&values, staff.may("VIEW_SPECIAL_CATEGORIES"));
+    let Ok(input) = serde_json::from_value(input) else {
+        return visit.problem(StatusCode::BAD_REQUEST, "error-bad-form");
+    };
+    match graphql::run::<graphql::UpdatePerson>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::update_person::Variables {
+            id: id.clone(),
+            input,
+        },
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/people/{id}?done=updated")),
+        Err(e) if e.has("VALIDATION") || e.has("DUPLICATE_IDENTIFIER") => {
+            let mut layout = visit.layout(visit.t("edit-title"), Some(&staff));
+            layout.errors = problems::form_errors(visit.lang, &e);
+            edit_page(visit, &staff, &id, Some(values), layout).await
+        }
+        Err(e) => visit.failure(&e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "merge.html")]
+struct MergePage {
+    layout: Layout,
+    id: String,
+    name: String,
+    query: String,
+    candidates: Vec<PersonRow>,
+}
+
+/// Συγχώνευση: find the other record of the same person; this one is kept.
+pub async fn merge_form(
+    visit: Visit,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let staff = match visit.staff().await {
+        Ok(staff) => staff,
+        Err(to_login) => return to_login,
+    };
+    if !staff.may("MANAGE_CASES") {
+        return visit.problem(StatusCode::FORBIDDEN, "error-forbidden");
+    }
+    let person = match graphql::run::<PersonCard>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::person_card::Variables { id: id.clone() },
+    )
+    .await
+    {
+        Ok(data) => data.person,
+        Err(e) => return visit.failure(&e),
+    };
+    let query = params.get("q").cloned().unwrap_or_default();
+    let mut candidates = Vec::new();
+    if !query.is_empty()
+        && let Ok(found) = graphql::run::<SearchPeople>(
+            &visit.state.schema,
+            &visit.context,
+            graphql::search_people::Variables {
+                search: Some(query.clone()),
+                first: Some(20),
+            },
+        )
+        .await
+    {
+        candidates = found
+            .people
+            .nodes
+            .into_iter()
+            .filter(|p| p.id != id)
+            .map(|p| PersonRow {
+                href: p.id.clone(),
+                latin: String::new(),
+                name: p.display_name,
+                birth_date: p
+                    .birth_date
+                    .as_deref()
+                    .map(format::date)
+                    .unwrap_or_default(),
+                amka: p.amka.unwrap_or_default(),
+                area: p.area.unwrap_or_default(),
+            })
+            .collect();
+    }
+    render(&MergePage {
+        layout: visit.layout(visit.t("merge-title"), Some(&staff)),
+        name: person.display_name,
+        id,
+        query,
+        candidates,
+    })
+}
+
+pub async fn merge(Path(id): Path<String>, posted: Posted) -> Response {
+    let visit = &posted.visit;
+    match graphql::run::<graphql::MergePersons>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::merge_persons::Variables {
+            keep: id.clone(),
+            remove: posted.get("remove"),
+        },
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/people/{id}?done=merged")),
+        Err(e) => visit.failure(&e),
+    }
 }
