@@ -57,6 +57,7 @@ pub(crate) struct VeriaIds {
     referral: String,
     partner_key: String,
     partner_link: String,
+    suggestion: String,
 }
 
 /// Veria's seeded soup kitchen and organization (`tenants/veria/directory.hsds.json`).
@@ -148,8 +149,25 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["createPartnerKey"]["key"]["id"]
         .clone();
+    // Veria's job-market plugin suggests a referral to ΔΥΠΑ.
+    ok(
+        server,
+        &veria.worker,
+        "mutation($p: String!) { pluginOperation(plugin: \"job-market\", operation: \"refer\", input: { personId: $p, to: \"dypa\" }) }",
+        json!({ "p": person }),
+    )
+    .await;
+    let suggestion = ok(
+        server,
+        &veria.worker,
+        "query($p: ID!) { referralSuggestions(personId: $p) { id } }",
+        json!({ "p": person }),
+    )
+    .await["referralSuggestions"][0]["id"]
+        .clone();
     let text = |v: Value| v.as_str().unwrap().to_owned();
     VeriaIds {
+        suggestion: text(suggestion),
         partner_link: text(partner_link),
         referral: text(referral),
         partner_key: text(partner_key),
@@ -184,6 +202,7 @@ async fn veria_snapshot(server: &Server, veria: &Tenant, ids: &VeriaIds) -> Valu
             keaApplication(id: $a) { status externalReference checklist { document status } }
             case(id: $c) { status assignedTo { id } notes { body } person { id } }
             calendar(from: \"2026-11-30\", to: \"2026-12-01\") { id status startsAt }
+            referralSuggestions(personId: $p) { id title }
         }",
         json!({ "p": ids.person, "h": ids.household, "a": ids.application, "c": ids.case,
                 "r": ids.referral }),
@@ -335,6 +354,9 @@ fn attacks(v: &VeriaIds, own: &OwnIds) -> Vec<Attack> {
         attack(&["case.id"], Worker, "query($id: ID!) { case(id: $id) { id } }", "id", json!({ "id": v.case })),
         attack(&["referral.id"], Worker, "query($id: ID!) { referral(id: $id) { id } }", "id", json!({ "id": v.referral })),
         attack(&["referralSuggestions.personId"], Worker, "query($p: ID!) { referralSuggestions(personId: $p) { id } }", "p", json!({ "p": v.person })),
+        attack(&["dismissSuggestion.id"], Worker,
+            "mutation($id: ID!) { dismissSuggestion(id: $id, reason: \"not for her\") { id } }",
+            "id", json!({ "id": v.suggestion })),
         attack(&["updatePerson.id"], Worker,
             "mutation($id: ID!) { updatePerson(id: $id, input: { givenNameEl: \"Χ\", familyNameEl: \"Χ\" }) { id } }",
             "id", json!({ "id": v.person })),
@@ -549,7 +571,8 @@ async fn every_id_of_another_center_is_not_found_and_nothing_changes(
     backend: Backend,
     walls: Walls,
 ) {
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    // With the demo's plugins: Veria's job-market makes a real suggestion.
+    let server = Server::start(&crate::plugins::plugin_env(&backend), &["--demo"]);
     if walls == Walls::FilterOnly && backend.database().is_some() {
         disable_row_level_security(&backend).await;
     }
@@ -789,6 +812,7 @@ fn every_id_argument_of_the_schema_is_attacked() {
         referral: String::new(),
         partner_key: String::new(),
         partner_link: String::new(),
+        suggestion: String::new(),
     };
     let own = OwnIds {
         person: String::new(),

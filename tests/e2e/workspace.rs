@@ -1342,3 +1342,105 @@ async fn a_social_worker_corrects_a_record_and_merges_its_double() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_plugins_suggestion_is_dismissed_with_a_reason_and_the_language_follows_the_account() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&crate::plugins::plugin_env(&backend), &["--demo"]);
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(
+        &browser,
+        &demo_account("social-worker", "veria"),
+        &demo_password(&backend),
+    )
+    .await;
+    browser.goto("/people/new").await;
+    browser.fill("givenNameEl", "Στέλιος").await;
+    browser.fill("familyNameEl", "Ράπτης").await;
+    browser.submit("form[action='/people/new']").await;
+    let person = browser
+        .path()
+        .await
+        .trim_end_matches("?done=registered")
+        .to_owned();
+    let id = person.trim_start_matches("/people/").to_owned();
+
+    // The job-market plugin, from its own page: a referral to ΔΥΠΑ, which
+    // it also suggests on the person's card.
+    browser.goto("/plugins").await;
+    browser
+        .click("details:has(form[action='/plugins/job-market/refer']) summary")
+        .await;
+    browser.fill("job-market-refer-personId", &id).await;
+    browser.select("job-market-refer-to", "dypa").await;
+    browser
+        .submit("form[action='/plugins/job-market/refer']")
+        .await;
+    assert!(
+        browser.exists("#plugin-result").await,
+        "the plugin answered"
+    );
+
+    browser.goto(&format!("{person}/suggestions")).await;
+    assert!(
+        browser
+            .text(".suggestion")
+            .await
+            .contains("Παραπομπή στη ΔΥΠΑ")
+    );
+    browser.check_screen("person-suggestions").await;
+    browser.submit(".suggestion form").await;
+    assert!(
+        browser
+            .text(".error-summary")
+            .await
+            .contains("Γράψτε γιατί"),
+        "a reason is needed"
+    );
+    assert!(browser.exists(".suggestion").await, "nothing was dismissed");
+    browser
+        .find(".suggestion input[name=reason]")
+        .await
+        .send_keys("Εργάζεται ήδη")
+        .await
+        .expect("typing");
+    browser.submit(".suggestion form").await;
+    assert!(browser.text("[role=status]").await.contains("απορρίφθηκε"));
+    assert!(
+        !browser.exists(".suggestion").await,
+        "the dismissed suggestion is gone"
+    );
+
+    // English, chosen once, follows the account to another browser.
+    browser.click(".language button").await;
+    assert_eq!(
+        browser
+            .find("html")
+            .await
+            .attr("lang")
+            .await
+            .expect("lang")
+            .as_deref(),
+        Some("en")
+    );
+    let elsewhere = Browser::open(&server.base_url, true).await;
+    log_in(
+        &elsewhere,
+        &demo_account("social-worker", "veria"),
+        &demo_password(&backend),
+    )
+    .await;
+    assert_eq!(
+        elsewhere
+            .find("html")
+            .await
+            .attr("lang")
+            .await
+            .expect("lang")
+            .as_deref(),
+        Some("en")
+    );
+    assert!(elsewhere.text("h1").await.contains("Home"));
+    elsewhere.close().await;
+    browser.close().await;
+}

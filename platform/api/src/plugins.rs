@@ -240,6 +240,37 @@ pub struct PluginMutation;
 
 #[Object]
 impl PluginMutation {
+    /// A case worker's answer to a plugin's suggestion: not for this person,
+    /// with the reason (audited). It is no longer listed; another center's
+    /// (or one already dismissed) is `NOT_FOUND`.
+    async fn dismiss_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> async_graphql::Result<ReferralSuggestion> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let key = id::decode("ReferralSuggestion", &id)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(bad_input("reason", "say why the suggestion does not fit"));
+        }
+        let accessor = Accessor::new(ctx, "dismissSuggestion")?;
+        let s = services(ctx)
+            .store
+            .plugins()
+            .dismiss_suggestion(scope, key, reason, &accessor.access())
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(ReferralSuggestion {
+            id: id::encode("ReferralSuggestion", s.id),
+            plugin: s.plugin_id,
+            title: s.title,
+            reason: s.reason,
+            created_at: s.created_at,
+        })
+    }
+
     /// Runs a plugin's operation; the input must match its declared schema.
     /// Operations that write need the case-management permission.
     async fn plugin_operation(

@@ -139,6 +139,28 @@ impl SessionMutation {
         }
     }
 
+    /// The caller's own choice of the workspace's language: `el` or `en`.
+    async fn set_language(
+        &self,
+        ctx: &Context<'_>,
+        language: String,
+    ) -> async_graphql::Result<User> {
+        let caller = principal(ctx)?;
+        if !matches!(language.as_str(), "el" | "en") {
+            return Err(crate::error::bad_input("language", "must be el or en"));
+        }
+        let services = services(ctx);
+        services
+            .store
+            .accounts()
+            .set_language(caller.account.id, &language)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        let mut account = caller.account.clone();
+        account.language = language;
+        Ok(User::from(account))
+    }
+
     /// Ends the current session.
     async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         principal(ctx)?;

@@ -95,6 +95,11 @@ impl User {
         self.0.role.into()
     }
 
+    /// The workspace's language for this account: `el` or `en`.
+    async fn language(&self) -> &str {
+        &self.0.language
+    }
+
     /// What the account's role may do.
     async fn permissions(&self) -> Vec<Permission> {
         kentro_domain::access::PERMISSION_MATRIX

@@ -36,6 +36,8 @@ pub struct Account {
     pub role: Role,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// The workspace's language for this account: `el` or `en`.
+    pub language: String,
 }
 
 impl Account {
@@ -81,6 +83,7 @@ impl TryFrom<user_account::Model> for Account {
             role: Role::parse(&row.role).map_err(corrupt)?,
             disabled: row.disabled_at.is_some(),
             created_at: row.created_at,
+            language: row.language.clone(),
         })
     }
 }
@@ -194,6 +197,7 @@ impl<'a> Accounts<'a> {
             password_hash: Set(password_hash),
             disabled_at: Set(None),
             password_changed_at: Set(None),
+            language: Set("el".to_owned()),
             created_at: Set(Utc::now()),
             ..Default::default()
         }
@@ -264,6 +268,28 @@ impl<'a> Accounts<'a> {
     /// Disables an account: it can no longer log in, and its sessions stop
     /// working at their next request. Returns `None` when there is no such account
     /// (in `tenant`, when given).
+    /// The account's own choice of the workspace's language (`el`, `en`).
+    pub async fn set_language(&self, account_id: i64, language: &str) -> Result<(), StoreError> {
+        if !matches!(language, "el" | "en") {
+            return Err(StoreError::Invalid {
+                field: "language".into(),
+                problem: "must be el or en".into(),
+            });
+        }
+        let Some(row) = user_account::Entity::find_by_id(account_id)
+            .one(self.db())
+            .await?
+        else {
+            return Err(StoreError::NotFound {
+                what: "User".into(),
+            });
+        };
+        let mut active: user_account::ActiveModel = row.into();
+        active.language = Set(language.to_owned());
+        active.update(self.db()).await?;
+        Ok(())
+    }
+
     /// Changes the account's own password when `current` is right; every
     /// session begun before the change ends. Answers `false` for a wrong
     /// current password (nothing changes).

@@ -83,6 +83,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0012_migration_state", postgres_only),
             sql_migration!("0013_audit_checkpoints"),
             sql_migration!("0014_password_changes"),
+            sql_migration!("0015_workspace"),
         ]
     }
 }

@@ -728,11 +728,58 @@ impl<'a> Plugins<'a> {
             title: Set(title.chars().take(200).collect()),
             reason: Set(reason.chars().take(2000).collect()),
             created_at: Set(Utc::now()),
+            dismissed_at: Set(None),
+            dismissed_by: Set(None),
+            dismissed_reason: Set(None),
         }
         .insert(&txn)
         .await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// A case worker's answer to a suggestion: not for this person, and why.
+    /// Dismissed suggestions are no longer listed. `NotFound` for another
+    /// center's, or one already dismissed.
+    pub async fn dismiss_suggestion(
+        &self,
+        scope: TenantScope,
+        id: i64,
+        reason: &str,
+        access: &Access<'_>,
+    ) -> Result<Suggestion, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let row = referral_suggestion::Entity::find_by_id((scope.tenant_id(), id))
+            .one(&txn)
+            .await?
+            .filter(|r| r.dismissed_at.is_none())
+            .ok_or_else(|| StoreError::NotFound {
+                what: "ReferralSuggestion".into(),
+            })?;
+        let mut active: referral_suggestion::ActiveModel = row.into();
+        active.dismissed_at = Set(Some(Utc::now()));
+        active.dismissed_by = Set(access.actor.account_id);
+        active.dismissed_reason = Set(Some(reason.chars().take(2000).collect()));
+        let row = active.update(&txn).await?;
+        crate::audit::record(
+            &txn,
+            scope,
+            access,
+            "suggestion.dismissed",
+            "referral_suggestion",
+            id.to_string(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(Suggestion {
+            id: row.id,
+            person_id: row.person_id,
+            plugin_id: row.plugin_id,
+            title: row.title,
+            reason: row.reason,
+            created_at: row.created_at,
+        })
     }
 
     pub async fn suggestions(
@@ -752,6 +799,7 @@ impl<'a> Plugins<'a> {
         let rows = referral_suggestion::Entity::find()
             .filter(referral_suggestion::Column::TenantId.eq(scope.tenant_id()))
             .filter(referral_suggestion::Column::PersonId.eq(person_id))
+            .filter(referral_suggestion::Column::DismissedAt.is_null())
             .order_by_asc(referral_suggestion::Column::Id)
             .all(&txn)
             .await?;

@@ -293,7 +293,7 @@ opening_hours = { monday = "09:00-17:00" }
             .await
             .unwrap();
         let store = Store::connect(&server).await.unwrap();
-        assert_eq!(migrator.pending_migrations().await.unwrap().len(), 3);
+        assert_eq!(migrator.pending_migrations().await.unwrap().len(), 4);
 
         let manifest = TenantManifest::from_toml(MANIFEST).unwrap();
         let operator = Actor::operator();

@@ -185,3 +185,6 @@ document!(RecordAttendance, "queries/appointment_change.graphql");
 document!(RescheduleAppointment, "queries/appointment_change.graphql");
 document!(UpdatePerson, "queries/update_person.graphql");
 document!(MergePersons, "queries/merge_persons.graphql");
+document!(SetLanguage, "queries/set_language.graphql");
+document!(PersonSuggestions, "queries/person_suggestions.graphql");
+document!(DismissSuggestion, "queries/dismiss_suggestion.graphql");

@@ -90,6 +90,10 @@ pub fn router(state: WebState) -> Router {
             "/referrals/{id}/letter",
             get(pages::printing::referral_letter),
         )
+        .route(
+            "/people/{id}/suggestions/{suggestion}/dismiss",
+            post(pages::casework::dismiss_suggestion),
+        )
         .route("/people/{id}/{tab}", get(pages::casework::person_tab))
         .route("/people/{id}/kea/new", post(pages::kea::start))
         .route("/kea/{id}", get(pages::kea::show))

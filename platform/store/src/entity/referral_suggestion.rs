@@ -12,6 +12,9 @@ pub struct Model {
     pub title: String,
     pub reason: String,
     pub created_at: ChronoDateTimeUtc,
+    pub dismissed_at: Option<ChronoDateTimeUtc>,
+    pub dismissed_by: Option<i64>,
+    pub dismissed_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

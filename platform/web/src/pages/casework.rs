@@ -36,6 +36,9 @@ pub fn person_tabs(lang: Lang, id: &str, staff: &Staff, current: &str) -> Vec<Ta
     if staff.may("MAKE_REFERRALS") {
         tabs.push(("/referrals", "card-tab-referrals"));
     }
+    if staff.may("MANAGE_CASES") {
+        tabs.push(("/suggestions", "card-tab-suggestions"));
+    }
     tabs.into_iter()
         .map(|(suffix, label)| Tab {
             href: format!("/people/{id}{suffix}"),
@@ -261,6 +264,13 @@ pub async fn person_tab(
     let tab = format!("/{tab}");
     if tab == "/household" {
         return household_page(&visit, &staff, &id, None, Vec::new()).await;
+    }
+    if tab == "/suggestions" {
+        let mut layout = visit.layout(String::new(), Some(&staff));
+        if params.get("done").is_some_and(|d| d == "dismissed") {
+            layout.notice = Some(visit.t("notice-suggestion-dismissed"));
+        }
+        return suggestions_page(&visit, &staff, &id, layout).await;
     }
     if tab == "/appointments" {
         let mut layout = visit.layout(String::new(), Some(&staff));
@@ -850,6 +860,96 @@ pub async fn change_case(Path((id, what)): Path<(String, String)>, posted: Poste
             }
             case_page(visit, &staff, &id, layout, posted.get("body")).await
         }
+        Err(e) => visit.failure(&e),
+    }
+}
+
+struct SuggestionView {
+    id: String,
+    title: String,
+    reason: String,
+    plugin: String,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "suggestions.html")]
+struct SuggestionsPage {
+    layout: Layout,
+    id: String,
+    name: String,
+    tabs: Vec<Tab>,
+    suggestions: Vec<SuggestionView>,
+}
+
+/// Προτάσεις: what plugins suggest for the person. Accepting is acting on
+/// it (a referral, an enrolment); dismissing needs a reason.
+async fn suggestions_page(visit: &Visit, staff: &Staff, id: &str, layout: Layout) -> Response {
+    let lang = visit.lang;
+    let data = match graphql::run::<graphql::PersonSuggestions>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::person_suggestions::Variables { id: id.to_owned() },
+    )
+    .await
+    {
+        Ok(d) => d,
+        Err(e) => return visit.failure(&e),
+    };
+    let status = if layout.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = SuggestionsPage {
+        tabs: person_tabs(lang, id, staff, "/suggestions"),
+        layout,
+        id: id.to_owned(),
+        name: data.person.display_name,
+        suggestions: data
+            .referral_suggestions
+            .into_iter()
+            .map(|s| SuggestionView {
+                id: s.id,
+                title: s.title,
+                reason: s.reason,
+                plugin: s.plugin,
+                when: format::instant(&s.created_at),
+            })
+            .collect(),
+    };
+    (status, render(&page)).into_response()
+}
+
+pub async fn dismiss_suggestion(
+    Path((person, suggestion)): Path<(String, String)>,
+    posted: Posted,
+) -> Response {
+    let visit = &posted.visit;
+    let staff = match visit.staff().await {
+        Ok(staff) => staff,
+        Err(to_login) => return to_login,
+    };
+    let reason = posted.get("reason");
+    let mut layout = visit.layout(String::new(), Some(&staff));
+    if reason.is_empty() {
+        layout.errors.push(FormError {
+            field: format!("reason-{suggestion}"),
+            text: visit.t("problem-dismiss-reason"),
+        });
+        return suggestions_page(visit, &staff, &person, layout).await;
+    }
+    match graphql::run::<graphql::DismissSuggestion>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::dismiss_suggestion::Variables {
+            id: suggestion,
+            reason,
+        },
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/people/{person}/suggestions?done=dismissed")),
         Err(e) => visit.failure(&e),
     }
 }

@@ -96,6 +96,11 @@ pub async fn submit(posted: Posted) -> Response {
                     header::SET_COOKIE,
                     session::clear_cookie(session::login_cookie(secure), secure),
                 );
+                // The account's own language follows it to every browser.
+                headers.append(
+                    header::SET_COOKIE,
+                    language_cookie(&data.login.user.language, secure),
+                );
                 return response;
             }
             Err(e) if e.has("RATE_LIMITED") => errors.push(FormError {
@@ -150,20 +155,33 @@ pub async fn language(posted: Posted) -> Response {
     } else {
         "/".to_owned()
     };
+    let visit = &posted.visit;
+    if visit.context.principal.is_some()
+        && let Err(e) = graphql::run::<graphql::SetLanguage>(
+            &visit.state.schema,
+            &visit.context,
+            graphql::set_language::Variables {
+                language: lang.code().to_owned(),
+            },
+        )
+        .await
+    {
+        return visit.failure(&e);
+    }
     let mut response = see_other(&back);
-    let cookie = format!(
-        "{}={}; Path=/; SameSite=Lax; Max-Age=31536000{}",
-        session::LANGUAGE_COOKIE,
-        lang.code(),
-        if posted.visit.state.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
     response.headers_mut().append(
         header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).expect("ASCII"),
+        language_cookie(lang.code(), visit.state.secure_cookies),
     );
     response
+}
+
+fn language_cookie(code: &str, secure: bool) -> HeaderValue {
+    let code = Lang::parse(code).unwrap_or(Lang::El).code();
+    let cookie = format!(
+        "{}={code}; Path=/; SameSite=Lax; Max-Age=31536000{}",
+        session::LANGUAGE_COOKIE,
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&cookie).expect("ASCII")
 }
