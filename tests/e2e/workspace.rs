@@ -981,6 +981,17 @@ async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() 
     assert_eq!(browser.text("[data-referral-status]").await, "Στάλθηκε");
     browser.check_screen("referral-sent").await;
 
+    // A colleague watches the person's referral list meanwhile.
+    let colleague = Browser::open(&server.base_url, true).await;
+    log_in(
+        &colleague,
+        &demo_account("tenant-admin", "veria"),
+        &demo_password(&backend),
+    )
+    .await;
+    colleague.goto(&format!("{person}/referrals")).await;
+    assert_eq!(colleague.text("[data-referral-status]").await, "Στάλθηκε");
+
     // The partner accepts on their page; her page changes by itself.
     let partner = Browser::open(&server.base_url, true).await;
     partner
@@ -1001,6 +1012,30 @@ async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() 
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // So does the colleague's list.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while colleague.text("[data-referral-status]").await != "Έγινε δεκτή" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the list did not change live"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    colleague.close().await;
+    // Home lists it among the referrals that changed since her last visit.
+    browser.goto("/").await;
+    let updated = browser.text("section[aria-labelledby=updated-title]").await;
+    assert!(
+        updated.contains("Δέσποινα Μαυρίδου") && updated.contains("Έγινε δεκτή"),
+        "{updated}"
+    );
+    browser.check_screen("home-social-worker").await;
+    browser.goto("/").await;
+    let updated = browser.text("section[aria-labelledby=updated-title]").await;
+    assert!(
+        !updated.contains("Δέσποινα Μαυρίδου"),
+        "seen once, then gone: {updated}"
+    );
     partner.close().await;
     browser.close().await;
 }

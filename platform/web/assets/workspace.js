@@ -73,16 +73,17 @@
   socket.addEventListener("message", function (event) {
     var message = JSON.parse(event.data);
     if (message.type === "connection_ack") {
-      tags.forEach(function (tag, index) {
-        socket.send(JSON.stringify({
-          id: String(index + 1),
-          type: "subscribe",
-          payload: {
-            query: "subscription($id: ID) { referralUpdated(id: $id) { id status overdue } }",
-            variables: { id: tag.getAttribute("data-referral-status") }
-          }
-        }));
-      });
+      // One subscription to the center's referrals, whatever the list's
+      // length: a socket runs at most 16 operations.
+      var only = tags.length === 1 ? tags[0].getAttribute("data-referral-status") : null;
+      socket.send(JSON.stringify({
+        id: "1",
+        type: "subscribe",
+        payload: {
+          query: "subscription($id: ID) { referralUpdated(id: $id) { id status overdue } }",
+          variables: { id: only }
+        }
+      }));
     } else if (message.type === "next" && message.payload && message.payload.data) {
       var referral = message.payload.data.referralUpdated;
       tags.forEach(function (tag) {

@@ -250,6 +250,29 @@ impl Layout {
         i18n::message(self.lang, id, &[])
     }
 
+    /// Each referral status's label, for the live updates of any page that
+    /// shows referrals.
+    pub fn referral_labels(&self) -> Vec<(String, String)> {
+        [
+            "SENT",
+            "ACCEPTED",
+            "DECLINED",
+            "IN_PROGRESS",
+            "COMPLETED",
+            "NOT_COMPLETED",
+            "CANCELLED",
+            "EXPIRED",
+        ]
+        .iter()
+        .map(|s| {
+            (
+                s.to_lowercase().replace('_', "-"),
+                i18n::label(self.lang, "referral-status", s),
+            )
+        })
+        .collect()
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }

@@ -50,6 +50,8 @@ pub fn person_tabs(lang: Lang, id: &str, staff: &Staff, current: &str) -> Vec<Ta
 
 pub struct Row {
     pub href: String,
+    /// For a referral's row: its id, so its status follows live updates.
+    pub referral_id: String,
     pub cells: Vec<String>,
     pub tag: String,
     pub tag_code: String,
@@ -147,6 +149,7 @@ async fn tab_page(
                 .map(|c| {
                     let status = i18n::wire(&c.status);
                     Row {
+                        referral_id: String::new(),
                         href: format!("/cases/{}", c.id),
                         cells: vec![
                             format::date(&c.request_date),
@@ -188,6 +191,7 @@ async fn tab_page(
                 .map(|r| {
                     let status = i18n::wire(&r.status);
                     Row {
+                        referral_id: r.id.clone(),
                         href: format!("/referrals/{}", r.id),
                         cells: vec![
                             r.service.name,
@@ -410,6 +414,7 @@ async fn household_page(
                 .map(|a| {
                     let status = i18n::wire(&a.status);
                     Row {
+                        referral_id: String::new(),
                         href: format!("/kea/{}", a.id),
                         cells: vec![
                             format::date(&a.reference_date),
@@ -736,6 +741,7 @@ async fn case_page(
             .map(|r| {
                 let status = i18n::wire(&r.status);
                 Row {
+                    referral_id: r.id.clone(),
                     href: format!("/referrals/{}", r.id),
                     cells: vec![
                         r.service.name,

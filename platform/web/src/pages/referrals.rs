@@ -371,7 +371,6 @@ struct ReferralView {
     shared: Vec<Shared>,
     partner_link: Option<String>,
     notified: Option<bool>,
-    status_labels: Vec<(String, String)>,
 }
 
 /// The envelope as the partner reads it, label by label.
@@ -467,24 +466,7 @@ async fn referral_view(
         shared: shared_rows(lang, &envelope),
         partner_link: sent.as_ref().map(|s| s.partner_link.clone()),
         notified: sent.as_ref().map(|s| s.receiver_notified),
-        status_labels: [
-            "SENT",
-            "ACCEPTED",
-            "DECLINED",
-            "IN_PROGRESS",
-            "COMPLETED",
-            "NOT_COMPLETED",
-            "CANCELLED",
-            "EXPIRED",
-        ]
-        .iter()
-        .map(|s| {
-            (
-                s.to_lowercase().replace('_', "-"),
-                i18n::label(lang, "referral-status", s),
-            )
-        })
-        .collect(),
+
         layout,
     };
     render(&view)
