@@ -147,7 +147,9 @@ async fn tenant_tables(db: &DatabaseConnection) -> Vec<String> {
 #[tokio::test]
 async fn row_level_security_alone_hides_and_protects_every_tenant_table() {
     let backend = Backend::postgres().await;
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    // With the demo's plugins, as the adversarial suite: Veria's data
+    // includes a suggestion its job-market plugin made.
+    let server = Server::start(&crate::plugins::plugin_env(&backend), &["--demo"]);
     let password = demo_password(&backend);
     let veria = crate::adversarial::login(&server, &password, "veria").await;
     crate::adversarial::veria_data(&server, &veria).await;

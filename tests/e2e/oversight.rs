@@ -30,8 +30,10 @@ const AGGREGATE_FIELDS: [&str; 7] = [
 /// Every other query field, each with a call that must be refused to an
 /// overseer. A new query field must be added to one of the two lists (the
 /// test below fails otherwise).
-const PERSON_BEARING: [(&str, &str); 26] = [
+const PERSON_BEARING: [(&str, &str); 28] = [
     ("colleagues", "{ colleagues { id name } }"),
+    ("keaApplications", "{ keaApplications { id } }"),
+    ("pendingSuggestions", "{ pendingSuggestions { id } }"),
     ("users", "{ users { edges { node { id } } } }"),
     ("user", "{ user(id: \"VXNlcjox\") { id } }"),
     ("auditLog", "{ auditLog { edges { node { sequence } } } }"),

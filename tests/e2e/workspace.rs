@@ -701,7 +701,7 @@ async fn every_screen_passes_axe_in_greek_and_in_english() {
         // The special-category block is there for a social worker.
         browser.goto("/people/new").await;
         assert!(browser.exists("#minority").await);
-        browser.click(".language button").await;
+        browser.submit("form.language").await;
         let switched = browser
             .find(".language button")
             .await
@@ -1028,6 +1028,11 @@ async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() 
     assert!(
         updated.contains("Δέσποινα Μαυρίδου") && updated.contains("Έγινε δεκτή"),
         "{updated}"
+    );
+    let waiting = browser.text("section[aria-labelledby=kea-title]").await;
+    assert!(
+        waiting.contains("Δέσποινα Μαυρίδου"),
+        "her application waits for documents: {waiting}"
     );
     browser.check_screen("home-social-worker").await;
     browser.goto("/").await;
@@ -1416,7 +1421,18 @@ async fn a_plugins_suggestion_is_dismissed_with_a_reason_and_the_language_follow
         "the plugin answered"
     );
 
-    browser.goto(&format!("{person}/suggestions")).await;
+    browser.goto("/").await;
+    let waiting = browser
+        .text("section[aria-labelledby=suggestions-title]")
+        .await;
+    assert!(
+        waiting.contains("Παραπομπή στη ΔΥΠΑ"),
+        "home lists the suggestion: {waiting}"
+    );
+    browser
+        .click("section[aria-labelledby=suggestions-title] a")
+        .await;
+    assert_eq!(browser.path().await, format!("{person}/suggestions"));
     assert!(
         browser
             .text(".suggestion")
@@ -1447,7 +1463,7 @@ async fn a_plugins_suggestion_is_dismissed_with_a_reason_and_the_language_follow
     );
 
     // English, chosen once, follows the account to another browser.
-    browser.click(".language button").await;
+    browser.submit("form.language").await;
     assert_eq!(
         browser
             .find("html")

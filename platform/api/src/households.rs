@@ -339,6 +339,26 @@ impl HouseholdQuery {
         load_household(ctx, scope, id::decode("Household", &id)?).await
     }
 
+    /// The center's minimum-income applications still open (being prepared,
+    /// submitted, or waiting for documents), newest first.
+    async fn kea_applications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<KeaApplication>> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let limit = crate::paging::page_size(first)?;
+        Ok(services(ctx)
+            .store
+            .households()
+            .open_applications(scope, limit as u64)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .into_iter()
+            .map(|record| KeaApplication { record, scope })
+            .collect())
+    }
+
     async fn kea_application(
         &self,
         ctx: &Context<'_>,

@@ -103,6 +103,8 @@ pub struct InstalledPlugin {
 #[derive(SimpleObject)]
 pub struct ReferralSuggestion {
     id: ID,
+    /// The person it is for.
+    person_id: ID,
     plugin: String,
     title: String,
     reason: String,
@@ -192,6 +194,32 @@ impl PluginQuery {
     }
 
     /// What plugins suggest for a person (e.g. tutoring for a child).
+    /// The center's suggestions nobody has answered yet, newest first.
+    async fn pending_suggestions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<ReferralSuggestion>> {
+        let scope = tenant_scope(ctx, Permission::ManageCases)?;
+        let limit = crate::paging::page_size(first)?;
+        Ok(services(ctx)
+            .store
+            .plugins()
+            .pending_suggestions(scope, limit as u64)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .into_iter()
+            .map(|s| ReferralSuggestion {
+                id: id::encode("ReferralSuggestion", s.id),
+                person_id: id::encode("Person", s.person_id),
+                plugin: s.plugin_id,
+                title: s.title,
+                reason: s.reason,
+                created_at: s.created_at,
+            })
+            .collect())
+    }
+
     async fn referral_suggestions(
         &self,
         ctx: &Context<'_>,
@@ -208,6 +236,7 @@ impl PluginQuery {
             .into_iter()
             .map(|s| ReferralSuggestion {
                 id: id::encode("ReferralSuggestion", s.id),
+                person_id: id::encode("Person", s.person_id),
                 plugin: s.plugin_id,
                 title: s.title,
                 reason: s.reason,
@@ -264,6 +293,7 @@ impl PluginMutation {
             .map_err(|e| from_store(ctx, e))?;
         Ok(ReferralSuggestion {
             id: id::encode("ReferralSuggestion", s.id),
+            person_id: id::encode("Person", s.person_id),
             plugin: s.plugin_id,
             title: s.title,
             reason: s.reason,

@@ -542,6 +542,30 @@ impl<'a> Households<'a> {
         row.map(application_from).transpose()
     }
 
+    /// The center's applications still open (being prepared, submitted, or
+    /// waiting for documents), newest first, at most `limit`.
+    pub async fn open_applications(
+        &self,
+        scope: TenantScope,
+        limit: u64,
+    ) -> Result<Vec<ApplicationRecord>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = kea_application::Entity::find()
+            .filter(kea_application::Column::TenantId.eq(scope.tenant_id()))
+            .filter(kea_application::Column::Status.is_in([
+                ApplicationStatus::Preparing.code(),
+                ApplicationStatus::Submitted.code(),
+                ApplicationStatus::NeedsDocuments.code(),
+            ]))
+            .order_by_desc(kea_application::Column::Id)
+            .limit(limit)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        rows.into_iter().map(application_from).collect()
+    }
+
     /// The household's applications, newest first.
     pub async fn applications_of(
         &self,

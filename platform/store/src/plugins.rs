@@ -782,6 +782,35 @@ impl<'a> Plugins<'a> {
         })
     }
 
+    /// The center's suggestions nobody has answered yet, newest first.
+    pub async fn pending_suggestions(
+        &self,
+        scope: TenantScope,
+        limit: u64,
+    ) -> Result<Vec<Suggestion>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows = referral_suggestion::Entity::find()
+            .filter(referral_suggestion::Column::TenantId.eq(scope.tenant_id()))
+            .filter(referral_suggestion::Column::DismissedAt.is_null())
+            .order_by_desc(referral_suggestion::Column::Id)
+            .limit(limit)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Suggestion {
+                id: r.id,
+                person_id: r.person_id,
+                plugin_id: r.plugin_id,
+                title: r.title,
+                reason: r.reason,
+                created_at: r.created_at,
+            })
+            .collect())
+    }
+
     pub async fn suggestions(
         &self,
         scope: TenantScope,

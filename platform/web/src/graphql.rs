@@ -188,3 +188,4 @@ document!(MergePersons, "queries/merge_persons.graphql");
 document!(SetLanguage, "queries/set_language.graphql");
 document!(PersonSuggestions, "queries/person_suggestions.graphql");
 document!(DismissSuggestion, "queries/dismiss_suggestion.graphql");
+document!(HomeCasework, "queries/home_casework.graphql");

@@ -529,3 +529,6 @@ suggestion-dismiss-reason = Γιατί δεν ταιριάζει
 suggestion-dismiss = Απόρριψη πρότασης
 problem-dismiss-reason = Γράψτε γιατί η πρόταση δεν ταιριάζει
 notice-suggestion-dismissed = Η πρόταση απορρίφθηκε.
+home-kea = Αιτήσεις ΕΕΕ με δικαιολογητικά που λείπουν ή έληξαν
+home-no-kea = Καμία ανοιχτή αίτηση δεν περιμένει δικαιολογητικά.
+home-suggestions = Προτάσεις που περιμένουν απόφαση

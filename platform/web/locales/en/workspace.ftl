@@ -529,3 +529,6 @@ suggestion-dismiss-reason = Why it does not fit
 suggestion-dismiss = Dismiss the suggestion
 problem-dismiss-reason = Say why the suggestion does not fit
 notice-suggestion-dismissed = The suggestion was dismissed.
+home-kea = Minimum income applications with documents missing or expired
+home-no-kea = No open application waits for documents.
+home-suggestions = Suggestions waiting for a decision

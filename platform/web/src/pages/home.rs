@@ -36,9 +36,24 @@ struct ReferralRow {
     when: String,
 }
 
+struct KeaRow {
+    href: String,
+    household: String,
+    missing: usize,
+    expired: usize,
+}
+
+struct SuggestionRow {
+    href: String,
+    title: String,
+    reason: String,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    kea: Vec<KeaRow>,
+    suggestions: Vec<SuggestionRow>,
     shows_referrals: bool,
     overdue: Vec<ReferralRow>,
     updated: Vec<ReferralRow>,
@@ -183,7 +198,56 @@ pub async fn show(visit: Visit, headers: axum::http::HeaderMap) -> Response {
             Err(e) => return visit.failure(&e),
         }
     }
+    let (mut kea, mut suggestions) = (Vec::new(), Vec::new());
+    if shows_cases {
+        match graphql::run::<graphql::HomeCasework>(
+            &visit.state.schema,
+            &visit.context,
+            graphql::home_casework::Variables {},
+        )
+        .await
+        {
+            Ok(data) => {
+                kea = data
+                    .kea_applications
+                    .into_iter()
+                    .map(|a| {
+                        let count = |status: &str| {
+                            a.checklist
+                                .iter()
+                                .filter(|c| i18n::wire(&c.status) == status)
+                                .count()
+                        };
+                        KeaRow {
+                            missing: count("MISSING"),
+                            expired: count("EXPIRED"),
+                            href: format!("/kea/{}", a.id),
+                            household: a
+                                .household
+                                .members
+                                .first()
+                                .map(|m| m.person.display_name.clone())
+                                .unwrap_or_default(),
+                        }
+                    })
+                    .filter(|k| k.missing + k.expired > 0)
+                    .collect();
+                suggestions = data
+                    .pending_suggestions
+                    .into_iter()
+                    .map(|s| SuggestionRow {
+                        href: format!("/people/{}/suggestions", s.person_id),
+                        title: s.title,
+                        reason: s.reason,
+                    })
+                    .collect();
+            }
+            Err(e) => return visit.failure(&e),
+        }
+    }
     let page = HomePage {
+        kea,
+        suggestions,
         shows_referrals,
         overdue,
         updated,
