@@ -642,7 +642,15 @@ async fn forms_posted_without_the_token_or_from_another_origin_change_nothing() 
 
 #[tokio::test]
 async fn every_screen_passes_axe_in_greek_and_in_english() {
-    let backend = Backend::sqlite();
+    every_screen_in_both_languages(Backend::sqlite(), "").await;
+}
+
+#[tokio::test]
+async fn every_screen_works_on_postgres_and_redis() {
+    every_screen_in_both_languages(Backend::postgres().await, "postgres-").await;
+}
+
+async fn every_screen_in_both_languages(backend: Backend, shots: &str) {
     let server = demo(&backend).await;
     let browser = Browser::open(&server.base_url, true).await;
     log_in(
@@ -689,14 +697,16 @@ async fn every_screen_passes_axe_in_greek_and_in_english() {
                     .as_deref(),
                 Some(lang)
             );
-            browser.check_screen(&format!("screen-{name}-{lang}")).await;
+            browser
+                .check_screen(&format!("{shots}screen-{name}-{lang}"))
+                .await;
         }
         // A service's page, from the national catalog.
         browser.goto("/directory?scope=NATIONAL").await;
         browser.click(".service a").await;
         assert!(browser.exists(".summary").await, "the service's details");
         browser
-            .check_screen(&format!("screen-directory-service-{lang}"))
+            .check_screen(&format!("{shots}screen-directory-service-{lang}"))
             .await;
         // The special-category block is there for a social worker.
         browser.goto("/people/new").await;
@@ -897,7 +907,15 @@ async fn a_social_worker_builds_the_household_and_records_consent() {
 
 #[tokio::test]
 async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() {
-    let backend = Backend::sqlite();
+    referral_journey(Backend::sqlite(), "").await;
+}
+
+#[tokio::test]
+async fn the_referral_journey_works_on_postgres_and_redis() {
+    referral_journey(Backend::postgres().await, "postgres-").await;
+}
+
+async fn referral_journey(backend: Backend, shots: &str) {
     let server = demo(&backend).await;
     let browser = Browser::open(&server.base_url, true).await;
     log_in(
@@ -925,7 +943,7 @@ async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() 
         "the application opens"
     );
     let missing_before = browser.text("main > p strong").await;
-    browser.check_screen("kea").await;
+    browser.check_screen(&format!("{shots}kea")).await;
     browser.submit("form[action$='/documents']").await;
     assert!(browser.text("[role=status]").await.contains("καταγράφηκε"));
     let missing_after = browser.text("main > p strong").await;
@@ -939,7 +957,9 @@ async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() 
     // The referral wizard: without consent the gate stops it.
     browser.goto(&case).await;
     browser.click("a[href^='/referrals/new']").await;
-    browser.check_screen("referral-services").await;
+    browser
+        .check_screen(&format!("{shots}referral-services"))
+        .await;
     browser.click(".service a").await;
     browser
         .fill("reason", "Χρειάζεται στήριξη για εύρεση εργασίας.")
@@ -949,7 +969,9 @@ async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() 
         browser.exists("#consent-gate").await,
         "the consent gate answers"
     );
-    browser.check_screen("referral-consent-gate").await;
+    browser
+        .check_screen(&format!("{shots}referral-consent-gate"))
+        .await;
     browser.submit("#consent-gate form").await;
     // Back in the wizard, with consent recorded.
     browser
@@ -969,7 +991,9 @@ async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() 
         "the preview shows the name: {preview}"
     );
     assert!(!preview.contains("ΑΜΚΑ"), "nothing not chosen: {preview}");
-    browser.check_screen("referral-preview").await;
+    browser
+        .check_screen(&format!("{shots}referral-preview"))
+        .await;
     browser.submit("form[action$='/send']").await;
     let link = browser
         .find(".partner-link")
@@ -979,7 +1003,7 @@ async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() 
         .expect("href")
         .expect("the partner link");
     assert_eq!(browser.text("[data-referral-status]").await, "Στάλθηκε");
-    browser.check_screen("referral-sent").await;
+    browser.check_screen(&format!("{shots}referral-sent")).await;
 
     // A colleague watches the person's referral list meanwhile.
     let colleague = Browser::open(&server.base_url, true).await;
@@ -1034,7 +1058,9 @@ async fn a_social_worker_refers_and_sees_the_partner_accept_without_reloading() 
         waiting.contains("Δέσποινα Μαυρίδου"),
         "her application waits for documents: {waiting}"
     );
-    browser.check_screen("home-social-worker").await;
+    browser
+        .check_screen(&format!("{shots}home-social-worker"))
+        .await;
     browser.goto("/").await;
     let updated = browser.text("section[aria-labelledby=updated-title]").await;
     assert!(
