@@ -823,6 +823,29 @@ async fn a_psychological_note_shows_the_social_worker_that_it_exists_never_its_t
         "Χρέη ενοικίου τριών μηνών"
     );
     assert!(worker.text(".timeline").await.contains("Αλλαγή κατάστασης"));
+    // An appointment booked from the case shows on it.
+    worker
+        .click("main a[href^='/appointments/new?person=']")
+        .await;
+    let me = worker
+        .client
+        .execute("return [...document.querySelectorAll('#staffId option')].find(o => o.textContent.includes('social worker')).value;", vec![])
+        .await
+        .expect("a script");
+    worker.select("staffId", me.as_str().expect("an id")).await;
+    worker
+        .fill("date", &open_day().format("%d/%m/%Y").to_string())
+        .await;
+    worker.fill("startTime", "12:00").await;
+    worker.submit("form[action='/appointments/new']").await;
+    worker.goto(&case).await;
+    assert!(
+        worker
+            .text("main")
+            .await
+            .contains(&format!("{} 12:00", open_day().format("%d/%m/%Y"))),
+        "the case lists the appointment"
+    );
     worker.close().await;
     psychologist.close().await;
 }

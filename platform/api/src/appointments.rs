@@ -39,6 +39,15 @@ pub(crate) async fn appointments_of(
     ctx: &Context<'_>,
     person_id: i64,
 ) -> async_graphql::Result<Vec<Appointment>> {
+    appointments_from(ctx, person_id, None).await
+}
+
+/// A person's appointments starting on or after `from`, latest first.
+pub(crate) async fn appointments_from(
+    ctx: &Context<'_>,
+    person_id: i64,
+    from: Option<NaiveDateTime>,
+) -> async_graphql::Result<Vec<Appointment>> {
     let scope = tenant_scope(ctx, Permission::BookAppointments)?;
     let records = services(ctx)
         .store
@@ -48,6 +57,7 @@ pub(crate) async fn appointments_of(
         .map_err(|e| from_store(ctx, e))?;
     Ok(records
         .into_iter()
+        .filter(|record| from.is_none_or(|from| record.starts_at >= from))
         .map(|record| Appointment { record, scope })
         .collect())
 }

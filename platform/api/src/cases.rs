@@ -213,6 +213,20 @@ impl Case {
             .collect())
     }
 
+    /// The person's appointments since the case opened, latest first (an
+    /// appointment belongs to a person, not to one case).
+    async fn appointments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::appointments::Appointment>> {
+        let opened = self
+            .record
+            .opened_at
+            .date_naive()
+            .and_time(chrono::NaiveTime::MIN);
+        crate::appointments::appointments_from(ctx, self.record.person_id, Some(opened)).await
+    }
+
     /// The referrals made on this case, newest first.
     async fn referrals(
         &self,

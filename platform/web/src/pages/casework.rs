@@ -607,6 +607,7 @@ struct CasePage {
     levels: Vec<Choice>,
     timeline: Vec<EventView>,
     referrals: Vec<Row>,
+    appointments: Vec<(String, String, String, String)>,
     may_refer: bool,
     note_body: String,
 }
@@ -755,6 +756,22 @@ async fn case_page(
                     },
                     tag_code: status.to_lowercase(),
                 }
+            })
+            .collect(),
+        appointments: case
+            .appointments
+            .into_iter()
+            .map(|a| {
+                (
+                    format!(
+                        "{} {}",
+                        format::date(a.starts_at.get(..10).unwrap_or_default()),
+                        format::clock(&a.starts_at)
+                    ),
+                    i18n::label(lang, "appointment-kind", &i18n::wire(&a.kind)),
+                    a.staff.map(|s| s.name).unwrap_or_default(),
+                    i18n::label(lang, "appointment-status", &i18n::wire(&a.status)),
+                )
             })
             .collect(),
         may_refer: staff.may("MAKE_REFERRALS"),
