@@ -1285,8 +1285,32 @@ async fn reception_moves_a_booking_records_attendance_and_prints_the_slip_and_co
         social_worker_day(&server, &backend, day).await[0]["startsAt"],
         format!("{day}T09:00:00")
     );
-    // Moved to an hour later the same day (the form is open on its error).
+    // Moved to an hour later the same day (the form is open on its error,
+    // with what was typed).
     assert!(browser.exists(".appointment details[open]").await);
+    assert_eq!(
+        browser
+            .find(".appointment details input[name=startTime]")
+            .await
+            .prop("value")
+            .await
+            .expect("a value")
+            .as_deref(),
+        Some("10:00"),
+        "the typed time is kept"
+    );
+    browser
+        .find(".appointment details input[name=date]")
+        .await
+        .clear()
+        .await
+        .expect("clears");
+    browser
+        .find(".appointment details input[name=startTime]")
+        .await
+        .clear()
+        .await
+        .expect("clears");
     browser
         .find(".appointment details input[name=date]")
         .await

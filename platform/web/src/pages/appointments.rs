@@ -386,6 +386,9 @@ struct PersonAppointment {
     status: String,
     status_code: String,
     booked: bool,
+    /// What was typed in its reschedule form, when that failed.
+    typed_date: String,
+    typed_time: String,
 }
 
 #[derive(Template)]
@@ -404,7 +407,19 @@ pub async fn person_appointments(
     visit: &Visit,
     staff: &crate::view::Staff,
     id: &str,
+    layout: Layout,
+) -> Response {
+    person_appointments_typed(visit, staff, id, layout, None).await
+}
+
+/// The same, keeping what was typed into one appointment's reschedule form
+/// (appointment, date, time).
+async fn person_appointments_typed(
+    visit: &Visit,
+    staff: &crate::view::Staff,
+    id: &str,
     mut layout: Layout,
+    typed: Option<(&str, String, String)>,
 ) -> Response {
     let lang = visit.lang;
     let person = match graphql::run::<graphql::PersonAppointments>(
@@ -440,6 +455,16 @@ pub async fn person_appointments(
                 status: i18n::label(lang, "appointment-status", &status),
                 booked: status == "BOOKED",
                 status_code: status.to_lowercase(),
+                typed_date: typed
+                    .as_ref()
+                    .filter(|t| t.0 == a.id)
+                    .map(|t| t.1.clone())
+                    .unwrap_or_default(),
+                typed_time: typed
+                    .as_ref()
+                    .filter(|t| t.0 == a.id)
+                    .map(|t| t.2.clone())
+                    .unwrap_or_default(),
                 id: a.id,
             }
         })
@@ -527,7 +552,12 @@ pub async fn change(
                     text: visit.t("problem-appointment-move"),
                 }];
             }
-            person_appointments(visit, &staff, &person, layout).await
+            let typed = (
+                appointment.as_str(),
+                posted.get("date"),
+                posted.get("startTime"),
+            );
+            person_appointments_typed(visit, &staff, &person, layout, Some(typed)).await
         }
         Err(e) => visit.failure(&e),
     }
