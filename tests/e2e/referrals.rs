@@ -140,7 +140,10 @@ struct Subscription {
 }
 
 impl Subscription {
-    async fn start(server: &Server, token: &str, query: &str) -> Subscription {
+    /// Follows one referral. The stream begins with the referral as it is
+    /// now, so that first message is the sign that the subscription is live:
+    /// nothing the test does afterwards can be missed.
+    async fn follow(server: &Server, token: &str, referral: &str) -> (Subscription, Value) {
         let url = format!(
             "{}/graphql/ws",
             server.base_url.replacen("http://", "ws://", 1)
@@ -158,14 +161,15 @@ impl Subscription {
         socket.send(Message::text(init.to_string())).await.unwrap();
         let ack = Self::next_message(&mut socket).await;
         assert_eq!(ack["type"], "connection_ack", "{ack}");
-        let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
+        let subscribe = json!({ "id": "1", "type": "subscribe",
+                                "payload": { "query": UPDATED, "variables": { "id": referral } } });
         socket
             .send(Message::text(subscribe.to_string()))
             .await
             .unwrap();
-        // Let the server register the stream before anything happens.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        Subscription { socket }
+        let mut subscription = Subscription { socket };
+        let current = subscription.next().await;
+        (subscription, current)
     }
 
     async fn next_message(
@@ -204,7 +208,8 @@ impl Subscription {
     }
 }
 
-const UPDATED: &str = "subscription { referralUpdated { id status declineReason } }";
+const UPDATED: &str =
+    "subscription($id: ID) { referralUpdated(id: $id) { id status declineReason } }";
 
 async fn partner_answer(link: &str, fields: &[(&str, &str)]) -> u16 {
     let client = reqwest::Client::builder()
@@ -238,7 +243,6 @@ async fn a_partner_accepts_through_the_link_reports_completion_and_the_sender_se
     let backend = Backend::sqlite();
     let server = Server::start(&env_with_fast_notifications(&backend), &["--demo"]);
     let desk = Desk::open(&server, &backend, "paiania", true).await;
-    let mut live = Subscription::start(&server, &desk.worker, UPDATED).await;
 
     let created = desk.create("OWN", None, PAIANIA_GROCERY).await;
     let referral = &created["data"]["createReferral"];
@@ -247,8 +251,9 @@ async fn a_partner_accepts_through_the_link_reports_completion_and_the_sender_se
         referral["service"]["receiverEmail"],
         "pantopoleio@paiania.kentro.example"
     );
-    assert_eq!(live.next().await["referralUpdated"]["status"], "DRAFT");
     let id = referral["id"].as_str().unwrap();
+    let (mut live, current) = Subscription::follow(&server, &desk.worker, id).await;
+    assert_eq!(current["referralUpdated"]["status"], "DRAFT");
     let sent = desk.ok(SEND, json!({ "id": id })).await;
     let sent = &sent["sendReferral"];
     assert_eq!(sent["referral"]["status"], "SENT");
@@ -388,12 +393,21 @@ async fn a_change_on_one_replica_reaches_a_subscriber_on_another() {
             &demo_password(&backend),
         )
         .await;
-    let mut live = Subscription::start(&second, &on_second, UPDATED).await;
-
-    let (id, link) = desk.refer("NATIONAL", None, NATIONAL_KEA).await;
-    let draft = live.next().await;
+    let created = desk.create("NATIONAL", None, NATIONAL_KEA).await;
+    let id = created["data"]["createReferral"]["id"]
+        .as_str()
+        .expect("a draft")
+        .to_owned();
+    let (mut live, draft) = Subscription::follow(&second, &on_second, &id).await;
     assert_eq!(draft["referralUpdated"]["id"], id.as_str());
     assert_eq!(draft["referralUpdated"]["status"], "DRAFT");
+
+    // Sent on the first replica, heard on the second.
+    let sent = desk.ok(SEND, json!({ "id": id })).await;
+    let link = sent["sendReferral"]["partnerLink"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(live.next().await["referralUpdated"]["status"], "SENT");
     assert_eq!(
         partner_answer(&link, &[("action", "decline"), ("reason", "not_eligible")]).await,
@@ -905,8 +919,45 @@ async fn an_unanswered_referral_past_its_deadline_is_flagged_listed_and_its_send
         overdue[0]["recipient"],
         demo_account("social-worker", "paiania")
     );
-    // The worker keeps running; the notice is not repeated.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // The worker keeps running; the notice is not repeated. The proof that
+    // it ran again is the next referral's notice: one sweep flags it, and
+    // that same sweep would have repeated the first notice.
+    superuser
+        .execute_unprepared(
+            "UPDATE referral SET deadline_at = now() - interval '1 hour'
+              WHERE id = (SELECT max(id) FROM referral)",
+        )
+        .await
+        .unwrap();
+    let mut subjects = Vec::new();
+    for _ in 0..100 {
+        let list = server
+            .graphql_as(
+                Some(&admin),
+                "{ notifications { kind subject } }",
+                json!({}),
+            )
+            .await;
+        subjects = list["data"]["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "overdue")
+            .map(|n| n["subject"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>();
+        let distinct: std::collections::BTreeSet<_> = subjects.iter().collect();
+        if distinct.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(
+        subjects.len(),
+        2,
+        "the second referral's notice: {subjects:?}"
+    );
     let again = server
         .graphql_as(Some(&admin), "{ notifications { kind } }", json!({}))
         .await;
@@ -916,7 +967,7 @@ async fn an_unanswered_referral_past_its_deadline_is_flagged_listed_and_its_send
         .iter()
         .filter(|n| n["kind"] == "overdue")
         .count();
-    assert_eq!(count, 1);
+    assert_eq!(count, 2, "one notice for each overdue referral, never two");
 }
 
 /// Two replicas' outbox workers share one queue: every notification is

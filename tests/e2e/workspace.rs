@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use fantoccini::key::Key;
 use serde_json::json;
 
 use crate::browser::Browser;
@@ -233,9 +232,7 @@ async fn reception_journey_works_with_the_keyboard_only() {
     browser.type_text(&demo_account("reception", "veria")).await;
     browser.tab_to("#password").await;
     browser.type_text(&password).await;
-    browser.press(&[Key::Enter]).await;
-    browser.find("h1").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser.enter_and_wait().await;
     assert_eq!(browser.path().await, "/");
 
     browser.tab_to("a[href='/people/new']").await;

@@ -4,7 +4,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use kentro_domain::TenantSlug;
 use kentro_domain::access::Permission;
 use kentro_domain::referral::{ReferralResponse, TargetScope};
@@ -811,6 +811,10 @@ pub struct ReferralSubscription;
 impl ReferralSubscription {
     /// Every change of the center's referrals (or of one, with `id`), from
     /// whichever server replica made it. Authorized when subscribing.
+    ///
+    /// With `id`, the stream begins with the referral as it is now: a page
+    /// rendered a moment before the socket opened misses no change, and the
+    /// first message tells the client that the subscription is live.
     async fn referral_updated(
         &self,
         ctx: &Context<'_>,
@@ -819,16 +823,22 @@ impl ReferralSubscription {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let only = id.as_ref().map(referral_id).transpose()?;
         let store: Store = services(ctx).store.clone();
-        if let Some(only) = only {
-            // Another center's referral (or none) is not found, as everywhere.
-            store
-                .referrals()
-                .get(scope, only)
-                .await
-                .map_err(|e| from_store(ctx, e))?;
-        }
+        // Listening starts before the current state is read, so a change
+        // between the two arrives after the snapshot instead of being lost.
         let receiver = services(ctx).events.subscribe();
-        Ok(futures::stream::unfold(
+        let current = match only {
+            // Another center's referral (or none) is not found, as everywhere.
+            Some(only) => Some(Referral {
+                record: store
+                    .referrals()
+                    .get(scope, only)
+                    .await
+                    .map_err(|e| from_store(ctx, e))?,
+                scope,
+            }),
+            None => None,
+        };
+        let changes = futures::stream::unfold(
             (receiver, store),
             move |(mut receiver, store)| async move {
                 loop {
@@ -857,6 +867,7 @@ impl ReferralSubscription {
                     }
                 }
             },
-        ))
+        );
+        Ok(futures::stream::iter(current).chain(changes))
     }
 }

@@ -378,37 +378,46 @@ mod tests {
         assert_eq!(ephemeral.rate_limit("tenant", many).await.unwrap(), Ok(()));
     }
 
+    /// Each step waits longer than the time to live it checks, never less,
+    /// so a slow machine cannot turn a pass into a failure or back.
     #[tokio::test]
-    async fn in_process_values_expire_and_touching_extends_them() {
+    async fn in_process_values_expire_and_touching_sets_a_new_time_to_live() {
         let ephemeral = Ephemeral::in_process();
+        let alive = |key: &'static str| {
+            let ephemeral = &ephemeral;
+            async move { ephemeral.get(key).await.unwrap().is_some() }
+        };
         ephemeral
-            .put("a", "1", Duration::from_millis(50))
+            .put("short", "1", Duration::from_millis(1))
+            .await
+            .unwrap();
+        ephemeral
+            .put("touched", "2", Duration::from_secs(600))
+            .await
+            .unwrap();
+        ephemeral
+            .put("kept", "3", Duration::from_secs(600))
             .await
             .unwrap();
         let touched = ephemeral
-            .get_and_touch("a", Duration::from_secs(60))
+            .get_and_touch("touched", Duration::from_millis(1))
             .await
             .unwrap();
-        assert_eq!(touched.as_deref(), Some("1"));
-        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert_eq!(touched.as_deref(), Some("2"));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!alive("short").await, "a value outlived its time to live");
         assert!(
-            ephemeral
-                .get_and_touch("a", Duration::from_secs(60))
-                .await
-                .unwrap()
-                .is_some()
+            !alive("touched").await,
+            "touching replaces the time to live, here with a shorter one"
         );
-        ephemeral
-            .put("b", "2", Duration::from_millis(20))
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(40)).await;
-        assert!(
+        assert!(alive("kept").await);
+        assert_eq!(
             ephemeral
-                .get_and_touch("b", Duration::from_secs(1))
+                .get_and_touch("short", Duration::from_secs(600))
                 .await
-                .unwrap()
-                .is_none()
+                .unwrap(),
+            None,
+            "an expired value cannot be touched back to life"
         );
     }
 }
