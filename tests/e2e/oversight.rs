@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use kentro_domain::indicators::{Published, SuppressedTable, audit};
+use kentro_labels::Lang;
 use serde_json::{Value, json};
 
 use crate::harness::{Backend, MINISTRY_OVERSEER, Server, demo_account, demo_password, repo_root};
@@ -97,8 +98,10 @@ fn every_query_field_is_classified_for_overseers() {
         .nth(1)
         .and_then(|rest| rest.split("\n}").next())
         .unwrap();
+    // A field starts one tab in; its arguments, when described, two.
     let fields: BTreeSet<String> = query
         .lines()
+        .filter(|l| l.starts_with('\t') && !l.starts_with("\t\t"))
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('"'))
         .filter_map(|l| l.split(['(', ':']).next())
@@ -155,7 +158,7 @@ const REPORT: &str = "query($scope: IndicatorScope!, $tenant: String, $set: Indi
     indicators(scope: $scope, tenant: $tenant, set: $set, period: { from: $from, to: $to }) {
         suppressed rule uniqueParticipants { value display } referrals { sent medianResponse overdueShare }
         tables { dimension categories total { value display } totals { value display }
-                 units { unit values { value display } total { value display } } } } }";
+                 units { unit label values { value display } total { value display } } } } }";
 
 fn table<'a>(report: &'a Value, dimension: &str) -> &'a Value {
     report["tables"]
@@ -499,15 +502,52 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
             .unwrap(),
     )
     .unwrap();
+    // Greek headings and labels, from the workspace's own catalogue.
     assert!(
-        csv.starts_with(&format!("# period,{this_month} to {this_month}")),
+        csv.starts_with(&format!("# Περίοδος,{this_month} έως {this_month}")),
         "{csv}"
     );
     assert!(
-        csv.contains("# rule,") && csv.contains("# generated,"),
+        csv.contains("# Κανόνας,") && csv.contains("# Δημιουργήθηκε,"),
         "{csv}"
     );
-    assert!(csv.contains("gender,attica,male,<5"), "{csv}");
+    assert!(
+        csv.contains("Διάσταση,Μονάδα,Κωδικός μονάδας,Κατηγορία,Κωδικός κατηγορίας,Τιμή\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("Φύλο,Αττική,attica,Άνδρας,male,<5"), "{csv}");
+    let export_in = |language: &'static str| {
+        let (server, overseer, this_month) = (&server, &overseer, &this_month);
+        async move {
+            server
+                .graphql_as(
+                    Some(overseer),
+                    "query($from: String!, $to: String!, $language: String) { exportIndicators(scope: NATIONAL,
+                        set: ESF_PLUS_2021_2027, period: { from: $from, to: $to }, format: CSV, language: $language)
+                        { contentBase64 } }",
+                    json!({ "from": this_month, "to": this_month, "language": language }),
+                )
+                .await
+        }
+    };
+    let english = export_in("en").await;
+    let english = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(
+                english["data"]["exportIndicators"]["contentBase64"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        english.contains("Gender,Αττική,attica,Male,male,<5"),
+        "{english}"
+    );
+    let french = export_in("fr").await;
+    assert_eq!(code(&french), Some("VALIDATION"), "{french}");
+    assert_eq!(french["errors"][0]["extensions"]["field"], "language");
     let xlsx = ok(
         &server,
         &overseer,
@@ -524,15 +564,23 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     use calamine::{Data, Reader};
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-    let sheet = book.worksheet_range("indicators").unwrap();
+    let sheet = book.worksheet_range("Δείκτες").unwrap();
     let rows: Vec<&[Data]> = sheet.rows().collect();
     assert_eq!(
         rows[0][1],
-        Data::String(format!("{this_month} to {this_month}"))
+        Data::String(format!("{this_month} έως {this_month}"))
     );
     assert_eq!(
         rows[4],
-        ["dimension", "unit", "category", "value"].map(|h| Data::String(h.into()))
+        [
+            "Διάσταση",
+            "Μονάδα",
+            "Κωδικός μονάδας",
+            "Κατηγορία",
+            "Κωδικός κατηγορίας",
+            "Τιμή"
+        ]
+        .map(|h| Data::String(h.into()))
     );
     let mut expected = Vec::new();
     for t in activity["indicators"]["tables"].as_array().unwrap() {
@@ -543,10 +591,18 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
                 .iter()
                 .zip(u["values"].as_array().unwrap())
             {
+                let (dimension, category) =
+                    (t["dimension"].as_str().unwrap(), category.as_str().unwrap());
                 expected.push(vec![
-                    Data::String(t["dimension"].as_str().unwrap().into()),
+                    Data::String(kentro_labels::indicator_dimension(Lang::El, dimension)),
+                    Data::String(u["label"].as_str().unwrap().into()),
                     Data::String(u["unit"].as_str().unwrap().into()),
-                    Data::String(category.as_str().unwrap().into()),
+                    Data::String(kentro_labels::indicator_category(
+                        Lang::El,
+                        dimension,
+                        category,
+                    )),
+                    Data::String(category.into()),
                     match v["value"].as_f64() {
                         Some(n) => Data::Float(n),
                         None => Data::String("<5".into()),
@@ -567,7 +623,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
         })
         .collect();
     assert!(
-        expected.iter().any(|r| r[3] == Data::String("<5".into())),
+        expected.iter().any(|r| r[5] == Data::String("<5".into())),
         "the activity report has hidden cells to compare"
     );
     assert_eq!(written, expected);

@@ -13,6 +13,7 @@ use kentro_domain::TenantSlug;
 use kentro_domain::access::Permission;
 use kentro_domain::indicators::{IndicatorSet, Published, suppress};
 use kentro_domain::region::Region;
+use kentro_labels::Lang;
 
 use crate::context::{principal, services};
 use crate::error::{ErrorCode, bad_input, coded, from_store, invalid_fields};
@@ -468,73 +469,148 @@ async fn report(
     Ok(report)
 }
 
-fn csv_of(report: &IndicatorReport) -> String {
-    let quote = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
+/// The export's heading lines (name, value) and its table, in `lang`: the
+/// same words as the workspace, with the codes beside them for machines.
+struct ExportSheet {
+    heading: Vec<(String, String)>,
+    columns: [String; 6],
+    rows: Vec<ExportRow>,
+}
+
+struct ExportRow {
+    dimension: String,
+    unit: String,
+    unit_code: String,
+    category: String,
+    category_code: String,
+    value: IndicatorValue,
+}
+
+fn export_sheet(report: &IndicatorReport, lang: Lang) -> ExportSheet {
+    let word = |id: &str| kentro_labels::message(lang, id, &[]);
+    let rule = if report.suppressed {
+        kentro_labels::message(
+            lang,
+            "export-rule-suppressed",
+            &[
+                ("below", &(THRESHOLD - 1).to_string()),
+                ("threshold", &THRESHOLD.to_string()),
+            ],
+        )
+    } else {
+        word("export-rule-unsuppressed")
     };
-    let mut out = String::new();
-    out.push_str(&format!(
-        "# period,{} to {}\n# rule,{}\n# generated,{}\n",
-        report.period_from,
-        report.period_to,
-        quote(&report.rule),
-        report.generated_at.to_rfc3339()
-    ));
-    out.push_str("dimension,unit,category,value\n");
+    let heading = vec![
+        (
+            word("export-period"),
+            kentro_labels::message(
+                lang,
+                "export-period-range",
+                &[("from", &report.period_from), ("to", &report.period_to)],
+            ),
+        ),
+        (word("export-rule"), rule),
+        (word("export-generated"), report.generated_at.to_rfc3339()),
+    ];
+    let columns = [
+        "export-dimension",
+        "export-unit",
+        "export-unit-code",
+        "export-category",
+        "export-category-code",
+        "export-value",
+    ]
+    .map(word);
+    let mut rows = Vec::new();
     for table in &report.tables {
+        let dimension = kentro_labels::indicator_dimension(lang, &table.dimension);
         for unit in &table.units {
             for (category, value) in table.categories.iter().zip(&unit.values) {
-                out.push_str(&format!(
-                    "{},{},{},{}\n",
-                    quote(&table.dimension),
-                    quote(&unit.unit),
-                    quote(category),
-                    value.display
-                ));
+                rows.push(ExportRow {
+                    dimension: dimension.clone(),
+                    unit: unit.label.clone(),
+                    unit_code: unit.unit.clone(),
+                    category: kentro_labels::indicator_category(lang, &table.dimension, category),
+                    category_code: category.clone(),
+                    value: value.clone(),
+                });
             }
         }
+    }
+    ExportSheet {
+        heading,
+        columns,
+        rows,
+    }
+}
+
+/// A CSV cell, quoted when needed, and never read as a formula by a
+/// spreadsheet: a cell that begins with `=`, `+`, `-`, `@` or a control
+/// character gets a leading apostrophe.
+fn csv_cell(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+fn csv_of(sheet: &ExportSheet) -> String {
+    let line = |cells: &[&str]| {
+        let mut line = cells
+            .iter()
+            .map(|c| csv_cell(c))
+            .collect::<Vec<_>>()
+            .join(",");
+        line.push('\n');
+        line
+    };
+    let mut out = String::new();
+    for (name, value) in &sheet.heading {
+        out.push_str(&line(&[&format!("# {name}"), value]));
+    }
+    out.push_str(&line(&sheet.columns.each_ref().map(String::as_str)));
+    for row in &sheet.rows {
+        out.push_str(&line(&[
+            &row.dimension,
+            &row.unit,
+            &row.unit_code,
+            &row.category,
+            &row.category_code,
+            &row.value.display,
+        ]));
     }
     out
 }
 
-fn xlsx_of(report: &IndicatorReport) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+fn xlsx_of(sheet: &ExportSheet, lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("indicators")?;
-    sheet.write_string(0, 0, "period")?;
-    sheet.write_string(
-        0,
-        1,
-        format!("{} to {}", report.period_from, report.period_to),
-    )?;
-    sheet.write_string(1, 0, "rule")?;
-    sheet.write_string(1, 1, &report.rule)?;
-    sheet.write_string(2, 0, "generated")?;
-    sheet.write_string(2, 1, report.generated_at.to_rfc3339())?;
-    for (col, title) in ["dimension", "unit", "category", "value"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write_string(4, col as u16, *title)?;
+    let worksheet = book.add_worksheet();
+    worksheet.set_name(kentro_labels::message(lang, "export-sheet", &[]))?;
+    for (row, (name, value)) in sheet.heading.iter().enumerate() {
+        worksheet.write_string(row as u32, 0, name)?;
+        worksheet.write_string(row as u32, 1, value)?;
     }
-    let mut row = 5u32;
-    for table in &report.tables {
-        for unit in &table.units {
-            for (category, value) in table.categories.iter().zip(&unit.values) {
-                sheet.write_string(row, 0, &table.dimension)?;
-                sheet.write_string(row, 1, &unit.unit)?;
-                sheet.write_string(row, 2, category)?;
-                match value.value {
-                    Some(v) => sheet.write_number(row, 3, v as f64)?,
-                    None => sheet.write_string(row, 3, &value.display)?,
-                };
-                row += 1;
-            }
-        }
+    let header = sheet.heading.len() as u32 + 1;
+    for (col, title) in sheet.columns.iter().enumerate() {
+        worksheet.write_string(header, col as u16, title)?;
+    }
+    for (n, r) in sheet.rows.iter().enumerate() {
+        let row = header + 1 + n as u32;
+        worksheet.write_string(row, 0, &r.dimension)?;
+        worksheet.write_string(row, 1, &r.unit)?;
+        worksheet.write_string(row, 2, &r.unit_code)?;
+        worksheet.write_string(row, 3, &r.category)?;
+        worksheet.write_string(row, 4, &r.category_code)?;
+        match r.value.value {
+            Some(v) => worksheet.write_number(row, 5, v as f64)?,
+            None => worksheet.write_string(row, 5, &r.value.display)?,
+        };
     }
     book.save_to_buffer()
 }
@@ -608,7 +684,8 @@ impl IndicatorQuery {
     }
 
     /// The same report as a CSV or XLSX file (base64), with the period, the
-    /// suppression rule and the generation time in it.
+    /// suppression rule and the generation time in it, labelled from the
+    /// workspace's catalogue.
     #[allow(clippy::too_many_arguments)]
     async fn export_indicators(
         &self,
@@ -619,8 +696,17 @@ impl IndicatorQuery {
         period: PeriodInput,
         set: IndicatorSetName,
         format: ExportFormat,
+        #[graphql(desc = "`el` (the default) or `en`: the language of the headings and labels.")]
+        language: Option<String>,
     ) -> async_graphql::Result<IndicatorExport> {
+        let lang = match language.as_deref() {
+            None => Lang::El,
+            Some(code) => {
+                Lang::parse(code).ok_or_else(|| bad_input("language", "must be el or en"))?
+            }
+        };
         let report = report(ctx, scope, region, tenant, period, set).await?;
+        let sheet = export_sheet(&report, lang);
         use base64::Engine;
         let stem = format!(
             "kentro-indicators-{}-{}-{}",
@@ -632,12 +718,12 @@ impl IndicatorQuery {
             ExportFormat::Csv => (
                 format!("{stem}.csv"),
                 "text/csv; charset=utf-8",
-                csv_of(&report).into_bytes(),
+                csv_of(&sheet).into_bytes(),
             ),
             ExportFormat::Xlsx => (
                 format!("{stem}.xlsx"),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                xlsx_of(&report).map_err(|e| coded(ErrorCode::Internal, e.to_string()))?,
+                xlsx_of(&sheet, lang).map_err(|e| coded(ErrorCode::Internal, e.to_string()))?,
             ),
         };
         Ok(IndicatorExport {
@@ -651,6 +737,90 @@ impl IndicatorQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_published_dimension_and_category_has_a_label_in_both_languages() {
+        use kentro_domain::indicators::ParticipantFacts;
+        use kentro_domain::person::{
+            EducationLevel, EmploymentStatus, Gender, SpecialCategoryAnswer,
+        };
+        let yes = Some(SpecialCategoryAnswer::Yes);
+        let mut cells = Vec::new();
+        for set in [IndicatorSet::Esf2014To2020, IndicatorSet::EsfPlus2021To2027] {
+            let genders = [
+                Gender::Female,
+                Gender::Male,
+                Gender::NonBinary,
+                Gender::NotStated,
+            ];
+            let employment = [
+                EmploymentStatus::Employed,
+                EmploymentStatus::Unemployed,
+                EmploymentStatus::LongTermUnemployed,
+                EmploymentStatus::Inactive,
+                EmploymentStatus::InactiveNotInEducationOrTraining,
+            ];
+            let education = [
+                EducationLevel::Isced0To2,
+                EducationLevel::Isced3To4,
+                EducationLevel::Isced5To8,
+            ];
+            for (n, age) in [None, Some(10), Some(20), Some(40), Some(60)]
+                .into_iter()
+                .enumerate()
+            {
+                cells.extend(set.cells(&ParticipantFacts {
+                    gender: genders.get(n).copied(),
+                    age,
+                    employment: employment.get(n).copied(),
+                    education: education.get(n).copied(),
+                    third_country_national: Some(true),
+                    foreign_background: yes,
+                    minority: yes,
+                    disability: yes,
+                    homeless: yes,
+                    rural: Some(true),
+                }));
+            }
+        }
+        cells.extend(kentro_store::RESPONSE_BUCKETS.map(|b| ("referral_response", b)));
+        cells.extend(
+            [
+                "draft",
+                "sent",
+                "accepted",
+                "declined",
+                "in_progress",
+                "completed",
+            ]
+            .map(|s| ("referrals_status", s)),
+        );
+        cells.extend(["local", "regional", "national"].map(|l| ("referrals_level", l)));
+        cells.extend(["own", "national", "tenant"].map(|t| ("referrals_destination", t)));
+        cells.extend([("households", "served"), ("referrals_overdue", "overdue")]);
+        cells.extend([("participants", "new"), ("requests", "food_aid")]);
+        for lang in [Lang::El, Lang::En] {
+            for (dimension, category) in &cells {
+                let named = kentro_labels::indicator_dimension(lang, dimension);
+                assert!(!named.starts_with("indicator-"), "{dimension} has no label");
+                assert_ne!(
+                    kentro_labels::indicator_category(lang, dimension, category),
+                    *category,
+                    "{dimension}/{category} has no label in {lang:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_csv_cell_is_never_read_as_a_formula() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+30 210"), "'+30 210");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("Παιανία, Αττική"), "\"Παιανία, Αττική\"");
+        assert_eq!(csv_cell("<5"), "<5");
+    }
 
     fn dims(entries: &[(&str, &str, u64)]) -> BTreeMap<String, BTreeMap<String, Vec<u64>>> {
         let mut dims: BTreeMap<String, BTreeMap<String, Vec<u64>>> = BTreeMap::new();

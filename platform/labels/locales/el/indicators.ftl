@@ -1,0 +1,61 @@
+# The oversight indicators: the dimensions of the tables and the categories
+# that no other family of labels names (see `indicator_category`).
+
+indicator-unknown = Άγνωστο
+indicator-plugin = Πρόσθετο «{ $plugin }»
+
+indicator-participants = Συμμετέχοντες
+indicator-participants-total = Σύνολο
+indicator-participants-new = Νέοι
+indicator-gender = Φύλο
+indicator-age = Ηλικία
+indicator-age-under-25 = Κάτω των 25
+indicator-age-25-54 = 25 έως 54
+indicator-age-over-54 = Άνω των 54
+indicator-age-under-18 = Κάτω των 18
+indicator-age-18-29 = 18 έως 29
+indicator-age-30-54 = 30 έως 54
+indicator-age-55-and-over = 55 και άνω
+indicator-employment = Απασχόληση
+indicator-education = Εκπαίδευση
+indicator-education-isced-0-2 = Έως γυμνάσιο (ISCED 0-2)
+indicator-education-isced-3-4 = Λύκειο ή μεταλυκειακή (ISCED 3-4)
+indicator-education-isced-5-8 = Ανώτατη εκπαίδευση (ISCED 5-8)
+indicator-disadvantaged = Ευάλωτες ομάδες
+indicator-disadvantaged-third-country-national = Υπήκοοι τρίτων χωρών
+indicator-disadvantaged-foreign-background = Αλλοδαπής καταγωγής
+indicator-disadvantaged-minority = Μειονότητες (και Ρομά)
+indicator-disadvantaged-disability = Άτομα με αναπηρία
+indicator-disadvantaged-homeless = Άστεγοι ή σε στεγαστικό αποκλεισμό
+indicator-disadvantaged-rural = Κάτοικοι αγροτικών περιοχών
+indicator-requests = Αιτήματα ανά θέμα
+indicator-households = Νοικοκυριά
+indicator-households-served = Εξυπηρετήθηκαν
+indicator-participants-served-through = Συμμετέχοντες ανά τελευταίο μήνα εξυπηρέτησης
+indicator-referrals-level = Παραπομπές ανά επίπεδο
+indicator-referrals-destination = Παραπομπές ανά προορισμό
+indicator-referrals-status = Παραπομπές ανά κατάσταση
+indicator-referral-response = Χρόνος απάντησης παραπομπών
+indicator-referral-response-under-4h = Κάτω από 4 ώρες
+indicator-referral-response-under-1d = Κάτω από 1 ημέρα
+indicator-referral-response-under-3d = Κάτω από 3 ημέρες
+indicator-referral-response-under-10d = Κάτω από 10 ημέρες
+indicator-referral-response-10d-or-more = 10 ημέρες ή περισσότερο
+indicator-referrals-overdue = Εκπρόθεσμες παραπομπές
+indicator-referrals-overdue-overdue = Εκπρόθεσμες
+indicator-kea-applications = Αιτήσεις ΚΕΑ
+indicator-appointments = Ραντεβού
+
+export-period = Περίοδος
+export-period-range = { $from } έως { $to }
+export-rule = Κανόνας
+export-rule-suppressed = Τα μεγέθη από 1 έως { $below } εμφανίζονται ως <{ $threshold }, με συμπληρωματική απόκρυψη ώστε κανένα κρυμμένο μέγεθος να μην προκύπτει από τα δημοσιευμένα με εύρος μικρότερο από { $threshold }
+export-rule-unsuppressed = Χωρίς απόκρυψη: μόνο για τη διαχειριστική αρχή του κέντρου
+export-generated = Δημιουργήθηκε
+export-dimension = Διάσταση
+export-unit = Μονάδα
+export-unit-code = Κωδικός μονάδας
+export-category = Κατηγορία
+export-category-code = Κωδικός κατηγορίας
+export-value = Τιμή
+export-sheet = Δείκτες

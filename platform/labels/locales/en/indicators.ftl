@@ -1,0 +1,61 @@
+# The oversight indicators: the dimensions of the tables and the categories
+# that no other family of labels names (see `indicator_category`).
+
+indicator-unknown = Unknown
+indicator-plugin = Plugin “{ $plugin }”
+
+indicator-participants = Participants
+indicator-participants-total = Total
+indicator-participants-new = New
+indicator-gender = Gender
+indicator-age = Age
+indicator-age-under-25 = Under 25
+indicator-age-25-54 = 25 to 54
+indicator-age-over-54 = Over 54
+indicator-age-under-18 = Under 18
+indicator-age-18-29 = 18 to 29
+indicator-age-30-54 = 30 to 54
+indicator-age-55-and-over = 55 and over
+indicator-employment = Employment
+indicator-education = Education
+indicator-education-isced-0-2 = Lower secondary or less (ISCED 0-2)
+indicator-education-isced-3-4 = Upper or post-secondary (ISCED 3-4)
+indicator-education-isced-5-8 = Tertiary (ISCED 5-8)
+indicator-disadvantaged = Disadvantaged groups
+indicator-disadvantaged-third-country-national = Third-country nationals
+indicator-disadvantaged-foreign-background = Foreign background
+indicator-disadvantaged-minority = Minorities (including Roma)
+indicator-disadvantaged-disability = People with disabilities
+indicator-disadvantaged-homeless = Homeless or excluded from housing
+indicator-disadvantaged-rural = Rural residents
+indicator-requests = Requests by subject
+indicator-households = Households
+indicator-households-served = Served
+indicator-participants-served-through = Participants by last month served
+indicator-referrals-level = Referrals by level
+indicator-referrals-destination = Referrals by destination
+indicator-referrals-status = Referrals by status
+indicator-referral-response = Referral response time
+indicator-referral-response-under-4h = Under 4 hours
+indicator-referral-response-under-1d = Under 1 day
+indicator-referral-response-under-3d = Under 3 days
+indicator-referral-response-under-10d = Under 10 days
+indicator-referral-response-10d-or-more = 10 days or more
+indicator-referrals-overdue = Overdue referrals
+indicator-referrals-overdue-overdue = Overdue
+indicator-kea-applications = Minimum-income (ΚΕΑ) applications
+indicator-appointments = Appointments
+
+export-period = Period
+export-period-range = { $from } to { $to }
+export-rule = Rule
+export-rule-suppressed = Figures from 1 to { $below } are shown as <{ $threshold }, with complementary suppression so that the published figures leave every hidden one at least { $threshold } wide
+export-rule-unsuppressed = Unsuppressed: for the center's managing authority only
+export-generated = Generated
+export-dimension = Dimension
+export-unit = Unit
+export-unit-code = Unit code
+export-category = Category
+export-category-code = Category code
+export-value = Value
+export-sheet = Indicators
