@@ -238,71 +238,21 @@ async fn a_coordinator_manages_their_centers_staff_and_a_disabled_account_is_loc
         .login(&demo_account("tenant-admin", "veria"), &password)
         .await;
 
-    let created = server
-        .graphql_as(
-            Some(&admin),
-            r#"mutation($input: CreateUserInput!) { createUser(input: $input) { id email role } }"#,
-            json!({ "input": {
-                "email": "New.Worker@veria.demo", "name": "Νέα Κοινωνική Λειτουργός",
-                "role": "SOCIAL_WORKER", "password": "μια αρκετά μεγάλη φράση"
-            }}),
-        )
-        .await;
-    assert_eq!(
-        created["data"]["createUser"]["email"], "new.worker@veria.demo",
-        "{created}"
-    );
-    let worker = server
-        .login("new.worker@veria.demo", "μια αρκετά μεγάλη φράση")
-        .await;
-
-    // Bad input names the field, and nothing is saved.
-    for (input, field) in [
-        (
-            json!({ "email": "not-an-email", "name": "X", "role": "RECEPTION", "password": "long enough password" }),
-            "input.email",
-        ),
-        (
-            json!({ "email": "x@veria.demo", "name": "X", "role": "RECEPTION", "password": "short" }),
-            "input.password",
-        ),
-        (
-            json!({ "email": "y@veria.demo", "name": "X", "role": "PLATFORM_ADMIN", "password": "long enough password" }),
-            "input.role",
-        ),
-        (
-            json!({ "email": "new.worker@veria.demo", "name": "X", "role": "RECEPTION", "password": "long enough password" }),
-            "input.email",
-        ),
-    ] {
-        let response = server
-            .graphql_as(
-                Some(&admin),
-                "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
-                json!({ "input": input }),
-            )
-            .await;
-        assert_eq!(
-            response["errors"][0]["extensions"]["field"], field,
-            "{response}"
-        );
-    }
-    let emails: Vec<String> = user_ids(&server, &admin)
+    // Accounts come from invitations (tests/e2e/invitations.rs); this one
+    // is the demo's.
+    let worker_email = demo_account("social-worker", "veria");
+    let worker = server.login(&worker_email, &password).await;
+    let id = user_ids(&server, &admin)
         .await
         .into_iter()
-        .map(|(e, _)| e)
-        .collect();
-    assert!(
-        !emails
-            .iter()
-            .any(|e| e.starts_with("x@") || e.starts_with("y@"))
-    );
+        .find(|(email, _)| *email == worker_email)
+        .map(|(_, id)| id)
+        .expect("the worker is listed");
 
     // A social worker may not manage staff.
     let response = server.graphql_as(Some(&worker), USERS, json!({})).await;
     assert_eq!(code(&response), "FORBIDDEN", "{response}");
 
-    let id = created["data"]["createUser"]["id"].as_str().unwrap();
     let disabled = server
         .graphql_as(
             Some(&admin),
@@ -321,7 +271,7 @@ async fn a_coordinator_manages_their_centers_staff_and_a_disabled_account_is_loc
     let again = server
         .graphql(
             "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
-            json!({ "e": "new.worker@veria.demo", "p": "μια αρκετά μεγάλη φράση" }),
+            json!({ "e": worker_email, "p": password }),
         )
         .await;
     assert_eq!(code(&again), "UNAUTHENTICATED");
@@ -760,36 +710,6 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_quota() {
         ("203.0.113.3", 429),
     ] {
         assert_eq!(anonymous_status(&server, forwarded).await, expected);
-    }
-}
-
-#[tokio::test]
-async fn creating_one_account_twice_at_once_gives_one_account_and_a_conflict() {
-    let backend = Backend::postgres().await;
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
-    let admin = server
-        .login(
-            &demo_account("tenant-admin", "veria"),
-            &demo_password(&backend),
-        )
-        .await;
-    let attempts = (0..5).map(|_| {
-        server.graphql_as(
-            Some(&admin),
-            "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
-            json!({ "input": { "email": "twice@veria.demo", "name": "Twice",
-                               "role": "RECEPTION", "password": "long enough password" } }),
-        )
-    });
-    let results = futures::future::join_all(attempts).await;
-    let created = results
-        .iter()
-        .filter(|r| r["data"]["createUser"]["id"].is_string())
-        .count();
-    assert_eq!(created, 1, "{results:?}");
-    for refused in results.iter().filter(|r| r.get("errors").is_some()) {
-        assert_eq!(code(refused), "CONFLICT", "{refused}");
-        assert_eq!(refused["errors"][0]["extensions"]["field"], "input.email");
     }
 }
 

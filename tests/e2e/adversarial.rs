@@ -58,6 +58,7 @@ pub(crate) struct VeriaIds {
     partner_key: String,
     partner_link: String,
     suggestion: String,
+    invitation: String,
 }
 
 /// Veria's seeded soup kitchen and organization (`tenants/veria/directory.hsds.json`).
@@ -165,8 +166,17 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["referralSuggestions"][0]["id"]
         .clone();
+    let invitation = ok(
+        server,
+        &veria.admin,
+        "mutation { inviteUser(input: { email: \"invited@veria.demo\", name: \"Νέα Συνάδελφος\", role: RECEPTION }) { id } }",
+        json!({}),
+    )
+    .await["inviteUser"]["id"]
+        .clone();
     let text = |v: Value| v.as_str().unwrap().to_owned();
     VeriaIds {
+        invitation: text(invitation),
         suggestion: text(suggestion),
         partner_link: text(partner_link),
         referral: text(referral),
@@ -195,6 +205,7 @@ async fn veria_snapshot(server: &Server, veria: &Tenant, ids: &VeriaIds) -> Valu
         &veria.admin,
         "query($p: ID!, $h: ID!, $a: ID!, $c: ID!, $r: ID!) {
             users { edges { node { id disabled role } } }
+            invitations { id status role }
             referral(id: $r) { status closedAt }
             partnerKeys { id revokedAt }
             person(id: $p) { displayName phone consents { purpose given } household { id } }
@@ -427,6 +438,13 @@ fn attacks(v: &VeriaIds, own: &OwnIds) -> Vec<Attack> {
             "id", json!({ "id": v.appointment })),
         attack(&["disableUser.id"], Admin, "mutation($id: ID!) { disableUser(id: $id) { id } }",
             "id", json!({ "id": v.worker })),
+        attack(&["enableUser.id"], Admin, "mutation($id: ID!) { enableUser(id: $id) { id } }",
+            "id", json!({ "id": v.worker })),
+        attack(&["changeUserRole.id"], Admin,
+            "mutation($id: ID!) { changeUserRole(id: $id, role: TENANT_ADMIN) { id } }",
+            "id", json!({ "id": v.worker })),
+        attack(&["revokeInvitation.id"], Admin, "mutation($id: ID!) { revokeInvitation(id: $id) { id } }",
+            "id", json!({ "id": v.invitation })),
         attack(&["createReferral.input.caseId"], Worker,
             "mutation($c: ID!) { createReferral(input: { caseId: $c, scope: NATIONAL,
                 serviceId: \"2143fb2a-2444-565e-a100-32177e488204\", level: NATIONAL, urgency: ROUTINE,
@@ -813,6 +831,7 @@ fn every_id_argument_of_the_schema_is_attacked() {
         partner_key: String::new(),
         partner_link: String::new(),
         suggestion: String::new(),
+        invitation: String::new(),
     };
     let own = OwnIds {
         person: String::new(),

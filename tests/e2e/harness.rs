@@ -499,3 +499,70 @@ pub fn key_of(global_id: &str) -> String {
     let text = String::from_utf8(text).expect("a global ID is text");
     text.split_once(':').expect("Kind:key").1.to_owned()
 }
+
+/// A minimal SMTP server that accepts every message and keeps it.
+pub async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 fake ESMTP\r\n").await.ok();
+                let mut message = String::new();
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            tx.send(std::mem::take(&mut message)).ok();
+                            write.write_all(b"250 queued\r\n").await.ok();
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.to_ascii_uppercase();
+                    let reply: &[u8] = if verb.starts_with("EHLO") || verb.starts_with("HELO") {
+                        b"250 fake\r\n"
+                    } else if verb.starts_with("DATA") {
+                        in_data = true;
+                        b"354 go on\r\n"
+                    } else if verb.starts_with("QUIT") {
+                        write.write_all(b"221 bye\r\n").await.ok();
+                        break;
+                    } else {
+                        message.push_str(&line);
+                        message.push('\n');
+                        b"250 ok\r\n"
+                    };
+                    write.write_all(reply).await.ok();
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+/// The text of a message `fake_smtp` caught, decoded from base64 or
+/// quoted-printable as the server's mailer wrote it.
+pub fn mail_body(mail: &str) -> String {
+    let (headers, body) = mail.split_once("\n\n").expect("headers, then the body");
+    if headers.contains("Content-Transfer-Encoding: base64") {
+        use base64::Engine;
+        let joined: String = body.split_whitespace().collect();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(joined)
+                .expect("base64"),
+        )
+        .expect("UTF-8")
+    } else {
+        body.replace("=\n", "")
+    }
+}

@@ -18,6 +18,7 @@ mod generate;
 mod harness;
 mod health;
 mod households;
+mod invitations;
 mod isolation;
 mod oversight;
 mod people;

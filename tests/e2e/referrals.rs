@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::harness::{Backend, Server, demo_account, demo_password};
+use crate::harness::{Backend, Server, demo_account, demo_password, fake_smtp, mail_body};
 
 /// The seeded services (`tenants/*/directory.hsds.json`).
 const PAIANIA_GROCERY: &str = "2a0243e2-a45f-5683-aed0-b54d10c33aff";
@@ -706,55 +706,6 @@ async fn a_partner_key_sees_and_answers_only_referrals_sent_to_its_organization(
     assert_eq!(status, 401, "a revoked key is refused");
 }
 
-/// A minimal SMTP server that accepts every message and keeps it.
-async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = stream.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 fake ESMTP\r\n").await.ok();
-                let mut message = String::new();
-                let mut in_data = false;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if in_data {
-                        if line == "." {
-                            in_data = false;
-                            tx.send(std::mem::take(&mut message)).ok();
-                            write.write_all(b"250 queued\r\n").await.ok();
-                        } else {
-                            message.push_str(&line);
-                            message.push('\n');
-                        }
-                        continue;
-                    }
-                    let verb = line.to_ascii_uppercase();
-                    let reply: &[u8] = if verb.starts_with("EHLO") || verb.starts_with("HELO") {
-                        b"250 fake\r\n"
-                    } else if verb.starts_with("DATA") {
-                        in_data = true;
-                        b"354 go on\r\n"
-                    } else if verb.starts_with("QUIT") {
-                        write.write_all(b"221 bye\r\n").await.ok();
-                        break;
-                    } else {
-                        message.push_str(&line);
-                        message.push('\n');
-                        b"250 ok\r\n"
-                    };
-                    write.write_all(reply).await.ok();
-                }
-            });
-        }
-    });
-    (port, rx)
-}
-
 #[tokio::test]
 async fn the_receiver_is_emailed_over_smtp_and_a_failed_delivery_is_retried_later() {
     let (port, mut mailbox) = fake_smtp().await;
@@ -777,19 +728,7 @@ async fn the_receiver_is_emailed_over_smtp_and_a_failed_delivery_is_retried_late
         "{mail}"
     );
     let token = link.rsplit('/').next().unwrap();
-    let (headers, body) = mail.split_once("\n\n").expect("headers, then the body");
-    let body = if headers.contains("Content-Transfer-Encoding: base64") {
-        use base64::Engine;
-        let joined: String = body.split_whitespace().collect();
-        String::from_utf8(
-            base64::engine::general_purpose::STANDARD
-                .decode(joined)
-                .unwrap(),
-        )
-        .unwrap()
-    } else {
-        body.replace("=\n", "")
-    };
+    let body = mail_body(&mail);
     assert!(
         body.contains(token),
         "the e-mail carries the partner link: {body}"

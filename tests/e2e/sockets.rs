@@ -211,6 +211,37 @@ async fn disabling_an_account_closes_its_open_sockets_without_a_further_message(
 }
 
 #[tokio::test]
+async fn a_new_role_closes_the_accounts_open_sockets_without_a_further_message() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(&backend);
+    let worker = server
+        .login(&demo_account("social-worker", "paiania"), &password)
+        .await;
+    let admin = server
+        .login(&demo_account("tenant-admin", "paiania"), &password)
+        .await;
+    let mut socket = Socket::open(&server, &worker).await;
+    socket
+        .subscribe("live", "subscription { referralUpdated { id status } }")
+        .await;
+    let me = server
+        .graphql_as(Some(&worker), "{ me { id } }", json!({}))
+        .await;
+    let id = me["data"]["me"]["id"].clone();
+    let changed = server
+        .graphql_as(
+            Some(&admin),
+            "mutation($id: ID!) { changeUserRole(id: $id, role: RECEPTION) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(changed.get("errors").is_none(), "{changed}");
+    // The worker sends nothing more: the server notices on its own.
+    assert_eq!(socket.closed().await, Some(4401));
+}
+
+#[tokio::test]
 async fn operations_on_a_socket_take_the_users_quota() {
     let backend = Backend::sqlite();
     let mut env = backend.demo_env();

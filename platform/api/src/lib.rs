@@ -37,6 +37,7 @@ pub struct Query(
     session::SessionQuery,
     tenant::TenantQuery,
     users::UserQuery,
+    users::InvitationQuery,
     audit::AuditQuery,
     people::PeopleQuery,
     cases::CaseQuery,

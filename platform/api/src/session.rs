@@ -33,6 +33,40 @@ pub struct LoginPayload {
     user: User,
 }
 
+/// A new session for `email` and `password`, as `login` answers: refused
+/// credentials give `UNAUTHENTICATED` with `refused`, throttling `RATE_LIMITED`.
+pub(crate) async fn log_in(
+    ctx: &Context<'_>,
+    email: &str,
+    password: &str,
+    refused: &str,
+) -> async_graphql::Result<LoginPayload> {
+    let services = services(ctx);
+    let request = request(ctx);
+    let outcome = Sessions::new(
+        &services.store,
+        &services.ephemeral,
+        services.session_policy,
+    )
+    .login(
+        email,
+        password,
+        &request.client_address,
+        &request.request_id,
+    )
+    .await
+    .map_err(|e| from_store(ctx, e))?;
+    match outcome {
+        LoginOutcome::LoggedIn { token, principal } => Ok(LoginPayload {
+            token,
+            idle_timeout_seconds: services.session_policy.idle_timeout.as_secs() as i32,
+            user: User::from(principal.account),
+        }),
+        LoginOutcome::Refused => Err(coded(ErrorCode::Unauthenticated, refused.to_owned())),
+        LoginOutcome::Throttled { retry_after } => Err(rate_limited(retry_after)),
+    }
+}
+
 #[Object]
 impl SessionMutation {
     /// Exchanges an e-mail and password for a session token. A wrong
@@ -44,34 +78,13 @@ impl SessionMutation {
         email: String,
         password: String,
     ) -> async_graphql::Result<LoginPayload> {
-        let services = services(ctx);
-        let request = request(ctx);
-        let sessions = Sessions::new(
-            &services.store,
-            &services.ephemeral,
-            services.session_policy,
-        );
-        let outcome = sessions
-            .login(
-                &email,
-                &password,
-                &request.client_address,
-                &request.request_id,
-            )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
-        match outcome {
-            LoginOutcome::LoggedIn { token, principal } => Ok(LoginPayload {
-                token,
-                idle_timeout_seconds: services.session_policy.idle_timeout.as_secs() as i32,
-                user: User::from(principal.account),
-            }),
-            LoginOutcome::Refused => Err(coded(
-                ErrorCode::Unauthenticated,
-                "the e-mail or the password is wrong, or the account is disabled",
-            )),
-            LoginOutcome::Throttled { retry_after } => Err(rate_limited(retry_after)),
-        }
+        log_in(
+            ctx,
+            &email,
+            &password,
+            "the e-mail or the password is wrong, or the account is disabled",
+        )
+        .await
     }
 
     /// Changes the caller's own password (`currentPassword` must be right).
@@ -105,38 +118,23 @@ impl SessionMutation {
                 "is not your current password",
             ));
         }
-        let sessions = Sessions::new(
-            &services.store,
-            &services.ephemeral,
-            services.session_policy,
-        );
         if let Some(token) = &request.session_token {
-            sessions
-                .logout(token)
-                .await
-                .map_err(|e| from_store(ctx, e))?;
-        }
-        let outcome = sessions
-            .login(
-                caller.account.email.as_str(),
-                &new_password,
-                &request.client_address,
-                &request.request_id,
+            Sessions::new(
+                &services.store,
+                &services.ephemeral,
+                services.session_policy,
             )
+            .logout(token)
             .await
             .map_err(|e| from_store(ctx, e))?;
-        match outcome {
-            LoginOutcome::LoggedIn { token, principal } => Ok(LoginPayload {
-                token,
-                idle_timeout_seconds: services.session_policy.idle_timeout.as_secs() as i32,
-                user: User::from(principal.account),
-            }),
-            LoginOutcome::Throttled { retry_after } => Err(rate_limited(retry_after)),
-            LoginOutcome::Refused => Err(coded(
-                ErrorCode::Unauthenticated,
-                "the password changed; log in again",
-            )),
         }
+        log_in(
+            ctx,
+            caller.account.email.as_str(),
+            &new_password,
+            "the password changed; log in again",
+        )
+        .await
     }
 
     /// The caller's own choice of the workspace's language: `el` or `en`.

@@ -2,9 +2,9 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use kentro_domain::access::{NewPassword, Permission as DomainPermission, Role as DomainRole};
+use kentro_domain::access::{Permission as DomainPermission, Role as DomainRole};
 use kentro_domain::contact::Email;
-use kentro_store::{Account, NewAccount, TenantScope};
+use kentro_store::{Account, NewInvitation, TenantScope};
 
 use crate::context::{request, services, tenant_scope};
 use crate::error::{bad_input, from_store, not_found, renamed_field};
@@ -116,6 +116,11 @@ impl User {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// Null until the account's first login.
+    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_login_at
+    }
 }
 
 #[derive(Default)]
@@ -194,12 +199,109 @@ impl UserQuery {
 }
 
 #[derive(InputObject)]
-pub struct CreateUserInput {
+pub struct InviteUserInput {
+    email: String,
+    name: String,
+    /// A center role (not a platform one).
+    role: Role,
+}
+
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+#[graphql(remote = "kentro_store::InvitationStatus")]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Expired,
+    Revoked,
+}
+
+/// An invitation to the center's staff. Its link goes only to the invitee,
+/// by e-mail; nobody else ever sees it.
+pub struct Invitation(kentro_store::Invitation);
+
+#[Object]
+impl Invitation {
+    async fn id(&self) -> ID {
+        id::encode("Invitation", self.0.id)
+    }
+
+    async fn email(&self) -> &str {
+        self.0.email.as_str()
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+
+    async fn status(&self) -> InvitationStatus {
+        self.0.status.into()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// The link works until then (72 hours), once.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+}
+
+/// What an invitation's link shows its invitee before they choose a password.
+#[derive(async_graphql::SimpleObject)]
+pub struct InvitationPreview {
+    center_name: String,
     email: String,
     name: String,
     role: Role,
-    /// At least 12 characters, and not the e-mail address.
-    password: String,
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+pub struct InvitationQuery;
+
+#[Object]
+impl InvitationQuery {
+    /// The center's invitations not yet accepted or withdrawn (tenant_admin),
+    /// newest first; those past their 72 hours read `EXPIRED`.
+    async fn invitations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Invitation>> {
+        let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
+        Ok(services(ctx)
+            .store
+            .invitations()
+            .open(scope)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .into_iter()
+            .map(Invitation)
+            .collect())
+    }
+
+    /// The invitation behind a link, for its invitee (no login needed).
+    /// A used, withdrawn, expired or unknown link is `NOT_FOUND`.
+    async fn invitation(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> async_graphql::Result<InvitationPreview> {
+        let view = services(ctx)
+            .store
+            .invitations()
+            .view(&token)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(InvitationPreview {
+            center_name: view.center_name,
+            email: view.email.to_string(),
+            name: view.display_name,
+            role: view.role.into(),
+            expires_at: view.expires_at,
+        })
+    }
 }
 
 #[derive(Default)]
@@ -207,41 +309,151 @@ pub struct UserMutation;
 
 #[Object]
 impl UserMutation {
-    /// Creates a staff account in the caller's center (tenant_admin).
-    async fn create_user(
+    /// Invites a person to the caller's center (tenant_admin): they receive
+    /// an e-mail with a single-use link, valid for 72 hours, to choose their
+    /// own password. Inviting the same address again replaces the pending
+    /// invitation (a resend). The answer is the same whether or not the
+    /// address has an account at another center.
+    async fn invite_user(
         &self,
         ctx: &Context<'_>,
-        input: CreateUserInput,
-    ) -> async_graphql::Result<User> {
+        input: InviteUserInput,
+    ) -> async_graphql::Result<Invitation> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let role = DomainRole::from(input.role);
         if role.is_platform_role() {
             return Err(bad_input(
                 "input.role",
-                format!("a center cannot create {role} accounts"),
+                format!("a center cannot invite {role} accounts"),
             ));
         }
         let email = Email::parse(&input.email).map_err(|p| bad_input("input.email", p))?;
-        let password = NewPassword::parse(&input.password, &email)
-            .map_err(|p| bad_input("input.password", p))?;
         let caller = crate::context::principal(ctx)?;
         services(ctx)
             .store
-            .accounts()
-            .create(
-                NewAccount {
-                    tenant: Some(scope),
+            .invitations()
+            .invite(
+                scope,
+                NewInvitation {
                     email,
                     display_name: input.name,
                     role,
-                    password,
                 },
+                &services(ctx).loop_settings.public_url,
                 &caller.account.actor(),
                 &request(ctx).request_id,
             )
             .await
-            .map(User)
+            .map(Invitation)
             .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))
+    }
+
+    /// Withdraws an invitation of the caller's center (tenant_admin): its
+    /// link stops working.
+    async fn revoke_invitation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Invitation> {
+        let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
+        let key = id::decode("Invitation", &id)?;
+        let caller = crate::context::principal(ctx)?;
+        services(ctx)
+            .store
+            .invitations()
+            .revoke(
+                scope,
+                key,
+                &caller.account.actor(),
+                &request(ctx).request_id,
+            )
+            .await
+            .map(Invitation)
+            .map_err(|e| from_store(ctx, e))
+    }
+
+    /// The invitee chooses their password (no login needed): the account
+    /// exists from now on, the link is spent, and the answer is a session.
+    async fn accept_invitation(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        password: String,
+    ) -> async_graphql::Result<crate::session::LoginPayload> {
+        let account = services(ctx)
+            .store
+            .invitations()
+            .accept(&token, &password, &request(ctx).request_id)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        crate::session::log_in(
+            ctx,
+            account.email.as_str(),
+            &password,
+            "the account was created; log in with it",
+        )
+        .await
+    }
+
+    /// Gives a colleague another center role (tenant_admin). Their sessions
+    /// end at once, open sockets too. Another center's account is `NOT_FOUND`.
+    async fn change_user_role(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        role: Role,
+    ) -> async_graphql::Result<User> {
+        let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
+        let key = id::decode("User", &id)?;
+        let role = DomainRole::from(role);
+        if role.is_platform_role() {
+            return Err(bad_input(
+                "role",
+                format!("a center cannot give the {role} role"),
+            ));
+        }
+        let caller = crate::context::principal(ctx)?;
+        if caller.account.id == key {
+            return Err(bad_input(
+                "id",
+                "you cannot change your own role; another coordinator can",
+            ));
+        }
+        services(ctx)
+            .store
+            .accounts()
+            .change_role(
+                scope,
+                key,
+                role,
+                &caller.account.actor(),
+                &request(ctx).request_id,
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .map(User)
+            .ok_or_else(|| not_found("User"))
+    }
+
+    /// Lets a disabled account of the caller's center log in again
+    /// (tenant_admin). Another center's account is `NOT_FOUND`.
+    async fn enable_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+        let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
+        let key = id::decode("User", &id)?;
+        let caller = crate::context::principal(ctx)?;
+        services(ctx)
+            .store
+            .accounts()
+            .enable(
+                scope,
+                key,
+                &caller.account.actor(),
+                &request(ctx).request_id,
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .map(User)
+            .ok_or_else(|| not_found("User"))
     }
 
     /// Disables an account of the caller's center (tenant_admin): it can no

@@ -35,6 +35,7 @@ pub mod hsds;
 pub mod identifiers;
 pub mod indicators;
 pub mod kea;
+pub mod links;
 pub mod names;
 pub mod person;
 pub mod referral;

@@ -503,39 +503,8 @@ pub const SERVICE_TAXONOMY: &[TaxonomyTerm] = &[
 /// Where a partner's link points, before its token.
 pub const PARTNER_LINK_PATH: &str = "/partner/referrals/";
 
-/// The text with every partner link's token cut out, for logs and for
-/// what a notification keeps once sent: the token opens a person's shared
-/// data, so it lives only in the e-mail the partner received.
-pub fn redact_partner_links(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(PARTNER_LINK_PATH) {
-        let (before, after) = rest.split_at(at + PARTNER_LINK_PATH.len());
-        out.push_str(before);
-        let token_end = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-            .unwrap_or(after.len());
-        if token_end > 0 {
-            out.push('…');
-        }
-        rest = &after[token_end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn partner_link_tokens_are_cut_out_of_text() {
-        let body = "Άνοιγμα: https://kentro.example/partner/referrals/7-abc123DEF. Ευχαριστούμε\nhttps://x/partner/referrals/";
-        let redacted = redact_partner_links(body);
-        assert_eq!(
-            redacted,
-            "Άνοιγμα: https://kentro.example/partner/referrals/…. Ευχαριστούμε\nhttps://x/partner/referrals/"
-        );
-    }
-
     use super::*;
 
     #[test]

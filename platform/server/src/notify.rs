@@ -28,7 +28,7 @@ impl Sender for LogSender {
                 channel = n.channel.code(),
                 to = %n.recipient,
                 subject = %n.subject,
-                body = %kentro_domain::referral::redact_partner_links(&n.body),
+                body = %kentro_domain::links::redact_secret_links(&n.body),
                 "notification (log sender)"
             );
             Ok(())

@@ -38,6 +38,7 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
     /// The workspace's language for this account: `el` or `en`.
     pub language: String,
+    pub last_login_at: Option<DateTime<Utc>>,
 }
 
 impl Account {
@@ -84,6 +85,7 @@ impl TryFrom<user_account::Model> for Account {
             disabled: row.disabled_at.is_some(),
             created_at: row.created_at,
             language: row.language.clone(),
+            last_login_at: row.last_login_at,
         })
     }
 }
@@ -92,7 +94,7 @@ fn argon2() -> Argon2<'static> {
     Argon2::default()
 }
 
-async fn hash_password(password: String) -> Result<String, StoreError> {
+pub(crate) async fn hash_password(password: String) -> Result<String, StoreError> {
     tokio::task::spawn_blocking(move || {
         argon2()
             .hash_password(password.as_bytes())
@@ -197,6 +199,8 @@ impl<'a> Accounts<'a> {
             password_hash: Set(password_hash),
             disabled_at: Set(None),
             password_changed_at: Set(None),
+            sessions_ended_at: Set(None),
+            last_login_at: Set(None),
             language: Set("el".to_owned()),
             created_at: Set(Utc::now()),
             ..Default::default()
@@ -315,8 +319,8 @@ impl<'a> Accounts<'a> {
         let actor = Account::try_from(row.clone())?.actor();
         let mut active: user_account::ActiveModel = row.into();
         active.password_hash = Set(password_hash);
-        // Sessions record the second they began: those of an earlier
-        // second end; the one the caller gets next lives.
+        // Sessions record the microsecond they began: those begun before
+        // end; the one the caller gets next lives.
         active.password_changed_at = Set(Some(Utc::now()));
         active.update(&txn).await?;
         if let Some(tenant) = tenant {
@@ -356,8 +360,11 @@ impl<'a> Accounts<'a> {
             return Ok(None);
         };
         let account_tenant = row.tenant_id.map(TenantScope::new);
+        let now = Utc::now();
         let mut active: user_account::ActiveModel = row.into();
-        active.disabled_at = Set(Some(Utc::now()));
+        active.disabled_at = Set(Some(now));
+        // Re-enabling later does not bring today's sessions back.
+        active.sessions_ended_at = Set(Some(now));
         let row = active.update(&txn).await?;
         if let Some(tenant) = account_tenant {
             scope::enter(&txn, tenant).await?;
@@ -375,6 +382,103 @@ impl<'a> Accounts<'a> {
             )
             .await?;
         }
+        txn.commit().await?;
+        Account::try_from(row).map(Some)
+    }
+}
+
+impl Accounts<'_> {
+    /// Gives a colleague another center role; their sessions end at once,
+    /// so the new role's limits hold from the next request on.
+    pub async fn change_role(
+        &self,
+        tenant: TenantScope,
+        id: i64,
+        role: Role,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        if role.is_platform_role() {
+            return Err(StoreError::Invalid {
+                field: "role".into(),
+                problem: format!("a center cannot give the {role} role"),
+            });
+        }
+        let purpose = format!("change role to {role}");
+        self.update_in_tenant(
+            tenant,
+            id,
+            actor,
+            request_id,
+            "account.role_changed",
+            &purpose,
+            |active| {
+                active.role = Set(role.code().to_owned());
+                active.sessions_ended_at = Set(Some(Utc::now()));
+            },
+        )
+        .await
+    }
+
+    /// Lets a disabled account log in again (with its own password; no
+    /// earlier session returns).
+    pub async fn enable(
+        &self,
+        tenant: TenantScope,
+        id: i64,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        self.update_in_tenant(
+            tenant,
+            id,
+            actor,
+            request_id,
+            "account.enable",
+            "enable account",
+            |active| {
+                active.disabled_at = Set(None);
+            },
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn update_in_tenant(
+        &self,
+        tenant: TenantScope,
+        id: i64,
+        actor: &Actor,
+        request_id: &str,
+        action: &str,
+        purpose: &str,
+        change: impl FnOnce(&mut user_account::ActiveModel),
+    ) -> Result<Option<Account>, StoreError> {
+        let txn = self.db().begin().await?;
+        let Some(row) = user_account::Entity::find_by_id(id)
+            .filter(user_account::Column::TenantId.eq(tenant.tenant_id()))
+            .one(&txn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut active: user_account::ActiveModel = row.into();
+        change(&mut active);
+        let row = active.update(&txn).await?;
+        scope::enter(&txn, tenant).await?;
+        audit::append(
+            &txn,
+            tenant,
+            &AuditEvent {
+                actor: actor.clone(),
+                action: action.into(),
+                entity_type: "account".into(),
+                entity_id: id.to_string(),
+                purpose: purpose.into(),
+                request_id: request_id.into(),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Account::try_from(row).map(Some)
     }
@@ -411,7 +515,9 @@ pub enum LoginOutcome {
 #[derive(Serialize, Deserialize)]
 struct SessionRecord {
     account_id: i64,
-    created_at: i64,
+    /// Microseconds since the epoch: a session begun a moment after a
+    /// role change or a disabling lives, one begun a moment before ends.
+    created_at_us: i64,
     /// HMAC of the token's hash, the account and the creation time under
     /// the server's session key: write access to Redis alone cannot mint a
     /// session or move one to another account.
@@ -419,10 +525,10 @@ struct SessionRecord {
 }
 
 impl SessionRecord {
-    fn mac(key: &[u8; 32], session_key: &str, account_id: i64, created_at: i64) -> String {
+    fn mac(key: &[u8; 32], session_key: &str, account_id: i64, created_at_us: i64) -> String {
         use hmac::{Hmac, Mac};
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
-        mac.update(format!("{session_key}|{account_id}|{created_at}").as_bytes());
+        mac.update(format!("{session_key}|{account_id}|{created_at_us}").as_bytes());
         mac.finalize()
             .into_bytes()
             .iter()
@@ -440,7 +546,7 @@ impl SessionRecord {
             return false;
         };
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
-        mac.update(format!("{session_key}|{}|{}", self.account_id, self.created_at).as_bytes());
+        mac.update(format!("{session_key}|{}|{}", self.account_id, self.created_at_us).as_bytes());
         mac.verify_slice(&expected).is_ok()
     }
 }
@@ -573,20 +679,23 @@ impl<'a> Sessions<'a> {
             return Ok(LoginOutcome::Refused);
         };
         self.ephemeral.delete(&failures_key).await?;
+        let mut active: user_account::ActiveModel = row.into();
+        active.last_login_at = Set(Some(Utc::now()));
+        let row = active.update(&self.store.db).await?;
         let account = Account::try_from(row)?;
         let mut token_bytes = [0u8; 32];
         getrandom::fill(&mut token_bytes).map_err(|e| StoreError::Crypto(e.to_string()))?;
         let token: String = token_bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let created_at = Utc::now().timestamp();
+        let created_at_us = Utc::now().timestamp_micros();
         let session_key = Self::session_key(&token);
         let record = SessionRecord {
             account_id: account.id,
-            created_at,
+            created_at_us,
             mac: SessionRecord::mac(
                 &self.policy.record_key,
                 &session_key,
                 account.id,
-                created_at,
+                created_at_us,
             ),
         };
         let record = serde_json::to_string(&record).map_err(|e| StoreError::Corrupt {
@@ -657,8 +766,8 @@ impl<'a> Sessions<'a> {
             tracing::warn!("a session record failed its authentication; refused");
             return Ok(None);
         }
-        let age = Utc::now().timestamp() - record.created_at;
-        if age < 0 || age as u64 > self.policy.absolute_lifetime.as_secs() {
+        let age_us = Utc::now().timestamp_micros() - record.created_at_us;
+        if age_us < 0 || age_us as u128 > self.policy.absolute_lifetime.as_micros() {
             self.ephemeral.delete(&key).await?;
             return Ok(None);
         }
@@ -668,10 +777,12 @@ impl<'a> Sessions<'a> {
         else {
             return Ok(None);
         };
-        // A password change ends the sessions begun before it.
-        let begun_before_change = row
-            .password_changed_at
-            .is_some_and(|changed| record.created_at < changed.timestamp());
+        // A password change, a new role or a disabling ends the sessions
+        // begun before it.
+        let begun_before_change = [row.password_changed_at, row.sessions_ended_at]
+            .into_iter()
+            .flatten()
+            .any(|changed| record.created_at_us < changed.timestamp_micros());
         if row.disabled_at.is_some() || begun_before_change {
             self.ephemeral.delete(&key).await?;
             return Ok(None);

@@ -15,6 +15,7 @@ mod events;
 mod households;
 mod ids;
 mod indicators;
+mod invitations;
 mod migration;
 mod outbox;
 mod people;
@@ -54,6 +55,7 @@ pub use indicators::{
     ACTIVITY_SET, CellTotal, Indicators, ParticipantKeyer, RESPONSE_BUCKETS, SERVED_THROUGH,
     TenantActivity,
 };
+pub use invitations::{Invitation, InvitationStatus, InvitationView, Invitations, NewInvitation};
 pub use outbox::{Channel, MAX_ATTEMPTS, Notification, NotificationKind, Outbox, backoff};
 pub use people::{DuplicateCandidate, DuplicateReason, People, PersonRecord};
 pub use plugins::{
@@ -256,6 +258,10 @@ impl Store {
 
     pub fn plugins(&self) -> Plugins<'_> {
         Plugins::new(&self.db)
+    }
+
+    pub fn invitations(&self) -> Invitations<'_> {
+        Invitations::new(&self.db)
     }
 
     pub fn referrals(&self) -> Referrals<'_> {

@@ -84,6 +84,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0013_audit_checkpoints"),
             sql_migration!("0014_password_changes"),
             sql_migration!("0015_workspace"),
+            sql_migration!("0016_invitations"),
         ]
     }
 }

@@ -19,6 +19,7 @@ pub enum NotificationKind {
     NewReferral,
     ResponseReceived,
     Overdue,
+    Invitation,
 }
 
 impl NotificationKind {
@@ -27,6 +28,7 @@ impl NotificationKind {
             NotificationKind::NewReferral => "new_referral",
             NotificationKind::ResponseReceived => "response_received",
             NotificationKind::Overdue => "overdue",
+            NotificationKind::Invitation => "invitation",
         }
     }
 }
@@ -219,7 +221,7 @@ impl<'a> Outbox<'a> {
                 active.sent_at = Set(Some(now));
                 active.last_error = Set(None);
                 // The link was for the receiver; the record keeps none.
-                active.body = Set(kentro_domain::referral::redact_partner_links(&n.body));
+                active.body = Set(kentro_domain::links::redact_secret_links(&n.body));
             }
             Some(error) => {
                 active.last_error = Set(Some(error.chars().take(1000).collect()));

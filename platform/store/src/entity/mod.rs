@@ -12,6 +12,7 @@ pub mod directory_record;
 pub mod household;
 pub mod household_member;
 pub mod indicator_cell;
+pub mod invitation;
 pub mod kea_application;
 pub mod kea_document;
 pub mod national_directory_record;

@@ -13,6 +13,8 @@ pub struct Model {
     pub password_hash: String,
     pub disabled_at: Option<ChronoDateTimeUtc>,
     pub password_changed_at: Option<ChronoDateTimeUtc>,
+    pub sessions_ended_at: Option<ChronoDateTimeUtc>,
+    pub last_login_at: Option<ChronoDateTimeUtc>,
     pub language: String,
     pub created_at: ChronoDateTimeUtc,
 }

@@ -1,0 +1,22 @@
+-- See 0016_invitations.postgres.sql.
+CREATE TABLE invitation (
+    tenant_id    INTEGER NOT NULL REFERENCES tenant (id),
+    id           INTEGER NOT NULL,
+    email        TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    invited_by   INTEGER NOT NULL,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    accepted_at  TEXT,
+    account_id   INTEGER,
+    revoked_at   TEXT,
+    PRIMARY KEY (tenant_id, id)
+) WITHOUT ROWID;
+CREATE INDEX invitation_by_email ON invitation (tenant_id, email);
+
+ALTER TABLE user_account ADD COLUMN sessions_ended_at TEXT;
+
+-- When the account last logged in, for the coordinator's list of staff.
+ALTER TABLE user_account ADD COLUMN last_login_at TEXT;
