@@ -1565,3 +1565,167 @@ async fn a_plugins_suggestion_is_dismissed_with_a_reason_and_the_language_follow
     elsewhere.close().await;
     browser.close().await;
 }
+
+/// Διαχείριση: the coordinator invites a social worker; the e-mail travels
+/// over a real SMTP conversation; the invitee opens its link in her own
+/// browser, chooses her password (a mismatch first shows the error summary)
+/// and lands logged in. The link then no longer works. The coordinator gives
+/// her another role, which ends her session, and disables her account.
+#[tokio::test]
+async fn a_coordinator_invites_a_colleague_who_chooses_her_own_password_in_the_browser() {
+    let (port, mut mailbox) = crate::harness::fake_smtp().await;
+    let backend = Backend::sqlite();
+    let mut env = backend.demo_env();
+    env.push(("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into()));
+    env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
+    let server = Server::start(&env, &["--demo"]);
+    let password = demo_password(&backend);
+    let shots = "admin-";
+
+    let coordinator = Browser::open(&server.base_url, true).await;
+    log_in(
+        &coordinator,
+        &demo_account("tenant-admin", "veria"),
+        &password,
+    )
+    .await;
+    coordinator.click("nav a[href='/admin/users']").await;
+    coordinator.find("form[action='/admin/users/invite']").await;
+    coordinator.check_screen(&format!("{shots}users-el")).await;
+
+    // Nothing typed: every field is named, nothing is sent.
+    coordinator
+        .submit("form[action='/admin/users/invite']")
+        .await;
+    assert!(coordinator.exists(".error-summary").await);
+    for field in ["name", "email", "role"] {
+        assert!(
+            coordinator
+                .exists(&format!(".error-summary a[href='#{field}']"))
+                .await,
+            "{field} is in the error summary"
+        );
+    }
+    coordinator
+        .check_screen(&format!("{shots}invite-errors"))
+        .await;
+
+    coordinator.fill("name", "Ελένη Ιωάννου").await;
+    coordinator.fill("email", "eleni.ioannou@veria.demo").await;
+    coordinator.select("role", "SOCIAL_WORKER").await;
+    coordinator
+        .submit("form[action='/admin/users/invite']")
+        .await;
+    assert_eq!(coordinator.path().await, "/admin/users?done=invited");
+    assert!(
+        coordinator
+            .text("main")
+            .await
+            .contains("eleni.ioannou@veria.demo"),
+        "the pending invitation is listed"
+    );
+
+    let mail = loop {
+        let mail = tokio::time::timeout(Duration::from_secs(20), mailbox.recv())
+            .await
+            .expect("the invitation within 20 s")
+            .expect("the mailbox stays open");
+        if mail.contains("RCPT TO:<eleni.ioannou@veria.demo>") {
+            break crate::harness::mail_body(&mail);
+        }
+    };
+    let at = mail.find("/invitation/").expect("a link") + "/invitation/".len();
+    let token: String = mail[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+
+    let invitee = Browser::open(&server.base_url, true).await;
+    invitee.goto(&format!("/invitation/{token}")).await;
+    let page = invitee.text("main").await;
+    assert!(page.contains("Κοινωνικός λειτουργός"), "{page}");
+    assert!(page.contains("Ελένη Ιωάννου"), "{page}");
+    invitee.check_screen(&format!("{shots}invitation")).await;
+    invitee.fill("password", "ο κήπος της γιαγιάς μου").await;
+    invitee.fill("passwordAgain", "ο κήπος της γιαγιάς").await;
+    invitee
+        .submit(&format!("form[action='/invitation/{token}']"))
+        .await;
+    assert!(
+        invitee
+            .exists(".error-summary a[href='#passwordAgain']")
+            .await
+    );
+    invitee
+        .check_screen(&format!("{shots}invitation-errors"))
+        .await;
+    invitee.fill("password", "ο κήπος της γιαγιάς μου").await;
+    invitee
+        .fill("passwordAgain", "ο κήπος της γιαγιάς μου")
+        .await;
+    invitee
+        .submit(&format!("form[action='/invitation/{token}']"))
+        .await;
+    assert_eq!(invitee.path().await, "/?welcome");
+    assert!(invitee.exists(".notice").await, "a welcome");
+    assert!(invitee.text(".whoami").await.contains("Ελένη Ιωάννου"));
+
+    // Used once, the link is gone (in a browser where nobody is logged in).
+    let stranger = Browser::open(&server.base_url, true).await;
+    stranger.goto(&format!("/invitation/{token}")).await;
+    assert!(!stranger.exists("input[type=password]").await);
+    stranger
+        .check_screen(&format!("{shots}invitation-gone"))
+        .await;
+    stranger.close().await;
+
+    // A new role ends her session; her next page asks her to log in.
+    let admin_token = server
+        .login(&demo_account("tenant-admin", "veria"), &password)
+        .await;
+    let users = server
+        .graphql_as(
+            Some(&admin_token),
+            "{ users(first: 50) { edges { node { id email } } } }",
+            json!({}),
+        )
+        .await;
+    let id = users["data"]["users"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["email"] == "eleni.ioannou@veria.demo")
+        .and_then(|e| e["node"]["id"].as_str())
+        .expect("her account exists")
+        .to_owned();
+    coordinator.goto("/admin/users").await;
+    coordinator
+        .select(&format!("role-{id}"), "PSYCHOLOGIST")
+        .await;
+    coordinator
+        .submit(&format!("form[action='/admin/users/{id}/role']"))
+        .await;
+    assert_eq!(coordinator.path().await, "/admin/users?done=role");
+    invitee.goto("/").await;
+    assert_eq!(invitee.path().await, "/login?expired");
+    log_in(
+        &invitee,
+        "eleni.ioannou@veria.demo",
+        "ο κήπος της γιαγιάς μου",
+    )
+    .await;
+    assert!(invitee.text(".whoami").await.contains("Ψυχολόγος"));
+
+    coordinator
+        .submit(&format!("form[action='/admin/users/{id}/disable']"))
+        .await;
+    assert_eq!(coordinator.path().await, "/admin/users?done=disabled");
+    invitee.goto("/").await;
+    assert_eq!(invitee.path().await, "/login?expired");
+
+    // The same screen in English passes axe too.
+    coordinator.submit("form.language").await;
+    coordinator.check_screen(&format!("{shots}users-en")).await;
+    invitee.close().await;
+    coordinator.close().await;
+}

@@ -40,6 +40,14 @@ pub fn router(state: WebState) -> Router {
         .route("/", get(pages::home::show))
         .route("/login", get(pages::login::form).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
+        .route(
+            "/invitation/{token}",
+            get(pages::invitation::show).post(pages::invitation::accept),
+        )
+        .route("/admin/users", get(pages::admin::users))
+        .route("/admin/users/invite", post(pages::admin::invite))
+        .route("/admin/users/{id}/{action}", post(pages::admin::change))
+        .route("/admin/invitations/{id}/revoke", post(pages::admin::revoke))
         .route("/account", get(pages::account::show))
         .route("/account/password", post(pages::account::change_password))
         .route("/account/language", post(pages::login::language))

@@ -218,6 +218,12 @@ fn navigation(lang: Lang, staff: &Staff) -> Vec<NavLink> {
             label: i18n::message(lang, "nav-plugins", &[]),
         });
     }
+    if staff.may("MANAGE_TENANT_USERS") {
+        links.push(NavLink {
+            href: "/admin/users",
+            label: i18n::message(lang, "nav-admin", &[]),
+        });
+    }
     links
 }
 

@@ -251,7 +251,14 @@ pub async fn show(visit: Visit, headers: axum::http::HeaderMap) -> Response {
         shows_referrals,
         overdue,
         updated,
-        layout: visit.layout(i18n::message(lang, "home-title", &[]), Some(&staff)),
+        layout: {
+            let mut layout = visit.layout(i18n::message(lang, "home-title", &[]), Some(&staff));
+            // The first page after accepting an invitation.
+            if visit.path == "/?welcome" {
+                layout.notice = Some(visit.t("notice-welcome"));
+            }
+            layout
+        },
         name: staff.name.clone(),
         shows_cases,
         cases,

@@ -31,7 +31,7 @@ pub async fn form(visit: Visit, query: axum::extract::Query<Vec<(String, String)
 }
 
 /// The login form's token lives in a cookie until the session replaces it.
-fn with_login_token(visit: &Visit, mut response: Response) -> Response {
+pub(crate) fn with_login_token(visit: &Visit, mut response: Response) -> Response {
     if let Some(token) = &visit.new_login_token {
         response.headers_mut().append(
             header::SET_COOKIE,
@@ -176,7 +176,7 @@ pub async fn language(posted: Posted) -> Response {
     response
 }
 
-fn language_cookie(code: &str, secure: bool) -> HeaderValue {
+pub(crate) fn language_cookie(code: &str, secure: bool) -> HeaderValue {
     let code = Lang::parse(code).unwrap_or(Lang::El).code();
     let cookie = format!(
         "{}={code}; Path=/; SameSite=Lax; Max-Age=31536000{}",

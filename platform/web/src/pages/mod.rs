@@ -1,10 +1,12 @@
 //! One module per screen: each handler runs its documents, then renders.
 
 pub mod account;
+pub mod admin;
 pub mod appointments;
 pub mod casework;
 pub mod directory;
 pub mod home;
+pub mod invitation;
 pub mod kea;
 pub mod login;
 pub mod people;

@@ -1,0 +1,164 @@
+//! The page an invitation's link opens: the invitee sees which center
+//! invites them and as what, chooses their own password, and is logged in.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::graphql::{self, ApiErrors};
+use crate::i18n;
+use crate::pages::login::{language_cookie, with_login_token};
+use crate::problems;
+use crate::session;
+use crate::view::{FormError, Layout, Posted, Visit, render, see_other};
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct InvitationPage {
+    layout: Layout,
+    token: String,
+    center: String,
+    name: String,
+    email: String,
+    role: String,
+    expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "invitation_gone.html")]
+struct GonePage {
+    layout: Layout,
+    has_account: bool,
+}
+
+/// A link that no longer opens (used, withdrawn, expired or made up); or,
+/// for an address with an account already, the way to log in with it.
+fn gone(visit: &Visit, has_account: bool) -> Response {
+    let page = GonePage {
+        layout: visit.layout(visit.t("invitation-title"), None),
+        has_account,
+    };
+    let status = if has_account {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    (status, render(&page)).into_response()
+}
+
+async fn page(visit: &Visit, token: String, errors: Vec<FormError>) -> Response {
+    let preview = match graphql::run::<graphql::InvitationPreview>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::invitation_preview::Variables {
+            token: token.clone(),
+        },
+    )
+    .await
+    {
+        Ok(data) => data.invitation,
+        Err(e) if e.has("NOT_FOUND") => return gone(visit, false),
+        Err(e) => return visit.failure(&e),
+    };
+    let mut layout = visit.layout(visit.t("invitation-title"), None);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    layout.errors = errors;
+    let page = InvitationPage {
+        layout,
+        token,
+        center: preview.center_name,
+        name: preview.name,
+        email: preview.email,
+        role: i18n::label(visit.lang, "role", &i18n::wire(&preview.role)),
+        expires: crate::format::instant(&preview.expires_at),
+    };
+    with_login_token(visit, (status, render(&page)).into_response())
+}
+
+pub async fn show(visit: Visit, Path(token): Path<String>) -> Response {
+    if visit.context.principal.is_some() {
+        // Someone is logged in in this browser: the invitee must not
+        // become them, nor they the invitee, by accident.
+        return visit.problem(StatusCode::CONFLICT, "invitation-logged-in");
+    }
+    page(&visit, token, Vec::new()).await
+}
+
+pub async fn accept(Path(token): Path<String>, posted: Posted) -> Response {
+    let visit = &posted.visit;
+    if visit.context.principal.is_some() {
+        return visit.problem(StatusCode::CONFLICT, "invitation-logged-in");
+    }
+    let raw = |name: &str| {
+        posted
+            .fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (password, again) = (raw("password"), raw("passwordAgain"));
+    if password != again {
+        let errors = vec![FormError {
+            field: "passwordAgain".into(),
+            text: visit.t("problem-passwords-differ"),
+        }];
+        return page(visit, token, errors).await;
+    }
+    let outcome = graphql::run::<graphql::AcceptInvitation>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::accept_invitation::Variables {
+            token: token.clone(),
+            password,
+        },
+    )
+    .await;
+    match outcome {
+        Ok(data) => {
+            let secure = visit.state.secure_cookies;
+            let mut response = see_other("/?welcome");
+            let headers = response.headers_mut();
+            headers.append(
+                header::SET_COOKIE,
+                session::set_cookie(
+                    session::session_cookie(secure),
+                    &data.accept_invitation.token,
+                    secure,
+                    None,
+                ),
+            );
+            headers.append(
+                header::SET_COOKIE,
+                session::clear_cookie(session::login_cookie(secure), secure),
+            );
+            headers.append(
+                header::SET_COOKIE,
+                language_cookie(&data.accept_invitation.user.language, secure),
+            );
+            response
+        }
+        Err(e) if e.has("VALIDATION") => page(visit, token, password_errors(visit, &e)).await,
+        Err(e) if e.has("CONFLICT") => gone(visit, true),
+        Err(e) if e.has("NOT_FOUND") => gone(visit, false),
+        Err(e) => visit.failure(&e),
+    }
+}
+
+/// The password's problems, beside the password field.
+fn password_errors(visit: &Visit, errors: &ApiErrors) -> Vec<FormError> {
+    problems::form_errors(visit.lang, errors)
+        .into_iter()
+        .map(|mut e| {
+            if e.field == "password" {
+                e.text = visit.t("problem-new-password");
+            }
+            e
+        })
+        .collect()
+}
