@@ -28,11 +28,19 @@ const AGGREGATE_FIELDS: [&str; 7] = [
     "exportIndicators",
 ];
 
+/// Fields answered to whoever holds a secret token (an invitation's link):
+/// to an overseer, as to anyone, a made-up token is `NOT_FOUND`.
+const BY_SECRET_TOKEN: [(&str, &str); 1] = [(
+    "invitation",
+    "{ invitation(token: \"1-00000000000000000000000000000000000000000000000000000000000000ff\") { email } }",
+)];
+
 /// Every other query field, each with a call that must be refused to an
 /// overseer. A new query field must be added to one of the two lists (the
 /// test below fails otherwise).
-const PERSON_BEARING: [(&str, &str); 28] = [
+const PERSON_BEARING: [(&str, &str); 29] = [
     ("colleagues", "{ colleagues { id name } }"),
+    ("invitations", "{ invitations { id email } }"),
     ("keaApplications", "{ keaApplications { id } }"),
     ("pendingSuggestions", "{ pendingSuggestions { id } }"),
     ("users", "{ users { edges { node { id } } } }"),
@@ -112,6 +120,7 @@ fn every_query_field_is_classified_for_overseers() {
         .iter()
         .map(|f| (*f).to_owned())
         .chain(PERSON_BEARING.iter().map(|(f, _)| (*f).to_owned()))
+        .chain(BY_SECRET_TOKEN.iter().map(|(f, _)| (*f).to_owned()))
         .collect();
     let unclassified: Vec<&String> = fields.difference(&known).collect();
     assert!(
@@ -638,6 +647,10 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
             .as_object()
             .is_none_or(|d| d.values().all(Value::is_null));
         assert!(refused, "{field} answered an overseer: {response}");
+    }
+    for (field, query) in BY_SECRET_TOKEN {
+        let response = server.graphql_as(Some(&overseer), query, json!({})).await;
+        assert_eq!(code(&response), Some("NOT_FOUND"), "{field}: {response}");
     }
     let bad = server
         .graphql_as(
