@@ -481,8 +481,9 @@ async fn role_changes_and_disabling_end_sessions_and_reenabling_needs_a_new_logi
 }
 
 /// No route lets anyone choose or learn another person's password: the only
-/// operations that take one are logging in, changing one's own, and
-/// accepting one's own invitation.
+/// operations that take one are logging in, changing one's own, accepting
+/// one's own invitation, and resetting one's own through a link sent to
+/// one's own mailbox.
 #[test]
 fn no_operation_lets_one_person_set_anothers_password() {
     let schema = std::fs::read_to_string(repo_root().join("platform/api/schema.graphql")).unwrap();
@@ -512,7 +513,12 @@ fn no_operation_lets_one_person_set_anothers_password() {
     taking_a_password.sort();
     assert_eq!(
         taking_a_password,
-        ["acceptInvitation", "changePassword", "login"],
+        [
+            "acceptInvitation",
+            "changePassword",
+            "login",
+            "resetPassword"
+        ],
         "an operation taking a password must be the caller's own"
     );
     // No input object carries a password either (createUser's did).
@@ -522,5 +528,99 @@ fn no_operation_lets_one_person_set_anothers_password() {
             !body.to_lowercase().contains("password"),
             "an input type carries a password: {body}"
         );
+    }
+}
+
+/// A forgotten password: the answer to asking is the same for every
+/// address; the link reaches only the owner, works once, and ends the
+/// sessions begun before it.
+#[tokio::test]
+async fn a_forgotten_password_is_reset_through_an_emailed_link_that_reveals_nothing_to_the_asker() {
+    let mut center = Center::start(Backend::sqlite()).await;
+    let reception = demo_account("reception", "veria");
+    let old_password = demo_password(&center.backend);
+    let old_session = center.server.login(&reception, &old_password).await;
+    const ASK: &str = "mutation($email: String!) { requestPasswordReset(email: $email) }";
+    let known = center
+        .server
+        .graphql(ASK, json!({ "email": reception.to_uppercase() }))
+        .await;
+    let unknown = center
+        .server
+        .graphql(ASK, json!({ "email": "nobody.here@veria.demo" }))
+        .await;
+    assert_eq!(known, unknown, "the same answer for every address");
+    assert_eq!(known["data"]["requestPasswordReset"], true, "{known}");
+
+    let body = mail_to(&mut center.mailbox, &reception).await;
+    let at = body.find("/password-reset/").expect("a reset link") + "/password-reset/".len();
+    let token: String = body[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    let admin = center.admin("veria").await;
+    let notifications = center
+        .server
+        .graphql_as(Some(&admin), "{ notifications { kind } }", json!({}))
+        .await;
+    let resets = notifications["data"]["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "password_reset")
+        .count();
+    assert_eq!(
+        resets, 1,
+        "one e-mail, to the account's owner: {notifications}"
+    );
+    assert!(!notifications.to_string().contains(&token));
+
+    const RESET: &str = "mutation($token: String!, $password: String!) {
+        resetPassword(token: $token, password: $password) { token } }";
+    let weak = center
+        .server
+        .graphql(RESET, json!({ "token": token, "password": "short" }))
+        .await;
+    assert_eq!(code(&weak), Some("VALIDATION"), "{weak}");
+    assert_eq!(field(&weak), Some("password"));
+    let reset = center
+        .server
+        .graphql(
+            RESET,
+            json!({ "token": token, "password": "ένας καινούργιος κωδικός" }),
+        )
+        .await;
+    assert!(
+        reset["data"]["resetPassword"]["token"].is_string(),
+        "{reset}"
+    );
+    let (status, _) = center
+        .server
+        .post_graphql(Some(&old_session), &json!({ "query": "{ me { id } }" }))
+        .await;
+    assert_eq!(status, 401, "the session from before the reset ended");
+    center
+        .server
+        .login(&reception, "ένας καινούργιος κωδικός")
+        .await;
+    let again = center
+        .server
+        .graphql(
+            RESET,
+            json!({ "token": token, "password": "και ένας τρίτος κωδικός" }),
+        )
+        .await;
+    assert_eq!(code(&again), Some("NOT_FOUND"), "used once: {again}");
+    let log = center
+        .server
+        .graphql_as(
+            Some(&admin),
+            "{ auditLog(first: 30) { edges { node { action } } } }",
+            json!({}),
+        )
+        .await
+        .to_string();
+    for action in ["account.password_reset_requested", "account.password_reset"] {
+        assert!(log.contains(action), "{action} in {log}");
     }
 }

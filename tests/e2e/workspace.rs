@@ -1729,3 +1729,67 @@ async fn a_coordinator_invites_a_colleague_who_chooses_her_own_password_in_the_b
     invitee.close().await;
     coordinator.close().await;
 }
+
+/// Ξεχάσατε τον κωδικό; From the login page to a new password, through the
+/// e-mailed link, in the browser.
+#[tokio::test]
+async fn a_forgotten_password_is_reset_from_the_login_page() {
+    let (port, mut mailbox) = crate::harness::fake_smtp().await;
+    let backend = Backend::sqlite();
+    let mut env = backend.demo_env();
+    env.push(("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into()));
+    env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
+    let server = Server::start(&env, &["--demo"]);
+    let reception = demo_account("reception", "veria");
+    let browser = Browser::open(&server.base_url, true).await;
+    browser.goto("/login").await;
+    browser.click("a[href='/password-reset']").await;
+    browser.find("form[action='/password-reset']").await;
+    browser.check_screen("reset-ask").await;
+    browser.fill("email", &reception).await;
+    browser.submit("form[action='/password-reset']").await;
+    assert!(!browser.exists("form[action='/password-reset']").await);
+    browser.check_screen("reset-sent").await;
+
+    let mail = loop {
+        let mail = tokio::time::timeout(Duration::from_secs(20), mailbox.recv())
+            .await
+            .expect("the link within 20 s")
+            .expect("the mailbox stays open");
+        if mail.contains(&format!("RCPT TO:<{reception}>")) {
+            break crate::harness::mail_body(&mail);
+        }
+    };
+    let at = mail.find("/password-reset/").expect("a link") + "/password-reset/".len();
+    let token: String = mail[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    browser.goto(&format!("/password-reset/{token}")).await;
+    browser.check_screen("reset-choose").await;
+    browser.fill("password", "η γάτα μου κοιμάται πολύ").await;
+    browser
+        .fill("passwordAgain", "η γάτα μου κοιμάται πολύ")
+        .await;
+    browser
+        .submit(&format!("form[action='/password-reset/{token}']"))
+        .await;
+    assert_eq!(browser.path().await, "/?password-reset");
+    assert!(browser.exists(".notice").await);
+
+    // The link worked once.
+    let stranger = Browser::open(&server.base_url, true).await;
+    stranger.goto(&format!("/password-reset/{token}")).await;
+    stranger.fill("password", "κάποιος άλλος κωδικός εδώ").await;
+    stranger
+        .fill("passwordAgain", "κάποιος άλλος κωδικός εδώ")
+        .await;
+    stranger
+        .submit(&format!("form[action='/password-reset/{token}']"))
+        .await;
+    assert!(stranger.exists("a[href='/password-reset']").await, "gone");
+    stranger.check_screen("reset-gone").await;
+    stranger.close().await;
+    server.login(&reception, "η γάτα μου κοιμάται πολύ").await;
+    browser.close().await;
+}

@@ -87,6 +87,57 @@ impl SessionMutation {
         .await
     }
 
+    /// Sends a link to choose a new password, valid for an hour and once, to
+    /// the address if it belongs to a center account. The answer is `true`
+    /// whether or not it does, and however often it is asked.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+    ) -> async_graphql::Result<bool> {
+        let services = services(ctx);
+        Sessions::new(
+            &services.store,
+            &services.ephemeral,
+            services.session_policy,
+        )
+        .request_password_reset(
+            &email,
+            &services.loop_settings.public_url,
+            &request(ctx).request_id,
+        )
+        .await
+        .map_err(|e| from_store(ctx, e))?;
+        Ok(true)
+    }
+
+    /// Sets a new password through the e-mailed link (no login needed): the
+    /// link is spent, every earlier session ends, and the answer is a new
+    /// one. An unknown, used or expired link is `NOT_FOUND`.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        password: String,
+    ) -> async_graphql::Result<LoginPayload> {
+        let services = services(ctx);
+        let account = Sessions::new(
+            &services.store,
+            &services.ephemeral,
+            services.session_policy,
+        )
+        .reset_password(&token, &password, &request(ctx).request_id)
+        .await
+        .map_err(|e| from_store(ctx, e))?;
+        log_in(
+            ctx,
+            account.email.as_str(),
+            &password,
+            "the password changed; log in with it",
+        )
+        .await
+    }
+
     /// Changes the caller's own password (`currentPassword` must be right).
     /// Every session of the account begun before ends, this one too, and
     /// sockets watching them close; the answer is a new session.

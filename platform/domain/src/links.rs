@@ -10,7 +10,17 @@ pub const INVITATION_LINK_PATH: &str = "/invitation/";
 /// How long an invitation's link can be used.
 pub const INVITATION_LIFETIME_HOURS: i64 = 72;
 
-const SECRET_LINK_PATHS: [&str; 2] = [PARTNER_LINK_PATH, INVITATION_LINK_PATH];
+/// Where a password reset's link points, before its token.
+pub const PASSWORD_RESET_LINK_PATH: &str = "/password-reset/";
+
+/// How long a password reset's link can be used.
+pub const PASSWORD_RESET_LIFETIME_MINUTES: u64 = 60;
+
+const SECRET_LINK_PATHS: [&str; 3] = [
+    PARTNER_LINK_PATH,
+    INVITATION_LINK_PATH,
+    PASSWORD_RESET_LINK_PATH,
+];
 
 /// The text with the token of every secret link cut out.
 pub fn redact_secret_links(text: &str) -> String {
@@ -57,6 +67,14 @@ mod tests {
         assert_eq!(
             redact_secret_links(body),
             "Ορίστε κωδικό: https://kentro.example/invitation/…\nΚαι πάλι: /invitation/…"
+        );
+    }
+
+    #[test]
+    fn password_reset_tokens_are_cut_out_of_text() {
+        assert_eq!(
+            redact_secret_links("https://k.example/password-reset/0a1b2c."),
+            "https://k.example/password-reset/…."
         );
     }
 }

@@ -795,6 +795,158 @@ impl<'a> Sessions<'a> {
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
         self.ephemeral.delete(&Self::session_key(token)).await
     }
+
+    fn reset_key(token: &str) -> String {
+        format!("password-reset:{}", sha256_hex(token))
+    }
+
+    /// Sends a center account's owner a single-use link, valid for an hour,
+    /// to choose a new password. Whether the address has an account, is
+    /// disabled, or asked too often, nothing in the answer says: only the
+    /// owner of the address learns anything, from their mailbox.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        public_url: &str,
+        request_id: &str,
+    ) -> Result<(), StoreError> {
+        use kentro_domain::links::{PASSWORD_RESET_LIFETIME_MINUTES, PASSWORD_RESET_LINK_PATH};
+        let normalized = email.trim().to_lowercase();
+        // A few e-mails an hour per address at most, so that nobody can
+        // flood a colleague's mailbox through this form.
+        let quota = Quota {
+            burst: 3,
+            per_period: 3,
+            period: Duration::from_secs(60 * 60),
+        };
+        let key = format!("password-reset:account:{}", sha256_hex(&normalized));
+        if self.ephemeral.rate_limit(&key, quota).await?.is_err() {
+            return Ok(());
+        }
+        let Some(row) = user_account::Entity::find()
+            .filter(user_account::Column::Email.eq(normalized.as_str()))
+            .one(&self.store.db)
+            .await?
+        else {
+            return Ok(());
+        };
+        // Platform accounts have no center to send from: the operator
+        // resets them (`kentro user add --password-stdin`).
+        let (Some(tenant_id), None) = (row.tenant_id, row.disabled_at) else {
+            return Ok(());
+        };
+        let token = random_hex()?;
+        let lifetime = Duration::from_secs(PASSWORD_RESET_LIFETIME_MINUTES * 60);
+        self.ephemeral
+            .put(&Self::reset_key(&token), &row.id.to_string(), lifetime)
+            .await?;
+        let link = format!(
+            "{}{PASSWORD_RESET_LINK_PATH}{token}",
+            public_url.trim_end_matches('/')
+        );
+        let account = Account::try_from(row)?;
+        let scope = TenantScope::new(tenant_id);
+        let txn = self.store.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        crate::outbox::enqueue(
+            &txn,
+            scope,
+            crate::outbox::NewNotification {
+                kind: crate::outbox::NotificationKind::PasswordReset,
+                recipient: account.email.to_string(),
+                subject: "Νέος κωδικός για το Kentro / A new Kentro password".into(),
+                body: format!(
+                    "Ζητήθηκε νέος κωδικός για τον λογαριασμό σας στο Kentro.\n\
+                     Ορίστε τον εδώ (ο σύνδεσμος ισχύει {PASSWORD_RESET_LIFETIME_MINUTES} λεπτά και μία φορά):\n\
+                     {link}\n\n\
+                     Αν δεν το ζητήσατε εσείς, αγνοήστε αυτό το μήνυμα· ο κωδικός σας δεν αλλάζει.\n\n\
+                     ---\n\n\
+                     A new password was asked for your Kentro account.\n\
+                     Choose it here (the link works once, for {PASSWORD_RESET_LIFETIME_MINUTES} minutes):\n\
+                     {link}\n\n\
+                     If you did not ask, ignore this message; your password stays as it is.\n"
+                ),
+                referral_id: None,
+            },
+        )
+        .await?;
+        audit::append(
+            &txn,
+            scope,
+            &AuditEvent {
+                actor: account.actor(),
+                action: "account.password_reset_requested".into(),
+                entity_type: "account".into(),
+                entity_id: account.id.to_string(),
+                purpose: "forgotten password".into(),
+                request_id: request_id.into(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a new password through a reset link: the link is spent, and
+    /// every session of the account begun before ends. `NotFound` for an
+    /// unknown, used or expired link.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        password: &str,
+        request_id: &str,
+    ) -> Result<Account, StoreError> {
+        let not_found = || StoreError::NotFound {
+            what: "password reset".into(),
+        };
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(not_found());
+        }
+        let key = Self::reset_key(token);
+        let account_id: i64 = self
+            .ephemeral
+            .get(&key)
+            .await?
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(not_found)?;
+        let row = user_account::Entity::find_by_id(account_id)
+            .one(&self.store.db)
+            .await?
+            .filter(|row| row.disabled_at.is_none())
+            .ok_or_else(not_found)?;
+        let account = Account::try_from(row.clone())?;
+        let password = NewPassword::parse(password, &account.email).map_err(|problem| {
+            StoreError::Invalid {
+                field: "password".into(),
+                problem,
+            }
+        })?;
+        let password_hash = hash_password(password.expose().to_owned()).await?;
+        self.ephemeral.delete(&key).await?;
+        let txn = self.store.db.begin().await?;
+        let mut active: user_account::ActiveModel = row.into();
+        active.password_hash = Set(password_hash);
+        active.password_changed_at = Set(Some(Utc::now()));
+        let row = active.update(&txn).await?;
+        if let Some(tenant) = account.tenant_id.map(TenantScope::new) {
+            scope::enter(&txn, tenant).await?;
+            audit::append(
+                &txn,
+                tenant,
+                &AuditEvent {
+                    actor: account.actor(),
+                    action: "account.password_reset".into(),
+                    entity_type: "account".into(),
+                    entity_id: account.id.to_string(),
+                    purpose: "forgotten password".into(),
+                    request_id: request_id.into(),
+                },
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Account::try_from(row)
+    }
 }
 
 /// 256 random bits as hex: the secret part of every token we hand out.

@@ -20,6 +20,7 @@ pub enum NotificationKind {
     ResponseReceived,
     Overdue,
     Invitation,
+    PasswordReset,
 }
 
 impl NotificationKind {
@@ -29,6 +30,7 @@ impl NotificationKind {
             NotificationKind::ResponseReceived => "response_received",
             NotificationKind::Overdue => "overdue",
             NotificationKind::Invitation => "invitation",
+            NotificationKind::PasswordReset => "password_reset",
         }
     }
 }

@@ -197,3 +197,5 @@ document!(EnableUser, "queries/admin_users.graphql");
 document!(RevokeInvitation, "queries/admin_users.graphql");
 document!(InvitationPreview, "queries/invitation.graphql");
 document!(AcceptInvitation, "queries/invitation.graphql");
+document!(RequestPasswordReset, "queries/password_reset.graphql");
+document!(ResetPassword, "queries/password_reset.graphql");

@@ -44,6 +44,14 @@ pub fn router(state: WebState) -> Router {
             "/invitation/{token}",
             get(pages::invitation::show).post(pages::invitation::accept),
         )
+        .route(
+            "/password-reset",
+            get(pages::password_reset::ask_form).post(pages::password_reset::ask),
+        )
+        .route(
+            "/password-reset/{token}",
+            get(pages::password_reset::choose_form).post(pages::password_reset::choose),
+        )
         .route("/admin/users", get(pages::admin::users))
         .route("/admin/users/invite", post(pages::admin::invite))
         .route("/admin/users/{id}/{action}", post(pages::admin::change))

@@ -580,3 +580,16 @@ invitation-gone = This link no longer works: it was used already, withdrawn or h
 invitation-has-account = This e-mail has a Kentro account already. Log in with it, or ask for an invitation to another address.
 invitation-logged-in = Someone else is logged in in this browser. Log out first, then open the link again.
 notice-welcome = Welcome to Kentro. Your account is ready.
+
+# Ξεχάσατε τον κωδικό;
+login-forgotten = Forgotten your password?
+reset-title = New password
+reset-ask-lead = Enter your account's e-mail. We will send you a link to choose a new password.
+reset-ask-submit = Send the link
+reset-sent = If the e-mail belongs to a Kentro account, a link arrives in a few minutes. It works once, for an hour. Not there? Look in the spam folder too.
+reset-back-to-login = Back to logging in
+reset-choose-lead = Choose your new password. Once it changes, you are logged out everywhere else.
+reset-choose-submit = Set the password and log in
+reset-gone = This link no longer works: it was used already or its hour has passed.
+reset-ask-again = Ask for a new link
+notice-password-reset = Your new password is set. Your other sessions ended.

@@ -257,6 +257,9 @@ pub async fn show(visit: Visit, headers: axum::http::HeaderMap) -> Response {
             if visit.path == "/?welcome" {
                 layout.notice = Some(visit.t("notice-welcome"));
             }
+            if visit.path == "/?password-reset" {
+                layout.notice = Some(visit.t("notice-password-reset"));
+            }
             layout
         },
         name: staff.name.clone(),

@@ -9,6 +9,7 @@ pub mod home;
 pub mod invitation;
 pub mod kea;
 pub mod login;
+pub mod password_reset;
 pub mod people;
 pub mod plugins;
 pub mod printing;
