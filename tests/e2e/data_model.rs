@@ -19,11 +19,14 @@ use crate::harness::{Backend, run_kentro, stderr_of};
 ///   that enables them.
 /// - `audit_checkpoint`: each tenant's audit head (seq and hash, never an
 ///   entry's content) anchored by the platform outside the tenant's table.
+/// - `tenant_suspension`: each suspension of a tenant, read at login before
+///   any tenant is known and written only by the platform admin.
 /// - The oversight aggregates (`indicator_cell`, `participant_key`,
 ///   `national_participants`, `tenant_indicator_state`): counts and keyed
 ///   hashes, never people, read by overseers across tenants.
-const PLATFORM_TABLES: [&str; 10] = [
+const PLATFORM_TABLES: [&str; 11] = [
     "tenant",
+    "tenant_suspension",
     "audit_checkpoint",
     "user_account",
     "seaql_migrations",

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::harness::{
-    Backend, PLATFORM_ADMIN, SEED_SLUGS, Server, add_user, demo_password, run_kentro,
+    Backend, PLATFORM_ADMIN, SEED_SLUGS, Server, add_user, demo_account, demo_password, run_kentro,
     seed_tenants_dir, stderr_of, stdout_of, tenant_slugs,
 };
 
@@ -395,4 +395,123 @@ async fn serve_demo_seeds_every_center_with_a_living_week_once() {
         Some(count),
         "seeded once"
     );
+}
+
+/// Suspending a municipality ends its staff's sessions and refuses their
+/// logins; its data stays, and reactivating lets them in again. Only a
+/// platform admin may do either, and each is in the center's audit log.
+#[tokio::test]
+async fn a_suspended_municipality_cannot_log_in_and_keeps_its_data() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(&backend);
+    let platform = server.login(PLATFORM_ADMIN, &password).await;
+    let worker_email = demo_account("social-worker", "veria");
+    let worker = server.login(&worker_email, &password).await;
+    let person = server
+        .graphql_as(
+            Some(&worker),
+            "mutation { registerPerson(input: { givenNameEl: \"Σοφία\", familyNameEl: \"Λάμπρου\" }) { id } }",
+            json!({}),
+        )
+        .await["data"]["registerPerson"]["id"]
+        .clone();
+    let admin = server
+        .login(&demo_account("tenant-admin", "veria"), &password)
+        .await;
+    const SUSPEND: &str = "mutation($slug: String!, $reason: String!) {
+        suspendTenant(slug: $slug, reason: $reason) { slug status suspendedReason } }";
+
+    let not_theirs = server
+        .graphql_as(
+            Some(&admin),
+            SUSPEND,
+            json!({ "slug": "veria", "reason": "x" }),
+        )
+        .await;
+    assert_eq!(
+        not_theirs["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{not_theirs}"
+    );
+    let no_reason = server
+        .graphql_as(
+            Some(&platform),
+            SUSPEND,
+            json!({ "slug": "veria", "reason": "  " }),
+        )
+        .await;
+    assert_eq!(
+        no_reason["errors"][0]["extensions"]["field"], "reason",
+        "{no_reason}"
+    );
+
+    let suspended = server
+        .graphql_as(
+            Some(&platform),
+            SUSPEND,
+            json!({ "slug": "veria", "reason": "Λήξη σύμβασης χρηματοδότησης" }),
+        )
+        .await;
+    assert_eq!(
+        suspended["data"]["suspendTenant"]["status"], "SUSPENDED",
+        "{suspended}"
+    );
+    for token in [&worker, &admin] {
+        let (status, _) = server
+            .post_graphql(Some(token), &json!({ "query": "{ me { id } }" }))
+            .await;
+        assert_eq!(status, 401, "the sessions ended at once");
+    }
+    let refused = server
+        .graphql(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+            json!({ "e": worker_email, "p": password }),
+        )
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+    // Another municipality carries on.
+    server
+        .login(&demo_account("social-worker", "paiania"), &password)
+        .await;
+
+    let reactivated = server
+        .graphql_as(
+            Some(&platform),
+            "mutation { reactivateTenant(slug: \"veria\") { status suspendedReason } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        reactivated["data"]["reactivateTenant"],
+        json!({ "status": "ACTIVE", "suspendedReason": null })
+    );
+    let worker = server.login(&worker_email, &password).await;
+    let kept = server
+        .graphql_as(
+            Some(&worker),
+            "query($id: ID!) { person(id: $id) { displayName } }",
+            json!({ "id": person }),
+        )
+        .await;
+    assert_eq!(
+        kept["data"]["person"]["displayName"], "Σοφία Λάμπρου",
+        "{kept}"
+    );
+    let admin = server
+        .login(&demo_account("tenant-admin", "veria"), &password)
+        .await;
+    let log = server
+        .graphql_as(
+            Some(&admin),
+            "{ auditLog(first: 20) { edges { node { action } } } }",
+            json!({}),
+        )
+        .await
+        .to_string();
+    for action in ["tenant.suspended", "tenant.reactivated"] {
+        assert!(log.contains(action), "{action} in {log}");
+    }
 }

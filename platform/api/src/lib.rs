@@ -52,6 +52,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     session::SessionMutation,
+    tenant::TenantMutation,
     users::UserMutation,
     people::PeopleMutation,
     cases::CaseMutation,

@@ -63,6 +63,10 @@ pub(crate) async fn log_in(
             user: User::from(principal.account),
         }),
         LoginOutcome::Refused => Err(coded(ErrorCode::Unauthenticated, refused.to_owned())),
+        LoginOutcome::TenantSuspended => Err(coded(
+            ErrorCode::Forbidden,
+            "your municipality's access to Kentro is suspended; your data is kept",
+        )),
         LoginOutcome::Throttled { retry_after } => Err(rate_limited(retry_after)),
     }
 }

@@ -9,8 +9,8 @@ use kentro_domain::region::Region as DomainRegion;
 use kentro_domain::{self as domain, TenantSlug};
 use kentro_store::TenantRecord;
 
-use crate::context::{authorized, principal, services};
-use crate::error::{bad_input, internal};
+use crate::context::{authorized, principal, request, services};
+use crate::error::{bad_input, from_store, internal};
 
 #[derive(Default)]
 pub struct TenantQuery;
@@ -66,6 +66,62 @@ impl TenantQuery {
     }
 }
 
+#[derive(Default)]
+pub struct TenantMutation;
+
+#[Object]
+impl TenantMutation {
+    /// Suspends a municipality (platform_admin): every session of its staff
+    /// ends at once and logins are refused until it is reactivated; its
+    /// data is kept. The reason is recorded in its audit log.
+    async fn suspend_tenant(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+        reason: String,
+    ) -> async_graphql::Result<Tenant> {
+        let caller = authorized(ctx, Permission::ManageTenants)?;
+        let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
+        services(ctx)
+            .store
+            .tenants()
+            .suspend(
+                &slug,
+                &reason,
+                &caller.account.actor(),
+                &request(ctx).request_id,
+            )
+            .await
+            .map(Tenant)
+            .map_err(|e| from_store(ctx, e))
+    }
+
+    /// Lets a suspended municipality's staff log in again (platform_admin).
+    async fn reactivate_tenant(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<Tenant> {
+        let caller = authorized(ctx, Permission::ManageTenants)?;
+        let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
+        services(ctx)
+            .store
+            .tenants()
+            .reactivate(&slug, &caller.account.actor(), &request(ctx).request_id)
+            .await
+            .map(Tenant)
+            .map_err(|e| from_store(ctx, e))
+    }
+}
+
+/// Whether a municipality's staff can use Kentro.
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+pub enum TenantStatus {
+    Active,
+    /// No logins; the data is kept.
+    Suspended,
+}
+
 /// A municipality (Δήμος) running a Community Center on the platform.
 pub struct Tenant(TenantRecord);
 
@@ -116,6 +172,24 @@ impl Tenant {
                 config: Json(serde_json::Value::Object(p.config.clone())),
             })
             .collect()
+    }
+
+    async fn status(&self) -> TenantStatus {
+        match self.0.suspension {
+            Some(_) => TenantStatus::Suspended,
+            None => TenantStatus::Active,
+        }
+    }
+
+    /// Why it is suspended (platform users only; null otherwise).
+    async fn suspended_reason(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        let caller = principal(ctx)?;
+        Ok(self
+            .0
+            .suspension
+            .as_ref()
+            .filter(|_| caller.account.role.can(Permission::ViewTenants))
+            .map(|s| s.reason.as_str()))
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

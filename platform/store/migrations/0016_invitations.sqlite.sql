@@ -20,3 +20,16 @@ ALTER TABLE user_account ADD COLUMN sessions_ended_at TEXT;
 
 -- When the account last logged in, for the coordinator's list of staff.
 ALTER TABLE user_account ADD COLUMN last_login_at TEXT;
+
+-- Each suspension of a municipality (its staff cannot log in; its data is
+-- kept), with its reason and when it was lifted. A platform table: a login
+-- reads it before any tenant is known, and only the platform admin writes it.
+CREATE TABLE tenant_suspension (
+    id            INTEGER NOT NULL PRIMARY KEY,
+    tenant_id     INTEGER NOT NULL REFERENCES tenant (id),
+    suspended_at  TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    suspended_by  INTEGER,
+    lifted_at     TEXT
+);
+CREATE INDEX tenant_suspension_current ON tenant_suspension (tenant_id, lifted_at);

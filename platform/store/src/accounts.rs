@@ -507,9 +507,17 @@ pub(crate) async fn load_many<C: sea_orm::ConnectionTrait>(
 /// disabled account are one outcome, so nothing tells which.
 #[derive(Debug)]
 pub enum LoginOutcome {
-    LoggedIn { token: String, principal: Principal },
+    LoggedIn {
+        token: String,
+        principal: Principal,
+    },
     Refused,
-    Throttled { retry_after: Duration },
+    /// The password was right, but the account's municipality is
+    /// suspended: no session.
+    TenantSuspended,
+    Throttled {
+        retry_after: Duration,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -679,6 +687,14 @@ impl<'a> Sessions<'a> {
             return Ok(LoginOutcome::Refused);
         };
         self.ephemeral.delete(&failures_key).await?;
+        if let Some(tenant_id) = row.tenant_id {
+            if crate::tenants::current_suspension(&self.store.db, tenant_id)
+                .await?
+                .is_some()
+            {
+                return Ok(LoginOutcome::TenantSuspended);
+            }
+        }
         let mut active: user_account::ActiveModel = row.into();
         active.last_login_at = Set(Some(Utc::now()));
         let row = active.update(&self.store.db).await?;

@@ -67,7 +67,7 @@ pub use referrals::{
     ReferralRecord, Referrals, SentReferral, ServiceTarget,
 };
 pub use scope::TenantScope;
-pub use tenants::{ApplyOutcome, TenantRecord, TenantRegistry};
+pub use tenants::{ApplyOutcome, Suspension, TenantRecord, TenantRegistry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -287,9 +287,10 @@ impl Store {
         &self,
         slug: &kentro_domain::TenantSlug,
     ) -> Result<Option<TenantScope>, StoreError> {
-        Ok(self
-            .tenants()
-            .by_slug(slug)
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        Ok(entity::tenant::Entity::find()
+            .filter(entity::tenant::Column::Slug.eq(slug.as_str()))
+            .one(&self.db)
             .await?
             .map(|tenant| TenantScope::new(tenant.id)))
     }

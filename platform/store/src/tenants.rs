@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::audit::{self, Actor, AuditEvent};
-use crate::entity::{appointment, center, tenant, tenant_plugin};
+use crate::entity::{appointment, center, tenant, tenant_plugin, tenant_suspension, user_account};
 use crate::scope::{self, TenantScope};
 
 /// What applying one manifest did.
@@ -37,6 +37,14 @@ pub struct TenantRecord {
     pub manifest: TenantManifest,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set while the municipality is suspended: no logins, data kept.
+    pub suspension: Option<Suspension>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suspension {
+    pub since: DateTime<Utc>,
+    pub reason: String,
 }
 
 pub struct TenantRegistry<'a> {
@@ -67,34 +75,197 @@ impl<'a> TenantRegistry<'a> {
         Ok(outcomes)
     }
 
+    /// Suspends a municipality: every session of its staff ends at once and
+    /// no login is accepted until it is reactivated; its data is kept.
+    /// Audited in the tenant's own log.
+    pub async fn suspend(
+        &self,
+        slug: &TenantSlug,
+        reason: &str,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<TenantRecord, StoreError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(StoreError::Invalid {
+                field: "reason".into(),
+                problem: "must be 1 to 500 characters".into(),
+            });
+        }
+        self.set_suspension(slug, Some(reason), actor, request_id)
+            .await
+    }
+
+    /// Lets a suspended municipality's staff log in again.
+    pub async fn reactivate(
+        &self,
+        slug: &TenantSlug,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<TenantRecord, StoreError> {
+        self.set_suspension(slug, None, actor, request_id).await
+    }
+
+    async fn set_suspension(
+        &self,
+        slug: &TenantSlug,
+        reason: Option<&str>,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<TenantRecord, StoreError> {
+        let txn = self.db.begin().await?;
+        let row = tenant::Entity::find()
+            .filter(tenant::Column::Slug.eq(slug.as_str()))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "Tenant".into(),
+            })?;
+        let scope = TenantScope::new(row.id);
+        let now = Utc::now();
+        let current = current_suspension(&txn, scope.tenant_id()).await?;
+        match (reason, current) {
+            (Some(reason), None) => {
+                tenant_suspension::ActiveModel {
+                    tenant_id: Set(scope.tenant_id()),
+                    suspended_at: Set(now),
+                    reason: Set(reason.to_owned()),
+                    suspended_by: Set(actor.account_id),
+                    lifted_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+            }
+            (Some(_), Some(_)) => {
+                return Err(StoreError::Conflict {
+                    field: "slug".into(),
+                    problem: "the municipality is suspended already".into(),
+                });
+            }
+            (None, Some(current)) => {
+                let mut lifted: tenant_suspension::ActiveModel = current.into();
+                lifted.lifted_at = Set(Some(now));
+                lifted.update(&txn).await?;
+            }
+            (None, None) => {
+                return Err(StoreError::Conflict {
+                    field: "slug".into(),
+                    problem: "the municipality is not suspended".into(),
+                });
+            }
+        }
+        if reason.is_some() {
+            user_account::Entity::update_many()
+                .col_expr(
+                    user_account::Column::SessionsEndedAt,
+                    sea_orm::sea_query::Expr::value(now),
+                )
+                .filter(user_account::Column::TenantId.eq(scope.tenant_id()))
+                .exec(&txn)
+                .await?;
+        }
+        scope::enter(&txn, scope).await?;
+        audit::append(
+            &txn,
+            scope,
+            &AuditEvent {
+                actor: actor.clone(),
+                action: if reason.is_some() {
+                    "tenant.suspended"
+                } else {
+                    "tenant.reactivated"
+                }
+                .into(),
+                entity_type: "tenant".into(),
+                entity_id: scope.tenant_id().to_string(),
+                purpose: reason.unwrap_or("reactivate").to_owned(),
+                request_id: request_id.into(),
+            },
+        )
+        .await?;
+        let record = with_suspension(&txn, TenantRecord::try_from(row)?).await?;
+        txn.commit().await?;
+        Ok(record)
+    }
+
     /// Every tenant, by slug.
     pub async fn list(&self) -> Result<Vec<TenantRecord>, StoreError> {
+        let suspended = tenant_suspension::Entity::find()
+            .filter(tenant_suspension::Column::LiftedAt.is_null())
+            .all(self.db)
+            .await?;
         tenant::Entity::find()
             .order_by_asc(tenant::Column::Slug)
             .all(self.db)
             .await?
             .into_iter()
-            .map(TenantRecord::try_from)
+            .map(|row| {
+                let mut record = TenantRecord::try_from(row)?;
+                record.suspension = suspended
+                    .iter()
+                    .find(|s| s.tenant_id == record.id)
+                    .map(suspension_of);
+                Ok(record)
+            })
             .collect()
     }
 
     /// The tenant a scope belongs to.
     pub async fn of_scope(&self, scope: TenantScope) -> Result<Option<TenantRecord>, StoreError> {
-        tenant::Entity::find_by_id(scope.tenant_id())
+        match tenant::Entity::find_by_id(scope.tenant_id())
             .one(self.db)
             .await?
-            .map(TenantRecord::try_from)
-            .transpose()
+        {
+            Some(row) => Ok(Some(
+                with_suspension(self.db, TenantRecord::try_from(row)?).await?,
+            )),
+            None => Ok(None),
+        }
     }
 
     pub async fn by_slug(&self, slug: &TenantSlug) -> Result<Option<TenantRecord>, StoreError> {
-        tenant::Entity::find()
+        match tenant::Entity::find()
             .filter(tenant::Column::Slug.eq(slug.as_str()))
             .one(self.db)
             .await?
-            .map(TenantRecord::try_from)
-            .transpose()
+        {
+            Some(row) => Ok(Some(
+                with_suspension(self.db, TenantRecord::try_from(row)?).await?,
+            )),
+            None => Ok(None),
+        }
     }
+}
+
+/// The suspension in force for a tenant, if any.
+pub(crate) async fn current_suspension<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: i64,
+) -> Result<Option<tenant_suspension::Model>, StoreError> {
+    Ok(tenant_suspension::Entity::find()
+        .filter(tenant_suspension::Column::TenantId.eq(tenant_id))
+        .filter(tenant_suspension::Column::LiftedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+fn suspension_of(row: &tenant_suspension::Model) -> Suspension {
+    Suspension {
+        since: row.suspended_at,
+        reason: row.reason.clone(),
+    }
+}
+
+async fn with_suspension<C: ConnectionTrait>(
+    db: &C,
+    mut record: TenantRecord,
+) -> Result<TenantRecord, StoreError> {
+    record.suspension = current_suspension(db, record.id)
+        .await?
+        .as_ref()
+        .map(suspension_of);
+    Ok(record)
 }
 
 impl TryFrom<tenant::Model> for TenantRecord {
@@ -111,6 +282,7 @@ impl TryFrom<tenant::Model> for TenantRecord {
             manifest,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            suspension: None,
         })
     }
 }

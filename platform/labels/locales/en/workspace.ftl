@@ -593,3 +593,4 @@ reset-choose-submit = Set the password and log in
 reset-gone = This link no longer works: it was used already or its hour has passed.
 reset-ask-again = Ask for a new link
 notice-password-reset = Your new password is set. Your other sessions ended.
+login-suspended = Your municipality's access to Kentro is suspended. Your data is kept. Ask your center's coordinator.

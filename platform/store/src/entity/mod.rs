@@ -31,4 +31,5 @@ pub mod referral_suggestion;
 pub mod tenant;
 pub mod tenant_indicator_state;
 pub mod tenant_plugin;
+pub mod tenant_suspension;
 pub mod user_account;

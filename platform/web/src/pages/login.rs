@@ -111,6 +111,11 @@ pub async fn submit(posted: Posted) -> Response {
                 field: "email".into(),
                 text: visit.t("login-refused"),
             }),
+            // The password was right; the municipality is suspended.
+            Err(e) if e.has("FORBIDDEN") => errors.push(FormError {
+                field: "email".into(),
+                text: visit.t("login-suspended"),
+            }),
             Err(e) => return visit.failure(&e),
         }
     }
