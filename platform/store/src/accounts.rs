@@ -687,13 +687,12 @@ impl<'a> Sessions<'a> {
             return Ok(LoginOutcome::Refused);
         };
         self.ephemeral.delete(&failures_key).await?;
-        if let Some(tenant_id) = row.tenant_id {
-            if crate::tenants::current_suspension(&self.store.db, tenant_id)
+        if let Some(tenant_id) = row.tenant_id
+            && crate::tenants::current_suspension(&self.store.db, tenant_id)
                 .await?
                 .is_some()
-            {
-                return Ok(LoginOutcome::TenantSuspended);
-            }
+        {
+            return Ok(LoginOutcome::TenantSuspended);
         }
         let mut active: user_account::ActiveModel = row.into();
         active.last_login_at = Set(Some(Utc::now()));
