@@ -1007,3 +1007,96 @@ async fn a_hostile_plugin_in_two_centers_on_sqlite() {
 async fn a_hostile_plugin_in_two_centers_on_postgres() {
     a_hostile_plugin_in_two_centers(Backend::postgres().await).await;
 }
+
+/// `kentro tenant apply` enables the plugins a manifest names, with its
+/// configuration, wherever the package is installed (not only under
+/// `--demo`); a plugin that is not installed is reported and reads as not
+/// running, while the tenant's other plugins run.
+#[tokio::test]
+async fn tenant_apply_enables_the_manifests_installed_plugins_outside_demo() {
+    let backend = Backend::sqlite();
+    let mut env = plugin_env(&backend);
+    let publisher = Publisher::new(&env);
+    env.push((
+        "KENTRO_PLUGIN_TRUSTED_KEYS",
+        format!("{}:tutoring", publisher.public),
+    ));
+    let signed = publisher.signed(&env, &dist("plugins/dist").join("tutoring"));
+    let installed = run_kentro(&env, &["plugin", "install", signed.to_str().unwrap()]);
+    assert!(installed.status.success(), "{}", stderr_of(&installed));
+
+    let manifests = tempfile::tempdir().unwrap();
+    let folder = manifests.path().join("kallithea");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("tenant.toml"),
+        r#"
+slug = "kallithea"
+name_el = "Δήμος Καλλιθέας"
+name_latin = "Municipality of Kallithea"
+region = "attica"
+[funding]
+programme = "Αττική 2021-2027"
+[[centers]]
+key = "main"
+kind = "main"
+name = "Κέντρο Κοινότητας Δήμου Καλλιθέας"
+address = { street = "Ματζαγριωτάκη 76", locality = "Καλλιθέα" }
+opening_hours = { monday = "08:00-16:00", tuesday = "08:00-16:00" }
+[[plugins]]
+id = "tutoring"
+config = { subjects = ["Μαθηματικά"], min_grade = 1, max_grade = 6 }
+[[plugins]]
+id = "job-market"
+"#,
+    )
+    .unwrap();
+    let applied = run_kentro(
+        &env,
+        &["tenant", "apply", manifests.path().to_str().unwrap()],
+    );
+    assert!(applied.status.success(), "{}", stderr_of(&applied));
+    let said = stdout_of(&applied);
+    assert!(said.contains("kallithea enables tutoring"), "{said}");
+    assert!(
+        said.contains("kallithea cannot enable job-market"),
+        "{said}"
+    );
+
+    crate::harness::add_user(
+        &env,
+        Some("kallithea"),
+        "social_worker",
+        "worker@kallithea.example",
+        "a long enough password",
+    );
+    let server = Server::start(&env, &[]);
+    let worker = server
+        .login("worker@kallithea.example", "a long enough password")
+        .await;
+    let tenant = server
+        .graphql_as(
+            Some(&worker),
+            "{ myTenant { plugins { id running config } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        tenant["data"]["myTenant"]["plugins"],
+        json!([
+            { "id": "tutoring", "running": true,
+              "config": { "subjects": ["Μαθηματικά"], "min_grade": 1, "max_grade": 6 } },
+            { "id": "job-market", "running": false, "config": {} }
+        ]),
+        "{tenant}"
+    );
+    // The enabled plugin answers, with the manifest's configuration.
+    let groups = server
+        .graphql_as(
+            Some(&worker),
+            OPERATION,
+            json!({ "plugin": "tutoring", "operation": "list-groups", "input": {} }),
+        )
+        .await;
+    assert!(groups.get("errors").is_none(), "{groups}");
+}

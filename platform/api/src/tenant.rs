@@ -161,17 +161,39 @@ impl Tenant {
         centers
     }
 
-    /// Plugins the municipality enabled, with their settings.
-    async fn plugins(&self) -> Vec<PluginActivation> {
-        self.0
+    /// Plugins the municipality's manifest names, with their settings and
+    /// whether each runs.
+    async fn plugins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PluginActivation>> {
+        let store = &services(ctx).store;
+        // Whoever may read this tenant may read which of its plugins run.
+        let activations = match store
+            .operator_scope(&self.0.manifest.slug)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+        {
+            Some(scope) => store
+                .plugins()
+                .activations(scope)
+                .await
+                .map_err(|e| from_store(ctx, e))?,
+            None => Vec::new(),
+        };
+        Ok(self
+            .0
             .manifest
             .plugins
             .iter()
-            .map(|p| PluginActivation {
-                id: p.id.to_string(),
-                config: Json(serde_json::Value::Object(p.config.clone())),
+            .map(|p| {
+                let id = p.id.to_string();
+                PluginActivation {
+                    running: activations
+                        .iter()
+                        .any(|a| a.plugin_id == id && a.status == "enabled"),
+                    id,
+                    config: Json(serde_json::Value::Object(p.config.clone())),
+                }
             })
-            .collect()
+            .collect())
     }
 
     async fn status(&self) -> TenantStatus {
@@ -334,10 +356,15 @@ pub struct StaffPosition {
     count: i32,
 }
 
+/// A plugin the municipality's manifest names, and whether it runs.
 #[derive(SimpleObject)]
 pub struct PluginActivation {
     id: String,
+    /// The configuration the manifest gives it.
     config: Json<serde_json::Value>,
+    /// Enabled for this municipality now: installed, enabled, not
+    /// suspended after failures, and not disabled by its coordinator.
+    running: bool,
 }
 
 impl From<&domain::Center> for Center {

@@ -91,9 +91,21 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 .tenants()
                 .apply(&manifests, &kentro_store::Actor::operator(), "cli")
                 .await;
+            // The manifests' plugins are enabled as their configuration
+            // says, wherever the package is installed.
+            let enabled = match &outcomes {
+                Ok(_) => {
+                    let runtime = plugins::runtime(&settings, &store, false)?;
+                    plugins::enable_from_manifests(&runtime, &store, &manifests).await
+                }
+                Err(_) => Ok(Vec::new()),
+            };
             store.close().await?;
             for (slug, outcome) in outcomes? {
                 println!("{:<10} {slug}", outcome.as_str());
+            }
+            for line in enabled? {
+                println!("{}", line.trim_start());
             }
         }
         Command::Tenant(TenantCommand::List) => {

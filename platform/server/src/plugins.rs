@@ -139,12 +139,26 @@ pub async fn install_demo(
             }
         ));
     }
+    lines.extend(enable_from_manifests(runtime, store, manifests).await?);
+    Ok(lines)
+}
+
+/// Enables, for each manifest, the plugins it names with its configuration,
+/// where the tenant has not chosen yet (a tenant admin's later choice is
+/// kept). One path for `kentro tenant apply` and `--demo`. A plugin that is
+/// not installed is reported, and the tenant's other plugins still run.
+pub async fn enable_from_manifests(
+    runtime: &PluginRuntime,
+    store: &Store,
+    manifests: &[TenantManifest],
+) -> anyhow::Result<Vec<String>> {
     let actor = Actor::operator();
     let access = Access {
         actor: &actor,
-        purpose: "demo plugins",
-        request_id: "demo",
+        purpose: "tenant manifest",
+        request_id: "manifest",
     };
+    let mut lines = Vec::new();
     for manifest in manifests {
         let Some(scope) = store.operator_scope(&manifest.slug).await? else {
             continue;
