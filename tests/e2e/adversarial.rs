@@ -476,6 +476,13 @@ fn filtered_lists(v: &VeriaIds) -> Vec<Attack> {
             json!({ "u": v.worker }),
         ),
         attack(
+            &["auditLog.filter.personId"],
+            Admin,
+            "query($p: ID) { auditLog(filter: { personId: $p }) { edges { node { entityId actor } } } }",
+            "p",
+            json!({ "p": v.person }),
+        ),
+        attack(
             &["cases.filter.personId"],
             Worker,
             "query($p: ID) { cases(filter: { personId: $p }) { edges { node { id } } } }",

@@ -1589,7 +1589,7 @@ async fn a_coordinator_invites_a_colleague_who_chooses_her_own_password_in_the_b
         &password,
     )
     .await;
-    coordinator.click("nav a[href='/admin/users']").await;
+    coordinator.click("nav a[href='/admin']").await;
     coordinator.find("form[action='/admin/users/invite']").await;
     coordinator.check_screen(&format!("{shots}users-el")).await;
 
@@ -1791,5 +1791,86 @@ async fn a_forgotten_password_is_reset_from_the_login_page() {
     stranger.check_screen("reset-gone").await;
     stranger.close().await;
     server.login(&reception, "η γάτα μου κοιμάται πολύ").await;
+    browser.close().await;
+}
+
+/// Ημερολόγιο ενεργειών: the coordinator opens a person's access history
+/// from their card, sees who registered and read them, filters by date (a
+/// wrong date is named), and downloads it as CSV with Greek headings.
+#[tokio::test]
+async fn a_coordinator_reads_a_persons_access_history_and_downloads_it() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let password = demo_password(&backend);
+    let worker = server
+        .login(&demo_account("social-worker", "veria"), &password)
+        .await;
+    let person = server
+        .graphql_as(
+            Some(&worker),
+            "mutation { registerPerson(input: { givenNameEl: \"Ευανθία\", familyNameEl: \"Ρήγα\" }) { id } }",
+            json!({}),
+        )
+        .await["data"]["registerPerson"]["id"]
+        .as_str()
+        .expect("registered")
+        .to_owned();
+    server
+        .graphql_as(
+            Some(&worker),
+            "query($id: ID!) { person(id: $id) { displayName } }",
+            json!({ "id": person }),
+        )
+        .await;
+
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(&browser, &demo_account("tenant-admin", "veria"), &password).await;
+    browser.goto(&format!("/people/{person}")).await;
+    browser
+        .click(&format!("a[href='/admin/audit?person={person}']"))
+        .await;
+    let table = browser.text("table").await;
+    assert!(table.contains("Καταγραφή ωφελούμενου"), "{table}");
+    assert!(table.contains("Ανάγνωση ωφελούμενου"), "{table}");
+    assert!(
+        table.contains(&demo_account("social-worker", "veria")),
+        "who did it: {table}"
+    );
+    browser.check_screen("audit-person").await;
+
+    browser.fill("from", "32/13/2026").await;
+    browser.submit("form[action='/admin/audit']").await;
+    assert!(browser.exists(".error-summary a[href='#from']").await);
+    browser.check_screen("audit-bad-date").await;
+
+    let session = browser
+        .client
+        .get_named_cookie("kentro_session")
+        .await
+        .expect("the session cookie");
+    let csv = reqwest::Client::new()
+        .get(format!(
+            "{}/admin/audit.csv?person={person}",
+            server.base_url
+        ))
+        .header("cookie", format!("kentro_session={}", session.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"),
+    );
+    let text = csv.text().await.unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Πότε,Ποιος,Ρόλος,Ενέργεια,Τι,Σκοπός"),
+        "{text}"
+    );
+    assert!(lines.any(|l| l.contains("Καταγραφή ωφελούμενου")), "{text}");
     browser.close().await;
 }

@@ -17,6 +17,13 @@ pub struct AuditLogFilter {
     actor: Option<ID>,
     entity_type: Option<String>,
     entity_id: Option<String>,
+    /// Everything recorded about one person: every read, list reads too,
+    /// and every change (instead of `entityType` and `entityId`).
+    person_id: Option<ID>,
+    /// `YYYY-MM-DD`: entries from that day on (UTC).
+    from: Option<String>,
+    /// `YYYY-MM-DD`: entries up to and including that day (UTC).
+    to: Option<String>,
 }
 
 /// One recorded action.
@@ -73,7 +80,44 @@ impl AuditQuery {
         let scope = tenant_scope(ctx, Permission::ViewAuditLog)?;
         let limit = page_size(first)?;
         let filter = filter.unwrap_or_default();
+        let day = |field: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .map(|v| {
+                    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                        .map_err(|_| bad_input(field, "must be a date, YYYY-MM-DD"))
+                })
+                .transpose()
+        };
+        let from = day("filter.from", &filter.from)?;
+        let to = day("filter.to", &filter.to)?;
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            return Err(bad_input("filter.to", "is before filter.from"));
+        }
+        let (entity_type, entity_id) = match &filter.person_id {
+            None => (filter.entity_type, filter.entity_id),
+            Some(_) if filter.entity_type.is_some() || filter.entity_id.is_some() => {
+                return Err(bad_input(
+                    "filter.personId",
+                    "names the entity already: leave entityType and entityId out",
+                ));
+            }
+            Some(person) => (
+                Some("person".to_owned()),
+                Some(
+                    id::decode("Person", person)
+                        .map_err(|_| bad_input("filter.personId", "is not a person ID"))?
+                        .to_string(),
+                ),
+            ),
+        };
         let filter = AuditFilter {
+            from: from.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
+            until: to
+                .and_then(|d| d.succ_opt())
+                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
             action: filter.action,
             actor_id: filter
                 .actor
@@ -82,8 +126,8 @@ impl AuditQuery {
                         .map_err(|_| bad_input("filter.actor", "is not a user ID"))
                 })
                 .transpose()?,
-            entity_type: filter.entity_type,
-            entity_id: filter.entity_id,
+            entity_type,
+            entity_id,
         };
         let before = match after {
             None => None,

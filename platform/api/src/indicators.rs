@@ -13,6 +13,7 @@ use kentro_domain::TenantSlug;
 use kentro_domain::access::Permission;
 use kentro_domain::indicators::{IndicatorSet, Published, suppress};
 use kentro_domain::region::Region;
+use kentro_domain::spreadsheet::csv_line;
 use kentro_labels::Lang;
 
 use crate::context::{principal, services};
@@ -544,39 +545,14 @@ fn export_sheet(report: &IndicatorReport, lang: Lang) -> ExportSheet {
     }
 }
 
-/// A CSV cell, quoted when needed, and never read as a formula by a
-/// spreadsheet: a cell that begins with `=`, `+`, `-`, `@` or a control
-/// character gets a leading apostrophe.
-fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
 fn csv_of(sheet: &ExportSheet) -> String {
-    let line = |cells: &[&str]| {
-        let mut line = cells
-            .iter()
-            .map(|c| csv_cell(c))
-            .collect::<Vec<_>>()
-            .join(",");
-        line.push('\n');
-        line
-    };
     let mut out = String::new();
     for (name, value) in &sheet.heading {
-        out.push_str(&line(&[&format!("# {name}"), value]));
+        out.push_str(&csv_line(&[format!("# {name}").as_str(), value]));
     }
-    out.push_str(&line(&sheet.columns.each_ref().map(String::as_str)));
+    out.push_str(&csv_line(&sheet.columns));
     for row in &sheet.rows {
-        out.push_str(&line(&[
+        out.push_str(&csv_line(&[
             &row.dimension,
             &row.unit,
             &row.unit_code,
@@ -810,16 +786,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn a_csv_cell_is_never_read_as_a_formula() {
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+30 210"), "'+30 210");
-        assert_eq!(csv_cell("-1"), "'-1");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("Παιανία, Αττική"), "\"Παιανία, Αττική\"");
-        assert_eq!(csv_cell("<5"), "<5");
     }
 
     fn dims(entries: &[(&str, &str, u64)]) -> BTreeMap<String, BTreeMap<String, Vec<u64>>> {

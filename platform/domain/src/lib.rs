@@ -40,6 +40,7 @@ pub mod names;
 pub mod person;
 pub mod referral;
 pub mod region;
+pub mod spreadsheet;
 pub mod tenant;
 
 pub use tenant::{

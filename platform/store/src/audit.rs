@@ -144,6 +144,10 @@ pub struct AuditFilter {
     pub actor_id: Option<i64>,
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
+    /// Entries at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Entries before this instant.
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// The result of recomputing a tenant's chain.
@@ -314,6 +318,12 @@ impl<'a> AuditLog<'a> {
         }
         if let Some(action) = &filter.action {
             query = query.filter(audit_entry::Column::Action.eq(action.as_str()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(audit_entry::Column::At.gte(from));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(audit_entry::Column::At.lt(until));
         }
         if let Some(actor_id) = filter.actor_id {
             query = query.filter(audit_entry::Column::ActorId.eq(actor_id));

@@ -195,6 +195,7 @@ document!(ChangeUserRole, "queries/admin_users.graphql");
 document!(DisableUser, "queries/admin_users.graphql");
 document!(EnableUser, "queries/admin_users.graphql");
 document!(RevokeInvitation, "queries/admin_users.graphql");
+document!(AdminAudit, "queries/admin_audit.graphql");
 document!(InvitationPreview, "queries/invitation.graphql");
 document!(AcceptInvitation, "queries/invitation.graphql");
 document!(RequestPasswordReset, "queries/password_reset.graphql");

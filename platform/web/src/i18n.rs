@@ -1,9 +1,7 @@
 //! The workspace's words come from the shared catalogue (`kentro-labels`),
 //! which the exports read too.
 
-#[cfg(test)]
-pub use kentro_labels::has;
-pub use kentro_labels::{Lang, count, label, message};
+pub use kentro_labels::{Lang, count, has, label, message};
 
 /// The wire spelling of a generated enum value.
 pub fn wire<T: serde::Serialize>(value: &T) -> String {

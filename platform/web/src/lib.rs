@@ -52,7 +52,10 @@ pub fn router(state: WebState) -> Router {
             "/password-reset/{token}",
             get(pages::password_reset::choose_form).post(pages::password_reset::choose),
         )
+        .route("/admin", get(|| async { view::see_other("/admin/users") }))
         .route("/admin/users", get(pages::admin::users))
+        .route("/admin/audit", get(pages::audit::show))
+        .route("/admin/audit.csv", get(pages::audit::csv))
         .route("/admin/users/invite", post(pages::admin::invite))
         .route("/admin/users/{id}/{action}", post(pages::admin::change))
         .route("/admin/invitations/{id}/revoke", post(pages::admin::revoke))

@@ -220,7 +220,7 @@ fn navigation(lang: Lang, staff: &Staff) -> Vec<NavLink> {
     }
     if staff.may("MANAGE_TENANT_USERS") {
         links.push(NavLink {
-            href: "/admin/users",
+            href: "/admin",
             label: i18n::message(lang, "nav-admin", &[]),
         });
     }

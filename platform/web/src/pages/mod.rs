@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod appointments;
+pub mod audit;
 pub mod casework;
 pub mod directory;
 pub mod home;

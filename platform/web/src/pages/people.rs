@@ -448,6 +448,7 @@ struct CardPage {
     may_book: bool,
     may_edit: bool,
     may_merge: bool,
+    may_audit: bool,
 }
 
 pub async fn card(
@@ -596,6 +597,7 @@ pub async fn card(
         may_book: staff.may("BOOK_APPOINTMENTS"),
         may_edit: staff.may("REGISTER_PEOPLE"),
         may_merge: staff.may("MANAGE_CASES"),
+        may_audit: staff.may("VIEW_AUDIT_LOG"),
     })
 }
 
