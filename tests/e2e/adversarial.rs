@@ -63,7 +63,7 @@ pub(crate) struct VeriaIds {
 
 /// Veria's seeded soup kitchen and organization (`tenants/veria/directory.hsds.json`).
 const VERIA_SOUP_KITCHEN: &str = "8b6cb85d-0abb-5b83-bde5-cdb0d054085f";
-const VERIA_ORGANIZATION: &str = "7362f8c2-9006-5bd7-bbf5-72e4bb9453ca";
+pub(crate) const VERIA_ORGANIZATION: &str = "7362f8c2-9006-5bd7-bbf5-72e4bb9453ca";
 
 pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     let register = "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }";

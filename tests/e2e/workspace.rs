@@ -635,6 +635,22 @@ async fn forms_posted_without_the_token_or_from_another_origin_change_nothing() 
     assert!(!header("content-security-policy").contains("unsafe-inline"));
     assert_eq!(header("referrer-policy"), "no-referrer");
     assert_eq!(header("x-content-type-options"), "nosniff");
+    // No page is kept by the browser or a proxy: a person's card must not
+    // come back through the Back button of a shared computer.
+    assert_eq!(header("cache-control"), "no-store");
+    let card = http
+        .get(format!("{base}/people"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("a page");
+    assert_eq!(card.status(), 200);
+    assert_eq!(
+        card.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
 }
 
 #[tokio::test]
@@ -1873,4 +1889,96 @@ async fn a_coordinator_reads_a_persons_access_history_and_downloads_it() {
     );
     assert!(lines.any(|l| l.contains("Καταγραφή ωφελούμενου")), "{text}");
     browser.close().await;
+}
+
+/// Συνεργάτες: the coordinator sees each partner key with the referrals its
+/// organization received and answered, issues a key (its secret shown once
+/// and working at once against the partner API), and revokes it.
+#[tokio::test]
+async fn a_coordinator_issues_and_revokes_a_partner_key() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&crate::plugins::plugin_env(&backend), &["--demo"]);
+    let password = demo_password(&backend);
+    let veria = crate::adversarial::login(&server, &password, "veria").await;
+    // A key labelled «Συσσίτιο», and one referral sent to its organization.
+    crate::adversarial::veria_data(&server, &veria).await;
+
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(&browser, &demo_account("tenant-admin", "veria"), &password).await;
+    browser.goto("/admin").await;
+    browser.click("a[href='/admin/partners']").await;
+    let row = browser.text("tbody tr").await;
+    assert!(row.contains("Συσσίτιο"), "{row}");
+    assert!(
+        row.contains("1\t0") || row.contains("1 0"),
+        "received 1, answered 0: {row}"
+    );
+    browser.check_screen("partners").await;
+
+    browser.submit("form[action='/admin/partners']").await;
+    for field in ["organization", "label"] {
+        assert!(
+            browser
+                .exists(&format!(".error-summary a[href='#{field}']"))
+                .await,
+            "{field}"
+        );
+    }
+    browser
+        .select("organization", crate::adversarial::VERIA_ORGANIZATION)
+        .await;
+    browser.fill("label", "Σύστημα του συσσιτίου").await;
+    browser.submit("form[action='/admin/partners']").await;
+    let secret = browser.text("#secret").await;
+    assert!(secret.starts_with("kpk_"), "{secret}");
+    browser.check_screen("partners-issued").await;
+
+    let partner_list = |secret: String| {
+        let base = server.base_url.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/graphql"))
+                .bearer_auth(secret)
+                .json(&json!({ "query": "{ partnerReferrals { id status } }" }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let seen: serde_json::Value = partner_list(secret.clone()).await.json().await.unwrap();
+    assert_eq!(
+        seen["data"]["partnerReferrals"].as_array().map(Vec::len),
+        Some(1),
+        "the new key sees the referral sent to its organization: {seen}"
+    );
+
+    // Revoked, it no longer gets in; the page says so.
+    let keys = server
+        .graphql_as(
+            Some(&veria_admin(&server, &password).await),
+            "{ partnerKeys { id label } }",
+            json!({}),
+        )
+        .await;
+    let id = keys["data"]["partnerKeys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["label"] == "Σύστημα του συσσιτίου")
+        .and_then(|k| k["id"].as_str())
+        .expect("the issued key is listed")
+        .to_owned();
+    browser
+        .submit(&format!("form[action='/admin/partners/{id}/revoke']"))
+        .await;
+    assert_eq!(browser.path().await, "/admin/partners?done=revoked");
+    let refused = partner_list(secret).await;
+    assert_eq!(refused.status(), 401, "a revoked key is refused");
+    browser.close().await;
+}
+
+async fn veria_admin(server: &Server, password: &str) -> String {
+    server
+        .login(&demo_account("tenant-admin", "veria"), password)
+        .await
 }

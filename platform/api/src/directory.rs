@@ -72,6 +72,8 @@ pub struct DirectoryService {
     name: String,
     status: String,
     description: Option<String>,
+    /// The HSDS id of the organization that runs it.
+    organization_id: Option<String>,
     organization_name: Option<String>,
     email: Option<String>,
     eligibility_description: Option<String>,
@@ -115,6 +117,7 @@ fn service_of(snapshot: &DirectorySnapshot, id: &str) -> Option<DirectoryService
         name: summary.name,
         status: summary.status,
         description: text(&full, "description"),
+        organization_id: summary.organization_id.clone(),
         organization_name: summary.organization_name,
         email: summary.email,
         eligibility_description: text(&full, "eligibility_description"),

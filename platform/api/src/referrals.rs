@@ -326,6 +326,10 @@ pub struct PartnerKey {
     label: String,
     created_at: DateTime<Utc>,
     revoked_at: Option<DateTime<Utc>>,
+    /// Referrals the center sent the organization (in `partnerKeys` only).
+    referrals_received: Option<i64>,
+    /// Of those, the ones it answered (in `partnerKeys` only).
+    referrals_answered: Option<i64>,
 }
 
 impl From<PartnerKeyRecord> for PartnerKey {
@@ -336,6 +340,8 @@ impl From<PartnerKeyRecord> for PartnerKey {
             label: k.label,
             created_at: k.created_at,
             revoked_at: k.revoked_at,
+            referrals_received: None,
+            referrals_answered: None,
         }
     }
 }
@@ -539,14 +545,27 @@ impl ReferralQuery {
     /// The center's partner API keys.
     async fn partner_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PartnerKey>> {
         let scope = tenant_scope(ctx, Permission::ManageTenantSettings)?;
-        Ok(services(ctx)
-            .store
-            .referrals()
+        let referrals = services(ctx).store.referrals();
+        let counts = referrals
+            .organization_counts(scope)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(referrals
             .partner_keys(scope)
             .await
             .map_err(|e| from_store(ctx, e))?
             .into_iter()
-            .map(Into::into)
+            .map(|record| {
+                let (received, answered) = counts
+                    .get(&record.organization_id)
+                    .copied()
+                    .unwrap_or((0, 0));
+                PartnerKey {
+                    referrals_received: Some(received),
+                    referrals_answered: Some(answered),
+                    ..record.into()
+                }
+            })
             .collect())
     }
 

@@ -899,6 +899,38 @@ impl<'a> Referrals<'a> {
         Ok(rows.into_iter().map(key_record).collect())
     }
 
+    /// For each partner organization, how many referrals the center sent
+    /// it and how many of those it answered (accepted or declined).
+    pub async fn organization_counts(
+        &self,
+        scope: TenantScope,
+    ) -> Result<std::collections::HashMap<String, (i64, i64)>, StoreError> {
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let rows: Vec<(Option<String>, Option<DateTime<Utc>>)> = referral::Entity::find()
+            .select_only()
+            .column(referral::Column::OrganizationId)
+            .column(referral::Column::RespondedAt)
+            .filter(referral::Column::TenantId.eq(scope.tenant_id()))
+            .filter(referral::Column::SentAt.is_not_null())
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        let mut counts = std::collections::HashMap::new();
+        for (organization, responded) in rows {
+            let Some(organization) = organization else {
+                continue;
+            };
+            let entry = counts.entry(organization).or_insert((0, 0));
+            entry.0 += 1;
+            if responded.is_some() {
+                entry.1 += 1;
+            }
+        }
+        Ok(counts)
+    }
+
     /// The partner a bearer key belongs to, if it is a live partner key.
     pub async fn authenticate_partner(
         &self,

@@ -54,6 +54,11 @@ pub fn router(state: WebState) -> Router {
         )
         .route("/admin", get(|| async { view::see_other("/admin/users") }))
         .route("/admin/users", get(pages::admin::users))
+        .route(
+            "/admin/partners",
+            get(pages::partners::show).post(pages::partners::issue),
+        )
+        .route("/admin/partners/{id}/revoke", post(pages::partners::revoke))
         .route("/admin/audit", get(pages::audit::show))
         .route("/admin/audit.csv", get(pages::audit::csv))
         .route("/admin/users/invite", post(pages::admin::invite))

@@ -307,9 +307,11 @@ struct ProblemPage {
     request_id: String,
 }
 
+/// A page as HTML. Pages carry people's data, so no browser or proxy keeps
+/// them: on a shared computer, the next user's Back button shows nothing.
 pub fn render<T: Template>(page: &T) -> Response {
     match page.render() {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "a template failed to render");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

@@ -636,3 +636,26 @@ audit-action-account-enable = Ενεργοποίηση λογαριασμού
 audit-action-tenant-suspended = Αναστολή δήμου
 audit-action-tenant-reactivated = Επανενεργοποίηση δήμου
 audit-date-hint = ΗΗ/ΜΜ/ΕΕΕΕ, για παράδειγμα 01/12/2026
+
+# Διαχείριση → Συνεργάτες
+admin-tab-partners = Συνεργάτες
+partners-title = Συνεργάτες φορείς
+partners-lead = Οι φορείς που δέχονται παραπομπές μπορούν να τις βλέπουν και να απαντούν από το δικό τους σύστημα με ένα κλειδί. Κάθε κλειδί βλέπει μόνο τις παραπομπές προς τον φορέα του.
+partners-issue-title = Νέο κλειδί
+partners-organization = Φορέας
+partners-label = Περιγραφή
+partners-label-hint = Για παράδειγμα «Σύστημα του Κοινωνικού Παντοπωλείου»
+partners-issue-submit = Έκδοση κλειδιού
+partners-keys-title = Κλειδιά
+partners-none = Δεν έχει εκδοθεί κλειδί ακόμη.
+partners-received = Παραπομπές
+partners-answered = Απαντήθηκαν
+partners-issued = Εκδόθηκε
+partners-revoke = Ανάκληση
+partners-revoked = Ανακλήθηκε
+partners-secret-title = Το κλειδί
+partners-secret-once = Αντιγράψτε το τώρα και δώστε το στον φορέα με ασφαλή τρόπο. Δεν θα εμφανιστεί ξανά· φυλάσσεται μόνο κρυπτογραφημένο.
+notice-key-issued = Το κλειδί εκδόθηκε.
+notice-key-revoked = Το κλειδί ανακλήθηκε. Ο φορέας δεν έχει πια πρόσβαση με αυτό.
+problem-partner-organization = Επιλέξτε φορέα
+problem-partner-label = Γράψτε μια περιγραφή για το κλειδί

@@ -636,3 +636,26 @@ audit-action-account-enable = Enabled an account
 audit-action-tenant-suspended = Municipality suspended
 audit-action-tenant-reactivated = Municipality reactivated
 audit-date-hint = DD/MM/YYYY, for example 01/12/2026
+
+# Διαχείριση → Συνεργάτες
+admin-tab-partners = Partners
+partners-title = Partner organizations
+partners-lead = Organizations that receive referrals can see and answer them from their own system with a key. Each key sees only the referrals sent to its organization.
+partners-issue-title = New key
+partners-organization = Organization
+partners-label = Label
+partners-label-hint = For example "The social grocery's system"
+partners-issue-submit = Issue the key
+partners-keys-title = Keys
+partners-none = No key has been issued yet.
+partners-received = Referrals
+partners-answered = Answered
+partners-issued = Issued
+partners-revoke = Revoke
+partners-revoked = Revoked
+partners-secret-title = The key
+partners-secret-once = Copy it now and give it to the organization safely. It will not be shown again; only its hash is kept.
+notice-key-issued = The key was issued.
+notice-key-revoked = The key was revoked. The organization no longer gets in with it.
+problem-partner-organization = Choose an organization
+problem-partner-label = Enter a label for the key

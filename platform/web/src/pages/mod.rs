@@ -10,6 +10,7 @@ pub mod home;
 pub mod invitation;
 pub mod kea;
 pub mod login;
+pub mod partners;
 pub mod password_reset;
 pub mod people;
 pub mod plugins;
