@@ -96,6 +96,17 @@ impl FromRequestParts<WebState> for Visit {
     }
 }
 
+/// The logged-in staff member as a handler's argument: a visit without a
+/// session goes to the login page before the handler runs.
+impl FromRequestParts<WebState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Response> {
+        let Ok(visit) = Visit::from_request_parts(parts, state).await;
+        visit.staff().await
+    }
+}
+
 impl Visit {
     pub fn t(&self, id: &str) -> String {
         i18n::message(self.lang, id, &[])

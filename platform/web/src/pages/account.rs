@@ -42,11 +42,11 @@ fn page(visit: &Visit, staff: &Staff, mut layout: Layout) -> Response {
         .into_response()
 }
 
-pub async fn show(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn show(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let mut layout = visit.layout(String::new(), Some(&staff));
     if params.get("done").is_some_and(|d| d == "password") {
         layout.notice = Some(visit.t("notice-password"));
@@ -55,12 +55,8 @@ pub async fn show(visit: Visit, Query(params): Query<HashMap<String, String>>) -
 }
 
 /// Changes the password; the session is renewed (every other one ends).
-pub async fn change_password(posted: Posted) -> Response {
+pub async fn change_password(staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let raw = |name: &str| {
         posted
             .fields

@@ -15,7 +15,7 @@ use crate::graphql::{self, ApiErrors};
 use crate::i18n::{self, Lang};
 use crate::pages::people::{Choice, ChoiceField};
 use crate::problems;
-use crate::view::{FormError, Layout, Posted, Visit, render, see_other};
+use crate::view::{FormError, Layout, Posted, Staff, Visit, render, see_other};
 
 /// The roles a center gives, in the order a coordinator thinks of them.
 const CENTER_ROLES: [&str; 4] = ["RECEPTION", "SOCIAL_WORKER", "PSYCHOLOGIST", "TENANT_ADMIN"];
@@ -153,11 +153,11 @@ async fn page(visit: &Visit, mut layout: Layout, form: InviteForm) -> Response {
     (status, render(&page)).into_response()
 }
 
-pub async fn users(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn users(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let mut layout = visit.layout(String::new(), Some(&staff));
     if let Some(done) = params.get("done") {
         let id = match done.as_str() {
@@ -176,12 +176,8 @@ pub async fn users(visit: Visit, Query(params): Query<HashMap<String, String>>) 
 }
 
 /// Invites a colleague (or invites again: a resend).
-pub async fn invite(posted: Posted) -> Response {
+pub async fn invite(staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let form = InviteForm {
         name: posted.get("name"),
         email: posted.get("email"),
@@ -243,12 +239,12 @@ fn invite_errors(visit: &Visit, errors: &ApiErrors) -> Vec<FormError> {
 }
 
 /// A user's row action: a new role, disabling or re-enabling.
-pub async fn change(Path((id, action)): Path<(String, String)>, posted: Posted) -> Response {
+pub async fn change(
+    Path((id, action)): Path<(String, String)>,
+    staff: Staff,
+    posted: Posted,
+) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let (schema, context) = (&visit.state.schema, &visit.context);
     let outcome = match action.as_str() {
         "role" => {
@@ -299,11 +295,8 @@ pub async fn change(Path((id, action)): Path<(String, String)>, posted: Posted) 
     }
 }
 
-pub async fn revoke(Path(id): Path<String>, posted: Posted) -> Response {
+pub async fn revoke(Path(id): Path<String>, _staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    if let Err(to_login) = visit.staff().await {
-        return to_login;
-    }
     match graphql::run::<graphql::RevokeInvitation>(
         &visit.state.schema,
         &visit.context,

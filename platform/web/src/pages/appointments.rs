@@ -14,7 +14,7 @@ use crate::graphql::{self, BookAppointment, BookingForm, Calendar};
 use crate::i18n;
 use crate::pages::people::{Choice, ChoiceField};
 use crate::problems;
-use crate::view::{Layout, Posted, Visit, render, see_other};
+use crate::view::{Layout, Posted, Staff, Visit, render, see_other};
 
 const DURATIONS: [&str; 4] = ["30", "45", "60", "90"];
 
@@ -162,11 +162,11 @@ async fn booking_page(
     (status, render(&page)).into_response()
 }
 
-pub async fn new_form(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn new_form(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let Some(person) = params.get("person").cloned() else {
         return visit.problem(StatusCode::NOT_FOUND, "error-not-found");
     };
@@ -174,12 +174,8 @@ pub async fn new_form(visit: Visit, Query(params): Query<HashMap<String, String>
     booking_page(&visit, &person, HashMap::new(), layout).await
 }
 
-pub async fn book(posted: Posted) -> Response {
+pub async fn book(staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let values: HashMap<String, String> = posted
         .fields
         .iter()
@@ -249,11 +245,11 @@ struct CalendarPage {
     staff_choice: ChoiceField,
 }
 
-pub async fn calendar(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn calendar(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let lang = visit.lang;
     let date = params
         .get("date")
@@ -491,13 +487,10 @@ pub async fn change(
         String,
         String,
     )>,
+    staff: Staff,
     posted: Posted,
 ) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let schema = &visit.state.schema;
     let ctx = &visit.context;
     let id = appointment.clone();

@@ -16,7 +16,7 @@ use crate::graphql::{self, ApiErrors};
 use crate::i18n::{self, Lang};
 use crate::pages::people::Choice;
 use crate::problems;
-use crate::view::{FormError, Layout, Visit, render};
+use crate::view::{FormError, Layout, Staff, Visit, render};
 
 /// The actions a coordinator looks for most, in the filter's list.
 const COMMON_ACTIONS: [&str; 12] = [
@@ -154,11 +154,11 @@ fn filter_errors(visit: &Visit, errors: &ApiErrors) -> Vec<FormError> {
         .collect()
 }
 
-pub async fn show(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn show(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let filter = Filter::from_query(&params);
     let mut layout = visit.layout(visit.t("audit-title"), Some(&staff));
     let lang = visit.lang;
@@ -239,10 +239,11 @@ pub async fn show(visit: Visit, Query(params): Query<HashMap<String, String>>) -
 }
 
 /// The same entries as a CSV file, in the reader's language.
-pub async fn csv(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    if let Err(to_login) = visit.staff().await {
-        return to_login;
-    }
+pub async fn csv(
+    visit: Visit,
+    _staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let filter = Filter::from_query(&params);
     let lang = visit.lang;
     let mut out = csv_line(

@@ -255,16 +255,13 @@ async fn tab_page(
 
 pub async fn person_tab(
     visit: Visit,
+    staff: Staff,
     Path((id, tab)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let done = params
         .get("done")
         .filter(|d| ["cancel", "kept", "missed", "reschedule"].contains(&d.as_str()));
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let tab = format!("/{tab}");
     if tab == "/household" {
         return household_page(&visit, &staff, &id, None, Vec::new()).await;
@@ -286,12 +283,8 @@ pub async fn person_tab(
 }
 
 /// Opens a case for the person, then shows it.
-pub async fn open_case(Path(id): Path<String>, posted: Posted) -> Response {
+pub async fn open_case(Path(id): Path<String>, staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let categories: Vec<String> = posted
         .fields
         .iter()
@@ -495,23 +488,16 @@ async fn household_page(
 
 pub async fn household_search(
     visit: Visit,
+    staff: Staff,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     household_page(&visit, &staff, &id, params.get("q").cloned(), Vec::new()).await
 }
 
 /// Creates the person's household (they head it), or adds a member to it.
-pub async fn household_change(Path(id): Path<String>, posted: Posted) -> Response {
+pub async fn household_change(Path(id): Path<String>, staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let outcome: Result<(), ApiErrors> = match posted.optional("member") {
         None => graphql::run::<graphql::CreateHousehold>(
             &visit.state.schema,
@@ -788,13 +774,10 @@ async fn case_page(
 
 pub async fn show_case(
     visit: Visit,
+    staff: Staff,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let mut layout = visit.layout(String::new(), Some(&staff));
     layout.notice = params
         .get("done")
@@ -803,12 +786,12 @@ pub async fn show_case(
 }
 
 /// A status move, the texts of the case, or a new note.
-pub async fn change_case(Path((id, what)): Path<(String, String)>, posted: Posted) -> Response {
+pub async fn change_case(
+    Path((id, what)): Path<(String, String)>,
+    staff: Staff,
+    posted: Posted,
+) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let schema = &visit.state.schema;
     let ctx = &visit.context;
     let outcome: Result<&str, ApiErrors> = match what.as_str() {
@@ -946,13 +929,10 @@ async fn suggestions_page(visit: &Visit, staff: &Staff, id: &str, layout: Layout
 
 pub async fn dismiss_suggestion(
     Path((person, suggestion)): Path<(String, String)>,
+    staff: Staff,
     posted: Posted,
 ) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let reason = posted.get("reason");
     let mut layout = visit.layout(String::new(), Some(&staff));
     if reason.is_empty() {

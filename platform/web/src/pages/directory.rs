@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::graphql;
 use crate::i18n;
 use crate::pages::people::{Choice, ChoiceField};
-use crate::view::{Layout, Visit, render};
+use crate::view::{Layout, Staff, Visit, render};
 
 struct ServiceRow {
     href: String,
@@ -47,11 +47,11 @@ fn scope_of(params: &HashMap<String, String>) -> (String, Option<String>) {
     (scope, tenant)
 }
 
-pub async fn list(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn list(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let lang = visit.lang;
     let (scope, tenant) = scope_of(&params);
     let query = params.get("q").cloned().unwrap_or_default();
@@ -135,11 +135,11 @@ fn texts(value: &Value, list: &str, field: &str) -> String {
         .unwrap_or_default()
 }
 
-pub async fn service(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn service(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let lang = visit.lang;
     let t = |id: &str| i18n::message(lang, id, &[]);
     let (scope, tenant) = scope_of(&params);

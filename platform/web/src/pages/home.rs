@@ -6,7 +6,7 @@ use axum::response::Response;
 use crate::format;
 use crate::graphql::{self, Home, HomeReferrals, MyCases};
 use crate::i18n;
-use crate::view::{Layout, Visit, render};
+use crate::view::{Layout, Staff, Visit, render};
 use kentro_domain::names::sort_key;
 
 struct CaseRow {
@@ -69,11 +69,7 @@ struct HomePage {
 /// so that referrals updated since are shown.
 const SEEN_COOKIE: &str = "kentro_home_seen";
 
-pub async fn show(visit: Visit, headers: axum::http::HeaderMap) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn show(visit: Visit, staff: Staff, headers: axum::http::HeaderMap) -> Response {
     let today = format::today();
     let shows_cases = staff.may("MANAGE_CASES");
     let data = match graphql::run::<Home>(

@@ -143,13 +143,10 @@ async fn kea_view(visit: &Visit, staff: &Staff, id: &str, mut layout: Layout) ->
 
 pub async fn show(
     visit: Visit,
+    staff: Staff,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let mut layout = visit.layout(String::new(), Some(&staff));
     layout.notice = params
         .get("done")
@@ -187,12 +184,12 @@ pub async fn start(Path(person): Path<String>, posted: Posted) -> Response {
 }
 
 /// A document received, or a status move.
-pub async fn change(Path((id, what)): Path<(String, String)>, posted: Posted) -> Response {
+pub async fn change(
+    Path((id, what)): Path<(String, String)>,
+    staff: Staff,
+    posted: Posted,
+) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let schema = &visit.state.schema;
     let ctx = &visit.context;
     let outcome: Result<&str, ApiErrors> = match what.as_str() {

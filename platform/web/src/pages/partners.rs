@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crate::format;
 use crate::graphql;
 use crate::pages::people::{Choice, ChoiceField};
-use crate::view::{FormError, Layout, Posted, Visit, render, see_other};
+use crate::view::{FormError, Layout, Posted, Staff, Visit, render, see_other};
 
 struct KeyRow {
     id: String,
@@ -110,11 +110,11 @@ async fn page(
     (status, render(&page)).into_response()
 }
 
-pub async fn show(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn show(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let mut layout = visit.layout(String::new(), Some(&staff));
     if params.get("done").is_some_and(|d| d == "revoked") {
         layout.notice = Some(visit.t("notice-key-revoked"));
@@ -122,12 +122,8 @@ pub async fn show(visit: Visit, Query(params): Query<HashMap<String, String>>) -
     page(&visit, layout, "", String::new(), None).await
 }
 
-pub async fn issue(posted: Posted) -> Response {
+pub async fn issue(staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let (organization, label) = (posted.get("organization"), posted.get("label"));
     let mut layout = visit.layout(String::new(), Some(&staff));
     if organization.is_empty() {
@@ -183,11 +179,8 @@ pub async fn issue(posted: Posted) -> Response {
     }
 }
 
-pub async fn revoke(Path(id): Path<String>, posted: Posted) -> Response {
+pub async fn revoke(Path(id): Path<String>, _staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    if let Err(to_login) = visit.staff().await {
-        return to_login;
-    }
     match graphql::run::<graphql::RevokePartnerKey>(
         &visit.state.schema,
         &visit.context,

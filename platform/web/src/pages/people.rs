@@ -13,7 +13,7 @@ use crate::format;
 use crate::graphql::{self, PersonCard, PossibleDuplicates, RegisterPerson, SearchPeople};
 use crate::i18n::{self, Lang};
 use crate::problems;
-use crate::view::{Layout, Posted, Visit, render, see_other};
+use crate::view::{Layout, Posted, Staff, Visit, render, see_other};
 
 struct PersonRow {
     href: String,
@@ -35,11 +35,11 @@ struct SearchPage {
     may_register: bool,
 }
 
-pub async fn search(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn search(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let query = params
         .get("q")
         .map(|q| q.trim().to_owned())
@@ -233,11 +233,7 @@ fn choice_fields(
     (choices, special)
 }
 
-pub async fn new_form(visit: Visit) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn new_form(visit: Visit, staff: Staff) -> Response {
     if !staff.may("REGISTER_PEOPLE") {
         return visit.problem(StatusCode::FORBIDDEN, "error-forbidden");
     }
@@ -335,12 +331,8 @@ async fn duplicates(visit: &Visit, input: &Value) -> Result<Vec<DuplicateRow>, g
         .collect())
 }
 
-pub async fn register(posted: Posted) -> Response {
+pub async fn register(staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let may_see_special = staff.may("VIEW_SPECIAL_CATEGORIES");
     let values: HashMap<String, String> = posted
         .fields
@@ -453,13 +445,10 @@ struct CardPage {
 
 pub async fn card(
     visit: Visit,
+    staff: Staff,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let person = match graphql::run::<PersonCard>(
         &visit.state.schema,
         &visit.context,
@@ -690,23 +679,15 @@ async fn edit_page(
     (status, render(&page)).into_response()
 }
 
-pub async fn edit_form(visit: Visit, Path(id): Path<String>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn edit_form(visit: Visit, staff: Staff, Path(id): Path<String>) -> Response {
     let layout = visit.layout(visit.t("edit-title"), Some(&staff));
     edit_page(&visit, &staff, &id, None, layout).await
 }
 
 /// Saves the whole record; roles that may not see special categories keep
 /// them as they were (the API's rule).
-pub async fn update(Path(id): Path<String>, posted: Posted) -> Response {
+pub async fn update(Path(id): Path<String>, staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let values: HashMap<String, String> = posted
         .fields
         .iter()
@@ -750,13 +731,10 @@ struct MergePage {
 /// Συγχώνευση: find the other record of the same person; this one is kept.
 pub async fn merge_form(
     visit: Visit,
+    staff: Staff,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     if !staff.may("MANAGE_CASES") {
         return visit.problem(StatusCode::FORBIDDEN, "error-forbidden");
     }

@@ -260,22 +260,18 @@ async fn plugins_page(
         .into_response()
 }
 
-pub async fn list(visit: Visit) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn list(visit: Visit, staff: Staff) -> Response {
     let layout = visit.layout(String::new(), Some(&staff));
     plugins_page(&visit, &staff, layout, None, None, None).await
 }
 
 /// Runs one operation with the posted form as its input.
-pub async fn run(Path((plugin, operation)): Path<(String, String)>, posted: Posted) -> Response {
+pub async fn run(
+    Path((plugin, operation)): Path<(String, String)>,
+    staff: Staff,
+    posted: Posted,
+) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let plugins = match graphql::run::<graphql::PluginsPage>(
         &visit.state.schema,
         &visit.context,

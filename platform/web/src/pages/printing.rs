@@ -13,7 +13,7 @@ use axum::response::Response;
 use crate::format;
 use crate::graphql;
 use crate::i18n;
-use crate::view::{Layout, Visit, render};
+use crate::view::{Layout, Staff, Visit, render};
 
 /// The center as the document's letterhead names it.
 struct Letterhead {
@@ -80,12 +80,9 @@ struct PrintDocument {
 
 pub async fn appointment_slip(
     visit: Visit,
+    staff: Staff,
     Path((person, appointment)): Path<(String, String)>,
 ) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let lang = visit.lang;
     let t = |id: &str| i18n::message(lang, id, &[]);
     let data = match graphql::run::<graphql::PersonAppointments>(
@@ -138,11 +135,7 @@ pub async fn appointment_slip(
     render(&page)
 }
 
-pub async fn referral_letter(visit: Visit, Path(id): Path<String>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn referral_letter(visit: Visit, staff: Staff, Path(id): Path<String>) -> Response {
     let lang = visit.lang;
     let t = |id: &str| i18n::message(lang, id, &[]);
     let r = match graphql::run::<graphql::ReferralPage>(
@@ -206,13 +199,10 @@ pub async fn referral_letter(visit: Visit, Path(id): Path<String>) -> Response {
 
 pub async fn consent_form(
     visit: Visit,
+    staff: Staff,
     Path(person): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let lang = visit.lang;
     let t = |id: &str| i18n::message(lang, id, &[]);
     let purpose = params

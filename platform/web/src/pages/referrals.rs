@@ -89,11 +89,11 @@ fn choices(lang: Lang, kind: &str, options: &[&str], chosen: &str, default: &str
         .collect()
 }
 
-pub async fn new(visit: Visit, Query(params): Query<HashMap<String, String>>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn new(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let case = params.get("case").cloned().unwrap_or_default();
     let scope = params
         .get("scope")
@@ -265,12 +265,8 @@ async fn form_step(
 
 /// Creates the draft; the consent gate answers here when the person has
 /// not agreed to share data with a referral partner.
-pub async fn create(posted: Posted) -> Response {
+pub async fn create(staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     let (case, scope, service) = (
         posted.get("case"),
         posted.get("scope"),
@@ -472,22 +468,14 @@ async fn referral_view(
     render(&view)
 }
 
-pub async fn show(visit: Visit, Path(id): Path<String>) -> Response {
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
+pub async fn show(visit: Visit, staff: Staff, Path(id): Path<String>) -> Response {
     referral_view(&visit, &staff, &id, None).await
 }
 
 /// Sends the draft. The partner's link is shown on this answer only: it is
 /// a secret the server keeps only as a hash.
-pub async fn send(Path(id): Path<String>, posted: Posted) -> Response {
+pub async fn send(Path(id): Path<String>, staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let staff = match visit.staff().await {
-        Ok(staff) => staff,
-        Err(to_login) => return to_login,
-    };
     match graphql::run::<graphql::SendReferral>(
         &visit.state.schema,
         &visit.context,
