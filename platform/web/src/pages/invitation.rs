@@ -3,15 +3,14 @@
 
 use askama::Template;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::graphql::{self, ApiErrors};
 use crate::i18n;
-use crate::pages::login::{language_cookie, with_login_token};
+use crate::pages::login::{logged_in, with_login_token};
 use crate::problems;
-use crate::session;
-use crate::view::{FormError, Layout, Posted, Visit, render, see_other};
+use crate::view::{FormError, Layout, Posted, Visit, render};
 
 #[derive(Template)]
 #[template(path = "invitation.html")]
@@ -120,29 +119,12 @@ pub async fn accept(Path(token): Path<String>, posted: Posted) -> Response {
     )
     .await;
     match outcome {
-        Ok(data) => {
-            let secure = visit.state.secure_cookies;
-            let mut response = see_other("/?welcome");
-            let headers = response.headers_mut();
-            headers.append(
-                header::SET_COOKIE,
-                session::set_cookie(
-                    session::session_cookie(secure),
-                    &data.accept_invitation.token,
-                    secure,
-                    None,
-                ),
-            );
-            headers.append(
-                header::SET_COOKIE,
-                session::clear_cookie(session::login_cookie(secure), secure),
-            );
-            headers.append(
-                header::SET_COOKIE,
-                language_cookie(&data.accept_invitation.user.language, secure),
-            );
-            response
-        }
+        Ok(data) => logged_in(
+            visit,
+            "/?welcome",
+            &data.accept_invitation.token,
+            &data.accept_invitation.user.language,
+        ),
         Err(e) if e.has("VALIDATION") => page(visit, token, password_errors(visit, &e)).await,
         Err(e) if e.has("CONFLICT") => gone(visit, true),
         Err(e) if e.has("NOT_FOUND") => gone(visit, false),

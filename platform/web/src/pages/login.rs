@@ -80,28 +80,7 @@ pub async fn submit(posted: Posted) -> Response {
         .await;
         match outcome {
             Ok(data) => {
-                let secure = visit.state.secure_cookies;
-                let mut response = see_other("/");
-                let headers = response.headers_mut();
-                headers.append(
-                    header::SET_COOKIE,
-                    session::set_cookie(
-                        session::session_cookie(secure),
-                        &data.login.token,
-                        secure,
-                        None,
-                    ),
-                );
-                headers.append(
-                    header::SET_COOKIE,
-                    session::clear_cookie(session::login_cookie(secure), secure),
-                );
-                // The account's own language follows it to every browser.
-                headers.append(
-                    header::SET_COOKIE,
-                    language_cookie(&data.login.user.language, secure),
-                );
-                return response;
+                return logged_in(visit, "/", &data.login.token, &data.login.user.language);
             }
             Err(e) if e.has("RATE_LIMITED") => errors.push(FormError {
                 field: "email".into(),
@@ -178,6 +157,25 @@ pub async fn language(posted: Posted) -> Response {
         header::SET_COOKIE,
         language_cookie(lang.code(), visit.state.secure_cookies),
     );
+    response
+}
+
+/// The answer to a successful login (or an accepted invitation, or a reset
+/// password): the session's cookie, the login form's token gone, the
+/// account's own language, and on to `location`.
+pub(crate) fn logged_in(visit: &Visit, location: &str, token: &str, language: &str) -> Response {
+    let secure = visit.state.secure_cookies;
+    let mut response = see_other(location);
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        session::set_cookie(session::session_cookie(secure), token, secure, None),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        session::clear_cookie(session::login_cookie(secure), secure),
+    );
+    headers.append(header::SET_COOKIE, language_cookie(language, secure));
     response
 }
 

@@ -4,13 +4,12 @@
 
 use askama::Template;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::graphql;
-use crate::pages::login::{language_cookie, with_login_token};
+use crate::pages::login::{logged_in, with_login_token};
 use crate::problems;
-use crate::session;
 use crate::view::{FormError, Layout, Posted, Visit, render, see_other};
 
 pub enum ResetStep {
@@ -112,29 +111,12 @@ pub async fn choose(Path(token): Path<String>, posted: Posted) -> Response {
     )
     .await
     {
-        Ok(data) => {
-            let secure = visit.state.secure_cookies;
-            let mut response = see_other("/?password-reset");
-            let headers = response.headers_mut();
-            headers.append(
-                header::SET_COOKIE,
-                session::set_cookie(
-                    session::session_cookie(secure),
-                    &data.reset_password.token,
-                    secure,
-                    None,
-                ),
-            );
-            headers.append(
-                header::SET_COOKIE,
-                session::clear_cookie(session::login_cookie(secure), secure),
-            );
-            headers.append(
-                header::SET_COOKIE,
-                language_cookie(&data.reset_password.user.language, secure),
-            );
-            response
-        }
+        Ok(data) => logged_in(
+            visit,
+            "/?password-reset",
+            &data.reset_password.token,
+            &data.reset_password.user.language,
+        ),
         Err(e) if e.has("VALIDATION") => {
             let errors = problems::form_errors(visit.lang, &e)
                 .into_iter()
