@@ -328,6 +328,15 @@ async fn report(
     }
     let (from, to) = (from.expect("checked"), to.expect("checked"));
     let (units, suppressed) = authorize(ctx, scope, region.as_deref(), tenant.as_deref()).await?;
+    // Suppressed answers come only for whole periods, so that two of them
+    // cannot be subtracted into a month nobody asked for.
+    if suppressed && !kentro_domain::indicators::is_aligned_period(from, to) {
+        return Err(bad_input(
+            "period",
+            "must be a calendar month, quarter, half-year or year, or a programme period \
+             (2014-01 to 2020-12, 2021-01 to 2027-12)",
+        ));
+    }
     // Dashboards are cached across replicas, keyed by the aggregates'
     // version, so a refresh invalidates them.
     let version = services(ctx)

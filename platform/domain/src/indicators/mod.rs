@@ -9,6 +9,30 @@ mod suppression;
 
 pub use suppression::{Entry, Interval, Published, SuppressedTable, audit, suppress};
 
+/// The programme periods an overseer may ask for whole, as first and last
+/// months: ESF 2014-2020 and ESF+ 2021-2027.
+pub const PROGRAMME_PERIODS: [((i32, u32), (i32, u32)); 2] =
+    [((2014, 1), (2020, 12)), ((2021, 1), (2027, 12))];
+
+/// Whether `from`..=`to` (first days of months) is a period an overseer may
+/// ask for: a calendar month, quarter, half-year or year, or a programme
+/// period. Free ranges would let two answers be subtracted to uncover a
+/// hidden month (January–March minus January–February).
+pub fn is_aligned_period(from: chrono::NaiveDate, to: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    let (from, to) = ((from.year(), from.month()), (to.year(), to.month()));
+    let months = (to.0 - from.0) * 12 + to.1 as i32 - from.1 as i32 + 1;
+    let same_year = from.0 == to.0;
+    let starts_block = |length: u32| (from.1 - 1) % length == 0;
+    match months {
+        1 => true,
+        3 => same_year && starts_block(3),
+        6 => same_year && starts_block(6),
+        12 => same_year && from.1 == 1,
+        _ => PROGRAMME_PERIODS.contains(&(from, to)),
+    }
+}
+
 /// Which regulation's indicators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IndicatorSet {
@@ -121,6 +145,33 @@ impl IndicatorSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overseers_ask_for_months_quarters_halves_years_or_programme_periods() {
+        let m = |y: i32, mo: u32| chrono::NaiveDate::from_ymd_opt(y, mo, 1).unwrap();
+        for (from, to) in [
+            (m(2026, 3), m(2026, 3)),
+            (m(2026, 1), m(2026, 3)),
+            (m(2026, 10), m(2026, 12)),
+            (m(2026, 7), m(2026, 12)),
+            (m(2026, 1), m(2026, 12)),
+            (m(2021, 1), m(2027, 12)),
+            (m(2014, 1), m(2020, 12)),
+        ] {
+            assert!(is_aligned_period(from, to), "{from}..{to}");
+        }
+        for (from, to) in [
+            (m(2026, 1), m(2026, 2)),
+            (m(2026, 2), m(2026, 4)),
+            (m(2026, 3), m(2026, 8)),
+            (m(2026, 2), m(2027, 1)),
+            (m(2025, 12), m(2026, 2)),
+            (m(2021, 1), m(2026, 12)),
+            (m(2026, 4), m(2026, 3)),
+        ] {
+            assert!(!is_aligned_period(from, to), "{from}..{to}");
+        }
+    }
 
     #[test]
     fn age_bands_differ_between_the_two_regulations() {
