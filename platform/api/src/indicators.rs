@@ -11,7 +11,7 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use kentro_domain::TenantSlug;
 use kentro_domain::access::Permission;
-use kentro_domain::indicators::{IndicatorSet, Published, suppress};
+use kentro_domain::indicators::{IndicatorSet, Published, count_band, suppress};
 use kentro_domain::region::Region;
 use kentro_domain::spreadsheet::csv_line;
 use kentro_labels::Lang;
@@ -185,8 +185,11 @@ pub struct TenantActivityRow {
     region: String,
     last_activity: Option<DateTime<Utc>>,
     users: i64,
-    open_cases: i64,
-    overdue_referrals: i64,
+    /// A band (`0`, `1-4`, `5-9`, `10-19`, `20-49`, `50-99`, `100+`), never
+    /// the exact count.
+    open_cases: String,
+    /// A band, as `openCases`.
+    overdue_referrals: String,
     computed_at: DateTime<Utc>,
 }
 
@@ -619,8 +622,8 @@ impl IndicatorQuery {
         report(ctx, scope, region, tenant, period, set).await
     }
 
-    /// Each center's activity: when it last did anything, its users, open
-    /// cases and overdue referrals (overseers).
+    /// Each center's activity: when it last did anything, its users, and
+    /// its open cases and overdue referrals in bands (overseers).
     async fn tenant_activity(
         &self,
         ctx: &Context<'_>,
@@ -660,8 +663,8 @@ impl IndicatorQuery {
                     region: t.manifest.region.code().to_owned(),
                     last_activity: a.last_activity,
                     users: a.users,
-                    open_cases: a.open_cases,
-                    overdue_referrals: a.overdue_referrals,
+                    open_cases: count_band(a.open_cases).to_owned(),
+                    overdue_referrals: count_band(a.overdue_referrals).to_owned(),
                     computed_at: a.computed_at,
                 })
             })

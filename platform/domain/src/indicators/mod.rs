@@ -33,6 +33,21 @@ pub fn is_aligned_period(from: chrono::NaiveDate, to: chrono::NaiveDate) -> bool
     }
 }
 
+/// A count as the band overseers see instead of the number, so that a
+/// center's small figures (three open cases, one overdue referral) are not
+/// published exactly.
+pub fn count_band(count: i64) -> &'static str {
+    match count {
+        i64::MIN..=0 => "0",
+        1..=4 => "1-4",
+        5..=9 => "5-9",
+        10..=19 => "10-19",
+        20..=49 => "20-49",
+        50..=99 => "50-99",
+        _ => "100+",
+    }
+}
+
 /// Which regulation's indicators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IndicatorSet {
@@ -145,6 +160,16 @@ impl IndicatorSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_counts_are_published_as_bands() {
+        assert_eq!(count_band(0), "0");
+        assert_eq!(count_band(1), "1-4");
+        assert_eq!(count_band(4), "1-4");
+        assert_eq!(count_band(9), "5-9");
+        assert_eq!(count_band(19), "10-19");
+        assert_eq!(count_band(250), "100+");
+    }
 
     #[test]
     fn overseers_ask_for_months_quarters_halves_years_or_programme_periods() {
