@@ -1100,3 +1100,39 @@ id = "job-market"
         .await;
     assert!(groups.get("errors").is_none(), "{groups}");
 }
+
+/// Overseers read plugins' metric names in the aggregates: only the names a
+/// plugin declared (and so its publisher signed) reach them, shaped
+/// `[a-z0-9_]+`; anything else is refused to the plugin, by name.
+#[tokio::test]
+async fn only_declared_well_shaped_metric_names_reach_the_aggregates() {
+    let backend = Backend::sqlite();
+    let (server, _publisher) = hostile_server(&backend, &[]).await;
+    let paiania = desk(&server, &backend, "social-worker", "paiania").await;
+    let answered = paiania.ok("hostile", "metrics", json!({})).await;
+    assert_eq!(answered["declared"], true, "{answered}");
+    assert!(
+        answered["undeclared"]
+            .as_str()
+            .is_some_and(|e| e.contains("did not declare")),
+        "{answered}"
+    );
+    assert!(
+        answered["formula"]
+            .as_str()
+            .is_some_and(|e| e.contains("a-z, 0-9 and _")),
+        "{answered}"
+    );
+    let admin = desk(&server, &backend, "tenant-admin", "paiania").await;
+    let metrics = admin
+        .gql("{ pluginMetrics { plugin name total } }", json!({}))
+        .await;
+    let hostile: Vec<&str> = metrics["pluginMetrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["plugin"] == "hostile")
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(hostile, ["scanned"], "{metrics}");
+}

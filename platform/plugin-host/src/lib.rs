@@ -270,6 +270,7 @@ impl PluginRuntime {
             .run(
                 &pre,
                 &manifest,
+                &[],
                 None,
                 Value::Null,
                 &CallerInfo {
@@ -290,6 +291,15 @@ impl PluginRuntime {
             return Err(PackageError::Component(format!(
                 "it describes itself as {} {}, the manifest as {} {}",
                 descriptor.id, descriptor.version, manifest.id, manifest.version
+            )));
+        }
+        if let Some(bad) = descriptor
+            .metrics
+            .iter()
+            .find(|m| !sandbox::is_metric_name(m))
+        {
+            return Err(PackageError::Component(format!(
+                "the metric name {bad:?} is not of a-z, 0-9 and _ (at most 64 characters)"
             )));
         }
         if let Some(unknown) = descriptor
@@ -483,6 +493,7 @@ impl PluginRuntime {
             .run(
                 &loaded.pre,
                 &loaded.manifest,
+                &loaded.info.metrics,
                 Some(scope),
                 activation.config.clone(),
                 caller,
@@ -557,6 +568,7 @@ impl PluginRuntime {
                     .run(
                         &loaded.pre,
                         &loaded.manifest,
+                        &loaded.info.metrics,
                         Some(scope),
                         activation.config.clone(),
                         &caller,
@@ -606,6 +618,7 @@ impl PluginRuntime {
         &self,
         pre: &PluginPre<HostState>,
         manifest: &Arc<PluginManifest>,
+        metrics: &[String],
         scope: Option<TenantScope>,
         config: Value,
         caller: &CallerInfo,
@@ -633,6 +646,7 @@ impl PluginRuntime {
             runtime: tokio::runtime::Handle::current(),
             scope,
             manifest: manifest.clone(),
+            declared_metrics: metrics.to_vec(),
             config,
             role: caller.role.clone(),
             actor: Actor {
@@ -728,6 +742,7 @@ impl WarmPlugin {
             runtime: self.runtime.clone(),
             scope: None,
             manifest: self.loaded.manifest.clone(),
+            declared_metrics: self.loaded.info.metrics.clone(),
             config: Value::Null,
             role: "system".into(),
             actor: Actor::operator(),

@@ -141,6 +141,9 @@ pub struct CallContext {
     /// every capability is refused.
     pub scope: Option<TenantScope>,
     pub manifest: Arc<PluginManifest>,
+    /// The metric names the plugin declared when it was described: only
+    /// these reach the aggregates.
+    pub declared_metrics: Vec<String>,
     pub config: Value,
     /// The caller's role, for the fields of people it may see.
     pub role: String,
@@ -564,8 +567,15 @@ impl kentro::plugin::host::Host for HostState {
             Ok(scope) => scope,
             Err(e) => return Ok(Err(e)),
         };
-        if !value.is_finite() || name.is_empty() || name.len() > 64 {
-            return Ok(Err("a metric has a name and a finite value".into()));
+        if !value.is_finite() || !is_metric_name(&name) {
+            return Ok(Err(
+                "a metric has a name of a-z, 0-9 and _ (at most 64) and a finite value".into(),
+            ));
+        }
+        // Overseers read metric names: only those the plugin declared, and
+        // so that its publisher signed, reach the aggregates.
+        if !self.call.declared_metrics.contains(&name) {
+            return Ok(Err(format!("the plugin did not declare the metric {name}")));
         }
         let call = &self.call;
         let result = self.block_on(call.store.plugins().add_metric(
@@ -651,4 +661,13 @@ pub fn classify(error: &wasmtime::Error, state: &HostState) -> Stopped {
         Some(trap) => Stopped::Failed(format!("trapped: {trap}")),
         None => Stopped::Failed(format!("{error:#}")),
     }
+}
+
+/// A metric name as the aggregates take it: `[a-z0-9_]+`, at most 64.
+pub(crate) fn is_metric_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }

@@ -33,6 +33,7 @@ impl Plugin for Hostile {
             "read-other-tenant",
             "scan",
             "noop",
+            "metrics",
         ];
         Descriptor {
             id: "hostile",
@@ -57,6 +58,13 @@ impl Plugin for Hostile {
     fn handle(operation: &str, input: Value, _caller: &Caller) -> Result<Value, Error> {
         match operation {
             "noop" => Ok(json!({ "ok": true, "version": VERSION })),
+            // Overseers read metric names: one it declared, one it did not,
+            // and one shaped to be read as a formula.
+            "metrics" => Ok(json!({
+                "declared": host::metric("scanned", 1.0).is_ok(),
+                "undeclared": host::metric("not_declared", 1.0).err(),
+                "formula": host::metric("=HYPERLINK(1)", 1.0).err(),
+            })),
             "loop" => {
                 let mut n: u64 = 0;
                 loop {
