@@ -72,6 +72,25 @@ struct Loaded {
     config: jsonschema::Validator,
 }
 
+/// What a call runs: the compiled component, its manifest, and the metric
+/// names it declared.
+#[derive(Clone, Copy)]
+struct Runnable<'a> {
+    pre: &'a PluginPre<HostState>,
+    manifest: &'a Arc<PluginManifest>,
+    metrics: &'a [String],
+}
+
+impl Loaded {
+    fn runnable(&self) -> Runnable<'_> {
+        Runnable {
+            pre: &self.pre,
+            manifest: &self.manifest,
+            metrics: &self.info.metrics,
+        }
+    }
+}
+
 /// Who calls, as the host established it.
 #[derive(Debug, Clone)]
 pub struct CallerInfo {
@@ -268,9 +287,11 @@ impl PluginRuntime {
         let manifest = Arc::new(manifest);
         let descriptor = self
             .run(
-                &pre,
-                &manifest,
-                &[],
+                Runnable {
+                    pre: &pre,
+                    manifest: &manifest,
+                    metrics: &[],
+                },
                 None,
                 Value::Null,
                 &CallerInfo {
@@ -491,9 +512,7 @@ impl PluginRuntime {
         let operation_name = operation.to_owned();
         let result = self
             .run(
-                &loaded.pre,
-                &loaded.manifest,
-                &loaded.info.metrics,
+                loaded.runnable(),
                 Some(scope),
                 activation.config.clone(),
                 caller,
@@ -566,9 +585,7 @@ impl PluginRuntime {
                 let payload_text = payload.to_string();
                 let result = runtime
                     .run(
-                        &loaded.pre,
-                        &loaded.manifest,
-                        &loaded.info.metrics,
+                        loaded.runnable(),
                         Some(scope),
                         activation.config.clone(),
                         &caller,
@@ -616,9 +633,11 @@ impl PluginRuntime {
     /// thread (host calls wait on the database there).
     async fn run<R: Send + 'static>(
         &self,
-        pre: &PluginPre<HostState>,
-        manifest: &Arc<PluginManifest>,
-        metrics: &[String],
+        Runnable {
+            pre,
+            manifest,
+            metrics,
+        }: Runnable<'_>,
         scope: Option<TenantScope>,
         config: Value,
         caller: &CallerInfo,
