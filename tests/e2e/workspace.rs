@@ -1982,3 +1982,98 @@ async fn veria_admin(server: &Server, password: &str) -> String {
         .login(&demo_account("tenant-admin", "veria"), password)
         .await
 }
+
+/// Πρόσθετα: the coordinator sees the center's plugins with their settings
+/// as a form, is told when a setting breaks the plugin's schema (and nothing
+/// changes), saves a good one, enables another and disables one.
+#[tokio::test]
+async fn a_coordinator_sets_up_enables_and_disables_plugins() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&crate::plugins::plugin_env(&backend), &["--demo"]);
+    let password = demo_password(&backend);
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(
+        &browser,
+        &demo_account("tenant-admin", "paiania"),
+        &password,
+    )
+    .await;
+    browser.goto("/admin").await;
+    browser.click("a[href='/admin/plugins']").await;
+    assert!(
+        browser
+            .value("tutoring-subjects")
+            .await
+            .contains("Μαθηματικά"),
+        "the tutoring settings from the manifest"
+    );
+    browser.check_screen("admin-plugins").await;
+
+    browser.fill("tutoring-max_grade", "20").await;
+    browser.submit("form#settings-tutoring").await;
+    assert!(
+        browser
+            .exists(".error-summary a[href='#settings-tutoring']")
+            .await
+    );
+    assert_eq!(
+        browser.value("tutoring-max_grade").await,
+        "20",
+        "kept as typed"
+    );
+    let admin = server
+        .login(&demo_account("tenant-admin", "paiania"), &password)
+        .await;
+    let config = |server: &Server, token: String| {
+        let server = server.base_url.clone();
+        async move {
+            let response: serde_json::Value = reqwest::Client::new()
+                .post(format!("{server}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({ "query": "{ plugins { id status config } }" }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            response["data"]["plugins"].clone()
+        }
+    };
+    let before = config(&server, admin.clone()).await;
+    assert_eq!(
+        before[0]["config"]["max_grade"], 9,
+        "nothing saved: {before}"
+    );
+
+    browser.fill("tutoring-max_grade", "6").await;
+    browser.submit("form#settings-tutoring").await;
+    assert_eq!(browser.path().await, "/admin/plugins?done=enabled");
+    browser
+        .fill("creative-activities-default_capacity", "12")
+        .await;
+    browser.submit("form#settings-creative-activities").await;
+    browser
+        .submit("form[action='/admin/plugins/tutoring/disable']")
+        .await;
+    assert_eq!(browser.path().await, "/admin/plugins?done=disabled");
+    let after = config(&server, admin).await;
+    let of = |id: &str| {
+        after
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(of("tutoring")["config"]["max_grade"], 6, "{after}");
+    assert_eq!(of("tutoring")["status"], "disabled", "{after}");
+    assert_eq!(of("creative-activities")["status"], "enabled", "{after}");
+    assert_eq!(
+        of("creative-activities")["config"]["default_capacity"],
+        12,
+        "{after}"
+    );
+    browser.close().await;
+}

@@ -87,9 +87,21 @@ pub struct EnabledPlugin {
     status: String,
     status_reason: Option<String>,
     config: Json<Value>,
+    /// The JSON Schema its configuration follows.
+    config_schema: Json<Value>,
     operations: Vec<PluginOperationInfo>,
     metrics: Vec<String>,
     updated_at: DateTime<Utc>,
+}
+
+/// A plugin installed on the platform that a center may enable: its newest
+/// version, and the JSON Schema of its configuration.
+#[derive(SimpleObject)]
+pub struct AvailablePlugin {
+    id: String,
+    version: String,
+    label: String,
+    config_schema: Json<Value>,
 }
 
 #[derive(SimpleObject)]
@@ -134,6 +146,7 @@ async fn enabled_plugin(
         status: activation.status,
         status_reason: activation.status_reason,
         config: Json(activation.config),
+        config_schema: Json(info.config_schema),
         operations: info
             .operations
             .into_iter()
@@ -155,6 +168,44 @@ pub struct PluginQuery;
 
 #[Object]
 impl PluginQuery {
+    /// The plugins a center may enable, each at its newest installed
+    /// version (tenant_admin).
+    async fn available_plugins(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<AvailablePlugin>> {
+        tenant_scope(ctx, Permission::ManageTenantSettings)?;
+        let packages = services(ctx)
+            .store
+            .plugins()
+            .packages()
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        // Installed oldest first: the last of each id is its newest.
+        let mut newest: Vec<(String, String)> = Vec::new();
+        for package in packages {
+            match newest.iter_mut().find(|(id, _)| *id == package.id) {
+                Some(entry) => entry.1 = package.version,
+                None => newest.push((package.id, package.version)),
+            }
+        }
+        let mut out = Vec::new();
+        for (id, version) in newest {
+            let info = services(ctx)
+                .plugins
+                .info(&id, &version)
+                .await
+                .map_err(|e| from_call(ctx, e))?;
+            out.push(AvailablePlugin {
+                label: info.label,
+                config_schema: Json(info.config_schema),
+                id,
+                version,
+            });
+        }
+        Ok(out)
+    }
+
     /// The plugins of the caller's center, with their status.
     async fn plugins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EnabledPlugin>> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;

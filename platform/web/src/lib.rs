@@ -59,6 +59,15 @@ pub fn router(state: WebState) -> Router {
             get(pages::partners::show).post(pages::partners::issue),
         )
         .route("/admin/partners/{id}/revoke", post(pages::partners::revoke))
+        .route("/admin/plugins", get(pages::admin_plugins::show))
+        .route(
+            "/admin/plugins/{plugin}/enable",
+            post(pages::admin_plugins::enable),
+        )
+        .route(
+            "/admin/plugins/{plugin}/disable",
+            post(pages::admin_plugins::disable),
+        )
         .route("/admin/audit", get(pages::audit::show))
         .route("/admin/audit.csv", get(pages::audit::csv))
         .route("/admin/users/invite", post(pages::admin::invite))

@@ -179,8 +179,8 @@ impl Plugin for CreativeActivities {
             ],
             events: vec![],
             config_schema: json!({ "type": "object", "additionalProperties": false,
-                "properties": { "default_capacity": { "type": "integer", "minimum": 1 },
-                                "themes": { "type": "array", "items": { "type": "string" } } } }),
+                "properties": { "default_capacity": { "title": "Θέσεις ανά εργαστήριο", "type": "integer", "minimum": 1 },
+                                "themes": { "title": "Θεματικές", "type": "array", "items": { "type": "string" } } } }),
             metrics: vec!["participants"],
         }
     }

@@ -230,8 +230,8 @@ impl Plugin for JobMarket {
             ],
             events: vec![],
             config_schema: json!({ "type": "object", "additionalProperties": false,
-                "properties": { "skills": { "type": "object", "additionalProperties": { "type": "array", "items": { "type": "string" } } },
-                                "dypa_office": { "type": "string" } } }),
+                "properties": { "skills": { "title": "Δεξιότητες ανά ειδικότητα", "type": "object", "additionalProperties": { "type": "array", "items": { "type": "string" } } },
+                                "dypa_office": { "title": "Γραφείο ΔΥΠΑ", "type": "string" } } }),
             metrics: vec!["placements"],
         }
     }

@@ -197,9 +197,9 @@ impl Plugin for Tutoring {
             ],
             events: vec!["case-opened"],
             config_schema: json!({ "type": "object", "additionalProperties": false,
-                "properties": { "subjects": { "type": "array", "items": { "type": "string" } },
-                                "min_grade": { "type": "integer", "minimum": 1, "maximum": 12 },
-                                "max_grade": { "type": "integer", "minimum": 1, "maximum": 12 } } }),
+                "properties": { "subjects": { "title": "Μαθήματα", "type": "array", "items": { "type": "string" } },
+                                "min_grade": { "title": "Από τάξη", "type": "integer", "minimum": 1, "maximum": 12 },
+                                "max_grade": { "title": "Έως τάξη", "type": "integer", "minimum": 1, "maximum": 12 } } }),
             metrics: vec!["groups", "enrolments", "attendances", "suggestions"],
         }
     }

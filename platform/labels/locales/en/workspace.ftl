@@ -659,3 +659,16 @@ notice-key-issued = The key was issued.
 notice-key-revoked = The key was revoked. The organization no longer gets in with it.
 problem-partner-organization = Choose an organization
 problem-partner-label = Enter a label for the key
+
+# Διαχείριση → Πρόσθετα
+admin-tab-plugins = Plugins
+admin-plugins-title = The center's plugins
+admin-plugins-lead = Enable your municipality's services (tutoring, creative workshops, job-market links) and set them up. A plugin that fails repeatedly is suspended; enable it again here.
+admin-plugins-none = No plugin is installed on the platform.
+admin-plugin-enable = Enable
+admin-plugin-save = Save the settings
+admin-plugin-disable = Disable
+notice-plugin-enabled = The settings were saved and the plugin is on.
+notice-plugin-disabled = The plugin was disabled. Its records are kept.
+problem-plugin-settings = The settings are not right: { $problem }
+hint-json = As JSON, as the plugin's documentation gives it

@@ -17,7 +17,7 @@ use crate::view::{FormError, Layout, Posted, Staff, Visit, render};
 pub struct Input {
     pub name: String,
     pub label: String,
-    /// `text`, `number`, `date`, `checkbox`, `select`, `lines`
+    /// `text`, `number`, `date`, `checkbox`, `select`, `lines`, `json`
     pub kind: &'static str,
     pub required: bool,
     pub options: Vec<String>,
@@ -90,6 +90,7 @@ pub fn inputs(schema: &Value, posted: &[(String, String)]) -> Vec<Input> {
                 (Some("integer" | "number"), _, _) => ("number", Vec::new()),
                 (Some("string"), Some("date"), _) => ("date", Vec::new()),
                 (Some("array"), _, _) => ("lines", Vec::new()),
+                (Some("object"), _, _) => ("json", Vec::new()),
                 _ => ("text", Vec::new()),
             };
             Input {
@@ -125,6 +126,11 @@ pub fn input_value(schema: &Value, posted: &[(String, String)]) -> Value {
                 .or_else(|| raw.parse::<f64>().ok().map(Value::from))
                 .or(Some(Value::String(raw.to_owned()))),
             "date" => Some(Value::String(format::typed_date(raw))),
+            // Structured settings are typed as JSON; text that is not JSON
+            // goes on as text, for the schema to name.
+            "json" => {
+                Some(serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned())))
+            }
             "lines" => Some(Value::Array(
                 raw.lines()
                     .map(str::trim)
