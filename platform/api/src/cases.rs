@@ -472,13 +472,13 @@ impl CaseMutation {
                 .ok(),
         };
         let request_date = match &input.request_date {
-            None => Some(Utc::now().date_naive()),
+            None => Some(kentro_domain::calendar::today_in_greece()),
             Some(raw) => parse_date(raw)
                 .map_err(|p| problems.push(("input.requestDate".into(), p)))
                 .ok(),
         };
         if let Some(date) = request_date
-            && date > Utc::now().date_naive()
+            && date > kentro_domain::calendar::today_in_greece()
         {
             problems.push(("input.requestDate".into(), "is in the future".into()));
         }

@@ -1,7 +1,7 @@
 //! Households, consent, and support for the minimum-income application.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use kentro_domain::access::Permission;
 use kentro_domain::household::check_witness;
 use kentro_domain::kea::ApplicationStatus as DomainStatus;
@@ -262,7 +262,11 @@ impl KeaApplication {
         let items = services(ctx)
             .store
             .households()
-            .checklist(self.scope, &self.record, Utc::now().date_naive())
+            .checklist(
+                self.scope,
+                &self.record,
+                kentro_domain::calendar::today_in_greece(),
+            )
             .await
             .map_err(|e| from_store(ctx, e))?;
         Ok(items
@@ -317,7 +321,7 @@ fn decode(
 
 fn date(field: &str, raw: &str, problems: &mut Vec<(String, String)>) -> Option<NaiveDate> {
     match parse_date(raw) {
-        Ok(d) if d > Utc::now().date_naive() => {
+        Ok(d) if d > kentro_domain::calendar::today_in_greece() => {
             problems.push((field.to_owned(), "is in the future".into()));
             None
         }

@@ -408,13 +408,15 @@ impl PersonInput {
                 homeless: self.homeless.map(Into::into),
             },
         };
-        input.validate(Utc::now().date_naive()).map_err(|errors| {
-            let problems: Vec<(String, String)> = errors
-                .into_iter()
-                .map(|e| (format!("input.{}", e.field), e.problem))
-                .collect();
-            invalid_fields(&problems)
-        })
+        input
+            .validate(kentro_domain::calendar::today_in_greece())
+            .map_err(|errors| {
+                let problems: Vec<(String, String)> = errors
+                    .into_iter()
+                    .map(|e| (format!("input.{}", e.field), e.problem))
+                    .collect();
+                invalid_fields(&problems)
+            })
     }
 }
 

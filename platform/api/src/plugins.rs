@@ -20,7 +20,7 @@ fn caller_info(ctx: &Context<'_>) -> async_graphql::Result<CallerInfo> {
     Ok(CallerInfo {
         actor: caller.account.actor(),
         role: caller.account.role.code().to_owned(),
-        today: Utc::now().date_naive(),
+        today: kentro_domain::calendar::today_in_greece(),
         request_id: request(ctx).request_id.clone(),
     })
 }
@@ -35,7 +35,7 @@ pub(crate) fn emit(ctx: &Context<'_>, scope: TenantScope, kind: &'static str, pa
         Err(_) => CallerInfo {
             actor: Actor::operator(),
             role: "system".into(),
-            today: Utc::now().date_naive(),
+            today: kentro_domain::calendar::today_in_greece(),
             request_id: request(ctx).request_id.clone(),
         },
     };

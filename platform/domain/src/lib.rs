@@ -26,6 +26,7 @@ macro_rules! codes {
 
 pub mod access;
 pub mod appointment;
+pub mod calendar;
 pub mod case;
 pub mod contact;
 pub mod global_id;

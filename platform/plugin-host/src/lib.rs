@@ -297,7 +297,7 @@ impl PluginRuntime {
                 &CallerInfo {
                     actor: Actor::operator(),
                     role: "system".into(),
-                    today: chrono::Utc::now().date_naive(),
+                    today: kentro_domain::calendar::today_in_greece(),
                     request_id: "install".into(),
                 },
                 |plugin, store| plugin.call_describe(store),
@@ -765,7 +765,7 @@ impl WarmPlugin {
             config: Value::Null,
             role: "system".into(),
             actor: Actor::operator(),
-            today: chrono::Utc::now().date_naive(),
+            today: kentro_domain::calendar::today_in_greece(),
             request_id: "bench".into(),
             storage_quota: kentro_store::StorageQuota::default(),
             memory_bytes: self.budget.memory as u64,

@@ -505,7 +505,7 @@ impl<'a> Households<'a> {
             id: Set(id),
             household_id: Set(new.household_id),
             status: Set(ApplicationStatus::Preparing.code().to_owned()),
-            reference_date: Set(now.date_naive()),
+            reference_date: Set(kentro_domain::calendar::day_in_greece(now)),
             external_reference: Set(None),
             submitted_on_behalf_of: Set(new.submitted_on_behalf_of),
             rents_home: Set(new.rents_home),

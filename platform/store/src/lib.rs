@@ -144,10 +144,17 @@ impl Store {
                 options
             }
         };
-        // Fail fast when the database is away, so readiness answers promptly.
+        // PostgreSQL: fail fast when the database is away, so readiness
+        // answers promptly. SQLite is a local file that is never away; its
+        // one connection is a queue, and a busy machine must not turn the
+        // wait in that queue into a failed start or request.
+        let wait = match target {
+            DatabaseTarget::SqliteFile(_) => Duration::from_secs(30),
+            DatabaseTarget::Postgres(_) => Duration::from_secs(3),
+        };
         options
-            .connect_timeout(Duration::from_secs(3))
-            .acquire_timeout(Duration::from_secs(3))
+            .connect_timeout(wait)
+            .acquire_timeout(wait)
             .sqlx_logging(false);
         let db = Database::connect(options).await?;
         Ok(Store { db })

@@ -1,6 +1,6 @@
 //! Dates as Greek readers expect them: dd/mm/yyyy, in Europe/Athens time.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use chrono_tz::Europe::Athens;
 
 /// `YYYY-MM-DD` → `dd/mm/yyyy`; anything else as it came.
@@ -28,9 +28,9 @@ pub fn clock(value: &str) -> String {
         .unwrap_or_else(|_| value.to_owned())
 }
 
-/// Today in Athens.
+/// Today in Athens, as the API reckons it.
 pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&Athens).date_naive()
+    kentro_domain::calendar::today_in_greece()
 }
 
 /// `dd/mm/yyyy` typed by a person → `YYYY-MM-DD` for the API; ISO dates
