@@ -20,9 +20,9 @@ pub struct AuditLogFilter {
     /// Everything recorded about one person: every read, list reads too,
     /// and every change (instead of `entityType` and `entityId`).
     person_id: Option<ID>,
-    /// `YYYY-MM-DD`: entries from that day on (UTC).
+    /// `YYYY-MM-DD`: entries from that day on (days in Greece).
     from: Option<String>,
-    /// `YYYY-MM-DD`: entries up to and including that day (UTC).
+    /// `YYYY-MM-DD`: entries up to and including that day (days in Greece).
     to: Option<String>,
 }
 
@@ -114,10 +114,10 @@ impl AuditQuery {
             ),
         };
         let filter = AuditFilter {
-            from: from.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
+            from: from.map(kentro_domain::calendar::start_of_day_in_greece),
             until: to
                 .and_then(|d| d.succ_opt())
-                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
+                .map(kentro_domain::calendar::start_of_day_in_greece),
             action: filter.action,
             actor_id: filter
                 .actor

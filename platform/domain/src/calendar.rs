@@ -11,6 +11,18 @@ pub fn day_in_greece(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&Athens).date_naive()
 }
 
+/// The instant a calendar day begins in Greece.
+pub fn start_of_day_in_greece(day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    use chrono::offset::LocalResult;
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    match Athens.from_local_datetime(&midnight) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        // Greece changes its clocks at 03:00 and 04:00, never at midnight.
+        LocalResult::None => midnight.and_utc(),
+    }
+}
+
 /// Today in Greece.
 pub fn today_in_greece() -> NaiveDate {
     day_in_greece(Utc::now())
@@ -30,5 +42,13 @@ mod tests {
         // Summer: UTC+3.
         assert_eq!(day_in_greece(at("2026-07-01T21:00:00Z")), day(2026, 7, 2));
         assert_eq!(day_in_greece(at("2026-07-01T20:59:00Z")), day(2026, 7, 1));
+        assert_eq!(
+            start_of_day_in_greece(day(2026, 12, 2)),
+            at("2026-12-01T22:00:00Z")
+        );
+        assert_eq!(
+            start_of_day_in_greece(day(2026, 7, 2)),
+            at("2026-07-01T21:00:00Z")
+        );
     }
 }
