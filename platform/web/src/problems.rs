@@ -37,7 +37,7 @@ fn message_id(field: &str, problem: &str) -> Option<&'static str> {
         "startTime" => "problem-time-format",
         "durationMinutes" => "problem-duration",
         "currentPassword" => "problem-current-password",
-        "newPassword" => "problem-new-password",
+        "newPassword" | "password" => "problem-new-password",
         "staffId" => "problem-staff",
         _ => return None,
     })

@@ -355,6 +355,29 @@ impl Posted {
     pub fn optional(&self, name: &str) -> Option<String> {
         Some(self.get(name)).filter(|v| !v.is_empty())
     }
+
+    /// A password as typed: spaces are part of it, so nothing is trimmed.
+    pub fn secret(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// A new password typed twice (`field` and `again`): the password, or
+    /// the problem beside the second field when the two differ.
+    pub fn chosen_password(&self, field: &str, again: &str) -> Result<String, FormError> {
+        let password = self.secret(field);
+        if password == self.secret(again) {
+            Ok(password)
+        } else {
+            Err(FormError {
+                field: again.to_owned(),
+                text: self.visit.t("problem-passwords-differ"),
+            })
+        }
+    }
 }
 
 impl FromRequest<WebState> for Posted {

@@ -57,19 +57,8 @@ pub async fn show(
 /// Changes the password; the session is renewed (every other one ends).
 pub async fn change_password(staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    let raw = |name: &str| {
-        posted
-            .fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let (current, new, again) = (
-        raw("currentPassword"),
-        raw("newPassword"),
-        raw("newPasswordAgain"),
-    );
+    let current = posted.secret("currentPassword");
+    let chosen = posted.chosen_password("newPassword", "newPasswordAgain");
     let mut layout = visit.layout(String::new(), Some(&staff));
     if current.is_empty() {
         layout.errors.push(FormError {
@@ -77,15 +66,14 @@ pub async fn change_password(staff: Staff, posted: Posted) -> Response {
             text: visit.t("problem-current-password-missing"),
         });
     }
-    if new != again {
-        layout.errors.push(FormError {
-            field: "newPasswordAgain".into(),
-            text: visit.t("problem-passwords-differ"),
-        });
-    }
-    if !layout.errors.is_empty() {
-        return page(visit, &staff, layout);
-    }
+    let new = match chosen {
+        Ok(new) if layout.errors.is_empty() => new,
+        Ok(_) => return page(visit, &staff, layout),
+        Err(differ) => {
+            layout.errors.push(differ);
+            return page(visit, &staff, layout);
+        }
+    };
     match graphql::run::<graphql::ChangePassword>(
         &visit.state.schema,
         &visit.context,

@@ -6,7 +6,7 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::graphql::{self, ApiErrors};
+use crate::graphql;
 use crate::i18n;
 use crate::pages::login::{logged_in, with_login_token};
 use crate::problems;
@@ -93,22 +93,10 @@ pub async fn accept(Path(token): Path<String>, posted: Posted) -> Response {
     if visit.context.principal.is_some() {
         return visit.problem(StatusCode::CONFLICT, "invitation-logged-in");
     }
-    let raw = |name: &str| {
-        posted
-            .fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+    let password = match posted.chosen_password("password", "passwordAgain") {
+        Ok(password) => password,
+        Err(differ) => return page(visit, token, vec![differ]).await,
     };
-    let (password, again) = (raw("password"), raw("passwordAgain"));
-    if password != again {
-        let errors = vec![FormError {
-            field: "passwordAgain".into(),
-            text: visit.t("problem-passwords-differ"),
-        }];
-        return page(visit, token, errors).await;
-    }
     let outcome = graphql::run::<graphql::AcceptInvitation>(
         &visit.state.schema,
         &visit.context,
@@ -125,22 +113,11 @@ pub async fn accept(Path(token): Path<String>, posted: Posted) -> Response {
             &data.accept_invitation.token,
             &data.accept_invitation.user.language,
         ),
-        Err(e) if e.has("VALIDATION") => page(visit, token, password_errors(visit, &e)).await,
+        Err(e) if e.has("VALIDATION") => {
+            page(visit, token, problems::form_errors(visit.lang, &e)).await
+        }
         Err(e) if e.has("CONFLICT") => gone(visit, true),
         Err(e) if e.has("NOT_FOUND") => gone(visit, false),
         Err(e) => visit.failure(&e),
     }
-}
-
-/// The password's problems, beside the password field.
-fn password_errors(visit: &Visit, errors: &ApiErrors) -> Vec<FormError> {
-    problems::form_errors(visit.lang, errors)
-        .into_iter()
-        .map(|mut e| {
-            if e.field == "password" {
-                e.text = visit.t("problem-new-password");
-            }
-            e
-        })
-        .collect()
 }

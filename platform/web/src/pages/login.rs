@@ -49,12 +49,7 @@ pub(crate) fn with_login_token(visit: &Visit, mut response: Response) -> Respons
 pub async fn submit(posted: Posted) -> Response {
     let visit = &posted.visit;
     let email = posted.get("email");
-    let password = posted
-        .fields
-        .iter()
-        .find(|(k, _)| k == "password")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let password = posted.secret("password");
     let mut errors = Vec::new();
     if email.is_empty() {
         errors.push(FormError {

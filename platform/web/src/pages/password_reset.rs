@@ -85,22 +85,10 @@ pub async fn choose(Path(token): Path<String>, posted: Posted) -> Response {
     if visit.context.principal.is_some() {
         return visit.problem(StatusCode::CONFLICT, "invitation-logged-in");
     }
-    let raw = |name: &str| {
-        posted
-            .fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+    let password = match posted.chosen_password("password", "passwordAgain") {
+        Ok(password) => password,
+        Err(differ) => return page(visit, ResetStep::Choose(token), vec![differ]),
     };
-    let (password, again) = (raw("password"), raw("passwordAgain"));
-    if password != again {
-        let errors = vec![FormError {
-            field: "passwordAgain".into(),
-            text: visit.t("problem-passwords-differ"),
-        }];
-        return page(visit, ResetStep::Choose(token), errors);
-    }
     match graphql::run::<graphql::ResetPassword>(
         &visit.state.schema,
         &visit.context,
@@ -117,18 +105,11 @@ pub async fn choose(Path(token): Path<String>, posted: Posted) -> Response {
             &data.reset_password.token,
             &data.reset_password.user.language,
         ),
-        Err(e) if e.has("VALIDATION") => {
-            let errors = problems::form_errors(visit.lang, &e)
-                .into_iter()
-                .map(|mut error| {
-                    if error.field == "password" {
-                        error.text = visit.t("problem-new-password");
-                    }
-                    error
-                })
-                .collect();
-            page(visit, ResetStep::Choose(token), errors)
-        }
+        Err(e) if e.has("VALIDATION") => page(
+            visit,
+            ResetStep::Choose(token),
+            problems::form_errors(visit.lang, &e),
+        ),
         Err(e) if e.has("NOT_FOUND") => page(visit, ResetStep::Gone, Vec::new()),
         Err(e) => visit.failure(&e),
     }
