@@ -179,7 +179,8 @@ async fn main() {
                     .get(&(region.clone(), band.clone()))
                     .copied()
                     .unwrap_or(0);
-                if shown != expected {
+                // The cell-key method moves a shown figure by at most NOISE.
+                if shown.abs_diff(expected) > kentro_domain::indicators::NOISE {
                     disagreements.push(format!("{region} {band}: {shown} vs {expected}"));
                 }
                 compared += 1;
@@ -188,10 +189,10 @@ async fn main() {
     }
     assert!(compared > 0, "the dashboard showed cells to compare");
     let agreement = if disagreements.is_empty() {
-        format!("all {compared} shown age cells equal the naive counts")
+        format!("all {compared} shown age cells are within ±2 of the naive counts")
     } else {
         format!(
-            "{} of {compared} shown age cells DIFFER from the naive counts (aggregates vs naive): {}",
+            "{} of {compared} shown age cells are MORE THAN 2 from the naive counts (aggregates vs naive): {}",
             disagreements.len(),
             disagreements.join("; ")
         )

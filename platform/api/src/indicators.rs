@@ -1,7 +1,8 @@
 //! Oversight over GraphQL: indicator tables for the nation (by region), a
-//! region (by municipality) or one municipality, with small-cell and
-//! complementary suppression for overseers, unsuppressed for a center's own
-//! tenant admin; each center's activity; CSV and XLSX exports. Only
+//! region (by municipality) or one municipality, published to overseers by
+//! the cell-key method (`kentro_domain::indicators::publish`: small counts
+//! hidden, the rest moved by at most 2, the same figure for the same box
+//! however asked), exact for a center's own tenant admin; each center's activity; CSV and XLSX exports. Only
 //! aggregates leave here: these resolvers read the aggregate tables, never
 //! a person.
 
@@ -11,16 +12,15 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use kentro_domain::TenantSlug;
 use kentro_domain::access::Permission;
-use kentro_domain::indicators::{IndicatorSet, Published, count_band, suppress};
+use kentro_domain::indicators::{
+    IndicatorSet, KeyedCount, NOISE, Published, THRESHOLD, count_band, exact, publish,
+};
 use kentro_domain::region::Region;
 use kentro_domain::spreadsheet::csv_line;
 use kentro_labels::Lang;
 
 use crate::context::{principal, services};
 use crate::error::{ErrorCode, bad_input, coded, from_store, invalid_fields};
-
-/// Cells below this are shown as `<5` to overseers.
-pub const THRESHOLD: u64 = 5;
 
 #[derive(Enum, Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum IndicatorScope {
@@ -68,7 +68,8 @@ pub struct PeriodInput {
 }
 
 /// A published number: `value` is null when suppressed, `display` is what
-/// to print (`<5` then).
+/// to print (`<5` then). For overseers a shown value may differ from the
+/// count by up to 2 (see the report's `rule`).
 #[derive(SimpleObject, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorValue {
     value: Option<i64>,
@@ -104,7 +105,7 @@ pub struct IndicatorTable {
     categories: Vec<String>,
     units: Vec<IndicatorUnit>,
     totals: Vec<IndicatorValue>,
-    /// The grand total; hidden whenever any unit or category total is.
+    /// The grand total.
     total: IndicatorValue,
 }
 
@@ -122,44 +123,47 @@ pub struct IndicatorReport {
     /// once across municipalities (by a keyed hash, never an identity).
     unique_participants: Option<IndicatorValue>,
     /// ACTIVITY: how receivers answer, over the whole scope; null when
-    /// fewer referrals than the threshold were sent.
+    /// none or fewer than 5 referrals were sent.
     referrals: Option<ReferralStats>,
     tables: Vec<IndicatorTable>,
 }
 
 #[derive(SimpleObject, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReferralStats {
-    /// Referrals sent in the period.
+    /// Referrals sent in the period, published as every figure of the report.
     sent: i64,
     /// The response-time band the median answer falls in (`under_4h`,
     /// `under_1d`, `under_3d`, `under_10d`, `10d_or_more`); null without answers.
     median_response: Option<String>,
-    /// Of those sent, the share unanswered past their deadline now.
-    overdue_share: f64,
+    /// Of those sent, the share unanswered past their deadline now; null
+    /// when 1 to 4 are (from the published figures, as every other).
+    overdue_share: Option<f64>,
 }
 
-/// Median response band and overdue share from the activity counts.
+/// Median response band and overdue share from the activity counts, the
+/// sent and overdue figures published as `figure` does.
 fn referral_stats(
-    dims: &BTreeMap<String, BTreeMap<String, Vec<u64>>>,
-    threshold: u64,
+    dims: &BTreeMap<String, BTreeMap<String, Vec<KeyedCount>>>,
+    figure: fn(KeyedCount) -> Published,
 ) -> Option<ReferralStats> {
-    let sum = |dimension: &str, category: Option<&str>| -> u64 {
+    let sum = |dimension: &str, category: Option<&str>| -> KeyedCount {
         dims.get(dimension)
             .map(|cats| {
                 cats.iter()
                     .filter(|(c, _)| category.is_none_or(|want| c.as_str() == want))
-                    .flat_map(|(_, per_unit)| per_unit.iter())
+                    .flat_map(|(_, per_unit)| per_unit.iter().copied())
                     .sum()
             })
-            .unwrap_or(0)
+            .unwrap_or_default()
     };
-    let sent = sum("referrals_status", None);
-    if sent == 0 || sent < threshold {
+    let Published::Shown(sent @ 1..) = figure(sum("referrals_status", None)) else {
         return None;
-    }
+    };
+    // A band of the median, from the exact counts: a band says less than
+    // any one of them.
     let answered: Vec<(&str, u64)> = kentro_store::RESPONSE_BUCKETS
         .iter()
-        .map(|b| (*b, sum("referral_response", Some(b))))
+        .map(|b| (*b, sum("referral_response", Some(b)).count))
         .collect();
     let total: u64 = answered.iter().map(|(_, n)| n).sum();
     let mut seen = 0;
@@ -171,10 +175,14 @@ fn referral_stats(
             })
         })
         .flatten();
+    let overdue_share = match figure(sum("referrals_overdue", Some("overdue"))) {
+        Published::Shown(overdue) => Some((overdue as f64 / sent as f64).min(1.0)),
+        Published::Suppressed => None,
+    };
     Some(ReferralStats {
         sent: sent as i64,
         median_response,
-        overdue_share: sum("referrals_overdue", Some("overdue")) as f64 / sent as f64,
+        overdue_share,
     })
 }
 
@@ -379,7 +387,7 @@ async fn report(
         .flat_map(|(i, u)| u.tenants.iter().map(move |t| (*t, i)))
         .collect();
     // dimension -> category -> per-unit counts
-    let mut dims: BTreeMap<String, BTreeMap<String, Vec<u64>>> = BTreeMap::new();
+    let mut dims: BTreeMap<String, BTreeMap<String, Vec<KeyedCount>>> = BTreeMap::new();
     for cell in totals {
         let Some(&unit) = unit_of.get(&cell.tenant_id) else {
             continue;
@@ -391,8 +399,8 @@ async fn report(
             .entry(cell.dimension)
             .or_default()
             .entry(cell.category)
-            .or_insert_with(|| vec![0; units.len()]);
-        row[unit] += cell.value.max(0) as u64;
+            .or_insert_with(|| vec![KeyedCount::default(); units.len()]);
+        row[unit] += cell.cell;
     }
     if set == IndicatorSetName::Activity {
         let continuing = indicators
@@ -403,55 +411,49 @@ async fn report(
             .entry("participants".into())
             .or_default()
             .entry("continuing".into())
-            .or_insert_with(|| vec![0; units.len()]);
+            .or_insert_with(|| vec![KeyedCount::default(); units.len()]);
         for (tenant, n) in continuing {
             if let Some(&unit) = unit_of.get(&tenant) {
-                row[unit] += n.max(0) as u64;
+                row[unit] += n;
             }
         }
     }
-    let threshold = if suppressed { THRESHOLD } else { 0 };
+    let figure: fn(KeyedCount) -> Published = if suppressed { publish } else { exact };
+    let show = |cell: KeyedCount| published(figure(cell));
     let referral_stats = (set == IndicatorSetName::Activity)
-        .then(|| referral_stats(&dims, threshold))
+        .then(|| referral_stats(&dims, figure))
         .flatten();
+    // Every figure, totals too, is published from its own box of counts,
+    // so a region's row here and its totals in its own table agree.
     let tables = dims
         .into_iter()
-        .map(|(dimension, categories)| {
-            let names: Vec<String> = categories.keys().cloned().collect();
-            let counts: Vec<Vec<u64>> = (0..units.len())
-                .map(|u| categories.values().map(|per_unit| per_unit[u]).collect())
-                .collect();
-            let table = suppress(&counts, threshold);
-            IndicatorTable {
-                dimension,
-                categories: names,
-                units: units
-                    .iter()
-                    .enumerate()
-                    .map(|(i, u)| IndicatorUnit {
-                        unit: u.code.clone(),
-                        label: u.label.clone(),
-                        values: table.cells[i].iter().copied().map(published).collect(),
-                        total: published(table.row_totals[i]),
-                    })
-                    .collect(),
-                totals: table.column_totals.iter().copied().map(published).collect(),
-                total: published(table.grand_total),
-            }
+        .map(|(dimension, categories)| IndicatorTable {
+            dimension,
+            units: units
+                .iter()
+                .enumerate()
+                .map(|(i, u)| IndicatorUnit {
+                    unit: u.code.clone(),
+                    label: u.label.clone(),
+                    values: categories.values().map(|per_unit| show(per_unit[i])).collect(),
+                    total: show(categories.values().map(|per_unit| per_unit[i]).sum()),
+                })
+                .collect(),
+            totals: categories
+                .values()
+                .map(|per_unit| show(per_unit.iter().copied().sum()))
+                .collect(),
+            total: show(categories.values().flatten().copied().sum()),
+            categories: categories.into_keys().collect(),
         })
         .collect();
     let unique_participants =
         if scope == IndicatorScope::National && set != IndicatorSetName::Activity {
-            let n = indicators
+            let people = indicators
                 .national_participants(from, to)
                 .await
-                .map_err(|e| from_store(ctx, e))?
-                .max(0) as u64;
-            Some(published(if suppressed && n > 0 && n < THRESHOLD {
-                Published::Suppressed
-            } else {
-                Published::Shown(n)
-            }))
+                .map_err(|e| from_store(ctx, e))?;
+            Some(show(people))
         } else {
             None
         };
@@ -462,10 +464,7 @@ async fn report(
         period_to: to.format("%Y-%m").to_string(),
         suppressed,
         rule: if suppressed {
-            format!(
-                "figures from 1 to {} are shown as <{THRESHOLD}, with complementary suppression so the published figures leave every hidden one at least {THRESHOLD} wide",
-                THRESHOLD - 1
-            )
+            suppression_rule(Lang::En)
         } else {
             "unsuppressed: for the center's managing authority only".into()
         },
@@ -480,6 +479,20 @@ async fn report(
         tracing::warn!(error = %e, "cannot cache a dashboard");
     }
     Ok(report)
+}
+
+/// The disclosure rule as every table's footnote and export state it.
+pub fn suppression_rule(lang: Lang) -> String {
+    let (below, threshold, noise) = (
+        (THRESHOLD - 1).to_string(),
+        THRESHOLD.to_string(),
+        NOISE.to_string(),
+    );
+    kentro_labels::message(
+        lang,
+        "export-rule-suppressed",
+        &[("below", &below), ("threshold", &threshold), ("noise", &noise)],
+    )
 }
 
 /// The export's heading lines (name, value) and its table, in `lang`: the
@@ -502,14 +515,7 @@ struct ExportRow {
 fn export_sheet(report: &IndicatorReport, lang: Lang) -> ExportSheet {
     let word = |id: &str| kentro_labels::message(lang, id, &[]);
     let rule = if report.suppressed {
-        kentro_labels::message(
-            lang,
-            "export-rule-suppressed",
-            &[
-                ("below", &(THRESHOLD - 1).to_string()),
-                ("threshold", &THRESHOLD.to_string()),
-            ],
-        )
+        suppression_rule(lang)
     } else {
         word("export-rule-unsuppressed")
     };
@@ -800,12 +806,18 @@ mod tests {
         }
     }
 
-    fn dims(entries: &[(&str, &str, u64)]) -> BTreeMap<String, BTreeMap<String, Vec<u64>>> {
-        let mut dims: BTreeMap<String, BTreeMap<String, Vec<u64>>> = BTreeMap::new();
+    fn dims(
+        entries: &[(&str, &str, u64)],
+    ) -> BTreeMap<String, BTreeMap<String, Vec<KeyedCount>>> {
+        let mut dims: BTreeMap<String, BTreeMap<String, Vec<KeyedCount>>> = BTreeMap::new();
         for (dimension, category, n) in entries {
-            dims.entry((*dimension).into())
-                .or_default()
-                .insert((*category).into(), vec![*n]);
+            dims.entry((*dimension).into()).or_default().insert(
+                (*category).into(),
+                vec![KeyedCount {
+                    count: *n,
+                    key: *n * 7919,
+                }],
+            );
         }
         dims
     }
@@ -820,18 +832,27 @@ mod tests {
             ("referral_response", "under_3d", 3),
             ("referrals_overdue", "overdue", 2),
         ]);
-        let stats = referral_stats(&counts, 5).unwrap();
+        let stats = referral_stats(&counts, exact).unwrap();
         assert_eq!(stats.sent, 10);
         // Six answers: the 3rd and 4th fall in under_1d and under_3d; the
         // median is the band holding half of them.
         assert_eq!(stats.median_response.as_deref(), Some("under_1d"));
-        assert!((stats.overdue_share - 0.2).abs() < 1e-9);
+        assert!((stats.overdue_share.unwrap() - 0.2).abs() < 1e-9);
+
+        // For overseers, two overdue of ten is a hidden figure: no share
+        // that would give it away, and `sent` is published as any figure.
+        let published = referral_stats(&counts, publish).unwrap();
+        assert_eq!(published.overdue_share, None);
+        assert!(published.sent.abs_diff(10) <= NOISE, "{published:?}");
         let few = dims(&[("referrals_status", "sent", 3)]);
         assert_eq!(
-            referral_stats(&few, 5),
+            referral_stats(&few, publish),
             None,
             "below the threshold: nothing"
         );
-        assert!(referral_stats(&few, 0).is_some(), "unsuppressed: shown");
+        assert!(
+            referral_stats(&few, exact).is_some(),
+            "unsuppressed: shown"
+        );
     }
 }

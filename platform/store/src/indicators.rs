@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hmac::{Hmac, Mac};
-use kentro_domain::indicators::{IndicatorSet, ParticipantFacts};
+use kentro_domain::indicators::{IndicatorSet, KeyedCount, ParticipantFacts, record_key};
 use kentro_domain::referral::ReferralStatus;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -60,16 +60,20 @@ impl ParticipantKeyer {
             (None, Some(born)) => format!("name:{}|{born}", d.name_key()),
             (None, None) => return None,
         };
+        Some(self.digest(&basis).iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The record key a counted thing (`kind` and its own id) carries in
+    /// the cell-key method: the same every time, unknown to overseers.
+    pub fn record_key(&self, kind: &str, id: &str) -> u64 {
+        record_key(&self.digest(&format!("record:{kind}:{id}")))
+    }
+
+    fn digest(&self, basis: &str) -> Vec<u8> {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes a key of any length");
         mac.update(basis.as_bytes());
-        Some(
-            mac.finalize()
-                .into_bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        )
+        mac.finalize().into_bytes().to_vec()
     }
 }
 
@@ -81,13 +85,13 @@ fn age_on(born: NaiveDate, on: NaiveDate) -> Option<u32> {
     on.years_since(born)
 }
 
-/// A summed cell of the aggregate tables.
+/// A summed cell of the aggregate tables: its count and its cell key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellTotal {
     pub tenant_id: i64,
     pub dimension: String,
     pub category: String,
-    pub value: i64,
+    pub cell: KeyedCount,
 }
 
 /// What overseers see of how a center is doing.
@@ -101,7 +105,7 @@ pub struct TenantActivity {
     pub overdue_referrals: i64,
 }
 
-type Counts = BTreeMap<(NaiveDate, String, String, String), i64>;
+type Counts = BTreeMap<(NaiveDate, String, String, String), KeyedCount>;
 
 fn bump(
     counts: &mut Counts,
@@ -109,7 +113,7 @@ fn bump(
     set: &str,
     dimension: &str,
     category: &str,
-    by: i64,
+    by: KeyedCount,
 ) {
     *counts
         .entry((
@@ -119,6 +123,11 @@ fn bump(
             category.to_owned(),
         ))
         .or_default() += by;
+}
+
+/// A stored sum as a count or key (never negative).
+fn unsigned(n: i64) -> u64 {
+    n.max(0) as u64
 }
 
 /// The response-time bucket of a referral answered after `hours`.
@@ -179,19 +188,21 @@ impl<'a> Indicators<'a> {
         national_participants::Entity::delete_many()
             .exec(&txn)
             .await?;
-        let per_month: Vec<(NaiveDate, i64)> = participant_key::Entity::find()
+        let per_month: Vec<(NaiveDate, i64, i64)> = participant_key::Entity::find()
             .select_only()
             .column(participant_key::Column::FirstMonth)
             .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "value")
+            .column_as(Expr::cust("CAST(SUM(record_key) AS BIGINT)"), "cell_key")
             .group_by(participant_key::Column::FirstMonth)
             .into_tuple()
             .all(&txn)
             .await?;
         if !per_month.is_empty() {
             national_participants::Entity::insert_many(per_month.into_iter().map(
-                |(month, value)| national_participants::ActiveModel {
+                |(month, value, cell_key)| national_participants::ActiveModel {
                     month: Set(month),
                     value: Set(value),
+                    cell_key: Set(cell_key),
                 },
             ))
             .exec(&txn)
@@ -231,6 +242,9 @@ impl<'a> Indicators<'a> {
             return Ok(false);
         }
         let mut counts: Counts = BTreeMap::new();
+        let record = |kind: &str, id: i64| {
+            KeyedCount::record(keyer.record_key(kind, &format!("{tenant_id}:{id}")))
+        };
 
         // Participants: people with a case, counted once, in the month of
         // their first request, with their facts at that entry.
@@ -250,7 +264,14 @@ impl<'a> Indicators<'a> {
                 .or_insert(served);
             let month = month_of(case.request_date);
             for category in case.categories.split(',').filter(|c| !c.is_empty()) {
-                bump(&mut counts, month, ACTIVITY_SET, "requests", category, 1);
+                bump(
+                    &mut counts,
+                    month,
+                    ACTIVITY_SET,
+                    "requests",
+                    category,
+                    record("case", case.id),
+                );
             }
             entry
                 .entry(case.person_id)
@@ -262,14 +283,22 @@ impl<'a> Indicators<'a> {
             .filter(person::Column::Id.is_in(entry.keys().copied()))
             .all(&txn)
             .await?;
-        let mut keys: Vec<(String, NaiveDate)> = Vec::new();
+        let mut keys: Vec<(String, NaiveDate, u64)> = Vec::new();
         for row in people {
-            let record = PersonRecord::try_from(row)?;
-            let Some(&entered) = entry.get(&record.id) else {
+            let person = PersonRecord::try_from(row)?;
+            let Some(&entered) = entry.get(&person.id) else {
                 continue;
             };
+            // A person has one record key in every center (from the
+            // platform's pseudonym), so the nation's unique count and the
+            // centers' counts key them alike.
+            let national = keyer.key(&person);
+            let one = match &national {
+                Some(hash) => KeyedCount::record(keyer.record_key("participant", hash)),
+                None => record("person", person.id),
+            };
             let month = month_of(entered);
-            let d = &record.details;
+            let d = &person.details;
             let facts = ParticipantFacts {
                 gender: Some(d.gender),
                 age: d.birth_date.and_then(|b| age_on(b, entered)),
@@ -284,11 +313,11 @@ impl<'a> Indicators<'a> {
             };
             for set in [IndicatorSet::Esf2014To2020, IndicatorSet::EsfPlus2021To2027] {
                 for (dimension, category) in set.cells(&facts) {
-                    bump(&mut counts, month, set.code(), dimension, category, 1);
+                    bump(&mut counts, month, set.code(), dimension, category, one);
                 }
             }
-            bump(&mut counts, month, ACTIVITY_SET, "participants", "new", 1);
-            if let Some(last) = last_served.get(&record.id) {
+            bump(&mut counts, month, ACTIVITY_SET, "participants", "new", one);
+            if let Some(last) = last_served.get(&person.id) {
                 // Entry month × last month: a period's continuing
                 // participants entered before it and were served in it.
                 let through = month_of(*last).format("%Y-%m").to_string();
@@ -298,11 +327,11 @@ impl<'a> Indicators<'a> {
                     ACTIVITY_SET,
                     SERVED_THROUGH,
                     &through,
-                    1,
+                    one,
                 );
             }
-            if let Some(key) = keyer.key(&record) {
-                keys.push((key, month));
+            if let Some(hash) = national {
+                keys.push((hash, month, one.key));
             }
         }
         // Households served: each once, in the month its first member entered.
@@ -320,14 +349,14 @@ impl<'a> Indicators<'a> {
             }
         }
         let in_household: BTreeSet<i64> = members.iter().map(|m| m.person_id).collect();
-        for d in household_entry.values() {
+        for (household, d) in &household_entry {
             bump(
                 &mut counts,
                 month_of(*d),
                 ACTIVITY_SET,
                 "households",
                 "served",
-                1,
+                record("household", *household),
             );
         }
         // A participant without a household is a household of one.
@@ -339,7 +368,7 @@ impl<'a> Indicators<'a> {
                     ACTIVITY_SET,
                     "households",
                     "served",
-                    1,
+                    record("person", *person_id),
                 );
             }
         }
@@ -353,13 +382,14 @@ impl<'a> Indicators<'a> {
         for r in &referrals {
             let Some(sent) = r.sent_at else { continue };
             let month = month_of(sent.date_naive());
+            let one = record("referral", r.id);
             bump(
                 &mut counts,
                 month,
                 ACTIVITY_SET,
                 "referrals_level",
                 &r.level,
-                1,
+                one,
             );
             bump(
                 &mut counts,
@@ -367,7 +397,7 @@ impl<'a> Indicators<'a> {
                 ACTIVITY_SET,
                 "referrals_destination",
                 &r.target_scope,
-                1,
+                one,
             );
             bump(
                 &mut counts,
@@ -375,7 +405,7 @@ impl<'a> Indicators<'a> {
                 ACTIVITY_SET,
                 "referrals_status",
                 &r.status,
-                1,
+                one,
             );
             if let Some(responded) = r.responded_at {
                 let hours = (responded - sent).num_hours();
@@ -385,7 +415,7 @@ impl<'a> Indicators<'a> {
                     ACTIVITY_SET,
                     "referral_response",
                     response_bucket(hours),
-                    1,
+                    one,
                 );
             }
             let status = ReferralStatus::from_code(&r.status).unwrap_or(ReferralStatus::Draft);
@@ -397,7 +427,7 @@ impl<'a> Indicators<'a> {
                     ACTIVITY_SET,
                     "referrals_overdue",
                     "overdue",
-                    1,
+                    one,
                 );
             }
         }
@@ -412,7 +442,7 @@ impl<'a> Indicators<'a> {
                 ACTIVITY_SET,
                 "kea_applications",
                 &a.status,
-                1,
+                record("kea", a.id),
             );
         }
         for a in appointment::Entity::find()
@@ -426,7 +456,7 @@ impl<'a> Indicators<'a> {
                 ACTIVITY_SET,
                 "appointments",
                 &a.status,
-                1,
+                record("appointment", a.id),
             );
         }
         for m in plugin_metric::Entity::find()
@@ -441,7 +471,13 @@ impl<'a> Indicators<'a> {
                 ACTIVITY_SET,
                 &dimension,
                 &m.name,
-                m.value.round() as i64,
+                KeyedCount {
+                    count: m.value.round().max(0.0) as u64,
+                    key: keyer.record_key(
+                        "metric",
+                        &format!("{tenant_id}:{}:{}:{}", m.plugin_id, m.name, m.day),
+                    ),
+                },
             );
         }
 
@@ -452,13 +488,14 @@ impl<'a> Indicators<'a> {
         let rows: Vec<indicator_cell::ActiveModel> = counts
             .into_iter()
             .map(
-                |((month, set, dimension, category), value)| indicator_cell::ActiveModel {
+                |((month, set, dimension, category), cell)| indicator_cell::ActiveModel {
                     tenant_id: Set(tenant_id),
                     month: Set(month),
                     set_code: Set(set),
                     dimension: Set(dimension),
                     category: Set(category),
-                    value: Set(value),
+                    value: Set(cell.count as i64),
+                    cell_key: Set(cell.key as i64),
                 },
             )
             .collect();
@@ -470,9 +507,10 @@ impl<'a> Indicators<'a> {
         for chunk in keys.chunks(500) {
             let models = chunk
                 .iter()
-                .map(|(key, month)| participant_key::ActiveModel {
+                .map(|(key, month, record_key)| participant_key::ActiveModel {
                     key_hash: Set(key.clone()),
                     first_month: Set(*month),
+                    record_key: Set(*record_key as i64),
                 });
             participant_key::Entity::insert_many(models)
                 .on_conflict(
@@ -481,6 +519,7 @@ impl<'a> Indicators<'a> {
                             participant_key::Column::FirstMonth,
                             Expr::cust(least_first_month(&txn)),
                         )
+                        .update_column(participant_key::Column::RecordKey)
                         .to_owned(),
                 )
                 .exec(&txn)
@@ -526,6 +565,7 @@ impl<'a> Indicators<'a> {
             .column(indicator_cell::Column::Dimension)
             .column(indicator_cell::Column::Category)
             .column_as(Expr::cust("CAST(SUM(value) AS BIGINT)"), "value")
+            .column_as(Expr::cust("CAST(SUM(cell_key) AS BIGINT)"), "cell_key")
             .filter(indicator_cell::Column::SetCode.eq(set))
             .filter(indicator_cell::Column::Month.gte(month_of(from)))
             .filter(indicator_cell::Column::Month.lte(month_of(to)))
@@ -535,14 +575,17 @@ impl<'a> Indicators<'a> {
         if let Some(ids) = tenants {
             query = query.filter(indicator_cell::Column::TenantId.is_in(ids.iter().copied()));
         }
-        let rows: Vec<(i64, String, String, i64)> = query.into_tuple().all(self.db).await?;
+        let rows: Vec<(i64, String, String, i64, i64)> = query.into_tuple().all(self.db).await?;
         Ok(rows
             .into_iter()
-            .map(|(tenant_id, dimension, category, value)| CellTotal {
+            .map(|(tenant_id, dimension, category, value, key)| CellTotal {
                 tenant_id,
                 dimension,
                 category,
-                value,
+                cell: KeyedCount {
+                    count: unsigned(value),
+                    key: unsigned(key),
+                },
             })
             .collect())
     }
@@ -553,7 +596,7 @@ impl<'a> Indicators<'a> {
         &self,
         from: NaiveDate,
         tenants: &[i64],
-    ) -> Result<Vec<(i64, i64)>, StoreError> {
+    ) -> Result<Vec<(i64, KeyedCount)>, StoreError> {
         let rows = indicator_cell::Entity::find()
             .filter(indicator_cell::Column::SetCode.eq(ACTIVITY_SET))
             .filter(indicator_cell::Column::Dimension.eq(SERVED_THROUGH))
@@ -564,9 +607,12 @@ impl<'a> Indicators<'a> {
             .filter(indicator_cell::Column::TenantId.is_in(tenants.iter().copied()))
             .all(self.db)
             .await?;
-        let mut per_tenant: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut per_tenant: BTreeMap<i64, KeyedCount> = BTreeMap::new();
         for row in rows {
-            *per_tenant.entry(row.tenant_id).or_default() += row.value;
+            *per_tenant.entry(row.tenant_id).or_default() += KeyedCount {
+                count: unsigned(row.value),
+                key: unsigned(row.cell_key),
+            };
         }
         Ok(per_tenant.into_iter().collect())
     }
@@ -576,13 +622,19 @@ impl<'a> Indicators<'a> {
         &self,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<KeyedCount, StoreError> {
         let rows = national_participants::Entity::find()
             .filter(national_participants::Column::Month.gte(month_of(from)))
             .filter(national_participants::Column::Month.lte(month_of(to)))
             .all(self.db)
             .await?;
-        Ok(rows.iter().map(|r| r.value).sum())
+        Ok(rows
+            .iter()
+            .map(|r| KeyedCount {
+                count: unsigned(r.value),
+                key: unsigned(r.cell_key),
+            })
+            .sum())
     }
 
     /// Changes whenever any tenant's aggregates are refreshed: the version

@@ -85,6 +85,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0014_password_changes"),
             sql_migration!("0015_workspace"),
             sql_migration!("0016_invitations"),
+            sql_migration!("0017_cell_keys"),
         ]
     }
 }

@@ -1,13 +1,17 @@
 //! Oversight indicators: which cells of the ESF (2014-2020, Reg. 1304/2013
 //! Annex I) and ESF+ (2021-2027, Reg. 2021/1057 Annex I) common output
-//! indicators a participant counts in; `suppression` hides small cells of
-//! the published tables and audits that none can be recovered.
+//! indicators a participant counts in; `disclosure` publishes their counts
+//! to overseers so that no small one can be recovered, even by comparing
+//! answers.
 
 use crate::person::{EducationLevel, EmploymentStatus, Gender, SpecialCategoryAnswer};
 
-mod suppression;
+mod disclosure;
 
-pub use suppression::{Entry, Interval, Published, SuppressedTable, audit, suppress};
+pub use disclosure::{
+    KeyedCount, NOISE, Published, THRESHOLD, candidates, difference, discloses_small, exact,
+    publish, record_key,
+};
 
 /// The programme periods an overseer may ask for whole, as first and last
 /// months: ESF 2014-2020 and ESF+ 2021-2027.
@@ -16,8 +20,8 @@ pub const PROGRAMME_PERIODS: [((i32, u32), (i32, u32)); 2] =
 
 /// Whether `from`..=`to` (first days of months) is a period an overseer may
 /// ask for: a calendar month, quarter, half-year or year, or a programme
-/// period. Free ranges would let two answers be subtracted to uncover a
-/// hidden month (January–March minus January–February).
+/// period. The cell keys already hold against subtracting answers; aligned
+/// periods keep the figures an overseer can compare few and meaningful.
 pub fn is_aligned_period(from: chrono::NaiveDate, to: chrono::NaiveDate) -> bool {
     use chrono::Datelike;
     let (from, to) = ((from.year(), from.month()), (to.year(), to.month()));
