@@ -668,11 +668,76 @@ fn operators_manage_accounts_from_the_command_line() {
         stderr_of(&output)
     );
 
+    // A regional overseer names the region it oversees, and only it does.
+    let regional = |extra: &[&'static str]| {
+        let mut args = vec![
+            "user",
+            "add",
+            "--role",
+            "regional_overseer",
+            "--email",
+            "crete@ypakp.gr",
+            "--name",
+            "Crete",
+            "--password-stdin",
+        ];
+        args.extend(extra);
+        args
+    };
+    for (extra, complaint) in [
+        (
+            &[][..],
+            "--region: the regional_overseer role needs the region",
+        ),
+        (
+            &["--region", "atlantis"][..],
+            "--region: \"atlantis\" is not one of",
+        ),
+    ] {
+        let output = run_kentro(&env, &regional(extra));
+        assert_eq!(output.status.code(), Some(1));
+        assert!(
+            stderr_of(&output).contains(complaint),
+            "{}",
+            stderr_of(&output)
+        );
+    }
+    let output = run_kentro(
+        &env,
+        &[
+            "user",
+            "add",
+            "--role",
+            "reception",
+            "--tenant",
+            "veria",
+            "--region",
+            "crete",
+            "--email",
+            "y@veria.gr",
+            "--name",
+            "Y",
+            "--password-stdin",
+        ],
+    );
+    assert!(
+        stderr_of(&output).contains("--region: only a regional_overseer has a region"),
+        "{}",
+        stderr_of(&output)
+    );
+    crate::harness::add_user_with(
+        &env,
+        &regional(&["--region", "crete"]),
+        "crete@ypakp.gr",
+        "overseer password 2",
+    );
+
     let output = run_kentro(&env, &["user", "disable", "desk@veria.gr"]);
     assert!(output.status.success(), "{}", stderr_of(&output));
     let output = run_kentro(&env, &["user", "list"]);
     assert!(stdout_of(&output).contains("desk@veria.gr\treception\tveria\tdisabled"));
     assert!(stdout_of(&output).contains("overseer@ypakp.gr\tministry_overseer\t-\tactive"));
+    assert!(stdout_of(&output).contains("crete@ypakp.gr\tregional_overseer\t-\tactive"));
 }
 
 async fn anonymous_status(server: &Server, forwarded_for: &str) -> u16 {

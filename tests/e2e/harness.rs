@@ -212,7 +212,6 @@ pub fn add_user(
     email: &str,
     password: &str,
 ) {
-    use std::io::Write;
     let mut args = vec![
         "user",
         "add",
@@ -227,8 +226,14 @@ pub fn add_user(
     if let Some(tenant) = tenant {
         args.extend(["--tenant", tenant]);
     }
+    add_user_with(env, &args, email, password);
+}
+
+/// Runs `kentro user add` with these arguments, the password on stdin.
+pub fn add_user_with(env: &[(&str, String)], args: &[&str], email: &str, password: &str) {
+    use std::io::Write;
     let mut child = kentro_command(env)
-        .args(&args)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -475,6 +480,8 @@ pub fn demo_password(backend: &Backend) -> String {
 
 pub const PLATFORM_ADMIN: &str = "platform-admin@kentro.demo";
 pub const MINISTRY_OVERSEER: &str = "ministry-overseer@kentro.demo";
+/// The demo's regional overseer, of Attica.
+pub const REGIONAL_OVERSEER: &str = "regional-overseer@kentro.demo";
 
 /// The demo account of `role` (e.g. `tenant-admin`) in the tenant `slug`.
 pub fn demo_account(role: &str, slug: &str) -> String {

@@ -10,7 +10,9 @@ use kentro_domain::indicators::{NOISE, Published, THRESHOLD};
 use kentro_labels::Lang;
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, MINISTRY_OVERSEER, Server, demo_account, demo_password, repo_root};
+use crate::harness::{
+    Backend, MINISTRY_OVERSEER, REGIONAL_OVERSEER, Server, demo_account, demo_password, repo_root,
+};
 
 fn code(response: &Value) -> Option<&str> {
     response["errors"][0]["extensions"]["code"].as_str()
@@ -426,7 +428,10 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     // One box, one figure: Attica's row here is the totals of Attica's own
     // table, so comparing the two gives nothing away.
     let attica_gender = table(&attica["indicators"], "gender");
-    assert_eq!(attica_gender["totals"], attica_row["values"], "{attica_gender}");
+    assert_eq!(
+        attica_gender["totals"], attica_row["values"],
+        "{attica_gender}"
+    );
     assert_eq!(attica_gender["total"], attica_row["total"]);
     assert_eq!(
         row(attica_gender, "paiania")["values"],
@@ -739,3 +744,137 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     assert_eq!(code(&bad), Some("VALIDATION"));
     assert_eq!(bad["errors"][0]["extensions"]["field"], "period.from");
 }
+
+const SCOPED: &str = "query($scope: IndicatorScope!, $region: String, $tenant: String, $from: String!, $to: String!) {
+    indicators(scope: $scope, region: $region, tenant: $tenant, set: ACTIVITY, period: { from: $from, to: $to }) {
+        suppressed tables { dimension units { unit } } } }";
+
+const SCOPED_EXPORT: &str = "query($scope: IndicatorScope!, $region: String, $tenant: String, $from: String!, $to: String!) {
+    exportIndicators(scope: $scope, region: $region, tenant: $tenant, set: ACTIVITY,
+        period: { from: $from, to: $to }, format: CSV) { filename } }";
+
+#[tokio::test]
+async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
+    let backend = Backend::sqlite();
+    let mut env = backend.demo_env();
+    env.push(("KENTRO_INDICATORS_INTERVAL_SECONDS", "1".into()));
+    let server = Server::start(&env, &["--demo"]);
+    let password = demo_password(&backend);
+    let regional = server.login(REGIONAL_OVERSEER, &password).await;
+    let ministry = server.login(MINISTRY_OVERSEER, &password).await;
+    let me = ok(&server, &regional, "{ me { role region } }", json!({})).await;
+    assert_eq!(
+        me["me"],
+        json!({ "role": "REGIONAL_OVERSEER", "region": "attica" })
+    );
+
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let ask = |scope: &str, region: Option<&str>, tenant: Option<&str>| json!({ "scope": scope, "region": region, "tenant": tenant, "from": month, "to": month });
+    // Its own region, by municipality, published as to any overseer.
+    let attica = ok(
+        &server,
+        &regional,
+        SCOPED,
+        ask("REGION", Some("attica"), None),
+    )
+    .await;
+    assert_eq!(attica["indicators"]["suppressed"], true);
+    let units: BTreeSet<&str> = attica["indicators"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["units"].as_array().unwrap())
+        .map(|u| u["unit"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        units,
+        BTreeSet::from(["nikaia-rentis", "paiania", "petroupoli"]),
+        "{attica}"
+    );
+    let paiania = ok(
+        &server,
+        &regional,
+        SCOPED,
+        ask("TENANT", None, Some("paiania")),
+    )
+    .await;
+    assert_eq!(paiania["indicators"]["suppressed"], true);
+    ok(
+        &server,
+        &regional,
+        SCOPED_EXPORT,
+        ask("REGION", Some("attica"), None),
+    )
+    .await;
+
+    // The nation, another region and another region's municipality are
+    // refused, as tables and as exports alike.
+    for query in [SCOPED, SCOPED_EXPORT] {
+        for (scope, region, tenant) in [
+            ("NATIONAL", None, None),
+            ("REGION", Some("crete"), None),
+            ("REGION", Some("central_macedonia"), None),
+            ("TENANT", None, Some("veria")),
+            ("TENANT", None, Some("mylopotamos")),
+        ] {
+            let refused = server
+                .graphql_as(Some(&regional), query, ask(scope, region, tenant))
+                .await;
+            assert_eq!(
+                code(&refused),
+                Some("FORBIDDEN"),
+                "{scope} {region:?} {tenant:?}: {refused}"
+            );
+            assert!(refused["data"].is_null(), "{refused}");
+        }
+    }
+
+    // The centers' activity: Attica's three only, where the ministry sees all.
+    let activity = "{ tenantActivity { tenant region } }";
+    let mut everyone = Vec::new();
+    for _ in 0..60 {
+        everyone = ok(&server, &ministry, activity, json!({})).await["tenantActivity"]
+            .as_array()
+            .unwrap()
+            .clone();
+        if everyone.len() == SEED_CENTERS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(everyone.len(), SEED_CENTERS, "the job saw every center");
+    let own = ok(&server, &regional, activity, json!({})).await["tenantActivity"].clone();
+    let own: BTreeSet<(&str, &str)> = own
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["tenant"].as_str().unwrap(), r["region"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        own,
+        BTreeSet::from([
+            ("nikaia-rentis", "attica"),
+            ("paiania", "attica"),
+            ("petroupoli", "attica")
+        ])
+    );
+
+    // Never a person, and not the list of every municipality.
+    for (field, query) in PERSON_BEARING {
+        let response = server.graphql_as(Some(&regional), query, json!({})).await;
+        assert!(
+            matches!(
+                code(&response),
+                Some("FORBIDDEN") | Some("UNAUTHENTICATED") | Some("VALIDATION")
+            ),
+            "{field} answered a regional overseer: {response}"
+        );
+    }
+    let tenants = server
+        .graphql_as(Some(&regional), "{ tenants { slug } }", json!({}))
+        .await;
+    assert_eq!(code(&tenants), Some("FORBIDDEN"), "{tenants}");
+}
+
+/// The demo's centers (`tenants/`, the national catalog aside).
+const SEED_CENTERS: usize = 5;

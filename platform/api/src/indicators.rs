@@ -223,8 +223,9 @@ struct Unit {
     tenants: Vec<i64>,
 }
 
-/// Who may see what: overseers everything (suppressed), a tenant admin
-/// their own center (unsuppressed).
+/// Who may see what: ministry overseers everything (published by the
+/// cell-key method), a regional overseer their region and its
+/// municipalities (the same way), a tenant admin their own center (exact).
 async fn authorize(
     ctx: &Context<'_>,
     scope: IndicatorScope,
@@ -242,7 +243,28 @@ async fn authorize(
         .list()
         .await
         .map_err(|e| from_store(ctx, e))?;
+    // A regional overseer's answers stay inside their region: never the
+    // nation, another region or another region's municipality.
+    let outside_region = |wanted: Region| {
+        caller
+            .account
+            .region
+            .filter(|own| *own != wanted)
+            .map(|own| {
+                coded(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "a regional overseer sees {} and its municipalities only",
+                        own.code()
+                    ),
+                )
+            })
+    };
     match scope {
+        IndicatorScope::National if overseer && caller.account.role.is_regional() => Err(coded(
+            ErrorCode::Forbidden,
+            "a regional overseer sees their region (scope REGION), not the nation",
+        )),
         IndicatorScope::National if overseer => {
             let mut by_region: BTreeMap<&'static str, Unit> = BTreeMap::new();
             for t in &tenants {
@@ -270,6 +292,9 @@ async fn authorize(
                         format!("{code:?} is not one of {}", Region::allowed_codes()),
                     )
                 })?;
+            if let Some(refused) = outside_region(wanted) {
+                return Err(refused);
+            }
             let units = tenants
                 .iter()
                 .filter(|t| t.manifest.region == wanted)
@@ -294,6 +319,9 @@ async fn authorize(
                     ErrorCode::Forbidden,
                     "indicators are for overseers, and for a center's own tenant admin",
                 ));
+            }
+            if let Some(refused) = outside_region(t.manifest.region) {
+                return Err(refused);
             }
             Ok((
                 vec![Unit {
@@ -435,7 +463,10 @@ async fn report(
                 .map(|(i, u)| IndicatorUnit {
                     unit: u.code.clone(),
                     label: u.label.clone(),
-                    values: categories.values().map(|per_unit| show(per_unit[i])).collect(),
+                    values: categories
+                        .values()
+                        .map(|per_unit| show(per_unit[i]))
+                        .collect(),
                     total: show(categories.values().map(|per_unit| per_unit[i]).sum()),
                 })
                 .collect(),
@@ -491,7 +522,11 @@ pub fn suppression_rule(lang: Lang) -> String {
     kentro_labels::message(
         lang,
         "export-rule-suppressed",
-        &[("below", &below), ("threshold", &threshold), ("noise", &noise)],
+        &[
+            ("below", &below),
+            ("threshold", &threshold),
+            ("noise", &noise),
+        ],
     )
 }
 
@@ -629,7 +664,8 @@ impl IndicatorQuery {
     }
 
     /// Each center's activity: when it last did anything, its users, and
-    /// its open cases and overdue referrals in bands (overseers).
+    /// its open cases and overdue referrals in bands (overseers; a regional
+    /// overseer, their region's centers).
     async fn tenant_activity(
         &self,
         ctx: &Context<'_>,
@@ -663,6 +699,13 @@ impl IndicatorQuery {
             .into_iter()
             .filter_map(|a| {
                 let t = tenants.iter().find(|t| t.id == a.tenant_id)?;
+                if caller
+                    .account
+                    .region
+                    .is_some_and(|own| own != t.manifest.region)
+                {
+                    return None;
+                }
                 Some(TenantActivityRow {
                     tenant: t.manifest.slug.to_string(),
                     name: t.manifest.name_el.clone(),
@@ -806,9 +849,7 @@ mod tests {
         }
     }
 
-    fn dims(
-        entries: &[(&str, &str, u64)],
-    ) -> BTreeMap<String, BTreeMap<String, Vec<KeyedCount>>> {
+    fn dims(entries: &[(&str, &str, u64)]) -> BTreeMap<String, BTreeMap<String, Vec<KeyedCount>>> {
         let mut dims: BTreeMap<String, BTreeMap<String, Vec<KeyedCount>>> = BTreeMap::new();
         for (dimension, category, n) in entries {
             dims.entry((*dimension).into()).or_default().insert(
@@ -850,9 +891,6 @@ mod tests {
             None,
             "below the threshold: nothing"
         );
-        assert!(
-            referral_stats(&few, exact).is_some(),
-            "unsuppressed: shown"
-        );
+        assert!(referral_stats(&few, exact).is_some(), "unsuppressed: shown");
     }
 }

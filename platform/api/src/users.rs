@@ -16,6 +16,7 @@ use crate::paging::{Page, page, page_size};
 pub enum Role {
     PlatformAdmin,
     MinistryOverseer,
+    RegionalOverseer,
     TenantAdmin,
     SocialWorker,
     Psychologist,
@@ -120,6 +121,12 @@ impl User {
     /// Null until the account's first login.
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_login_at
+    }
+
+    /// The region a regional overseer oversees (its code); null for every
+    /// other role.
+    async fn region(&self) -> Option<&'static str> {
+        self.0.region.map(|r| r.code())
     }
 }
 

@@ -12,6 +12,9 @@ pub enum Role {
     PlatformAdmin,
     /// Sees aggregates across tenants; never a person.
     MinistryOverseer,
+    /// Sees the aggregates of one region and its municipalities; never a
+    /// person, nor another region's figures.
+    RegionalOverseer,
     /// The center's coordinator: users, settings and plugins of the tenant, all records.
     TenantAdmin,
     SocialWorker,
@@ -22,9 +25,10 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::PlatformAdmin,
         Role::MinistryOverseer,
+        Role::RegionalOverseer,
         Role::TenantAdmin,
         Role::SocialWorker,
         Role::Psychologist,
@@ -35,6 +39,7 @@ impl Role {
         match self {
             Role::PlatformAdmin => "platform_admin",
             Role::MinistryOverseer => "ministry_overseer",
+            Role::RegionalOverseer => "regional_overseer",
             Role::TenantAdmin => "tenant_admin",
             Role::SocialWorker => "social_worker",
             Role::Psychologist => "psychologist",
@@ -58,7 +63,15 @@ impl Role {
     /// Platform roles work across tenants and belong to none; every other
     /// role belongs to exactly one tenant.
     pub fn is_platform_role(self) -> bool {
-        matches!(self, Role::PlatformAdmin | Role::MinistryOverseer)
+        matches!(
+            self,
+            Role::PlatformAdmin | Role::MinistryOverseer | Role::RegionalOverseer
+        )
+    }
+
+    /// Whether the role is bound to one region (and needs one named).
+    pub fn is_regional(self) -> bool {
+        self == Role::RegionalOverseer
     }
 
     pub fn can(self, permission: Permission) -> bool {
@@ -102,7 +115,10 @@ pub const PERMISSION_MATRIX: [(Permission, &[Role]); 15] = [
     (Permission::ViewTenants, &[PlatformAdmin, MinistryOverseer]),
     (Permission::ManageTenants, &[PlatformAdmin]),
     (Permission::InstallPlugins, &[PlatformAdmin]),
-    (Permission::ViewCrossTenantAggregates, &[MinistryOverseer]),
+    (
+        Permission::ViewCrossTenantAggregates,
+        &[MinistryOverseer, RegionalOverseer],
+    ),
     (Permission::ManageTenantUsers, &[TenantAdmin]),
     (Permission::ManageTenantSettings, &[TenantAdmin]),
     (Permission::ViewAuditLog, &[TenantAdmin]),
@@ -254,7 +270,7 @@ mod tests {
 
     #[test]
     fn platform_roles_never_see_people() {
-        for role in [PlatformAdmin, MinistryOverseer] {
+        for role in [PlatformAdmin, MinistryOverseer, RegionalOverseer] {
             for permission in [
                 Permission::ViewPersonRecords,
                 Permission::ViewSpecialCategories,

@@ -146,12 +146,17 @@ pub enum DemoCommand {
 pub enum UserCommand {
     /// Create an account. The password is read from standard input.
     Add {
-        /// The center (tenant slug); omit for platform_admin and ministry_overseer.
+        /// The center (tenant slug); omit for the platform roles (platform_admin,
+        /// ministry_overseer, regional_overseer).
         #[arg(long)]
         tenant: Option<String>,
-        /// platform_admin, ministry_overseer, tenant_admin, social_worker, psychologist or reception.
+        /// platform_admin, ministry_overseer, regional_overseer, tenant_admin,
+        /// social_worker, psychologist or reception.
         #[arg(long)]
         role: String,
+        /// The region a regional_overseer oversees (e.g. attica); only for that role.
+        #[arg(long)]
+        region: Option<String>,
         #[arg(long)]
         email: String,
         /// The name shown to colleagues.

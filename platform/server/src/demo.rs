@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use kentro_domain::TenantManifest;
 use kentro_domain::access::{NewPassword, Role};
 use kentro_domain::contact::Email;
+use kentro_domain::region::Region;
 use kentro_store::{Actor, NewAccount, Store};
 
 pub const PASSWORD_FILE: &str = "demo-password.txt";
@@ -72,6 +73,11 @@ pub async fn ensure_accounts(
             Role::MinistryOverseer,
             demo_email(Role::MinistryOverseer, "kentro.demo"),
         ),
+        (
+            None,
+            Role::RegionalOverseer,
+            demo_email(Role::RegionalOverseer, "kentro.demo"),
+        ),
     ];
     for tenant in tenants {
         for role in TENANT_ROLES {
@@ -106,6 +112,8 @@ pub async fn ensure_accounts(
                         email: email_value,
                         display_name,
                         role,
+                        // The demo's regional overseer oversees Attica.
+                        region: role.is_regional().then_some(Region::Attica),
                     },
                     &Actor::operator(),
                     "demo",

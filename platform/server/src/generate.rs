@@ -386,6 +386,7 @@ async fn staff(
                     email,
                     display_name: format!("Κοινωνική Λειτουργός {n}"),
                     role: Role::SocialWorker,
+                    region: None,
                 },
                 &Actor::operator(),
                 "generate",

@@ -7,6 +7,7 @@ use anyhow::{Context as _, bail};
 use kentro_domain::TenantSlug;
 use kentro_domain::access::{NewPassword, Role};
 use kentro_domain::contact::Email;
+use kentro_domain::region::Region;
 use kentro_store::{Actor, NewAccount, Store, TenantScope};
 
 use crate::cli::{AuditCommand, UserCommand};
@@ -26,6 +27,7 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<ExitCod
         UserCommand::Add {
             tenant,
             role,
+            region,
             email,
             name,
             password_stdin: _,
@@ -37,6 +39,17 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<ExitCod
                 (None, false) => bail!("--tenant: the {role} role needs the tenant's slug"),
                 (Some(slug), false) => Some(scope_of(store, slug).await?),
                 (None, true) => None,
+            };
+            let region = match (region, role.is_regional()) {
+                (Some(code), true) => Some(code.parse::<Region>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "--region: {code:?} is not one of {}",
+                        Region::allowed_codes()
+                    )
+                })?),
+                (None, true) => bail!("--region: the {role} role needs the region it oversees"),
+                (Some(_), false) => bail!("--region: only a regional_overseer has a region"),
+                (None, false) => None,
             };
             let mut password = String::new();
             std::io::stdin()
@@ -53,6 +66,7 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<ExitCod
                         email,
                         display_name: name,
                         role,
+                        region,
                         password,
                     },
                     &Actor::operator(),

@@ -13,6 +13,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::{NewPassword, Role};
 use kentro_domain::contact::Email;
+use kentro_domain::region::Region;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -39,6 +40,8 @@ pub struct Account {
     /// The workspace's language for this account: `el` or `en`.
     pub language: String,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// The region a regional overseer sees; `None` for every other role.
+    pub region: Option<Region>,
 }
 
 impl Account {
@@ -65,6 +68,8 @@ pub struct NewAccount {
     pub email: Email,
     pub display_name: String,
     pub role: Role,
+    /// A regional overseer's region; `None` for every other role.
+    pub region: Option<Region>,
     pub password: NewPassword,
 }
 
@@ -76,16 +81,29 @@ impl TryFrom<user_account::Model> for Account {
             what: format!("account {}", row.id),
             problem,
         };
+        let role = Role::parse(&row.role).map_err(corrupt)?;
         Ok(Account {
             id: row.id,
             tenant_id: row.tenant_id,
             email: Email::parse(&row.email).map_err(corrupt)?,
             display_name: row.display_name.clone(),
-            role: Role::parse(&row.role).map_err(corrupt)?,
+            role,
             disabled: row.disabled_at.is_some(),
             created_at: row.created_at,
             language: row.language.clone(),
             last_login_at: row.last_login_at,
+            region: match (row.region.as_deref(), role.is_regional()) {
+                (Some(code), true) => Some(
+                    code.parse::<Region>()
+                        .map_err(|unknown| corrupt(format!("no region {:?}", unknown.0)))?,
+                ),
+                (None, false) => None,
+                _ => {
+                    return Err(corrupt(
+                        "a region belongs to regional overseers alone".into(),
+                    ));
+                }
+            },
         })
     }
 }
@@ -170,6 +188,16 @@ impl<'a> Accounts<'a> {
                 },
             });
         }
+        if new.role.is_regional() != new.region.is_some() {
+            return Err(StoreError::Invalid {
+                field: "region".into(),
+                problem: if new.role.is_regional() {
+                    format!("the {} role needs the region it oversees", new.role)
+                } else {
+                    format!("only a regional overseer has a region, not {}", new.role)
+                },
+            });
+        }
         let display_name = new.display_name.trim().to_owned();
         if display_name.is_empty() || display_name.chars().count() > 200 {
             return Err(StoreError::Invalid {
@@ -202,6 +230,7 @@ impl<'a> Accounts<'a> {
             sessions_ended_at: Set(None),
             last_login_at: Set(None),
             language: Set("el".to_owned()),
+            region: Set(new.region.map(|r| r.code().to_owned())),
             created_at: Set(Utc::now()),
             ..Default::default()
         }

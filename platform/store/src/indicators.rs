@@ -60,7 +60,12 @@ impl ParticipantKeyer {
             (None, Some(born)) => format!("name:{}|{born}", d.name_key()),
             (None, None) => return None,
         };
-        Some(self.digest(&basis).iter().map(|b| format!("{b:02x}")).collect())
+        Some(
+            self.digest(&basis)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
     }
 
     /// The record key a counted thing (`kind` and its own id) carries in
@@ -505,13 +510,14 @@ impl<'a> Indicators<'a> {
                 .await?;
         }
         for chunk in keys.chunks(500) {
-            let models = chunk
-                .iter()
-                .map(|(key, month, record_key)| participant_key::ActiveModel {
-                    key_hash: Set(key.clone()),
-                    first_month: Set(*month),
-                    record_key: Set(*record_key as i64),
-                });
+            let models =
+                chunk
+                    .iter()
+                    .map(|(key, month, record_key)| participant_key::ActiveModel {
+                        key_hash: Set(key.clone()),
+                        first_month: Set(*month),
+                        record_key: Set(*record_key as i64),
+                    });
             participant_key::Entity::insert_many(models)
                 .on_conflict(
                     OnConflict::column(participant_key::Column::KeyHash)

@@ -86,6 +86,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0015_workspace"),
             sql_migration!("0016_invitations"),
             sql_migration!("0017_cell_keys"),
+            sql_migration!("0018_regional_overseers"),
         ]
     }
 }

@@ -617,6 +617,7 @@ opening_hours = { monday = "09:00-17:00" }
                     email,
                     display_name: "Worker".into(),
                     role: Role::SocialWorker,
+                    region: None,
                 },
                 &operator,
                 "test",

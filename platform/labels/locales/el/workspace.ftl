@@ -180,6 +180,7 @@ col-date = Ημερομηνία
 
 role-platform-admin = Διαχειριστής πλατφόρμας
 role-ministry-overseer = Εποπτεία υπουργείου
+role-regional-overseer = Περιφερειακή εποπτεία
 role-tenant-admin = Συντονιστής κέντρου
 role-social-worker = Κοινωνικός λειτουργός
 role-psychologist = Ψυχολόγος

@@ -180,6 +180,7 @@ col-date = Date
 
 role-platform-admin = Platform administrator
 role-ministry-overseer = Ministry overseer
+role-regional-overseer = Regional overseer
 role-tenant-admin = Center coordinator
 role-social-worker = Social worker
 role-psychologist = Psychologist

@@ -16,6 +16,8 @@ pub struct Model {
     pub sessions_ended_at: Option<ChronoDateTimeUtc>,
     pub last_login_at: Option<ChronoDateTimeUtc>,
     pub language: String,
+    /// A regional overseer's region (its code); `None` for every other role.
+    pub region: Option<String>,
     pub created_at: ChronoDateTimeUtc,
 }
 
