@@ -2077,3 +2077,261 @@ async fn a_coordinator_sets_up_enables_and_disables_plugins() {
     );
     browser.close().await;
 }
+
+/// Waits until the aggregates job has seen every demo center after its
+/// last recorded action (the demo's week is seeded as the server starts).
+async fn aggregates_ready(server: &Server, overseer: &str) {
+    let time = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    };
+    for _ in 0..240 {
+        let answer = server
+            .graphql_as(
+                Some(overseer),
+                "{ tenantActivity { computedAt lastActivity } }",
+                json!({}),
+            )
+            .await;
+        let rows = answer["data"]["tenantActivity"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let current = rows
+            .iter()
+            .filter(
+                |r| match (time(&r["computedAt"]), time(&r["lastActivity"])) {
+                    (Some(computed), Some(last)) => computed > last,
+                    _ => false,
+                },
+            )
+            .count();
+        if rows.len() == 5 && current == 5 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the aggregates job did not see the five demo centers as they are");
+}
+
+/// The cells of the page's data table under the heading `title`: unit
+/// label, then each category's figure as printed, row by row.
+async fn page_table(browser: &Browser, chart_id: &str) -> Vec<Vec<String>> {
+    let rows = browser
+        .client
+        .find_all(fantoccini::Locator::Css(&format!(
+            "section[aria-labelledby='chart-{chart_id}'] tbody tr"
+        )))
+        .await
+        .expect("the data table's rows");
+    let mut out = Vec::new();
+    for row in rows {
+        let text = row.text().await.expect("a row's text");
+        let mut cells = Vec::new();
+        for cell in row
+            .find_all(fantoccini::Locator::Css("th, td"))
+            .await
+            .expect("cells")
+        {
+            cells.push(cell.text().await.expect("a cell").trim().to_owned());
+        }
+        assert!(!text.is_empty());
+        out.push(cells);
+    }
+    out
+}
+
+/// Εποπτεία: a ministry overseer drills from the nation to a region and a
+/// municipality through the tile map and the tables, downloads the XLSX
+/// and finds the page's figures in it; a regional overseer stays in their
+/// region.
+#[tokio::test]
+async fn an_overseer_drills_down_to_a_municipality_and_the_xlsx_holds_the_pages_figures() {
+    let backend = Backend::sqlite();
+    let mut env = backend.demo_env();
+    env.push(("KENTRO_INDICATORS_INTERVAL_SECONDS", "1".into()));
+    // Each center with its living week, so every chart has figures.
+    let server = Server::start(&env, &["--demo", "--workload"]);
+    let password = demo_password(&backend);
+    let api_session = server
+        .login(crate::harness::MINISTRY_OVERSEER, &password)
+        .await;
+    aggregates_ready(&server, &api_session).await;
+
+    let browser = Browser::open(&server.base_url, true).await;
+    browser.goto("/login").await;
+    browser
+        .fill("email", crate::harness::MINISTRY_OVERSEER)
+        .await;
+    browser.fill("password", &password).await;
+    browser.submit("form[action='/login']").await;
+    assert_eq!(
+        browser.path().await,
+        "/oversight",
+        "an overseer's home is the dashboard"
+    );
+    assert_eq!(browser.text("h1").await, "Όλη η χώρα");
+    assert_eq!(
+        browser.find_all_count("svg.tiles a").await,
+        13,
+        "a tile per region"
+    );
+    for chart in [
+        "gender",
+        "age",
+        "employment",
+        "education",
+        "referral-outcomes",
+        "trend",
+    ] {
+        assert!(
+            browser
+                .exists(&format!(
+                    "svg[aria-labelledby='chart-{chart}-t chart-{chart}-d']"
+                ))
+                .await
+                && browser
+                    .find(&format!("#chart-{chart}-d"))
+                    .await
+                    .prop("textContent")
+                    .await
+                    .unwrap()
+                    .is_some_and(|text| text.contains(':')),
+            "the {chart} chart with its text alternative"
+        );
+    }
+    let rule = browser.text("#rule").await;
+    assert!(rule.contains("<5") && rule.contains("±2"), "{rule}");
+    let headline = browser.text(".figures").await;
+    assert!(headline.contains("Μοναδικοί ωφελούμενοι"), "{headline}");
+    browser.check_screen("oversight-national").await;
+
+    // The nation → Attica, through its tile.
+    browser.click("svg.tiles a[href*='region=attica']").await;
+    assert_eq!(browser.text("h1").await, "Αττική");
+    assert!(
+        browser
+            .exists("nav.breadcrumbs a[href*='scope=national']")
+            .await
+    );
+    let municipalities: Vec<String> = page_table(&browser, "gender")
+        .await
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(
+        municipalities.len(),
+        3,
+        "Attica's three demo centers: {municipalities:?}"
+    );
+    assert!(
+        !browser.exists("svg.tiles").await,
+        "the map is the nation's"
+    );
+    browser.check_screen("oversight-region").await;
+
+    // Attica → Paiania, through the gender table's row.
+    browser
+        .click("section[aria-labelledby='chart-gender'] tbody a[href*='tenant=paiania']")
+        .await;
+    let title = browser.text("h1").await;
+    assert!(title.contains("Παιανία"), "{title}");
+    browser.check_screen("oversight-municipality").await;
+    let shown = page_table(&browser, "gender").await;
+    assert_eq!(shown.len(), 1, "one municipality: {shown:?}");
+
+    // The XLSX the page offers holds the page's figures.
+    let href = browser
+        .find("a[href^='/oversight/export?format=xlsx']")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("the XLSX link");
+    let session = browser
+        .client
+        .get_named_cookie("kentro_session")
+        .await
+        .expect("the session cookie");
+    let download = reqwest::Client::new()
+        .get(format!("{}{href}", server.base_url))
+        .header("cookie", format!("kentro_session={}", session.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".xlsx")
+    );
+    let bytes = download.bytes().await.unwrap();
+    use calamine::{Data, Reader};
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("Δείκτες").unwrap();
+    let written: Vec<Vec<String>> = sheet
+        .rows()
+        .skip(5)
+        .filter(|r| r[0] == Data::String("Φύλο".into()))
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Float(n) => format!("{n}"),
+                    Data::Int(n) => n.to_string(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    let headings: Vec<String> = {
+        let mut headings = Vec::new();
+        for th in browser
+            .client
+            .find_all(fantoccini::Locator::Css(
+                "section[aria-labelledby='chart-gender'] thead th",
+            ))
+            .await
+            .unwrap()
+        {
+            headings.push(th.text().await.unwrap());
+        }
+        headings
+    };
+    let row = &shown[0];
+    // Columns: municipality, each category, total.
+    for (i, category) in headings[1..headings.len() - 1].iter().enumerate() {
+        let in_file = written
+            .iter()
+            .find(|r| r[1] == row[0] && r[3] == *category)
+            .unwrap_or_else(|| panic!("{} / {category} is in the XLSX: {written:?}", row[0]));
+        assert_eq!(in_file[5], row[i + 1], "{category}");
+    }
+    browser.close().await;
+
+    // A regional overseer lands on their region and cannot leave it.
+    let browser = Browser::open(&server.base_url, true).await;
+    browser.goto("/login").await;
+    browser
+        .fill("email", crate::harness::REGIONAL_OVERSEER)
+        .await;
+    browser.fill("password", &password).await;
+    browser.submit("form[action='/login']").await;
+    assert_eq!(browser.text("h1").await, "Αττική");
+    assert!(
+        !browser
+            .exists("nav.breadcrumbs a[href*='scope=national']")
+            .await
+    );
+    browser.goto("/oversight?scope=national").await;
+    assert_eq!(
+        browser.text("h1").await,
+        "Αττική",
+        "the nation is not theirs"
+    );
+    browser.goto("/oversight?scope=tenant&tenant=veria").await;
+    let refused = browser.text("main").await;
+    assert!(!refused.contains("Βέροια"), "{refused}");
+    browser.close().await;
+}

@@ -57,6 +57,27 @@ impl Region {
         }
     }
 
+    /// Residents at the 2021 census (ELSTAT, Απογραφή Πληθυσμού-Κατοικιών
+    /// 2021, μόνιμος πληθυσμός ανά Περιφέρεια): what oversight divides by
+    /// to compare regions per 10,000 residents.
+    pub fn residents_2021(self) -> u64 {
+        match self {
+            Region::EasternMacedoniaThrace => 562_201,
+            Region::CentralMacedonia => 1_795_669,
+            Region::WesternMacedonia => 254_595,
+            Region::Epirus => 319_543,
+            Region::Thessaly => 688_255,
+            Region::IonianIslands => 204_532,
+            Region::WesternGreece => 648_220,
+            Region::CentralGreece => 508_254,
+            Region::Attica => 3_814_064,
+            Region::Peloponnese => 539_535,
+            Region::NorthAegean => 194_943,
+            Region::SouthAegean => 327_820,
+            Region::Crete => 624_408,
+        }
+    }
+
     /// The name staff and overseers read.
     pub fn name_el(self) -> &'static str {
         match self {

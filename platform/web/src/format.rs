@@ -28,6 +28,30 @@ pub fn clock(value: &str) -> String {
         .unwrap_or_else(|_| value.to_owned())
 }
 
+/// A month as a reader names it: `Μάρτιος 2026`, `March 2026`.
+pub fn month_name(lang: kentro_labels::Lang, first: NaiveDate) -> String {
+    use chrono::Datelike;
+    const EL: [&str; 12] = [
+        "Ιανουάριος",
+        "Φεβρουάριος",
+        "Μάρτιος",
+        "Απρίλιος",
+        "Μάιος",
+        "Ιούνιος",
+        "Ιούλιος",
+        "Αύγουστος",
+        "Σεπτέμβριος",
+        "Οκτώβριος",
+        "Νοέμβριος",
+        "Δεκέμβριος",
+    ];
+    let index = first.month0() as usize;
+    match lang {
+        kentro_labels::Lang::El => format!("{} {}", EL[index], first.year()),
+        kentro_labels::Lang::En => first.format("%B %Y").to_string(),
+    }
+}
+
 /// Today in Athens, as the API reckons it.
 pub fn today() -> NaiveDate {
     kentro_domain::calendar::today_in_greece()

@@ -206,3 +206,7 @@ document!(InvitationPreview, "queries/invitation.graphql");
 document!(AcceptInvitation, "queries/invitation.graphql");
 document!(RequestPasswordReset, "queries/password_reset.graphql");
 document!(ResetPassword, "queries/password_reset.graphql");
+// One file, three operations sharing the tables' fragments.
+document!(Oversight, "queries/oversight.graphql");
+document!(OversightTrend, "queries/oversight.graphql");
+document!(OversightExport, "queries/oversight.graphql");

@@ -68,6 +68,8 @@ pub fn router(state: WebState) -> Router {
             "/admin/plugins/{plugin}/disable",
             post(pages::admin_plugins::disable),
         )
+        .route("/oversight", get(pages::oversight::show))
+        .route("/oversight/export", get(pages::oversight::export))
         .route("/admin/audit", get(pages::audit::show))
         .route("/admin/audit.csv", get(pages::audit::csv))
         .route("/admin/users/invite", post(pages::admin::invite))

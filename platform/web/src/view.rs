@@ -41,6 +41,8 @@ pub struct Staff {
     pub name: String,
     pub role: String,
     pub permissions: Vec<String>,
+    /// A regional overseer's region.
+    pub region: Option<kentro_domain::region::Region>,
 }
 
 impl Staff {
@@ -131,6 +133,7 @@ impl Visit {
             name: me.name,
             role: i18n::wire(&me.role),
             permissions: me.permissions.iter().map(i18n::wire).collect(),
+            region: me.region.and_then(|code| code.parse().ok()),
         })
     }
 
@@ -227,6 +230,12 @@ fn navigation(lang: Lang, staff: &Staff) -> Vec<NavLink> {
         links.push(NavLink {
             href: "/plugins",
             label: i18n::message(lang, "nav-plugins", &[]),
+        });
+    }
+    if staff.may("VIEW_CROSS_TENANT_AGGREGATES") {
+        links.push(NavLink {
+            href: "/oversight",
+            label: i18n::message(lang, "nav-oversight", &[]),
         });
     }
     if staff.may("MANAGE_TENANT_USERS") {

@@ -70,6 +70,10 @@ struct HomePage {
 const SEEN_COOKIE: &str = "kentro_home_seen";
 
 pub async fn show(visit: Visit, staff: Staff, headers: axum::http::HeaderMap) -> Response {
+    // An overseer's day is the dashboard: they have no people or cases.
+    if staff.may("VIEW_CROSS_TENANT_AGGREGATES") {
+        return crate::view::see_other("/oversight");
+    }
     let today = format::today();
     let shows_cases = staff.may("MANAGE_CASES");
     let data = match graphql::run::<Home>(
