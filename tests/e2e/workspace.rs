@@ -2335,3 +2335,68 @@ async fn an_overseer_drills_down_to_a_municipality_and_the_xlsx_holds_the_pages_
     assert!(!refused.contains("Βέροια"), "{refused}");
     browser.close().await;
 }
+
+/// Διαχείριση → Στατιστικά: the coordinator reads their own center's
+/// figures, exact (the managing authority's view), as the API gives them.
+#[tokio::test]
+async fn a_coordinator_reads_the_centers_exact_statistics() {
+    let backend = Backend::sqlite();
+    let mut env = backend.demo_env();
+    env.push(("KENTRO_INDICATORS_INTERVAL_SECONDS", "1".into()));
+    let server = Server::start(&env, &["--demo", "--workload"]);
+    let password = demo_password(&backend);
+    let overseer = server
+        .login(crate::harness::MINISTRY_OVERSEER, &password)
+        .await;
+    aggregates_ready(&server, &overseer).await;
+    let email = demo_account("tenant-admin", "veria");
+    let admin = server.login(&email, &password).await;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let own = server
+        .graphql_as(
+            Some(&admin),
+            "query($from: String!, $to: String!) { indicators(scope: TENANT, tenant: \"veria\", set: ESF_PLUS_2021_2027,
+                period: { from: $from, to: $to }) { suppressed tables { dimension categories totals { display } } } }",
+            json!({ "from": format!("{year}-01"), "to": format!("{year}-12") }),
+        )
+        .await;
+    assert_eq!(own["data"]["indicators"]["suppressed"], false, "{own}");
+    let gender = own["data"]["indicators"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["dimension"] == "gender")
+        .expect("a gender table")
+        .clone();
+
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(&browser, &email, &password).await;
+    browser.goto("/admin/statistics").await;
+    assert_eq!(browser.text("h1").await, "Στατιστικά του κέντρου");
+    assert!(
+        browser
+            .exists("nav.tabs a[href='/admin/statistics'][aria-current='page']")
+            .await
+    );
+    assert!(
+        !browser.exists("svg.tiles").await,
+        "no map of other regions"
+    );
+    let shown = page_table(&browser, "gender").await;
+    assert_eq!(shown.len(), 1, "one row, the center's own: {shown:?}");
+    let exact: Vec<String> = gender["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["display"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        shown[0][1..=exact.len()],
+        exact[..],
+        "the API's exact figures"
+    );
+    let rule = browser.text("#rule").await;
+    assert!(rule.contains("Χωρίς απόκρυψη"), "{rule}");
+    browser.check_screen("admin-statistics").await;
+    browser.close().await;
+}

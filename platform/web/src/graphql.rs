@@ -210,3 +210,5 @@ document!(ResetPassword, "queries/password_reset.graphql");
 document!(Oversight, "queries/oversight.graphql");
 document!(OversightTrend, "queries/oversight.graphql");
 document!(OversightExport, "queries/oversight.graphql");
+document!(CenterSlug, "queries/oversight.graphql");
+document!(CenterStatistics, "queries/oversight.graphql");

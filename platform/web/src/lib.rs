@@ -69,6 +69,7 @@ pub fn router(state: WebState) -> Router {
             post(pages::admin_plugins::disable),
         )
         .route("/oversight", get(pages::oversight::show))
+        .route("/admin/statistics", get(pages::oversight::statistics))
         .route("/oversight/export", get(pages::oversight::export))
         .route("/admin/audit", get(pages::audit::show))
         .route("/admin/audit.csv", get(pages::audit::csv))

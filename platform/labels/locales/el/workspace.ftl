@@ -720,3 +720,6 @@ oversight-silent = Χωρίς κίνηση 30 ημέρες
 oversight-never = Ποτέ
 oversight-rule = Κανόνας:
 oversight-generated = Υπολογίστηκε:
+statistics-title = Στατιστικά του κέντρου
+statistics-lead = Οι δείκτες του κέντρου σας, ακριβείς, όπως τους λαμβάνει η διαχειριστική αρχή. Τα υπουργεία βλέπουν τους ίδιους δείκτες με την απόκρυψη μικρών αριθμών.
+admin-tab-statistics = Στατιστικά

@@ -720,3 +720,6 @@ oversight-silent = No activity for 30 days
 oversight-never = Never
 oversight-rule = Rule:
 oversight-generated = Computed:
+statistics-title = The center's statistics
+statistics-lead = Your center's indicators, exact, as its managing authority receives them. Ministries see the same indicators with small figures hidden.
+admin-tab-statistics = Statistics

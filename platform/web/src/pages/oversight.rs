@@ -199,11 +199,129 @@ struct Figure {
     display: String,
 }
 
-impl From<&graphql::oversight::Figure> for Figure {
-    fn from(f: &graphql::oversight::Figure) -> Figure {
-        Figure {
-            value: f.value,
-            display: f.display.clone(),
+/// An indicator table as the page reads it, whichever document brought it.
+struct Table {
+    dimension: String,
+    categories: Vec<String>,
+    units: Vec<Unit>,
+    totals: Vec<Figure>,
+    total: Figure,
+}
+
+struct Unit {
+    unit: String,
+    label: String,
+    values: Vec<Figure>,
+    total: Figure,
+}
+
+struct Referrals {
+    sent: i64,
+    median_response: Option<String>,
+    overdue_share: Option<f64>,
+}
+
+struct Center {
+    tenant: String,
+    name: String,
+    region: String,
+    last_activity: Option<String>,
+    users: i64,
+    open_cases: String,
+    overdue_referrals: String,
+}
+
+/// What the page reads of the API's answer.
+struct Answer {
+    generated_at: String,
+    unique_participants: Option<Figure>,
+    tables: Vec<Table>,
+    activity: Vec<Table>,
+    referrals: Option<Referrals>,
+    centers: Vec<Center>,
+}
+
+/// Each document's generated types, read into the page's own.
+macro_rules! read_tables {
+    ($($module:ident),*) => {$(
+        impl From<&graphql::$module::Figure> for Figure {
+            fn from(f: &graphql::$module::Figure) -> Figure {
+                Figure {
+                    value: f.value,
+                    display: f.display.clone(),
+                }
+            }
+        }
+
+        impl From<&graphql::$module::TableFields> for Table {
+            fn from(t: &graphql::$module::TableFields) -> Table {
+                Table {
+                    dimension: t.dimension.clone(),
+                    categories: t.categories.clone(),
+                    units: t
+                        .units
+                        .iter()
+                        .map(|u| Unit {
+                            unit: u.unit.clone(),
+                            label: u.label.clone(),
+                            values: u.values.iter().map(Figure::from).collect(),
+                            total: Figure::from(&u.total),
+                        })
+                        .collect(),
+                    totals: t.totals.iter().map(Figure::from).collect(),
+                    total: Figure::from(&t.total),
+                }
+            }
+        }
+    )*};
+}
+
+read_tables!(oversight, oversight_trend, center_statistics);
+
+macro_rules! read_referrals {
+    ($r:expr) => {
+        $r.as_ref().map(|r| Referrals {
+            sent: r.sent,
+            median_response: r.median_response.clone(),
+            overdue_share: r.overdue_share,
+        })
+    };
+}
+
+impl From<graphql::oversight::ResponseData> for Answer {
+    fn from(data: graphql::oversight::ResponseData) -> Answer {
+        Answer {
+            generated_at: data.report.generated_at.clone(),
+            unique_participants: data.report.unique_participants.as_ref().map(Figure::from),
+            tables: data.report.tables.iter().map(Table::from).collect(),
+            activity: data.activity.tables.iter().map(Table::from).collect(),
+            referrals: read_referrals!(data.activity.referrals),
+            centers: data
+                .tenant_activity
+                .into_iter()
+                .map(|c| Center {
+                    tenant: c.tenant,
+                    name: c.name,
+                    region: c.region,
+                    last_activity: c.last_activity,
+                    users: c.users,
+                    open_cases: c.open_cases,
+                    overdue_referrals: c.overdue_referrals,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<graphql::center_statistics::ResponseData> for Answer {
+    fn from(data: graphql::center_statistics::ResponseData) -> Answer {
+        Answer {
+            generated_at: data.report.generated_at.clone(),
+            unique_participants: None,
+            tables: data.report.tables.iter().map(Table::from).collect(),
+            activity: data.activity.tables.iter().map(Table::from).collect(),
+            referrals: read_referrals!(data.activity.referrals),
+            centers: Vec::new(),
         }
     }
 }
@@ -289,6 +407,10 @@ struct OversightPage {
     generated: String,
     csv: String,
     xlsx: String,
+    /// A coordinator's own center, under Διαχείριση.
+    center: bool,
+    /// Where the filters' form goes.
+    action: &'static str,
 }
 
 /// The chart of a table's totals per category, with its data table.
@@ -339,12 +461,7 @@ fn chart(
     }
 }
 
-fn table_of(
-    lang: Lang,
-    question: &Question,
-    table: &graphql::oversight::TableFields,
-    unit_heading: String,
-) -> DataTable {
+fn table_of(lang: Lang, question: &Question, table: &Table, unit_heading: String) -> DataTable {
     let drill = |unit: &str| -> Option<String> {
         match &question.scope {
             Scope::National => Region::ALL
@@ -380,21 +497,17 @@ fn table_of(
     }
 }
 
-fn category_total(
-    tables: &[graphql::oversight::TableFields],
-    dimension: &str,
-    category: &str,
-) -> Option<Figure> {
+fn category_total(tables: &[Table], dimension: &str, category: &str) -> Option<Figure> {
     let t = tables.iter().find(|t| t.dimension == dimension)?;
     let i = t.categories.iter().position(|c| c == category)?;
-    t.totals.get(i).map(Figure::from)
+    t.totals.get(i).cloned()
 }
 
-fn grand_total(tables: &[graphql::oversight::TableFields], dimension: &str) -> Option<Figure> {
+fn grand_total(tables: &[Table], dimension: &str) -> Option<Figure> {
     tables
         .iter()
         .find(|t| t.dimension == dimension)
-        .map(|t| Figure::from(&t.total))
+        .map(|t| t.total.clone())
 }
 
 /// Where each region sits on the tile map: column, row (north-west first).
@@ -417,7 +530,7 @@ fn tile_position(region: Region) -> (u32, u32) {
 }
 
 /// The regions' tiles, shaded by participants per 10,000 residents.
-fn tiles(question: &Question, participants: &graphql::oversight::TableFields) -> Vec<Tile> {
+fn tiles(question: &Question, participants: &Table) -> Vec<Tile> {
     let rates: Vec<(Region, Option<f64>)> = Region::ALL
         .into_iter()
         .map(|r| {
@@ -487,6 +600,26 @@ fn trend_periods(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> 
         .collect()
 }
 
+/// Who is looking: an overseer (a regional one kept in their region), or a
+/// center's coordinator at their own center's exact figures.
+#[derive(Clone, Copy, PartialEq)]
+enum Viewer {
+    Overseer { region: Option<Region> },
+    Center,
+}
+
+/// A page's problem with the period, beside the period's field.
+fn period_errors(lang: Lang, errors: &graphql::ApiErrors) -> Vec<crate::view::FormError> {
+    crate::problems::form_errors(lang, errors)
+        .into_iter()
+        .map(|mut e| {
+            e.field = "period".into();
+            e
+        })
+        .collect()
+}
+
+/// Εποπτεία: the overseers' dashboard.
 pub async fn show(
     visit: Visit,
     staff: Staff,
@@ -495,7 +628,6 @@ pub async fn show(
     if !staff.may("VIEW_CROSS_TENANT_AGGREGATES") {
         return visit.problem(StatusCode::FORBIDDEN, "error-forbidden");
     }
-    let lang = visit.lang;
     let own_region = staff.region;
     let question = Question::from_query(&params, own_region);
     let (scope, region, tenant) = question.scope.wire();
@@ -520,21 +652,91 @@ pub async fn show(
         match graphql::run::<graphql::Oversight>(&visit.state.schema, &visit.context, variables)
             .await
         {
-            Ok(data) => Some(data),
+            Ok(data) => Some(Answer::from(data)),
             Err(e) if e.has("VALIDATION") => {
-                layout.errors = crate::problems::form_errors(lang, &e)
-                    .into_iter()
-                    .map(|mut e| {
-                        e.field = "period".into();
-                        e
-                    })
-                    .collect();
+                layout.errors = period_errors(visit.lang, &e);
                 None
             }
             Err(e) => return visit.failure(&e),
         };
+    dashboard(
+        &visit,
+        layout,
+        question,
+        data,
+        Viewer::Overseer { region: own_region },
+    )
+    .await
+}
+
+/// Διαχείριση → Στατιστικά: the center's own figures, exact, for its
+/// coordinator (its managing authority), drawn as the overseers' are.
+pub async fn statistics(
+    visit: Visit,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    if !staff.may("MANAGE_TENANT_SETTINGS") {
+        return visit.problem(StatusCode::FORBIDDEN, "error-forbidden");
+    }
+    let slug = match graphql::run::<graphql::CenterSlug>(
+        &visit.state.schema,
+        &visit.context,
+        graphql::center_slug::Variables {},
+    )
+    .await
+    {
+        Ok(data) => match data.my_tenant {
+            Some(t) => t.slug,
+            None => return visit.problem(StatusCode::FORBIDDEN, "error-forbidden"),
+        },
+        Err(e) => return visit.failure(&e),
+    };
+    let mut question = Question::from_query(&params, None);
+    question.scope = Scope::Tenant { slug, region: None };
+    let Scope::Tenant { slug, .. } = &question.scope else {
+        unreachable!("set just above")
+    };
+    let variables = graphql::center_statistics::Variables {
+        tenant: slug.clone(),
+        set: match question.set {
+            "ESF_2014_2020" => graphql::center_statistics::IndicatorSetName::ESF_2014_2020,
+            "ACTIVITY" => graphql::center_statistics::IndicatorSetName::ACTIVITY,
+            _ => graphql::center_statistics::IndicatorSetName::ESF_PLUS_2021_2027,
+        },
+        from: month_code(question.from),
+        to: month_code(question.to),
+    };
+    let mut layout = visit.layout(visit.t("statistics-title"), Some(&staff));
+    let data = match graphql::run::<graphql::CenterStatistics>(
+        &visit.state.schema,
+        &visit.context,
+        variables,
+    )
+    .await
+    {
+        Ok(data) => Some(Answer::from(data)),
+        Err(e) if e.has("VALIDATION") => {
+            layout.errors = period_errors(visit.lang, &e);
+            None
+        }
+        Err(e) => return visit.failure(&e),
+    };
+    dashboard(&visit, layout, question, data, Viewer::Center).await
+}
+
+/// The dashboard for a question and the API's answer to it.
+async fn dashboard(
+    visit: &Visit,
+    layout: Layout,
+    question: Question,
+    data: Option<Answer>,
+    viewer: Viewer,
+) -> Response {
+    let lang = visit.lang;
+    let center = viewer == Viewer::Center;
     let trend = match &data {
-        Some(_) => trend(&visit, &question).await,
+        Some(_) => trend(visit, &question).await,
         None => None,
     };
 
@@ -543,12 +745,12 @@ pub async fn show(
         Scope::Region(r) => r.name_el().to_owned(),
         Scope::Tenant { slug, .. } => data
             .as_ref()
-            .and_then(|d| d.report.tables.first())
+            .and_then(|d| d.tables.first())
             .and_then(|t| t.units.first())
             .map_or_else(|| slug.clone(), |u| u.label.clone()),
     };
     let mut crumbs = Vec::new();
-    if own_region.is_none() {
+    if viewer == (Viewer::Overseer { region: None }) {
         crumbs.push(Crumb {
             label: visit.t("oversight-nation"),
             href: (question.scope != Scope::National).then(|| question.href(&Scope::National)),
@@ -566,7 +768,7 @@ pub async fn show(
                 .then(|| question.href(&Scope::Region(r))),
         });
     }
-    if let Scope::Tenant { .. } = &question.scope {
+    if let (Scope::Tenant { .. }, Viewer::Overseer { .. }) = (&question.scope, viewer) {
         crumbs.push(Crumb {
             label: scope_title.clone(),
             href: None,
@@ -584,8 +786,8 @@ pub async fn show(
     let mut centers = Vec::new();
     let mut generated = String::new();
     if let Some(data) = &data {
-        generated = format::instant(&data.report.generated_at);
-        let activity = &data.activity.tables;
+        generated = format::instant(&data.generated_at);
+        let activity = &data.activity;
         let mut figure = |id: &str, f: Option<Figure>, hint: &str| {
             if let Some(f) = f {
                 headline.push(Headline {
@@ -601,7 +803,7 @@ pub async fn show(
         };
         figure(
             "oversight-unique",
-            data.report.unique_participants.as_ref().map(Figure::from),
+            data.unique_participants.clone(),
             "oversight-unique-hint",
         );
         figure(
@@ -614,7 +816,7 @@ pub async fn show(
             category_total(activity, "participants", "continuing"),
             "",
         );
-        if let Some(r) = &data.activity.referrals {
+        if let Some(r) = &data.referrals {
             figure(
                 "oversight-referrals-sent",
                 Some(Figure {
@@ -657,8 +859,8 @@ pub async fn show(
             "",
         );
 
-        let tables = &data.report.tables;
-        let charted: Vec<&graphql::oversight::TableFields> = if question.set == "ACTIVITY" {
+        let tables = &data.tables;
+        let charted: Vec<&Table> = if question.set == "ACTIVITY" {
             tables
                 .iter()
                 .filter(|t| t.dimension != "participants")
@@ -675,12 +877,7 @@ pub async fn show(
                 .categories
                 .iter()
                 .zip(&t.totals)
-                .map(|(c, f)| {
-                    (
-                        i18n::indicator_category(lang, &t.dimension, c),
-                        Figure::from(f),
-                    )
-                })
+                .map(|(c, f)| (i18n::indicator_category(lang, &t.dimension, c), f.clone()))
                 .collect();
             let table = table_of(lang, &question, t, unit_heading.clone());
             charts.push(chart(lang, &t.dimension, title, bars, Some(table)));
@@ -693,7 +890,7 @@ pub async fn show(
                 .map(|(c, f)| {
                     (
                         i18n::indicator_category(lang, "referrals_status", c),
-                        Figure::from(f),
+                        f.clone(),
                     )
                 })
                 .collect();
@@ -716,7 +913,7 @@ pub async fn show(
         }
         let today = format::today();
         centers = data
-            .tenant_activity
+            .centers
             .iter()
             .filter(|c| match &question.scope {
                 Scope::National => true,
@@ -749,7 +946,9 @@ pub async fn show(
             .collect();
         centers.sort_by(|a, b| b.silent.cmp(&a.silent).then(a.name.cmp(&b.name)));
     }
-    let footnote = {
+    let footnote = if center {
+        i18n::message(lang, "export-rule-unsuppressed", &[])
+    } else {
         let (below, threshold, noise) = (
             (THRESHOLD - 1).to_string(),
             THRESHOLD.to_string(),
@@ -765,20 +964,23 @@ pub async fn show(
             ],
         )
     };
-    let mut scope_fields = vec![(
-        "scope",
-        match question.scope {
-            Scope::National => "national",
-            Scope::Region(_) => "region",
-            Scope::Tenant { .. } => "tenant",
+    let mut scope_fields = Vec::new();
+    if !center {
+        scope_fields.push((
+            "scope",
+            match question.scope {
+                Scope::National => "national",
+                Scope::Region(_) => "region",
+                Scope::Tenant { .. } => "tenant",
+            }
+            .to_owned(),
+        ));
+        if let Some(r) = region_of_scope {
+            scope_fields.push(("region", r.code().to_owned()));
         }
-        .to_owned(),
-    )];
-    if let Some(r) = region_of_scope {
-        scope_fields.push(("region", r.code().to_owned()));
-    }
-    if let Scope::Tenant { slug, .. } = &question.scope {
-        scope_fields.push(("tenant", slug.clone()));
+        if let Scope::Tenant { slug, .. } = &question.scope {
+            scope_fields.push(("tenant", slug.clone()));
+        }
     }
     let status = if layout.errors.is_empty() {
         StatusCode::OK
@@ -813,6 +1015,12 @@ pub async fn show(
         centers,
         footnote,
         generated,
+        center,
+        action: if center {
+            "/admin/statistics"
+        } else {
+            "/oversight"
+        },
     };
     (status, render(&page)).into_response()
 }
