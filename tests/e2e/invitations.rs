@@ -55,7 +55,7 @@ impl Center {
 }
 
 /// The next e-mail to `recipient`, decoded.
-async fn mail_to(
+pub(crate) async fn mail_to(
     mailbox: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
     recipient: &str,
 ) -> String {
@@ -71,7 +71,7 @@ async fn mail_to(
 }
 
 /// The token of the invitation link in an e-mail.
-fn invitation_token(body: &str) -> String {
+pub(crate) fn invitation_token(body: &str) -> String {
     let at = body.find("/invitation/").expect("an invitation link") + "/invitation/".len();
     body[at..]
         .chars()

@@ -518,3 +518,203 @@ async fn a_suspended_municipality_cannot_log_in_and_keeps_its_data() {
         assert!(log.contains(action), "{action} in {log}");
     }
 }
+
+const CREATE: &str = "mutation($input: TenantInput!) { createTenant(input: $input) {
+    slug nameEl nameLatin region { code } status plugins { id running } centers { key } } }";
+const UPDATE: &str =
+    "mutation($input: TenantInput!) { updateTenant(input: $input) { slug nameLatin } }";
+const INVITE_COORDINATOR: &str = "mutation($tenant: String!, $email: String!, $name: String!) {
+    inviteCoordinator(tenant: $tenant, email: $email, name: $name) { email role status } }";
+
+/// Kalamata as a platform admin would type it in: the same fields as a
+/// `tenant.toml`.
+fn kalamata() -> serde_json::Value {
+    json!({
+        "slug": "kalamata",
+        "nameEl": "Δήμος Καλαμάτας",
+        "nameLatin": "Municipality of Kalamata",
+        "region": "peloponnese",
+        "funding": { "programme": "Πελοπόννησος 2021-2027", "misCode": "6001234",
+                     "inclusionDecision": "ΑΠ 1234/2026" },
+        "centers": [{
+            "key": "main", "kind": "main", "name": "Κέντρο Κοινότητας Δήμου Καλαμάτας",
+            "address": { "street": "Αριστομένους 10", "postalCode": "24100", "locality": "Καλαμάτα" },
+            "phones": [{ "number": "2721360700", "label": "Υποδοχή" }],
+            "emails": ["kk@kalamata.gr"],
+            "accessibility": { "wheelchairAccessible": true },
+            "openingHours": [{ "day": "monday", "hours": "08:00-15:00" },
+                             { "day": "wednesday", "hours": "08:00-15:00" }],
+            "servesAreas": ["Καλαμάτα", "Ασπρόχωμα"]
+        }, {
+            "key": "mobile", "kind": "mobile_unit", "name": "Κινητή μονάδα",
+            "servesAreas": ["Βέργα", "Ελαιοχώρι"]
+        }],
+        "plugins": [{ "id": "tutoring",
+                      "config": { "subjects": ["Μαθηματικά"], "min_grade": 1, "max_grade": 6 } }]
+    })
+}
+
+fn errors_code(response: &serde_json::Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Onboarding without a shell: a platform admin creates a municipality
+/// over GraphQL (every bad field named by its path, nothing half-saved),
+/// its plugins run at once, and its first coordinator is invited by e-mail
+/// and chooses their own password.
+async fn a_platform_admin_onboards_a_municipality_over_graphql(backend: Backend) {
+    let (port, mut mailbox) = crate::harness::fake_smtp().await;
+    let mut env = crate::plugins::plugin_env(&backend);
+    env.push(("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into()));
+    env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
+    let server = Server::start(&env, &["--demo"]);
+    let password = demo_password(&backend);
+    let admin = server.login(PLATFORM_ADMIN, &password).await;
+
+    // Every problem at once, each at its path; nothing is saved.
+    let mut bad = kalamata();
+    bad["region"] = json!("atlantis");
+    bad["centers"][0]["phones"][0]["number"] = json!("12");
+    bad["centers"][0]["openingHours"][0]["hours"] = json!("25:00-26:00");
+    bad["centers"][1]["kind"] = json!("spaceship");
+    let refused = server
+        .graphql_as(Some(&admin), CREATE, json!({ "input": bad }))
+        .await;
+    assert_eq!(errors_code(&refused), Some("VALIDATION"), "{refused}");
+    let fields: Vec<&str> = refused["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .expect("every problem")
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "input.region",
+        "input.centers[0].phones[0].number",
+        "input.centers[0].openingHours.monday",
+        "input.centers[1].kind",
+    ] {
+        assert!(fields.contains(&expected), "{expected} in {fields:?}");
+    }
+    let nothing = server
+        .graphql_as(
+            Some(&admin),
+            "{ tenant(slug: \"kalamata\") { slug } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        nothing["data"]["tenant"],
+        serde_json::Value::Null,
+        "{nothing}"
+    );
+
+    // A good one: created, with its centers, and its plugin running.
+    let created = server
+        .graphql_as(Some(&admin), CREATE, json!({ "input": kalamata() }))
+        .await;
+    assert!(created.get("errors").is_none(), "{created}");
+    let tenant = &created["data"]["createTenant"];
+    assert_eq!(tenant["slug"], "kalamata");
+    assert_eq!(tenant["region"]["code"], "PELOPONNESE");
+    assert_eq!(tenant["status"], "ACTIVE");
+    assert_eq!(
+        tenant["centers"],
+        json!([{ "key": "main" }, { "key": "mobile" }])
+    );
+    assert_eq!(
+        tenant["plugins"],
+        json!([{ "id": "tutoring", "running": true }]),
+        "the manifest's plugin runs at once, outside --demo's own path"
+    );
+
+    // The slug is taken now; a change goes through updateTenant.
+    let again = server
+        .graphql_as(Some(&admin), CREATE, json!({ "input": kalamata() }))
+        .await;
+    assert_eq!(errors_code(&again), Some("CONFLICT"), "{again}");
+    assert_eq!(again["errors"][0]["extensions"]["field"], "input.slug");
+    let mut renamed = kalamata();
+    renamed["nameLatin"] = json!("Kalamata");
+    let updated = server
+        .graphql_as(Some(&admin), UPDATE, json!({ "input": renamed }))
+        .await;
+    assert_eq!(
+        updated["data"]["updateTenant"],
+        json!({ "slug": "kalamata", "nameLatin": "Kalamata" }),
+        "{updated}"
+    );
+    let mut nowhere = kalamata();
+    nowhere["slug"] = json!("nowhere");
+    let unknown = server
+        .graphql_as(Some(&admin), UPDATE, json!({ "input": nowhere }))
+        .await;
+    assert_eq!(errors_code(&unknown), Some("VALIDATION"), "{unknown}");
+    assert_eq!(unknown["errors"][0]["extensions"]["field"], "input.slug");
+
+    // The first coordinator: invited by e-mail, chooses their own password.
+    let invited = server
+        .graphql_as(
+            Some(&admin),
+            INVITE_COORDINATOR,
+            json!({ "tenant": "kalamata", "email": "syntonistria@kalamata.gr", "name": "Μαρία Κ." }),
+        )
+        .await;
+    assert_eq!(
+        invited["data"]["inviteCoordinator"],
+        json!({ "email": "syntonistria@kalamata.gr", "role": "TENANT_ADMIN", "status": "PENDING" }),
+        "{invited}"
+    );
+    let mail = crate::invitations::mail_to(&mut mailbox, "syntonistria@kalamata.gr").await;
+    let token = crate::invitations::invitation_token(&mail);
+    let accepted = server
+        .graphql_as(
+            None,
+            "mutation($token: String!, $password: String!) { acceptInvitation(token: $token, password: $password) { token } }",
+            json!({ "token": token, "password": "ο κωδικός της συντονίστριας" }),
+        )
+        .await;
+    let session = accepted["data"]["acceptInvitation"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{accepted}"))
+        .to_owned();
+    let me = server
+        .graphql_as(
+            Some(&session),
+            "{ me { role } myTenant { slug } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        me["data"],
+        json!({ "me": { "role": "TENANT_ADMIN" }, "myTenant": { "slug": "kalamata" } })
+    );
+
+    // Only the platform admin onboards.
+    let coordinator = server
+        .login(&demo_account("tenant-admin", "veria"), &password)
+        .await;
+    let mut other = kalamata();
+    other["slug"] = json!("sparti");
+    for (query, variables) in [
+        (CREATE, json!({ "input": other })),
+        (
+            INVITE_COORDINATOR,
+            json!({ "tenant": "kalamata", "email": "x@kalamata.gr", "name": "X" }),
+        ),
+    ] {
+        let refused = server
+            .graphql_as(Some(&coordinator), query, variables)
+            .await;
+        assert_eq!(errors_code(&refused), Some("FORBIDDEN"), "{refused}");
+    }
+}
+
+#[tokio::test]
+async fn a_platform_admin_onboards_a_municipality_over_graphql_on_sqlite() {
+    a_platform_admin_onboards_a_municipality_over_graphql(Backend::sqlite()).await;
+}
+
+#[tokio::test]
+async fn a_platform_admin_onboards_a_municipality_over_graphql_on_postgres() {
+    a_platform_admin_onboards_a_municipality_over_graphql(Backend::postgres().await).await;
+}

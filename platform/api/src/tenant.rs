@@ -1,6 +1,8 @@
 //! Tenants (municipalities) and their centers.
 
-use async_graphql::{Context, Enum, Json, Object, SimpleObject};
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, Enum, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::Permission;
 use kentro_domain::contact::GreekPhoneNumber;
@@ -10,7 +12,7 @@ use kentro_domain::{self as domain, TenantSlug};
 use kentro_store::TenantRecord;
 
 use crate::context::{authorized, principal, request, services};
-use crate::error::{bad_input, from_store, internal};
+use crate::error::{ErrorCode, bad_input, coded, conflict, from_store, internal, invalid_fields};
 
 #[derive(Default)]
 pub struct TenantQuery;
@@ -66,11 +68,298 @@ impl TenantQuery {
     }
 }
 
+/// A municipality as its manifest describes it (`tenants/<slug>/tenant.toml`
+/// has the same fields): what onboarding takes, over GraphQL or from a file.
+#[derive(InputObject)]
+pub struct TenantInput {
+    /// Lowercase letters, digits and hyphens, e.g. `veria`; never changes.
+    slug: String,
+    /// The official Greek name, e.g. «Δήμος Βέροιας».
+    name_el: String,
+    name_latin: String,
+    /// One of the thirteen regions' codes, e.g. `central_macedonia`.
+    region: String,
+    funding: FundingInput,
+    /// The main center first; annexes and mobile units after it.
+    centers: Vec<CenterInput>,
+    #[graphql(default)]
+    plugins: Vec<PluginInput>,
+}
+
+#[derive(InputObject)]
+pub struct FundingInput {
+    /// The operational programme, e.g. «Κεντρική Μακεδονία 2021-2027».
+    programme: String,
+    mis_code: Option<String>,
+    priority_axis: Option<i64>,
+    /// The inclusion decision (απόφαση ένταξης), as published.
+    inclusion_decision: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CenterInput {
+    /// Unique within the municipality, e.g. `main`, `annex-north`.
+    key: String,
+    /// `main`, `annex` or `mobile_unit`.
+    kind: String,
+    name: String,
+    address: Option<AddressInput>,
+    /// The areas (δημοτικές κοινότητες) the center serves.
+    #[graphql(default)]
+    serves_areas: Vec<String>,
+    #[graphql(default)]
+    phones: Vec<PhoneInput>,
+    #[graphql(default)]
+    emails: Vec<String>,
+    accessibility: Option<AccessibilityInput>,
+    /// Weekday → `HH:MM-HH:MM` (e.g. `monday`, `08:00-16:00`).
+    #[graphql(default)]
+    opening_hours: Vec<OpeningHoursInput>,
+    #[graphql(default)]
+    staff: Vec<StaffInput>,
+    notes: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct AddressInput {
+    street: Option<String>,
+    building: Option<String>,
+    postal_code: Option<String>,
+    locality: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct PhoneInput {
+    number: String,
+    label: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct AccessibilityInput {
+    wheelchair_accessible: Option<bool>,
+    notes: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct OpeningHoursInput {
+    /// `monday` … `sunday`.
+    day: String,
+    /// `HH:MM-HH:MM`, or several separated by commas.
+    hours: String,
+}
+
+#[derive(InputObject)]
+pub struct StaffInput {
+    role: String,
+    count: i64,
+}
+
+#[derive(InputObject)]
+pub struct PluginInput {
+    id: String,
+    /// The plugin's settings, as its configuration schema describes them.
+    config: Option<Json<serde_json::Value>>,
+}
+
+impl TenantInput {
+    fn into_raw(self) -> domain::tenant::RawManifest {
+        use domain::tenant::{
+            RawAccessibility, RawAddress, RawCenter, RawFunding, RawManifest, RawPhone, RawPlugin,
+            RawStaff,
+        };
+        RawManifest {
+            slug: self.slug,
+            name_el: self.name_el,
+            name_latin: self.name_latin,
+            region: self.region,
+            funding: RawFunding {
+                programme: self.funding.programme,
+                mis_code: self.funding.mis_code,
+                priority_axis: self.funding.priority_axis,
+                inclusion_decision: self.funding.inclusion_decision,
+            },
+            centers: self
+                .centers
+                .into_iter()
+                .map(|c| RawCenter {
+                    key: c.key,
+                    kind: c.kind,
+                    name: c.name,
+                    address: c.address.map(|a| RawAddress {
+                        street: a.street,
+                        building: a.building,
+                        postal_code: a.postal_code,
+                        locality: a.locality,
+                    }),
+                    serves_areas: c.serves_areas,
+                    phones: c
+                        .phones
+                        .into_iter()
+                        .map(|p| RawPhone {
+                            number: p.number,
+                            label: p.label,
+                        })
+                        .collect(),
+                    emails: c.emails,
+                    accessibility: c.accessibility.map(|a| RawAccessibility {
+                        wheelchair_accessible: a.wheelchair_accessible,
+                        notes: a.notes,
+                    }),
+                    opening_hours: c
+                        .opening_hours
+                        .into_iter()
+                        .map(|h| (h.day, h.hours))
+                        .collect::<BTreeMap<_, _>>(),
+                    staff: c
+                        .staff
+                        .into_iter()
+                        .map(|s| RawStaff {
+                            role: s.role,
+                            count: s.count,
+                        })
+                        .collect(),
+                    notes: c.notes,
+                })
+                .collect(),
+            plugins: self
+                .plugins
+                .into_iter()
+                .map(|p| RawPlugin {
+                    id: p.id,
+                    config: p.config.map_or_else(|| serde_json::json!({}), |Json(v)| v),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The manifest's problems, each at its path under `input` in the
+/// contract's words (`centers[0].opening_hours` → `input.centers[0].openingHours`).
+fn manifest_problems(errors: &domain::tenant::ManifestErrors) -> async_graphql::Error {
+    let problems: Vec<(String, String)> = errors
+        .0
+        .iter()
+        .map(|e| {
+            let key = e.key.trim_start_matches('.');
+            let field = if key.is_empty() || key == "(document)" {
+                "input".to_owned()
+            } else {
+                format!("input.{}", camel_case_path(key))
+            };
+            (field, e.problem.clone())
+        })
+        .collect();
+    invalid_fields(&problems)
+}
+
+/// `serves_areas` → `servesAreas`, segment by segment.
+fn camel_case_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut upper = false;
+    for c in path.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Validates, applies and enables a manifest's plugins: the one path of
+/// `createTenant`, `updateTenant` and (through the same store and runtime
+/// calls) `kentro tenant apply`.
+async fn apply_manifest(
+    ctx: &Context<'_>,
+    input: TenantInput,
+    exists: bool,
+) -> async_graphql::Result<Tenant> {
+    let caller = authorized(ctx, Permission::ManageTenants)?;
+    let manifest = input
+        .into_raw()
+        .validate()
+        .map_err(|errors| manifest_problems(&errors))?;
+    let store = &services(ctx).store;
+    let known = store
+        .tenants()
+        .by_slug(&manifest.slug)
+        .await
+        .map_err(|e| from_store(ctx, e))?
+        .is_some();
+    match (exists, known) {
+        (false, true) => {
+            return Err(conflict(
+                "input.slug",
+                format!("a municipality {} exists already", manifest.slug),
+            ));
+        }
+        (true, false) => {
+            return Err(bad_input(
+                "input.slug",
+                format!("there is no municipality {} to change", manifest.slug),
+            ));
+        }
+        _ => {}
+    }
+    let actor = caller.account.actor();
+    let request_id = &request(ctx).request_id;
+    store
+        .tenants()
+        .apply(std::slice::from_ref(&manifest), &actor, request_id)
+        .await
+        .map_err(|e| from_store(ctx, e))?;
+    let access = kentro_store::Access {
+        actor: &actor,
+        purpose: "tenant manifest",
+        request_id,
+    };
+    let outcomes = services(ctx)
+        .plugins
+        .enable_from_manifests(std::slice::from_ref(&manifest), &access)
+        .await
+        .map_err(|e| from_store(ctx, e))?;
+    for line in outcomes {
+        tracing::info!(tenant = %manifest.slug, "{}", line.trim());
+    }
+    let record = store
+        .tenants()
+        .by_slug(&manifest.slug)
+        .await
+        .map_err(|e| from_store(ctx, e))?
+        .ok_or_else(|| coded(ErrorCode::Internal, "the municipality was just applied"))?;
+    Ok(Tenant(record))
+}
+
 #[derive(Default)]
 pub struct TenantMutation;
 
 #[Object]
 impl TenantMutation {
+    /// Onboards a municipality (platform_admin): the same fields as a
+    /// manifest, every problem named by its path; its plugins are enabled
+    /// with their settings where installed. CONFLICT when the slug is taken.
+    async fn create_tenant(
+        &self,
+        ctx: &Context<'_>,
+        input: TenantInput,
+    ) -> async_graphql::Result<Tenant> {
+        apply_manifest(ctx, input, false).await
+    }
+
+    /// Changes a municipality's manifest (platform_admin): the whole of it,
+    /// as `createTenant` takes it; its slug names which. A plugin the
+    /// center has already chosen about keeps the center's choice.
+    async fn update_tenant(
+        &self,
+        ctx: &Context<'_>,
+        input: TenantInput,
+    ) -> async_graphql::Result<Tenant> {
+        apply_manifest(ctx, input, true).await
+    }
+
     /// Suspends a municipality (platform_admin): every session of its staff
     /// ends at once and logins are refused until it is reactivated; its
     /// data is kept. The reason is recorded in its audit log.

@@ -355,6 +355,48 @@ impl UserMutation {
             .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))
     }
 
+    /// Invites a municipality's first coordinator (platform_admin): the
+    /// invitation e-mail of `inviteUser`, for the role tenant_admin, so
+    /// that onboarding needs no shell and nobody else knows the password.
+    async fn invite_coordinator(
+        &self,
+        ctx: &Context<'_>,
+        tenant: String,
+        email: String,
+        name: String,
+    ) -> async_graphql::Result<Invitation> {
+        let caller = crate::context::authorized(ctx, DomainPermission::ManageTenants)?;
+        let slug = kentro_domain::TenantSlug::parse(&tenant).map_err(|p| bad_input("tenant", p))?;
+        let email = Email::parse(&email).map_err(|p| bad_input("email", p))?;
+        let store = &services(ctx).store;
+        let Some(scope) = store
+            .operator_scope(&slug)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+        else {
+            return Err(bad_input(
+                "tenant",
+                format!("there is no municipality {slug}"),
+            ));
+        };
+        store
+            .invitations()
+            .invite(
+                scope,
+                NewInvitation {
+                    email,
+                    display_name: name,
+                    role: DomainRole::TenantAdmin,
+                },
+                &services(ctx).loop_settings.public_url,
+                &caller.account.actor(),
+                &request(ctx).request_id,
+            )
+            .await
+            .map(Invitation)
+            .map_err(|e| from_store(ctx, e))
+    }
+
     /// Withdraws an invitation of the caller's center (tenant_admin): its
     /// link stops working.
     async fn revoke_invitation(

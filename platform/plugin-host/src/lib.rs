@@ -421,6 +421,40 @@ impl PluginRuntime {
         Ok(self.load(id, version).await?.info.clone())
     }
 
+    /// Enables, for each manifest, the plugins it names with its
+    /// configuration, where the tenant has not chosen yet (a tenant admin's
+    /// later choice is kept): the one path of `kentro tenant apply`,
+    /// `--demo`, `createTenant` and `updateTenant`. A plugin that cannot be
+    /// enabled (not installed, settings its schema refuses) is reported in
+    /// the answer's lines, and the tenant's other plugins still run.
+    pub async fn enable_from_manifests(
+        &self,
+        manifests: &[kentro_domain::TenantManifest],
+        access: &kentro_store::Access<'_>,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut lines = Vec::new();
+        for manifest in manifests {
+            let Some(scope) = self.store.operator_scope(&manifest.slug).await? else {
+                continue;
+            };
+            for wanted in &manifest.plugins {
+                let id = wanted.id.to_string();
+                if self.store.plugins().activation(scope, &id).await?.is_some() {
+                    continue;
+                }
+                let config = Value::Object(wanted.config.clone());
+                match self.enable(scope, &id, None, &config, access).await {
+                    Ok(a) => {
+                        lines.push(format!("  {} enables {} {}", manifest.slug, id, a.version))
+                    }
+                    Err(CallError::Store(e)) => return Err(e),
+                    Err(e) => lines.push(format!("  {} cannot enable {id}: {e}", manifest.slug)),
+                }
+            }
+        }
+        Ok(lines)
+    }
+
     /// Enables a plugin for a tenant: the version must be installed and the
     /// configuration must match the plugin's schema. Upgrade and rollback
     /// are enabling another version; calls use it from then on, on every

@@ -177,9 +177,8 @@ pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Re
         demo_slugs = slugs.clone();
         demo_directories =
             directory::import_seed_directories(&store, &settings.tenants_dir, &slugs).await?;
-        demo_directories.extend(
-            crate::plugins::install_demo(&plugin_runtime, &store, &settings, &manifests).await?,
-        );
+        demo_directories
+            .extend(crate::plugins::install_demo(&plugin_runtime, &settings, &manifests).await?);
     }
 
     let production = settings.environment == Environment::Production;

@@ -96,7 +96,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let enabled = match &outcomes {
                 Ok(_) => {
                     let runtime = plugins::runtime(&settings, &store, false)?;
-                    plugins::enable_from_manifests(&runtime, &store, &manifests).await
+                    plugins::enable_from_manifests(&runtime, &manifests).await
                 }
                 Err(_) => Ok(Vec::new()),
             };

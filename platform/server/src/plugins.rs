@@ -103,7 +103,6 @@ pub fn read_package(dir: &Path, signature_required: bool) -> anyhow::Result<Pack
 /// admin's later choices are kept).
 pub async fn install_demo(
     runtime: &PluginRuntime,
-    store: &Store,
     settings: &Settings,
     manifests: &[TenantManifest],
 ) -> anyhow::Result<Vec<String>> {
@@ -139,17 +138,14 @@ pub async fn install_demo(
             }
         ));
     }
-    lines.extend(enable_from_manifests(runtime, store, manifests).await?);
+    lines.extend(enable_from_manifests(runtime, manifests).await?);
     Ok(lines)
 }
 
-/// Enables, for each manifest, the plugins it names with its configuration,
-/// where the tenant has not chosen yet (a tenant admin's later choice is
-/// kept). One path for `kentro tenant apply` and `--demo`. A plugin that is
-/// not installed is reported, and the tenant's other plugins still run.
+/// Enables the manifests' plugins, as the operator (see
+/// `PluginRuntime::enable_from_manifests`).
 pub async fn enable_from_manifests(
     runtime: &PluginRuntime,
-    store: &Store,
     manifests: &[TenantManifest],
 ) -> anyhow::Result<Vec<String>> {
     let actor = Actor::operator();
@@ -158,24 +154,7 @@ pub async fn enable_from_manifests(
         purpose: "tenant manifest",
         request_id: "manifest",
     };
-    let mut lines = Vec::new();
-    for manifest in manifests {
-        let Some(scope) = store.operator_scope(&manifest.slug).await? else {
-            continue;
-        };
-        for wanted in &manifest.plugins {
-            let id = wanted.id.to_string();
-            if store.plugins().activation(scope, &id).await?.is_some() {
-                continue;
-            }
-            let config = serde_json::Value::Object(wanted.config.clone());
-            match runtime.enable(scope, &id, None, &config, &access).await {
-                Ok(a) => lines.push(format!("  {} enables {} {}", manifest.slug, id, a.version)),
-                Err(e) => lines.push(format!("  {} cannot enable {id}: {e}", manifest.slug)),
-            }
-        }
-    }
-    Ok(lines)
+    Ok(runtime.enable_from_manifests(manifests, &access).await?)
 }
 
 pub async fn run(settings: &Settings, command: PluginCommand) -> anyhow::Result<ExitCode> {
