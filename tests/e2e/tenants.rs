@@ -689,6 +689,35 @@ async fn a_platform_admin_onboards_a_municipality_over_graphql(backend: Backend)
         json!({ "me": { "role": "TENANT_ADMIN" }, "myTenant": { "slug": "kalamata" } })
     );
 
+    // The readiness checklist: the platform admin's and the coordinator's
+    // own, nobody else's.
+    let readiness = "{ tenant(slug: \"kalamata\") { readiness { missing coordinators pluginsEnabled pluginsNamed } } }";
+    let seen = server.graphql_as(Some(&admin), readiness, json!({})).await;
+    assert_eq!(
+        seen["data"]["tenant"]["readiness"],
+        json!({ "missing": ["STAFF", "DIRECTORY", "PARTNER_KEYS"], "coordinators": 1,
+                "pluginsEnabled": 1, "pluginsNamed": 1 }),
+        "{seen}"
+    );
+    let own = server
+        .graphql_as(
+            Some(&session),
+            "{ myTenant { readiness { coordinators } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        own["data"]["myTenant"]["readiness"]["coordinators"], 1,
+        "{own}"
+    );
+    let overseer = server
+        .login(crate::harness::MINISTRY_OVERSEER, &password)
+        .await;
+    let refused = server
+        .graphql_as(Some(&overseer), readiness, json!({}))
+        .await;
+    assert_eq!(errors_code(&refused), Some("FORBIDDEN"), "{refused}");
+
     // Only the platform admin onboards.
     let coordinator = server
         .login(&demo_account("tenant-admin", "veria"), &password)

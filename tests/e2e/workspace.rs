@@ -2400,3 +2400,158 @@ async fn a_coordinator_reads_the_centers_exact_statistics() {
     browser.check_screen("admin-statistics").await;
     browser.close().await;
 }
+
+/// The token of the invitation link in the next e-mail to `recipient`.
+async fn invitation_link(
+    mailbox: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+    recipient: &str,
+) -> String {
+    let mail = crate::invitations::mail_to(mailbox, recipient).await;
+    crate::invitations::invitation_token(&mail)
+}
+
+/// Chooses a password on an invitation's page and lands logged in.
+async fn accept_in_browser(browser: &Browser, token: &str, password: &str) {
+    browser.goto(&format!("/invitation/{token}")).await;
+    browser.fill("password", password).await;
+    browser.fill("passwordAgain", password).await;
+    browser
+        .submit(&format!("form[action='/invitation/{token}']"))
+        .await;
+    assert_eq!(browser.path().await, "/?welcome");
+}
+
+/// From nothing to the first social worker logged in, in the browser and
+/// without a shell: the platform admin onboards a municipality, its
+/// coordinator follows the e-mailed link and invites a social worker, who
+/// follows hers; the municipality's checklist follows along.
+#[tokio::test]
+async fn a_municipality_goes_from_nothing_to_its_first_social_worker_in_the_browser() {
+    let (port, mut mailbox) = crate::harness::fake_smtp().await;
+    let backend = Backend::sqlite();
+    let mut env = backend.demo_env();
+    env.push(("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into()));
+    env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
+    let server = Server::start(&env, &["--demo"]);
+    let password = demo_password(&backend);
+
+    let platform = Browser::open(&server.base_url, true).await;
+    platform.goto("/login").await;
+    platform.fill("email", crate::harness::PLATFORM_ADMIN).await;
+    platform.fill("password", &password).await;
+    platform.submit("form[action='/login']").await;
+    assert_eq!(platform.path().await, "/municipalities");
+    assert!(
+        platform
+            .exists("section[aria-labelledby='m-veria'] .checklist")
+            .await
+    );
+    platform.check_screen("municipalities").await;
+    platform.click("a[href='/municipalities/new']").await;
+    platform.check_screen("onboarding").await;
+
+    // Bad input: each problem beside its field, nothing created.
+    let fill_all = |phone: &'static str, region: &'static str| {
+        let platform = &platform;
+        async move {
+            for (field, value) in [
+                ("nameEl", "Δήμος Καλαμάτας"),
+                ("nameLatin", "Municipality of Kalamata"),
+                ("slug", "kalamata"),
+                ("centerName", "Κέντρο Κοινότητας Δήμου Καλαμάτας"),
+                ("street", "Αριστομένους 10"),
+                ("postalCode", "24100"),
+                ("locality", "Καλαμάτα"),
+                ("phone", phone),
+                ("programme", "Πελοπόννησος 2021-2027"),
+                ("coordinatorName", "Μαρία Κωνσταντίνου"),
+                ("coordinatorEmail", "syntonistria@kalamata.gr"),
+            ] {
+                platform.fill(field, value).await;
+            }
+            platform.select("region", region).await;
+        }
+    };
+    fill_all("12", "").await;
+    platform.submit("form[action='/municipalities/new']").await;
+    for field in ["phone", "region"] {
+        assert!(
+            platform
+                .exists(&format!(".error-summary a[href='#{field}']"))
+                .await,
+            "{field} is in the error summary"
+        );
+    }
+    let summary = platform.text(".error-summary").await;
+    assert!(
+        summary.contains("τηλέφωνο") && !summary.contains("field-"),
+        "each problem in the reader's words: {summary}"
+    );
+    assert_eq!(
+        platform.value("slug").await,
+        "kalamata",
+        "what was typed stays"
+    );
+    platform.check_screen("onboarding-errors").await;
+    let admin_token = server
+        .login(crate::harness::PLATFORM_ADMIN, &password)
+        .await;
+    let nothing = server
+        .graphql_as(
+            Some(&admin_token),
+            "{ tenant(slug: \"kalamata\") { slug } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        nothing["data"]["tenant"],
+        serde_json::Value::Null,
+        "nothing half-saved"
+    );
+
+    fill_all("2721360700", "peloponnese").await;
+    platform.submit("form[action='/municipalities/new']").await;
+    assert_eq!(platform.path().await, "/municipalities?created=kalamata");
+    let checklist = platform
+        .text("section[aria-labelledby='m-kalamata'] .checklist")
+        .await;
+    assert!(checklist.contains("✗ Ενεργός συντονιστής"), "{checklist}");
+    assert!(checklist.contains("✓ Ωράριο λειτουργίας"), "{checklist}");
+
+    // The coordinator chooses her password through the e-mailed link …
+    let token = invitation_link(&mut mailbox, "syntonistria@kalamata.gr").await;
+    let coordinator = Browser::open(&server.base_url, true).await;
+    accept_in_browser(&coordinator, &token, "η θάλασσα της Μεσσηνίας").await;
+    // … and invites the first social worker.
+    coordinator.goto("/admin/users").await;
+    coordinator.fill("name", "Ελένη Ιωάννου").await;
+    coordinator.fill("email", "eleni@kalamata.gr").await;
+    coordinator.select("role", "SOCIAL_WORKER").await;
+    coordinator
+        .submit("form[action='/admin/users/invite']")
+        .await;
+    assert_eq!(coordinator.path().await, "/admin/users?done=invited");
+    coordinator.close().await;
+
+    let token = invitation_link(&mut mailbox, "eleni@kalamata.gr").await;
+    let worker = Browser::open(&server.base_url, true).await;
+    accept_in_browser(&worker, &token, "ο κήπος της γιαγιάς μου").await;
+    assert!(worker.text(".whoami").await.contains("Ελένη Ιωάννου"));
+    assert!(
+        worker.exists("nav a[href='/people']").await,
+        "a social worker's workspace"
+    );
+    worker.close().await;
+
+    platform.goto("/municipalities").await;
+    let checklist = platform
+        .text("section[aria-labelledby='m-kalamata'] .checklist")
+        .await;
+    assert!(checklist.contains("✓ Ενεργός συντονιστής"), "{checklist}");
+    assert!(
+        checklist.contains("✓ Προσκλήσεις στο προσωπικό"),
+        "{checklist}"
+    );
+    assert!(checklist.contains("✗ Κατάλογος υπηρεσιών"), "{checklist}");
+    platform.close().await;
+}

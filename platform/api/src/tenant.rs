@@ -403,6 +403,79 @@ impl TenantMutation {
     }
 }
 
+/// Services a center's own directory needs before referrals are useful.
+const DIRECTORY_MINIMUM: u64 = 5;
+
+/// One thing a municipality still lacks before its center works.
+#[derive(Enum, Copy, Clone, PartialEq, Eq, Debug)]
+pub enum ReadinessItem {
+    /// No coordinator has accepted their invitation.
+    Coordinator,
+    /// No colleague has an account or an invitation yet.
+    Staff,
+    /// The main center has no opening hours (nothing can be booked).
+    OpeningHours,
+    /// Fewer than five services in the center's directory.
+    Directory,
+    /// No partner organisation has a key to answer referrals.
+    PartnerKeys,
+    /// A plugin the manifest names is not enabled.
+    Plugins,
+}
+
+/// A municipality's readiness checklist, with the counts behind it.
+#[derive(SimpleObject)]
+pub struct TenantReadiness {
+    /// What is still missing; empty when the center is ready.
+    missing: Vec<ReadinessItem>,
+    coordinators: u64,
+    staff: u64,
+    pending_invitations: u64,
+    opening_hours: bool,
+    directory_services: u64,
+    partner_keys: u64,
+    plugins_enabled: u64,
+    plugins_named: u64,
+}
+
+impl TenantReadiness {
+    fn of(manifest: &domain::TenantManifest, counts: kentro_store::Readiness) -> TenantReadiness {
+        let opening_hours = !manifest.main_center().opening_hours.is_empty();
+        let plugins_named = manifest.plugins.len() as u64;
+        let missing = [
+            (counts.coordinators == 0, ReadinessItem::Coordinator),
+            (
+                counts.staff == 0 && counts.pending_invitations == 0,
+                ReadinessItem::Staff,
+            ),
+            (!opening_hours, ReadinessItem::OpeningHours),
+            (
+                counts.directory_services < DIRECTORY_MINIMUM,
+                ReadinessItem::Directory,
+            ),
+            (counts.partner_keys == 0, ReadinessItem::PartnerKeys),
+            (
+                counts.plugins_enabled < plugins_named,
+                ReadinessItem::Plugins,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(lacking, item)| lacking.then_some(item))
+        .collect();
+        TenantReadiness {
+            missing,
+            coordinators: counts.coordinators,
+            staff: counts.staff,
+            pending_invitations: counts.pending_invitations,
+            opening_hours,
+            directory_services: counts.directory_services,
+            partner_keys: counts.partner_keys,
+            plugins_enabled: counts.plugins_enabled,
+            plugins_named,
+        }
+    }
+}
+
 /// Whether a municipality's staff can use Kentro.
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
 pub enum TenantStatus {
@@ -501,6 +574,27 @@ impl Tenant {
             .as_ref()
             .filter(|_| caller.account.role.can(Permission::ViewTenants))
             .map(|s| s.reason.as_str()))
+    }
+
+    /// What the municipality still lacks before its center works
+    /// (platform_admin, and the center's own tenant_admin).
+    async fn readiness(&self, ctx: &Context<'_>) -> async_graphql::Result<TenantReadiness> {
+        let caller = principal(ctx)?;
+        let own = caller.tenant.is_some_and(|t| t.tenant_id() == self.0.id)
+            && caller.account.role.can(Permission::ManageTenantSettings);
+        if !own && !caller.account.role.can(Permission::ManageTenants) {
+            return Err(coded(
+                ErrorCode::Forbidden,
+                "a municipality's readiness is for the platform admin and its coordinator",
+            ));
+        }
+        let counts = services(ctx)
+            .store
+            .tenants()
+            .readiness(&self.0)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        Ok(TenantReadiness::of(&self.0.manifest, counts))
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

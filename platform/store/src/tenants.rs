@@ -3,13 +3,16 @@
 use chrono::{DateTime, Utc};
 use kentro_domain::{TenantManifest, TenantSlug};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use crate::StoreError;
 use crate::audit::{self, Actor, AuditEvent};
-use crate::entity::{appointment, center, tenant, tenant_plugin, tenant_suspension, user_account};
+use crate::entity::{
+    appointment, center, directory_record, invitation, partner_key, plugin_activation, tenant,
+    tenant_plugin, tenant_suspension, user_account,
+};
 use crate::scope::{self, TenantScope};
 
 /// What applying one manifest did.
@@ -45,6 +48,24 @@ pub struct TenantRecord {
 pub struct Suspension {
     pub since: DateTime<Utc>,
     pub reason: String,
+}
+
+/// How far a municipality is from its center working: the counts its
+/// readiness checklist is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Readiness {
+    /// Coordinators (tenant_admin) who have accepted and are not disabled.
+    pub coordinators: u64,
+    /// Other staff accounts, not disabled.
+    pub staff: u64,
+    /// Invitations not yet accepted, withdrawn or expired.
+    pub pending_invitations: u64,
+    /// Services in the center's own directory.
+    pub directory_services: u64,
+    /// Partner organisations' keys not revoked.
+    pub partner_keys: u64,
+    /// Plugins enabled for the municipality.
+    pub plugins_enabled: u64,
 }
 
 pub struct TenantRegistry<'a> {
@@ -222,6 +243,59 @@ impl<'a> TenantRegistry<'a> {
             )),
             None => Ok(None),
         }
+    }
+
+    /// The counts of a municipality's readiness checklist, read inside its
+    /// scope (the row-level security of its tables holds).
+    pub async fn readiness(&self, tenant: &TenantRecord) -> Result<Readiness, StoreError> {
+        let scope = TenantScope::new(tenant.id);
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let tenant_id = scope.tenant_id();
+        let accounts = || {
+            user_account::Entity::find()
+                .filter(user_account::Column::TenantId.eq(tenant_id))
+                .filter(user_account::Column::DisabledAt.is_null())
+        };
+        let coordinators = accounts()
+            .filter(user_account::Column::Role.eq("tenant_admin"))
+            .count(&txn)
+            .await?;
+        let staff = accounts()
+            .filter(user_account::Column::Role.ne("tenant_admin"))
+            .count(&txn)
+            .await?;
+        let pending_invitations = invitation::Entity::find()
+            .filter(invitation::Column::TenantId.eq(tenant_id))
+            .filter(invitation::Column::AcceptedAt.is_null())
+            .filter(invitation::Column::RevokedAt.is_null())
+            .filter(invitation::Column::ExpiresAt.gt(Utc::now()))
+            .count(&txn)
+            .await?;
+        let directory_services = directory_record::Entity::find()
+            .filter(directory_record::Column::TenantId.eq(tenant_id))
+            .filter(directory_record::Column::Resource.eq("service"))
+            .count(&txn)
+            .await?;
+        let partner_keys = partner_key::Entity::find()
+            .filter(partner_key::Column::TenantId.eq(tenant_id))
+            .filter(partner_key::Column::RevokedAt.is_null())
+            .count(&txn)
+            .await?;
+        let plugins_enabled = plugin_activation::Entity::find()
+            .filter(plugin_activation::Column::TenantId.eq(tenant_id))
+            .filter(plugin_activation::Column::Status.eq("enabled"))
+            .count(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(Readiness {
+            coordinators,
+            staff,
+            pending_invitations,
+            directory_services,
+            partner_keys,
+            plugins_enabled,
+        })
     }
 
     pub async fn by_slug(&self, slug: &TenantSlug) -> Result<Option<TenantRecord>, StoreError> {

@@ -212,3 +212,6 @@ document!(OversightTrend, "queries/oversight.graphql");
 document!(OversightExport, "queries/oversight.graphql");
 document!(CenterSlug, "queries/oversight.graphql");
 document!(CenterStatistics, "queries/oversight.graphql");
+document!(Municipalities, "queries/municipalities.graphql");
+document!(CreateTenant, "queries/municipalities.graphql");
+document!(InviteCoordinator, "queries/municipalities.graphql");

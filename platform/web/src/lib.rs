@@ -68,6 +68,11 @@ pub fn router(state: WebState) -> Router {
             "/admin/plugins/{plugin}/disable",
             post(pages::admin_plugins::disable),
         )
+        .route("/municipalities", get(pages::municipalities::list))
+        .route(
+            "/municipalities/new",
+            get(pages::municipalities::new).post(pages::municipalities::create),
+        )
         .route("/oversight", get(pages::oversight::show))
         .route("/admin/statistics", get(pages::oversight::statistics))
         .route("/oversight/export", get(pages::oversight::export))

@@ -232,6 +232,12 @@ fn navigation(lang: Lang, staff: &Staff) -> Vec<NavLink> {
             label: i18n::message(lang, "nav-plugins", &[]),
         });
     }
+    if staff.may("MANAGE_TENANTS") {
+        links.push(NavLink {
+            href: "/municipalities",
+            label: i18n::message(lang, "nav-municipalities", &[]),
+        });
+    }
     if staff.may("VIEW_CROSS_TENANT_AGGREGATES") {
         links.push(NavLink {
             href: "/oversight",

@@ -723,3 +723,69 @@ oversight-generated = Υπολογίστηκε:
 statistics-title = Στατιστικά του κέντρου
 statistics-lead = Οι δείκτες του κέντρου σας, ακριβείς, όπως τους λαμβάνει η διαχειριστική αρχή. Τα υπουργεία βλέπουν τους ίδιους δείκτες με την απόκρυψη μικρών αριθμών.
 admin-tab-statistics = Στατιστικά
+
+# Municipalities (Δήμοι), for the platform admin
+nav-municipalities = Δήμοι
+municipalities-title = Δήμοι
+municipalities-lead = Οι δήμοι της πλατφόρμας και τι λείπει ακόμη από καθένα για να λειτουργήσει το κέντρο του.
+municipalities-created = Ο δήμος { $slug } δημιουργήθηκε και ο συντονιστής του έλαβε πρόσκληση με e-mail.
+municipalities-suspended = Σε αναστολή
+municipalities-ready = Έτοιμος
+municipalities-not-ready = Εκκρεμεί
+readiness-done = Έγινε
+readiness-missing = Λείπει
+readiness-coordinator = Ενεργός συντονιστής
+readiness-staff = Προσκλήσεις στο προσωπικό
+readiness-opening-hours = Ωράριο λειτουργίας
+readiness-directory = Κατάλογος υπηρεσιών (τουλάχιστον 5)
+readiness-partner-keys = Κλειδιά συνεργατών
+readiness-plugins = Πρόσθετα ρυθμισμένα
+readiness-coordinators = { $count ->
+    [one] 1 συντονιστής
+   *[other] { $count } συντονιστές
+}
+readiness-staff-count = { $count } συνάδελφοι
+readiness-pending = { $count ->
+    [one] 1 πρόσκληση σε αναμονή
+   *[other] { $count } προσκλήσεις σε αναμονή
+}
+readiness-services = { $count ->
+    [one] 1 υπηρεσία
+   *[other] { $count } υπηρεσίες
+}
+readiness-keys = { $count ->
+    [one] 1 κλειδί
+   *[other] { $count } κλειδιά
+}
+onboarding-start = Νέος δήμος
+onboarding-title = Νέος δήμος
+onboarding-lead = Συμπληρώστε τα στοιχεία σε τέσσερα μέρη. Στο τέλος ο συντονιστής του κέντρου λαμβάνει πρόσκληση με e-mail και ορίζει μόνος του τον κωδικό του.
+onboarding-step-municipality = Ο δήμος
+onboarding-step-center = Το κέντρο και το ωράριό του
+onboarding-step-funding = Η χρηματοδότηση
+onboarding-step-coordinator = Ο πρώτος συντονιστής
+onboarding-name-hint = Όπως στην απόφαση ένταξης, π.χ. Δήμος Καλαμάτας
+onboarding-slug-hint = Λατινικά πεζά, αριθμοί και παύλες, π.χ. kalamata. Δεν αλλάζει αργότερα.
+onboarding-hours = Ωράριο
+onboarding-hours-hint = Για κάθε ημέρα, π.χ. 08:00-16:00. Αφήστε κενό όταν το κέντρο είναι κλειστό.
+onboarding-programme-hint = Το επιχειρησιακό πρόγραμμα, π.χ. Πελοπόννησος 2021-2027
+onboarding-coordinator-hint = Θα λάβει σύνδεσμο που ισχύει 72 ώρες.
+onboarding-submit = Δημιουργία και πρόσκληση
+field-slug = Σύντομο όνομα (slug)
+field-nameEl = Επίσημη ονομασία
+field-nameLatin = Ονομασία με λατινικούς χαρακτήρες
+field-region = Περιφέρεια
+field-centerName = Όνομα κέντρου
+field-street = Οδός και αριθμός
+field-postalCode = Ταχυδρομικός κώδικας
+field-locality = Πόλη ή χωριό
+field-monday = Δευτέρα
+field-tuesday = Τρίτη
+field-wednesday = Τετάρτη
+field-thursday = Πέμπτη
+field-friday = Παρασκευή
+field-programme = Επιχειρησιακό πρόγραμμα
+field-misCode = Κωδικός ΟΠΣ (MIS)
+field-inclusionDecision = Απόφαση ένταξης
+field-coordinatorName = Ονοματεπώνυμο συντονιστή
+field-coordinatorEmail = E-mail συντονιστή

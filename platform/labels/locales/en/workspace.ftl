@@ -723,3 +723,69 @@ oversight-generated = Computed:
 statistics-title = The center's statistics
 statistics-lead = Your center's indicators, exact, as its managing authority receives them. Ministries see the same indicators with small figures hidden.
 admin-tab-statistics = Statistics
+
+# Municipalities, for the platform admin
+nav-municipalities = Municipalities
+municipalities-title = Municipalities
+municipalities-lead = The platform's municipalities, and what each still lacks before its center works.
+municipalities-created = The municipality { $slug } was created and its coordinator was invited by e-mail.
+municipalities-suspended = Suspended
+municipalities-ready = Ready
+municipalities-not-ready = Pending
+readiness-done = Done
+readiness-missing = Missing
+readiness-coordinator = An active coordinator
+readiness-staff = Staff invited
+readiness-opening-hours = Opening hours
+readiness-directory = A directory of services (at least 5)
+readiness-partner-keys = Partner keys
+readiness-plugins = Plugins configured
+readiness-coordinators = { $count ->
+    [one] 1 coordinator
+   *[other] { $count } coordinators
+}
+readiness-staff-count = { $count } colleagues
+readiness-pending = { $count ->
+    [one] 1 pending invitation
+   *[other] { $count } pending invitations
+}
+readiness-services = { $count ->
+    [one] 1 service
+   *[other] { $count } services
+}
+readiness-keys = { $count ->
+    [one] 1 key
+   *[other] { $count } keys
+}
+onboarding-start = New municipality
+onboarding-title = New municipality
+onboarding-lead = Fill in the details in four parts. At the end the center's coordinator is invited by e-mail and chooses their own password.
+onboarding-step-municipality = The municipality
+onboarding-step-center = The center and its hours
+onboarding-step-funding = The funding
+onboarding-step-coordinator = The first coordinator
+onboarding-name-hint = As in the inclusion decision, e.g. Δήμος Καλαμάτας
+onboarding-slug-hint = Lowercase Latin letters, digits and hyphens, e.g. kalamata. It never changes.
+onboarding-hours = Opening hours
+onboarding-hours-hint = For each day, e.g. 08:00-16:00. Leave it empty when the center is closed.
+onboarding-programme-hint = The operational programme, e.g. Πελοπόννησος 2021-2027
+onboarding-coordinator-hint = They receive a link valid for 72 hours.
+onboarding-submit = Create and invite
+field-slug = Short name (slug)
+field-nameEl = Official name
+field-nameLatin = Name in Latin characters
+field-region = Region
+field-centerName = Center's name
+field-street = Street and number
+field-postalCode = Postal code
+field-locality = Town or village
+field-monday = Monday
+field-tuesday = Tuesday
+field-wednesday = Wednesday
+field-thursday = Thursday
+field-friday = Friday
+field-programme = Operational programme
+field-misCode = MIS code
+field-inclusionDecision = Inclusion decision
+field-coordinatorName = Coordinator's full name
+field-coordinatorEmail = Coordinator's e-mail

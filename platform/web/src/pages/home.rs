@@ -74,6 +74,10 @@ pub async fn show(visit: Visit, staff: Staff, headers: axum::http::HeaderMap) ->
     if staff.may("VIEW_CROSS_TENANT_AGGREGATES") {
         return crate::view::see_other("/oversight");
     }
+    // The platform admin's is the municipalities and their readiness.
+    if staff.may("MANAGE_TENANTS") {
+        return crate::view::see_other("/municipalities");
+    }
     let today = format::today();
     let shows_cases = staff.may("MANAGE_CASES");
     let data = match graphql::run::<Home>(

@@ -11,6 +11,7 @@ pub mod home;
 pub mod invitation;
 pub mod kea;
 pub mod login;
+pub mod municipalities;
 pub mod oversight;
 pub mod partners;
 pub mod password_reset;
