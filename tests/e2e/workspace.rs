@@ -2308,6 +2308,12 @@ async fn an_overseer_drills_down_to_a_municipality_and_the_xlsx_holds_the_pages_
             .unwrap_or_else(|| panic!("{} / {category} is in the XLSX: {written:?}", row[0]));
         assert_eq!(in_file[5], row[i + 1], "{category}");
     }
+    // The same dashboard in English.
+    browser.goto("/oversight").await;
+    browser.submit("form.language").await;
+    assert_eq!(browser.text("h1").await, "The whole country");
+    assert!(browser.text("#rule").await.contains("cell-key"));
+    browser.check_screen("oversight-national-en").await;
     browser.close().await;
 
     // A regional overseer lands on their region and cannot leave it.
@@ -2553,5 +2559,12 @@ async fn a_municipality_goes_from_nothing_to_its_first_social_worker_in_the_brow
         "{checklist}"
     );
     assert!(checklist.contains("✗ Κατάλογος υπηρεσιών"), "{checklist}");
+    // In English too.
+    platform.submit("form.language").await;
+    platform.goto("/municipalities/new").await;
+    assert_eq!(platform.text("h1").await, "New municipality");
+    platform.check_screen("onboarding-en").await;
+    platform.goto("/municipalities").await;
+    platform.check_screen("municipalities-en").await;
     platform.close().await;
 }
