@@ -2568,3 +2568,81 @@ async fn a_municipality_goes_from_nothing_to_its_first_social_worker_in_the_brow
     platform.check_screen("municipalities-en").await;
     platform.close().await;
 }
+
+/// Διαχείριση → Κέντρο: the coordinator corrects the center's details,
+/// opens on Saturdays and adds a mobile unit; a bad phone number is named
+/// beside its field and nothing is saved until all is right.
+#[tokio::test]
+async fn a_coordinator_keeps_the_centers_hours_contacts_and_units_true() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let password = demo_password(&backend);
+    let email = demo_account("tenant-admin", "paiania");
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(&browser, &email, &password).await;
+    browser.goto("/admin/center").await;
+    assert!(
+        browser
+            .exists("nav.tabs a[href='/admin/center'][aria-current='page']")
+            .await
+    );
+    browser.check_screen("admin-center").await;
+
+    browser.fill("c0-phone0", "12").await;
+    browser.fill("c0-saturday", "09:00-13:00").await;
+    browser.select("c1-kind", "mobile_unit").await;
+    browser.fill("c1-name", "Κινητή μονάδα Παιανίας").await;
+    browser.fill("c1-areas", "Γλυκά Νερά\nΠαιανία").await;
+    browser.fill("c1-monday", "09:00-14:00").await;
+    browser.submit("form[action='/admin/center']").await;
+    assert!(browser.exists(".error-summary a[href='#c0-phone0']").await);
+    assert_eq!(
+        browser.value("c0-saturday").await,
+        "09:00-13:00",
+        "what was typed stays"
+    );
+    browser.check_screen("admin-center-errors").await;
+    let token = server.login(&email, &password).await;
+    let centers = "{ myTenant { centers { key kind servesAreas openingHours { weekday } } } }";
+    let before = server.graphql_as(Some(&token), centers, json!({})).await;
+    assert_eq!(
+        before["data"]["myTenant"]["centers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "nothing saved: {before}"
+    );
+
+    browser.fill("c0-phone0", "2106640100").await;
+    browser.submit("form[action='/admin/center']").await;
+    assert_eq!(browser.path().await, "/admin/center?saved");
+    let after = server.graphql_as(Some(&token), centers, json!({})).await;
+    let saved = &after["data"]["myTenant"]["centers"];
+    assert_eq!(saved[1]["kind"], "MOBILE_UNIT", "{after}");
+    assert_eq!(saved[1]["servesAreas"], json!(["Γλυκά Νερά", "Παιανία"]));
+    assert!(
+        saved[0]["openingHours"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["weekday"] == "SATURDAY"),
+        "open on Saturdays now: {after}"
+    );
+    // Only the center's coordinator changes it.
+    let worker = server
+        .login(&demo_account("social-worker", "paiania"), &password)
+        .await;
+    let refused = server
+        .graphql_as(
+            Some(&worker),
+            "mutation { updateCenters(centers: []) { slug } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+    browser.close().await;
+}

@@ -100,7 +100,7 @@ pub struct FundingInput {
 pub struct CenterInput {
     /// Unique within the municipality, e.g. `main`, `annex-north`.
     key: String,
-    /// `main`, `annex` or `mobile_unit`.
+    /// `main`, `roma_annex`, `migrant_integration_annex` or `mobile_unit`.
     kind: String,
     name: String,
     address: Option<AddressInput>,
@@ -161,12 +161,54 @@ pub struct PluginInput {
     config: Option<Json<serde_json::Value>>,
 }
 
+impl CenterInput {
+    fn into_raw(self) -> domain::tenant::RawCenter {
+        use domain::tenant::{RawAccessibility, RawAddress, RawCenter, RawPhone, RawStaff};
+        RawCenter {
+            key: self.key,
+            kind: self.kind,
+            name: self.name,
+            address: self.address.map(|a| RawAddress {
+                street: a.street,
+                building: a.building,
+                postal_code: a.postal_code,
+                locality: a.locality,
+            }),
+            serves_areas: self.serves_areas,
+            phones: self
+                .phones
+                .into_iter()
+                .map(|p| RawPhone {
+                    number: p.number,
+                    label: p.label,
+                })
+                .collect(),
+            emails: self.emails,
+            accessibility: self.accessibility.map(|a| RawAccessibility {
+                wheelchair_accessible: a.wheelchair_accessible,
+                notes: a.notes,
+            }),
+            opening_hours: self
+                .opening_hours
+                .into_iter()
+                .map(|h| (h.day, h.hours))
+                .collect::<BTreeMap<_, _>>(),
+            staff: self
+                .staff
+                .into_iter()
+                .map(|s| RawStaff {
+                    role: s.role,
+                    count: s.count,
+                })
+                .collect(),
+            notes: self.notes,
+        }
+    }
+}
+
 impl TenantInput {
     fn into_raw(self) -> domain::tenant::RawManifest {
-        use domain::tenant::{
-            RawAccessibility, RawAddress, RawCenter, RawFunding, RawManifest, RawPhone, RawPlugin,
-            RawStaff,
-        };
+        use domain::tenant::{RawFunding, RawManifest, RawPlugin};
         RawManifest {
             slug: self.slug,
             name_el: self.name_el,
@@ -181,45 +223,7 @@ impl TenantInput {
             centers: self
                 .centers
                 .into_iter()
-                .map(|c| RawCenter {
-                    key: c.key,
-                    kind: c.kind,
-                    name: c.name,
-                    address: c.address.map(|a| RawAddress {
-                        street: a.street,
-                        building: a.building,
-                        postal_code: a.postal_code,
-                        locality: a.locality,
-                    }),
-                    serves_areas: c.serves_areas,
-                    phones: c
-                        .phones
-                        .into_iter()
-                        .map(|p| RawPhone {
-                            number: p.number,
-                            label: p.label,
-                        })
-                        .collect(),
-                    emails: c.emails,
-                    accessibility: c.accessibility.map(|a| RawAccessibility {
-                        wheelchair_accessible: a.wheelchair_accessible,
-                        notes: a.notes,
-                    }),
-                    opening_hours: c
-                        .opening_hours
-                        .into_iter()
-                        .map(|h| (h.day, h.hours))
-                        .collect::<BTreeMap<_, _>>(),
-                    staff: c
-                        .staff
-                        .into_iter()
-                        .map(|s| RawStaff {
-                            role: s.role,
-                            count: s.count,
-                        })
-                        .collect(),
-                    notes: c.notes,
-                })
+                .map(CenterInput::into_raw)
                 .collect(),
             plugins: self
                 .plugins
@@ -233,18 +237,19 @@ impl TenantInput {
     }
 }
 
-/// The manifest's problems, each at its path under `input` in the
+/// The manifest's problems, each at its path under `under` in the
 /// contract's words (`centers[0].opening_hours` → `input.centers[0].openingHours`).
-fn manifest_problems(errors: &domain::tenant::ManifestErrors) -> async_graphql::Error {
+fn manifest_problems(errors: &domain::tenant::ManifestErrors, under: &str) -> async_graphql::Error {
     let problems: Vec<(String, String)> = errors
         .0
         .iter()
         .map(|e| {
             let key = e.key.trim_start_matches('.');
-            let field = if key.is_empty() || key == "(document)" {
-                "input".to_owned()
-            } else {
-                format!("input.{}", camel_case_path(key))
+            let field = match (key, under) {
+                ("" | "(document)", "") => "input".to_owned(),
+                ("" | "(document)", under) => under.to_owned(),
+                (key, "") => camel_case_path(key),
+                (key, under) => format!("{under}.{}", camel_case_path(key)),
             };
             (field, e.problem.clone())
         })
@@ -281,7 +286,7 @@ async fn apply_manifest(
     let manifest = input
         .into_raw()
         .validate()
-        .map_err(|errors| manifest_problems(&errors))?;
+        .map_err(|errors| manifest_problems(&errors, "input"))?;
     let store = &services(ctx).store;
     let known = store
         .tenants()
@@ -338,6 +343,48 @@ pub struct TenantMutation;
 
 #[Object]
 impl TenantMutation {
+    /// The coordinator's own center settings (tenant_admin): its centers,
+    /// annexes and mobile units, with their hours, contacts, accessibility
+    /// and the areas each serves. The whole list, as `createTenant` takes
+    /// it; the municipality's name, region, funding and plugins stay the
+    /// platform's. Every problem is named by its path (`centers[0].phones[0].number`).
+    async fn update_centers(
+        &self,
+        ctx: &Context<'_>,
+        centers: Vec<CenterInput>,
+    ) -> async_graphql::Result<Tenant> {
+        let scope = crate::context::tenant_scope(ctx, Permission::ManageTenantSettings)?;
+        let caller = principal(ctx)?;
+        let store = &services(ctx).store;
+        let current = store
+            .tenants()
+            .of_scope(scope)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .ok_or_else(|| coded(ErrorCode::NotFound, "no such municipality"))?;
+        let mut raw = current.manifest.to_raw();
+        raw.centers = centers.into_iter().map(CenterInput::into_raw).collect();
+        let manifest = raw
+            .validate()
+            .map_err(|errors| manifest_problems(&errors, ""))?;
+        store
+            .tenants()
+            .apply(
+                std::slice::from_ref(&manifest),
+                &caller.account.actor(),
+                &request(ctx).request_id,
+            )
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        let record = store
+            .tenants()
+            .of_scope(scope)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+            .ok_or_else(|| coded(ErrorCode::Internal, "the municipality was just changed"))?;
+        Ok(Tenant(record))
+    }
+
     /// Onboards a municipality (platform_admin): the same fields as a
     /// manifest, every problem named by its path; its plugins are enabled
     /// with their settings where installed. CONFLICT when the slug is taken.

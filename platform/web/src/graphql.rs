@@ -215,3 +215,5 @@ document!(CenterStatistics, "queries/oversight.graphql");
 document!(Municipalities, "queries/municipalities.graphql");
 document!(CreateTenant, "queries/municipalities.graphql");
 document!(InviteCoordinator, "queries/municipalities.graphql");
+document!(CenterSettings, "queries/center_settings.graphql");
+document!(UpdateCenters, "queries/center_settings.graphql");

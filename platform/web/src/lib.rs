@@ -75,6 +75,10 @@ pub fn router(state: WebState) -> Router {
         )
         .route("/oversight", get(pages::oversight::show))
         .route("/admin/statistics", get(pages::oversight::statistics))
+        .route(
+            "/admin/center",
+            get(pages::center::show).post(pages::center::save),
+        )
         .route("/oversight/export", get(pages::oversight::export))
         .route("/admin/audit", get(pages::audit::show))
         .route("/admin/audit.csv", get(pages::audit::csv))

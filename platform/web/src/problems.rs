@@ -78,18 +78,25 @@ pub fn form_errors(lang: Lang, errors: &ApiErrors) -> Vec<FormError> {
             } else {
                 problem
             };
-            let label = i18n::message(lang, &format!("field-{field}"), &[]);
-            let text = match (lang, message_id(&field, &problem)) {
-                (Lang::El, Some(id)) => i18n::message(lang, id, &[("label", &label)]),
-                (Lang::El, None) => i18n::message(lang, "problem-generic", &[("label", &label)]),
-                (Lang::En, _) => format!("{label}: {problem}"),
-            };
+            let text = describe(lang, &field, &problem);
             if !out.iter().any(|e| e.field == field) {
                 out.push(FormError { field, text });
             }
         }
     }
     out
+}
+
+/// A problem of the field labelled `field-<field>` in the catalogue, in
+/// plain words: the Greek message for a known problem, else a generic one;
+/// in English, the API's own words after the label.
+pub fn describe(lang: Lang, field: &str, problem: &str) -> String {
+    let label = i18n::message(lang, &format!("field-{field}"), &[]);
+    match (lang, message_id(field, problem)) {
+        (Lang::El, Some(id)) => i18n::message(lang, id, &[("label", &label)]),
+        (Lang::El, None) => i18n::message(lang, "problem-generic", &[("label", &label)]),
+        (Lang::En, _) => format!("{label}: {problem}"),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod admin_plugins;
 pub mod appointments;
 pub mod audit;
 pub mod casework;
+pub mod center;
 pub mod directory;
 pub mod home;
 pub mod invitation;
