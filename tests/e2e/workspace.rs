@@ -2646,3 +2646,38 @@ async fn a_coordinator_keeps_the_centers_hours_contacts_and_units_true() {
     );
     browser.close().await;
 }
+
+/// Διαχείριση → Πρόσθετα: with two versions installed, the coordinator
+/// upgrades a plugin and rolls it back from the settings form.
+#[tokio::test]
+async fn a_coordinator_upgrades_a_plugin_and_rolls_it_back() {
+    let backend = Backend::sqlite();
+    let (server, _publisher) = crate::plugins::hostile_server(&backend, &[]).await;
+    let password = demo_password(&backend);
+    let email = demo_account("tenant-admin", "paiania");
+    let token = server.login(&email, &password).await;
+    let running = || async {
+        server
+            .graphql_as(Some(&token), "{ plugins { id version } }", json!({}))
+            .await["data"]["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "hostile")
+            .expect("the hostile plugin")["version"]
+            .clone()
+    };
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(&browser, &email, &password).await;
+    browser.goto("/admin/plugins").await;
+    assert_eq!(browser.value("version-hostile").await, "1.0.0");
+    browser.check_screen("admin-plugin-versions").await;
+    for version in ["1.1.0", "1.0.0"] {
+        browser.select("version-hostile", version).await;
+        browser.submit("form#settings-hostile").await;
+        assert_eq!(browser.path().await, "/admin/plugins?done=enabled");
+        assert_eq!(running().await, version, "switched without a restart");
+        assert_eq!(browser.value("version-hostile").await, version);
+    }
+    browser.close().await;
+}

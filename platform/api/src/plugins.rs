@@ -100,6 +100,9 @@ pub struct EnabledPlugin {
 pub struct AvailablePlugin {
     id: String,
     version: String,
+    /// Every installed version, oldest first: what a center may upgrade or
+    /// roll back to.
+    versions: Vec<String>,
     label: String,
     config_schema: Json<Value>,
 }
@@ -182,15 +185,16 @@ impl PluginQuery {
             .await
             .map_err(|e| from_store(ctx, e))?;
         // Installed oldest first: the last of each id is its newest.
-        let mut newest: Vec<(String, String)> = Vec::new();
+        let mut installed: Vec<(String, Vec<String>)> = Vec::new();
         for package in packages {
-            match newest.iter_mut().find(|(id, _)| *id == package.id) {
-                Some(entry) => entry.1 = package.version,
-                None => newest.push((package.id, package.version)),
+            match installed.iter_mut().find(|(id, _)| *id == package.id) {
+                Some(entry) => entry.1.push(package.version),
+                None => installed.push((package.id, vec![package.version])),
             }
         }
         let mut out = Vec::new();
-        for (id, version) in newest {
+        for (id, versions) in installed {
+            let version = versions.last().cloned().unwrap_or_default();
             let info = services(ctx)
                 .plugins
                 .info(&id, &version)
@@ -201,6 +205,7 @@ impl PluginQuery {
                 config_schema: Json(info.config_schema),
                 id,
                 version,
+                versions,
             });
         }
         Ok(out)

@@ -815,3 +815,5 @@ field-wheelchair = Προσβάσιμο με αναπηρικό αμαξίδιο
 field-saturday = Σάββατο
 field-sunday = Κυριακή
 center-kind = Είδος
+admin-plugin-version = Έκδοση
+admin-plugin-version-hint = Μια νεότερη έκδοση αναβαθμίζει το πρόσθετο· μια παλαιότερη το επαναφέρει. Ισχύει αμέσως.

@@ -815,3 +815,5 @@ field-wheelchair = Wheelchair accessible
 field-saturday = Saturday
 field-sunday = Sunday
 center-kind = Kind
+admin-plugin-version = Version
+admin-plugin-version-hint = A newer version upgrades the plugin; an older one rolls it back. It takes effect at once.

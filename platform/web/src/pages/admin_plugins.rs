@@ -1,6 +1,7 @@
 //! Διαχείριση → Πρόσθετα: the coordinator enables a plugin with its
 //! settings (a form made from the plugin's configuration schema), changes
-//! them, or disables it; suspended plugins show why.
+//! them, upgrades or rolls back its version, or disables it; suspended
+//! plugins show why.
 
 use std::collections::HashMap;
 
@@ -24,7 +25,12 @@ struct PluginSettings {
     enabled: bool,
     reason: String,
     inputs: Vec<Input>,
+    /// The installed versions to choose from, when there are several.
+    versions: Vec<crate::pages::people::Choice>,
 }
+
+/// The form field that carries the chosen version, apart from the settings.
+const VERSION_FIELD: &str = "plugin-version";
 
 #[derive(Template)]
 #[template(path = "admin_plugins.html")]
@@ -93,6 +99,22 @@ async fn page(
                     .and_then(|c| c.status_reason.clone())
                     .unwrap_or_default(),
                 inputs: inputs(&available.config_schema, &values),
+                versions: if available.versions.len() > 1 {
+                    let running =
+                        current.map_or(available.version.as_str(), |c| c.version.as_str());
+                    available
+                        .versions
+                        .iter()
+                        .rev()
+                        .map(|v| crate::pages::people::Choice {
+                            value: v.clone(),
+                            label: v.clone(),
+                            selected: v == running,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
                 version: current.map_or(available.version, |c| c.version.clone()),
                 id: available.id,
                 label: available.label,
@@ -148,15 +170,17 @@ pub async fn enable(Path(plugin): Path<String>, staff: Staff, posted: Posted) ->
     let fields: Vec<(String, String)> = posted
         .fields
         .iter()
-        .filter(|(k, _)| k != "csrf")
+        .filter(|(k, _)| k != "csrf" && k != VERSION_FIELD)
         .cloned()
         .collect();
+    let version = posted.optional(VERSION_FIELD);
     let config = input_value(&schema, &fields);
     match graphql::run::<graphql::EnablePlugin>(
         &visit.state.schema,
         &visit.context,
         graphql::enable_plugin::Variables {
             plugin: plugin.clone(),
+            version,
             config: Some(config),
         },
     )
