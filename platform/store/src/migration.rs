@@ -90,3 +90,150 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    use crate::{DatabaseTarget, Store};
+
+    /// Each table's columns, and whether each may be null.
+    type Shape = BTreeMap<String, BTreeMap<String, bool>>;
+
+    /// Tables only PostgreSQL has, and why.
+    const POSTGRES_ONLY: [&str; 1] = [
+        // The migration lock replicas take while one of them migrates.
+        "migration_state",
+    ];
+
+    async fn rows(store: &Store, sql: &str) -> Vec<sea_orm::QueryResult> {
+        let backend = store.db.get_database_backend();
+        store
+            .db
+            .query_all_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap()
+    }
+
+    async fn sqlite_shape(store: &Store) -> Shape {
+        let mut shape = Shape::new();
+        let tables = rows(
+            store,
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+               AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations'",
+        )
+        .await;
+        for table in tables {
+            let name: String = table.try_get("", "name").unwrap();
+            let mut columns = BTreeMap::new();
+            for column in rows(store, &format!("PRAGMA table_info({name})")).await {
+                let column_name: String = column.try_get("", "name").unwrap();
+                let not_null: i32 = column.try_get("", "notnull").unwrap();
+                let primary_key: i32 = column.try_get("", "pk").unwrap();
+                columns.insert(column_name, not_null == 0 && primary_key == 0);
+            }
+            shape.insert(name, columns);
+        }
+        shape
+    }
+
+    async fn postgres_shape(store: &Store) -> Shape {
+        let mut shape = Shape::new();
+        let columns = rows(
+            store,
+            "SELECT c.table_name::text AS table_name, c.column_name::text AS column_name,
+                    c.is_nullable::text AS is_nullable
+               FROM information_schema.columns c
+               JOIN information_schema.tables t
+                 ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+              WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+                AND c.table_name <> 'seaql_migrations'",
+        )
+        .await;
+        for column in columns {
+            let table: String = column.try_get("", "table_name").unwrap();
+            let name: String = column.try_get("", "column_name").unwrap();
+            let nullable: String = column.try_get("", "is_nullable").unwrap();
+            shape
+                .entry(table)
+                .or_default()
+                .insert(name, nullable == "YES");
+        }
+        for table in POSTGRES_ONLY {
+            shape.remove(table);
+        }
+        shape
+    }
+
+    /// The embedded default and production run one schema: the same
+    /// tables, the same columns, the same nullability, from the two
+    /// migration files of each step.
+    #[tokio::test]
+    async fn both_backends_migrate_to_one_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = Store::connect(&DatabaseTarget::SqliteFile(dir.path().join("k.db")))
+            .await
+            .unwrap();
+        sqlite.migrate(None).await.unwrap();
+
+        let admin_url = std::env::var("KENTRO_TEST_POSTGRES_URL").expect(
+            "KENTRO_TEST_POSTGRES_URL: run the tests with infra/test.sh, which starts PostgreSQL",
+        );
+        let name = format!("kentro_schema_{}", std::process::id());
+        let admin = sea_orm::Database::connect(admin_url.as_str())
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name} OWNER kentro_owner"))
+            .await
+            .unwrap();
+        let host = admin_url
+            .split_once('@')
+            .and_then(|(_, rest)| rest.split_once('/'))
+            .map(|(host, _)| host.to_owned())
+            .unwrap();
+        let owner = DatabaseTarget::Postgres(format!("postgres://kentro_owner@{host}/{name}"));
+        let postgres = Store::connect(&owner).await.unwrap();
+        postgres.migrate(None).await.unwrap();
+
+        let (lite, pg) = (sqlite_shape(&sqlite).await, postgres_shape(&postgres).await);
+        // Both read something: every table of the schema, with columns.
+        assert!(lite.len() >= 30, "{} tables read from SQLite", lite.len());
+        assert!(
+            lite.contains_key("person") && lite["person"].len() > 10,
+            "the person table's columns: {:?}",
+            lite.get("person")
+        );
+        let tables = |s: &Shape| s.keys().cloned().collect::<BTreeSet<_>>();
+        assert_eq!(tables(&lite), tables(&pg), "the same tables");
+        let mut differences = Vec::new();
+        for (table, columns) in &lite {
+            let other = &pg[table];
+            for (column, nullable) in columns {
+                match other.get(column) {
+                    None => differences.push(format!("{table}.{column}: SQLite only")),
+                    Some(n) if n != nullable => differences.push(format!(
+                        "{table}.{column}: nullable on {}",
+                        if *nullable { "SQLite" } else { "PostgreSQL" }
+                    )),
+                    Some(_) => {}
+                }
+            }
+            for column in other.keys().filter(|c| !columns.contains_key(*c)) {
+                differences.push(format!("{table}.{column}: PostgreSQL only"));
+            }
+        }
+        assert!(differences.is_empty(), "{differences:#?}");
+        drop(postgres);
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
+}
