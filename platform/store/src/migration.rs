@@ -95,7 +95,7 @@ impl MigratorTrait for Migrator {
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    use sea_orm::{ConnectionTrait, Statement};
 
     use crate::{DatabaseTarget, Store};
 
