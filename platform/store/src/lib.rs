@@ -23,6 +23,8 @@ mod plugins;
 mod referrals;
 mod scope;
 mod tenants;
+#[cfg(test)]
+mod test_databases;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -178,27 +178,8 @@ mod tests {
             .unwrap();
         sqlite.migrate(None).await.unwrap();
 
-        let admin_url = std::env::var("KENTRO_TEST_POSTGRES_URL").expect(
-            "KENTRO_TEST_POSTGRES_URL: run the tests with infra/test.sh, which starts PostgreSQL",
-        );
-        let name = format!("kentro_schema_{}", std::process::id());
-        let admin = sea_orm::Database::connect(admin_url.as_str())
-            .await
-            .unwrap();
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-            .await
-            .unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name} OWNER kentro_owner"))
-            .await
-            .unwrap();
-        let host = admin_url
-            .split_once('@')
-            .and_then(|(_, rest)| rest.split_once('/'))
-            .map(|(host, _)| host.to_owned())
-            .unwrap();
-        let owner = DatabaseTarget::Postgres(format!("postgres://kentro_owner@{host}/{name}"));
+        let database = crate::test_databases::TestDatabase::create("kentro_schema").await;
+        let owner = database.as_role("kentro_owner");
         let postgres = Store::connect(&owner).await.unwrap();
         postgres.migrate(None).await.unwrap();
 
@@ -231,9 +212,6 @@ mod tests {
         }
         assert!(differences.is_empty(), "{differences:#?}");
         drop(postgres);
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .unwrap();
+        database.drop_now().await;
     }
 }

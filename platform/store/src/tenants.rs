@@ -599,33 +599,13 @@ opening_hours = { monday = "09:00-17:00" }
 
     #[tokio::test]
     async fn a_postgres_database_of_the_previous_release_upgrades_with_its_data() {
-        let admin_url = std::env::var("KENTRO_TEST_POSTGRES_URL").expect(
-            "KENTRO_TEST_POSTGRES_URL: run the tests with infra/test.sh, which starts PostgreSQL",
-        );
-        let name = format!("kentro_upgrade_{}", std::process::id());
-        let admin = sea_orm::Database::connect(admin_url.as_str())
-            .await
-            .unwrap();
-        use sea_orm::ConnectionTrait;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-            .await
-            .unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name} OWNER kentro_owner"))
-            .await
-            .unwrap();
-        let host = admin_url
-            .split_once('@')
-            .and_then(|(_, rest)| rest.split_once('/'))
-            .map(|(host, _)| host.to_owned())
-            .unwrap();
-        let url = |role: &str| DatabaseTarget::Postgres(format!("postgres://{role}@{host}/{name}"));
+        let database = crate::test_databases::TestDatabase::create("kentro_upgrade").await;
         upgrading_from_the_previous_release_keeps_the_data(
-            url("kentro_server"),
-            Some(url("kentro_owner")),
+            database.as_role("kentro_server"),
+            Some(database.as_role("kentro_owner")),
         )
         .await;
+        database.drop_now().await;
     }
 
     #[tokio::test]

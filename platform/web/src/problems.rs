@@ -2,7 +2,7 @@
 //! each bad field (`input.amka`) and says what is wrong in English; the
 //! catalogue has a plain Greek sentence for the problems people make.
 
-use crate::graphql::ApiErrors;
+use crate::graphql::{self, ApiErrors};
 use crate::i18n::{self, Lang};
 use crate::view::FormError;
 
@@ -43,25 +43,30 @@ fn message_id(field: &str, problem: &str) -> Option<&'static str> {
     })
 }
 
+/// Each field path an error names with its problem: the `fields` of a
+/// `VALIDATION`, or the one `field` of another code.
+pub fn field_problems(error: &graphql::ApiError) -> Vec<(String, String)> {
+    if error.fields.is_empty() {
+        vec![(
+            error.field.clone().unwrap_or_default(),
+            error.message.clone(),
+        )]
+    } else {
+        error
+            .fields
+            .iter()
+            .map(|f| (f.field.clone(), f.problem.clone()))
+            .collect()
+    }
+}
+
 /// The form errors for a `VALIDATION` (or `DUPLICATE_IDENTIFIER` /
 /// `CONFLICT`) answer: one per field, linked to the input whose `id` is the
 /// field's last path segment.
 pub fn form_errors(lang: Lang, errors: &ApiErrors) -> Vec<FormError> {
     let mut out: Vec<FormError> = Vec::new();
     for error in &errors.0 {
-        let problems: Vec<(String, String)> = if error.fields.is_empty() {
-            vec![(
-                error.field.clone().unwrap_or_default(),
-                error.message.clone(),
-            )]
-        } else {
-            error
-                .fields
-                .iter()
-                .map(|f| (f.field.clone(), f.problem.clone()))
-                .collect()
-        };
-        for (path, problem) in problems {
+        for (path, problem) in field_problems(error) {
             let mut field = path.rsplit('.').next().unwrap_or(&path).to_owned();
             // A slot's problem belongs to the day when the center is
             // closed then, and to the time otherwise.

@@ -337,19 +337,7 @@ pub async fn show(
 fn center_errors(visit: &Visit, errors: &ApiErrors) -> Vec<FormError> {
     let mut out = Vec::new();
     for error in &errors.0 {
-        let problems: Vec<(String, String)> = if error.fields.is_empty() {
-            vec![(
-                error.field.clone().unwrap_or_default(),
-                error.message.clone(),
-            )]
-        } else {
-            error
-                .fields
-                .iter()
-                .map(|f| (f.field.clone(), f.problem.clone()))
-                .collect()
-        };
-        for (path, problem) in problems {
+        for (path, problem) in problems::field_problems(error) {
             let (index, rest) = path
                 .strip_prefix("centers[")
                 .and_then(|p| p.split_once("]."))

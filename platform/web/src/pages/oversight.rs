@@ -600,6 +600,12 @@ fn trend_periods(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> 
         .collect()
 }
 
+/// A contract enum (any document's generated copy) from its wire name.
+fn wire<T: serde::de::DeserializeOwned>(name: &str) -> T {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .expect("every document's enums read their wire names")
+}
+
 /// Who is looking: an overseer (a regional one kept in their region), or a
 /// center's coordinator at their own center's exact figures.
 #[derive(Clone, Copy, PartialEq)]
@@ -632,18 +638,10 @@ pub async fn show(
     let question = Question::from_query(&params, own_region);
     let (scope, region, tenant) = question.scope.wire();
     let variables = graphql::oversight::Variables {
-        scope: match scope {
-            "NATIONAL" => graphql::oversight::IndicatorScope::NATIONAL,
-            "REGION" => graphql::oversight::IndicatorScope::REGION,
-            _ => graphql::oversight::IndicatorScope::TENANT,
-        },
+        scope: wire(scope),
         region: region.clone(),
         tenant: tenant.clone(),
-        set: match question.set {
-            "ESF_2014_2020" => graphql::oversight::IndicatorSetName::ESF_2014_2020,
-            "ACTIVITY" => graphql::oversight::IndicatorSetName::ACTIVITY,
-            _ => graphql::oversight::IndicatorSetName::ESF_PLUS_2021_2027,
-        },
+        set: wire(question.set),
         from: month_code(question.from),
         to: month_code(question.to),
     };
@@ -699,11 +697,7 @@ pub async fn statistics(
     };
     let variables = graphql::center_statistics::Variables {
         tenant: slug.clone(),
-        set: match question.set {
-            "ESF_2014_2020" => graphql::center_statistics::IndicatorSetName::ESF_2014_2020,
-            "ACTIVITY" => graphql::center_statistics::IndicatorSetName::ACTIVITY,
-            _ => graphql::center_statistics::IndicatorSetName::ESF_PLUS_2021_2027,
-        },
+        set: wire(question.set),
         from: month_code(question.from),
         to: month_code(question.to),
     };
@@ -1040,11 +1034,7 @@ async fn trend(visit: &Visit, question: &Question) -> Option<Chart> {
                 &visit.state.schema,
                 &visit.context,
                 graphql::oversight_trend::Variables {
-                    scope: match scope {
-                        "NATIONAL" => graphql::oversight_trend::IndicatorScope::NATIONAL,
-                        "REGION" => graphql::oversight_trend::IndicatorScope::REGION,
-                        _ => graphql::oversight_trend::IndicatorScope::TENANT,
-                    },
+                    scope: wire(scope),
                     region,
                     tenant,
                     from: month_code(from),
@@ -1110,20 +1100,12 @@ pub async fn export(
         Some("xlsx") => graphql::oversight_export::ExportFormat::XLSX,
         _ => graphql::oversight_export::ExportFormat::CSV,
     };
-    let set = match question.set {
-        "ESF_2014_2020" => graphql::oversight_export::IndicatorSetName::ESF_2014_2020,
-        "ACTIVITY" => graphql::oversight_export::IndicatorSetName::ACTIVITY,
-        _ => graphql::oversight_export::IndicatorSetName::ESF_PLUS_2021_2027,
-    };
+    let set = wire(question.set);
     let answer = graphql::run::<graphql::OversightExport>(
         &visit.state.schema,
         &visit.context,
         graphql::oversight_export::Variables {
-            scope: match scope {
-                "NATIONAL" => graphql::oversight_export::IndicatorScope::NATIONAL,
-                "REGION" => graphql::oversight_export::IndicatorScope::REGION,
-                _ => graphql::oversight_export::IndicatorScope::TENANT,
-            },
+            scope: wire(scope),
             region,
             tenant,
             set,
