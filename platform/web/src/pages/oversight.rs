@@ -646,17 +646,10 @@ pub async fn show(
         to: month_code(question.to),
     };
     let mut layout = visit.layout(visit.t("oversight-title"), Some(&staff));
-    let data =
-        match graphql::run::<graphql::Oversight>(&visit.state.schema, &visit.context, variables)
-            .await
-        {
-            Ok(data) => Some(Answer::from(data)),
-            Err(e) if e.has("VALIDATION") => {
-                layout.errors = period_errors(visit.lang, &e);
-                None
-            }
-            Err(e) => return visit.failure(&e),
-        };
+    let data = match ask::<graphql::Oversight>(&visit, &mut layout, variables).await {
+        Ok(data) => data,
+        Err(response) => return response,
+    };
     dashboard(
         &visit,
         layout,
@@ -702,21 +695,32 @@ pub async fn statistics(
         to: month_code(question.to),
     };
     let mut layout = visit.layout(visit.t("statistics-title"), Some(&staff));
-    let data = match graphql::run::<graphql::CenterStatistics>(
-        &visit.state.schema,
-        &visit.context,
-        variables,
-    )
-    .await
-    {
-        Ok(data) => Some(Answer::from(data)),
-        Err(e) if e.has("VALIDATION") => {
-            layout.errors = period_errors(visit.lang, &e);
-            None
-        }
-        Err(e) => return visit.failure(&e),
+    let data = match ask::<graphql::CenterStatistics>(&visit, &mut layout, variables).await {
+        Ok(data) => data,
+        Err(response) => return response,
     };
     dashboard(&visit, layout, question, data, Viewer::Center).await
+}
+
+/// Runs a dashboard's document: its answer, or none with the period's
+/// problem on the layout, or the page for any other failure.
+async fn ask<Q>(
+    visit: &Visit,
+    layout: &mut Layout,
+    variables: Q::Variables,
+) -> Result<Option<Answer>, Response>
+where
+    Q: graphql_client::GraphQLQuery,
+    Answer: From<Q::ResponseData>,
+{
+    match graphql::run::<Q>(&visit.state.schema, &visit.context, variables).await {
+        Ok(data) => Ok(Some(Answer::from(data))),
+        Err(e) if e.has("VALIDATION") => {
+            layout.errors = period_errors(visit.lang, &e);
+            Ok(None)
+        }
+        Err(e) => Err(visit.failure(&e)),
+    }
 }
 
 /// The dashboard for a question and the API's answer to it.
