@@ -718,6 +718,35 @@ async fn a_platform_admin_onboards_a_municipality_over_graphql(backend: Backend)
         .await;
     assert_eq!(errors_code(&refused), Some("FORBIDDEN"), "{refused}");
 
+    // The platform's own log holds what happened, its chain whole.
+    let log = server
+        .graphql_as(
+            Some(&admin),
+            "{ platformAuditLog(first: 100) { chainLength firstBroken entries { action entityId actor } } }",
+            json!({}),
+        )
+        .await;
+    let log = &log["data"]["platformAuditLog"];
+    assert_eq!(log["firstBroken"], serde_json::Value::Null, "{log}");
+    let seen = |action: &str, entity: &str| {
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == action && e["entityId"].as_str().unwrap().contains(entity))
+    };
+    assert!(seen("tenant.created", "kalamata"), "{log}");
+    assert!(seen("tenant.updated", "kalamata"), "{log}");
+    assert!(seen("plugin.installed", "tutoring"), "{log}");
+    assert!(
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "session.login" && e["actor"] == PLATFORM_ADMIN),
+        "the platform admin's login: {log}"
+    );
+
     // Only the platform admin onboards.
     let coordinator = server
         .login(&demo_account("tenant-admin", "veria"), &password)

@@ -66,8 +66,78 @@ impl From<AuditEntry> for AuditLogEntry {
 #[derive(Default)]
 pub struct AuditQuery;
 
+/// One entry of the platform's own log.
+#[derive(SimpleObject)]
+pub struct PlatformAuditLogEntry {
+    /// Position in the platform's chain, from 1.
+    sequence: i64,
+    at: DateTime<Utc>,
+    actor: String,
+    actor_role: String,
+    /// e.g. `session.login`, `tenant.created`, `plugin.installed`.
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    purpose: String,
+}
+
+/// The platform's log, with what recomputing its chain found.
+#[derive(SimpleObject)]
+pub struct PlatformAuditLog {
+    /// Newest first.
+    entries: Vec<PlatformAuditLogEntry>,
+    /// Entries in the chain.
+    chain_length: u64,
+    /// The first entry that does not follow from the one before it; null
+    /// when the whole chain verifies.
+    first_broken: Option<i64>,
+    problem: Option<String>,
+}
+
 #[Object]
 impl AuditQuery {
+    /// The platform's own hash-chained log (platform_admin): logins of
+    /// platform accounts, municipalities created, changed or suspended,
+    /// plugins installed, national catalog imports, break-glass accounts;
+    /// `first` entries (at most 100) before the entry `before`.
+    async fn platform_audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        before: Option<i64>,
+    ) -> async_graphql::Result<PlatformAuditLog> {
+        crate::context::authorized(ctx, Permission::ManageTenants)?;
+        let log = services(ctx).store.audit_log();
+        let limit = first.unwrap_or(50).clamp(1, 100) as u64;
+        let entries = log
+            .platform_entries(limit, before)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        let chain = log
+            .verify_platform()
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        let (first_broken, problem) = chain.first_broken.unzip();
+        Ok(PlatformAuditLog {
+            entries: entries
+                .into_iter()
+                .map(|e| PlatformAuditLogEntry {
+                    sequence: e.seq,
+                    at: e.at,
+                    actor: e.actor,
+                    actor_role: e.actor_role,
+                    action: e.action,
+                    entity_type: e.entity_type,
+                    entity_id: e.entity_id,
+                    purpose: e.purpose,
+                })
+                .collect(),
+            chain_length: chain.entries,
+            first_broken,
+            problem,
+        })
+    }
+
     /// The caller's center's audit log, newest first (tenant_admin).
     #[graphql(complexity = "first.unwrap_or(20).min(100) as usize * child_complexity")]
     async fn audit_log(

@@ -256,6 +256,20 @@ impl<'a> Accounts<'a> {
                 },
             )
             .await?;
+        } else {
+            // A platform account (the operator's break-glass route).
+            audit::append_platform(
+                &txn,
+                &AuditEvent {
+                    actor: actor.clone(),
+                    action: "account.create".into(),
+                    entity_type: "account".into(),
+                    entity_id: row.id.to_string(),
+                    purpose: format!("create {} account {}", new.role, new.email),
+                    request_id: request_id.into(),
+                },
+            )
+            .await?;
         }
         txn.commit().await?;
         Account::try_from(row)
@@ -756,6 +770,21 @@ impl<'a> Sessions<'a> {
             audit::append(
                 &txn,
                 tenant,
+                &AuditEvent {
+                    actor: account.actor(),
+                    action: "session.login".into(),
+                    entity_type: "account".into(),
+                    entity_id: account.id.to_string(),
+                    purpose: "login".into(),
+                    request_id: request_id.into(),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+        } else {
+            let txn = self.store.db.begin().await?;
+            audit::append_platform(
+                &txn,
                 &AuditEvent {
                     actor: account.actor(),
                     action: "session.login".into(),

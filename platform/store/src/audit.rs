@@ -21,7 +21,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
-use crate::entity::{audit_entry, tenant};
+use crate::entity::{audit_entry, platform_audit_entry, tenant};
 use crate::scope::{self, TenantScope};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -260,6 +260,90 @@ pub(crate) async fn append<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The tenant number the platform's own chain hashes under: no tenant has
+/// it, so no tenant entry can pass for a platform one.
+const PLATFORM_CHAIN: i64 = 0;
+
+/// A platform entry as the tenant chain's hashing reads it.
+fn as_chain_row(row: &platform_audit_entry::Model) -> audit_entry::Model {
+    audit_entry::Model {
+        tenant_id: PLATFORM_CHAIN,
+        seq: row.seq,
+        at: row.at,
+        actor_id: row.actor_id,
+        actor: row.actor.clone(),
+        actor_role: row.actor_role.clone(),
+        action: row.action.clone(),
+        entity_type: row.entity_type.clone(),
+        entity_id: row.entity_id.clone(),
+        purpose: row.purpose.clone(),
+        request_id: row.request_id.clone(),
+        prev_hash: row.prev_hash.clone(),
+        hash: row.hash.clone(),
+    }
+}
+
+/// Appends one entry to the platform's own log: logins of platform
+/// accounts, municipalities created, changed or suspended, plugins
+/// installed, the national catalog imported, break-glass accounts.
+pub(crate) async fn append_platform<C: ConnectionTrait>(
+    txn: &C,
+    event: &AuditEvent,
+) -> Result<(), StoreError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // One writer of the platform chain at a time; released at commit.
+        txn.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(7278, 0)",
+        ))
+        .await?;
+    }
+    let last = platform_audit_entry::Entity::find()
+        .order_by_desc(platform_audit_entry::Column::Seq)
+        .limit(1)
+        .one(txn)
+        .await?;
+    let (seq, prev_hash) = match last {
+        Some(last) => (last.seq + 1, last.hash),
+        None => (1, GENESIS.to_owned()),
+    };
+    let at = Utc::now()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or_else(|_| Utc::now());
+    let mut row = platform_audit_entry::Model {
+        seq,
+        at,
+        actor_id: event.actor.account_id,
+        actor: event.actor.name.clone(),
+        actor_role: event.actor.role.clone(),
+        action: event.action.clone(),
+        entity_type: event.entity_type.clone(),
+        entity_id: event.entity_id.clone(),
+        purpose: event.purpose.clone(),
+        request_id: event.request_id.clone(),
+        prev_hash: prev_hash.clone(),
+        hash: String::new(),
+    };
+    row.hash = entry_hash(&prev_hash, PLATFORM_CHAIN, &as_chain_row(&row));
+    platform_audit_entry::ActiveModel::from(row)
+        .insert(txn)
+        .await?;
+    Ok(())
+}
+
+/// An entry of the platform's own log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformAuditEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_role: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub purpose: String,
+}
+
 pub struct AuditLog<'a> {
     db: &'a DatabaseConnection,
 }
@@ -461,6 +545,69 @@ impl<'a> AuditLog<'a> {
                     );
                 }
             }
+        }
+        Ok(ChainReport {
+            entries: rows.len() as u64,
+            first_broken: None,
+        })
+    }
+
+    /// The platform's own log, newest first: `limit` entries before `before`.
+    pub async fn platform_entries(
+        &self,
+        limit: u64,
+        before: Option<i64>,
+    ) -> Result<Vec<PlatformAuditEntry>, StoreError> {
+        let mut query = platform_audit_entry::Entity::find()
+            .order_by_desc(platform_audit_entry::Column::Seq)
+            .limit(limit);
+        if let Some(before) = before {
+            query = query.filter(platform_audit_entry::Column::Seq.lt(before));
+        }
+        Ok(query
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|r| PlatformAuditEntry {
+                seq: r.seq,
+                at: r.at,
+                actor: r.actor,
+                actor_role: r.actor_role,
+                action: r.action,
+                entity_type: r.entity_type,
+                entity_id: r.entity_id,
+                purpose: r.purpose,
+            })
+            .collect())
+    }
+
+    /// Recomputes the platform's chain: every entry keyed, in order,
+    /// linked to the one before.
+    pub async fn verify_platform(&self) -> Result<ChainReport, StoreError> {
+        let rows = platform_audit_entry::Entity::find()
+            .order_by_asc(platform_audit_entry::Column::Seq)
+            .all(self.db)
+            .await?;
+        let mut expected_prev = GENESIS.to_owned();
+        for (expected_seq, row) in (1..).zip(rows.iter()) {
+            let problem = if row.seq != expected_seq {
+                Some(format!(
+                    "expected entry {expected_seq} here: an entry is missing"
+                ))
+            } else if row.prev_hash != expected_prev {
+                Some("does not link to the entry before it".to_owned())
+            } else if entry_hash(&row.prev_hash, PLATFORM_CHAIN, &as_chain_row(row)) != row.hash {
+                Some("its content does not match its keyed hash: it was changed".to_owned())
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Ok(ChainReport {
+                    entries: rows.len() as u64,
+                    first_broken: Some((row.seq, problem)),
+                });
+            }
+            expected_prev = row.hash.clone();
         }
         Ok(ChainReport {
             entries: rows.len() as u64,

@@ -238,6 +238,23 @@ impl<'a> Directory<'a> {
             )
             .await?;
         }
+        if scope == DirectoryScope::National && report.added + report.changed > 0 {
+            audit::append_platform(
+                &txn,
+                &audit::AuditEvent {
+                    actor: access.actor.clone(),
+                    action: "catalog.imported".into(),
+                    entity_type: "directory".into(),
+                    entity_id: "national".into(),
+                    purpose: format!(
+                        "added {} changed {} unchanged {}",
+                        report.added, report.changed, report.unchanged
+                    ),
+                    request_id: access.request_id.into(),
+                },
+            )
+            .await?;
+        }
         txn.commit().await?;
         Ok(report)
     }

@@ -38,7 +38,8 @@ pub use accounts::{
 };
 pub use appointments::{AppointmentRecord, Appointments, Booking};
 pub use audit::{
-    Access, Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport, set_audit_key,
+    Access, Actor, AuditEntry, AuditEvent, AuditFilter, AuditLog, ChainReport, PlatformAuditEntry,
+    set_audit_key,
 };
 pub use cases::{
     CaseEvent, CaseFilter, CasePage, CasePageParts, CaseRecord, CaseUpdate, Cases, ImportedCase,

@@ -87,6 +87,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0016_invitations"),
             sql_migration!("0017_cell_keys"),
             sql_migration!("0018_regional_overseers"),
+            sql_migration!("0019_platform_audit"),
         ]
     }
 }

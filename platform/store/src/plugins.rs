@@ -223,6 +223,11 @@ impl<'a> Plugins<'a> {
                 })
             };
         }
+        let (id, version, sha256) = (
+            package.id.clone(),
+            package.version.clone(),
+            package.sha256.clone(),
+        );
         plugin_package::ActiveModel {
             id: Set(package.id),
             version: Set(package.version),
@@ -234,6 +239,22 @@ impl<'a> Plugins<'a> {
             installed_by: Set(installed_by.to_owned()),
         }
         .insert(&txn)
+        .await?;
+        crate::audit::append_platform(
+            &txn,
+            &crate::audit::AuditEvent {
+                actor: crate::audit::Actor {
+                    account_id: None,
+                    name: installed_by.to_owned(),
+                    role: "platform".into(),
+                },
+                action: "plugin.installed".into(),
+                entity_type: "plugin".into(),
+                entity_id: format!("{} {}", id, version),
+                purpose: format!("sha256 {sha256}"),
+                request_id: String::new(),
+            },
+        )
         .await?;
         txn.commit().await?;
         Ok(InstallOutcome::Installed)

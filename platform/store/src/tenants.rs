@@ -187,24 +187,21 @@ impl<'a> TenantRegistry<'a> {
                 .await?;
         }
         scope::enter(&txn, scope).await?;
-        audit::append(
-            &txn,
-            scope,
-            &AuditEvent {
-                actor: actor.clone(),
-                action: if reason.is_some() {
-                    "tenant.suspended"
-                } else {
-                    "tenant.reactivated"
-                }
-                .into(),
-                entity_type: "tenant".into(),
-                entity_id: scope.tenant_id().to_string(),
-                purpose: reason.unwrap_or("reactivate").to_owned(),
-                request_id: request_id.into(),
-            },
-        )
-        .await?;
+        let event = AuditEvent {
+            actor: actor.clone(),
+            action: if reason.is_some() {
+                "tenant.suspended"
+            } else {
+                "tenant.reactivated"
+            }
+            .into(),
+            entity_type: "tenant".into(),
+            entity_id: scope.tenant_id().to_string(),
+            purpose: reason.unwrap_or("reactivate").to_owned(),
+            request_id: request_id.into(),
+        };
+        audit::append(&txn, scope, &event).await?;
+        audit::append_platform(&txn, &event).await?;
         let record = with_suspension(&txn, TenantRecord::try_from(row)?).await?;
         txn.commit().await?;
         Ok(record)
@@ -421,6 +418,20 @@ async fn apply_one<C: ConnectionTrait>(
         },
     )
     .await?;
+    if outcome != ApplyOutcome::Unchanged {
+        audit::append_platform(
+            txn,
+            &AuditEvent {
+                actor: actor.clone(),
+                action: format!("tenant.{}", outcome.as_str()),
+                entity_type: "tenant".into(),
+                entity_id: manifest.slug.to_string(),
+                purpose: "manifest".into(),
+                request_id: request_id.into(),
+            },
+        )
+        .await?;
+    }
     Ok(outcome)
 }
 
@@ -545,13 +556,25 @@ opening_hours = { monday = "09:00-17:00" }
             "every later migration is pending"
         );
 
+        // The municipality as that release wrote it: its row (today's
+        // application also writes the platform's audit log, 0019).
         let manifest = TenantManifest::from_toml(MANIFEST).unwrap();
         let operator = Actor::operator();
-        store
-            .tenants()
-            .apply(std::slice::from_ref(&manifest), &operator, "test")
-            .await
-            .unwrap();
+        let now = Utc::now();
+        tenant::ActiveModel {
+            slug: Set(manifest.slug.to_string()),
+            name_el: Set(manifest.name_el.clone()),
+            name_latin: Set(manifest.name_latin.clone()),
+            region: Set(manifest.region.code().to_owned()),
+            funding_programme: Set(manifest.funding.programme.clone()),
+            manifest: Set(manifest.to_json()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&store.db)
+        .await
+        .unwrap();
         let scope = store.operator_scope(&manifest.slug).await.unwrap().unwrap();
         let access = crate::Access {
             actor: &operator,
@@ -606,6 +629,58 @@ opening_hours = { monday = "09:00-17:00" }
         )
         .await;
         database.drop_now().await;
+    }
+
+    /// The platform's own log records a municipality created and changed
+    /// (not an unchanged one), chained under the audit key: a rewritten
+    /// entry is found.
+    #[tokio::test]
+    async fn the_platform_log_chains_municipalities_created_and_changed() {
+        use sea_orm::ConnectionTrait;
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let manifest = TenantManifest::from_toml(MANIFEST).unwrap();
+        let mut renamed = manifest.to_raw();
+        renamed.name_latin = "Petroupoli".into();
+        let renamed = renamed.validate().unwrap();
+        for m in [&manifest, &manifest, &renamed] {
+            store
+                .tenants()
+                .apply(std::slice::from_ref(m), &Actor::operator(), "test")
+                .await
+                .unwrap();
+        }
+        let log = store.audit_log();
+        let actions: Vec<String> = log
+            .platform_entries(10, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(
+            actions,
+            ["tenant.updated", "tenant.created"],
+            "newest first"
+        );
+        assert_eq!(log.verify_platform().await.unwrap().first_broken, None);
+
+        // The file's holder rewrites the first entry, triggers and all.
+        store
+            .db
+            .execute_unprepared(
+                "DROP TRIGGER platform_audit_entry_is_append_only_update;
+                 UPDATE platform_audit_entry SET purpose = 'nothing to see' WHERE seq = 1;",
+            )
+            .await
+            .unwrap();
+        let report = log.verify_platform().await.unwrap();
+        assert_eq!(report.entries, 2);
+        assert_eq!(
+            report.first_broken.as_ref().map(|(seq, _)| *seq),
+            Some(1),
+            "{report:?}"
+        );
     }
 
     #[tokio::test]

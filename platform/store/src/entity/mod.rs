@@ -22,6 +22,7 @@ pub mod participant_key;
 pub mod partner_key;
 pub mod partner_link;
 pub mod person;
+pub mod platform_audit_entry;
 pub mod plugin_activation;
 pub mod plugin_metric;
 pub mod plugin_package;

@@ -1,0 +1,20 @@
+-- The platform's own audit log: what platform admins, overseers and the
+-- operator do (logins, municipalities created or changed, suspensions,
+-- plugins installed, the national catalog imported, break-glass accounts),
+-- hash-chained under the audit key like each tenant's log. A platform
+-- table: no tenant owns it, and the server may only read and append.
+CREATE TABLE platform_audit_entry (
+    seq         BIGINT PRIMARY KEY,
+    at          TIMESTAMPTZ NOT NULL,
+    actor_id    BIGINT,
+    actor       TEXT NOT NULL,
+    actor_role  TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    purpose     TEXT NOT NULL,
+    request_id  TEXT NOT NULL,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL
+);
+GRANT SELECT, INSERT ON platform_audit_entry TO kentro_app;
