@@ -40,7 +40,11 @@ const BY_SECRET_TOKEN: [(&str, &str); 1] = [(
 /// Every other query field, each with a call that must be refused to an
 /// overseer. A new query field must be added to one of the two lists (the
 /// test below fails otherwise).
-const PERSON_BEARING: [(&str, &str); 31] = [
+const PERSON_BEARING: [(&str, &str); 32] = [
+    (
+        "tenantExport",
+        "{ tenantExport(slug: \"veria\") { filename } }",
+    ),
     ("platformAuditLog", "{ platformAuditLog { chainLength } }"),
     ("colleagues", "{ colleagues { id name } }"),
     ("availablePlugins", "{ availablePlugins { id } }"),

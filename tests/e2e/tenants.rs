@@ -747,6 +747,75 @@ async fn a_platform_admin_onboards_a_municipality_over_graphql(backend: Backend)
         "the platform admin's login: {log}"
     );
 
+    // Offboarding's export: every record of the municipality, no one
+    // else's, no secret.
+    let export = server
+        .graphql_as(
+            Some(&admin),
+            "{ tenantExport(slug: \"kalamata\") { filename contentType contentBase64 } }",
+            json!({}),
+        )
+        .await;
+    let file = &export["data"]["tenantExport"];
+    assert!(
+        file["filename"]
+            .as_str()
+            .unwrap()
+            .starts_with("kentro-kalamata-"),
+        "{export}"
+    );
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(file["contentBase64"].as_str().unwrap())
+        .unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(!text.contains("argon2"), "no password hash leaves");
+    let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(document["municipality"]["slug"], "kalamata");
+    let tables = document["tables"].as_object().unwrap();
+    for required in [
+        "user_account",
+        "audit_entry",
+        "center",
+        "invitation",
+        "plugin_activation",
+    ] {
+        assert!(
+            tables
+                .get(required)
+                .and_then(|t| t.as_array())
+                .is_some_and(|rows| !rows.is_empty()),
+            "{required} is in the export: {}",
+            tables.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    let ids: std::collections::BTreeSet<i64> = tables
+        .values()
+        .flat_map(|rows| rows.as_array().unwrap())
+        .map(|row| {
+            row["tenant_id"]
+                .as_i64()
+                .expect("every row names its tenant")
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "one municipality's rows only: {ids:?}");
+    assert!(document["directory_hsds"].is_object());
+    let seen_export = server
+        .graphql_as(
+            Some(&admin),
+            "{ platformAuditLog { entries { action entityId } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        seen_export["data"]["platformAuditLog"]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "tenant.exported" && e["entityId"] == "kalamata"),
+        "the export is on the platform's log: {seen_export}"
+    );
+
     // Only the platform admin onboards.
     let coordinator = server
         .login(&demo_account("tenant-admin", "veria"), &password)

@@ -14,11 +14,59 @@ use kentro_store::TenantRecord;
 use crate::context::{authorized, principal, request, services};
 use crate::error::{ErrorCode, bad_input, coded, conflict, from_store, internal, invalid_fields};
 
+/// A file for download: its name, type and bytes in base64.
+#[derive(SimpleObject)]
+pub struct TenantExport {
+    filename: String,
+    content_type: String,
+    content_base64: String,
+}
+
 #[derive(Default)]
 pub struct TenantQuery;
 
 #[Object]
 impl TenantQuery {
+    /// Every record of a municipality, for its offboarding (platform_admin):
+    /// one JSON file with each table of its data (without password, token
+    /// or key hashes), its directory as HSDS 3.0 and its manifest. Audited
+    /// in its log and the platform's.
+    async fn tenant_export(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<TenantExport> {
+        let caller = authorized(ctx, Permission::ManageTenants)?;
+        let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
+        let store = &services(ctx).store;
+        let Some(tenant) = store
+            .tenants()
+            .by_slug(&slug)
+            .await
+            .map_err(|e| from_store(ctx, e))?
+        else {
+            return Err(bad_input(
+                "slug",
+                format!("there is no municipality {slug}"),
+            ));
+        };
+        let export = store
+            .tenants()
+            .export(&tenant, &caller.account.actor(), &request(ctx).request_id)
+            .await
+            .map_err(|e| from_store(ctx, e))?;
+        use base64::Engine;
+        Ok(TenantExport {
+            filename: format!(
+                "kentro-{slug}-{}.json",
+                chrono::Utc::now().format("%Y-%m-%d")
+            ),
+            content_type: "application/json".into(),
+            content_base64: base64::engine::general_purpose::STANDARD
+                .encode(serde_json::to_vec_pretty(&export).unwrap_or_default()),
+        })
+    }
+
     /// Every municipality on the platform, by slug (platform_admin, ministry_overseer).
     async fn tenants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tenant>> {
         authorized(ctx, Permission::ViewTenants)?;

@@ -242,6 +242,97 @@ impl<'a> TenantRegistry<'a> {
         }
     }
 
+    /// Every record of a municipality, for its offboarding: each table that
+    /// holds tenant data (found in the schema, so a new table is never
+    /// forgotten), read inside its scope, without secrets (password, token
+    /// and key hashes); its directory as an HSDS 3.0 bundle; its manifest.
+    /// Audited in its own log and the platform's.
+    pub async fn export(
+        &self,
+        tenant: &TenantRecord,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<serde_json::Value, StoreError> {
+        use sea_orm::{DbBackend, FromQueryResult, JsonValue, Statement};
+        /// Tables with a `tenant_id` that hold the platform's view of a
+        /// tenant, not its records.
+        const NOT_THE_TENANTS: [&str; 3] = [
+            "tenant_suspension",
+            "indicator_cell",
+            "tenant_indicator_state",
+        ];
+        /// Columns that are secrets, whatever table they are in.
+        const SECRETS: [&str; 3] = ["password_hash", "token_hash", "key_hash"];
+        let scope = TenantScope::new(tenant.id);
+        let txn = self.db.begin().await?;
+        scope::enter(&txn, scope).await?;
+        let backend = txn.get_database_backend();
+        let catalog = match backend {
+            DbBackend::Postgres => {
+                "SELECT table_name::text AS name FROM information_schema.columns
+                  WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY 1"
+            }
+            _ => {
+                "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) p
+                  WHERE m.type = 'table' AND p.name = 'tenant_id' ORDER BY 1"
+            }
+        };
+        let tables: Vec<String> =
+            JsonValue::find_by_statement(Statement::from_string(backend, catalog))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .filter_map(|row| row["name"].as_str().map(str::to_owned))
+                .filter(|name| !NOT_THE_TENANTS.contains(&name.as_str()))
+                .collect();
+        let mut out = serde_json::Map::new();
+        for table in tables {
+            let placeholder = if backend == DbBackend::Postgres {
+                "$1"
+            } else {
+                "?"
+            };
+            let rows = JsonValue::find_by_statement(Statement::from_sql_and_values(
+                backend,
+                format!("SELECT * FROM {table} WHERE tenant_id = {placeholder}"),
+                [tenant.id.into()],
+            ))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|mut row| {
+                if let Some(object) = row.as_object_mut() {
+                    for secret in SECRETS {
+                        object.remove(secret);
+                    }
+                }
+                row
+            })
+            .collect();
+            out.insert(table, serde_json::Value::Array(rows));
+        }
+        let event = AuditEvent {
+            actor: actor.clone(),
+            action: "tenant.exported".into(),
+            entity_type: "tenant".into(),
+            entity_id: tenant.manifest.slug.to_string(),
+            purpose: "offboarding export".into(),
+            request_id: request_id.into(),
+        };
+        audit::append(&txn, scope, &event).await?;
+        audit::append_platform(&txn, &event).await?;
+        txn.commit().await?;
+        let directory = crate::Directory::new(self.db)
+            .snapshot(crate::DirectoryScope::Tenant(scope))
+            .await?;
+        Ok(serde_json::json!({
+            "municipality": tenant.manifest.to_json(),
+            "exported_at": Utc::now(),
+            "tables": out,
+            "directory_hsds": kentro_domain::hsds::bundle(&directory.records),
+        }))
+    }
+
     /// The counts of a municipality's readiness checklist, read inside its
     /// scope (the row-level security of its tables holds).
     pub async fn readiness(&self, tenant: &TenantRecord) -> Result<Readiness, StoreError> {
