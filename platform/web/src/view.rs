@@ -204,10 +204,16 @@ pub struct NavLink {
 }
 
 fn navigation(lang: Lang, staff: &Staff) -> Vec<NavLink> {
-    let mut links = vec![NavLink {
-        href: "/",
-        label: i18n::message(lang, "nav-home", &[]),
-    }];
+    // Platform roles' home is their own screen (Δήμοι, Εποπτεία), which
+    // their nav already names.
+    let platform = staff.may("MANAGE_TENANTS") || staff.may("VIEW_CROSS_TENANT_AGGREGATES");
+    let mut links = Vec::new();
+    if !platform {
+        links.push(NavLink {
+            href: "/",
+            label: i18n::message(lang, "nav-home", &[]),
+        });
+    }
     if staff.may("VIEW_PERSON_RECORDS") {
         links.push(NavLink {
             href: "/people",
