@@ -2204,6 +2204,10 @@ async fn an_overseer_drills_down_to_a_municipality_and_the_xlsx_holds_the_pages_
     assert!(rule.contains("<5") && rule.contains("±2"), "{rule}");
     let headline = browser.text(".figures").await;
     assert!(headline.contains("Μοναδικοί ωφελούμενοι"), "{headline}");
+    assert!(
+        headline.contains("Απαντήθηκαν εγκαίρως") && headline.contains("Παραπομπές εκπρόθεσμες"),
+        "the referrals' timeliness: {headline}"
+    );
     browser.check_screen("oversight-national").await;
 
     // The nation → Attica, through its tile.

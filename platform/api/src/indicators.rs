@@ -138,6 +138,9 @@ pub struct ReferralStats {
     /// Of those sent, the share unanswered past their deadline now; null
     /// when 1 to 4 are (from the published figures, as every other).
     overdue_share: Option<f64>,
+    /// Of those sent, the share answered by their deadline; null when 1 to
+    /// 4 were.
+    answered_in_time_share: Option<f64>,
 }
 
 /// Median response band and overdue share from the activity counts, the
@@ -175,14 +178,15 @@ fn referral_stats(
             })
         })
         .flatten();
-    let overdue_share = match figure(sum("referrals_overdue", Some("overdue"))) {
-        Published::Shown(overdue) => Some((overdue as f64 / sent as f64).min(1.0)),
+    let share = |dimension: &str, category: &str| match figure(sum(dimension, Some(category))) {
+        Published::Shown(n) => Some((n as f64 / sent as f64).min(1.0)),
         Published::Suppressed => None,
     };
     Some(ReferralStats {
         sent: sent as i64,
         median_response,
-        overdue_share,
+        overdue_share: share("referrals_overdue", "overdue"),
+        answered_in_time_share: share("referrals_answered", "in_time"),
     })
 }
 
@@ -835,6 +839,7 @@ mod tests {
         cells.extend(["local", "regional", "national"].map(|l| ("referrals_level", l)));
         cells.extend(["own", "national", "tenant"].map(|t| ("referrals_destination", t)));
         cells.extend([("households", "served"), ("referrals_overdue", "overdue")]);
+        cells.extend(["in_time", "late"].map(|c| ("referrals_answered", c)));
         cells.extend([("participants", "new"), ("requests", "food_aid")]);
         for lang in [Lang::El, Lang::En] {
             for (dimension, category) in &cells {
@@ -872,6 +877,8 @@ mod tests {
             ("referral_response", "under_1d", 1),
             ("referral_response", "under_3d", 3),
             ("referrals_overdue", "overdue", 2),
+            ("referrals_answered", "in_time", 5),
+            ("referrals_answered", "late", 1),
         ]);
         let stats = referral_stats(&counts, exact).unwrap();
         assert_eq!(stats.sent, 10);
@@ -879,6 +886,7 @@ mod tests {
         // median is the band holding half of them.
         assert_eq!(stats.median_response.as_deref(), Some("under_1d"));
         assert!((stats.overdue_share.unwrap() - 0.2).abs() < 1e-9);
+        assert!((stats.answered_in_time_share.unwrap() - 0.5).abs() < 1e-9);
 
         // For overseers, two overdue of ten is a hidden figure: no share
         // that would give it away, and `sent` is published as any figure.

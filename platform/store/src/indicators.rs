@@ -422,6 +422,16 @@ impl<'a> Indicators<'a> {
                     response_bucket(hours),
                     one,
                 );
+                // Answered by the deadline the urgency set, or after it.
+                let in_time = r.deadline_at.is_none_or(|deadline| responded <= deadline);
+                bump(
+                    &mut counts,
+                    month,
+                    ACTIVITY_SET,
+                    "referrals_answered",
+                    if in_time { "in_time" } else { "late" },
+                    one,
+                );
             }
             let status = ReferralStatus::from_code(&r.status).unwrap_or(ReferralStatus::Draft);
             if kentro_domain::referral::is_overdue(status, r.deadline_at, now) {

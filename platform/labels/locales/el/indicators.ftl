@@ -43,6 +43,9 @@ indicator-referral-response-under-10d = Κάτω από 10 ημέρες
 indicator-referral-response-10d-or-more = 10 ημέρες ή περισσότερο
 indicator-referrals-overdue = Εκπρόθεσμες παραπομπές
 indicator-referrals-overdue-overdue = Εκπρόθεσμες
+indicator-referrals-answered = Απαντημένες παραπομπές
+indicator-referrals-answered-in-time = Εγκαίρως
+indicator-referrals-answered-late = Εκπρόθεσμα
 indicator-kea-applications = Αιτήσεις ΚΕΑ
 indicator-appointments = Ραντεβού
 

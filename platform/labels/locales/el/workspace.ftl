@@ -817,3 +817,5 @@ field-sunday = Κυριακή
 center-kind = Είδος
 admin-plugin-version = Έκδοση
 admin-plugin-version-hint = Μια νεότερη έκδοση αναβαθμίζει το πρόσθετο· μια παλαιότερη το επαναφέρει. Ισχύει αμέσως.
+oversight-in-time-share = Απαντήθηκαν εγκαίρως
+oversight-in-time-hint = Μερίδιο όσων στάλθηκαν που απαντήθηκαν μέσα στην προθεσμία.

@@ -43,6 +43,9 @@ indicator-referral-response-under-10d = Under 10 days
 indicator-referral-response-10d-or-more = 10 days or more
 indicator-referrals-overdue = Overdue referrals
 indicator-referrals-overdue-overdue = Overdue
+indicator-referrals-answered = Answered referrals
+indicator-referrals-answered-in-time = In time
+indicator-referrals-answered-late = Late
 indicator-kea-applications = Minimum-income (ΚΕΑ) applications
 indicator-appointments = Appointments
 

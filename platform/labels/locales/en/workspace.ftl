@@ -817,3 +817,5 @@ field-sunday = Sunday
 center-kind = Kind
 admin-plugin-version = Version
 admin-plugin-version-hint = A newer version upgrades the plugin; an older one rolls it back. It takes effect at once.
+oversight-in-time-share = Answered in time
+oversight-in-time-hint = Share of those sent that were answered by their deadline.

@@ -219,6 +219,7 @@ struct Referrals {
     sent: i64,
     median_response: Option<String>,
     overdue_share: Option<f64>,
+    answered_in_time_share: Option<f64>,
 }
 
 struct Center {
@@ -284,6 +285,7 @@ macro_rules! read_referrals {
             sent: r.sent,
             median_response: r.median_response.clone(),
             overdue_share: r.overdue_share,
+            answered_in_time_share: r.answered_in_time_share,
         })
     };
 }
@@ -826,6 +828,14 @@ async fn dashboard(
             let share = |s: Option<f64>| {
                 s.map_or_else(|| format!("<{THRESHOLD}"), |s| format!("{:.0}%", s * 100.0))
             };
+            figure(
+                "oversight-in-time-share",
+                Some(Figure {
+                    value: None,
+                    display: share(r.answered_in_time_share),
+                }),
+                "oversight-in-time-hint",
+            );
             figure(
                 "oversight-overdue-share",
                 Some(Figure {
