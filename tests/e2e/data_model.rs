@@ -24,9 +24,10 @@ use crate::harness::{Backend, run_kentro, stderr_of};
 /// - The oversight aggregates (`indicator_cell`, `participant_key`,
 ///   `national_participants`, `tenant_indicator_state`): counts and keyed
 ///   hashes, never people, read by overseers across tenants.
-const PLATFORM_TABLES: [&str; 12] = [
+const PLATFORM_TABLES: [&str; 13] = [
     "tenant",
     "platform_audit_entry",
+    "platform_audit_checkpoint",
     "tenant_suspension",
     "audit_checkpoint",
     "user_account",

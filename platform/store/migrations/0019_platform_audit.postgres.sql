@@ -18,3 +18,13 @@ CREATE TABLE platform_audit_entry (
     hash        TEXT NOT NULL
 );
 GRANT SELECT, INSERT ON platform_audit_entry TO kentro_app;
+
+-- The platform's own chain's heads, signed now and then, so cutting its
+-- newest entries is found (as `audit_checkpoint` does for each tenant).
+CREATE TABLE platform_audit_checkpoint (
+    seq  BIGINT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    at   TIMESTAMPTZ NOT NULL,
+    mac  TEXT NOT NULL
+);
+GRANT SELECT, INSERT ON platform_audit_checkpoint TO kentro_app;

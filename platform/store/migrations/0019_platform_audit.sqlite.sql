@@ -21,3 +21,18 @@ CREATE TRIGGER platform_audit_entry_is_append_only_delete BEFORE DELETE ON platf
 BEGIN
     SELECT RAISE(ABORT, 'audit entries cannot be removed');
 END;
+
+CREATE TABLE platform_audit_checkpoint (
+    seq  INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL,
+    at   TEXT NOT NULL,
+    mac  TEXT NOT NULL
+);
+CREATE TRIGGER platform_audit_checkpoint_is_append_only_update BEFORE UPDATE ON platform_audit_checkpoint
+BEGIN
+    SELECT RAISE(ABORT, 'audit checkpoints cannot be changed');
+END;
+CREATE TRIGGER platform_audit_checkpoint_is_append_only_delete BEFORE DELETE ON platform_audit_checkpoint
+BEGIN
+    SELECT RAISE(ABORT, 'audit checkpoints cannot be removed');
+END;

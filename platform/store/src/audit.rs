@@ -609,6 +609,39 @@ impl<'a> AuditLog<'a> {
             }
             expected_prev = row.hash.clone();
         }
+        let broken = |seq: i64, problem: &str| ChainReport {
+            entries: rows.len() as u64,
+            first_broken: Some((seq, problem.to_owned())),
+        };
+        for checkpoint in platform_checkpoints(self.db).await? {
+            if checkpoint_mac(
+                PLATFORM_CHAIN,
+                checkpoint.seq,
+                &checkpoint.hash,
+                &checkpoint.at,
+            ) != checkpoint.mac
+            {
+                return Ok(broken(
+                    checkpoint.seq,
+                    "has a checkpoint that is not the platform's: it was forged",
+                ));
+            }
+            match rows.iter().find(|r| r.seq == checkpoint.seq) {
+                Some(row) if row.hash == checkpoint.hash => {}
+                Some(_) => {
+                    return Ok(broken(
+                        checkpoint.seq,
+                        "differs from the platform's checkpoint of it: the chain was rewritten",
+                    ));
+                }
+                None => {
+                    return Ok(broken(
+                        checkpoint.seq,
+                        "was checkpointed, but the chain ends before it: the newest entries were cut",
+                    ));
+                }
+            }
+        }
         Ok(ChainReport {
             entries: rows.len() as u64,
             first_broken: None,
@@ -658,6 +691,38 @@ impl<'a> AuditLog<'a> {
             }
             txn.commit().await?;
         }
+        let head = platform_audit_entry::Entity::find()
+            .order_by_desc(platform_audit_entry::Column::Seq)
+            .limit(1)
+            .one(self.db)
+            .await?;
+        let last = platform_checkpoints(self.db).await?.pop();
+        if let Some(head) = head
+            && last.is_none_or(|c| c.seq < head.seq)
+        {
+            let at = Utc::now()
+                .duration_trunc(TimeDelta::microseconds(1))
+                .unwrap_or_else(|_| Utc::now());
+            let backend = self.db.get_database_backend();
+            self.db
+                .execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    match backend {
+                        DbBackend::Postgres => {
+                            "INSERT INTO platform_audit_checkpoint (seq, hash, at, mac) VALUES ($1, $2, $3, $4)"
+                        }
+                        _ => "INSERT INTO platform_audit_checkpoint (seq, hash, at, mac) VALUES (?, ?, ?, ?)",
+                    },
+                    [
+                        head.seq.into(),
+                        head.hash.clone().into(),
+                        at.into(),
+                        checkpoint_mac(PLATFORM_CHAIN, head.seq, &head.hash, &at).into(),
+                    ],
+                ))
+                .await?;
+            recorded += 1;
+        }
         Ok(recorded)
     }
 }
@@ -670,6 +735,26 @@ struct Checkpoint {
 }
 
 /// A tenant's checkpoints, oldest first.
+/// The platform chain's signed heads, oldest first.
+async fn platform_checkpoints<C: ConnectionTrait>(db: &C) -> Result<Vec<Checkpoint>, StoreError> {
+    let backend = db.get_database_backend();
+    db.query_all_raw(Statement::from_string(
+        backend,
+        "SELECT seq, hash, at, mac FROM platform_audit_checkpoint ORDER BY seq",
+    ))
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Checkpoint {
+            seq: row.try_get("", "seq")?,
+            hash: row.try_get("", "hash")?,
+            at: row.try_get("", "at")?,
+            mac: row.try_get("", "mac")?,
+        })
+    })
+    .collect()
+}
+
 async fn checkpoints_of<C: ConnectionTrait>(
     db: &C,
     tenant_id: i64,

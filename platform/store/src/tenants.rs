@@ -755,8 +755,29 @@ opening_hours = { monday = "09:00-17:00" }
             "newest first"
         );
         assert_eq!(log.verify_platform().await.unwrap().first_broken, None);
+        assert!(
+            log.checkpoint_all().await.unwrap() >= 1,
+            "the platform's head too"
+        );
 
-        // The file's holder rewrites the first entry, triggers and all.
+        // The file's holder cuts the newest entry, triggers and all: the
+        // checkpoint finds it.
+        store
+            .db
+            .execute_unprepared(
+                "DROP TRIGGER platform_audit_entry_is_append_only_delete;
+                 DELETE FROM platform_audit_entry WHERE seq = 2;",
+            )
+            .await
+            .unwrap();
+        let cut = log.verify_platform().await.unwrap();
+        assert_eq!(
+            cut.first_broken.as_ref().map(|(seq, _)| *seq),
+            Some(2),
+            "{cut:?}"
+        );
+
+        // … and rewrites the first entry.
         store
             .db
             .execute_unprepared(
@@ -766,7 +787,7 @@ opening_hours = { monday = "09:00-17:00" }
             .await
             .unwrap();
         let report = log.verify_platform().await.unwrap();
-        assert_eq!(report.entries, 2);
+        assert_eq!(report.entries, 1);
         assert_eq!(
             report.first_broken.as_ref().map(|(seq, _)| *seq),
             Some(1),
