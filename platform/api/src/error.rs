@@ -144,9 +144,11 @@ pub(crate) fn not_found(what: &str) -> async_graphql::Error {
     coded(ErrorCode::NotFound, format!("no such {what}"))
 }
 
-pub(crate) fn rate_limited(retry_after: Duration) -> async_graphql::Error {
+/// The one answer to a caller over its quota, in a resolver or (as its
+/// body) at the HTTP layer.
+pub fn rate_limited(retry_after: Duration) -> async_graphql::Error {
     let seconds = retry_after.as_secs().max(1);
-    async_graphql::Error::new(format!("too many attempts; try again in {seconds} s")).extend_with(
+    async_graphql::Error::new(format!("too many requests; try again in {seconds} s")).extend_with(
         |_, e| {
             e.set("code", ErrorCode::RateLimited.as_str());
             e.set("retryAfterSeconds", seconds);

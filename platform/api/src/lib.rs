@@ -29,7 +29,7 @@ use async_graphql::{
 };
 
 pub use context::{ApiServices, RequestContext};
-pub use error::ErrorCode;
+pub use error::{ErrorCode, rate_limited};
 pub use limits::MAX_BATCH_OPERATIONS;
 
 #[derive(MergedObject, Default)]

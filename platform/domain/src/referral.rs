@@ -11,6 +11,10 @@ use serde_json::{Map, Value, json};
 use crate::household::Relationship;
 use crate::person::PersonDetails;
 
+/// How a partner organisation's API key begins (`kpk_<id>_<secret>`), so
+/// that the HTTP layer tells it from a session token at a glance.
+pub const PARTNER_KEY_PREFIX: &str = "kpk_";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReferralStatus {
     Draft,

@@ -17,7 +17,7 @@ use kentro_api::{ApiServices, ErrorCode, KentroSchema, RequestContext};
 use kentro_store::{PartnerPrincipal, Principal, Quota, Sessions};
 
 /// Bearer tokens of partner API keys start with this; session tokens are hex.
-const PARTNER_KEY_PREFIX: &str = "kpk_";
+use kentro_domain::referral::PARTNER_KEY_PREFIX;
 use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -346,14 +346,15 @@ fn error_response(
         .into_response()
 }
 
+/// The API's one over-quota answer, as an HTTP 429 with `Retry-After`.
 fn rate_limited(retry_after: Duration) -> Response {
     let seconds = retry_after.as_secs().max(1);
-    let mut response = error_response(
+    let error = kentro_api::rate_limited(retry_after);
+    let mut response = (
         StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::RateLimited,
-        &format!("too many requests; try again in {seconds} s"),
-        json!({ "retryAfterSeconds": seconds }),
-    );
+        Json(json!({ "errors": [{ "message": error.message, "extensions": error.extensions }] })),
+    )
+        .into_response();
     if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }

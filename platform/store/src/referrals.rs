@@ -159,7 +159,7 @@ pub struct LoopSettings {
     pub public_url: String,
 }
 
-const PARTNER_KEY_PREFIX: &str = "kpk_";
+use kentro_domain::referral::PARTNER_KEY_PREFIX;
 
 fn invalid(field: &str, problem: impl Into<String>) -> StoreError {
     StoreError::Invalid {
