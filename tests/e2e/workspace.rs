@@ -2320,6 +2320,24 @@ async fn an_overseer_drills_down_to_a_municipality_and_the_xlsx_holds_the_pages_
     browser.check_screen("oversight-national-en").await;
     browser.close().await;
 
+    // Without JavaScript: the filters are a plain form, the drill-down links.
+    let plain = Browser::open(&server.base_url, false).await;
+    plain.goto("/login").await;
+    plain.fill("email", crate::harness::MINISTRY_OVERSEER).await;
+    plain.fill("password", &password).await;
+    plain.submit("form[action='/login']").await;
+    plain.select("set", "ACTIVITY").await;
+    plain.submit("form[action='/oversight']").await;
+    assert!(plain.path().await.contains("set=ACTIVITY"));
+    assert!(
+        plain
+            .exists("section[aria-labelledby='chart-requests']")
+            .await
+    );
+    plain.click("svg.tiles a[href*='region=attica']").await;
+    assert_eq!(plain.text("h1").await, "Αττική");
+    plain.close().await;
+
     // A regional overseer lands on their region and cannot leave it.
     let browser = Browser::open(&server.base_url, true).await;
     browser.goto("/login").await;
@@ -2649,6 +2667,15 @@ async fn a_coordinator_keeps_the_centers_hours_contacts_and_units_true() {
         "{refused}"
     );
     browser.close().await;
+
+    // The same screen without JavaScript: the form alone saves.
+    let plain = Browser::open(&server.base_url, false).await;
+    log_in(&plain, &email, &password).await;
+    plain.goto("/admin/center").await;
+    plain.fill("c0-sunday", "10:00-12:00").await;
+    plain.submit("form[action='/admin/center']").await;
+    assert_eq!(plain.path().await, "/admin/center?saved");
+    plain.close().await;
 }
 
 /// Διαχείριση → Πρόσθετα: with two versions installed, the coordinator

@@ -241,36 +241,21 @@ impl<'a> Accounts<'a> {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => email_taken(),
             _ => e.into(),
         })?;
-        if let Some(tenant) = new.tenant {
-            scope::enter(&txn, tenant).await?;
-            audit::append(
-                &txn,
-                tenant,
-                &AuditEvent {
-                    actor: actor.clone(),
-                    action: "account.create".into(),
-                    entity_type: "account".into(),
-                    entity_id: row.id.to_string(),
-                    purpose: format!("create {} account", new.role),
-                    request_id: request_id.into(),
-                },
-            )
-            .await?;
-        } else {
-            // A platform account (the operator's break-glass route).
-            audit::append_platform(
-                &txn,
-                &AuditEvent {
-                    actor: actor.clone(),
-                    action: "account.create".into(),
-                    entity_type: "account".into(),
-                    entity_id: row.id.to_string(),
-                    purpose: format!("create {} account {}", new.role, new.email),
-                    request_id: request_id.into(),
-                },
-            )
-            .await?;
-        }
+        // A platform account (the operator's break-glass route) goes on the
+        // platform's log, a center's on the center's.
+        audit::append_for(
+            &txn,
+            new.tenant,
+            &AuditEvent {
+                actor: actor.clone(),
+                action: "account.create".into(),
+                entity_type: "account".into(),
+                entity_id: row.id.to_string(),
+                purpose: format!("create {} account", new.role),
+                request_id: request_id.into(),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Account::try_from(row)
     }
@@ -764,39 +749,21 @@ impl<'a> Sessions<'a> {
             .put(&session_key, &record, self.policy.idle_timeout)
             .await?;
         let tenant = account.tenant_id.map(TenantScope::new);
-        if let Some(tenant) = tenant {
-            let txn = self.store.db.begin().await?;
-            scope::enter(&txn, tenant).await?;
-            audit::append(
-                &txn,
-                tenant,
-                &AuditEvent {
-                    actor: account.actor(),
-                    action: "session.login".into(),
-                    entity_type: "account".into(),
-                    entity_id: account.id.to_string(),
-                    purpose: "login".into(),
-                    request_id: request_id.into(),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-        } else {
-            let txn = self.store.db.begin().await?;
-            audit::append_platform(
-                &txn,
-                &AuditEvent {
-                    actor: account.actor(),
-                    action: "session.login".into(),
-                    entity_type: "account".into(),
-                    entity_id: account.id.to_string(),
-                    purpose: "login".into(),
-                    request_id: request_id.into(),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-        }
+        let txn = self.store.db.begin().await?;
+        audit::append_for(
+            &txn,
+            tenant,
+            &AuditEvent {
+                actor: account.actor(),
+                action: "session.login".into(),
+                entity_type: "account".into(),
+                entity_id: account.id.to_string(),
+                purpose: "login".into(),
+                request_id: request_id.into(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
         Ok(LoginOutcome::LoggedIn {
             token,
             principal: Principal { account, tenant },

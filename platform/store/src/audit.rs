@@ -194,6 +194,30 @@ fn checkpoint_mac(tenant_id: i64, seq: i64, hash: &str, at: &DateTime<Utc>) -> S
     ))
 }
 
+/// Now, at the precision both databases keep, so a hash over it recomputes.
+fn stamp() -> DateTime<Utc> {
+    Utc::now()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or_else(|_| Utc::now())
+}
+
+/// Appends to the chain an account's action belongs on: its tenant's (the
+/// transaction enters that scope), or the platform's for platform accounts
+/// and the operator.
+pub(crate) async fn append_for<C: ConnectionTrait>(
+    txn: &C,
+    tenant: Option<TenantScope>,
+    event: &AuditEvent,
+) -> Result<(), StoreError> {
+    match tenant {
+        Some(scope) => {
+            scope::enter(txn, scope).await?;
+            append(txn, scope, event).await
+        }
+        None => append_platform(txn, event).await,
+    }
+}
+
 /// Appends one entry inside a transaction that has entered `scope`.
 pub(crate) async fn append<C: ConnectionTrait>(
     txn: &C,
@@ -220,10 +244,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
         Some(last) => (last.seq + 1, last.hash),
         None => (1, GENESIS.to_owned()),
     };
-    // Stored at the precision both databases keep, so the hash recomputes.
-    let at = Utc::now()
-        .duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or_else(|_| Utc::now());
+    let at = stamp();
     let mut row = audit_entry::Model {
         tenant_id,
         seq,
@@ -307,9 +328,7 @@ pub(crate) async fn append_platform<C: ConnectionTrait>(
         Some(last) => (last.seq + 1, last.hash),
         None => (1, GENESIS.to_owned()),
     };
-    let at = Utc::now()
-        .duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or_else(|_| Utc::now());
+    let at = stamp();
     let mut row = platform_audit_entry::Model {
         seq,
         at,
@@ -667,9 +686,7 @@ impl<'a> AuditLog<'a> {
             if let Some(head) = head
                 && last.is_none_or(|c| c.seq < head.seq)
             {
-                let at = Utc::now()
-                    .duration_trunc(TimeDelta::microseconds(1))
-                    .unwrap_or_else(|_| Utc::now());
+                let at = stamp();
                 txn.execute_raw(Statement::from_sql_and_values(
                     txn.get_database_backend(),
                     match txn.get_database_backend() {
@@ -700,9 +717,7 @@ impl<'a> AuditLog<'a> {
         if let Some(head) = head
             && last.is_none_or(|c| c.seq < head.seq)
         {
-            let at = Utc::now()
-                .duration_trunc(TimeDelta::microseconds(1))
-                .unwrap_or_else(|_| Utc::now());
+            let at = stamp();
             let backend = self.db.get_database_backend();
             self.db
                 .execute_raw(Statement::from_sql_and_values(

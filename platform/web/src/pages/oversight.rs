@@ -581,7 +581,9 @@ fn tiles(question: &Question, participants: &Table) -> Vec<Tile> {
 /// over, each as an aligned period of its own.
 fn trend_periods(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
     let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
-    if months <= 1 {
+    // A month has no trend; past a dozen years (a center's own free
+    // range can be any) one bar a year says nothing either.
+    if months <= 1 || months > 12 * 12 {
         return Vec::new();
     }
     if months <= 12 {
@@ -1174,6 +1176,10 @@ mod tests {
         let years = trend_periods(m(2021, 1), m(2027, 12));
         assert_eq!(years.len(), 7);
         assert_eq!(years[0], (m(2021, 1), m(2021, 12)));
+        assert!(
+            trend_periods(m(1, 1), m(9999, 12)).is_empty(),
+            "no ten thousand bars for a center's widest free range"
+        );
     }
 
     #[test]
