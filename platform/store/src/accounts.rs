@@ -16,7 +16,6 @@ use kentro_domain::contact::Email;
 use kentro_domain::region::Region;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -24,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{self, Actor, AuditEvent};
 use crate::entity::user_account;
 use crate::ephemeral::{Ephemeral, Quota};
-use crate::scope::{self, TenantScope};
+use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope, accounts_of};
 use crate::{Store, StoreError};
 
 /// An account as the rest of the platform sees it (never its password hash).
@@ -206,7 +205,7 @@ impl<'a> Accounts<'a> {
             });
         }
         let password_hash = hash_password(new.password.expose().to_owned()).await?;
-        let txn = self.db().begin().await?;
+        let txn = PlatformTxn::begin(self.db()).await?;
         let taken = user_account::Entity::find()
             .filter(user_account::Column::Email.eq(new.email.as_str()))
             .one(&txn)
@@ -243,8 +242,8 @@ impl<'a> Accounts<'a> {
         })?;
         // A platform account (the operator's break-glass route) goes on the
         // platform's log, a center's on the center's.
-        audit::append_for(
-            &txn,
+        audit::commit_with_entry(
+            txn,
             new.tenant,
             &AuditEvent {
                 actor: actor.clone(),
@@ -256,22 +255,21 @@ impl<'a> Accounts<'a> {
             },
         )
         .await?;
-        txn.commit().await?;
         Account::try_from(row)
     }
 
     /// Every account (`None`: the operator's view) or one tenant's.
     pub async fn list(&self, tenant: Option<TenantScope>) -> Result<Vec<Account>, StoreError> {
-        let mut query = user_account::Entity::find().order_by_asc(user_account::Column::Email);
-        if let Some(tenant) = tenant {
-            query = query.filter(user_account::Column::TenantId.eq(tenant.tenant_id()));
+        match tenant {
+            Some(tenant) => accounts_of(tenant),
+            None => user_account::Entity::find(),
         }
-        query
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(Account::try_from)
-            .collect()
+        .order_by_asc(user_account::Column::Email)
+        .all(self.db())
+        .await?
+        .into_iter()
+        .map(Account::try_from)
+        .collect()
     }
 
     /// One account of the tenant; another tenant's account is `None`, as a missing one.
@@ -280,8 +278,8 @@ impl<'a> Accounts<'a> {
         tenant: TenantScope,
         id: i64,
     ) -> Result<Option<Account>, StoreError> {
-        user_account::Entity::find_by_id(id)
-            .filter(user_account::Column::TenantId.eq(tenant.tenant_id()))
+        accounts_of(tenant)
+            .filter(user_account::Column::Id.eq(id))
             .one(self.db())
             .await?
             .map(Account::try_from)
@@ -342,7 +340,7 @@ impl<'a> Accounts<'a> {
             return Ok(false);
         }
         let password_hash = hash_password(new.expose().to_owned()).await?;
-        let txn = self.db().begin().await?;
+        let txn = PlatformTxn::begin(self.db()).await?;
         let tenant = row.tenant_id.map(TenantScope::new);
         let actor = Account::try_from(row.clone())?.actor();
         let mut active: user_account::ActiveModel = row.into();
@@ -351,23 +349,19 @@ impl<'a> Accounts<'a> {
         // end; the one the caller gets next lives.
         active.password_changed_at = Set(Some(Utc::now()));
         active.update(&txn).await?;
-        if let Some(tenant) = tenant {
-            scope::enter(&txn, tenant).await?;
-            audit::append(
-                &txn,
-                tenant,
-                &AuditEvent {
-                    actor,
-                    action: "account.password_changed".into(),
-                    entity_type: "account".into(),
-                    entity_id: account_id.to_string(),
-                    purpose: "change own password".into(),
-                    request_id: request_id.into(),
-                },
-            )
-            .await?;
-        }
-        txn.commit().await?;
+        audit::commit_with_entry(
+            txn,
+            tenant,
+            &AuditEvent {
+                actor,
+                action: "account.password_changed".into(),
+                entity_type: "account".into(),
+                entity_id: account_id.to_string(),
+                purpose: "change own password".into(),
+                request_id: request_id.into(),
+            },
+        )
+        .await?;
         Ok(true)
     }
 
@@ -378,13 +372,15 @@ impl<'a> Accounts<'a> {
         actor: &Actor,
         request_id: &str,
     ) -> Result<Option<Account>, StoreError> {
-        let txn = self.db().begin().await?;
-        let mut query =
-            user_account::Entity::find().filter(user_account::Column::Email.eq(email.as_str()));
-        if let Some(tenant) = tenant {
-            query = query.filter(user_account::Column::TenantId.eq(tenant.tenant_id()));
+        let txn = PlatformTxn::begin(self.db()).await?;
+        let Some(row) = match tenant {
+            Some(tenant) => accounts_of(tenant),
+            None => user_account::Entity::find(),
         }
-        let Some(row) = query.one(&txn).await? else {
+        .filter(user_account::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?
+        else {
             return Ok(None);
         };
         let account_tenant = row.tenant_id.map(TenantScope::new);
@@ -394,23 +390,19 @@ impl<'a> Accounts<'a> {
         // Re-enabling later does not bring today's sessions back.
         active.sessions_ended_at = Set(Some(now));
         let row = active.update(&txn).await?;
-        if let Some(tenant) = account_tenant {
-            scope::enter(&txn, tenant).await?;
-            audit::append(
-                &txn,
-                tenant,
-                &AuditEvent {
-                    actor: actor.clone(),
-                    action: "account.disable".into(),
-                    entity_type: "account".into(),
-                    entity_id: row.id.to_string(),
-                    purpose: "disable account".into(),
-                    request_id: request_id.into(),
-                },
-            )
-            .await?;
-        }
-        txn.commit().await?;
+        audit::commit_with_entry(
+            txn,
+            account_tenant,
+            &AuditEvent {
+                actor: actor.clone(),
+                action: "account.disable".into(),
+                entity_type: "account".into(),
+                entity_id: row.id.to_string(),
+                purpose: "disable account".into(),
+                request_id: request_id.into(),
+            },
+        )
+        .await?;
         Account::try_from(row).map(Some)
     }
 }
@@ -482,9 +474,9 @@ impl Accounts<'_> {
         purpose: &str,
         change: impl FnOnce(&mut user_account::ActiveModel),
     ) -> Result<Option<Account>, StoreError> {
-        let txn = self.db().begin().await?;
-        let Some(row) = user_account::Entity::find_by_id(id)
-            .filter(user_account::Column::TenantId.eq(tenant.tenant_id()))
+        let txn = ScopedTxn::begin(self.db(), tenant).await?;
+        let Some(row) = user_account::Entity::find_in(&txn)
+            .filter(user_account::Column::Id.eq(id))
             .one(&txn)
             .await?
         else {
@@ -493,10 +485,8 @@ impl Accounts<'_> {
         let mut active: user_account::ActiveModel = row.into();
         change(&mut active);
         let row = active.update(&txn).await?;
-        scope::enter(&txn, tenant).await?;
         audit::append(
             &txn,
-            tenant,
             &AuditEvent {
                 actor: actor.clone(),
                 action: action.into(),
@@ -521,8 +511,7 @@ pub(crate) async fn load_many<C: sea_orm::ConnectionTrait>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    user_account::Entity::find()
-        .filter(user_account::Column::TenantId.eq(tenant.tenant_id()))
+    accounts_of(tenant)
         .filter(user_account::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?
@@ -749,9 +738,9 @@ impl<'a> Sessions<'a> {
             .put(&session_key, &record, self.policy.idle_timeout)
             .await?;
         let tenant = account.tenant_id.map(TenantScope::new);
-        let txn = self.store.db.begin().await?;
-        audit::append_for(
-            &txn,
+        let txn = PlatformTxn::begin(&self.store.db).await?;
+        audit::commit_with_entry(
+            txn,
             tenant,
             &AuditEvent {
                 actor: account.actor(),
@@ -763,7 +752,6 @@ impl<'a> Sessions<'a> {
             },
         )
         .await?;
-        txn.commit().await?;
         Ok(LoginOutcome::LoggedIn {
             token,
             principal: Principal { account, tenant },
@@ -886,11 +874,8 @@ impl<'a> Sessions<'a> {
         );
         let account = Account::try_from(row)?;
         let scope = TenantScope::new(tenant_id);
-        let txn = self.store.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        crate::outbox::enqueue(
-            &txn,
-            scope,
+        let txn = ScopedTxn::begin(&self.store.db, scope).await?;
+        crate::outbox::enqueue(&txn,
             crate::outbox::NewNotification {
                 kind: crate::outbox::NotificationKind::PasswordReset,
                 recipient: account.email.to_string(),
@@ -912,7 +897,6 @@ impl<'a> Sessions<'a> {
         .await?;
         audit::append(
             &txn,
-            scope,
             &AuditEvent {
                 actor: account.actor(),
                 action: "account.password_reset_requested".into(),
@@ -963,28 +947,24 @@ impl<'a> Sessions<'a> {
         })?;
         let password_hash = hash_password(password.expose().to_owned()).await?;
         self.ephemeral.delete(&key).await?;
-        let txn = self.store.db.begin().await?;
+        let txn = PlatformTxn::begin(&self.store.db).await?;
         let mut active: user_account::ActiveModel = row.into();
         active.password_hash = Set(password_hash);
         active.password_changed_at = Set(Some(Utc::now()));
         let row = active.update(&txn).await?;
-        if let Some(tenant) = account.tenant_id.map(TenantScope::new) {
-            scope::enter(&txn, tenant).await?;
-            audit::append(
-                &txn,
-                tenant,
-                &AuditEvent {
-                    actor: account.actor(),
-                    action: "account.password_reset".into(),
-                    entity_type: "account".into(),
-                    entity_id: account.id.to_string(),
-                    purpose: "forgotten password".into(),
-                    request_id: request_id.into(),
-                },
-            )
-            .await?;
-        }
-        txn.commit().await?;
+        audit::commit_with_entry(
+            txn,
+            account.tenant_id.map(TenantScope::new),
+            &AuditEvent {
+                actor: account.actor(),
+                action: "account.password_reset".into(),
+                entity_type: "account".into(),
+                entity_id: account.id.to_string(),
+                purpose: "forgotten password".into(),
+                request_id: request_id.into(),
+            },
+        )
+        .await?;
         Account::try_from(row)
     }
 }

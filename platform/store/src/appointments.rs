@@ -9,15 +9,15 @@ use kentro_domain::appointment::{
     AppointmentKind, AppointmentStatus, check_within_hours, overlaps,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
 use crate::StoreError;
 use crate::audit::{self, Access};
 use crate::entity::{appointment, person, tenant, user_account};
 use crate::ids::next_id;
-use crate::scope::{self, TenantScope};
+use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppointmentRecord {
@@ -70,12 +70,12 @@ fn record_from(row: appointment::Model) -> Result<AppointmentRecord, StoreError>
 }
 
 /// One booking at a time per tenant, until the transaction ends.
-async fn lock_bookings(txn: &DatabaseTransaction, scope: TenantScope) -> Result<(), StoreError> {
+async fn lock_bookings(txn: &ScopedTxn) -> Result<(), StoreError> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT pg_advisory_xact_lock(7278, $1::int)",
-            [(scope.tenant_id() as i32).into()],
+            [(txn.tenant_id() as i32).into()],
         ))
         .await?;
     }
@@ -106,12 +106,11 @@ impl Booking {
 /// Checks a slot against the center's hours and the other bookings of the
 /// staff member and the room (`except` is the appointment being moved).
 async fn check_slot(
-    txn: &DatabaseTransaction,
-    scope: TenantScope,
+    txn: &ScopedTxn,
     booking: &Slot<'_>,
     except: Option<i64>,
 ) -> Result<(), StoreError> {
-    let tenant = tenant::Entity::find_by_id(scope.tenant_id())
+    let tenant = tenant::Entity::find_by_id(txn.tenant_id())
         .one(txn)
         .await?
         .ok_or_else(|| invalid("tenant", "is not registered"))?;
@@ -136,8 +135,7 @@ async fn check_slot(
     check_within_hours(&center.opening_hours, booking.starts_at, booking.ends_at)
         .map_err(|problem| invalid("startsAt", problem))?;
 
-    let same_day = appointment::Entity::find()
-        .filter(appointment::Column::TenantId.eq(scope.tenant_id()))
+    let same_day = appointment::Entity::find_in(txn)
         .filter(appointment::Column::Status.eq(AppointmentStatus::Booked.code()))
         .filter(appointment::Column::StartsAt.lt(booking.ends_at))
         .filter(appointment::Column::EndsAt.gt(booking.starts_at))
@@ -178,15 +176,11 @@ async fn check_slot(
     Ok(())
 }
 
-async fn check_staff<C: ConnectionTrait>(
-    db: &C,
-    scope: TenantScope,
-    staff_id: i64,
-) -> Result<(), StoreError> {
-    let account = user_account::Entity::find_by_id(staff_id)
-        .filter(user_account::Column::TenantId.eq(scope.tenant_id()))
+async fn check_staff(txn: &ScopedTxn, staff_id: i64) -> Result<(), StoreError> {
+    let account = user_account::Entity::find_in(txn)
+        .filter(user_account::Column::Id.eq(staff_id))
         .filter(user_account::Column::DisabledAt.is_null())
-        .one(db)
+        .one(txn)
         .await?;
     let sees_people = account
         .and_then(|a| Role::parse(&a.role).ok())
@@ -202,13 +196,12 @@ async fn check_staff<C: ConnectionTrait>(
 }
 
 async fn audit_booking(
-    txn: &DatabaseTransaction,
-    scope: TenantScope,
+    txn: &ScopedTxn,
     access: &Access<'_>,
     action: &str,
     id: i64,
 ) -> Result<(), StoreError> {
-    audit::record(txn, scope, access, action, "appointment", id.to_string()).await
+    audit::record(txn, access, action, "appointment", id.to_string()).await
 }
 
 pub struct Appointments<'a> {
@@ -226,10 +219,9 @@ impl<'a> Appointments<'a> {
         booking: Booking,
         access: &Access<'_>,
     ) -> Result<AppointmentRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        lock_bookings(&txn, scope).await?;
-        if person::Entity::find_by_id((scope.tenant_id(), booking.person_id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        lock_bookings(&txn).await?;
+        if person::Entity::find_id_in(&txn, booking.person_id)
             .one(&txn)
             .await?
             .is_none()
@@ -238,8 +230,8 @@ impl<'a> Appointments<'a> {
                 what: "Person".into(),
             });
         }
-        check_staff(&txn, scope, booking.staff_id).await?;
-        check_slot(&txn, scope, &booking.slot(), None).await?;
+        check_staff(&txn, booking.staff_id).await?;
+        check_slot(&txn, &booking.slot(), None).await?;
         let id = next_id(&txn, "appointment").await?;
         let now = Utc::now();
         let row = appointment::ActiveModel {
@@ -258,7 +250,7 @@ impl<'a> Appointments<'a> {
         }
         .insert(&txn)
         .await?;
-        audit_booking(&txn, scope, access, "appointment.book", id).await?;
+        audit_booking(&txn, access, "appointment.book", id).await?;
         txn.commit().await?;
         record_from(row)
     }
@@ -271,10 +263,9 @@ impl<'a> Appointments<'a> {
         ends_at: NaiveDateTime,
         access: &Access<'_>,
     ) -> Result<AppointmentRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        lock_bookings(&txn, scope).await?;
-        let row = appointment::Entity::find_by_id((scope.tenant_id(), id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        lock_bookings(&txn).await?;
+        let row = appointment::Entity::find_id_in(&txn, id)
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound {
@@ -293,13 +284,13 @@ impl<'a> Appointments<'a> {
             starts_at,
             ends_at,
         };
-        check_slot(&txn, scope, &slot, Some(id)).await?;
+        check_slot(&txn, &slot, Some(id)).await?;
         let mut active: appointment::ActiveModel = row.into();
         active.starts_at = Set(starts_at);
         active.ends_at = Set(ends_at);
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
-        audit_booking(&txn, scope, access, "appointment.reschedule", id).await?;
+        audit_booking(&txn, access, "appointment.reschedule", id).await?;
         txn.commit().await?;
         record_from(row)
     }
@@ -312,9 +303,8 @@ impl<'a> Appointments<'a> {
         to: AppointmentStatus,
         access: &Access<'_>,
     ) -> Result<AppointmentRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = appointment::Entity::find_by_id((scope.tenant_id(), id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = appointment::Entity::find_id_in(&txn, id)
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound {
@@ -334,14 +324,7 @@ impl<'a> Appointments<'a> {
         active.status = Set(to.code().to_owned());
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
-        audit_booking(
-            &txn,
-            scope,
-            access,
-            &format!("appointment.{}", to.code()),
-            id,
-        )
-        .await?;
+        audit_booking(&txn, access, &format!("appointment.{}", to.code()), id).await?;
         txn.commit().await?;
         record_from(row)
     }
@@ -353,10 +336,8 @@ impl<'a> Appointments<'a> {
         scope: TenantScope,
         person_id: i64,
     ) -> Result<Vec<AppointmentRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = appointment::Entity::find()
-            .filter(appointment::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = appointment::Entity::find_in(&txn)
             .filter(appointment::Column::PersonId.eq(person_id))
             .order_by_desc(appointment::Column::StartsAt)
             .limit(200)
@@ -373,10 +354,8 @@ impl<'a> Appointments<'a> {
         to: NaiveDateTime,
         staff_id: Option<i64>,
     ) -> Result<Vec<AppointmentRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let mut query = appointment::Entity::find()
-            .filter(appointment::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let mut query = appointment::Entity::find_in(&txn)
             .filter(appointment::Column::StartsAt.gte(from))
             .filter(appointment::Column::StartsAt.lt(to))
             .order_by_asc(appointment::Column::StartsAt);

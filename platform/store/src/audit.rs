@@ -16,13 +16,13 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 use crate::entity::{audit_entry, platform_audit_entry, tenant};
-use crate::scope::{self, TenantScope};
+use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -87,9 +87,8 @@ pub struct Access<'a> {
 
 /// Records that `access` did `action` to one entity (or a list of them),
 /// inside the transaction that did it, which has entered `scope`.
-pub(crate) async fn record<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
+pub(crate) async fn record(
+    txn: &ScopedTxn,
     access: &Access<'_>,
     action: &str,
     entity_type: &str,
@@ -97,7 +96,6 @@ pub(crate) async fn record<C: ConnectionTrait>(
 ) -> Result<(), StoreError> {
     append(
         txn,
-        scope,
         &AuditEvent {
             actor: access.actor.clone(),
             action: action.into(),
@@ -201,30 +199,30 @@ fn stamp() -> DateTime<Utc> {
         .unwrap_or_else(|_| Utc::now())
 }
 
-/// Appends to the chain an account's action belongs on: its tenant's (the
-/// transaction enters that scope), or the platform's for platform accounts
-/// and the operator.
-pub(crate) async fn append_for<C: ConnectionTrait>(
-    txn: &C,
+/// Appends to the chain an account's action belongs on (its tenant's, or
+/// the platform's for platform accounts and the operator) and commits the
+/// transaction with it.
+pub(crate) async fn commit_with_entry(
+    txn: PlatformTxn,
     tenant: Option<TenantScope>,
     event: &AuditEvent,
 ) -> Result<(), StoreError> {
     match tenant {
         Some(scope) => {
-            scope::enter(txn, scope).await?;
-            append(txn, scope, event).await
+            let txn = txn.enter(scope).await?;
+            append(&txn, event).await?;
+            txn.commit().await
         }
-        None => append_platform(txn, event).await,
+        None => {
+            append_platform(&txn, event).await?;
+            txn.commit().await
+        }
     }
 }
 
 /// Appends one entry inside a transaction that has entered `scope`.
-pub(crate) async fn append<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
-    event: &AuditEvent,
-) -> Result<(), StoreError> {
-    let tenant_id = scope.tenant_id();
+pub(crate) async fn append(txn: &ScopedTxn, event: &AuditEvent) -> Result<(), StoreError> {
+    let tenant_id = txn.tenant_id();
     if txn.get_database_backend() == DbBackend::Postgres {
         // One writer per tenant chain at a time; released at commit.
         txn.execute_raw(Statement::from_sql_and_values(
@@ -234,8 +232,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
         ))
         .await?;
     }
-    let last = audit_entry::Entity::find()
-        .filter(audit_entry::Column::TenantId.eq(tenant_id))
+    let last = audit_entry::Entity::find_in(txn)
         .order_by_desc(audit_entry::Column::Seq)
         .limit(1)
         .one(txn)
@@ -382,8 +379,7 @@ impl<'a> AuditLog<'a> {
         operation: &str,
         writes: bool,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let action = if writes {
             "plugin.changed"
         } else {
@@ -391,7 +387,6 @@ impl<'a> AuditLog<'a> {
         };
         record(
             &txn,
-            scope,
             access,
             action,
             "plugin",
@@ -410,10 +405,8 @@ impl<'a> AuditLog<'a> {
         before: Option<i64>,
         limit: u64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let mut query = audit_entry::Entity::find()
-            .filter(audit_entry::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let mut query = audit_entry::Entity::find_in(&txn)
             .order_by_desc(audit_entry::Column::Seq)
             .limit(limit);
         if let Some(before) = before {
@@ -479,10 +472,8 @@ impl<'a> AuditLog<'a> {
     /// first entry that does not follow, or that the newest entries were
     /// cut since the platform's last checkpoint of the tenant's head.
     pub async fn verify(&self, scope: TenantScope) -> Result<ChainReport, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = audit_entry::Entity::find()
-            .filter(audit_entry::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = audit_entry::Entity::find_in(&txn)
             .order_by_asc(audit_entry::Column::Seq)
             .all(&txn)
             .await?;
@@ -674,10 +665,8 @@ impl<'a> AuditLog<'a> {
         let mut recorded = 0;
         for t in tenants {
             let scope = TenantScope::new(t.id);
-            let txn = self.db.begin().await?;
-            scope::enter(&txn, scope).await?;
-            let head = audit_entry::Entity::find()
-                .filter(audit_entry::Column::TenantId.eq(scope.tenant_id()))
+            let txn = ScopedTxn::begin(self.db, scope).await?;
+            let head = audit_entry::Entity::find_in(&txn)
                 .order_by_desc(audit_entry::Column::Seq)
                 .limit(1)
                 .one(&txn)

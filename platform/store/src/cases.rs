@@ -8,15 +8,15 @@ use kentro_domain::case::{
     CaseStatus, NoteConfidentiality, RequestCategory, RequestChannel, TransitionError,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::StoreError;
 use crate::audit::{self, Access};
 use crate::entity::{case_event, case_file, case_note, person, user_account};
 use crate::ids::next_id;
-use crate::scope::{self, TenantScope};
+use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRecord {
@@ -151,21 +151,19 @@ impl TryFrom<case_file::Model> for CaseRecord {
 
 /// Records one thing that happened to a case, on its timeline and in the audit log.
 async fn record(
-    txn: &DatabaseTransaction,
-    scope: TenantScope,
+    txn: &ScopedTxn,
     case_id: i64,
     access: &Access<'_>,
     kind: &str,
     detail: String,
 ) -> Result<(), StoreError> {
-    let last = case_event::Entity::find()
-        .filter(case_event::Column::TenantId.eq(scope.tenant_id()))
+    let last = case_event::Entity::find_in(txn)
         .filter(case_event::Column::CaseId.eq(case_id))
         .order_by_desc(case_event::Column::Seq)
         .one(txn)
         .await?;
     case_event::ActiveModel {
-        tenant_id: Set(scope.tenant_id()),
+        tenant_id: Set(txn.tenant_id()),
         case_id: Set(case_id),
         seq: Set(last.map_or(1, |e| e.seq + 1)),
         at: Set(Utc::now()),
@@ -178,7 +176,6 @@ async fn record(
     .await?;
     audit::record(
         txn,
-        scope,
         access,
         &format!("case.{kind}"),
         "case",
@@ -188,12 +185,8 @@ async fn record(
 }
 
 /// The case, locked for this transaction so concurrent changes queue.
-async fn locked_case(
-    txn: &DatabaseTransaction,
-    scope: TenantScope,
-    id: i64,
-) -> Result<case_file::Model, StoreError> {
-    case_file::Entity::find_by_id((scope.tenant_id(), id))
+async fn locked_case(txn: &ScopedTxn, id: i64) -> Result<case_file::Model, StoreError> {
+    case_file::Entity::find_id_in(txn, id)
         .lock_exclusive()
         .one(txn)
         .await?
@@ -203,15 +196,11 @@ async fn locked_case(
 }
 
 /// An account that may work on this tenant's cases.
-async fn check_assignee<C: ConnectionTrait>(
-    db: &C,
-    scope: TenantScope,
-    account_id: i64,
-) -> Result<(), StoreError> {
-    let account = user_account::Entity::find_by_id(account_id)
-        .filter(user_account::Column::TenantId.eq(scope.tenant_id()))
+async fn check_assignee(txn: &ScopedTxn, account_id: i64) -> Result<(), StoreError> {
+    let account = user_account::Entity::find_in(txn)
+        .filter(user_account::Column::Id.eq(account_id))
         .filter(user_account::Column::DisabledAt.is_null())
-        .one(db)
+        .one(txn)
         .await?;
     let can_work = account
         .and_then(|a| Role::parse(&a.role).ok())
@@ -247,9 +236,8 @@ impl<'a> Cases<'a> {
                 problem: "name at least one category of the request".into(),
             });
         }
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let person_exists = person::Entity::find_by_id((scope.tenant_id(), new.person_id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let person_exists = person::Entity::find_id_in(&txn, new.person_id)
             .one(&txn)
             .await?
             .is_some();
@@ -259,7 +247,7 @@ impl<'a> Cases<'a> {
             });
         }
         if let Some(assignee) = new.assigned_to {
-            check_assignee(&txn, scope, assignee).await?;
+            check_assignee(&txn, assignee).await?;
         }
         let id = next_id(&txn, "case_file").await?;
         let now = Utc::now();
@@ -287,7 +275,6 @@ impl<'a> Cases<'a> {
         .await?;
         record(
             &txn,
-            scope,
             id,
             access,
             "opened",
@@ -305,8 +292,7 @@ impl<'a> Cases<'a> {
         cases: &[ImportedCase],
         access: &Access<'_>,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let ids = crate::ids::next_ids(&txn, "case_file", cases.len()).await?;
         let now = Utc::now();
         for (chunk_ids, chunk) in ids.chunks(500).zip(cases.chunks(500)) {
@@ -345,7 +331,6 @@ impl<'a> Cases<'a> {
         }
         audit::record(
             &txn,
-            scope,
             access,
             "case.import",
             "case",
@@ -362,13 +347,10 @@ impl<'a> Cases<'a> {
         id: i64,
         access: &Access<'_>,
     ) -> Result<Option<CaseRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = case_file::Entity::find_by_id((scope.tenant_id(), id))
-            .one(&txn)
-            .await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = case_file::Entity::find_id_in(&txn, id).one(&txn).await?;
         if row.is_some() {
-            audit::record(&txn, scope, access, "case.read", "case", id.to_string()).await?;
+            audit::record(&txn, access, "case.read", "case", id.to_string()).await?;
         }
         txn.commit().await?;
         row.map(CaseRecord::try_from).transpose()
@@ -384,10 +366,8 @@ impl<'a> Cases<'a> {
         limit: u64,
         with: CasePageParts<'_>,
     ) -> Result<CasePage, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let mut query = case_file::Entity::find()
-            .filter(case_file::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let mut query = case_file::Entity::find_in(&txn)
             .order_by_asc(case_file::Column::Id)
             // One more than asked, to learn whether another page follows.
             .limit(limit + 1);
@@ -415,17 +395,17 @@ impl<'a> Cases<'a> {
         // (the audit log's entity filter finds each id in it).
         if !cases.is_empty() {
             let ids: Vec<String> = cases.iter().map(|c| c.id.to_string()).collect();
-            audit::record(&txn, scope, with.access, "case.read", "case", ids.join(",")).await?;
+            audit::record(&txn, with.access, "case.read", "case", ids.join(",")).await?;
         }
         let people = if with.people {
             let ids: Vec<i64> = cases.iter().map(|c| c.person_id).collect();
-            crate::people::load_many(&txn, scope, &ids, with.access).await?
+            crate::people::load_many(&txn, &ids, with.access).await?
         } else {
             Vec::new()
         };
         let assignees = if with.assignees {
             let ids: Vec<i64> = cases.iter().filter_map(|c| c.assigned_to).collect();
-            crate::accounts::load_many(&txn, scope, &ids).await?
+            crate::accounts::load_many(&txn, txn.scope(), &ids).await?
         } else {
             Vec::new()
         };
@@ -445,9 +425,8 @@ impl<'a> Cases<'a> {
         to: CaseStatus,
         access: &Access<'_>,
     ) -> Result<CaseRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = locked_case(&txn, scope, id).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = locked_case(&txn, id).await?;
         let from = CaseStatus::from_code(&row.status).ok_or_else(|| corrupt(id, "status"))?;
         let to = from.transition(to).map_err(StoreError::InvalidTransition)?;
         let now = Utc::now();
@@ -458,7 +437,6 @@ impl<'a> Cases<'a> {
         let row = active.update(&txn).await?;
         record(
             &txn,
-            scope,
             id,
             access,
             "status",
@@ -476,9 +454,8 @@ impl<'a> Cases<'a> {
         update: CaseUpdate,
         access: &Access<'_>,
     ) -> Result<CaseRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = locked_case(&txn, scope, id).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = locked_case(&txn, id).await?;
         let mut changed = Vec::new();
         let mut active: case_file::ActiveModel = row.into();
         for (name, value, column) in [
@@ -509,7 +486,7 @@ impl<'a> Cases<'a> {
         }
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
-        record(&txn, scope, id, access, "updated", changed.join(", ")).await?;
+        record(&txn, id, access, "updated", changed.join(", ")).await?;
         txn.commit().await?;
         CaseRecord::try_from(row)
     }
@@ -521,17 +498,15 @@ impl<'a> Cases<'a> {
         account_id: i64,
         access: &Access<'_>,
     ) -> Result<CaseRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = locked_case(&txn, scope, id).await?;
-        check_assignee(&txn, scope, account_id).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = locked_case(&txn, id).await?;
+        check_assignee(&txn, account_id).await?;
         let mut active: case_file::ActiveModel = row.into();
         active.assigned_to = Set(Some(account_id));
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
         record(
             &txn,
-            scope,
             id,
             access,
             "assigned",
@@ -547,10 +522,8 @@ impl<'a> Cases<'a> {
         scope: TenantScope,
         id: i64,
     ) -> Result<Vec<CaseEvent>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = case_event::Entity::find()
-            .filter(case_event::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = case_event::Entity::find_in(&txn)
             .filter(case_event::Column::CaseId.eq(id))
             .order_by_asc(case_event::Column::Seq)
             .all(&txn)
@@ -589,9 +562,8 @@ impl<'a> Cases<'a> {
             field: "author".into(),
             problem: "notes are written by a person's account".into(),
         })?;
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        locked_case(&txn, scope, case_id).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        locked_case(&txn, case_id).await?;
         let id = next_id(&txn, "case_note").await?;
         let row = case_note::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
@@ -607,7 +579,6 @@ impl<'a> Cases<'a> {
         .await?;
         record(
             &txn,
-            scope,
             case_id,
             access,
             "note",
@@ -626,10 +597,8 @@ impl<'a> Cases<'a> {
         readable: impl Fn(&NoteRecord) -> bool,
         access: &Access<'_>,
     ) -> Result<Vec<NoteRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = case_note::Entity::find()
-            .filter(case_note::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = case_note::Entity::find_in(&txn)
             .filter(case_note::Column::CaseId.eq(case_id))
             .order_by_asc(case_note::Column::Id)
             .all(&txn)
@@ -643,15 +612,7 @@ impl<'a> Cases<'a> {
             .collect();
         if !notes.is_empty() {
             let ids: Vec<String> = notes.iter().map(|n| n.id.to_string()).collect();
-            audit::record(
-                &txn,
-                scope,
-                access,
-                "case.notes_read",
-                "note",
-                ids.join(","),
-            )
-            .await?;
+            audit::record(&txn, access, "case.notes_read", "note", ids.join(",")).await?;
         }
         txn.commit().await?;
         Ok(notes)

@@ -13,14 +13,14 @@ use kentro_domain::TenantSlug;
 use kentro_domain::hsds::{self, Problem, Record, RecordSet};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use serde_json::Value;
 
 use crate::StoreError;
 use crate::audit::{self, Access};
 use crate::entity::{directory_record, national_directory_record, tenant};
-use crate::scope::{self, TenantScope};
+use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
 
 /// Whose directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,15 @@ pub struct ImportReport {
     pub unchanged: usize,
 }
 
+impl ImportReport {
+    fn summary(&self) -> String {
+        format!(
+            "added {} changed {} unchanged {}",
+            self.added, self.changed, self.unchanged
+        )
+    }
+}
+
 /// What a referral needs to know of a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceSummary {
@@ -87,14 +96,8 @@ fn parse_body(resource: &str, id: &str, body: &str) -> Result<Record, StoreError
     }
 }
 
-async fn load_tenant<C: ConnectionTrait>(
-    db: &C,
-    scope: TenantScope,
-) -> Result<DirectorySnapshot, StoreError> {
-    let rows = directory_record::Entity::find()
-        .filter(directory_record::Column::TenantId.eq(scope.tenant_id()))
-        .all(db)
-        .await?;
+async fn load_tenant(txn: &ScopedTxn) -> Result<DirectorySnapshot, StoreError> {
+    let rows = directory_record::Entity::find_in(txn).all(txn).await?;
     let mut snapshot = DirectorySnapshot::default();
     for row in rows {
         let record = parse_body(&row.resource, &row.id, &row.body)?;
@@ -125,16 +128,15 @@ impl<'a> Directory<'a> {
     }
 
     pub async fn snapshot(&self, scope: DirectoryScope) -> Result<DirectorySnapshot, StoreError> {
-        let txn = self.db.begin().await?;
-        let snapshot = match scope {
+        match scope {
             DirectoryScope::Tenant(tenant) => {
-                scope::enter(&txn, tenant).await?;
-                load_tenant(&txn, tenant).await?
+                let txn = ScopedTxn::begin(self.db, tenant).await?;
+                let snapshot = load_tenant(&txn).await?;
+                txn.commit().await?;
+                Ok(snapshot)
             }
-            DirectoryScope::National => load_national(&txn).await?,
-        };
-        txn.commit().await?;
-        Ok(snapshot)
+            DirectoryScope::National => load_national(self.db).await,
+        }
     }
 
     /// The directory another system (or another tenant's staff) may read:
@@ -152,9 +154,8 @@ impl<'a> Directory<'a> {
             return Ok(None);
         };
         let scope = TenantScope::new(tenant.id);
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let snapshot = load_tenant(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let snapshot = load_tenant(&txn).await?;
         txn.commit().await?;
         Ok(Some((scope, snapshot)))
     }
@@ -181,82 +182,46 @@ impl<'a> Directory<'a> {
         access: &Access<'_>,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<ImportReport, ImportError> {
-        let txn = self.db.begin().await?;
-        let existing = match scope {
+        match scope {
             DirectoryScope::Tenant(tenant) => {
-                scope::enter(&txn, tenant).await?;
-                load_tenant(&txn, tenant).await?
-            }
-            DirectoryScope::National => load_national(&txn).await?,
-        };
-        let mut after = existing.records.clone();
-        for (table, id, record) in incoming.iter() {
-            after.put(&table.name, id.to_owned(), record.clone());
-        }
-        let problems = after.missing_required_references();
-        if !problems.is_empty() {
-            return Err(ImportError::Problems(problems));
-        }
-        let now = Utc::now();
-        let mut report = ImportReport::default();
-        for (done, (table, id, record)) in incoming.iter().enumerate() {
-            let old = existing.records.get(&table.name, id);
-            if old == Some(record) {
-                report.unchanged += 1;
-            } else {
-                write_record(
-                    &txn,
-                    scope,
-                    &table.name,
-                    id,
-                    body_of(record),
-                    now,
-                    old.is_some(),
-                )
-                .await?;
-                if old.is_some() {
-                    report.changed += 1;
-                } else {
-                    report.added += 1;
+                let txn = ScopedTxn::begin(self.db, tenant).await?;
+                let existing = load_tenant(&txn).await?;
+                let report = write_records(&txn, scope, &existing, incoming, progress).await?;
+                if report.added + report.changed > 0 {
+                    audit::record(
+                        &txn,
+                        access,
+                        "directory_imported",
+                        "directory",
+                        report.summary(),
+                    )
+                    .await?;
                 }
+                txn.commit().await?;
+                Ok(report)
             }
-            progress(done + 1);
+            DirectoryScope::National => {
+                let txn = PlatformTxn::begin(self.db).await?;
+                let existing = load_national(&txn).await?;
+                let report = write_records(&txn, scope, &existing, incoming, progress).await?;
+                if report.added + report.changed > 0 {
+                    audit::append_platform(
+                        &txn,
+                        &audit::AuditEvent {
+                            actor: access.actor.clone(),
+                            action: "catalog.imported".into(),
+                            entity_type: "directory".into(),
+                            entity_id: "national".into(),
+                            purpose: report.summary(),
+                            request_id: access.request_id.into(),
+                        },
+                    )
+                    .await?;
+                }
+                txn.commit().await?;
+                Ok(report)
+            }
         }
-        if let DirectoryScope::Tenant(tenant) = scope
-            && report.added + report.changed > 0
-        {
-            audit::record(
-                &txn,
-                tenant,
-                access,
-                "directory_imported",
-                "directory",
-                format!(
-                    "added {} changed {} unchanged {}",
-                    report.added, report.changed, report.unchanged
-                ),
-            )
-            .await?;
-        }
-        if scope == DirectoryScope::National && report.added + report.changed > 0 {
-            audit::append_platform(
-                &txn,
-                &audit::AuditEvent {
-                    actor: access.actor.clone(),
-                    action: "catalog.imported".into(),
-                    entity_type: "directory".into(),
-                    entity_id: "national".into(),
-                    purpose: format!(
-                        "added {} changed {} unchanged {}",
-                        report.added, report.changed, report.unchanged
-                    ),
-                    request_id: access.request_id.into(),
-                },
-            )
-            .await?;
-        }
-        txn.commit().await?;
-        Ok(report)
     }
 
     /// A service as a referral needs it, from a snapshot.
@@ -283,6 +248,51 @@ impl<'a> Directory<'a> {
             organization_id,
         })
     }
+}
+
+/// Writes the records that differ from the directory as it is, once the
+/// directory as it will be has every required reference.
+async fn write_records<C: ConnectionTrait>(
+    txn: &C,
+    scope: DirectoryScope,
+    existing: &DirectorySnapshot,
+    incoming: &RecordSet,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<ImportReport, ImportError> {
+    let mut after = existing.records.clone();
+    for (table, id, record) in incoming.iter() {
+        after.put(&table.name, id.to_owned(), record.clone());
+    }
+    let problems = after.missing_required_references();
+    if !problems.is_empty() {
+        return Err(ImportError::Problems(problems));
+    }
+    let now = Utc::now();
+    let mut report = ImportReport::default();
+    for (done, (table, id, record)) in incoming.iter().enumerate() {
+        let old = existing.records.get(&table.name, id);
+        if old == Some(record) {
+            report.unchanged += 1;
+        } else {
+            write_record(
+                txn,
+                scope,
+                &table.name,
+                id,
+                body_of(record),
+                now,
+                old.is_some(),
+            )
+            .await?;
+            if old.is_some() {
+                report.changed += 1;
+            } else {
+                report.added += 1;
+            }
+        }
+        progress(done + 1);
+    }
+    Ok(report)
 }
 
 /// Inserts a record, or replaces the stored one, in the scope's table.

@@ -9,15 +9,15 @@ use kentro_domain::kea::{
 };
 use kentro_domain::person::EmploymentStatus;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::StoreError;
 use crate::audit::{self, Access};
 use crate::entity::{consent, household, household_member, kea_application, kea_document, person};
 use crate::ids::{next_id, next_ids};
-use crate::scope::{self, TenantScope};
+use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdMember {
@@ -97,24 +97,18 @@ fn not_found(what: &str) -> StoreError {
     StoreError::NotFound { what: what.into() }
 }
 
-async fn person_exists<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
-    id: i64,
-) -> Result<bool, StoreError> {
-    Ok(person::Entity::find_by_id((scope.tenant_id(), id))
+async fn person_exists(txn: &ScopedTxn, id: i64) -> Result<bool, StoreError> {
+    Ok(person::Entity::find_id_in(txn, id)
         .one(txn)
         .await?
         .is_some())
 }
 
-async fn members_of<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
+async fn members_of(
+    txn: &ScopedTxn,
     household_id: i64,
 ) -> Result<Vec<HouseholdMember>, StoreError> {
-    household_member::Entity::find()
-        .filter(household_member::Column::TenantId.eq(scope.tenant_id()))
+    household_member::Entity::find_in(txn)
         .filter(household_member::Column::HouseholdId.eq(household_id))
         .order_by_asc(household_member::Column::PersonId)
         .all(txn)
@@ -161,8 +155,7 @@ impl<'a> Households<'a> {
         head: i64,
         access: &Access<'_>,
     ) -> Result<HouseholdRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let id = next_id(&txn, "household").await?;
         let now = Utc::now();
         household::ActiveModel {
@@ -172,10 +165,9 @@ impl<'a> Households<'a> {
         }
         .insert(&txn)
         .await?;
-        add_member(&txn, scope, id, head, Relationship::Head).await?;
+        add_member(&txn, id, head, Relationship::Head).await?;
         audit::record(
             &txn,
-            scope,
             access,
             "household.create",
             "household",
@@ -201,8 +193,7 @@ impl<'a> Households<'a> {
         households: &[Vec<(i64, Relationship)>],
         access: &Access<'_>,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let ids = next_ids(&txn, "household", households.len()).await?;
         let now = Utc::now();
         for chunk in ids.chunks(1000) {
@@ -235,7 +226,6 @@ impl<'a> Households<'a> {
         }
         audit::record(
             &txn,
-            scope,
             access,
             "household.import",
             "household",
@@ -254,9 +244,8 @@ impl<'a> Households<'a> {
         relationship: Relationship,
         access: &Access<'_>,
     ) -> Result<HouseholdRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        household::Entity::find_by_id((scope.tenant_id(), household_id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        household::Entity::find_id_in(&txn, household_id)
             .one(&txn)
             .await?
             .ok_or_else(|| not_found("Household"))?;
@@ -266,17 +255,16 @@ impl<'a> Households<'a> {
                 problem: "a household has one head, named when it is created".into(),
             });
         }
-        add_member(&txn, scope, household_id, person_id, relationship).await?;
+        add_member(&txn, household_id, person_id, relationship).await?;
         audit::record(
             &txn,
-            scope,
             access,
             "household.add_member",
             "household",
             format!("{household_id}:{person_id}"),
         )
         .await?;
-        let household = load_household(&txn, scope, household_id)
+        let household = load_household(&txn, household_id)
             .await?
             .ok_or_else(|| not_found("Household"))?;
         txn.commit().await?;
@@ -290,9 +278,8 @@ impl<'a> Households<'a> {
         person_id: i64,
         access: &Access<'_>,
     ) -> Result<HouseholdRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let member = household_member::Entity::find_by_id((scope.tenant_id(), person_id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let member = household_member::Entity::find_id_in(&txn, person_id)
             .one(&txn)
             .await?
             .ok_or_else(|| not_found("HouseholdMember"))?;
@@ -303,19 +290,19 @@ impl<'a> Households<'a> {
             });
         }
         let household_id = member.household_id;
-        household_member::Entity::delete_by_id((scope.tenant_id(), person_id))
+        household_member::Entity::delete_in(&txn)
+            .filter(household_member::Column::PersonId.eq(person_id))
             .exec(&txn)
             .await?;
         audit::record(
             &txn,
-            scope,
             access,
             "household.remove_member",
             "household",
             format!("{household_id}:{person_id}"),
         )
         .await?;
-        let household = load_household(&txn, scope, household_id)
+        let household = load_household(&txn, household_id)
             .await?
             .ok_or_else(|| not_found("Household"))?;
         txn.commit().await?;
@@ -327,9 +314,8 @@ impl<'a> Households<'a> {
         scope: TenantScope,
         id: i64,
     ) -> Result<Option<HouseholdRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let household = load_household(&txn, scope, id).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let household = load_household(&txn, id).await?;
         txn.commit().await?;
         Ok(household)
     }
@@ -340,13 +326,12 @@ impl<'a> Households<'a> {
         scope: TenantScope,
         person_id: i64,
     ) -> Result<Option<HouseholdRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let household = match household_member::Entity::find_by_id((scope.tenant_id(), person_id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let household = match household_member::Entity::find_id_in(&txn, person_id)
             .one(&txn)
             .await?
         {
-            Some(member) => load_household(&txn, scope, member.household_id).await?,
+            Some(member) => load_household(&txn, member.household_id).await?,
             None => None,
         };
         txn.commit().await?;
@@ -359,13 +344,11 @@ impl<'a> Households<'a> {
         statement: ConsentStatement,
         access: &Access<'_>,
     ) -> Result<ConsentRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        if !person_exists(&txn, scope, statement.person_id).await? {
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        if !person_exists(&txn, statement.person_id).await? {
             return Err(not_found("Person"));
         }
-        let last = consent::Entity::find()
-            .filter(consent::Column::TenantId.eq(scope.tenant_id()))
+        let last = consent::Entity::find_in(&txn)
             .filter(consent::Column::PersonId.eq(statement.person_id))
             .filter(consent::Column::Purpose.eq(statement.purpose.code()))
             .order_by_desc(consent::Column::Seq)
@@ -388,7 +371,6 @@ impl<'a> Households<'a> {
         .await?;
         audit::record(
             &txn,
-            scope,
             access,
             if statement.given {
                 "consent.give"
@@ -416,10 +398,8 @@ impl<'a> Households<'a> {
         scope: TenantScope,
         person_id: i64,
     ) -> Result<Vec<ConsentRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = consent::Entity::find()
-            .filter(consent::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = consent::Entity::find_in(&txn)
             .filter(consent::Column::PersonId.eq(person_id))
             .order_by_asc(consent::Column::Purpose)
             .order_by_asc(consent::Column::Seq)
@@ -466,14 +446,13 @@ impl<'a> Households<'a> {
         new: NewApplication,
         access: &Access<'_>,
     ) -> Result<ApplicationRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        household::Entity::find_by_id((scope.tenant_id(), new.household_id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        household::Entity::find_id_in(&txn, new.household_id)
             .one(&txn)
             .await?
             .ok_or_else(|| not_found("Household"))?;
         if let Some(person) = new.submitted_on_behalf_of {
-            let member = household_member::Entity::find_by_id((scope.tenant_id(), person))
+            let member = household_member::Entity::find_id_in(&txn, person)
                 .one(&txn)
                 .await?;
             if member.is_none_or(|m| m.household_id != new.household_id) {
@@ -483,8 +462,7 @@ impl<'a> Households<'a> {
                 });
             }
         }
-        let open = kea_application::Entity::find()
-            .filter(kea_application::Column::TenantId.eq(scope.tenant_id()))
+        let open = kea_application::Entity::find_in(&txn)
             .filter(kea_application::Column::HouseholdId.eq(new.household_id))
             .filter(kea_application::Column::Status.is_not_in([
                 ApplicationStatus::Approved.code(),
@@ -515,15 +493,7 @@ impl<'a> Households<'a> {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            scope,
-            access,
-            "kea.start",
-            "kea_application",
-            id.to_string(),
-        )
-        .await?;
+        audit::record(&txn, access, "kea.start", "kea_application", id.to_string()).await?;
         txn.commit().await?;
         application_from(row)
     }
@@ -533,9 +503,8 @@ impl<'a> Households<'a> {
         scope: TenantScope,
         id: i64,
     ) -> Result<Option<ApplicationRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = kea_application::Entity::find_by_id((scope.tenant_id(), id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = kea_application::Entity::find_id_in(&txn, id)
             .one(&txn)
             .await?;
         txn.commit().await?;
@@ -549,10 +518,8 @@ impl<'a> Households<'a> {
         scope: TenantScope,
         limit: u64,
     ) -> Result<Vec<ApplicationRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = kea_application::Entity::find()
-            .filter(kea_application::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = kea_application::Entity::find_in(&txn)
             .filter(kea_application::Column::Status.is_in([
                 ApplicationStatus::Preparing.code(),
                 ApplicationStatus::Submitted.code(),
@@ -572,10 +539,8 @@ impl<'a> Households<'a> {
         scope: TenantScope,
         household_id: i64,
     ) -> Result<Vec<ApplicationRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = kea_application::Entity::find()
-            .filter(kea_application::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = kea_application::Entity::find_in(&txn)
             .filter(kea_application::Column::HouseholdId.eq(household_id))
             .order_by_desc(kea_application::Column::Id)
             .all(&txn)
@@ -592,9 +557,8 @@ impl<'a> Households<'a> {
         external_reference: Option<String>,
         access: &Access<'_>,
     ) -> Result<ApplicationRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = kea_application::Entity::find_by_id((scope.tenant_id(), id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = kea_application::Entity::find_id_in(&txn, id)
             .lock_exclusive()
             .one(&txn)
             .await?
@@ -614,7 +578,6 @@ impl<'a> Households<'a> {
         let row = active.update(&txn).await?;
         audit::record(
             &txn,
-            scope,
             access,
             "kea.transition",
             "kea_application",
@@ -640,27 +603,24 @@ impl<'a> Households<'a> {
         expires_on: Option<NaiveDate>,
         access: &Access<'_>,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        kea_application::Entity::find_by_id((scope.tenant_id(), application_id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        kea_application::Entity::find_id_in(&txn, application_id)
             .one(&txn)
             .await?
             .ok_or_else(|| not_found("KeaApplication"))?;
         if let Some(person_id) = person_id {
-            person::Entity::find_by_id((scope.tenant_id(), person_id))
+            person::Entity::find_id_in(&txn, person_id)
                 .one(&txn)
                 .await?
                 .ok_or_else(|| not_found("Person"))?;
         }
         let subject = person_id.unwrap_or(0);
-        kea_document::Entity::delete_by_id((
-            scope.tenant_id(),
-            application_id,
-            document.code().to_owned(),
-            subject,
-        ))
-        .exec(&txn)
-        .await?;
+        kea_document::Entity::delete_in(&txn)
+            .filter(kea_document::Column::ApplicationId.eq(application_id))
+            .filter(kea_document::Column::Document.eq(document.code()))
+            .filter(kea_document::Column::PersonId.eq(subject))
+            .exec(&txn)
+            .await?;
         kea_document::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
             application_id: Set(application_id),
@@ -675,7 +635,6 @@ impl<'a> Households<'a> {
         .await?;
         audit::record(
             &txn,
-            scope,
             access,
             "kea.document",
             "kea_application",
@@ -695,16 +654,15 @@ impl<'a> Households<'a> {
         application: &ApplicationRecord,
         today: NaiveDate,
     ) -> Result<Vec<ChecklistItem>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let members = members_of(&txn, scope, application.household_id).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let members = members_of(&txn, application.household_id).await?;
         let mut situation = HouseholdSituation {
             members: Vec::with_capacity(members.len()),
             rents_home: application.rents_home,
             divorced_or_separated: application.divorced_or_separated,
         };
         for member in &members {
-            let person = person::Entity::find_by_id((scope.tenant_id(), member.person_id))
+            let person = person::Entity::find_id_in(&txn, member.person_id)
                 .one(&txn)
                 .await?
                 .ok_or_else(|| corrupt("household member", "person missing"))?;
@@ -719,8 +677,7 @@ impl<'a> Households<'a> {
                 nationality: person.nationality,
             });
         }
-        let received = kea_document::Entity::find()
-            .filter(kea_document::Column::TenantId.eq(scope.tenant_id()))
+        let received = kea_document::Entity::find_in(&txn)
             .filter(kea_document::Column::ApplicationId.eq(application.id))
             .all(&txn)
             .await?;
@@ -749,35 +706,27 @@ impl<'a> Households<'a> {
     }
 }
 
-async fn load_household<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
-    id: i64,
-) -> Result<Option<HouseholdRecord>, StoreError> {
-    let Some(row) = household::Entity::find_by_id((scope.tenant_id(), id))
-        .one(txn)
-        .await?
-    else {
+async fn load_household(txn: &ScopedTxn, id: i64) -> Result<Option<HouseholdRecord>, StoreError> {
+    let Some(row) = household::Entity::find_id_in(txn, id).one(txn).await? else {
         return Ok(None);
     };
     Ok(Some(HouseholdRecord {
         id,
-        members: members_of(txn, scope, id).await?,
+        members: members_of(txn, id).await?,
         created_at: row.created_at,
     }))
 }
 
 async fn add_member(
-    txn: &DatabaseTransaction,
-    scope: TenantScope,
+    txn: &ScopedTxn,
     household_id: i64,
     person_id: i64,
     relationship: Relationship,
 ) -> Result<(), StoreError> {
-    if !person_exists(txn, scope, person_id).await? {
+    if !person_exists(txn, person_id).await? {
         return Err(not_found("Person"));
     }
-    let current = household_member::Entity::find_by_id((scope.tenant_id(), person_id))
+    let current = household_member::Entity::find_id_in(txn, person_id)
         .one(txn)
         .await?;
     if let Some(current) = current {
@@ -790,7 +739,7 @@ async fn add_member(
         });
     }
     household_member::ActiveModel {
-        tenant_id: Set(scope.tenant_id()),
+        tenant_id: Set(txn.tenant_id()),
         person_id: Set(person_id),
         household_id: Set(household_id),
         relationship: Set(relationship.code().to_owned()),

@@ -11,8 +11,8 @@ use kentro_domain::indicators::{IndicatorSet, KeyedCount, ParticipantFacts, reco
 use kentro_domain::referral::ReferralStatus;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sha2::Sha256;
 
@@ -23,7 +23,7 @@ use crate::entity::{
     tenant_indicator_state, user_account,
 };
 use crate::people::PersonRecord;
-use crate::scope::{self, TenantScope};
+use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
 
 /// The sets the job keeps: the two ESF regulations and the activity counts.
 pub const ACTIVITY_SET: &str = "activity";
@@ -189,7 +189,7 @@ impl<'a> Indicators<'a> {
     }
 
     async fn refresh_national(&self) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = PlatformTxn::begin(self.db).await?;
         national_participants::Entity::delete_many()
             .exec(&txn)
             .await?;
@@ -223,11 +223,9 @@ impl<'a> Indicators<'a> {
         keyer: &ParticipantKeyer,
         force: bool,
     ) -> Result<bool, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let tenant_id = scope.tenant_id();
-        let last: Option<(i64, DateTime<Utc>)> = audit_entry::Entity::find()
-            .filter(audit_entry::Column::TenantId.eq(tenant_id))
+        let last: Option<(i64, DateTime<Utc>)> = audit_entry::Entity::find_in(&txn)
             .order_by_desc(audit_entry::Column::Seq)
             .select_only()
             .column(audit_entry::Column::Seq)
@@ -253,10 +251,7 @@ impl<'a> Indicators<'a> {
 
         // Participants: people with a case, counted once, in the month of
         // their first request, with their facts at that entry.
-        let cases = case_file::Entity::find()
-            .filter(case_file::Column::TenantId.eq(tenant_id))
-            .all(&txn)
-            .await?;
+        let cases = case_file::Entity::find_in(&txn).all(&txn).await?;
         let mut entry: HashMap<i64, NaiveDate> = HashMap::new();
         // The month a participant was last served: their latest request or
         // the latest change of one of their cases.
@@ -283,8 +278,7 @@ impl<'a> Indicators<'a> {
                 .and_modify(|d| *d = (*d).min(case.request_date))
                 .or_insert(case.request_date);
         }
-        let people = person::Entity::find()
-            .filter(person::Column::TenantId.eq(tenant_id))
+        let people = person::Entity::find_in(&txn)
             .filter(person::Column::Id.is_in(entry.keys().copied()))
             .all(&txn)
             .await?;
@@ -340,10 +334,7 @@ impl<'a> Indicators<'a> {
             }
         }
         // Households served: each once, in the month its first member entered.
-        let members = household_member::Entity::find()
-            .filter(household_member::Column::TenantId.eq(tenant_id))
-            .all(&txn)
-            .await?;
+        let members = household_member::Entity::find_in(&txn).all(&txn).await?;
         let mut household_entry: HashMap<i64, NaiveDate> = HashMap::new();
         for m in &members {
             if let Some(&d) = entry.get(&m.person_id) {
@@ -379,10 +370,7 @@ impl<'a> Indicators<'a> {
         }
 
         let now = Utc::now();
-        let referrals = referral::Entity::find()
-            .filter(referral::Column::TenantId.eq(tenant_id))
-            .all(&txn)
-            .await?;
+        let referrals = referral::Entity::find_in(&txn).all(&txn).await?;
         let mut overdue_now = 0;
         for r in &referrals {
             let Some(sent) = r.sent_at else { continue };
@@ -446,11 +434,7 @@ impl<'a> Indicators<'a> {
                 );
             }
         }
-        for a in kea_application::Entity::find()
-            .filter(kea_application::Column::TenantId.eq(tenant_id))
-            .all(&txn)
-            .await?
-        {
+        for a in kea_application::Entity::find_in(&txn).all(&txn).await? {
             bump(
                 &mut counts,
                 month_of(a.created_at.date_naive()),
@@ -460,11 +444,7 @@ impl<'a> Indicators<'a> {
                 record("kea", a.id),
             );
         }
-        for a in appointment::Entity::find()
-            .filter(appointment::Column::TenantId.eq(tenant_id))
-            .all(&txn)
-            .await?
-        {
+        for a in appointment::Entity::find_in(&txn).all(&txn).await? {
             bump(
                 &mut counts,
                 month_of(a.starts_at.date()),
@@ -474,11 +454,7 @@ impl<'a> Indicators<'a> {
                 record("appointment", a.id),
             );
         }
-        for m in plugin_metric::Entity::find()
-            .filter(plugin_metric::Column::TenantId.eq(tenant_id))
-            .all(&txn)
-            .await?
-        {
+        for m in plugin_metric::Entity::find_in(&txn).all(&txn).await? {
             let dimension = format!("plugin:{}", m.plugin_id);
             bump(
                 &mut counts,
@@ -542,8 +518,7 @@ impl<'a> Indicators<'a> {
                 .await?;
         }
 
-        let users = user_account::Entity::find()
-            .filter(user_account::Column::TenantId.eq(tenant_id))
+        let users = user_account::Entity::find_in(&txn)
             .filter(user_account::Column::DisabledAt.is_null())
             .count(&txn)
             .await? as i64;
@@ -686,7 +661,7 @@ impl<'a> Indicators<'a> {
 }
 
 /// `LEAST(existing, new)` for the first month, in the backend's words.
-fn least_first_month(txn: &DatabaseTransaction) -> &'static str {
+fn least_first_month(txn: &impl ConnectionTrait) -> &'static str {
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         "LEAST(participant_key.first_month, EXCLUDED.first_month)"
     } else {

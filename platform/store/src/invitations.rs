@@ -14,7 +14,6 @@ use kentro_domain::links::{INVITATION_LIFETIME_HOURS, INVITATION_LINK_PATH};
 use kentro_labels::Lang;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 
 use crate::StoreError;
@@ -23,7 +22,7 @@ use crate::audit::{self, Actor, AuditEvent};
 use crate::entity::{invitation, tenant, user_account};
 use crate::ids::next_id;
 use crate::outbox::{self, NewNotification, NotificationKind};
-use crate::scope::{self, TenantScope};
+use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 /// Who is invited, to do what.
 pub struct NewInvitation {
@@ -164,13 +163,11 @@ impl<'a> Invitations<'a> {
         let invited_by = actor
             .account_id
             .ok_or_else(|| invalid("actor", "an invitation comes from an account"))?;
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         // Only this center's own staff are a conflict: another center's are
         // none of its business.
-        let colleague = user_account::Entity::find()
+        let colleague = user_account::Entity::find_in(&txn)
             .filter(user_account::Column::Email.eq(new.email.as_str()))
-            .filter(user_account::Column::TenantId.eq(scope.tenant_id()))
             .one(&txn)
             .await?;
         if colleague.is_some() {
@@ -180,8 +177,7 @@ impl<'a> Invitations<'a> {
             });
         }
         let now = Utc::now();
-        let earlier = invitation::Entity::find()
-            .filter(invitation::Column::TenantId.eq(scope.tenant_id()))
+        let earlier = invitation::Entity::find_in(&txn)
             .filter(invitation::Column::Email.eq(new.email.as_str()))
             .filter(invitation::Column::AcceptedAt.is_null())
             .filter(invitation::Column::RevokedAt.is_null())
@@ -221,7 +217,6 @@ impl<'a> Invitations<'a> {
         let (subject, body) = message(&center, &display_name, new.role, &link);
         outbox::enqueue(
             &txn,
-            scope,
             NewNotification {
                 kind: NotificationKind::Invitation,
                 recipient: new.email.to_string(),
@@ -233,7 +228,6 @@ impl<'a> Invitations<'a> {
         .await?;
         audit::append(
             &txn,
-            scope,
             &AuditEvent {
                 actor: actor.clone(),
                 action: "account.invite".into(),
@@ -250,10 +244,8 @@ impl<'a> Invitations<'a> {
 
     /// The center's invitations not yet accepted, newest first.
     pub async fn open(&self, scope: TenantScope) -> Result<Vec<Invitation>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = invitation::Entity::find()
-            .filter(invitation::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = invitation::Entity::find_in(&txn)
             .filter(invitation::Column::AcceptedAt.is_null())
             .filter(invitation::Column::RevokedAt.is_null())
             .order_by_desc(invitation::Column::Id)
@@ -272,9 +264,8 @@ impl<'a> Invitations<'a> {
         actor: &Actor,
         request_id: &str,
     ) -> Result<Invitation, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = invitation::Entity::find_by_id((scope.tenant_id(), id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = invitation::Entity::find_id_in(&txn, id)
             .one(&txn)
             .await?
             .ok_or_else(not_found)?;
@@ -290,7 +281,6 @@ impl<'a> Invitations<'a> {
         let row = active.update(&txn).await?;
         audit::append(
             &txn,
-            scope,
             &AuditEvent {
                 actor: actor.clone(),
                 action: "account.invitation_revoked".into(),
@@ -309,9 +299,8 @@ impl<'a> Invitations<'a> {
     /// for one used, withdrawn or expired.
     pub async fn view(&self, token: &str) -> Result<InvitationView, StoreError> {
         let scope = tenant_of_token(token).ok_or_else(not_found)?;
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = live(&txn, scope, token).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = live(&txn, token).await?;
         let center_name = tenant::Entity::find_by_id(scope.tenant_id())
             .one(&txn)
             .await?
@@ -342,10 +331,9 @@ impl<'a> Invitations<'a> {
         let password =
             NewPassword::parse(password, &view.email).map_err(|p| invalid("password", p))?;
         let password_hash = hash_password(password.expose().to_owned()).await?;
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         // Checked again inside the transaction: two tabs may accept at once.
-        let row = live(&txn, scope, token).await?;
+        let row = live(&txn, token).await?;
         let has_account = || StoreError::Conflict {
             field: "email".into(),
             problem: format!(
@@ -390,7 +378,6 @@ impl<'a> Invitations<'a> {
         let account = Account::try_from(account)?;
         audit::append(
             &txn,
-            scope,
             &AuditEvent {
                 actor: account.actor(),
                 action: "account.create".into(),
@@ -408,13 +395,8 @@ impl<'a> Invitations<'a> {
 
 /// The pending invitation behind a token, in a transaction that entered
 /// its tenant.
-async fn live<C: sea_orm::ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
-    token: &str,
-) -> Result<invitation::Model, StoreError> {
-    let row = invitation::Entity::find()
-        .filter(invitation::Column::TenantId.eq(scope.tenant_id()))
+async fn live(txn: &ScopedTxn, token: &str) -> Result<invitation::Model, StoreError> {
+    let row = invitation::Entity::find_in(txn)
         .filter(invitation::Column::TokenHash.eq(sha256_hex(token)))
         .one(txn)
         .await?

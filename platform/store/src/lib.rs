@@ -25,6 +25,8 @@ mod scope;
 mod tenants;
 #[cfg(test)]
 mod test_databases;
+#[cfg(test)]
+mod tidy;
 
 use std::path::PathBuf;
 use std::time::Duration;

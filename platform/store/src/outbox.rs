@@ -6,13 +6,13 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::StoreError;
 use crate::entity::{notification, tenant};
 use crate::ids::next_id;
-use crate::scope::{self, TenantScope};
+use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotificationKind {
@@ -98,14 +98,10 @@ pub fn backoff(attempts: i32) -> Duration {
 
 /// Queues a notification inside the caller's transaction (which has
 /// entered `scope`): it exists only if the change that caused it commits.
-pub(crate) async fn enqueue<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
-    new: NewNotification,
-) -> Result<(), StoreError> {
+pub(crate) async fn enqueue(txn: &ScopedTxn, new: NewNotification) -> Result<(), StoreError> {
     let now = Utc::now();
     notification::ActiveModel {
-        tenant_id: Set(scope.tenant_id()),
+        tenant_id: Set(txn.tenant_id()),
         id: Set(next_id(txn, "notification").await?),
         kind: Set(new.kind.code().to_owned()),
         channel: Set(Channel::Email.code().to_owned()),
@@ -170,10 +166,8 @@ impl<'a> Outbox<'a> {
                 break;
             }
             let scope = TenantScope::new(tenant.id);
-            let txn = self.db.begin().await?;
-            scope::enter(&txn, scope).await?;
-            let mut query = notification::Entity::find()
-                .filter(notification::Column::TenantId.eq(scope.tenant_id()))
+            let txn = ScopedTxn::begin(self.db, scope).await?;
+            let mut query = notification::Entity::find_in(&txn)
                 .filter(notification::Column::Status.eq("pending"))
                 .filter(notification::Column::NextAttemptAt.lte(now))
                 .order_by_asc(notification::Column::NextAttemptAt)
@@ -205,9 +199,8 @@ impl<'a> Outbox<'a> {
     }
 
     async fn finish(&self, n: &Notification, error: Option<&str>) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, n.scope).await?;
-        let Some(row) = notification::Entity::find_by_id((n.scope.tenant_id(), n.id))
+        let txn = ScopedTxn::begin(self.db, n.scope).await?;
+        let Some(row) = notification::Entity::find_id_in(&txn, n.id)
             .one(&txn)
             .await?
         else {
@@ -245,10 +238,8 @@ impl<'a> Outbox<'a> {
         scope: TenantScope,
         limit: u64,
     ) -> Result<Vec<Notification>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = notification::Entity::find()
-            .filter(notification::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = notification::Entity::find_in(&txn)
             .order_by_desc(notification::Column::Id)
             .limit(limit)
             .all(&txn)

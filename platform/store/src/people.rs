@@ -10,14 +10,14 @@ use kentro_domain::person::{
     SpecialCategoryAnswer,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr,
 };
 
 use crate::StoreError;
 use crate::audit::{self, Access};
 use crate::entity::person;
-use crate::scope::{self, TenantScope};
+use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonRecord {
@@ -172,9 +172,8 @@ fn to_active(
 
 /// The error naming another person of the tenant who already holds the
 /// ΑΜΚΑ or ΑΦΜ of `details` (other than `except`), if anyone does.
-async fn identifier_holder<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
+async fn identifier_holder(
+    txn: &ScopedTxn,
     details: &PersonDetails,
     except: Option<i64>,
 ) -> Result<Option<StoreError>, StoreError> {
@@ -191,9 +190,7 @@ async fn identifier_holder<C: ConnectionTrait>(
         ),
     ] {
         let Some(value) = value else { continue };
-        let mut query = person::Entity::find()
-            .filter(person::Column::TenantId.eq(scope.tenant_id()))
-            .filter(column.eq(value));
+        let mut query = person::Entity::find_in(txn).filter(column.eq(value));
         if let Some(except) = except {
             query = query.filter(person::Column::Id.ne(except));
         }
@@ -209,22 +206,20 @@ async fn identifier_holder<C: ConnectionTrait>(
 
 /// Several people by id, read and audited inside a transaction that has
 /// entered `scope`.
-pub(crate) async fn load_many<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
+pub(crate) async fn load_many(
+    txn: &ScopedTxn,
     ids: &[i64],
     access: &Access<'_>,
 ) -> Result<Vec<PersonRecord>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = person::Entity::find()
-        .filter(person::Column::TenantId.eq(scope.tenant_id()))
+    let rows = person::Entity::find_in(txn)
         .filter(person::Column::Id.is_in(ids.iter().copied()))
         .all(txn)
         .await?;
     let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    audit_read(txn, scope, access, "person.read", &found).await?;
+    audit_read(txn, access, "person.read", &found).await?;
     rows.into_iter().map(PersonRecord::try_from).collect()
 }
 
@@ -267,9 +262,8 @@ fn merge_details(keep: PersonDetails, other: PersonDetails) -> PersonDetails {
     }
 }
 
-async fn audit_read<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
+async fn audit_read(
+    txn: &ScopedTxn,
     access: &Access<'_>,
     action: &str,
     ids: &[i64],
@@ -278,7 +272,7 @@ async fn audit_read<C: ConnectionTrait>(
         return Ok(());
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    audit::record(txn, scope, access, action, "person", ids.join(",")).await
+    audit::record(txn, access, action, "person", ids.join(",")).await
 }
 
 pub struct People<'a> {
@@ -298,9 +292,8 @@ impl<'a> People<'a> {
         details: &PersonDetails,
         access: &Access<'_>,
     ) -> Result<PersonRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        if let Some(duplicate) = identifier_holder(&txn, scope, details, None).await? {
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        if let Some(duplicate) = identifier_holder(&txn, details, None).await? {
             return Err(duplicate);
         }
         let id = crate::ids::next_id(&txn, "person").await?;
@@ -310,23 +303,14 @@ impl<'a> People<'a> {
                 // Another registration took the identifier between the check
                 // and the insert: answer as the check would have.
                 txn.rollback().await?;
-                let txn = self.db.begin().await?;
-                scope::enter(&txn, scope).await?;
-                let holder = identifier_holder(&txn, scope, details, None).await?;
+                let txn = ScopedTxn::begin(self.db, scope).await?;
+                let holder = identifier_holder(&txn, details, None).await?;
                 txn.commit().await?;
                 return Err(holder.unwrap_or(StoreError::Database(e)));
             }
             Err(e) => return Err(e.into()),
         };
-        audit::record(
-            &txn,
-            scope,
-            access,
-            "person.register",
-            "person",
-            id.to_string(),
-        )
-        .await?;
+        audit::record(&txn, access, "person.register", "person", id.to_string()).await?;
         txn.commit().await?;
         PersonRecord::try_from(row)
     }
@@ -340,30 +324,21 @@ impl<'a> People<'a> {
         details: &PersonDetails,
         access: &Access<'_>,
     ) -> Result<PersonRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let existing = person::Entity::find_by_id((scope.tenant_id(), id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let existing = person::Entity::find_id_in(&txn, id)
             .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound {
                 what: "Person".into(),
             })?;
-        if let Some(duplicate) = identifier_holder(&txn, scope, details, Some(id)).await? {
+        if let Some(duplicate) = identifier_holder(&txn, details, Some(id)).await? {
             return Err(duplicate);
         }
         let mut active = to_active(scope, id, details, Utc::now());
         active.created_at = Set(existing.created_at);
         let row = active.update(&txn).await?;
-        audit::record(
-            &txn,
-            scope,
-            access,
-            "person.update",
-            "person",
-            id.to_string(),
-        )
-        .await?;
+        audit::record(&txn, access, "person.update", "person", id.to_string()).await?;
         txn.commit().await?;
         PersonRecord::try_from(row)
     }
@@ -376,8 +351,7 @@ impl<'a> People<'a> {
         people: &[PersonDetails],
         access: &Access<'_>,
     ) -> Result<Vec<i64>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let ids = crate::ids::next_ids(&txn, "person", people.len()).await?;
         let now = Utc::now();
         // Bounded batches keep each statement under the databases' parameter limits.
@@ -390,7 +364,6 @@ impl<'a> People<'a> {
         }
         audit::record(
             &txn,
-            scope,
             access,
             "person.import",
             "person",
@@ -411,9 +384,8 @@ impl<'a> People<'a> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let people = load_many(&txn, scope, ids, access).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let people = load_many(&txn, ids, access).await?;
         txn.commit().await?;
         Ok(people)
     }
@@ -436,11 +408,10 @@ impl<'a> People<'a> {
                 problem: "is the same person as keep".into(),
             });
         }
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let tenant = scope.tenant_id();
         let find = |id: i64| {
-            person::Entity::find_by_id((tenant, id))
+            person::Entity::find_id_in(&txn, id)
                 .lock_exclusive()
                 .one(&txn)
         };
@@ -452,11 +423,12 @@ impl<'a> People<'a> {
 
         // Household: the kept record takes the removed one's place, unless
         // the two live in different households.
-        let membership = |id: i64| household_member::Entity::find_by_id((tenant, id)).one(&txn);
+        let membership = |id: i64| household_member::Entity::find_id_in(&txn, id).one(&txn);
         match (membership(keep).await?, membership(remove).await?) {
             (_, None) => {}
             (None, Some(theirs)) => {
-                household_member::Entity::delete_by_id((tenant, remove))
+                household_member::Entity::delete_in(&txn)
+                    .filter(household_member::Column::PersonId.eq(remove))
                     .exec(&txn)
                     .await?;
                 household_member::ActiveModel {
@@ -469,7 +441,8 @@ impl<'a> People<'a> {
                 .await?;
             }
             (Some(ours), Some(theirs)) if ours.household_id == theirs.household_id => {
-                household_member::Entity::delete_by_id((tenant, remove))
+                household_member::Entity::delete_in(&txn)
+                    .filter(household_member::Column::PersonId.eq(remove))
                     .exec(&txn)
                     .await?;
                 if theirs.relationship == "head" {
@@ -489,35 +462,30 @@ impl<'a> People<'a> {
             }
         }
 
-        case_file::Entity::update_many()
+        case_file::Entity::update_in(&txn)
             .col_expr(case_file::Column::PersonId, keep.into())
-            .filter(case_file::Column::TenantId.eq(tenant))
             .filter(case_file::Column::PersonId.eq(remove))
             .exec(&txn)
             .await?;
-        appointment::Entity::update_many()
+        appointment::Entity::update_in(&txn)
             .col_expr(appointment::Column::PersonId, keep.into())
-            .filter(appointment::Column::TenantId.eq(tenant))
             .filter(appointment::Column::PersonId.eq(remove))
             .exec(&txn)
             .await?;
-        kea_application::Entity::update_many()
+        kea_application::Entity::update_in(&txn)
             .col_expr(kea_application::Column::SubmittedOnBehalfOf, keep.into())
-            .filter(kea_application::Column::TenantId.eq(tenant))
             .filter(kea_application::Column::SubmittedOnBehalfOf.eq(remove))
             .exec(&txn)
             .await?;
 
         // Consent history: the removed record's statements follow the kept
         // one's, oldest first, so the latest statement stays in force.
-        let history = consent::Entity::find()
-            .filter(consent::Column::TenantId.eq(tenant))
+        let history = consent::Entity::find_in(&txn)
             .filter(consent::Column::PersonId.is_in([keep, remove]))
             .order_by_asc(consent::Column::RecordedAt)
             .all(&txn)
             .await?;
-        consent::Entity::delete_many()
-            .filter(consent::Column::TenantId.eq(tenant))
+        consent::Entity::delete_in(&txn)
             .filter(consent::Column::PersonId.is_in([keep, remove]))
             .exec(&txn)
             .await?;
@@ -531,7 +499,8 @@ impl<'a> People<'a> {
             consent::Entity::insert(row).exec(&txn).await?;
         }
 
-        person::Entity::delete_by_id((tenant, remove))
+        person::Entity::delete_in(&txn)
+            .filter(person::Column::Id.eq(remove))
             .exec(&txn)
             .await?;
         let merged = merge_details(kept.details, removed.details);
@@ -540,7 +509,6 @@ impl<'a> People<'a> {
         let row = active.update(&txn).await?;
         audit::record(
             &txn,
-            scope,
             access,
             "person.merge",
             "person",
@@ -558,13 +526,10 @@ impl<'a> People<'a> {
         id: i64,
         access: &Access<'_>,
     ) -> Result<Option<PersonRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = person::Entity::find_by_id((scope.tenant_id(), id))
-            .one(&txn)
-            .await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = person::Entity::find_id_in(&txn, id).one(&txn).await?;
         if row.is_some() {
-            audit_read(&txn, scope, access, "person.read", &[id]).await?;
+            audit_read(&txn, access, "person.read", &[id]).await?;
         }
         txn.commit().await?;
         row.map(PersonRecord::try_from).transpose()
@@ -581,10 +546,8 @@ impl<'a> People<'a> {
         limit: u64,
         access: &Access<'_>,
     ) -> Result<Vec<PersonRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let mut query = person::Entity::find()
-            .filter(person::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let mut query = person::Entity::find_in(&txn)
             .order_by_asc(person::Column::Id)
             .limit(limit);
         if let Some(after) = after {
@@ -606,7 +569,7 @@ impl<'a> People<'a> {
         }
         let rows = query.all(&txn).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        audit_read(&txn, scope, access, "person.search", &ids).await?;
+        audit_read(&txn, access, "person.search", &ids).await?;
         txn.commit().await?;
         rows.into_iter().map(PersonRecord::try_from).collect()
     }
@@ -636,10 +599,8 @@ impl<'a> People<'a> {
         if !has_condition {
             return Ok(Vec::new());
         }
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = person::Entity::find()
-            .filter(person::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = person::Entity::find_in(&txn)
             .filter(any)
             .limit(500)
             .all(&txn)
@@ -675,7 +636,7 @@ impl<'a> People<'a> {
         }
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
         let ids: Vec<i64> = candidates.iter().map(|c| c.person.id).collect();
-        audit_read(&txn, scope, access, "person.duplicate_check", &ids).await?;
+        audit_read(&txn, access, "person.duplicate_check", &ids).await?;
         txn.commit().await?;
         Ok(candidates)
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 
 use crate::StoreError;
@@ -18,7 +18,7 @@ use crate::entity::{
 };
 use crate::ids::next_id;
 use crate::people::PersonRecord;
-use crate::scope::{self, TenantScope};
+use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
 
 /// A package to install (already verified by the runtime).
 #[derive(Debug, Clone)]
@@ -60,58 +60,68 @@ struct StorageUsage {
 }
 
 async fn storage_usage(
-    txn: &sea_orm::DatabaseTransaction,
-    scope: TenantScope,
+    txn: &ScopedTxn,
     plugin_id: &str,
     record: Option<(&str, &str)>,
 ) -> Result<StorageUsage, StoreError> {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    let backend = txn.get_database_backend();
-    let bytes = match backend {
-        DbBackend::Postgres => "octet_length(body)",
-        _ => "length(CAST(body AS BLOB))",
+    use sea_orm::{ConnectionTrait, DbBackend};
+    // A custom expression's own parameters are `$1`, `$2` on PostgreSQL
+    // and `?` on SQLite.
+    let (bytes, first, second) = match txn.get_database_backend() {
+        DbBackend::Postgres => ("octet_length(body)", "$1", "$2"),
+        _ => ("length(CAST(body AS BLOB))", "?", "?"),
     };
     let (collection, id) = record.unwrap_or(("", ""));
-    let sql = format!(
-        "SELECT CAST(count(*) AS BIGINT) AS documents,
-                CAST(coalesce(sum({bytes}), 0) AS BIGINT) AS bytes,
-                CAST(count(DISTINCT collection) AS BIGINT) AS collections,
-                CAST(coalesce(max(CASE WHEN collection = $3 AND id = $4 THEN {bytes} END), -1) AS BIGINT)
-                    AS record_bytes,
-                CAST(coalesce(max(CASE WHEN collection = $3 THEN 1 ELSE 0 END), 0) AS BIGINT)
-                    AS collection_exists
-           FROM plugin_record WHERE tenant_id = $1 AND plugin_id = $2"
-    );
-    // SQLite numbers its parameters `?N`, PostgreSQL `$N`.
-    let sql = match backend {
-        DbBackend::Postgres => sql,
-        _ => sql.replace('$', "?"),
-    };
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [
-                scope.tenant_id().into(),
-                plugin_id.into(),
-                collection.into(),
-                id.into(),
-            ],
-        ))
+    let (documents, total_bytes, collections, record_bytes, collection_exists): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    ) = plugin_record::Entity::find_in(txn)
+        .filter(plugin_record::Column::PluginId.eq(plugin_id))
+        .select_only()
+        .column_as(Expr::cust("CAST(count(*) AS BIGINT)"), "documents")
+        .column_as(
+            Expr::cust(format!("CAST(coalesce(sum({bytes}), 0) AS BIGINT)")),
+            "bytes",
+        )
+        .column_as(
+            Expr::cust("CAST(count(DISTINCT collection) AS BIGINT)"),
+            "collections",
+        )
+        .column_as(
+            Expr::cust_with_values(
+                format!(
+                    "CAST(coalesce(max(CASE WHEN collection = {first} AND id = {second} THEN {bytes} END), -1) AS BIGINT)"
+                ),
+                [collection, id],
+            ),
+            "record_bytes",
+        )
+        .column_as(
+            Expr::cust_with_values(
+                format!(
+                    "CAST(coalesce(max(CASE WHEN collection = {first} THEN 1 ELSE 0 END), 0) AS BIGINT)"
+                ),
+                [collection],
+            ),
+            "collection_exists",
+        )
+        .into_tuple()
+        .one(txn)
         .await?
         .ok_or_else(|| StoreError::Corrupt {
             what: "plugin storage".into(),
             problem: "no usage row".into(),
         })?;
-    let number = |column: &str| -> Result<i64, StoreError> { Ok(row.try_get("", column)?) };
-    let record_bytes = number("record_bytes")?;
     Ok(StorageUsage {
-        documents: number("documents")? as u64,
-        bytes: number("bytes")? as u64,
-        collections: number("collections")? as u64,
+        documents: documents as u64,
+        bytes: total_bytes as u64,
+        collections: collections as u64,
         record_exists: record_bytes >= 0,
         record_bytes: std::cmp::max(record_bytes, 0) as u64,
-        collection_exists: number("collection_exists")? == 1,
+        collection_exists: collection_exists == 1,
     })
 }
 
@@ -205,7 +215,7 @@ impl<'a> Plugins<'a> {
         package: NewPackage,
         installed_by: &str,
     ) -> Result<InstallOutcome, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = PlatformTxn::begin(self.db).await?;
         let existing =
             plugin_package::Entity::find_by_id((package.id.clone(), package.version.clone()))
                 .one(&txn)
@@ -315,8 +325,7 @@ impl<'a> Plugins<'a> {
         config: &serde_json::Value,
         access: &Access<'_>,
     ) -> Result<Activation, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let row = plugin_activation::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
             plugin_id: Set(plugin_id.to_owned()),
@@ -347,14 +356,13 @@ impl<'a> Plugins<'a> {
             .await?;
         audit::record(
             &txn,
-            scope,
             access,
             "plugin.enabled",
             "plugin",
             format!("{plugin_id}@{version}"),
         )
         .await?;
-        let row = plugin_activation::Entity::find_by_id((scope.tenant_id(), plugin_id.to_owned()))
+        let row = plugin_activation::Entity::find_id_in(&txn, plugin_id.to_owned())
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound {
@@ -382,9 +390,8 @@ impl<'a> Plugins<'a> {
         reason: Option<String>,
         access: Option<&Access<'_>>,
     ) -> Result<Activation, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = plugin_activation::Entity::find_by_id((scope.tenant_id(), plugin_id.to_owned()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = plugin_activation::Entity::find_id_in(&txn, plugin_id.to_owned())
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound {
@@ -398,7 +405,6 @@ impl<'a> Plugins<'a> {
         if let Some(access) = access {
             audit::record(
                 &txn,
-                scope,
                 access,
                 &format!("plugin.{status}"),
                 "plugin",
@@ -415,9 +421,8 @@ impl<'a> Plugins<'a> {
         scope: TenantScope,
         plugin_id: &str,
     ) -> Result<Option<Activation>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = plugin_activation::Entity::find_by_id((scope.tenant_id(), plugin_id.to_owned()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = plugin_activation::Entity::find_id_in(&txn, plugin_id.to_owned())
             .one(&txn)
             .await?;
         txn.commit().await?;
@@ -425,10 +430,8 @@ impl<'a> Plugins<'a> {
     }
 
     pub async fn activations(&self, scope: TenantScope) -> Result<Vec<Activation>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = plugin_activation::Entity::find()
-            .filter(plugin_activation::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = plugin_activation::Entity::find_in(&txn)
             .order_by_asc(plugin_activation::Column::PluginId)
             .all(&txn)
             .await?;
@@ -446,12 +449,10 @@ impl<'a> Plugins<'a> {
         failure: Option<&str>,
         threshold: i32,
     ) -> Result<Option<Activation>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let Some(row) =
-            plugin_activation::Entity::find_by_id((scope.tenant_id(), plugin_id.to_owned()))
-                .one(&txn)
-                .await?
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let Some(row) = plugin_activation::Entity::find_id_in(&txn, plugin_id.to_owned())
+            .one(&txn)
+            .await?
         else {
             return Ok(None);
         };
@@ -487,16 +488,13 @@ impl<'a> Plugins<'a> {
         collection: &str,
         id: &str,
     ) -> Result<Option<StoredDocument>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = plugin_record::Entity::find_by_id((
-            scope.tenant_id(),
-            plugin_id.to_owned(),
-            collection.to_owned(),
-            id.to_owned(),
-        ))
-        .one(&txn)
-        .await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = plugin_record::Entity::find_in(&txn)
+            .filter(plugin_record::Column::PluginId.eq(plugin_id))
+            .filter(plugin_record::Column::Collection.eq(collection))
+            .filter(plugin_record::Column::Id.eq(id))
+            .one(&txn)
+            .await?;
         txn.commit().await?;
         Ok(row.map(|r| StoredDocument {
             collection: r.collection,
@@ -515,9 +513,8 @@ impl<'a> Plugins<'a> {
         body: &str,
         quota: &StorageQuota,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let usage = storage_usage(&txn, scope, plugin_id, Some((collection, id))).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let usage = storage_usage(&txn, plugin_id, Some((collection, id))).await?;
         let body_bytes = body.len() as u64;
         let exceeded = if !usage.record_exists && usage.documents >= quota.documents {
             Some(format!(
@@ -575,10 +572,8 @@ impl<'a> Plugins<'a> {
         collection: &str,
         id: &str,
     ) -> Result<bool, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let result = plugin_record::Entity::delete_many()
-            .filter(plugin_record::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let result = plugin_record::Entity::delete_in(&txn)
             .filter(plugin_record::Column::PluginId.eq(plugin_id))
             .filter(plugin_record::Column::Collection.eq(collection))
             .filter(plugin_record::Column::Id.eq(id))
@@ -596,10 +591,8 @@ impl<'a> Plugins<'a> {
         collection: &str,
         limit: u64,
     ) -> Result<Vec<StoredDocument>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = plugin_record::Entity::find()
-            .filter(plugin_record::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = plugin_record::Entity::find_in(&txn)
             .filter(plugin_record::Column::PluginId.eq(plugin_id))
             .filter(plugin_record::Column::Collection.eq(collection))
             .order_by_asc(plugin_record::Column::Id)
@@ -629,13 +622,11 @@ impl<'a> Plugins<'a> {
         max_bytes: u64,
     ) -> Result<Vec<StoredDocument>, StoreError> {
         use futures::TryStreamExt;
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let mut found = Vec::new();
         let mut bytes = 0u64;
         {
-            let mut rows = plugin_record::Entity::find()
-                .filter(plugin_record::Column::TenantId.eq(scope.tenant_id()))
+            let mut rows = plugin_record::Entity::find_in(&txn)
                 .filter(plugin_record::Column::PluginId.eq(plugin_id))
                 .filter(plugin_record::Column::Collection.eq(collection))
                 .order_by_asc(plugin_record::Column::Id)
@@ -673,8 +664,7 @@ impl<'a> Plugins<'a> {
         value: f64,
         day: NaiveDate,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let row = plugin_metric::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
             plugin_id: Set(plugin_id.to_owned()),
@@ -707,12 +697,8 @@ impl<'a> Plugins<'a> {
         &self,
         scope: TenantScope,
     ) -> Result<Vec<(String, String, f64)>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = plugin_metric::Entity::find()
-            .filter(plugin_metric::Column::TenantId.eq(scope.tenant_id()))
-            .all(&txn)
-            .await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = plugin_metric::Entity::find_in(&txn).all(&txn).await?;
         txn.commit().await?;
         let mut totals: std::collections::BTreeMap<(String, String), f64> = Default::default();
         for row in rows {
@@ -730,9 +716,8 @@ impl<'a> Plugins<'a> {
         title: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        if person::Entity::find_by_id((scope.tenant_id(), person_id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        if person::Entity::find_id_in(&txn, person_id)
             .one(&txn)
             .await?
             .is_none()
@@ -769,9 +754,8 @@ impl<'a> Plugins<'a> {
         reason: &str,
         access: &Access<'_>,
     ) -> Result<Suggestion, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = referral_suggestion::Entity::find_by_id((scope.tenant_id(), id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = referral_suggestion::Entity::find_id_in(&txn, id)
             .one(&txn)
             .await?
             .filter(|r| r.dismissed_at.is_none())
@@ -785,7 +769,6 @@ impl<'a> Plugins<'a> {
         let row = active.update(&txn).await?;
         crate::audit::record(
             &txn,
-            scope,
             access,
             "suggestion.dismissed",
             "referral_suggestion",
@@ -809,10 +792,8 @@ impl<'a> Plugins<'a> {
         scope: TenantScope,
         limit: u64,
     ) -> Result<Vec<Suggestion>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = referral_suggestion::Entity::find()
-            .filter(referral_suggestion::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = referral_suggestion::Entity::find_in(&txn)
             .filter(referral_suggestion::Column::DismissedAt.is_null())
             .order_by_desc(referral_suggestion::Column::Id)
             .limit(limit)
@@ -837,17 +818,15 @@ impl<'a> Plugins<'a> {
         scope: TenantScope,
         person_id: i64,
     ) -> Result<Vec<Suggestion>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         // Another center's person (or none) is not found, as everywhere.
-        person::Entity::find_by_id((scope.tenant_id(), person_id))
+        person::Entity::find_id_in(&txn, person_id)
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound {
                 what: "Person".into(),
             })?;
-        let rows = referral_suggestion::Entity::find()
-            .filter(referral_suggestion::Column::TenantId.eq(scope.tenant_id()))
+        let rows = referral_suggestion::Entity::find_in(&txn)
             .filter(referral_suggestion::Column::PersonId.eq(person_id))
             .filter(referral_suggestion::Column::DismissedAt.is_null())
             .order_by_asc(referral_suggestion::Column::Id)
@@ -890,10 +869,8 @@ impl<'a> Plugins<'a> {
                 });
             }
         };
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = person::Entity::find()
-            .filter(person::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = person::Entity::find_in(&txn)
             .filter(column.eq(value))
             .order_by_asc(person::Column::Id)
             .limit(limit)
@@ -901,7 +878,7 @@ impl<'a> Plugins<'a> {
             .await?;
         let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
         if !ids.is_empty() {
-            audit::record(&txn, scope, access, "person.read", "person", ids.join(",")).await?;
+            audit::record(&txn, access, "person.read", "person", ids.join(",")).await?;
         }
         txn.commit().await?;
         rows.into_iter().map(PersonRecord::try_from).collect()
@@ -914,9 +891,8 @@ impl<'a> Plugins<'a> {
         id: i64,
         access: &Access<'_>,
     ) -> Result<Option<PersonRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let found = crate::people::load_many(&txn, scope, &[id], access).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let found = crate::people::load_many(&txn, &[id], access).await?;
         txn.commit().await?;
         Ok(found.into_iter().next())
     }

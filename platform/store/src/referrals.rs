@@ -11,8 +11,8 @@ use kentro_domain::referral::{
     ReferralResponse, ReferralStatus, TargetScope, Urgency, envelope, is_overdue,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::Value;
 
@@ -24,7 +24,7 @@ use crate::entity::{
 };
 use crate::ids::next_id;
 use crate::outbox::{self, NewNotification, NotificationKind};
-use crate::scope::{self, TenantScope};
+use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 use crate::{StoreError, people};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -228,29 +228,20 @@ fn record_from(row: referral::Model) -> Result<ReferralRecord, StoreError> {
     })
 }
 
-async fn find<C: ConnectionTrait>(
-    db: &C,
-    scope: TenantScope,
-    id: i64,
-) -> Result<referral::Model, StoreError> {
-    referral::Entity::find_by_id((scope.tenant_id(), id))
-        .one(db)
+async fn find(txn: &ScopedTxn, id: i64) -> Result<referral::Model, StoreError> {
+    referral::Entity::find_id_in(txn, id)
+        .one(txn)
         .await?
         .ok_or_else(not_found)
 }
 
 /// Whether the person's latest statement for referral sharing gives consent.
-async fn has_sharing_consent<C: ConnectionTrait>(
-    db: &C,
-    scope: TenantScope,
-    person_id: i64,
-) -> Result<bool, StoreError> {
-    let latest = consent::Entity::find()
-        .filter(consent::Column::TenantId.eq(scope.tenant_id()))
+async fn has_sharing_consent(txn: &ScopedTxn, person_id: i64) -> Result<bool, StoreError> {
+    let latest = consent::Entity::find_in(txn)
         .filter(consent::Column::PersonId.eq(person_id))
         .filter(consent::Column::Purpose.eq(ConsentPurpose::ReferralSharing.code()))
         .order_by_desc(consent::Column::Seq)
-        .one(db)
+        .one(txn)
         .await?;
     Ok(latest.is_some_and(|c| c.given))
 }
@@ -275,8 +266,7 @@ fn link_url(settings: &LoopSettings, token: &str) -> String {
 /// Moves a referral as the receiver says, with the notification to its
 /// sender and the audit entry, inside `txn`.
 async fn apply_response(
-    txn: &DatabaseTransaction,
-    scope: TenantScope,
+    txn: &ScopedTxn,
     row: referral::Model,
     response: &ReferralResponse,
     access: &Access<'_>,
@@ -316,7 +306,6 @@ async fn apply_response(
     if let Some(email) = account_email(txn, current.created_by).await? {
         outbox::enqueue(
             txn,
-            scope,
             NewNotification {
                 kind: NotificationKind::ResponseReceived,
                 recipient: email,
@@ -343,7 +332,6 @@ async fn apply_response(
     }
     audit::record(
         txn,
-        scope,
         access,
         &format!("referral.{}", to.code()),
         "referral",
@@ -435,15 +423,14 @@ impl<'a> Referrals<'a> {
                 ),
             ));
         }
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let case = case_file::Entity::find_by_id((scope.tenant_id(), new.case_id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let case = case_file::Entity::find_id_in(&txn, new.case_id)
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound {
                 what: "Case".into(),
             })?;
-        if !has_sharing_consent(&txn, scope, case.person_id).await? {
+        if !has_sharing_consent(&txn, case.person_id).await? {
             return Err(StoreError::ConsentRequired {
                 purpose: ConsentPurpose::ReferralSharing.code().into(),
             });
@@ -490,15 +477,7 @@ impl<'a> Referrals<'a> {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            scope,
-            access,
-            "referral.created",
-            "referral",
-            id.to_string(),
-        )
-        .await?;
+        audit::record(&txn, access, "referral.created", "referral", id.to_string()).await?;
         txn.commit().await?;
         record_from(row)
     }
@@ -511,10 +490,9 @@ impl<'a> Referrals<'a> {
         id: i64,
         access: &Access<'_>,
     ) -> Result<serde_json::Value, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let current = record_from(find(&txn, scope, id).await?)?;
-        let preview = build_envelope(&txn, scope, &current, access).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let current = record_from(find(&txn, id).await?)?;
+        let preview = build_envelope(&txn, &current, access).await?;
         txn.commit().await?;
         Ok(preview)
     }
@@ -529,20 +507,19 @@ impl<'a> Referrals<'a> {
         settings: &LoopSettings,
         access: &Access<'_>,
     ) -> Result<SentReferral, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = find(&txn, scope, id).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = find(&txn, id).await?;
         let current = record_from(row.clone())?;
         current
             .status
             .transition(ReferralStatus::Sent)
             .map_err(StoreError::InvalidReferralTransition)?;
-        if !has_sharing_consent(&txn, scope, current.person_id).await? {
+        if !has_sharing_consent(&txn, current.person_id).await? {
             return Err(StoreError::ConsentRequired {
                 purpose: ConsentPurpose::ReferralSharing.code().into(),
             });
         }
-        let sent_envelope = build_envelope(&txn, scope, &current, access).await?;
+        let sent_envelope = build_envelope(&txn, &current, access).await?;
         let now = Utc::now();
         let deadline = current.urgency.response_deadline(now);
         let mut active: referral::ActiveModel = row.into();
@@ -574,9 +551,7 @@ impl<'a> Referrals<'a> {
                     .await?
                     .map(|t| t.name_el)
                     .unwrap_or_default();
-                outbox::enqueue(
-                    &txn,
-                    scope,
+                outbox::enqueue(&txn,
                     NewNotification {
                         kind: NotificationKind::NewReferral,
                         recipient: email.clone(),
@@ -603,15 +578,7 @@ impl<'a> Referrals<'a> {
             }
             None => false,
         };
-        audit::record(
-            &txn,
-            scope,
-            access,
-            "referral.sent",
-            "referral",
-            id.to_string(),
-        )
-        .await?;
+        audit::record(&txn, access, "referral.sent", "referral", id.to_string()).await?;
         txn.commit().await?;
         Ok(SentReferral {
             referral: record_from(row)?,
@@ -628,9 +595,8 @@ impl<'a> Referrals<'a> {
         id: i64,
         access: &Access<'_>,
     ) -> Result<ReferralRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = find(&txn, scope, id).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = find(&txn, id).await?;
         let current = record_from(row.clone())?;
         current
             .status
@@ -642,10 +608,9 @@ impl<'a> Referrals<'a> {
         active.closed_at = Set(Some(now));
         active.updated_at = Set(now);
         let row = active.update(&txn).await?;
-        revoke_links(&txn, scope, id, now).await?;
+        revoke_links(&txn, id, now).await?;
         audit::record(
             &txn,
-            scope,
             access,
             "referral.cancelled",
             "referral",
@@ -663,13 +628,11 @@ impl<'a> Referrals<'a> {
         id: i64,
         access: &Access<'_>,
     ) -> Result<u64, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        find(&txn, scope, id).await?;
-        let revoked = revoke_links(&txn, scope, id, Utc::now()).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        find(&txn, id).await?;
+        let revoked = revoke_links(&txn, id, Utc::now()).await?;
         audit::record(
             &txn,
-            scope,
             access,
             "referral.links_revoked",
             "referral",
@@ -681,9 +644,8 @@ impl<'a> Referrals<'a> {
     }
 
     pub async fn get(&self, scope: TenantScope, id: i64) -> Result<ReferralRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = find(&txn, scope, id).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = find(&txn, id).await?;
         txn.commit().await?;
         record_from(row)
     }
@@ -696,10 +658,8 @@ impl<'a> Referrals<'a> {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<ReferralRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let mut query =
-            referral::Entity::find().filter(referral::Column::TenantId.eq(scope.tenant_id()));
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let mut query = referral::Entity::find_in(&txn);
         if let Some(case_id) = filter.case_id {
             query = query.filter(referral::Column::CaseId.eq(case_id));
         }
@@ -729,9 +689,8 @@ impl<'a> Referrals<'a> {
     /// expired or revoked one. The opening is audited.
     pub async fn open_link(&self, token: &str) -> Result<LinkView, StoreError> {
         let scope = tenant_of_link(token).ok_or_else(link_not_found)?;
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let (link, row) = live_link(&txn, scope, token).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let (link, row) = live_link(&txn, token).await?;
         let now = Utc::now();
         let expires_at = link.expires_at;
         let mut active: partner_link::ActiveModel = link.into();
@@ -745,7 +704,6 @@ impl<'a> Referrals<'a> {
         };
         audit::record(
             &txn,
-            scope,
             &access,
             "referral.link_opened",
             "referral",
@@ -772,16 +730,15 @@ impl<'a> Referrals<'a> {
         response: &ReferralResponse,
     ) -> Result<(TenantScope, ReferralRecord), StoreError> {
         let scope = tenant_of_link(token).ok_or_else(link_not_found)?;
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let (_, row) = live_link(&txn, scope, token).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let (_, row) = live_link(&txn, token).await?;
         let actor = link_actor(row.id);
         let access = Access {
             actor: &actor,
             purpose: "partner link",
             request_id: "",
         };
-        let record = apply_response(&txn, scope, row, response, &access).await?;
+        let record = apply_response(&txn, row, response, &access).await?;
         txn.commit().await?;
         Ok((scope, record.for_receiver()))
     }
@@ -820,8 +777,7 @@ impl<'a> Referrals<'a> {
             .actor
             .account_id
             .ok_or_else(|| invalid("actor", "keys are issued by staff members with accounts"))?;
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let id = next_id(&txn, "partner_key").await?;
         let token = format!(
             "{PARTNER_KEY_PREFIX}{}_{}",
@@ -843,7 +799,6 @@ impl<'a> Referrals<'a> {
         .await?;
         audit::record(
             &txn,
-            scope,
             access,
             "partner_key.created",
             "partner_key",
@@ -860,9 +815,8 @@ impl<'a> Referrals<'a> {
         id: i64,
         access: &Access<'_>,
     ) -> Result<PartnerKeyRecord, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = partner_key::Entity::find_by_id((scope.tenant_id(), id))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = partner_key::Entity::find_id_in(&txn, id)
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound {
@@ -873,7 +827,6 @@ impl<'a> Referrals<'a> {
         let row = active.update(&txn).await?;
         audit::record(
             &txn,
-            scope,
             access,
             "partner_key.revoked",
             "partner_key",
@@ -888,10 +841,8 @@ impl<'a> Referrals<'a> {
         &self,
         scope: TenantScope,
     ) -> Result<Vec<PartnerKeyRecord>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows = partner_key::Entity::find()
-            .filter(partner_key::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows = partner_key::Entity::find_in(&txn)
             .order_by_asc(partner_key::Column::Id)
             .all(&txn)
             .await?;
@@ -905,13 +856,11 @@ impl<'a> Referrals<'a> {
         &self,
         scope: TenantScope,
     ) -> Result<std::collections::HashMap<String, (i64, i64)>, StoreError> {
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let rows: Vec<(Option<String>, Option<DateTime<Utc>>)> = referral::Entity::find()
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let rows: Vec<(Option<String>, Option<DateTime<Utc>>)> = referral::Entity::find_in(&txn)
             .select_only()
             .column(referral::Column::OrganizationId)
             .column(referral::Column::RespondedAt)
-            .filter(referral::Column::TenantId.eq(scope.tenant_id()))
             .filter(referral::Column::SentAt.is_not_null())
             .into_tuple()
             .all(&txn)
@@ -944,10 +893,8 @@ impl<'a> Referrals<'a> {
         else {
             return Ok(None);
         };
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = partner_key::Entity::find()
-            .filter(partner_key::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = partner_key::Entity::find_in(&txn)
             .filter(partner_key::Column::KeyHash.eq(sha256_hex(token)))
             .filter(partner_key::Column::RevokedAt.is_null())
             .one(&txn)
@@ -968,10 +915,8 @@ impl<'a> Referrals<'a> {
         status: Option<ReferralStatus>,
     ) -> Result<Vec<ReferralRecord>, StoreError> {
         let scope = partner.scope;
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let mut query = referral::Entity::find()
-            .filter(referral::Column::TenantId.eq(scope.tenant_id()))
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let mut query = referral::Entity::find_in(&txn)
             .filter(referral::Column::OrganizationId.eq(partner.organization_id.as_str()))
             .filter(referral::Column::Status.ne(ReferralStatus::Draft.code()));
         if let Some(status) = status {
@@ -990,15 +935,7 @@ impl<'a> Referrals<'a> {
         };
         let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
         if !ids.is_empty() {
-            audit::record(
-                &txn,
-                scope,
-                &access,
-                "referral.read",
-                "referral",
-                ids.join(","),
-            )
-            .await?;
+            audit::record(&txn, &access, "referral.read", "referral", ids.join(",")).await?;
         }
         txn.commit().await?;
         rows.into_iter()
@@ -1016,9 +953,8 @@ impl<'a> Referrals<'a> {
         request_id: &str,
     ) -> Result<ReferralRecord, StoreError> {
         let scope = partner.scope;
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let row = find(&txn, scope, id).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let row = find(&txn, id).await?;
         if row.organization_id.as_deref() != Some(partner.organization_id.as_str())
             || row.status == ReferralStatus::Draft.code()
         {
@@ -1030,7 +966,7 @@ impl<'a> Referrals<'a> {
             purpose: "partner api",
             request_id,
         };
-        let record = apply_response(&txn, scope, row, response, &access).await?;
+        let record = apply_response(&txn, row, response, &access).await?;
         txn.commit().await?;
         Ok(record.for_receiver())
     }
@@ -1045,10 +981,8 @@ impl<'a> Referrals<'a> {
         let mut flagged = Vec::new();
         for tenant in tenants {
             let scope = TenantScope::new(tenant.id);
-            let txn = self.db.begin().await?;
-            scope::enter(&txn, scope).await?;
-            let rows = referral::Entity::find()
-                .filter(referral::Column::TenantId.eq(scope.tenant_id()))
+            let txn = ScopedTxn::begin(self.db, scope).await?;
+            let rows = referral::Entity::find_in(&txn)
                 .filter(referral::Column::Status.eq(ReferralStatus::Sent.code()))
                 .filter(referral::Column::DeadlineAt.lt(now))
                 .filter(referral::Column::OverdueNotifiedAt.is_null())
@@ -1065,7 +999,6 @@ impl<'a> Referrals<'a> {
                 if let Some(email) = account_email(&txn, creator).await? {
                     outbox::enqueue(
                         &txn,
-                        scope,
                         NewNotification {
                             kind: NotificationKind::Overdue,
                             recipient: email,
@@ -1112,12 +1045,10 @@ fn link_actor(referral_id: i64) -> Actor {
 }
 
 async fn live_link(
-    txn: &DatabaseTransaction,
-    scope: TenantScope,
+    txn: &ScopedTxn,
     token: &str,
 ) -> Result<(partner_link::Model, referral::Model), StoreError> {
-    let link = partner_link::Entity::find()
-        .filter(partner_link::Column::TenantId.eq(scope.tenant_id()))
+    let link = partner_link::Entity::find_in(txn)
         .filter(partner_link::Column::TokenHash.eq(sha256_hex(token)))
         .one(txn)
         .await?
@@ -1132,22 +1063,20 @@ async fn live_link(
             what: "this link has expired".into(),
         });
     }
-    let row = find(txn, scope, link.referral_id).await?;
+    let row = find(txn, link.referral_id).await?;
     Ok((link, row))
 }
 
 async fn revoke_links(
-    txn: &DatabaseTransaction,
-    scope: TenantScope,
+    txn: &ScopedTxn,
     referral_id: i64,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    let result = partner_link::Entity::update_many()
+    let result = partner_link::Entity::update_in(txn)
         .col_expr(
             partner_link::Column::RevokedAt,
             sea_orm::sea_query::Expr::value(now),
         )
-        .filter(partner_link::Column::TenantId.eq(scope.tenant_id()))
         .filter(partner_link::Column::ReferralId.eq(referral_id))
         .filter(partner_link::Column::RevokedAt.is_null())
         .exec(txn)
@@ -1158,34 +1087,31 @@ async fn revoke_links(
 /// What the receiver of `referral` gets: the chosen fields of the person,
 /// read now (the read is recorded for `access`).
 async fn build_envelope(
-    txn: &DatabaseTransaction,
-    scope: TenantScope,
+    txn: &ScopedTxn,
     current: &ReferralRecord,
     access: &Access<'_>,
 ) -> Result<serde_json::Value, StoreError> {
-    let person = people::load_many(txn, scope, &[current.person_id], access)
+    let person = people::load_many(txn, &[current.person_id], access)
         .await?
         .pop()
         .ok_or_else(|| StoreError::NotFound {
             what: "Person".into(),
         })?;
-    let household =
-        match household_member::Entity::find_by_id((scope.tenant_id(), current.person_id))
-            .one(txn)
+    let household = match household_member::Entity::find_id_in(txn, current.person_id)
+        .one(txn)
+        .await?
+    {
+        Some(member) => household_member::Entity::find_in(txn)
+            .filter(household_member::Column::HouseholdId.eq(member.household_id))
+            .order_by_asc(household_member::Column::PersonId)
+            .all(txn)
             .await?
-        {
-            Some(member) => household_member::Entity::find()
-                .filter(household_member::Column::TenantId.eq(scope.tenant_id()))
-                .filter(household_member::Column::HouseholdId.eq(member.household_id))
-                .order_by_asc(household_member::Column::PersonId)
-                .all(txn)
-                .await?
-                .iter()
-                .filter_map(|m| kentro_domain::household::Relationship::from_code(&m.relationship))
-                .collect(),
-            None => Vec::new(),
-        };
-    let case = case_file::Entity::find_by_id((scope.tenant_id(), current.case_id))
+            .iter()
+            .filter_map(|m| kentro_domain::household::Relationship::from_code(&m.relationship))
+            .collect(),
+        None => Vec::new(),
+    };
+    let case = case_file::Entity::find_id_in(txn, current.case_id)
         .one(txn)
         .await?
         .ok_or_else(|| StoreError::NotFound {

@@ -1,12 +1,25 @@
-//! Wall 1 of tenant isolation: a typed tenant scope.
+//! Wall 1 of tenant isolation: a typed tenant scope, carried by the
+//! transaction itself.
 //!
-//! Architecture invariant: every store function that reads or writes tenant
-//! data takes a [`TenantScope`] and runs inside [`enter`], which filters by
-//! it and (on PostgreSQL) sets `app.tenant_id` for row-level security in the
-//! same transaction. Outside this crate a scope can only be obtained from an
-//! authenticated session, or by an operator command that names the tenant.
+//! Architecture invariant: the only way to read or change a tenant's rows is
+//! through a [`ScopedTxn`], which begins the transaction, sets `app.tenant_id`
+//! for PostgreSQL's row-level security (wall 2) in it, and carries the scope;
+//! and through [`TenantEntity`], whose queries add the tenant filter
+//! themselves. No repository begins a transaction or writes a tenant filter by
+//! hand: `tidy.rs` fails the build's tests when one does. Outside this crate a
+//! scope can only be obtained from an authenticated session, or by an operator
+//! command that names the tenant.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use std::future::Future;
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use sea_orm::sea_query::IntoCondition;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    DeleteMany, EntityTrait, ExecResult, FromQueryResult, PrimaryKeyTrait, QueryFilter,
+    QueryResult, Select, Statement, StreamTrait, TransactionStream, TransactionTrait, UpdateMany,
+};
 
 use crate::StoreError;
 
@@ -26,19 +39,236 @@ impl TenantScope {
     }
 }
 
-/// Sets the transaction's tenant for row-level security. Must be the first
-/// statement on tenant data in a transaction; the setting ends with it.
-pub(crate) async fn enter<C: ConnectionTrait>(
-    txn: &C,
+/// A transaction on one tenant's data. Dropping it without [`commit`]
+/// rolls back.
+///
+/// [`commit`]: ScopedTxn::commit
+pub(crate) struct ScopedTxn {
+    txn: DatabaseTransaction,
     scope: TenantScope,
-) -> Result<(), StoreError> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT set_config('app.tenant_id', $1, true)",
-            [scope.tenant_id.to_string().into()],
-        ))
-        .await?;
+}
+
+impl ScopedTxn {
+    pub(crate) async fn begin(
+        db: &DatabaseConnection,
+        scope: TenantScope,
+    ) -> Result<ScopedTxn, StoreError> {
+        PlatformTxn::begin(db).await?.enter(scope).await
     }
-    Ok(())
+
+    pub(crate) fn scope(&self) -> TenantScope {
+        self.scope
+    }
+
+    pub(crate) fn tenant_id(&self) -> i64 {
+        self.scope.tenant_id
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.txn.commit().await?)
+    }
+
+    /// Every row of the tenant in `table` (a name from the schema's own
+    /// catalog, never from a request), as JSON: the offboarding export.
+    pub(crate) async fn rows_of(&self, table: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+        let backend = ConnectionTrait::get_database_backend(&self.txn);
+        let placeholder = if backend == DbBackend::Postgres {
+            "$1"
+        } else {
+            "?"
+        };
+        Ok(
+            serde_json::Value::find_by_statement(Statement::from_sql_and_values(
+                backend,
+                format!("SELECT * FROM {table} WHERE tenant_id = {placeholder}"),
+                [self.tenant_id().into()],
+            ))
+            .all(self)
+            .await?,
+        )
+    }
+
+    /// The same transaction, to go on with the platform's tables (and enter
+    /// another tenant's scope). `app.tenant_id` keeps its value until then,
+    /// but without a `ScopedTxn` no query of ours reads a tenant's rows.
+    pub(crate) fn into_platform(self) -> PlatformTxn {
+        PlatformTxn { txn: self.txn }
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), StoreError> {
+        Ok(self.txn.rollback().await?)
+    }
+}
+
+/// A transaction on the platform's own tables (tenants, accounts, packages,
+/// the national catalog and aggregates). It cannot read a tenant's rows
+/// through [`TenantEntity`]; [`enter`](PlatformTxn::enter) turns it into a
+/// [`ScopedTxn`] when the same transaction must also write to one tenant.
+pub(crate) struct PlatformTxn {
+    txn: DatabaseTransaction,
+}
+
+impl PlatformTxn {
+    pub(crate) async fn begin(db: &DatabaseConnection) -> Result<PlatformTxn, StoreError> {
+        Ok(PlatformTxn {
+            txn: db.begin().await?,
+        })
+    }
+
+    /// Sets the transaction's tenant for row-level security; the setting
+    /// ends with the transaction.
+    pub(crate) async fn enter(self, scope: TenantScope) -> Result<ScopedTxn, StoreError> {
+        if ConnectionTrait::get_database_backend(&self.txn) == DbBackend::Postgres {
+            self.txn
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT set_config('app.tenant_id', $1, true)",
+                    [scope.tenant_id.to_string().into()],
+                ))
+                .await?;
+        }
+        Ok(ScopedTxn {
+            txn: self.txn,
+            scope,
+        })
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.txn.commit().await?)
+    }
+}
+
+macro_rules! delegate_connection {
+    ($t:ty) => {
+        #[async_trait]
+        impl ConnectionTrait for $t {
+            fn get_database_backend(&self) -> DbBackend {
+                ConnectionTrait::get_database_backend(&self.txn)
+            }
+
+            async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+                self.txn.execute_raw(stmt).await
+            }
+
+            async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+                self.txn.execute_unprepared(sql).await
+            }
+
+            async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+                self.txn.query_one_raw(stmt).await
+            }
+
+            async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+                self.txn.query_all_raw(stmt).await
+            }
+        }
+    };
+}
+
+delegate_connection!(ScopedTxn);
+
+impl StreamTrait for ScopedTxn {
+    type Stream<'a> = TransactionStream<'a>;
+
+    fn get_database_backend(&self) -> DbBackend {
+        StreamTrait::get_database_backend(&self.txn)
+    }
+
+    fn stream_raw<'a>(
+        &'a self,
+        stmt: Statement,
+    ) -> Pin<Box<dyn Future<Output = Result<Self::Stream<'a>, DbErr>> + 'a + Send>> {
+        self.txn.stream_raw(stmt)
+    }
+}
+delegate_connection!(PlatformTxn);
+
+/// A table whose rows belong to one tenant. Its queries take the
+/// [`ScopedTxn`] and filter by its tenant, so no caller writes the filter.
+pub(crate) trait TenantEntity: EntityTrait {
+    fn tenant_column() -> Self::Column;
+
+    fn tenant_condition(txn: &ScopedTxn) -> impl IntoCondition {
+        Self::tenant_column().eq(txn.tenant_id())
+    }
+
+    /// Every row of the transaction's tenant.
+    fn find_in(txn: &ScopedTxn) -> Select<Self> {
+        Self::find().filter(Self::tenant_condition(txn))
+    }
+
+    /// The row of the transaction's tenant with this key (the primary key
+    /// less its leading `tenant_id`).
+    fn find_id_in<K>(txn: &ScopedTxn, key: K) -> Select<Self>
+    where
+        (i64, K): Into<<Self::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        Self::find_by_id((txn.tenant_id(), key))
+    }
+
+    fn update_in(txn: &ScopedTxn) -> UpdateMany<Self> {
+        Self::update_many().filter(Self::tenant_condition(txn))
+    }
+
+    fn delete_in(txn: &ScopedTxn) -> DeleteMany<Self> {
+        Self::delete_many().filter(Self::tenant_condition(txn))
+    }
+}
+
+macro_rules! tenant_entities {
+    ($($table:ident),* $(,)?) => {
+        $(
+            impl TenantEntity for crate::entity::$table::Entity {
+                fn tenant_column() -> Self::Column {
+                    crate::entity::$table::Column::TenantId
+                }
+            }
+        )*
+        /// The tables behind row-level security, whose rows only a
+        /// [`ScopedTxn`] reaches.
+        #[cfg(test)]
+        pub(crate) const TENANT_TABLES: &[&str] = &[$(stringify!($table)),*];
+    };
+}
+
+tenant_entities!(
+    appointment,
+    audit_entry,
+    case_event,
+    case_file,
+    case_note,
+    center,
+    consent,
+    directory_record,
+    household,
+    household_member,
+    invitation,
+    kea_application,
+    kea_document,
+    notification,
+    partner_key,
+    partner_link,
+    person,
+    plugin_activation,
+    plugin_metric,
+    plugin_record,
+    referral,
+    referral_suggestion,
+    tenant_plugin,
+);
+
+/// A center's staff accounts, read outside a transaction (accounts are not
+/// behind row-level security).
+pub(crate) fn accounts_of(scope: TenantScope) -> Select<crate::entity::user_account::Entity> {
+    use crate::entity::user_account;
+    user_account::Entity::find().filter(user_account::Column::TenantId.eq(scope.tenant_id))
+}
+
+/// A center's staff accounts. Accounts are not behind row-level security
+/// (platform accounts have no tenant, and a login finds its account by
+/// e-mail), but a center's list of colleagues is read in its scope.
+impl TenantEntity for crate::entity::user_account::Entity {
+    fn tenant_column() -> Self::Column {
+        crate::entity::user_account::Column::TenantId
+    }
 }

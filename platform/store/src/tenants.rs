@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use kentro_domain::{TenantManifest, TenantSlug};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::StoreError;
@@ -13,7 +13,7 @@ use crate::entity::{
     appointment, center, directory_record, invitation, partner_key, plugin_activation, tenant,
     tenant_plugin, tenant_suspension, user_account,
 };
-use crate::scope::{self, TenantScope};
+use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
 
 /// What applying one manifest did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,10 +86,11 @@ impl<'a> TenantRegistry<'a> {
         actor: &Actor,
         request_id: &str,
     ) -> Result<Vec<(TenantSlug, ApplyOutcome)>, StoreError> {
-        let txn = self.db.begin().await?;
+        let mut txn = PlatformTxn::begin(self.db).await?;
         let mut outcomes = Vec::with_capacity(manifests.len());
         for manifest in manifests {
-            let outcome = apply_one(&txn, manifest, actor, request_id).await?;
+            let outcome;
+            (txn, outcome) = apply_one(txn, manifest, actor, request_id).await?;
             outcomes.push((manifest.slug.clone(), outcome));
         }
         txn.commit().await?;
@@ -134,7 +135,7 @@ impl<'a> TenantRegistry<'a> {
         actor: &Actor,
         request_id: &str,
     ) -> Result<TenantRecord, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = PlatformTxn::begin(self.db).await?;
         let row = tenant::Entity::find()
             .filter(tenant::Column::Slug.eq(slug.as_str()))
             .one(&txn)
@@ -143,6 +144,7 @@ impl<'a> TenantRegistry<'a> {
                 what: "Tenant".into(),
             })?;
         let scope = TenantScope::new(row.id);
+        let txn = txn.enter(scope).await?;
         let now = Utc::now();
         let current = current_suspension(&txn, scope.tenant_id()).await?;
         match (reason, current) {
@@ -177,16 +179,14 @@ impl<'a> TenantRegistry<'a> {
             }
         }
         if reason.is_some() {
-            user_account::Entity::update_many()
+            user_account::Entity::update_in(&txn)
                 .col_expr(
                     user_account::Column::SessionsEndedAt,
                     sea_orm::sea_query::Expr::value(now),
                 )
-                .filter(user_account::Column::TenantId.eq(scope.tenant_id()))
                 .exec(&txn)
                 .await?;
         }
-        scope::enter(&txn, scope).await?;
         let event = AuditEvent {
             actor: actor.clone(),
             action: if reason.is_some() {
@@ -200,7 +200,7 @@ impl<'a> TenantRegistry<'a> {
             purpose: reason.unwrap_or("reactivate").to_owned(),
             request_id: request_id.into(),
         };
-        audit::append(&txn, scope, &event).await?;
+        audit::append(&txn, &event).await?;
         audit::append_platform(&txn, &event).await?;
         let record = with_suspension(&txn, TenantRecord::try_from(row)?).await?;
         txn.commit().await?;
@@ -264,8 +264,7 @@ impl<'a> TenantRegistry<'a> {
         /// Columns that are secrets, whatever table they are in.
         const SECRETS: [&str; 3] = ["password_hash", "token_hash", "key_hash"];
         let scope = TenantScope::new(tenant.id);
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let backend = txn.get_database_backend();
         let catalog = match backend {
             DbBackend::Postgres => {
@@ -287,28 +286,19 @@ impl<'a> TenantRegistry<'a> {
                 .collect();
         let mut out = serde_json::Map::new();
         for table in tables {
-            let placeholder = if backend == DbBackend::Postgres {
-                "$1"
-            } else {
-                "?"
-            };
-            let rows = JsonValue::find_by_statement(Statement::from_sql_and_values(
-                backend,
-                format!("SELECT * FROM {table} WHERE tenant_id = {placeholder}"),
-                [tenant.id.into()],
-            ))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|mut row| {
-                if let Some(object) = row.as_object_mut() {
-                    for secret in SECRETS {
-                        object.remove(secret);
+            let rows = txn
+                .rows_of(&table)
+                .await?
+                .into_iter()
+                .map(|mut row| {
+                    if let Some(object) = row.as_object_mut() {
+                        for secret in SECRETS {
+                            object.remove(secret);
+                        }
                     }
-                }
-                row
-            })
-            .collect();
+                    row
+                })
+                .collect();
             out.insert(table, serde_json::Value::Array(rows));
         }
         let event = AuditEvent {
@@ -319,7 +309,7 @@ impl<'a> TenantRegistry<'a> {
             purpose: "offboarding export".into(),
             request_id: request_id.into(),
         };
-        audit::append(&txn, scope, &event).await?;
+        audit::append(&txn, &event).await?;
         audit::append_platform(&txn, &event).await?;
         txn.commit().await?;
         let directory = crate::Directory::new(self.db)
@@ -337,13 +327,9 @@ impl<'a> TenantRegistry<'a> {
     /// scope (the row-level security of its tables holds).
     pub async fn readiness(&self, tenant: &TenantRecord) -> Result<Readiness, StoreError> {
         let scope = TenantScope::new(tenant.id);
-        let txn = self.db.begin().await?;
-        scope::enter(&txn, scope).await?;
-        let tenant_id = scope.tenant_id();
+        let txn = ScopedTxn::begin(self.db, scope).await?;
         let accounts = || {
-            user_account::Entity::find()
-                .filter(user_account::Column::TenantId.eq(tenant_id))
-                .filter(user_account::Column::DisabledAt.is_null())
+            user_account::Entity::find_in(&txn).filter(user_account::Column::DisabledAt.is_null())
         };
         let coordinators = accounts()
             .filter(user_account::Column::Role.eq("tenant_admin"))
@@ -353,25 +339,21 @@ impl<'a> TenantRegistry<'a> {
             .filter(user_account::Column::Role.ne("tenant_admin"))
             .count(&txn)
             .await?;
-        let pending_invitations = invitation::Entity::find()
-            .filter(invitation::Column::TenantId.eq(tenant_id))
+        let pending_invitations = invitation::Entity::find_in(&txn)
             .filter(invitation::Column::AcceptedAt.is_null())
             .filter(invitation::Column::RevokedAt.is_null())
             .filter(invitation::Column::ExpiresAt.gt(Utc::now()))
             .count(&txn)
             .await?;
-        let directory_services = directory_record::Entity::find()
-            .filter(directory_record::Column::TenantId.eq(tenant_id))
+        let directory_services = directory_record::Entity::find_in(&txn)
             .filter(directory_record::Column::Resource.eq("service"))
             .count(&txn)
             .await?;
-        let partner_keys = partner_key::Entity::find()
-            .filter(partner_key::Column::TenantId.eq(tenant_id))
+        let partner_keys = partner_key::Entity::find_in(&txn)
             .filter(partner_key::Column::RevokedAt.is_null())
             .count(&txn)
             .await?;
-        let plugins_enabled = plugin_activation::Entity::find()
-            .filter(plugin_activation::Column::TenantId.eq(tenant_id))
+        let plugins_enabled = plugin_activation::Entity::find_in(&txn)
             .filter(plugin_activation::Column::Status.eq("enabled"))
             .count(&txn)
             .await?;
@@ -449,20 +431,22 @@ impl TryFrom<tenant::Model> for TenantRecord {
     }
 }
 
-async fn apply_one<C: ConnectionTrait>(
-    txn: &C,
+/// Applies one manifest inside the transaction, which it hands back for the
+/// next.
+async fn apply_one(
+    txn: PlatformTxn,
     manifest: &TenantManifest,
     actor: &Actor,
     request_id: &str,
-) -> Result<ApplyOutcome, StoreError> {
+) -> Result<(PlatformTxn, ApplyOutcome), StoreError> {
     let canonical = manifest.to_json();
     let existing = tenant::Entity::find()
         .filter(tenant::Column::Slug.eq(manifest.slug.as_str()))
-        .one(txn)
+        .one(&txn)
         .await?;
     let now = Utc::now();
     let (tenant_id, outcome) = match existing {
-        Some(row) if row.manifest == canonical => return Ok(ApplyOutcome::Unchanged),
+        Some(row) if row.manifest == canonical => return Ok((txn, ApplyOutcome::Unchanged)),
         Some(row) => {
             let id = row.id;
             let mut active: tenant::ActiveModel = row.into();
@@ -472,7 +456,7 @@ async fn apply_one<C: ConnectionTrait>(
             active.funding_programme = Set(manifest.funding.programme.clone());
             active.manifest = Set(canonical);
             active.updated_at = Set(now);
-            active.update(txn).await?;
+            active.update(&txn).await?;
             (id, ApplyOutcome::Updated)
         }
         None => {
@@ -487,18 +471,17 @@ async fn apply_one<C: ConnectionTrait>(
                 updated_at: Set(now),
                 ..Default::default()
             }
-            .insert(txn)
+            .insert(&txn)
             .await?;
             (row.id, ApplyOutcome::Created)
         }
     };
     let scope = TenantScope::new(tenant_id);
-    scope::enter(txn, scope).await?;
-    sync_centers(txn, scope, manifest).await?;
-    sync_plugins(txn, scope, manifest).await?;
+    let txn = txn.enter(scope).await?;
+    sync_centers(&txn, manifest).await?;
+    sync_plugins(&txn, manifest).await?;
     audit::append(
-        txn,
-        scope,
+        &txn,
         &AuditEvent {
             actor: actor.clone(),
             action: "tenant.apply".into(),
@@ -511,7 +494,7 @@ async fn apply_one<C: ConnectionTrait>(
     .await?;
     if outcome != ApplyOutcome::Unchanged {
         audit::append_platform(
-            txn,
+            &txn,
             &AuditEvent {
                 actor: actor.clone(),
                 action: format!("tenant.{}", outcome.as_str()),
@@ -523,20 +506,15 @@ async fn apply_one<C: ConnectionTrait>(
         )
         .await?;
     }
-    Ok(outcome)
+    Ok((txn.into_platform(), outcome))
 }
 
 /// Makes the tenant's center rows match the manifest: a center removed from
 /// the manifest is deleted, the others are written as the manifest says.
-async fn sync_centers<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
-    manifest: &TenantManifest,
-) -> Result<(), StoreError> {
-    let tenant_id = scope.tenant_id();
+async fn sync_centers(txn: &ScopedTxn, manifest: &TenantManifest) -> Result<(), StoreError> {
+    let tenant_id = txn.tenant_id();
     let keys: Vec<&str> = manifest.centers.iter().map(|c| c.key.as_str()).collect();
-    let booked = appointment::Entity::find()
-        .filter(appointment::Column::TenantId.eq(tenant_id))
+    let booked = appointment::Entity::find_in(txn)
         .filter(appointment::Column::CenterKey.is_not_in(keys.clone()))
         .one(txn)
         .await?;
@@ -549,8 +527,7 @@ async fn sync_centers<C: ConnectionTrait>(
             ),
         });
     }
-    center::Entity::delete_many()
-        .filter(center::Column::TenantId.eq(tenant_id))
+    center::Entity::delete_in(txn)
         .filter(center::Column::Key.is_not_in(keys))
         .exec(txn)
         .await?;
@@ -562,7 +539,7 @@ async fn sync_centers<C: ConnectionTrait>(
             name: Set(c.name.clone()),
             locality: Set(c.address.as_ref().and_then(|a| a.locality.clone())),
         };
-        let exists = center::Entity::find_by_id((tenant_id, c.key.to_string()))
+        let exists = center::Entity::find_id_in(txn, c.key.to_string())
             .one(txn)
             .await?
             .is_some();
@@ -575,16 +552,9 @@ async fn sync_centers<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn sync_plugins<C: ConnectionTrait>(
-    txn: &C,
-    scope: TenantScope,
-    manifest: &TenantManifest,
-) -> Result<(), StoreError> {
-    let tenant_id = scope.tenant_id();
-    tenant_plugin::Entity::delete_many()
-        .filter(tenant_plugin::Column::TenantId.eq(tenant_id))
-        .exec(txn)
-        .await?;
+async fn sync_plugins(txn: &ScopedTxn, manifest: &TenantManifest) -> Result<(), StoreError> {
+    let tenant_id = txn.tenant_id();
+    tenant_plugin::Entity::delete_in(txn).exec(txn).await?;
     for plugin in &manifest.plugins {
         tenant_plugin::ActiveModel {
             tenant_id: Set(tenant_id),
