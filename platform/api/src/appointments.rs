@@ -8,7 +8,7 @@ use kentro_domain::person::parse_date;
 use kentro_store::{AppointmentRecord, Booking, TenantScope};
 
 use crate::context::{Accessor, services, tenant_scope};
-use crate::error::{from_store, invalid_fields, renamed_field};
+use crate::error::{ApiError, from_store, invalid_fields, renamed_field};
 use crate::id;
 use crate::people::Person;
 use crate::users::User;
@@ -38,7 +38,7 @@ pub struct Appointment {
 pub(crate) async fn appointments_of(
     ctx: &Context<'_>,
     person_id: i64,
-) -> async_graphql::Result<Vec<Appointment>> {
+) -> Result<Vec<Appointment>, ApiError> {
     appointments_from(ctx, person_id, None).await
 }
 
@@ -47,14 +47,13 @@ pub(crate) async fn appointments_from(
     ctx: &Context<'_>,
     person_id: i64,
     from: Option<NaiveDateTime>,
-) -> async_graphql::Result<Vec<Appointment>> {
+) -> Result<Vec<Appointment>, ApiError> {
     let scope = tenant_scope(ctx, Permission::BookAppointments)?;
     let records = services(ctx)
         .store
         .appointments()
         .of_person(scope, person_id)
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+        .await?;
     Ok(records
         .into_iter()
         .filter(|record| from.is_none_or(|from| record.starts_at >= from))
@@ -93,11 +92,11 @@ impl Appointment {
         self.record.room.as_deref()
     }
 
-    async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
+    async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
         crate::people::load(ctx, self.scope, self.record.person_id, "appointment.person").await
     }
 
-    async fn staff(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    async fn staff(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
         crate::users::load(ctx, self.scope, self.record.staff_id).await
     }
 }
@@ -167,7 +166,7 @@ impl AppointmentQuery {
         from: String,
         to: String,
         staff_id: Option<ID>,
-    ) -> async_graphql::Result<Vec<Appointment>> {
+    ) -> Result<Vec<Appointment>, ApiError> {
         let scope = tenant_scope(ctx, Permission::BookAppointments)?;
         let mut problems = Vec::new();
         let mut day = |field: &str, raw: &str| {
@@ -195,8 +194,7 @@ impl AppointmentQuery {
             .store
             .appointments()
             .calendar(scope, midnight(from), midnight(to), staff)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(records
             .into_iter()
             .map(|record| Appointment { record, scope })
@@ -215,7 +213,7 @@ impl AppointmentMutation {
         &self,
         ctx: &Context<'_>,
         input: BookAppointmentInput,
-    ) -> async_graphql::Result<Appointment> {
+    ) -> Result<Appointment, ApiError> {
         let scope = tenant_scope(ctx, Permission::BookAppointments)?;
         let mut problems = Vec::new();
         let person_id = id::decode("Person", &input.person_id)
@@ -252,7 +250,7 @@ impl AppointmentMutation {
             )
             .await
             .map_err(|e| {
-                renamed_field(from_store(ctx, e), |field| match field {
+                renamed_field(from_store(e), |field| match field {
                     "startsAt" => "input.slot".to_owned(),
                     other => format!("input.{other}"),
                 })
@@ -276,7 +274,7 @@ impl AppointmentMutation {
         ctx: &Context<'_>,
         id: ID,
         slot: SlotInput,
-    ) -> async_graphql::Result<Appointment> {
+    ) -> Result<Appointment, ApiError> {
         let scope = tenant_scope(ctx, Permission::BookAppointments)?;
         let key = id::decode("Appointment", &id)?;
         let mut problems = Vec::new();
@@ -288,16 +286,11 @@ impl AppointmentMutation {
             .store
             .appointments()
             .reschedule(scope, key, starts_at, ends_at, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(Appointment { record, scope })
     }
 
-    async fn cancel_appointment(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> async_graphql::Result<Appointment> {
+    async fn cancel_appointment(&self, ctx: &Context<'_>, id: ID) -> Result<Appointment, ApiError> {
         set_status(ctx, &id, DomainStatus::Cancelled, "cancelAppointment").await
     }
 
@@ -307,7 +300,7 @@ impl AppointmentMutation {
         ctx: &Context<'_>,
         id: ID,
         kept: bool,
-    ) -> async_graphql::Result<Appointment> {
+    ) -> Result<Appointment, ApiError> {
         let to = if kept {
             DomainStatus::Kept
         } else {
@@ -322,7 +315,7 @@ async fn set_status(
     id: &ID,
     to: DomainStatus,
     purpose: &'static str,
-) -> async_graphql::Result<Appointment> {
+) -> Result<Appointment, ApiError> {
     let scope = tenant_scope(ctx, Permission::BookAppointments)?;
     let key = id::decode("Appointment", id)?;
     let accessor = Accessor::new(ctx, purpose)?;
@@ -330,7 +323,6 @@ async fn set_status(
         .store
         .appointments()
         .set_status(scope, key, to, &accessor.access())
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+        .await?;
     Ok(Appointment { record, scope })
 }

@@ -6,7 +6,7 @@ use kentro_domain::access::Permission;
 use kentro_store::{AuditEntry, AuditFilter};
 
 use crate::context::{services, tenant_scope};
-use crate::error::{bad_input, from_store};
+use crate::error::{ApiError, bad_input};
 use crate::id;
 use crate::paging::{Page, page, page_size};
 
@@ -105,18 +105,12 @@ impl AuditQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         before: Option<i64>,
-    ) -> async_graphql::Result<PlatformAuditLog> {
+    ) -> Result<PlatformAuditLog, ApiError> {
         crate::context::authorized(ctx, Permission::ManageTenants)?;
         let log = services(ctx).store.audit_log();
         let limit = first.unwrap_or(50).clamp(1, 100) as u64;
-        let entries = log
-            .platform_entries(limit, before)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
-        let chain = log
-            .verify_platform()
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+        let entries = log.platform_entries(limit, before).await?;
+        let chain = log.verify_platform().await?;
         let (first_broken, problem) = chain.first_broken.unzip();
         Ok(PlatformAuditLog {
             entries: entries
@@ -146,7 +140,7 @@ impl AuditQuery {
         filter: Option<AuditLogFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Page<AuditLogEntry>> {
+    ) -> Result<Page<AuditLogEntry>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ViewAuditLog)?;
         let limit = page_size(first)?;
         let filter = filter.unwrap_or_default();
@@ -212,8 +206,7 @@ impl AuditQuery {
         let mut entries = store
             .audit_log()
             .list(scope, &filter, before, limit as u64 + 1)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         let has_next = entries.len() > limit;
         entries.truncate(limit);
         Ok(page(

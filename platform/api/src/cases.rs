@@ -15,7 +15,7 @@ use kentro_store::{
 };
 
 use crate::context::{Accessor, principal, services, tenant_scope};
-use crate::error::{from_store, invalid_fields, not_found};
+use crate::error::{ApiError, invalid_fields, not_found};
 use crate::id;
 use crate::paging::{Page, page, page_size};
 use crate::people::Person;
@@ -176,14 +176,14 @@ impl Case {
     }
 
     /// The person the case is about (reading it is audited).
-    async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
+    async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
         if let Some(person) = &self.prefetched_person {
             return Ok(Person::from(person.clone()));
         }
         crate::people::load(ctx, self.scope, self.record.person_id, "case.person").await
     }
 
-    async fn assigned_to(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
         if let Some(assignee) = &self.prefetched_assignee {
             return Ok(assignee.clone().map(User::from));
         }
@@ -194,13 +194,12 @@ impl Case {
     }
 
     /// Everything that happened on the case, oldest first.
-    async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CaseEvent>> {
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<CaseEvent>, ApiError> {
         let events = services(ctx)
             .store
             .cases()
             .timeline(self.scope, self.record.id)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(events
             .into_iter()
             .map(|e| CaseEvent {
@@ -218,7 +217,7 @@ impl Case {
     async fn appointments(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<crate::appointments::Appointment>> {
+    ) -> Result<Vec<crate::appointments::Appointment>, ApiError> {
         let opened = self
             .record
             .opened_at
@@ -231,13 +230,13 @@ impl Case {
     async fn referrals(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<crate::referrals::Referral>> {
+    ) -> Result<Vec<crate::referrals::Referral>, ApiError> {
         crate::referrals::referrals_of(ctx, Some(self.record.id), None).await
     }
 
     /// The notes the caller may not read, that they know one exists: who
     /// wrote it, when, and at what level, never its text.
-    async fn withheld_notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<WithheldNote>> {
+    async fn withheld_notes(&self, ctx: &Context<'_>) -> Result<Vec<WithheldNote>, ApiError> {
         let caller = principal(ctx)?;
         let role = caller.account.role;
         let me = caller.account.id;
@@ -251,8 +250,7 @@ impl Case {
                 |n| !DomainConfidentiality::readable_by(n.confidentiality, role, n.author_id == me),
                 &accessor.access(),
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(notes
             .into_iter()
             .map(|n| WithheldNote {
@@ -266,7 +264,7 @@ impl Case {
 
     /// The notes the caller may read: psychological notes only for
     /// psychologists and their author.
-    async fn notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Note>> {
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>, ApiError> {
         let caller = principal(ctx)?;
         let role = caller.account.role;
         let me = caller.account.id;
@@ -280,8 +278,7 @@ impl Case {
                 |n| DomainConfidentiality::readable_by(n.confidentiality, role, n.author_id == me),
                 &accessor.access(),
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(notes.into_iter().map(Note::from).collect())
     }
 }
@@ -322,22 +319,16 @@ async fn case_household(
     scope: TenantScope,
     person_id: i64,
     accessor: &Accessor,
-) -> async_graphql::Result<Vec<serde_json::Value>> {
+) -> Result<Vec<serde_json::Value>, ApiError> {
     let store = &services(ctx).store;
-    let Some(household) = store
-        .households()
-        .of_person(scope, person_id)
-        .await
-        .map_err(|e| from_store(ctx, e))?
-    else {
+    let Some(household) = store.households().of_person(scope, person_id).await? else {
         return Ok(Vec::new());
     };
     let ids: Vec<i64> = household.members.iter().map(|m| m.person_id).collect();
     let people = store
         .people()
         .get_many(scope, &ids, &accessor.access())
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+        .await?;
     Ok(people
         .iter()
         .map(|p| {
@@ -353,7 +344,7 @@ pub(crate) async fn load(
     ctx: &Context<'_>,
     id: &ID,
     purpose: &'static str,
-) -> async_graphql::Result<Case> {
+) -> Result<Case, ApiError> {
     let scope = tenant_scope(ctx, Permission::ManageCases)?;
     let key = id::decode("Case", id)?;
     let accessor = Accessor::new(ctx, purpose)?;
@@ -361,8 +352,7 @@ pub(crate) async fn load(
         .store
         .cases()
         .get(scope, key, &accessor.access())
-        .await
-        .map_err(|e| from_store(ctx, e))?
+        .await?
         .map(|record| Case::new(record, scope))
         .ok_or_else(|| not_found("Case"))
 }
@@ -373,7 +363,7 @@ pub struct CaseQuery;
 #[Object]
 impl CaseQuery {
     /// One case of the caller's center; another center's is `NOT_FOUND`. Audited.
-    async fn case(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Case> {
+    async fn case(&self, ctx: &Context<'_>, id: ID) -> Result<Case, ApiError> {
         load(ctx, &id, "case").await
     }
 
@@ -385,7 +375,7 @@ impl CaseQuery {
         filter: Option<CaseFilterInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Page<Case>> {
+    ) -> Result<Page<Case>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let limit = page_size(first)?;
         let filter = filter.unwrap_or_default();
@@ -425,8 +415,7 @@ impl CaseQuery {
                     assignees: want_assignees,
                 },
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         let (rows, has_next) = (loaded.cases, loaded.has_next);
         let people: HashMap<i64, PersonRecord> =
             loaded.people.into_iter().map(|p| (p.id, p)).collect();
@@ -455,11 +444,7 @@ pub struct CaseMutation;
 #[Object]
 impl CaseMutation {
     /// Opens a case for a person's request.
-    async fn open_case(
-        &self,
-        ctx: &Context<'_>,
-        input: OpenCaseInput,
-    ) -> async_graphql::Result<Case> {
+    async fn open_case(&self, ctx: &Context<'_>, input: OpenCaseInput) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let mut problems = Vec::new();
         let person_id = decode_field("Person", "input.personId", &input.person_id)
@@ -508,8 +493,7 @@ impl CaseMutation {
                 },
                 &accessor.access(),
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         let household = case_household(ctx, scope, record.person_id, &accessor).await?;
         crate::plugins::emit(
             ctx,
@@ -531,7 +515,7 @@ impl CaseMutation {
         ctx: &Context<'_>,
         id: ID,
         to: CaseStatus,
-    ) -> async_graphql::Result<Case> {
+    ) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let key = id::decode("Case", &id)?;
         let accessor = Accessor::new(ctx, "transitionCase")?;
@@ -539,8 +523,7 @@ impl CaseMutation {
             .store
             .cases()
             .transition(scope, key, DomainStatus::from(to), &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         if record.status == DomainStatus::Closed {
             crate::plugins::emit(
                 ctx,
@@ -561,7 +544,7 @@ impl CaseMutation {
         ctx: &Context<'_>,
         id: ID,
         input: UpdateCaseInput,
-    ) -> async_graphql::Result<Case> {
+    ) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let key = id::decode("Case", &id)?;
         let accessor = Accessor::new(ctx, "updateCase")?;
@@ -579,13 +562,12 @@ impl CaseMutation {
                 },
                 &accessor.access(),
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(Case::new(record, scope))
     }
 
     /// Assigns the case to a case worker of the center.
-    async fn assign_case(&self, ctx: &Context<'_>, id: ID, to: ID) -> async_graphql::Result<Case> {
+    async fn assign_case(&self, ctx: &Context<'_>, id: ID, to: ID) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let key = id::decode("Case", &id)?;
         let account = decode_field("User", "to", &to).map_err(|p| invalid_fields(&[p]))?;
@@ -594,8 +576,7 @@ impl CaseMutation {
             .store
             .cases()
             .assign(scope, key, account, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(Case::new(record, scope))
     }
 
@@ -606,7 +587,7 @@ impl CaseMutation {
         case_id: ID,
         confidentiality: NoteConfidentiality,
         body: String,
-    ) -> async_graphql::Result<Note> {
+    ) -> Result<Note, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let key = id::decode("Case", &case_id)?;
         let accessor = Accessor::new(ctx, "addNote")?;
@@ -622,6 +603,6 @@ impl CaseMutation {
             )
             .await
             .map(Note::from)
-            .map_err(|e| from_store(ctx, e))
+            .map_err(ApiError::from)
     }
 }

@@ -8,7 +8,7 @@ use kentro_store::{
     Store, TenantScope,
 };
 
-use crate::error::{ErrorCode, coded};
+use crate::error::{ApiError, ErrorCode, coded};
 
 /// Services shared by every request.
 #[derive(Clone)]
@@ -68,7 +68,7 @@ pub(crate) fn request<'a>(ctx: &Context<'a>) -> &'a RequestContext {
 }
 
 /// The partner organization calling with its API key.
-pub(crate) fn partner<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a PartnerPrincipal> {
+pub(crate) fn partner<'a>(ctx: &Context<'a>) -> Result<&'a PartnerPrincipal, ApiError> {
     request(ctx).partner.as_ref().ok_or_else(|| {
         coded(
             ErrorCode::Unauthenticated,
@@ -77,7 +77,7 @@ pub(crate) fn partner<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Partne
     })
 }
 
-pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
+pub(crate) fn principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal, ApiError> {
     request(ctx).principal.as_ref().ok_or_else(|| {
         coded(
             ErrorCode::Unauthenticated,
@@ -90,7 +90,7 @@ pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Prin
 pub(crate) fn authorized<'a>(
     ctx: &Context<'a>,
     permission: Permission,
-) -> async_graphql::Result<&'a Principal> {
+) -> Result<&'a Principal, ApiError> {
     let principal = principal(ctx)?;
     if principal.account.role.can(permission) {
         Ok(principal)
@@ -111,7 +111,7 @@ pub(crate) fn authorized<'a>(
 pub(crate) fn tenant_scope(
     ctx: &Context<'_>,
     permission: Permission,
-) -> async_graphql::Result<TenantScope> {
+) -> Result<TenantScope, ApiError> {
     let principal = authorized(ctx, permission)?;
     principal
         .tenant
@@ -126,7 +126,7 @@ pub(crate) struct Accessor {
 }
 
 impl Accessor {
-    pub(crate) fn new(ctx: &Context<'_>, purpose: &'static str) -> async_graphql::Result<Accessor> {
+    pub(crate) fn new(ctx: &Context<'_>, purpose: &'static str) -> Result<Accessor, ApiError> {
         Ok(Accessor {
             actor: principal(ctx)?.account.actor(),
             purpose,

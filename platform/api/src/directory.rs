@@ -10,7 +10,7 @@ use kentro_store::{DirectoryScope as StoreScope, DirectorySnapshot, ImportError,
 use serde_json::Value;
 
 use crate::context::{Accessor, authorized, principal, services};
-use crate::error::{bad_input, from_store, invalid_fields};
+use crate::error::{ApiError, bad_input, from_store, invalid_fields};
 
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
 pub enum DirectoryScope {
@@ -135,7 +135,7 @@ async fn snapshot(
     ctx: &Context<'_>,
     scope: DirectoryScope,
     tenant: Option<&str>,
-) -> async_graphql::Result<DirectorySnapshot> {
+) -> Result<DirectorySnapshot, ApiError> {
     let caller = principal(ctx)?;
     let store = &services(ctx).store;
     match scope {
@@ -147,21 +147,20 @@ async fn snapshot(
                 .directory()
                 .snapshot(StoreScope::Tenant(own))
                 .await
-                .map_err(|e| from_store(ctx, e))
+                .map_err(ApiError::from)
         }
         DirectoryScope::National => store
             .directory()
             .snapshot(StoreScope::National)
             .await
-            .map_err(|e| from_store(ctx, e)),
+            .map_err(ApiError::from),
         DirectoryScope::Tenant => {
             let slug = tenant.ok_or_else(|| bad_input("tenant", "name the municipality"))?;
             let slug = TenantSlug::parse(slug).map_err(|p| bad_input("tenant", p))?;
             store
                 .directory()
                 .published(&slug)
-                .await
-                .map_err(|e| from_store(ctx, e))?
+                .await?
                 .map(|(_, snapshot)| snapshot)
                 .ok_or_else(|| bad_input("tenant", format!("no municipality {slug}")))
         }
@@ -182,7 +181,7 @@ impl DirectoryQuery {
         tenant: Option<String>,
         search: Option<String>,
         taxonomy_term: Option<String>,
-    ) -> async_graphql::Result<Vec<DirectoryService>> {
+    ) -> Result<Vec<DirectoryService>, ApiError> {
         let snapshot = snapshot(ctx, scope, tenant.as_deref()).await?;
         let wanted = search.as_deref().map(search_key).filter(|k| !k.is_empty());
         let mut found: Vec<DirectoryService> = snapshot
@@ -224,7 +223,7 @@ impl DirectoryQuery {
         scope: DirectoryScope,
         tenant: Option<String>,
         id: String,
-    ) -> async_graphql::Result<Option<DirectoryService>> {
+    ) -> Result<Option<DirectoryService>, ApiError> {
         let snapshot = snapshot(ctx, scope, tenant.as_deref()).await?;
         Ok(service_of(&snapshot, &id))
     }
@@ -249,7 +248,7 @@ impl From<ImportReport> for DirectoryImport {
 
 /// Every problem of an import as one `VALIDATION` error: the field, and
 /// where in the document with what is wrong.
-fn problems_error(problems: &[hsds::Problem]) -> async_graphql::Error {
+fn problems_error(problems: &[hsds::Problem]) -> ApiError {
     let fields: Vec<(String, String)> = problems
         .iter()
         .map(|p| {
@@ -277,7 +276,7 @@ impl DirectoryMutation {
         scope: DirectoryScope,
         document: Json<Value>,
         object: Option<HsdsObject>,
-    ) -> async_graphql::Result<DirectoryImport> {
+    ) -> Result<DirectoryImport, ApiError> {
         let target = match scope {
             DirectoryScope::Own => {
                 let caller = authorized(ctx, Permission::ManageTenantSettings)?;
@@ -308,7 +307,7 @@ impl DirectoryMutation {
             .await
             .map_err(|e| match e {
                 ImportError::Problems(problems) => problems_error(&problems),
-                ImportError::Store(e) => from_store(ctx, e),
+                ImportError::Store(e) => from_store(e),
             })?;
         Ok(report.into())
     }

@@ -4,9 +4,7 @@
 
 use std::time::Duration;
 
-use async_graphql::{Context, ErrorExtensions};
-
-use crate::context::RequestContext;
+use async_graphql::ErrorExtensions;
 
 /// The documented error codes (the table in ARCHITECTURE.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,22 +86,22 @@ impl ErrorCode {
     }
 }
 
-pub(crate) fn coded(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
-    async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code.as_str()))
+pub(crate) fn coded(code: ErrorCode, message: impl Into<String>) -> ApiError {
+    ApiError(async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code.as_str())))
 }
 
-pub(crate) fn bad_input(field: &str, problem: impl Into<String>) -> async_graphql::Error {
+pub(crate) fn bad_input(field: &str, problem: impl Into<String>) -> ApiError {
     invalid_fields(&[(field.to_owned(), problem.into())])
 }
 
 /// One `VALIDATION` error listing every invalid field, e.g. `input.amka`.
-pub(crate) fn invalid_fields(problems: &[(String, String)]) -> async_graphql::Error {
+pub(crate) fn invalid_fields(problems: &[(String, String)]) -> ApiError {
     let message = problems
         .iter()
         .map(|(field, problem)| format!("{field}: {problem}"))
         .collect::<Vec<_>>()
         .join("; ");
-    async_graphql::Error::new(message).extend_with(|_, e| {
+    ApiError(async_graphql::Error::new(message).extend_with(|_, e| {
         e.set("code", ErrorCode::Validation.as_str());
         if let Some((first, _)) = problems.first() {
             e.set("field", first.as_str());
@@ -124,23 +122,27 @@ pub(crate) fn invalid_fields(problems: &[(String, String)]) -> async_graphql::Er
             })
             .collect();
         e.set("fields", async_graphql::Value::List(fields));
-    })
+    }))
 }
 
-pub(crate) fn forbidden_field(role: &str, field: &str) -> async_graphql::Error {
-    async_graphql::Error::new(format!("the {role} role may not read {field}"))
-        .extend_with(|_, e| e.set("code", ErrorCode::ForbiddenField.as_str()))
+pub(crate) fn forbidden_field(role: &str, field: &str) -> ApiError {
+    ApiError(
+        async_graphql::Error::new(format!("the {role} role may not read {field}"))
+            .extend_with(|_, e| e.set("code", ErrorCode::ForbiddenField.as_str())),
+    )
 }
 
-pub(crate) fn conflict(field: &str, problem: impl Into<String>) -> async_graphql::Error {
+pub(crate) fn conflict(field: &str, problem: impl Into<String>) -> ApiError {
     let problem = problem.into();
-    async_graphql::Error::new(format!("{field}: {problem}")).extend_with(|_, e| {
-        e.set("code", ErrorCode::Conflict.as_str());
-        e.set("field", field);
-    })
+    ApiError(
+        async_graphql::Error::new(format!("{field}: {problem}")).extend_with(|_, e| {
+            e.set("code", ErrorCode::Conflict.as_str());
+            e.set("field", field);
+        }),
+    )
 }
 
-pub(crate) fn not_found(what: &str) -> async_graphql::Error {
+pub(crate) fn not_found(what: &str) -> ApiError {
     coded(ErrorCode::NotFound, format!("no such {what}"))
 }
 
@@ -156,71 +158,143 @@ pub fn rate_limited(retry_after: Duration) -> async_graphql::Error {
     )
 }
 
-/// Logs the cause and returns an error that reveals nothing but the request id.
-pub(crate) fn internal(ctx: &Context<'_>, cause: &dyn std::fmt::Display) -> async_graphql::Error {
-    let request_id = ctx
-        .data_opt::<RequestContext>()
-        .map(|r| r.request_id.clone())
-        .unwrap_or_default();
-    tracing::error!(request_id = %request_id, error = %cause, "internal error in a GraphQL resolver");
-    async_graphql::Error::new("internal error").extend_with(|_, e| {
-        e.set("code", ErrorCode::Internal.as_str());
-        e.set("requestId", request_id.as_str());
-    })
+/// A resolver's failure, and the one boundary between what failed inside
+/// and what a client reads. It has no `Display`, so a `?` on an error that
+/// nobody mapped cannot reach a client as text: a store error, a plugin
+/// call's error or an error made here (`bad_input`, `not_found`, ...) are
+/// the only ways in, and each says what the client may know. Internal
+/// failures are logged (the request's span carries its id) and answered
+/// with `INTERNAL`; `execute` attaches the request id. Resolvers return
+/// `Result<T, ApiError>` spelled out: async-graphql's macros recognise a
+/// resolver's result by the name `Result`, not through an alias.
+#[derive(Clone)]
+pub struct ApiError(async_graphql::Error);
+
+impl From<async_graphql::Error> for ApiError {
+    fn from(error: async_graphql::Error) -> Self {
+        ApiError(error)
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        error.0
+    }
+}
+
+impl From<kentro_store::StoreError> for ApiError {
+    fn from(error: kentro_store::StoreError) -> Self {
+        from_store(error)
+    }
+}
+
+impl From<kentro_plugin_host::CallError> for ApiError {
+    fn from(error: kentro_plugin_host::CallError) -> Self {
+        from_call(error)
+    }
+}
+
+impl std::fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Logs the cause and returns an error that reveals nothing; `execute` adds
+/// the request id.
+pub(crate) fn internal(cause: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(error = %cause, "internal error in a GraphQL resolver");
+    coded(ErrorCode::Internal, "internal error")
 }
 
 /// A store failure: the store's own input errors keep their field, the rest is internal.
-pub(crate) fn from_store(
-    ctx: &Context<'_>,
-    error: kentro_store::StoreError,
-) -> async_graphql::Error {
+pub(crate) fn from_store(error: kentro_store::StoreError) -> ApiError {
     match error {
         kentro_store::StoreError::Invalid { field, problem } => bad_input(&field, problem),
         kentro_store::StoreError::Conflict { field, problem } => conflict(&field, problem),
         kentro_store::StoreError::NotFound { what } => not_found(&what),
-        kentro_store::StoreError::InvalidTransition(e) => async_graphql::Error::new(e.to_string())
-            .extend_with(|_, ext| {
-                ext.set("code", ErrorCode::InvalidTransition.as_str());
-                ext.set("from", e.from.code());
-                ext.set("to", e.to.code());
-            }),
-        kentro_store::StoreError::InvalidReferralTransition(e) => {
+        kentro_store::StoreError::InvalidTransition(e) => ApiError(
             async_graphql::Error::new(e.to_string()).extend_with(|_, ext| {
                 ext.set("code", ErrorCode::InvalidTransition.as_str());
                 ext.set("from", e.from.code());
                 ext.set("to", e.to.code());
-            })
-        }
-        kentro_store::StoreError::ConsentRequired { purpose } => async_graphql::Error::new(
-            format!("the person has not consented to {purpose}; record their consent first"),
-        )
-        .extend_with(|_, ext| {
-            ext.set("code", ErrorCode::ConsentRequired.as_str());
-            ext.set("purpose", purpose.as_str());
-        }),
+            }),
+        ),
+        kentro_store::StoreError::InvalidReferralTransition(e) => ApiError(
+            async_graphql::Error::new(e.to_string()).extend_with(|_, ext| {
+                ext.set("code", ErrorCode::InvalidTransition.as_str());
+                ext.set("from", e.from.code());
+                ext.set("to", e.to.code());
+            }),
+        ),
+        kentro_store::StoreError::ConsentRequired { purpose } => ApiError(
+            async_graphql::Error::new(format!(
+                "the person has not consented to {purpose}; record their consent first"
+            ))
+            .extend_with(|_, ext| {
+                ext.set("code", ErrorCode::ConsentRequired.as_str());
+                ext.set("purpose", purpose.as_str());
+            }),
+        ),
         kentro_store::StoreError::Gone { what } => coded(ErrorCode::NotFound, what),
         kentro_store::StoreError::DuplicateIdentifier { field, existing_id } => {
             let id = crate::id::encode("Person", existing_id);
-            async_graphql::Error::new(format!(
-                "{field}: already registered for another person ({})",
-                id.as_str()
-            ))
-            .extend_with(|_, e| {
-                e.set("code", ErrorCode::DuplicateIdentifier.as_str());
-                e.set("field", field.as_str());
-                e.set("existingPersonId", id.as_str());
-            })
+            ApiError(
+                async_graphql::Error::new(format!(
+                    "{field}: already registered for another person ({})",
+                    id.as_str()
+                ))
+                .extend_with(|_, e| {
+                    e.set("code", ErrorCode::DuplicateIdentifier.as_str());
+                    e.set("field", field.as_str());
+                    e.set("existingPersonId", id.as_str());
+                }),
+            )
         }
-        other => internal(ctx, &other),
+        other => internal(&other),
     }
 }
 
-/// Gives `INVALID_QUERY` to every error in `response` that has no code yet.
-pub(crate) fn code_uncoded(response: &mut async_graphql::Response) {
+/// A plugin call's failure: that call only, coded by what went wrong.
+pub(crate) fn from_call(error: kentro_plugin_host::CallError) -> ApiError {
+    use kentro_plugin_host::CallError;
+    match error {
+        CallError::NotEnabled(plugin) => not_found(&format!("plugin {plugin} enabled here")),
+        CallError::Suspended { plugin, reason } => coded(
+            ErrorCode::PluginSuspended,
+            format!("the plugin {plugin} is suspended here: {reason}"),
+        ),
+        CallError::UnknownOperation(op) => bad_input("operation", format!("no operation {op}")),
+        CallError::Invalid(problems) => invalid_fields(&problems),
+        CallError::NotFound(what) => coded(ErrorCode::NotFound, what),
+        CallError::Forbidden(why) => coded(ErrorCode::Forbidden, why),
+        CallError::Timeout => coded(
+            ErrorCode::PluginTimeout,
+            "the plugin did not answer within its deadline",
+        ),
+        CallError::Limit(why) => coded(
+            ErrorCode::PluginLimit,
+            format!("the plugin hit a limit: {why}"),
+        ),
+        CallError::Failed(why) => {
+            coded(ErrorCode::PluginFailed, format!("the plugin failed: {why}"))
+        }
+        CallError::Store(e) => from_store(e),
+    }
+}
+
+/// The error pass of every response: an error the resolvers did not code
+/// (parse, validation, limits) gets `INVALID_QUERY`, and an `INTERNAL` one
+/// the request id under which its cause was logged.
+pub(crate) fn finish_errors(response: &mut async_graphql::Response, request_id: &str) {
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", ErrorCode::InvalidQuery.as_str());
+        match extensions.get("code") {
+            None => extensions.set("code", ErrorCode::InvalidQuery.as_str()),
+            Some(async_graphql::Value::String(code)) if code == ErrorCode::Internal.as_str() => {
+                extensions.set("requestId", request_id)
+            }
+            Some(_) => {}
         }
     }
 }
@@ -228,9 +302,9 @@ pub(crate) fn code_uncoded(response: &mut async_graphql::Response) {
 /// Store errors name their own fields (`amka`); the API names them as the
 /// client wrote them (`input.amka`).
 pub(crate) fn renamed_field(
-    mut error: async_graphql::Error,
+    ApiError(mut error): ApiError,
     rename: impl Fn(&str) -> String,
-) -> async_graphql::Error {
+) -> ApiError {
     if let Some(extensions) = error.extensions.as_mut()
         && let Some(async_graphql::Value::String(field)) = extensions.get("field").cloned()
     {
@@ -256,5 +330,60 @@ pub(crate) fn renamed_field(
             .collect();
         extensions.set("fields", async_graphql::Value::List(renamed));
     }
-    error
+    ApiError(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kentro_store::StoreError;
+
+    fn answered(error: ApiError, request_id: &str) -> serde_json::Value {
+        let error: async_graphql::Error = error.into();
+        let mut response = async_graphql::Response::from_errors(vec![
+            error.into_server_error(async_graphql::Pos::default()),
+        ]);
+        finish_errors(&mut response, request_id);
+        serde_json::to_value(&response).unwrap()
+    }
+
+    #[test]
+    fn an_internal_store_error_reaches_the_client_as_internal_with_the_request_id_and_no_cause() {
+        let cause = StoreError::Corrupt {
+            what: "stored manifest of tenant athens".into(),
+            problem: "password_hash column".into(),
+        };
+        let json = answered(ApiError::from(cause), "req-7");
+        let error = &json["errors"][0];
+        assert_eq!(error["message"], "internal error");
+        assert_eq!(error["extensions"]["code"], "INTERNAL");
+        assert_eq!(error["extensions"]["requestId"], "req-7");
+        let text = json.to_string();
+        assert!(!text.contains("athens") && !text.contains("password"), "{text}");
+    }
+
+    #[test]
+    fn a_store_input_error_keeps_its_field_and_gets_no_request_id() {
+        let cause = StoreError::Invalid {
+            field: "amka".into(),
+            problem: "has a wrong check digit".into(),
+        };
+        let renamed = renamed_field(ApiError::from(cause), |f| format!("input.{f}"));
+        let json = answered(renamed, "req-8");
+        let extensions = &json["errors"][0]["extensions"];
+        assert_eq!(extensions["code"], "VALIDATION");
+        assert_eq!(extensions["field"], "input.amka");
+        assert_eq!(extensions["fields"][0]["field"], "input.amka");
+        assert!(extensions.get("requestId").is_none(), "{json}");
+    }
+
+    #[test]
+    fn an_error_no_resolver_coded_is_an_invalid_query() {
+        let mut response = async_graphql::Response::from_errors(vec![
+            async_graphql::ServerError::new("Unknown field \"x\"", None),
+        ]);
+        finish_errors(&mut response, "req-9");
+        let json = serde_json::to_value(&response).unwrap();
+        assert_eq!(json["errors"][0]["extensions"]["code"], "INVALID_QUERY");
+    }
 }

@@ -12,7 +12,7 @@ use kentro_store::{
 };
 
 use crate::context::{Accessor, services, tenant_scope};
-use crate::error::{from_store, invalid_fields, not_found};
+use crate::error::{ApiError, invalid_fields, not_found};
 use crate::id;
 use crate::people::Person;
 
@@ -98,7 +98,7 @@ pub struct HouseholdMember {
     scope: TenantScope,
 }
 
-async fn person(ctx: &Context<'_>, scope: TenantScope, id: i64) -> async_graphql::Result<Person> {
+async fn person(ctx: &Context<'_>, scope: TenantScope, id: i64) -> Result<Person, ApiError> {
     crate::people::load(ctx, scope, id, "household.member").await
 }
 
@@ -108,7 +108,7 @@ impl HouseholdMember {
         self.relationship
     }
 
-    async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
+    async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
         person(ctx, self.scope, self.person_id).await
     }
 }
@@ -120,17 +120,13 @@ impl Household {
     }
 
     /// The household's minimum-income applications, newest first.
-    async fn kea_applications(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<KeaApplication>> {
+    async fn kea_applications(&self, ctx: &Context<'_>) -> Result<Vec<KeaApplication>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         Ok(services(ctx)
             .store
             .households()
             .applications_of(scope, self.record.id)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .map(|record| KeaApplication { record, scope })
             .collect())
@@ -204,7 +200,7 @@ impl ChecklistItem {
     }
 
     /// Whose document it is; null for a document of the whole household.
-    async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+    async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>, ApiError> {
         match self.person_id {
             None => Ok(None),
             Some(id) => person(ctx, self.scope, id).await.map(Some),
@@ -252,13 +248,13 @@ impl KeaApplication {
         self.record.divorced_or_separated
     }
 
-    async fn household(&self, ctx: &Context<'_>) -> async_graphql::Result<Household> {
+    async fn household(&self, ctx: &Context<'_>) -> Result<Household, ApiError> {
         load_household(ctx, self.scope, self.record.household_id).await
     }
 
     /// The supporting documents needed, computed from the household as it is
     /// now, each missing, received or expired.
-    async fn checklist(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ChecklistItem>> {
+    async fn checklist(&self, ctx: &Context<'_>) -> Result<Vec<ChecklistItem>, ApiError> {
         let items = services(ctx)
             .store
             .households()
@@ -267,8 +263,7 @@ impl KeaApplication {
                 &self.record,
                 kentro_domain::calendar::today_in_greece(),
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(items
             .into_iter()
             .map(|item| {
@@ -297,13 +292,12 @@ async fn load_household(
     ctx: &Context<'_>,
     scope: TenantScope,
     id: i64,
-) -> async_graphql::Result<Household> {
+) -> Result<Household, ApiError> {
     services(ctx)
         .store
         .households()
         .get(scope, id)
-        .await
-        .map_err(|e| from_store(ctx, e))?
+        .await?
         .map(|record| Household { record, scope })
         .ok_or_else(|| not_found("Household"))
 }
@@ -338,7 +332,7 @@ pub struct HouseholdQuery;
 
 #[Object]
 impl HouseholdQuery {
-    async fn household(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Household> {
+    async fn household(&self, ctx: &Context<'_>, id: ID) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
         load_household(ctx, scope, id::decode("Household", &id)?).await
     }
@@ -349,33 +343,27 @@ impl HouseholdQuery {
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Vec<KeaApplication>> {
+    ) -> Result<Vec<KeaApplication>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let limit = crate::paging::page_size(first)?;
         Ok(services(ctx)
             .store
             .households()
             .open_applications(scope, limit as u64)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .map(|record| KeaApplication { record, scope })
             .collect())
     }
 
-    async fn kea_application(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> async_graphql::Result<KeaApplication> {
+    async fn kea_application(&self, ctx: &Context<'_>, id: ID) -> Result<KeaApplication, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let key = id::decode("KeaApplication", &id)?;
         services(ctx)
             .store
             .households()
             .application(scope, key)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .map(|record| KeaApplication { record, scope })
             .ok_or_else(|| not_found("KeaApplication"))
     }
@@ -425,7 +413,7 @@ impl HouseholdMutation {
         &self,
         ctx: &Context<'_>,
         head_person_id: ID,
-    ) -> async_graphql::Result<Household> {
+    ) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
         let head = decode("Person", "headPersonId", &head_person_id, &mut problems);
@@ -437,8 +425,7 @@ impl HouseholdMutation {
             .store
             .households()
             .create(scope, head, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(Household { record, scope })
     }
 
@@ -449,7 +436,7 @@ impl HouseholdMutation {
         household_id: ID,
         person_id: ID,
         relationship: Relationship,
-    ) -> async_graphql::Result<Household> {
+    ) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
         let household = decode("Household", "householdId", &household_id, &mut problems);
@@ -468,8 +455,7 @@ impl HouseholdMutation {
                 relationship.into(),
                 &accessor.access(),
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(Household { record, scope })
     }
 
@@ -478,7 +464,7 @@ impl HouseholdMutation {
         &self,
         ctx: &Context<'_>,
         person_id: ID,
-    ) -> async_graphql::Result<Household> {
+    ) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let key = id::decode("Person", &person_id)?;
         let accessor = Accessor::new(ctx, "removeHouseholdMember")?;
@@ -486,8 +472,7 @@ impl HouseholdMutation {
             .store
             .households()
             .remove_member(scope, key, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(Household { record, scope })
     }
 
@@ -496,7 +481,7 @@ impl HouseholdMutation {
         &self,
         ctx: &Context<'_>,
         input: ConsentInput,
-    ) -> async_graphql::Result<Consent> {
+    ) -> Result<Consent, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
         let person_id = decode("Person", "input.personId", &input.person_id, &mut problems);
@@ -525,7 +510,7 @@ impl HouseholdMutation {
             )
             .await
             .map(Consent::from)
-            .map_err(|e| from_store(ctx, e))
+            .map_err(ApiError::from)
     }
 
     /// Starts preparing a minimum-income application for a household.
@@ -533,7 +518,7 @@ impl HouseholdMutation {
         &self,
         ctx: &Context<'_>,
         input: StartKeaApplicationInput,
-    ) -> async_graphql::Result<KeaApplication> {
+    ) -> Result<KeaApplication, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let mut problems = Vec::new();
         let household = decode(
@@ -566,8 +551,7 @@ impl HouseholdMutation {
                 },
                 &accessor.access(),
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(KeaApplication { record, scope })
     }
 
@@ -578,7 +562,7 @@ impl HouseholdMutation {
         id: ID,
         to: KeaApplicationStatus,
         external_reference: Option<String>,
-    ) -> async_graphql::Result<KeaApplication> {
+    ) -> Result<KeaApplication, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let key = id::decode("KeaApplication", &id)?;
         let accessor = Accessor::new(ctx, "transitionKeaApplication")?;
@@ -592,8 +576,7 @@ impl HouseholdMutation {
                 external_reference,
                 &accessor.access(),
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(KeaApplication { record, scope })
     }
 
@@ -602,7 +585,7 @@ impl HouseholdMutation {
         &self,
         ctx: &Context<'_>,
         input: KeaDocumentInput,
-    ) -> async_graphql::Result<KeaApplication> {
+    ) -> Result<KeaApplication, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let mut problems = Vec::new();
         let application = decode(
@@ -643,12 +626,10 @@ impl HouseholdMutation {
                 expires_on,
                 &accessor.access(),
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         let record = households
             .application(scope, application)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .ok_or_else(|| not_found("KeaApplication"))?;
         Ok(KeaApplication { record, scope })
     }
@@ -658,28 +639,26 @@ impl HouseholdMutation {
 pub(crate) async fn household_of(
     ctx: &Context<'_>,
     person_id: i64,
-) -> async_graphql::Result<Option<Household>> {
+) -> Result<Option<Household>, ApiError> {
     let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
     Ok(services(ctx)
         .store
         .households()
         .of_person(scope, person_id)
-        .await
-        .map_err(|e| from_store(ctx, e))?
+        .await?
         .map(|record| Household { record, scope }))
 }
 
 pub(crate) async fn consents_of(
     ctx: &Context<'_>,
     person_id: i64,
-) -> async_graphql::Result<Vec<Consent>> {
+) -> Result<Vec<Consent>, ApiError> {
     let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
     Ok(services(ctx)
         .store
         .households()
         .consents(scope, person_id)
-        .await
-        .map_err(|e| from_store(ctx, e))?
+        .await?
         .into_iter()
         .map(Consent::from)
         .collect())

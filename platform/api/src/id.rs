@@ -2,6 +2,7 @@
 //! never grants access: every lookup is scoped to the caller's tenant, so
 //! another tenant's ID finds nothing, exactly like a made-up one.
 
+use crate::error::ApiError;
 use async_graphql::ID;
 use kentro_domain::global_id;
 
@@ -12,7 +13,7 @@ pub(crate) fn encode(kind: &str, key: i64) -> ID {
 }
 
 /// The key of an ID of `kind`; anything else is `NOT_FOUND`, as an unknown object is.
-pub(crate) fn decode(kind: &str, id: &ID) -> async_graphql::Result<i64> {
+pub(crate) fn decode(kind: &str, id: &ID) -> Result<i64, ApiError> {
     global_id::decode(kind, id.as_str()).ok_or_else(|| not_found(kind))
 }
 

@@ -20,7 +20,7 @@ use kentro_domain::spreadsheet::csv_line;
 use kentro_labels::Lang;
 
 use crate::context::{principal, services};
-use crate::error::{ErrorCode, bad_input, coded, from_store, invalid_fields};
+use crate::error::{ApiError, ErrorCode, bad_input, coded, invalid_fields};
 
 #[derive(Enum, Copy, Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum IndicatorScope {
@@ -235,18 +235,13 @@ async fn authorize(
     scope: IndicatorScope,
     region: Option<&str>,
     tenant: Option<&str>,
-) -> async_graphql::Result<(Vec<Unit>, bool)> {
+) -> Result<(Vec<Unit>, bool), ApiError> {
     let caller = principal(ctx)?;
     let overseer = caller
         .account
         .role
         .can(Permission::ViewCrossTenantAggregates);
-    let tenants = services(ctx)
-        .store
-        .tenants()
-        .list()
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+    let tenants = services(ctx).store.tenants().list().await?;
     // A regional overseer's answers stay inside their region: never the
     // nation, another region or another region's municipality.
     let outside_region = |wanted: Region| {
@@ -353,7 +348,7 @@ async fn report(
     tenant: Option<String>,
     period: PeriodInput,
     set: IndicatorSetName,
-) -> async_graphql::Result<IndicatorReport> {
+) -> Result<IndicatorReport, ApiError> {
     let mut problems = Vec::new();
     let from = month("period.from", &period.from)
         .map_err(|p| problems.push(p))
@@ -382,12 +377,7 @@ async fn report(
     }
     // Dashboards are cached across replicas, keyed by the aggregates'
     // version, so a refresh invalidates them.
-    let version = services(ctx)
-        .store
-        .indicators()
-        .version()
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+    let version = services(ctx).store.indicators().version().await?;
     let unit_codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
     let cache_key = format!(
         "indicators:{version}:{}:{}:{}:{}:{}",
@@ -411,8 +401,7 @@ async fn report(
     let indicators = services(ctx).store.indicators();
     let totals = indicators
         .totals(set.code(), from, to, Some(&tenant_ids))
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+        .await?;
     let unit_of: BTreeMap<i64, usize> = units
         .iter()
         .enumerate()
@@ -435,10 +424,7 @@ async fn report(
         row[unit] += cell.cell;
     }
     if set == IndicatorSetName::Activity {
-        let continuing = indicators
-            .continuing(from, &tenant_ids)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+        let continuing = indicators.continuing(from, &tenant_ids).await?;
         let row = dims
             .entry("participants".into())
             .or_default()
@@ -484,10 +470,7 @@ async fn report(
         .collect();
     let unique_participants =
         if scope == IndicatorScope::National && set != IndicatorSetName::Activity {
-            let people = indicators
-                .national_participants(from, to)
-                .await
-                .map_err(|e| from_store(ctx, e))?;
+            let people = indicators.national_participants(from, to).await?;
             Some(show(people))
         } else {
             None
@@ -663,17 +646,14 @@ impl IndicatorQuery {
         tenant: Option<String>,
         period: PeriodInput,
         set: IndicatorSetName,
-    ) -> async_graphql::Result<IndicatorReport> {
+    ) -> Result<IndicatorReport, ApiError> {
         report(ctx, scope, region, tenant, period, set).await
     }
 
     /// Each center's activity: when it last did anything, its users, and
     /// its open cases and overdue referrals in bands (overseers; a regional
     /// overseer, their region's centers).
-    async fn tenant_activity(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<TenantActivityRow>> {
+    async fn tenant_activity(&self, ctx: &Context<'_>) -> Result<Vec<TenantActivityRow>, ApiError> {
         let caller = principal(ctx)?;
         if !caller
             .account
@@ -689,16 +669,8 @@ impl IndicatorQuery {
             ));
         }
         let store = &services(ctx).store;
-        let tenants = store
-            .tenants()
-            .list()
-            .await
-            .map_err(|e| from_store(ctx, e))?;
-        let activity = store
-            .indicators()
-            .activity()
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+        let tenants = store.tenants().list().await?;
+        let activity = store.indicators().activity().await?;
         Ok(activity
             .into_iter()
             .filter_map(|a| {
@@ -739,7 +711,7 @@ impl IndicatorQuery {
         format: ExportFormat,
         #[graphql(desc = "`el` (the default) or `en`: the language of the headings and labels.")]
         language: Option<String>,
-    ) -> async_graphql::Result<IndicatorExport> {
+    ) -> Result<IndicatorExport, ApiError> {
         let lang = match language.as_deref() {
             None => Lang::El,
             Some(code) => {

@@ -110,11 +110,14 @@ pub async fn execute(
     {
         return BatchResponse::Single(limits::too_many_operations(operations.len()));
     }
+    let request_id = context.request_id.clone();
     let request = request.data(context);
     let mut response = schema.execute_batch(request).await;
     match &mut response {
-        BatchResponse::Single(r) => error::code_uncoded(r),
-        BatchResponse::Batch(rs) => rs.iter_mut().for_each(error::code_uncoded),
+        BatchResponse::Single(r) => error::finish_errors(r, &request_id),
+        BatchResponse::Batch(rs) => rs
+            .iter_mut()
+            .for_each(|r| error::finish_errors(r, &request_id)),
     }
     response
 }
@@ -128,10 +131,11 @@ pub fn execute_stream(
     context: RequestContext,
 ) -> futures::stream::BoxStream<'static, async_graphql::Response> {
     use futures::StreamExt;
+    let request_id = context.request_id.clone();
     schema
         .execute_stream(request.data(context))
-        .map(|mut response| {
-            error::code_uncoded(&mut response);
+        .map(move |mut response| {
+            error::finish_errors(&mut response, &request_id);
             response
         })
         .boxed()

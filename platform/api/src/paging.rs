@@ -1,5 +1,6 @@
 //! Page sizes of connections: async-graphql does not cap `first`, so we do.
 
+use crate::error::ApiError;
 use async_graphql::OutputType;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 
@@ -26,7 +27,7 @@ pub(crate) fn page<N: OutputType>(
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
 
-pub(crate) fn page_size(first: Option<i32>) -> async_graphql::Result<usize> {
+pub(crate) fn page_size(first: Option<i32>) -> Result<usize, ApiError> {
     match first {
         None => Ok(DEFAULT_PAGE_SIZE),
         Some(n) if n >= 1 && n as usize <= MAX_PAGE_SIZE => Ok(n as usize),

@@ -9,7 +9,9 @@ use kentro_domain::person::{self as domain, PersonDetails, SpecialCategories};
 use kentro_store::{PersonRecord, TenantScope};
 
 use crate::context::{Accessor, principal, services, tenant_scope};
-use crate::error::{forbidden_field, from_store, invalid_fields, not_found, renamed_field};
+use crate::error::{
+    ApiError, forbidden_field, from_store, invalid_fields, not_found, renamed_field,
+};
 use crate::id;
 use crate::paging::{Page, page, page_size};
 
@@ -71,7 +73,7 @@ pub(crate) async fn load(
     scope: TenantScope,
     id: i64,
     purpose: &'static str,
-) -> async_graphql::Result<Person> {
+) -> Result<Person, ApiError> {
     let read = &crate::context::request(ctx).people_read;
     if let Some(record) = read.get(id) {
         return Ok(Person(record));
@@ -81,8 +83,7 @@ pub(crate) async fn load(
         .store
         .people()
         .get(scope, id, &accessor.access())
-        .await
-        .map_err(|e| from_store(ctx, e))?
+        .await?
         .ok_or_else(|| not_found("Person"))?;
     read.remember(&record);
     Ok(Person(record))
@@ -95,7 +96,7 @@ impl From<PersonRecord> for Person {
 }
 
 impl Person {
-    fn special(&self, ctx: &Context<'_>, field: &str) -> async_graphql::Result<SpecialCategories> {
+    fn special(&self, ctx: &Context<'_>, field: &str) -> Result<SpecialCategories, ApiError> {
         let caller = principal(ctx)?;
         if caller.account.role.can(Permission::ViewSpecialCategories) {
             Ok(self.0.details.special)
@@ -218,15 +219,12 @@ impl Person {
     async fn disability(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<SpecialCategoryAnswer>> {
+    ) -> Result<Option<SpecialCategoryAnswer>, ApiError> {
         Ok(self.special(ctx, "disability")?.disability.map(Into::into))
     }
 
     /// Special category (ethnic origin): minority, including Roma.
-    async fn minority(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<SpecialCategoryAnswer>> {
+    async fn minority(&self, ctx: &Context<'_>) -> Result<Option<SpecialCategoryAnswer>, ApiError> {
         Ok(self.special(ctx, "minority")?.minority.map(Into::into))
     }
 
@@ -234,7 +232,7 @@ impl Person {
     async fn foreign_background(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<SpecialCategoryAnswer>> {
+    ) -> Result<Option<SpecialCategoryAnswer>, ApiError> {
         Ok(self
             .special(ctx, "foreignBackground")?
             .foreign_background
@@ -242,10 +240,7 @@ impl Person {
     }
 
     /// Homeless or in housing exclusion.
-    async fn homeless(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<SpecialCategoryAnswer>> {
+    async fn homeless(&self, ctx: &Context<'_>) -> Result<Option<SpecialCategoryAnswer>, ApiError> {
         Ok(self.special(ctx, "homeless")?.homeless.map(Into::into))
     }
 
@@ -253,12 +248,12 @@ impl Person {
     async fn household(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<crate::households::Household>> {
+    ) -> Result<Option<crate::households::Household>, ApiError> {
         crate::households::household_of(ctx, self.0.id).await
     }
 
     /// The person's cases, oldest first (case workers).
-    async fn cases(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::cases::Case>> {
+    async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<crate::cases::Case>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let accessor = Accessor::new(ctx, "person.cases")?;
         let access = accessor.access();
@@ -280,8 +275,7 @@ impl Person {
                     assignees: false,
                 },
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(page
             .cases
             .into_iter()
@@ -293,7 +287,7 @@ impl Person {
     async fn referrals(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<crate::referrals::Referral>> {
+    ) -> Result<Vec<crate::referrals::Referral>, ApiError> {
         crate::referrals::referrals_of(ctx, None, Some(self.0.id)).await
     }
 
@@ -301,7 +295,7 @@ impl Person {
     async fn appointments(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<crate::appointments::Appointment>> {
+    ) -> Result<Vec<crate::appointments::Appointment>, ApiError> {
         crate::appointments::appointments_of(ctx, self.0.id).await
     }
 
@@ -309,7 +303,7 @@ impl Person {
     async fn consents(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<crate::households::Consent>> {
+    ) -> Result<Vec<crate::households::Consent>, ApiError> {
         crate::households::consents_of(ctx, self.0.id).await
     }
 
@@ -368,7 +362,7 @@ impl PersonInput {
     }
 
     /// Valid details, or one `VALIDATION` error naming every bad field.
-    fn validate(self, ctx: &Context<'_>) -> async_graphql::Result<PersonDetails> {
+    fn validate(self, ctx: &Context<'_>) -> Result<PersonDetails, ApiError> {
         let caller = principal(ctx)?;
         if self.gives_special_categories()
             && !caller.account.role.can(Permission::ViewSpecialCategories)
@@ -446,7 +440,7 @@ pub struct PeopleQuery;
 #[Object]
 impl PeopleQuery {
     /// One person of the caller's center; another center's is `NOT_FOUND`. Audited.
-    async fn person(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Person> {
+    async fn person(&self, ctx: &Context<'_>, id: ID) -> Result<Person, ApiError> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
         load(ctx, scope, id::decode("Person", &id)?, "person").await
     }
@@ -461,7 +455,7 @@ impl PeopleQuery {
         search: Option<String>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Page<Person>> {
+    ) -> Result<Page<Person>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
         let limit = page_size(first)?;
         let after_id = match &after {
@@ -481,8 +475,7 @@ impl PeopleQuery {
                 limit as u64 + 1,
                 &accessor.access(),
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         let has_next = rows.len() > limit;
         rows.truncate(limit);
         Ok(page(
@@ -500,7 +493,7 @@ impl PeopleQuery {
         &self,
         ctx: &Context<'_>,
         input: PersonInput,
-    ) -> async_graphql::Result<Vec<PossibleDuplicate>> {
+    ) -> Result<Vec<PossibleDuplicate>, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let details = input.validate(ctx)?;
         let accessor = Accessor::new(ctx, "findPossibleDuplicates")?;
@@ -508,8 +501,7 @@ impl PeopleQuery {
             .store
             .people()
             .possible_duplicates(scope, &details, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(candidates
             .into_iter()
             .map(|c| PossibleDuplicate {
@@ -535,7 +527,7 @@ impl PeopleMutation {
         ctx: &Context<'_>,
         keep: ID,
         remove: ID,
-    ) -> async_graphql::Result<Person> {
+    ) -> Result<Person, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let keep = id::decode("Person", &keep)?;
         let remove = id::decode("Person", &remove)?;
@@ -546,7 +538,7 @@ impl PeopleMutation {
             .merge(scope, keep, remove, &accessor.access())
             .await
             .map(Person)
-            .map_err(|e| from_store(ctx, e))
+            .map_err(ApiError::from)
     }
 
     /// Replaces a person's details with `input` (send the whole record).
@@ -556,7 +548,7 @@ impl PeopleMutation {
         ctx: &Context<'_>,
         id: ID,
         input: PersonInput,
-    ) -> async_graphql::Result<Person> {
+    ) -> Result<Person, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let key = id::decode("Person", &id)?;
         let may_see_special = principal(ctx)?
@@ -570,8 +562,7 @@ impl PeopleMutation {
         if !may_see_special {
             let current = people
                 .get(scope, key, &access)
-                .await
-                .map_err(|e| from_store(ctx, e))?
+                .await?
                 .ok_or_else(|| not_found("Person"))?;
             details.special = current.details.special;
         }
@@ -579,7 +570,7 @@ impl PeopleMutation {
             .update(scope, key, &details, &access)
             .await
             .map(Person)
-            .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))
+            .map_err(|e| renamed_field(from_store(e), |f| format!("input.{f}")))
     }
 
     /// Registers a person. Every invalid field is listed in one `VALIDATION`
@@ -589,7 +580,7 @@ impl PeopleMutation {
         &self,
         ctx: &Context<'_>,
         input: PersonInput,
-    ) -> async_graphql::Result<Person> {
+    ) -> Result<Person, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let details = input.validate(ctx)?;
         let accessor = Accessor::new(ctx, "registerPerson")?;
@@ -598,7 +589,7 @@ impl PeopleMutation {
             .people()
             .register(scope, &details, &accessor.access())
             .await
-            .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))?;
+            .map_err(|e| renamed_field(from_store(e), |f| format!("input.{f}")))?;
         crate::plugins::emit(
             ctx,
             scope,

@@ -7,15 +7,15 @@
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::Permission;
-use kentro_plugin_host::{CallError, CallerInfo, Package};
+use kentro_plugin_host::{CallerInfo, Package};
 use kentro_store::{Actor, TenantScope};
 use serde_json::Value;
 
 use crate::context::{Accessor, authorized, principal, request, services, tenant_scope};
-use crate::error::{ErrorCode, bad_input, coded, from_store, invalid_fields, not_found};
+use crate::error::{ApiError, bad_input, from_store, not_found};
 use crate::id;
 
-fn caller_info(ctx: &Context<'_>) -> async_graphql::Result<CallerInfo> {
+fn caller_info(ctx: &Context<'_>) -> Result<CallerInfo, ApiError> {
     let caller = principal(ctx)?;
     Ok(CallerInfo {
         actor: caller.account.actor(),
@@ -40,32 +40,6 @@ pub(crate) fn emit(ctx: &Context<'_>, scope: TenantScope, kind: &'static str, pa
         },
     };
     services(ctx).plugins.emit(scope, kind, payload, caller);
-}
-
-fn from_call(ctx: &Context<'_>, error: CallError) -> async_graphql::Error {
-    match error {
-        CallError::NotEnabled(plugin) => not_found(&format!("plugin {plugin} enabled here")),
-        CallError::Suspended { plugin, reason } => coded(
-            ErrorCode::PluginSuspended,
-            format!("the plugin {plugin} is suspended here: {reason}"),
-        ),
-        CallError::UnknownOperation(op) => bad_input("operation", format!("no operation {op}")),
-        CallError::Invalid(problems) => invalid_fields(&problems),
-        CallError::NotFound(what) => coded(ErrorCode::NotFound, what),
-        CallError::Forbidden(why) => coded(ErrorCode::Forbidden, why),
-        CallError::Timeout => coded(
-            ErrorCode::PluginTimeout,
-            "the plugin did not answer within its deadline",
-        ),
-        CallError::Limit(why) => coded(
-            ErrorCode::PluginLimit,
-            format!("the plugin hit a limit: {why}"),
-        ),
-        CallError::Failed(why) => {
-            coded(ErrorCode::PluginFailed, format!("the plugin failed: {why}"))
-        }
-        CallError::Store(e) => from_store(ctx, e),
-    }
 }
 
 #[derive(SimpleObject)]
@@ -136,12 +110,11 @@ pub struct PluginMetric {
 async fn enabled_plugin(
     ctx: &Context<'_>,
     activation: kentro_store::Activation,
-) -> async_graphql::Result<EnabledPlugin> {
+) -> Result<EnabledPlugin, ApiError> {
     let info = services(ctx)
         .plugins
         .info(&activation.plugin_id, &activation.version)
-        .await
-        .map_err(|e| from_call(ctx, e))?;
+        .await?;
     Ok(EnabledPlugin {
         id: activation.plugin_id,
         version: activation.version,
@@ -173,17 +146,9 @@ pub struct PluginQuery;
 impl PluginQuery {
     /// The plugins a center may enable, each at its newest installed
     /// version (tenant_admin).
-    async fn available_plugins(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<AvailablePlugin>> {
+    async fn available_plugins(&self, ctx: &Context<'_>) -> Result<Vec<AvailablePlugin>, ApiError> {
         tenant_scope(ctx, Permission::ManageTenantSettings)?;
-        let packages = services(ctx)
-            .store
-            .plugins()
-            .packages()
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+        let packages = services(ctx).store.plugins().packages().await?;
         // Installed oldest first: the last of each id is its newest.
         let mut installed: Vec<(String, Vec<String>)> = Vec::new();
         for package in packages {
@@ -195,11 +160,7 @@ impl PluginQuery {
         let mut out = Vec::new();
         for (id, versions) in installed {
             let version = versions.last().cloned().unwrap_or_default();
-            let info = services(ctx)
-                .plugins
-                .info(&id, &version)
-                .await
-                .map_err(|e| from_call(ctx, e))?;
+            let info = services(ctx).plugins.info(&id, &version).await?;
             out.push(AvailablePlugin {
                 label: info.label,
                 config_schema: Json(info.config_schema),
@@ -212,14 +173,9 @@ impl PluginQuery {
     }
 
     /// The plugins of the caller's center, with their status.
-    async fn plugins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EnabledPlugin>> {
+    async fn plugins(&self, ctx: &Context<'_>) -> Result<Vec<EnabledPlugin>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
-        let activations = services(ctx)
-            .store
-            .plugins()
-            .activations(scope)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+        let activations = services(ctx).store.plugins().activations(scope).await?;
         let mut out = Vec::new();
         for activation in activations {
             out.push(enabled_plugin(ctx, activation).await?);
@@ -228,17 +184,13 @@ impl PluginQuery {
     }
 
     /// Every installed package (platform admins).
-    async fn installed_plugins(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<InstalledPlugin>> {
+    async fn installed_plugins(&self, ctx: &Context<'_>) -> Result<Vec<InstalledPlugin>, ApiError> {
         authorized(ctx, Permission::InstallPlugins)?;
         Ok(services(ctx)
             .store
             .plugins()
             .packages()
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .map(|p| InstalledPlugin {
                 id: p.id,
@@ -255,15 +207,14 @@ impl PluginQuery {
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Vec<ReferralSuggestion>> {
+    ) -> Result<Vec<ReferralSuggestion>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let limit = crate::paging::page_size(first)?;
         Ok(services(ctx)
             .store
             .plugins()
             .pending_suggestions(scope, limit as u64)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .map(|s| ReferralSuggestion {
                 id: id::encode("ReferralSuggestion", s.id),
@@ -280,15 +231,14 @@ impl PluginQuery {
         &self,
         ctx: &Context<'_>,
         person_id: ID,
-    ) -> async_graphql::Result<Vec<ReferralSuggestion>> {
+    ) -> Result<Vec<ReferralSuggestion>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let person = id::decode("Person", &person_id)?;
         Ok(services(ctx)
             .store
             .plugins()
             .suggestions(scope, person)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .map(|s| ReferralSuggestion {
                 id: id::encode("ReferralSuggestion", s.id),
@@ -302,14 +252,13 @@ impl PluginQuery {
     }
 
     /// The center's plugin metrics, totalled.
-    async fn plugin_metrics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PluginMetric>> {
+    async fn plugin_metrics(&self, ctx: &Context<'_>) -> Result<Vec<PluginMetric>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
         Ok(services(ctx)
             .store
             .plugins()
             .metric_totals(scope)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .map(|(plugin, name, total)| PluginMetric {
                 plugin,
@@ -333,7 +282,7 @@ impl PluginMutation {
         ctx: &Context<'_>,
         id: ID,
         reason: String,
-    ) -> async_graphql::Result<ReferralSuggestion> {
+    ) -> Result<ReferralSuggestion, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let key = id::decode("ReferralSuggestion", &id)?;
         let reason = reason.trim();
@@ -345,8 +294,7 @@ impl PluginMutation {
             .store
             .plugins()
             .dismiss_suggestion(scope, key, reason, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(ReferralSuggestion {
             id: id::encode("ReferralSuggestion", s.id),
             person_id: id::encode("Person", s.person_id),
@@ -365,22 +313,20 @@ impl PluginMutation {
         plugin: String,
         operation: String,
         input: Json<Value>,
-    ) -> async_graphql::Result<Json<Value>> {
+    ) -> Result<Json<Value>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
         let caller = caller_info(ctx)?;
         let may_write = principal(ctx)?.account.role.can(Permission::ManageCases);
         let (output, writes) = services(ctx)
             .plugins
             .call(scope, &plugin, &operation, input.0, &caller, may_write)
-            .await
-            .map_err(|e| from_call(ctx, e))?;
+            .await?;
         let accessor = Accessor::new(ctx, "plugin operation")?;
         services(ctx)
             .store
             .audit_log()
             .record_plugin_call(scope, &accessor.access(), &plugin, &operation, writes)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(Json(output))
     }
 
@@ -392,7 +338,7 @@ impl PluginMutation {
         plugin: String,
         version: Option<String>,
         config: Option<Json<Value>>,
-    ) -> async_graphql::Result<EnabledPlugin> {
+    ) -> Result<EnabledPlugin, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageTenantSettings)?;
         let accessor = Accessor::new(ctx, "plugin settings")?;
         let config = config.map(|c| c.0).unwrap_or_else(|| serde_json::json!({}));
@@ -405,8 +351,7 @@ impl PluginMutation {
                 &config,
                 &accessor.access(),
             )
-            .await
-            .map_err(|e| from_call(ctx, e))?;
+            .await?;
         enabled_plugin(ctx, activation).await
     }
 
@@ -414,15 +359,14 @@ impl PluginMutation {
         &self,
         ctx: &Context<'_>,
         plugin: String,
-    ) -> async_graphql::Result<EnabledPlugin> {
+    ) -> Result<EnabledPlugin, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageTenantSettings)?;
         let accessor = Accessor::new(ctx, "plugin settings")?;
         let activation = services(ctx)
             .store
             .plugins()
             .disable(scope, &plugin, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         enabled_plugin(ctx, activation).await
     }
 
@@ -434,7 +378,7 @@ impl PluginMutation {
         manifest: String,
         signature: String,
         component_base64: String,
-    ) -> async_graphql::Result<InstalledPlugin> {
+    ) -> Result<InstalledPlugin, ApiError> {
         let caller = authorized(ctx, Permission::InstallPlugins)?;
         use base64::Engine as _;
         let wasm = base64::engine::general_purpose::STANDARD
@@ -451,14 +395,13 @@ impl PluginMutation {
             .await
             .map_err(|e| match e {
                 kentro_plugin_host::InstallError::Package(p) => bad_input("package", p.to_string()),
-                kentro_plugin_host::InstallError::Store(s) => from_store(ctx, s),
+                kentro_plugin_host::InstallError::Store(s) => from_store(s),
             })?;
         let installed = services(ctx)
             .store
             .plugins()
             .packages()
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .find(|p| p.id == info.id && p.version == info.version)
             .ok_or_else(|| not_found("plugin"))?;

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::cases::Case;
 use crate::context::{Accessor, partner, request, services, tenant_scope};
 use crate::directory::DirectoryScope;
-use crate::error::{bad_input, from_store, invalid_fields};
+use crate::error::{ApiError, bad_input, from_store, invalid_fields};
 use crate::id;
 use crate::paging::{Page, page, page_size};
 use crate::people::Person;
@@ -182,10 +182,7 @@ impl Referral {
     /// For a draft: exactly what sending it now would share (the person's
     /// chosen fields as they are today). Null once sent. Audited as a read
     /// of the person.
-    async fn envelope_preview(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<Json<Value>>> {
+    async fn envelope_preview(&self, ctx: &Context<'_>) -> Result<Option<Json<Value>>, ApiError> {
         if self.record.status != kentro_domain::referral::ReferralStatus::Draft {
             return Ok(None);
         }
@@ -196,7 +193,7 @@ impl Referral {
             .envelope_preview(self.scope, self.record.id, &accessor.access())
             .await
             .map(|preview| Some(Json(preview)))
-            .map_err(|e| from_store(ctx, e))
+            .map_err(ApiError::from)
     }
 
     async fn decline_reason(&self) -> Option<DeclineReason> {
@@ -245,7 +242,7 @@ impl Referral {
         self.record.updated_at
     }
 
-    async fn case(&self, ctx: &Context<'_>) -> async_graphql::Result<Case> {
+    async fn case(&self, ctx: &Context<'_>) -> Result<Case, ApiError> {
         crate::cases::load(
             ctx,
             &id::encode("Case", self.record.case_id),
@@ -254,11 +251,11 @@ impl Referral {
         .await
     }
 
-    async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
+    async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
         crate::people::load(ctx, self.scope, self.record.person_id, "referral.person").await
     }
 
-    async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
         crate::users::load(ctx, self.scope, self.record.created_by).await
     }
 }
@@ -429,7 +426,7 @@ pub(crate) async fn referrals_of(
     ctx: &Context<'_>,
     case_id: Option<i64>,
     person_id: Option<i64>,
-) -> async_graphql::Result<Vec<Referral>> {
+) -> Result<Vec<Referral>, ApiError> {
     let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
     let records = services(ctx)
         .store
@@ -445,8 +442,7 @@ pub(crate) async fn referrals_of(
             0,
             100,
         )
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+        .await?;
     Ok(records
         .into_iter()
         .map(|record| Referral { record, scope })
@@ -470,7 +466,7 @@ async fn publish(ctx: &Context<'_>, scope: TenantScope, referral_id: i64) {
     }
 }
 
-fn referral_id(id: &ID) -> async_graphql::Result<i64> {
+fn referral_id(id: &ID) -> Result<i64, ApiError> {
     id::decode("Referral", id)
 }
 
@@ -479,14 +475,13 @@ pub struct ReferralQuery;
 
 #[Object]
 impl ReferralQuery {
-    async fn referral(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Referral> {
+    async fn referral(&self, ctx: &Context<'_>, id: ID) -> Result<Referral, ApiError> {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let record = services(ctx)
             .store
             .referrals()
             .get(scope, referral_id(&id)?)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(Referral { record, scope })
     }
 
@@ -498,7 +493,7 @@ impl ReferralQuery {
         filter: Option<ReferralFilterInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Page<Referral>> {
+    ) -> Result<Page<Referral>, ApiError> {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let limit = page_size(first)?;
         let filter = filter.unwrap_or_default();
@@ -526,8 +521,7 @@ impl ReferralQuery {
             .store
             .referrals()
             .list(scope, &store_filter, offset, limit as u64 + 1)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         let has_next = records.len() > limit;
         records.truncate(limit);
         Ok(page(
@@ -543,17 +537,13 @@ impl ReferralQuery {
     }
 
     /// The center's partner API keys.
-    async fn partner_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PartnerKey>> {
+    async fn partner_keys(&self, ctx: &Context<'_>) -> Result<Vec<PartnerKey>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageTenantSettings)?;
         let referrals = services(ctx).store.referrals();
-        let counts = referrals
-            .organization_counts(scope)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+        let counts = referrals.organization_counts(scope).await?;
         Ok(referrals
             .partner_keys(scope)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .map(|record| {
                 let (received, answered) = counts
@@ -574,15 +564,14 @@ impl ReferralQuery {
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Vec<Notification>> {
+    ) -> Result<Vec<Notification>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageTenantSettings)?;
         let limit = page_size(first)?;
         Ok(services(ctx)
             .store
             .outbox()
             .list(scope, limit as u64)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -593,14 +582,13 @@ impl ReferralQuery {
         &self,
         ctx: &Context<'_>,
         status: Option<ReferralStatus>,
-    ) -> async_graphql::Result<Vec<PartnerReferral>> {
+    ) -> Result<Vec<PartnerReferral>, ApiError> {
         let partner = partner(ctx)?;
         Ok(services(ctx)
             .store
             .referrals()
             .for_partner(partner, status.map(Into::into))
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .map(PartnerReferral)
             .collect())
@@ -618,7 +606,7 @@ impl ReferralMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateReferralInput,
-    ) -> async_graphql::Result<Referral> {
+    ) -> Result<Referral, ApiError> {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let mut problems = Vec::new();
         let case_id = id::decode("Case", &input.case_id)
@@ -685,20 +673,14 @@ impl ReferralMutation {
             .referrals()
             .create(scope, new, &accessor.access())
             .await
-            .map_err(|e| {
-                crate::error::renamed_field(from_store(ctx, e), |f| format!("input.{f}"))
-            })?;
+            .map_err(|e| crate::error::renamed_field(from_store(e), |f| format!("input.{f}")))?;
         publish(ctx, scope, record.id).await;
         Ok(Referral { record, scope })
     }
 
     /// Sends a draft: the envelope is frozen, the response deadline starts,
     /// and the receiver gets a single-purpose link (also returned here, once).
-    async fn send_referral(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> async_graphql::Result<SentReferral> {
+    async fn send_referral(&self, ctx: &Context<'_>, id: ID) -> Result<SentReferral, ApiError> {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let accessor = Accessor::new(ctx, "referral")?;
         let settings = &services(ctx).loop_settings;
@@ -706,8 +688,7 @@ impl ReferralMutation {
             .store
             .referrals()
             .send(scope, referral_id(&id)?, settings, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         publish(ctx, scope, sent.referral.id).await;
         Ok(SentReferral {
             partner_link: format!(
@@ -724,15 +705,14 @@ impl ReferralMutation {
         })
     }
 
-    async fn cancel_referral(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Referral> {
+    async fn cancel_referral(&self, ctx: &Context<'_>, id: ID) -> Result<Referral, ApiError> {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let accessor = Accessor::new(ctx, "referral")?;
         let record = services(ctx)
             .store
             .referrals()
             .cancel(scope, referral_id(&id)?, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         publish(ctx, scope, record.id).await;
         Ok(Referral { record, scope })
     }
@@ -743,15 +723,14 @@ impl ReferralMutation {
         &self,
         ctx: &Context<'_>,
         referral_id: ID,
-    ) -> async_graphql::Result<i32> {
+    ) -> Result<i32, ApiError> {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let accessor = Accessor::new(ctx, "referral")?;
         let revoked = services(ctx)
             .store
             .referrals()
             .revoke_links(scope, self::referral_id(&referral_id)?, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(revoked as i32)
     }
 
@@ -762,34 +741,28 @@ impl ReferralMutation {
         ctx: &Context<'_>,
         organization_id: String,
         label: String,
-    ) -> async_graphql::Result<IssuedPartnerKey> {
+    ) -> Result<IssuedPartnerKey, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageTenantSettings)?;
         let accessor = Accessor::new(ctx, "partner key")?;
         let (key, secret) = services(ctx)
             .store
             .referrals()
             .create_partner_key(scope, organization_id.trim(), &label, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         Ok(IssuedPartnerKey {
             key: key.into(),
             secret,
         })
     }
 
-    async fn revoke_partner_key(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> async_graphql::Result<PartnerKey> {
+    async fn revoke_partner_key(&self, ctx: &Context<'_>, id: ID) -> Result<PartnerKey, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageTenantSettings)?;
         let accessor = Accessor::new(ctx, "partner key")?;
         Ok(services(ctx)
             .store
             .referrals()
             .revoke_partner_key(scope, id::decode("PartnerKey", &id)?, &accessor.access())
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into())
     }
 
@@ -803,7 +776,7 @@ impl ReferralMutation {
         action: ResponseAction,
         reason: Option<String>,
         note: Option<String>,
-    ) -> async_graphql::Result<PartnerReferral> {
+    ) -> Result<PartnerReferral, ApiError> {
         let partner = partner(ctx)?;
         let response = ReferralResponse::parse(action.code(), reason.as_deref(), note.as_deref())
             .map_err(|(field, problem)| bad_input(field, problem))?;
@@ -816,8 +789,7 @@ impl ReferralMutation {
                 &response,
                 &request(ctx).request_id,
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         publish(ctx, partner.scope, record.id).await;
         Ok(PartnerReferral(record))
     }
@@ -838,7 +810,7 @@ impl ReferralSubscription {
         &self,
         ctx: &Context<'_>,
         id: Option<ID>,
-    ) -> async_graphql::Result<impl Stream<Item = Referral> + use<>> {
+    ) -> Result<impl Stream<Item = Referral> + use<>, ApiError> {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let only = id.as_ref().map(referral_id).transpose()?;
         let store: Store = services(ctx).store.clone();
@@ -848,11 +820,7 @@ impl ReferralSubscription {
         let current = match only {
             // Another center's referral (or none) is not found, as everywhere.
             Some(only) => Some(Referral {
-                record: store
-                    .referrals()
-                    .get(scope, only)
-                    .await
-                    .map_err(|e| from_store(ctx, e))?,
+                record: store.referrals().get(scope, only).await?,
                 scope,
             }),
             None => None,

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, SimpleObject};
 use kentro_store::{LoginOutcome, Sessions};
 
 use crate::context::{principal, request, services};
-use crate::error::{ErrorCode, coded, from_store, rate_limited};
+use crate::error::{ApiError, ErrorCode, coded, rate_limited};
 use crate::users::User;
 
 #[derive(Default)]
@@ -40,7 +40,7 @@ pub(crate) async fn log_in(
     email: &str,
     password: &str,
     refused: &str,
-) -> async_graphql::Result<LoginPayload> {
+) -> Result<LoginPayload, ApiError> {
     let services = services(ctx);
     let request = request(ctx);
     let outcome = Sessions::new(
@@ -54,8 +54,7 @@ pub(crate) async fn log_in(
         &request.client_address,
         &request.request_id,
     )
-    .await
-    .map_err(|e| from_store(ctx, e))?;
+    .await?;
     match outcome {
         LoginOutcome::LoggedIn { token, principal } => Ok(LoginPayload {
             token,
@@ -67,7 +66,7 @@ pub(crate) async fn log_in(
             ErrorCode::Forbidden,
             "your municipality's access to Kentro is suspended; your data is kept",
         )),
-        LoginOutcome::Throttled { retry_after } => Err(rate_limited(retry_after)),
+        LoginOutcome::Throttled { retry_after } => Err(rate_limited(retry_after).into()),
     }
 }
 
@@ -81,7 +80,7 @@ impl SessionMutation {
         ctx: &Context<'_>,
         email: String,
         password: String,
-    ) -> async_graphql::Result<LoginPayload> {
+    ) -> Result<LoginPayload, ApiError> {
         log_in(
             ctx,
             &email,
@@ -98,7 +97,7 @@ impl SessionMutation {
         &self,
         ctx: &Context<'_>,
         email: String,
-    ) -> async_graphql::Result<bool> {
+    ) -> Result<bool, ApiError> {
         let services = services(ctx);
         Sessions::new(
             &services.store,
@@ -110,8 +109,7 @@ impl SessionMutation {
             &services.loop_settings.public_url,
             &request(ctx).request_id,
         )
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+        .await?;
         Ok(true)
     }
 
@@ -123,7 +121,7 @@ impl SessionMutation {
         ctx: &Context<'_>,
         token: String,
         password: String,
-    ) -> async_graphql::Result<LoginPayload> {
+    ) -> Result<LoginPayload, ApiError> {
         let services = services(ctx);
         let account = Sessions::new(
             &services.store,
@@ -131,8 +129,7 @@ impl SessionMutation {
             services.session_policy,
         )
         .reset_password(&token, &password, &request(ctx).request_id)
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+        .await?;
         log_in(
             ctx,
             account.email.as_str(),
@@ -150,7 +147,7 @@ impl SessionMutation {
         ctx: &Context<'_>,
         current_password: String,
         new_password: String,
-    ) -> async_graphql::Result<LoginPayload> {
+    ) -> Result<LoginPayload, ApiError> {
         let caller = principal(ctx)?;
         let services = services(ctx);
         let request = request(ctx);
@@ -165,8 +162,7 @@ impl SessionMutation {
                 &new,
                 &request.request_id,
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         if !changed {
             return Err(crate::error::bad_input(
                 "currentPassword",
@@ -180,8 +176,7 @@ impl SessionMutation {
                 services.session_policy,
             )
             .logout(token)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         }
         log_in(
             ctx,
@@ -193,11 +188,7 @@ impl SessionMutation {
     }
 
     /// The caller's own choice of the workspace's language: `el` or `en`.
-    async fn set_language(
-        &self,
-        ctx: &Context<'_>,
-        language: String,
-    ) -> async_graphql::Result<User> {
+    async fn set_language(&self, ctx: &Context<'_>, language: String) -> Result<User, ApiError> {
         let caller = principal(ctx)?;
         if !matches!(language.as_str(), "el" | "en") {
             return Err(crate::error::bad_input("language", "must be el or en"));
@@ -207,15 +198,14 @@ impl SessionMutation {
             .store
             .accounts()
             .set_language(caller.account.id, &language)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         let mut account = caller.account.clone();
         account.language = language;
         Ok(User::from(account))
     }
 
     /// Ends the current session.
-    async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool, ApiError> {
         principal(ctx)?;
         let services = services(ctx);
         if let Some(token) = &request(ctx).session_token {
@@ -225,8 +215,7 @@ impl SessionMutation {
                 services.session_policy,
             )
             .logout(token)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         }
         Ok(true)
     }

@@ -12,7 +12,7 @@ use kentro_domain::{self as domain, TenantSlug};
 use kentro_store::TenantRecord;
 
 use crate::context::{authorized, principal, request, services};
-use crate::error::{ErrorCode, bad_input, coded, conflict, from_store, internal, invalid_fields};
+use crate::error::{ApiError, ErrorCode, bad_input, coded, conflict, internal, invalid_fields};
 
 /// A file for download: its name, type and bytes in base64.
 #[derive(SimpleObject)]
@@ -35,16 +35,11 @@ impl TenantQuery {
         &self,
         ctx: &Context<'_>,
         slug: String,
-    ) -> async_graphql::Result<TenantExport> {
+    ) -> Result<TenantExport, ApiError> {
         let caller = authorized(ctx, Permission::ManageTenants)?;
         let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
         let store = &services(ctx).store;
-        let Some(tenant) = store
-            .tenants()
-            .by_slug(&slug)
-            .await
-            .map_err(|e| from_store(ctx, e))?
-        else {
+        let Some(tenant) = store.tenants().by_slug(&slug).await? else {
             return Err(bad_input(
                 "slug",
                 format!("there is no municipality {slug}"),
@@ -53,8 +48,7 @@ impl TenantQuery {
         let export = store
             .tenants()
             .export(&tenant, &caller.account.actor(), &request(ctx).request_id)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         use base64::Engine;
         Ok(TenantExport {
             filename: format!(
@@ -68,19 +62,15 @@ impl TenantQuery {
     }
 
     /// Every municipality on the platform, by slug (platform_admin, ministry_overseer).
-    async fn tenants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tenant>> {
+    async fn tenants(&self, ctx: &Context<'_>) -> Result<Vec<Tenant>, ApiError> {
         authorized(ctx, Permission::ViewTenants)?;
         let store = &services(ctx).store;
-        let records = store
-            .tenants()
-            .list()
-            .await
-            .map_err(|e| internal(ctx, &e))?;
+        let records = store.tenants().list().await.map_err(|e| internal(&e))?;
         Ok(records.into_iter().map(Tenant).collect())
     }
 
     /// The caller's own municipality; null for platform users.
-    async fn my_tenant(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Tenant>> {
+    async fn my_tenant(&self, ctx: &Context<'_>) -> Result<Option<Tenant>, ApiError> {
         let Some(scope) = principal(ctx)?.tenant else {
             return Ok(None);
         };
@@ -89,17 +79,13 @@ impl TenantQuery {
             .tenants()
             .of_scope(scope)
             .await
-            .map_err(|e| internal(ctx, &e))?;
+            .map_err(|e| internal(&e))?;
         Ok(record.map(Tenant))
     }
 
     /// One municipality by its slug (e.g. `nikaia-rentis`); null when there
     /// is none. Center staff see only their own.
-    async fn tenant(
-        &self,
-        ctx: &Context<'_>,
-        slug: String,
-    ) -> async_graphql::Result<Option<Tenant>> {
+    async fn tenant(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Tenant>, ApiError> {
         let caller = principal(ctx)?;
         let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
         let store = &services(ctx).store;
@@ -107,7 +93,7 @@ impl TenantQuery {
             .tenants()
             .by_slug(&slug)
             .await
-            .map_err(|e| internal(ctx, &e))?;
+            .map_err(|e| internal(&e))?;
         let visible = |record: &TenantRecord| {
             caller.account.role.can(Permission::ViewTenants)
                 || caller.tenant.map(|t| t.tenant_id()) == Some(record.id)
@@ -287,7 +273,7 @@ impl TenantInput {
 
 /// The manifest's problems, each at its path under `under` in the
 /// contract's words (`centers[0].opening_hours` → `input.centers[0].openingHours`).
-fn manifest_problems(errors: &domain::tenant::ManifestErrors, under: &str) -> async_graphql::Error {
+fn manifest_problems(errors: &domain::tenant::ManifestErrors, under: &str) -> ApiError {
     let problems: Vec<(String, String)> = errors
         .0
         .iter()
@@ -329,19 +315,14 @@ async fn apply_manifest(
     ctx: &Context<'_>,
     input: TenantInput,
     exists: bool,
-) -> async_graphql::Result<Tenant> {
+) -> Result<Tenant, ApiError> {
     let caller = authorized(ctx, Permission::ManageTenants)?;
     let manifest = input
         .into_raw()
         .validate()
         .map_err(|errors| manifest_problems(&errors, "input"))?;
     let store = &services(ctx).store;
-    let known = store
-        .tenants()
-        .by_slug(&manifest.slug)
-        .await
-        .map_err(|e| from_store(ctx, e))?
-        .is_some();
+    let known = store.tenants().by_slug(&manifest.slug).await?.is_some();
     match (exists, known) {
         (false, true) => {
             return Err(conflict(
@@ -362,8 +343,7 @@ async fn apply_manifest(
     store
         .tenants()
         .apply(std::slice::from_ref(&manifest), &actor, request_id)
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+        .await?;
     let access = kentro_store::Access {
         actor: &actor,
         purpose: "tenant manifest",
@@ -372,16 +352,14 @@ async fn apply_manifest(
     let outcomes = services(ctx)
         .plugins
         .enable_from_manifests(std::slice::from_ref(&manifest), &access)
-        .await
-        .map_err(|e| from_store(ctx, e))?;
+        .await?;
     for line in outcomes {
         tracing::info!(tenant = %manifest.slug, "{}", line.trim());
     }
     let record = store
         .tenants()
         .by_slug(&manifest.slug)
-        .await
-        .map_err(|e| from_store(ctx, e))?
+        .await?
         .ok_or_else(|| coded(ErrorCode::Internal, "the municipality was just applied"))?;
     Ok(Tenant(record))
 }
@@ -400,15 +378,14 @@ impl TenantMutation {
         &self,
         ctx: &Context<'_>,
         centers: Vec<CenterInput>,
-    ) -> async_graphql::Result<Tenant> {
+    ) -> Result<Tenant, ApiError> {
         let scope = crate::context::tenant_scope(ctx, Permission::ManageTenantSettings)?;
         let caller = principal(ctx)?;
         let store = &services(ctx).store;
         let current = store
             .tenants()
             .of_scope(scope)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .ok_or_else(|| coded(ErrorCode::NotFound, "no such municipality"))?;
         let mut raw = current.manifest.to_raw();
         raw.centers = centers.into_iter().map(CenterInput::into_raw).collect();
@@ -422,13 +399,11 @@ impl TenantMutation {
                 &caller.account.actor(),
                 &request(ctx).request_id,
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         let record = store
             .tenants()
             .of_scope(scope)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .ok_or_else(|| coded(ErrorCode::Internal, "the municipality was just changed"))?;
         Ok(Tenant(record))
     }
@@ -440,7 +415,7 @@ impl TenantMutation {
         &self,
         ctx: &Context<'_>,
         input: TenantInput,
-    ) -> async_graphql::Result<Tenant> {
+    ) -> Result<Tenant, ApiError> {
         apply_manifest(ctx, input, false).await
     }
 
@@ -451,7 +426,7 @@ impl TenantMutation {
         &self,
         ctx: &Context<'_>,
         input: TenantInput,
-    ) -> async_graphql::Result<Tenant> {
+    ) -> Result<Tenant, ApiError> {
         apply_manifest(ctx, input, true).await
     }
 
@@ -463,7 +438,7 @@ impl TenantMutation {
         ctx: &Context<'_>,
         slug: String,
         reason: String,
-    ) -> async_graphql::Result<Tenant> {
+    ) -> Result<Tenant, ApiError> {
         let caller = authorized(ctx, Permission::ManageTenants)?;
         let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
         services(ctx)
@@ -477,15 +452,11 @@ impl TenantMutation {
             )
             .await
             .map(Tenant)
-            .map_err(|e| from_store(ctx, e))
+            .map_err(ApiError::from)
     }
 
     /// Lets a suspended municipality's staff log in again (platform_admin).
-    async fn reactivate_tenant(
-        &self,
-        ctx: &Context<'_>,
-        slug: String,
-    ) -> async_graphql::Result<Tenant> {
+    async fn reactivate_tenant(&self, ctx: &Context<'_>, slug: String) -> Result<Tenant, ApiError> {
         let caller = authorized(ctx, Permission::ManageTenants)?;
         let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
         services(ctx)
@@ -494,7 +465,7 @@ impl TenantMutation {
             .reactivate(&slug, &caller.account.actor(), &request(ctx).request_id)
             .await
             .map(Tenant)
-            .map_err(|e| from_store(ctx, e))
+            .map_err(ApiError::from)
     }
 }
 
@@ -620,19 +591,11 @@ impl Tenant {
 
     /// Plugins the municipality's manifest names, with their settings and
     /// whether each runs.
-    async fn plugins(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PluginActivation>> {
+    async fn plugins(&self, ctx: &Context<'_>) -> Result<Vec<PluginActivation>, ApiError> {
         let store = &services(ctx).store;
         // Whoever may read this tenant may read which of its plugins run.
-        let activations = match store
-            .operator_scope(&self.0.manifest.slug)
-            .await
-            .map_err(|e| from_store(ctx, e))?
-        {
-            Some(scope) => store
-                .plugins()
-                .activations(scope)
-                .await
-                .map_err(|e| from_store(ctx, e))?,
+        let activations = match store.operator_scope(&self.0.manifest.slug).await? {
+            Some(scope) => store.plugins().activations(scope).await?,
             None => Vec::new(),
         };
         Ok(self
@@ -661,7 +624,7 @@ impl Tenant {
     }
 
     /// Why it is suspended (platform users only; null otherwise).
-    async fn suspended_reason(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+    async fn suspended_reason(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
         let caller = principal(ctx)?;
         Ok(self
             .0
@@ -673,7 +636,7 @@ impl Tenant {
 
     /// What the municipality still lacks before its center works
     /// (platform_admin, and the center's own tenant_admin).
-    async fn readiness(&self, ctx: &Context<'_>) -> async_graphql::Result<TenantReadiness> {
+    async fn readiness(&self, ctx: &Context<'_>) -> Result<TenantReadiness, ApiError> {
         let caller = principal(ctx)?;
         let own = caller.tenant.is_some_and(|t| t.tenant_id() == self.0.id)
             && caller.account.role.can(Permission::ManageTenantSettings);
@@ -683,12 +646,7 @@ impl Tenant {
                 "a municipality's readiness is for the platform admin and its coordinator",
             ));
         }
-        let counts = services(ctx)
-            .store
-            .tenants()
-            .readiness(&self.0)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+        let counts = services(ctx).store.tenants().readiness(&self.0).await?;
         Ok(TenantReadiness::of(&self.0.manifest, counts))
     }
 

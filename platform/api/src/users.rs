@@ -7,7 +7,7 @@ use kentro_domain::contact::Email;
 use kentro_store::{Account, NewInvitation, TenantScope};
 
 use crate::context::{request, services, tenant_scope};
-use crate::error::{bad_input, from_store, not_found, renamed_field};
+use crate::error::{ApiError, bad_input, from_store, not_found, renamed_field};
 use crate::id;
 use crate::paging::{Page, page, page_size};
 
@@ -62,13 +62,12 @@ pub(crate) async fn load(
     ctx: &Context<'_>,
     scope: TenantScope,
     id: i64,
-) -> async_graphql::Result<Option<User>> {
+) -> Result<Option<User>, ApiError> {
     Ok(services(ctx)
         .store
         .accounts()
         .in_tenant(scope, id)
-        .await
-        .map_err(|e| from_store(ctx, e))?
+        .await?
         .map(User))
 }
 
@@ -142,15 +141,10 @@ impl UserQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Page<User>> {
+    ) -> Result<Page<User>, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let limit = page_size(first)?;
-        let accounts = services(ctx)
-            .store
-            .accounts()
-            .list(Some(scope))
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+        let accounts = services(ctx).store.accounts().list(Some(scope)).await?;
         let start = match after {
             Some(cursor) => accounts
                 .iter()
@@ -170,14 +164,9 @@ impl UserQuery {
     }
 
     /// The active staff of the caller's center, by name (any center role).
-    async fn colleagues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Colleague>> {
+    async fn colleagues(&self, ctx: &Context<'_>) -> Result<Vec<Colleague>, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::BookAppointments)?;
-        let mut accounts = services(ctx)
-            .store
-            .accounts()
-            .list(Some(scope))
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+        let mut accounts = services(ctx).store.accounts().list(Some(scope)).await?;
         accounts.retain(|a| !a.disabled);
         accounts.sort_by_key(|a| kentro_domain::names::sort_key(&a.display_name));
         Ok(accounts
@@ -191,15 +180,14 @@ impl UserQuery {
     }
 
     /// One account of the caller's center (tenant_admin); another center's is `NOT_FOUND`.
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<User, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let key = id::decode("User", &id)?;
         services(ctx)
             .store
             .accounts()
             .in_tenant(scope, key)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .map(User)
             .ok_or_else(|| not_found("User"))
     }
@@ -275,14 +263,13 @@ pub struct InvitationQuery;
 impl InvitationQuery {
     /// The center's invitations not yet accepted or withdrawn (tenant_admin),
     /// newest first; those past their 72 hours read `EXPIRED`.
-    async fn invitations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Invitation>> {
+    async fn invitations(&self, ctx: &Context<'_>) -> Result<Vec<Invitation>, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         Ok(services(ctx)
             .store
             .invitations()
             .open(scope)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .into_iter()
             .map(Invitation)
             .collect())
@@ -294,13 +281,8 @@ impl InvitationQuery {
         &self,
         ctx: &Context<'_>,
         token: String,
-    ) -> async_graphql::Result<InvitationPreview> {
-        let view = services(ctx)
-            .store
-            .invitations()
-            .view(&token)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+    ) -> Result<InvitationPreview, ApiError> {
+        let view = services(ctx).store.invitations().view(&token).await?;
         Ok(InvitationPreview {
             center_name: view.center_name,
             email: view.email.to_string(),
@@ -325,7 +307,7 @@ impl UserMutation {
         &self,
         ctx: &Context<'_>,
         input: InviteUserInput,
-    ) -> async_graphql::Result<Invitation> {
+    ) -> Result<Invitation, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let role = DomainRole::from(input.role);
         if role.is_platform_role() {
@@ -352,7 +334,7 @@ impl UserMutation {
             )
             .await
             .map(Invitation)
-            .map_err(|e| renamed_field(from_store(ctx, e), |f| format!("input.{f}")))
+            .map_err(|e| renamed_field(from_store(e), |f| format!("input.{f}")))
     }
 
     /// Invites a municipality's first coordinator (platform_admin): the
@@ -364,16 +346,12 @@ impl UserMutation {
         tenant: String,
         email: String,
         name: String,
-    ) -> async_graphql::Result<Invitation> {
+    ) -> Result<Invitation, ApiError> {
         let caller = crate::context::authorized(ctx, DomainPermission::ManageTenants)?;
         let slug = kentro_domain::TenantSlug::parse(&tenant).map_err(|p| bad_input("tenant", p))?;
         let email = Email::parse(&email).map_err(|p| bad_input("email", p))?;
         let store = &services(ctx).store;
-        let Some(scope) = store
-            .operator_scope(&slug)
-            .await
-            .map_err(|e| from_store(ctx, e))?
-        else {
+        let Some(scope) = store.operator_scope(&slug).await? else {
             return Err(bad_input(
                 "tenant",
                 format!("there is no municipality {slug}"),
@@ -394,16 +372,12 @@ impl UserMutation {
             )
             .await
             .map(Invitation)
-            .map_err(|e| from_store(ctx, e))
+            .map_err(ApiError::from)
     }
 
     /// Withdraws an invitation of the caller's center (tenant_admin): its
     /// link stops working.
-    async fn revoke_invitation(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> async_graphql::Result<Invitation> {
+    async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let key = id::decode("Invitation", &id)?;
         let caller = crate::context::principal(ctx)?;
@@ -418,7 +392,7 @@ impl UserMutation {
             )
             .await
             .map(Invitation)
-            .map_err(|e| from_store(ctx, e))
+            .map_err(ApiError::from)
     }
 
     /// The invitee chooses their password (no login needed): the account
@@ -428,13 +402,12 @@ impl UserMutation {
         ctx: &Context<'_>,
         token: String,
         password: String,
-    ) -> async_graphql::Result<crate::session::LoginPayload> {
+    ) -> Result<crate::session::LoginPayload, ApiError> {
         let account = services(ctx)
             .store
             .invitations()
             .accept(&token, &password, &request(ctx).request_id)
-            .await
-            .map_err(|e| from_store(ctx, e))?;
+            .await?;
         crate::session::log_in(
             ctx,
             account.email.as_str(),
@@ -451,7 +424,7 @@ impl UserMutation {
         ctx: &Context<'_>,
         id: ID,
         role: Role,
-    ) -> async_graphql::Result<User> {
+    ) -> Result<User, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let key = id::decode("User", &id)?;
         let role = DomainRole::from(role);
@@ -478,15 +451,14 @@ impl UserMutation {
                 &caller.account.actor(),
                 &request(ctx).request_id,
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .map(User)
             .ok_or_else(|| not_found("User"))
     }
 
     /// Lets a disabled account of the caller's center log in again
     /// (tenant_admin). Another center's account is `NOT_FOUND`.
-    async fn enable_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+    async fn enable_user(&self, ctx: &Context<'_>, id: ID) -> Result<User, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let key = id::decode("User", &id)?;
         let caller = crate::context::principal(ctx)?;
@@ -499,23 +471,21 @@ impl UserMutation {
                 &caller.account.actor(),
                 &request(ctx).request_id,
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .map(User)
             .ok_or_else(|| not_found("User"))
     }
 
     /// Disables an account of the caller's center (tenant_admin): it can no
     /// longer log in and its sessions end. Another center's is `NOT_FOUND`.
-    async fn disable_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+    async fn disable_user(&self, ctx: &Context<'_>, id: ID) -> Result<User, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
         let key = id::decode("User", &id)?;
         let store = &services(ctx).store;
         let account = store
             .accounts()
             .in_tenant(scope, key)
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .ok_or_else(|| not_found("User"))?;
         let caller = crate::context::principal(ctx)?;
         store
@@ -526,8 +496,7 @@ impl UserMutation {
                 &caller.account.actor(),
                 &request(ctx).request_id,
             )
-            .await
-            .map_err(|e| from_store(ctx, e))?
+            .await?
             .map(User)
             .ok_or_else(|| not_found("User"))
     }
