@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 infra/scripts/install-test-deps.sh
 cargo build --release -p kentro
 for bench in rls_overhead cases_page duplicate_search national_dashboard workspace_pages; do
-    infra/scripts/with-services.sh cargo bench -p kentro-tests --bench "$bench"
+    infra/scripts/with-services.sh cargo bench -p kentro --bench "$bench"
 done
 infra/build-plugins.sh
 cargo bench -p kentro-plugin-host --bench sandbox

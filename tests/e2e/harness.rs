@@ -9,10 +9,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
-/// The `kentro` binary built by `cargo build` next to this test binary
-/// (`target/<profile>/kentro`), unless `KENTRO_BIN` names another.
+/// The `kentro` binary under test: the one `KENTRO_BIN` names, else the one
+/// cargo built for this target (`CARGO_BIN_EXE_kentro`, set for the
+/// package's own tests and benchmarks), else `target/<profile>/kentro`.
 pub fn kentro_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("KENTRO_BIN") {
+        return PathBuf::from(bin);
+    }
+    if let Some(bin) = option_env!("CARGO_BIN_EXE_kentro") {
         return PathBuf::from(bin);
     }
     let exe = std::env::current_exe().expect("the test binary knows its path");
@@ -30,9 +34,11 @@ pub fn kentro_bin() -> PathBuf {
 }
 
 pub fn repo_root() -> PathBuf {
+    // The tests are targets of the `kentro` package, in platform/server.
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the repository root")
+        .ancestors()
+        .nth(2)
+        .expect("platform/server sits two levels below the repository root")
         .to_path_buf()
 }
 
