@@ -359,7 +359,10 @@ mod tests {
         assert_eq!(error["extensions"]["code"], "INTERNAL");
         assert_eq!(error["extensions"]["requestId"], "req-7");
         let text = json.to_string();
-        assert!(!text.contains("athens") && !text.contains("password"), "{text}");
+        assert!(
+            !text.contains("athens") && !text.contains("password"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -379,9 +382,11 @@ mod tests {
 
     #[test]
     fn an_error_no_resolver_coded_is_an_invalid_query() {
-        let mut response = async_graphql::Response::from_errors(vec![
-            async_graphql::ServerError::new("Unknown field \"x\"", None),
-        ]);
+        let mut response =
+            async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
+                "Unknown field \"x\"",
+                None,
+            )]);
         finish_errors(&mut response, "req-9");
         let json = serde_json::to_value(&response).unwrap();
         assert_eq!(json["errors"][0]["extensions"]["code"], "INVALID_QUERY");
