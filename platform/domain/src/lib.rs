@@ -21,7 +21,29 @@ macro_rules! codes {
                 }
             }
         }
+
+        impl $crate::Coded for $name {
+            const NAME: &'static str = stringify!($name);
+
+            fn code(self) -> &'static str {
+                $name::code(self)
+            }
+
+            fn from_code(code: &str) -> Option<$name> {
+                $name::from_code(code)
+            }
+        }
     };
+}
+
+/// A closed set of values, each stored and exchanged as a stable code
+/// (`codes!` implements it), so the store and the API read and write every
+/// such set one way.
+pub trait Coded: Sized + Copy + 'static {
+    /// The set's name, for messages.
+    const NAME: &'static str;
+    fn code(self) -> &'static str;
+    fn from_code(code: &str) -> Option<Self>;
 }
 
 pub mod access;

@@ -178,31 +178,28 @@ impl<'a> Accounts<'a> {
         request_id: &str,
     ) -> Result<Account, StoreError> {
         if new.role.is_platform_role() != new.tenant.is_none() {
-            return Err(StoreError::Invalid {
-                field: "tenant".into(),
-                problem: if new.role.is_platform_role() {
+            return Err(StoreError::invalid(
+                "tenant",
+                if new.role.is_platform_role() {
                     format!("the {} role belongs to no tenant", new.role)
                 } else {
                     format!("the {} role needs a tenant", new.role)
                 },
-            });
+            ));
         }
         if new.role.is_regional() != new.region.is_some() {
-            return Err(StoreError::Invalid {
-                field: "region".into(),
-                problem: if new.role.is_regional() {
+            return Err(StoreError::invalid(
+                "region",
+                if new.role.is_regional() {
                     format!("the {} role needs the region it oversees", new.role)
                 } else {
                     format!("only a regional overseer has a region, not {}", new.role)
                 },
-            });
+            ));
         }
         let display_name = new.display_name.trim().to_owned();
         if display_name.is_empty() || display_name.chars().count() > 200 {
-            return Err(StoreError::Invalid {
-                field: "name".into(),
-                problem: "must be 1 to 200 characters".into(),
-            });
+            return Err(StoreError::invalid("name", "must be 1 to 200 characters"));
         }
         let password_hash = hash_password(new.password.expose().to_owned()).await?;
         let txn = PlatformTxn::begin(self.db()).await?;
@@ -211,10 +208,8 @@ impl<'a> Accounts<'a> {
             .one(&txn)
             .await?
             .is_some();
-        let email_taken = || StoreError::Conflict {
-            field: "email".into(),
-            problem: format!("{} already has an account", new.email),
-        };
+        let email_taken =
+            || StoreError::conflict("email", format!("{} already has an account", new.email));
         if taken {
             return Err(email_taken());
         }
@@ -301,18 +296,13 @@ impl<'a> Accounts<'a> {
     /// The account's own choice of the workspace's language (`el`, `en`).
     pub async fn set_language(&self, account_id: i64, language: &str) -> Result<(), StoreError> {
         if !matches!(language, "el" | "en") {
-            return Err(StoreError::Invalid {
-                field: "language".into(),
-                problem: "must be el or en".into(),
-            });
+            return Err(StoreError::invalid("language", "must be el or en"));
         }
         let Some(row) = user_account::Entity::find_by_id(account_id)
             .one(self.db())
             .await?
         else {
-            return Err(StoreError::NotFound {
-                what: "User".into(),
-            });
+            return Err(StoreError::not_found("User"));
         };
         let mut active: user_account::ActiveModel = row.into();
         active.language = Set(language.to_owned());
@@ -419,10 +409,10 @@ impl Accounts<'_> {
         request_id: &str,
     ) -> Result<Option<Account>, StoreError> {
         if role.is_platform_role() {
-            return Err(StoreError::Invalid {
-                field: "role".into(),
-                problem: format!("a center cannot give the {role} role"),
-            });
+            return Err(StoreError::invalid(
+                "role",
+                format!("a center cannot give the {role} role"),
+            ));
         }
         let purpose = format!("change role to {role}");
         self.update_in_tenant(
@@ -730,10 +720,8 @@ impl<'a> Sessions<'a> {
                 created_at_us,
             ),
         };
-        let record = serde_json::to_string(&record).map_err(|e| StoreError::Corrupt {
-            what: "session".into(),
-            problem: e.to_string(),
-        })?;
+        let record = serde_json::to_string(&record)
+            .map_err(|e| StoreError::corrupt("session", e.to_string()))?;
         self.ephemeral
             .put(&session_key, &record, self.policy.idle_timeout)
             .await?;
@@ -920,9 +908,7 @@ impl<'a> Sessions<'a> {
         password: &str,
         request_id: &str,
     ) -> Result<Account, StoreError> {
-        let not_found = || StoreError::NotFound {
-            what: "password reset".into(),
-        };
+        let not_found = || StoreError::not_found("password reset");
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(not_found());
         }

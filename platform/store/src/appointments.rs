@@ -15,6 +15,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::audit::{self, Access};
+use crate::codes::decode;
 use crate::entity::{appointment, person, tenant, user_account};
 use crate::ids::next_id;
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
@@ -43,24 +44,14 @@ pub struct Booking {
     pub ends_at: NaiveDateTime,
 }
 
-fn invalid(field: &str, problem: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        field: field.into(),
-        problem: problem.into(),
-    }
-}
-
 fn record_from(row: appointment::Model) -> Result<AppointmentRecord, StoreError> {
-    let corrupt = |what: &str| StoreError::Corrupt {
-        what: format!("appointment {}", row.id),
-        problem: what.into(),
-    };
+    let what = format!("appointment {}", row.id);
     Ok(AppointmentRecord {
         id: row.id,
         person_id: row.person_id,
         staff_id: row.staff_id,
-        kind: AppointmentKind::from_code(&row.kind).ok_or_else(|| corrupt("kind"))?,
-        status: AppointmentStatus::from_code(&row.status).ok_or_else(|| corrupt("status"))?,
+        kind: decode(&row.kind, &what)?,
+        status: decode(&row.status, &what)?,
         center_key: row.center_key,
         room: row.room,
         starts_at: row.starts_at,
@@ -113,7 +104,7 @@ async fn check_slot(
     let tenant = tenant::Entity::find_by_id(txn.tenant_id())
         .one(txn)
         .await?
-        .ok_or_else(|| invalid("tenant", "is not registered"))?;
+        .ok_or_else(|| StoreError::invalid("tenant", "is not registered"))?;
     let manifest =
         TenantManifest::from_json(&tenant.manifest).map_err(|e| StoreError::CorruptManifest {
             slug: tenant.slug.clone(),
@@ -124,7 +115,7 @@ async fn check_slot(
         .iter()
         .find(|c| c.key.as_str() == booking.center_key)
         .ok_or_else(|| {
-            invalid(
+            StoreError::invalid(
                 "centerKey",
                 format!(
                     "{:?} is not a center of this municipality",
@@ -133,7 +124,7 @@ async fn check_slot(
             )
         })?;
     check_within_hours(&center.opening_hours, booking.starts_at, booking.ends_at)
-        .map_err(|problem| invalid("startsAt", problem))?;
+        .map_err(|problem| StoreError::invalid("startsAt", problem))?;
 
     let same_day = appointment::Entity::find_in(txn)
         .filter(appointment::Column::Status.eq(AppointmentStatus::Booked.code()))
@@ -150,27 +141,27 @@ async fn check_slot(
             continue;
         }
         if other.staff_id == booking.staff_id {
-            return Err(StoreError::Conflict {
-                field: "staffId".into(),
-                problem: format!(
+            return Err(StoreError::conflict(
+                "staffId",
+                format!(
                     "is already booked from {} to {}",
                     other.starts_at.format("%H:%M"),
                     other.ends_at.format("%H:%M")
                 ),
-            });
+            ));
         }
         let same_room = other.center_key == booking.center_key
             && booking.room.is_some()
             && other.room.as_deref() == booking.room;
         if same_room {
-            return Err(StoreError::Conflict {
-                field: "room".into(),
-                problem: format!(
+            return Err(StoreError::conflict(
+                "room",
+                format!(
                     "is already booked from {} to {}",
                     other.starts_at.format("%H:%M"),
                     other.ends_at.format("%H:%M")
                 ),
-            });
+            ));
         }
     }
     Ok(())
@@ -188,7 +179,7 @@ async fn check_staff(txn: &ScopedTxn, staff_id: i64) -> Result<(), StoreError> {
     if sees_people {
         Ok(())
     } else {
-        Err(invalid(
+        Err(StoreError::invalid(
             "staffId",
             "is not an active case worker of this center",
         ))
@@ -226,9 +217,7 @@ impl<'a> Appointments<'a> {
             .await?
             .is_none()
         {
-            return Err(StoreError::NotFound {
-                what: "Person".into(),
-            });
+            return Err(StoreError::not_found("Person"));
         }
         check_staff(&txn, booking.staff_id).await?;
         check_slot(&txn, &booking.slot(), None).await?;
@@ -268,11 +257,9 @@ impl<'a> Appointments<'a> {
         let row = appointment::Entity::find_id_in(&txn, id)
             .one(&txn)
             .await?
-            .ok_or(StoreError::NotFound {
-                what: "Appointment".into(),
-            })?;
+            .ok_or(StoreError::not_found("Appointment"))?;
         if row.status != AppointmentStatus::Booked.code() {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "id",
                 format!("the appointment is {}, not booked", row.status),
             ));
@@ -307,11 +294,9 @@ impl<'a> Appointments<'a> {
         let row = appointment::Entity::find_id_in(&txn, id)
             .one(&txn)
             .await?
-            .ok_or(StoreError::NotFound {
-                what: "Appointment".into(),
-            })?;
+            .ok_or(StoreError::not_found("Appointment"))?;
         if row.status != AppointmentStatus::Booked.code() || to == AppointmentStatus::Booked {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "status",
                 format!(
                     "an appointment that is {} cannot become {}",

@@ -14,6 +14,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::audit::{self, Access};
+use crate::codes::{decode, decode_list};
 use crate::entity::{case_event, case_file, case_note, person, user_account};
 use crate::ids::next_id;
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
@@ -111,31 +112,19 @@ pub struct CaseFilter {
     pub person_id: Option<i64>,
 }
 
-fn corrupt(id: i64, problem: impl Into<String>) -> StoreError {
-    StoreError::Corrupt {
-        what: format!("case {id}"),
-        problem: problem.into(),
-    }
-}
-
 impl TryFrom<case_file::Model> for CaseRecord {
     type Error = StoreError;
 
     fn try_from(row: case_file::Model) -> Result<CaseRecord, StoreError> {
         let id = row.id;
-        let categories = row
-            .categories
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .map(|c| RequestCategory::from_code(c).ok_or_else(|| corrupt(id, c.to_owned())))
-            .collect::<Result<_, _>>()?;
+        let what = format!("case {id}");
+        let categories = decode_list(&row.categories, &what)?;
         Ok(CaseRecord {
             id,
             person_id: row.person_id,
-            status: CaseStatus::from_code(&row.status).ok_or_else(|| corrupt(id, "status"))?,
+            status: decode(&row.status, &what)?,
             request_date: row.request_date,
-            channel: RequestChannel::from_code(&row.channel)
-                .ok_or_else(|| corrupt(id, "channel"))?,
+            channel: decode(&row.channel, &what)?,
             categories,
             needs_assessment: row.needs_assessment,
             information_given: row.information_given,
@@ -190,9 +179,7 @@ async fn locked_case(txn: &ScopedTxn, id: i64) -> Result<case_file::Model, Store
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or(StoreError::NotFound {
-            what: "Case".into(),
-        })
+        .ok_or(StoreError::not_found("Case"))
 }
 
 /// An account that may work on this tenant's cases.
@@ -208,10 +195,10 @@ async fn check_assignee(txn: &ScopedTxn, account_id: i64) -> Result<(), StoreErr
     if can_work {
         Ok(())
     } else {
-        Err(StoreError::Invalid {
-            field: "assignedTo".into(),
-            problem: "is not an active case worker of this center".into(),
-        })
+        Err(StoreError::invalid(
+            "assignedTo",
+            "is not an active case worker of this center",
+        ))
     }
 }
 
@@ -231,10 +218,10 @@ impl<'a> Cases<'a> {
         access: &Access<'_>,
     ) -> Result<CaseRecord, StoreError> {
         if new.categories.is_empty() {
-            return Err(StoreError::Invalid {
-                field: "categories".into(),
-                problem: "name at least one category of the request".into(),
-            });
+            return Err(StoreError::invalid(
+                "categories",
+                "name at least one category of the request",
+            ));
         }
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let person_exists = person::Entity::find_id_in(&txn, new.person_id)
@@ -242,9 +229,7 @@ impl<'a> Cases<'a> {
             .await?
             .is_some();
         if !person_exists {
-            return Err(StoreError::NotFound {
-                what: "Person".into(),
-            });
+            return Err(StoreError::not_found("Person"));
         }
         if let Some(assignee) = new.assigned_to {
             check_assignee(&txn, assignee).await?;
@@ -427,7 +412,7 @@ impl<'a> Cases<'a> {
     ) -> Result<CaseRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let row = locked_case(&txn, id).await?;
-        let from = CaseStatus::from_code(&row.status).ok_or_else(|| corrupt(id, "status"))?;
+        let from: CaseStatus = decode(&row.status, format!("case {id}"))?;
         let to = from.transition(to).map_err(StoreError::InvalidTransition)?;
         let now = Utc::now();
         let mut active: case_file::ActiveModel = row.into();
@@ -479,10 +464,10 @@ impl<'a> Cases<'a> {
             }
         }
         if changed.is_empty() {
-            return Err(StoreError::Invalid {
-                field: "input".into(),
-                problem: "give at least one text to change".into(),
-            });
+            return Err(StoreError::invalid(
+                "input",
+                "give at least one text to change",
+            ));
         }
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
@@ -553,14 +538,10 @@ impl<'a> Cases<'a> {
     ) -> Result<NoteRecord, StoreError> {
         let body = body.trim();
         if body.is_empty() || body.chars().count() > 20_000 {
-            return Err(StoreError::Invalid {
-                field: "body".into(),
-                problem: "must be 1 to 20000 characters".into(),
-            });
+            return Err(StoreError::invalid("body", "must be 1 to 20000 characters"));
         }
-        let author_id = access.actor.account_id.ok_or_else(|| StoreError::Invalid {
-            field: "author".into(),
-            problem: "notes are written by a person's account".into(),
+        let author_id = access.actor.account_id.ok_or_else(|| {
+            StoreError::invalid("author", "notes are written by a person's account")
         })?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
         locked_case(&txn, case_id).await?;
@@ -625,8 +606,7 @@ fn note_from(row: case_note::Model) -> Result<NoteRecord, StoreError> {
         case_id: row.case_id,
         author_id: row.author_id,
         author: row.author,
-        confidentiality: NoteConfidentiality::from_code(&row.confidentiality)
-            .ok_or_else(|| corrupt(row.case_id, "note confidentiality"))?,
+        confidentiality: decode(&row.confidentiality, format!("note {}", row.id))?,
         body: row.body,
         created_at: row.created_at,
     })

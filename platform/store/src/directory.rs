@@ -89,10 +89,10 @@ fn body_of(record: &Record) -> String {
 fn parse_body(resource: &str, id: &str, body: &str) -> Result<Record, StoreError> {
     match serde_json::from_str(body) {
         Ok(Value::Object(record)) => Ok(record),
-        _ => Err(StoreError::Corrupt {
-            what: format!("directory record {resource} {id}"),
-            problem: "is not a JSON object".into(),
-        }),
+        _ => Err(StoreError::corrupt(
+            format!("directory record {resource} {id}"),
+            "is not a JSON object",
+        )),
     }
 }
 

@@ -66,10 +66,8 @@ impl EventBus {
                 let _ = self.local.send(event.clone());
             }
             Some((connection, channel)) => {
-                let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt {
-                    what: "event".into(),
-                    problem: e.to_string(),
-                })?;
+                let payload = serde_json::to_string(event)
+                    .map_err(|e| StoreError::corrupt("event", e.to_string()))?;
                 let mut connection = connection.clone();
                 redis::cmd("PUBLISH")
                     .arg(channel)

@@ -15,6 +15,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::audit::{self, Access};
+use crate::codes::decode;
 use crate::entity::{consent, household, household_member, kea_application, kea_document, person};
 use crate::ids::{next_id, next_ids};
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
@@ -86,17 +87,6 @@ pub struct NewApplication {
     pub submitted_on_behalf_of: Option<i64>,
 }
 
-fn corrupt(what: &str, problem: impl Into<String>) -> StoreError {
-    StoreError::Corrupt {
-        what: what.into(),
-        problem: problem.into(),
-    }
-}
-
-fn not_found(what: &str) -> StoreError {
-    StoreError::NotFound { what: what.into() }
-}
-
 async fn person_exists(txn: &ScopedTxn, id: i64) -> Result<bool, StoreError> {
     Ok(person::Entity::find_id_in(txn, id)
         .one(txn)
@@ -117,8 +107,7 @@ async fn members_of(
         .map(|m| {
             Ok(HouseholdMember {
                 person_id: m.person_id,
-                relationship: Relationship::from_code(&m.relationship)
-                    .ok_or_else(|| corrupt("household member", m.relationship.clone()))?,
+                relationship: decode(&m.relationship, format!("household member {}", m.person_id))?,
             })
         })
         .collect()
@@ -128,8 +117,7 @@ fn application_from(row: kea_application::Model) -> Result<ApplicationRecord, St
     Ok(ApplicationRecord {
         id: row.id,
         household_id: row.household_id,
-        status: ApplicationStatus::from_code(&row.status)
-            .ok_or_else(|| corrupt("application", row.status.clone()))?,
+        status: decode(&row.status, format!("application {}", row.id))?,
         reference_date: row.reference_date,
         external_reference: row.external_reference,
         submitted_on_behalf_of: row.submitted_on_behalf_of,
@@ -248,12 +236,12 @@ impl<'a> Households<'a> {
         household::Entity::find_id_in(&txn, household_id)
             .one(&txn)
             .await?
-            .ok_or_else(|| not_found("Household"))?;
+            .ok_or_else(|| StoreError::not_found("Household"))?;
         if relationship == Relationship::Head {
-            return Err(StoreError::Invalid {
-                field: "relationship".into(),
-                problem: "a household has one head, named when it is created".into(),
-            });
+            return Err(StoreError::invalid(
+                "relationship",
+                "a household has one head, named when it is created",
+            ));
         }
         add_member(&txn, household_id, person_id, relationship).await?;
         audit::record(
@@ -266,7 +254,7 @@ impl<'a> Households<'a> {
         .await?;
         let household = load_household(&txn, household_id)
             .await?
-            .ok_or_else(|| not_found("Household"))?;
+            .ok_or_else(|| StoreError::not_found("Household"))?;
         txn.commit().await?;
         Ok(household)
     }
@@ -282,12 +270,12 @@ impl<'a> Households<'a> {
         let member = household_member::Entity::find_id_in(&txn, person_id)
             .one(&txn)
             .await?
-            .ok_or_else(|| not_found("HouseholdMember"))?;
+            .ok_or_else(|| StoreError::not_found("HouseholdMember"))?;
         if member.relationship == Relationship::Head.code() {
-            return Err(StoreError::Invalid {
-                field: "personId".into(),
-                problem: "the head of a household cannot be removed from it".into(),
-            });
+            return Err(StoreError::invalid(
+                "personId",
+                "the head of a household cannot be removed from it",
+            ));
         }
         let household_id = member.household_id;
         household_member::Entity::delete_in(&txn)
@@ -304,7 +292,7 @@ impl<'a> Households<'a> {
         .await?;
         let household = load_household(&txn, household_id)
             .await?
-            .ok_or_else(|| not_found("Household"))?;
+            .ok_or_else(|| StoreError::not_found("Household"))?;
         txn.commit().await?;
         Ok(household)
     }
@@ -346,7 +334,7 @@ impl<'a> Households<'a> {
     ) -> Result<ConsentRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         if !person_exists(&txn, statement.person_id).await? {
-            return Err(not_found("Person"));
+            return Err(StoreError::not_found("Person"));
         }
         let last = consent::Entity::find_in(&txn)
             .filter(consent::Column::PersonId.eq(statement.person_id))
@@ -409,12 +397,10 @@ impl<'a> Households<'a> {
         let mut current: Vec<ConsentRecord> = Vec::new();
         for row in rows {
             let record = ConsentRecord {
-                purpose: ConsentPurpose::from_code(&row.purpose)
-                    .ok_or_else(|| corrupt("consent", row.purpose.clone()))?,
+                purpose: decode(&row.purpose, format!("consent {}", row.seq))?,
                 given: row.given,
                 on_date: row.on_date,
-                method: ConsentMethod::from_code(&row.method)
-                    .ok_or_else(|| corrupt("consent", row.method.clone()))?,
+                method: decode(&row.method, format!("consent {}", row.seq))?,
                 witness: row.witness,
                 recorded_by: row.recorded_by,
             };
@@ -450,16 +436,16 @@ impl<'a> Households<'a> {
         household::Entity::find_id_in(&txn, new.household_id)
             .one(&txn)
             .await?
-            .ok_or_else(|| not_found("Household"))?;
+            .ok_or_else(|| StoreError::not_found("Household"))?;
         if let Some(person) = new.submitted_on_behalf_of {
             let member = household_member::Entity::find_id_in(&txn, person)
                 .one(&txn)
                 .await?;
             if member.is_none_or(|m| m.household_id != new.household_id) {
-                return Err(StoreError::Invalid {
-                    field: "submittedOnBehalfOf".into(),
-                    problem: "must be a member of the household".into(),
-                });
+                return Err(StoreError::invalid(
+                    "submittedOnBehalfOf",
+                    "must be a member of the household",
+                ));
             }
         }
         let open = kea_application::Entity::find_in(&txn)
@@ -471,10 +457,10 @@ impl<'a> Households<'a> {
             .one(&txn)
             .await?;
         if open.is_some() {
-            return Err(StoreError::Conflict {
-                field: "householdId".into(),
-                problem: "the household already has an application in progress".into(),
-            });
+            return Err(StoreError::conflict(
+                "householdId",
+                "the household already has an application in progress",
+            ));
         }
         let id = next_id(&txn, "kea_application").await?;
         let now = Utc::now();
@@ -562,9 +548,8 @@ impl<'a> Households<'a> {
             .lock_exclusive()
             .one(&txn)
             .await?
-            .ok_or_else(|| not_found("KeaApplication"))?;
-        let from = ApplicationStatus::from_code(&row.status)
-            .ok_or_else(|| corrupt("application", row.status.clone()))?;
+            .ok_or_else(|| StoreError::not_found("KeaApplication"))?;
+        let from: ApplicationStatus = decode(&row.status, format!("application {id}"))?;
         let to = from.transition(to).map_err(|problem| StoreError::Invalid {
             field: "to".into(),
             problem,
@@ -607,12 +592,12 @@ impl<'a> Households<'a> {
         kea_application::Entity::find_id_in(&txn, application_id)
             .one(&txn)
             .await?
-            .ok_or_else(|| not_found("KeaApplication"))?;
+            .ok_or_else(|| StoreError::not_found("KeaApplication"))?;
         if let Some(person_id) = person_id {
             person::Entity::find_id_in(&txn, person_id)
                 .one(&txn)
                 .await?
-                .ok_or_else(|| not_found("Person"))?;
+                .ok_or_else(|| StoreError::not_found("Person"))?;
         }
         let subject = person_id.unwrap_or(0);
         kea_document::Entity::delete_in(&txn)
@@ -665,7 +650,7 @@ impl<'a> Households<'a> {
             let person = person::Entity::find_id_in(&txn, member.person_id)
                 .one(&txn)
                 .await?
-                .ok_or_else(|| corrupt("household member", "person missing"))?;
+                .ok_or_else(|| StoreError::corrupt("household member", "person missing"))?;
             situation.members.push(MemberSituation {
                 person_id: member.person_id,
                 relationship: member.relationship,
@@ -724,19 +709,19 @@ async fn add_member(
     relationship: Relationship,
 ) -> Result<(), StoreError> {
     if !person_exists(txn, person_id).await? {
-        return Err(not_found("Person"));
+        return Err(StoreError::not_found("Person"));
     }
     let current = household_member::Entity::find_id_in(txn, person_id)
         .one(txn)
         .await?;
     if let Some(current) = current {
-        return Err(StoreError::Conflict {
-            field: "personId".into(),
-            problem: format!(
+        return Err(StoreError::conflict(
+            "personId",
+            format!(
                 "already belongs to household {}; remove them from it first",
                 current.household_id
             ),
-        });
+        ));
     }
     household_member::ActiveModel {
         tenant_id: Set(txn.tenant_id()),

@@ -16,10 +16,7 @@ pub(crate) async fn next_id<C: ConnectionTrait>(txn: &C, table: &str) -> Result<
     let row = txn
         .query_one_raw(Statement::from_string(backend, sql))
         .await?
-        .ok_or_else(|| StoreError::Corrupt {
-            what: table.to_owned(),
-            problem: "no next id".into(),
-        })?;
+        .ok_or_else(|| StoreError::corrupt(table, "no next id"))?;
     Ok(row.try_get("", "id")?)
 }
 

@@ -62,19 +62,6 @@ pub struct InvitationView {
     pub expires_at: DateTime<Utc>,
 }
 
-fn invalid(field: &str, problem: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        field: field.into(),
-        problem: problem.into(),
-    }
-}
-
-fn not_found() -> StoreError {
-    StoreError::NotFound {
-        what: "Invitation".into(),
-    }
-}
-
 fn from_row(row: invitation::Model, now: DateTime<Utc>) -> Result<Invitation, StoreError> {
     let corrupt = |problem: String| StoreError::Corrupt {
         what: format!("invitation {}", row.id),
@@ -151,18 +138,18 @@ impl<'a> Invitations<'a> {
         request_id: &str,
     ) -> Result<Invitation, StoreError> {
         if new.role.is_platform_role() {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "role",
                 format!("a center cannot invite {} accounts", new.role),
             ));
         }
         let display_name = new.display_name.trim().to_owned();
         if display_name.is_empty() || display_name.chars().count() > 200 {
-            return Err(invalid("name", "must be 1 to 200 characters"));
+            return Err(StoreError::invalid("name", "must be 1 to 200 characters"));
         }
         let invited_by = actor
             .account_id
-            .ok_or_else(|| invalid("actor", "an invitation comes from an account"))?;
+            .ok_or_else(|| StoreError::invalid("actor", "an invitation comes from an account"))?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
         // Only this center's own staff are a conflict: another center's are
         // none of its business.
@@ -171,10 +158,10 @@ impl<'a> Invitations<'a> {
             .one(&txn)
             .await?;
         if colleague.is_some() {
-            return Err(StoreError::Conflict {
-                field: "email".into(),
-                problem: format!("{} already works at this center", new.email),
-            });
+            return Err(StoreError::conflict(
+                "email",
+                format!("{} already works at this center", new.email),
+            ));
         }
         let now = Utc::now();
         let earlier = invitation::Entity::find_in(&txn)
@@ -268,12 +255,12 @@ impl<'a> Invitations<'a> {
         let row = invitation::Entity::find_id_in(&txn, id)
             .one(&txn)
             .await?
-            .ok_or_else(not_found)?;
+            .ok_or_else(|| StoreError::not_found("Invitation"))?;
         if row.accepted_at.is_some() {
-            return Err(StoreError::Conflict {
-                field: "id".into(),
-                problem: "the invitation was accepted already; disable the account instead".into(),
-            });
+            return Err(StoreError::conflict(
+                "id",
+                "the invitation was accepted already; disable the account instead",
+            ));
         }
         let now = Utc::now();
         let mut active: invitation::ActiveModel = row.into();
@@ -298,7 +285,7 @@ impl<'a> Invitations<'a> {
     /// The invitation behind a link: `NotFound` for an unknown token, `Gone`
     /// for one used, withdrawn or expired.
     pub async fn view(&self, token: &str) -> Result<InvitationView, StoreError> {
-        let scope = tenant_of_token(token).ok_or_else(not_found)?;
+        let scope = tenant_of_token(token).ok_or_else(|| StoreError::not_found("Invitation"))?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let row = live(&txn, token).await?;
         let center_name = tenant::Entity::find_by_id(scope.tenant_id())
@@ -326,20 +313,22 @@ impl<'a> Invitations<'a> {
         password: &str,
         request_id: &str,
     ) -> Result<Account, StoreError> {
-        let scope = tenant_of_token(token).ok_or_else(not_found)?;
+        let scope = tenant_of_token(token).ok_or_else(|| StoreError::not_found("Invitation"))?;
         let view = self.view(token).await?;
-        let password =
-            NewPassword::parse(password, &view.email).map_err(|p| invalid("password", p))?;
+        let password = NewPassword::parse(password, &view.email)
+            .map_err(|p| StoreError::invalid("password", p))?;
         let password_hash = hash_password(password.expose().to_owned()).await?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
         // Checked again inside the transaction: two tabs may accept at once.
         let row = live(&txn, token).await?;
-        let has_account = || StoreError::Conflict {
-            field: "email".into(),
-            problem: format!(
-                "{} has a Kentro account already: log in with it, or ask for an invitation to another address",
-                row.email
-            ),
+        let has_account = || {
+            StoreError::conflict(
+                "email",
+                format!(
+                    "{} has a Kentro account already: log in with it, or ask for an invitation to another address",
+                    row.email
+                ),
+            )
         };
         let taken = user_account::Entity::find()
             .filter(user_account::Column::Email.eq(row.email.as_str()))
@@ -400,7 +389,7 @@ async fn live(txn: &ScopedTxn, token: &str) -> Result<invitation::Model, StoreEr
         .filter(invitation::Column::TokenHash.eq(sha256_hex(token)))
         .one(txn)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or_else(|| StoreError::not_found("Invitation"))?;
     let gone = |what: &str| StoreError::Gone { what: what.into() };
     if row.accepted_at.is_some() {
         return Err(gone("this invitation was used already: log in instead"));

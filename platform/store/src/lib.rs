@@ -8,6 +8,7 @@ mod accounts;
 mod appointments;
 mod audit;
 mod cases;
+mod codes;
 mod directory;
 mod entity;
 mod ephemeral;
@@ -104,6 +105,37 @@ pub enum StoreError {
     Crypto(String),
     #[error("{what}")]
     QuotaExceeded { what: String },
+}
+
+impl StoreError {
+    /// No such `what` for this caller (another tenant's reads the same).
+    pub(crate) fn not_found(what: impl Into<String>) -> StoreError {
+        StoreError::NotFound { what: what.into() }
+    }
+
+    /// The caller's input: `field` and what is wrong with it.
+    pub(crate) fn invalid(field: impl Into<String>, problem: impl Into<String>) -> StoreError {
+        StoreError::Invalid {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// The change conflicts with what exists, at `field`.
+    pub(crate) fn conflict(field: impl Into<String>, problem: impl Into<String>) -> StoreError {
+        StoreError::Conflict {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// A stored `what` that no longer reads as the domain says it must.
+    pub(crate) fn corrupt(what: impl Into<String>, problem: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            what: what.into(),
+            problem: problem.into(),
+        }
+    }
 }
 
 /// Where the relational data lives.

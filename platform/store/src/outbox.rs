@@ -124,10 +124,8 @@ pub(crate) async fn enqueue(txn: &ScopedTxn, new: NewNotification) -> Result<(),
 fn from_row(row: notification::Model) -> Result<Notification, StoreError> {
     Ok(Notification {
         scope: TenantScope::new(row.tenant_id),
-        channel: Channel::from_code(&row.channel).ok_or_else(|| StoreError::Corrupt {
-            what: format!("notification {}", row.id),
-            problem: "channel".into(),
-        })?,
+        channel: Channel::from_code(&row.channel)
+            .ok_or_else(|| StoreError::corrupt(format!("notification {}", row.id), "channel"))?,
         id: row.id,
         kind: row.kind,
         recipient: row.recipient,

@@ -5,10 +5,7 @@ use chrono::{DateTime, Utc};
 use kentro_domain::contact::Email;
 use kentro_domain::identifiers::{Afm, Amka};
 use kentro_domain::names::{SIMILAR_NAME, search_key, similarity};
-use kentro_domain::person::{
-    EducationLevel, EmploymentStatus, Gender, IdDocumentType, PersonDetails, SpecialCategories,
-    SpecialCategoryAnswer,
-};
+use kentro_domain::person::{Gender, IdDocumentType, PersonDetails, SpecialCategories};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, SqlErr,
@@ -16,6 +13,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::audit::{self, Access};
+use crate::codes::{decode, decode_optional};
 use crate::entity::person;
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
@@ -47,42 +45,28 @@ pub struct DuplicateCandidate {
     pub score: f32,
 }
 
-fn corrupt(id: i64, problem: impl Into<String>) -> StoreError {
-    StoreError::Corrupt {
-        what: format!("person {id}"),
-        problem: problem.into(),
-    }
-}
-
-fn decode<T>(
-    id: i64,
-    code: Option<String>,
-    parse: fn(&str) -> Option<T>,
-) -> Result<Option<T>, StoreError> {
-    code.map(|c| parse(&c).ok_or_else(|| corrupt(id, format!("unknown code {c:?}"))))
-        .transpose()
-}
-
 impl TryFrom<person::Model> for PersonRecord {
     type Error = StoreError;
 
     fn try_from(row: person::Model) -> Result<PersonRecord, StoreError> {
         let id = row.id;
-        let gender = Gender::from_code(&row.gender).ok_or_else(|| corrupt(id, "gender"))?;
+        let what = format!("person {id}");
+        let corrupt = |problem: String| StoreError::corrupt(what.clone(), problem);
+        let gender = decode(&row.gender, &what)?;
         let amka = row
             .amka
-            .map(|a| Amka::parse(&a).map_err(|p| corrupt(id, p)))
+            .map(|a| Amka::parse(&a).map_err(&corrupt))
             .transpose()?;
         let afm = row
             .afm
-            .map(|a| Afm::parse(&a).map_err(|p| corrupt(id, p)))
+            .map(|a| Afm::parse(&a).map_err(&corrupt))
             .transpose()?;
         let email = row
             .email
-            .map(|e| Email::parse(&e).map_err(|p| corrupt(id, p)))
+            .map(|e| Email::parse(&e).map_err(&corrupt))
             .transpose()?;
         let id_document = match (
-            decode(id, row.id_document_type, IdDocumentType::from_code)?,
+            decode_optional::<IdDocumentType>(row.id_document_type.as_deref(), &what)?,
             row.id_document_number,
         ) {
             (Some(kind), Some(number)) => Some((kind, number)),
@@ -92,7 +76,7 @@ impl TryFrom<person::Model> for PersonRecord {
             (Some(number), Some(expiry)) => Some((number, expiry)),
             _ => None,
         };
-        let answer = |code: Option<String>| decode(id, code, SpecialCategoryAnswer::from_code);
+        let answer = |code: Option<String>| decode_optional(code.as_deref(), &what);
         Ok(PersonRecord {
             id,
             details: PersonDetails {
@@ -114,8 +98,8 @@ impl TryFrom<person::Model> for PersonRecord {
                 area: row.area,
                 rural: row.rural,
                 preferred_language: row.preferred_language,
-                employment_status: decode(id, row.employment_status, EmploymentStatus::from_code)?,
-                education_level: decode(id, row.education_level, EducationLevel::from_code)?,
+                employment_status: decode_optional(row.employment_status.as_deref(), &what)?,
+                education_level: decode_optional(row.education_level.as_deref(), &what)?,
                 special: SpecialCategories {
                     disability: answer(row.disability)?,
                     minority: answer(row.minority)?,
@@ -329,9 +313,7 @@ impl<'a> People<'a> {
             .lock_exclusive()
             .one(&txn)
             .await?
-            .ok_or(StoreError::NotFound {
-                what: "Person".into(),
-            })?;
+            .ok_or(StoreError::not_found("Person"))?;
         if let Some(duplicate) = identifier_holder(&txn, details, Some(id)).await? {
             return Err(duplicate);
         }
@@ -403,10 +385,7 @@ impl<'a> People<'a> {
     ) -> Result<PersonRecord, StoreError> {
         use crate::entity::{appointment, case_file, consent, household_member, kea_application};
         if keep == remove {
-            return Err(StoreError::Invalid {
-                field: "remove".into(),
-                problem: "is the same person as keep".into(),
-            });
+            return Err(StoreError::invalid("remove", "is the same person as keep"));
         }
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let tenant = scope.tenant_id();
@@ -415,9 +394,7 @@ impl<'a> People<'a> {
                 .lock_exclusive()
                 .one(&txn)
         };
-        let not_found = || StoreError::NotFound {
-            what: "Person".into(),
-        };
+        let not_found = || StoreError::not_found("Person");
         let kept = PersonRecord::try_from(find(keep).await?.ok_or_else(not_found)?)?;
         let removed = PersonRecord::try_from(find(remove).await?.ok_or_else(not_found)?)?;
 
@@ -452,13 +429,13 @@ impl<'a> People<'a> {
                 }
             }
             (Some(ours), Some(theirs)) => {
-                return Err(StoreError::Conflict {
-                    field: "remove".into(),
-                    problem: format!(
+                return Err(StoreError::conflict(
+                    "remove",
+                    format!(
                         "the two records live in different households ({} and {}); remove one from its household first",
                         ours.household_id, theirs.household_id
                     ),
-                });
+                ));
             }
         }
 

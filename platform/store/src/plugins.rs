@@ -111,10 +111,7 @@ async fn storage_usage(
         .into_tuple()
         .one(txn)
         .await?
-        .ok_or_else(|| StoreError::Corrupt {
-            what: "plugin storage".into(),
-            problem: "no usage row".into(),
-        })?;
+        .ok_or_else(|| StoreError::corrupt("plugin storage", "no usage row"))?;
     Ok(StorageUsage {
         documents: documents as u64,
         bytes: total_bytes as u64,
@@ -224,13 +221,13 @@ impl<'a> Plugins<'a> {
             return if existing.sha256 == package.sha256 {
                 Ok(InstallOutcome::Unchanged)
             } else {
-                Err(StoreError::Conflict {
-                    field: "version".into(),
-                    problem: format!(
+                Err(StoreError::conflict(
+                    "version",
+                    format!(
                         "{} {} is installed with other contents; publish a new version",
                         package.id, package.version
                     ),
-                })
+                ))
             };
         }
         let (id, version, sha256) = (
@@ -365,9 +362,7 @@ impl<'a> Plugins<'a> {
         let row = plugin_activation::Entity::find_id_in(&txn, plugin_id.to_owned())
             .one(&txn)
             .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "plugin activation".into(),
-            })?;
+            .ok_or_else(|| StoreError::not_found("plugin activation"))?;
         txn.commit().await?;
         Ok(activation_from(row))
     }
@@ -394,9 +389,7 @@ impl<'a> Plugins<'a> {
         let row = plugin_activation::Entity::find_id_in(&txn, plugin_id.to_owned())
             .one(&txn)
             .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "Plugin".into(),
-            })?;
+            .ok_or_else(|| StoreError::not_found("Plugin"))?;
         let mut active: plugin_activation::ActiveModel = row.into();
         active.status = Set(status.to_owned());
         active.status_reason = Set(reason);
@@ -722,9 +715,7 @@ impl<'a> Plugins<'a> {
             .await?
             .is_none()
         {
-            return Err(StoreError::NotFound {
-                what: "Person".into(),
-            });
+            return Err(StoreError::not_found("Person"));
         }
         referral_suggestion::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
@@ -759,9 +750,7 @@ impl<'a> Plugins<'a> {
             .one(&txn)
             .await?
             .filter(|r| r.dismissed_at.is_none())
-            .ok_or_else(|| StoreError::NotFound {
-                what: "ReferralSuggestion".into(),
-            })?;
+            .ok_or_else(|| StoreError::not_found("ReferralSuggestion"))?;
         let mut active: referral_suggestion::ActiveModel = row.into();
         active.dismissed_at = Set(Some(Utc::now()));
         active.dismissed_by = Set(access.actor.account_id);
@@ -823,9 +812,7 @@ impl<'a> Plugins<'a> {
         person::Entity::find_id_in(&txn, person_id)
             .one(&txn)
             .await?
-            .ok_or(StoreError::NotFound {
-                what: "Person".into(),
-            })?;
+            .ok_or(StoreError::not_found("Person"))?;
         let rows = referral_suggestion::Entity::find_in(&txn)
             .filter(referral_suggestion::Column::PersonId.eq(person_id))
             .filter(referral_suggestion::Column::DismissedAt.is_null())
@@ -863,10 +850,10 @@ impl<'a> Plugins<'a> {
             "area" => person::Column::Area,
             "gender" => person::Column::Gender,
             other => {
-                return Err(StoreError::Invalid {
-                    field: "field".into(),
-                    problem: format!("people cannot be filtered by {other}"),
-                });
+                return Err(StoreError::invalid(
+                    "field",
+                    format!("people cannot be filtered by {other}"),
+                ));
             }
         };
         let txn = ScopedTxn::begin(self.db, scope).await?;

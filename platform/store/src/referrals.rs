@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::accounts::{random_hex, sha256_hex};
 use crate::audit::{self, Access, Actor};
+use crate::codes::{decode, decode_list, decode_optional};
 use crate::directory::{Directory, DirectoryScope, ServiceSummary};
 use crate::entity::{
     case_file, consent, household_member, partner_key, partner_link, referral, tenant, user_account,
@@ -161,56 +162,29 @@ pub struct LoopSettings {
 
 use kentro_domain::referral::PARTNER_KEY_PREFIX;
 
-fn invalid(field: &str, problem: impl Into<String>) -> StoreError {
-    StoreError::Invalid {
-        field: field.into(),
-        problem: problem.into(),
-    }
-}
-
-fn not_found() -> StoreError {
-    StoreError::NotFound {
-        what: "Referral".into(),
-    }
-}
-
 fn record_from(row: referral::Model) -> Result<ReferralRecord, StoreError> {
-    let corrupt = |what: &str| StoreError::Corrupt {
-        what: format!("referral {}", row.id),
-        problem: what.into(),
-    };
-    let envelope_fields = row
-        .envelope_fields
-        .split(',')
-        .filter(|c| !c.is_empty())
-        .map(|c| EnvelopeField::from_code(c).ok_or_else(|| corrupt("envelope_fields")))
-        .collect::<Result<_, _>>()?;
+    let what = format!("referral {}", row.id);
+    let envelope_fields = decode_list(&row.envelope_fields, &what)?;
     Ok(ReferralRecord {
         id: row.id,
         case_id: row.case_id,
         person_id: row.person_id,
         created_by: row.created_by,
-        target_scope: TargetScope::from_code(&row.target_scope)
-            .ok_or_else(|| corrupt("target_scope"))?,
+        target_scope: decode(&row.target_scope, &what)?,
         target_tenant_id: row.target_tenant_id,
-        level: ReferralLevel::from_code(&row.level).ok_or_else(|| corrupt("level"))?,
-        urgency: Urgency::from_code(&row.urgency).ok_or_else(|| corrupt("urgency"))?,
-        status: ReferralStatus::from_code(&row.status).ok_or_else(|| corrupt("status"))?,
+        level: decode(&row.level, &what)?,
+        urgency: decode(&row.urgency, &what)?,
+        status: decode(&row.status, &what)?,
         envelope_fields,
         envelope: match row.envelope.as_deref() {
-            Some(text) => Some(serde_json::from_str(text).map_err(|_| corrupt("envelope"))?),
+            Some(text) => Some(
+                serde_json::from_str(text)
+                    .map_err(|_| StoreError::corrupt(what.clone(), "envelope"))?,
+            ),
             None => None,
         },
-        decline_reason: match row.decline_reason.as_deref() {
-            Some(c) => Some(DeclineReason::from_code(c).ok_or_else(|| corrupt("decline_reason"))?),
-            None => None,
-        },
-        outcome_reason: match row.outcome_reason.as_deref() {
-            Some(c) => {
-                Some(NotCompletedReason::from_code(c).ok_or_else(|| corrupt("outcome_reason"))?)
-            }
-            None => None,
-        },
+        decline_reason: decode_optional(row.decline_reason.as_deref(), &what)?,
+        outcome_reason: decode_optional(row.outcome_reason.as_deref(), &what)?,
         service_id: row.service_id,
         service_name: row.service_name,
         organization_id: row.organization_id,
@@ -232,7 +206,7 @@ async fn find(txn: &ScopedTxn, id: i64) -> Result<referral::Model, StoreError> {
     referral::Entity::find_id_in(txn, id)
         .one(txn)
         .await?
-        .ok_or_else(not_found)
+        .ok_or_else(|| StoreError::not_found("Referral"))
 }
 
 /// Whether the person's latest statement for referral sharing gives consent.
@@ -368,10 +342,16 @@ impl<'a> Referrals<'a> {
     ) -> Result<ReferralRecord, StoreError> {
         let reason = new.reason.trim().to_owned();
         if reason.is_empty() {
-            return Err(invalid("reason", "say why the person is referred"));
+            return Err(StoreError::invalid(
+                "reason",
+                "say why the person is referred",
+            ));
         }
         if reason.chars().count() > 2000 {
-            return Err(invalid("reason", "must be at most 2000 characters"));
+            return Err(StoreError::invalid(
+                "reason",
+                "must be at most 2000 characters",
+            ));
         }
         let (snapshot, target_tenant) = match new.target.scope {
             TargetScope::Own => (
@@ -388,14 +368,17 @@ impl<'a> Referrals<'a> {
             ),
             TargetScope::Tenant => {
                 let slug = new.target.tenant.as_ref().ok_or_else(|| {
-                    invalid("tenant", "name the municipality whose service it is")
+                    StoreError::invalid("tenant", "name the municipality whose service it is")
                 })?;
-                let (other, snapshot) = Directory::new(self.db)
-                    .published(slug)
-                    .await?
-                    .ok_or_else(|| invalid("tenant", format!("no municipality {slug}")))?;
+                let (other, snapshot) =
+                    Directory::new(self.db)
+                        .published(slug)
+                        .await?
+                        .ok_or_else(|| {
+                            StoreError::invalid("tenant", format!("no municipality {slug}"))
+                        })?;
                 if other == scope {
-                    return Err(invalid(
+                    return Err(StoreError::invalid(
                         "tenant",
                         "is your own municipality; use the scope OWN",
                     ));
@@ -405,7 +388,7 @@ impl<'a> Referrals<'a> {
         };
         let service: ServiceSummary = Directory::service_summary(&snapshot, &new.target.service_id)
             .ok_or_else(|| {
-                invalid(
+                StoreError::invalid(
                     "serviceId",
                     format!(
                         "no service {} in the {} directory",
@@ -415,7 +398,7 @@ impl<'a> Referrals<'a> {
                 )
             })?;
         if service.status != "active" {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "serviceId",
                 format!(
                     "the service is {}; only active services take referrals",
@@ -427,18 +410,15 @@ impl<'a> Referrals<'a> {
         let case = case_file::Entity::find_id_in(&txn, new.case_id)
             .one(&txn)
             .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "Case".into(),
-            })?;
+            .ok_or_else(|| StoreError::not_found("Case"))?;
         if !has_sharing_consent(&txn, case.person_id).await? {
             return Err(StoreError::ConsentRequired {
                 purpose: ConsentPurpose::ReferralSharing.code().into(),
             });
         }
-        let creator = access
-            .actor
-            .account_id
-            .ok_or_else(|| invalid("actor", "referrals are made by staff members with accounts"))?;
+        let creator = access.actor.account_id.ok_or_else(|| {
+            StoreError::invalid("actor", "referrals are made by staff members with accounts")
+        })?;
         let id = next_id(&txn, "referral").await?;
         let now = Utc::now();
         let mut fields: Vec<&str> = new.envelope_fields.iter().map(|f| f.code()).collect();
@@ -754,7 +734,10 @@ impl<'a> Referrals<'a> {
     ) -> Result<(PartnerKeyRecord, String), StoreError> {
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 200 {
-            return Err(invalid("label", "name the partner in 1 to 200 characters"));
+            return Err(StoreError::invalid(
+                "label",
+                "name the partner in 1 to 200 characters",
+            ));
         }
         let own = Directory::new(self.db)
             .snapshot(DirectoryScope::Tenant(scope))
@@ -768,15 +751,14 @@ impl<'a> Referrals<'a> {
                 .get("organization", organization_id)
                 .is_none()
         {
-            return Err(invalid(
+            return Err(StoreError::invalid(
                 "organizationId",
                 format!("no organization {organization_id} in your or the national directory"),
             ));
         }
-        let creator = access
-            .actor
-            .account_id
-            .ok_or_else(|| invalid("actor", "keys are issued by staff members with accounts"))?;
+        let creator = access.actor.account_id.ok_or_else(|| {
+            StoreError::invalid("actor", "keys are issued by staff members with accounts")
+        })?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let id = next_id(&txn, "partner_key").await?;
         let token = format!(
@@ -819,9 +801,7 @@ impl<'a> Referrals<'a> {
         let row = partner_key::Entity::find_id_in(&txn, id)
             .one(&txn)
             .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "PartnerKey".into(),
-            })?;
+            .ok_or_else(|| StoreError::not_found("PartnerKey"))?;
         let mut active: partner_key::ActiveModel = row.into();
         active.revoked_at = Set(Some(Utc::now()));
         let row = active.update(&txn).await?;
@@ -958,7 +938,7 @@ impl<'a> Referrals<'a> {
         if row.organization_id.as_deref() != Some(partner.organization_id.as_str())
             || row.status == ReferralStatus::Draft.code()
         {
-            return Err(not_found());
+            return Err(StoreError::not_found("Referral"));
         }
         let actor = partner.actor();
         let access = Access {
@@ -1031,9 +1011,7 @@ fn key_record(row: partner_key::Model) -> PartnerKeyRecord {
 }
 
 fn link_not_found() -> StoreError {
-    StoreError::NotFound {
-        what: "link".into(),
-    }
+    StoreError::not_found("link")
 }
 
 fn link_actor(referral_id: i64) -> Actor {
@@ -1094,9 +1072,7 @@ async fn build_envelope(
     let person = people::load_many(txn, &[current.person_id], access)
         .await?
         .pop()
-        .ok_or_else(|| StoreError::NotFound {
-            what: "Person".into(),
-        })?;
+        .ok_or_else(|| StoreError::not_found("Person"))?;
     let household = match household_member::Entity::find_id_in(txn, current.person_id)
         .one(txn)
         .await?
@@ -1114,9 +1090,7 @@ async fn build_envelope(
     let case = case_file::Entity::find_id_in(txn, current.case_id)
         .one(txn)
         .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "Case".into(),
-        })?;
+        .ok_or_else(|| StoreError::not_found("Case"))?;
     let categories: Vec<&str> = case
         .categories
         .split(',')

@@ -109,10 +109,7 @@ impl<'a> TenantRegistry<'a> {
     ) -> Result<TenantRecord, StoreError> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(StoreError::Invalid {
-                field: "reason".into(),
-                problem: "must be 1 to 500 characters".into(),
-            });
+            return Err(StoreError::invalid("reason", "must be 1 to 500 characters"));
         }
         self.set_suspension(slug, Some(reason), actor, request_id)
             .await
@@ -140,9 +137,7 @@ impl<'a> TenantRegistry<'a> {
             .filter(tenant::Column::Slug.eq(slug.as_str()))
             .one(&txn)
             .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "Tenant".into(),
-            })?;
+            .ok_or_else(|| StoreError::not_found("Tenant"))?;
         let scope = TenantScope::new(row.id);
         let txn = txn.enter(scope).await?;
         let now = Utc::now();
@@ -161,10 +156,10 @@ impl<'a> TenantRegistry<'a> {
                 .await?;
             }
             (Some(_), Some(_)) => {
-                return Err(StoreError::Conflict {
-                    field: "slug".into(),
-                    problem: "the municipality is suspended already".into(),
-                });
+                return Err(StoreError::conflict(
+                    "slug",
+                    "the municipality is suspended already",
+                ));
             }
             (None, Some(current)) => {
                 let mut lifted: tenant_suspension::ActiveModel = current.into();
@@ -172,10 +167,10 @@ impl<'a> TenantRegistry<'a> {
                 lifted.update(&txn).await?;
             }
             (None, None) => {
-                return Err(StoreError::Conflict {
-                    field: "slug".into(),
-                    problem: "the municipality is not suspended".into(),
-                });
+                return Err(StoreError::conflict(
+                    "slug",
+                    "the municipality is not suspended",
+                ));
             }
         }
         if reason.is_some() {
@@ -519,13 +514,13 @@ async fn sync_centers(txn: &ScopedTxn, manifest: &TenantManifest) -> Result<(), 
         .one(txn)
         .await?;
     if let Some(booked) = booked {
-        return Err(StoreError::Invalid {
-            field: "centers".into(),
-            problem: format!(
+        return Err(StoreError::invalid(
+            "centers",
+            format!(
                 "center {:?} has appointments, so it cannot leave the manifest; keep it (with no opening hours if it closed)",
                 booked.center_key
             ),
-        });
+        ));
     }
     center::Entity::delete_in(txn)
         .filter(center::Column::Key.is_not_in(keys))
