@@ -28,6 +28,8 @@ mod tenants;
 mod test_databases;
 #[cfg(test)]
 mod tidy;
+#[cfg(test)]
+mod wall_one_tests;
 
 use std::path::PathBuf;
 use std::time::Duration;
