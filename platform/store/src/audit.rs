@@ -16,12 +16,12 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
 };
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
-use crate::entity::{audit_entry, platform_audit_entry, tenant};
+use crate::entity::{audit_entry, audit_subject, platform_audit_entry, tenant};
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -275,7 +275,28 @@ pub(crate) async fn append(txn: &ScopedTxn, event: &AuditEvent) -> Result<(), St
     }
     .insert(txn)
     .await?;
+    let subjects = subjects_of(&event.entity_id);
+    if subjects.len() > 1 {
+        audit_subject::Entity::insert_many(subjects.into_iter().map(|entity_id| {
+            audit_subject::ActiveModel {
+                tenant_id: Set(tenant_id),
+                seq: Set(seq),
+                entity_type: Set(event.entity_type.clone()),
+                entity_id: Set(entity_id.to_owned()),
+            }
+        }))
+        .exec(txn)
+        .await?;
+    }
     Ok(())
+}
+
+/// The entities a list read names (comma-separated in its entry), each once.
+fn subjects_of(entity_id: &str) -> Vec<&str> {
+    let mut ids: Vec<&str> = entity_id.split(',').filter(|id| !id.is_empty()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// The tenant number the platform's own chain hashes under: no tenant has
@@ -428,22 +449,21 @@ impl<'a> AuditLog<'a> {
             query = query.filter(audit_entry::Column::EntityType.eq(entity_type.as_str()));
         }
         if let Some(entity_id) = &filter.entity_id {
-            // A list read names its entities in one entry, comma-separated:
-            // "who read person 2" finds it as well as a read of person 2 alone.
-            use sea_orm::sea_query::LikeExpr;
-            let literal = entity_id
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let like = |pattern: String| {
-                audit_entry::Column::EntityId.like(LikeExpr::new(pattern).escape('\\'))
-            };
+            // A list read names its entities in one entry, each also kept as
+            // an audit_subject row: "who read person 2" finds it as well as
+            // a read of person 2 alone.
+            let mut subjects = audit_subject::Entity::find_in(&txn)
+                .select_only()
+                .column(audit_subject::Column::Seq)
+                .filter(audit_subject::Column::EntityId.eq(entity_id.as_str()));
+            if let Some(entity_type) = &filter.entity_type {
+                subjects =
+                    subjects.filter(audit_subject::Column::EntityType.eq(entity_type.as_str()));
+            }
             query = query.filter(
                 sea_orm::Condition::any()
                     .add(audit_entry::Column::EntityId.eq(entity_id.as_str()))
-                    .add(like(format!("{literal},%")))
-                    .add(like(format!("%,{literal}")))
-                    .add(like(format!("%,{literal},%"))),
+                    .add(audit_entry::Column::Seq.in_subquery(subjects.into_query())),
             );
         }
         let rows = query.all(&txn).await?;
@@ -786,4 +806,77 @@ async fn checkpoints_of<C: ConnectionTrait>(
         })
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_databases::{details, two_centers};
+    use crate::{Access, Actor, AuditFilter};
+
+    #[tokio::test]
+    async fn a_list_read_is_found_by_each_person_it_names_and_by_no_other() {
+        let centers = two_centers().await;
+        let store = &centers.store;
+        let operator = Actor::operator();
+        let access = Access {
+            actor: &operator,
+            purpose: "test",
+            request_id: "test",
+        };
+        let mut ids = Vec::new();
+        for name in ["Άλφα", "Βήτα", "Γάμμα"] {
+            let person = store
+                .people()
+                .register(centers.ours, &details(name), &access)
+                .await
+                .unwrap();
+            ids.push(person.id);
+        }
+        let read = Access {
+            purpose: "list read",
+            ..access.clone()
+        };
+        store
+            .people()
+            .get_many(centers.ours, &ids[..2], &read)
+            .await
+            .unwrap();
+        let reads_of = |id: i64| {
+            let filter = AuditFilter {
+                entity_type: Some("person".into()),
+                entity_id: Some(id.to_string()),
+                ..AuditFilter::default()
+            };
+            async move {
+                store
+                    .audit_log()
+                    .list(centers.ours, &filter, None, 100)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|e| e.purpose == "list read")
+                    .count()
+            }
+        };
+        assert_eq!(reads_of(ids[0]).await, 1);
+        assert_eq!(reads_of(ids[1]).await, 1);
+        assert_eq!(reads_of(ids[2]).await, 0, "the third was not read");
+        // Another center's log knows nothing of it.
+        let theirs = store
+            .audit_log()
+            .list(
+                centers.theirs,
+                &AuditFilter {
+                    entity_id: Some(ids[0].to_string()),
+                    ..AuditFilter::default()
+                },
+                None,
+                100,
+            )
+            .await
+            .unwrap();
+        assert!(theirs.is_empty(), "{theirs:?}");
+        let report = store.audit_log().verify(centers.ours).await.unwrap();
+        assert_eq!(report.first_broken, None, "{report:?}");
+    }
 }

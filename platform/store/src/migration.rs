@@ -88,6 +88,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0017_cell_keys"),
             sql_migration!("0018_regional_overseers"),
             sql_migration!("0019_platform_audit"),
+            sql_migration!("0020_audit_subjects"),
         ]
     }
 }
@@ -214,5 +215,57 @@ mod tests {
         assert!(differences.is_empty(), "{differences:#?}");
         drop(postgres);
         database.drop_now().await;
+    }
+
+    /// The list reads recorded before audit_subject existed are split into
+    /// its rows, each id once.
+    #[tokio::test]
+    async fn the_earlier_list_reads_are_split_into_subjects_on_sqlite() {
+        use sea_orm_migration::MigratorTrait;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&DatabaseTarget::SqliteFile(dir.path().join("k.db")))
+            .await
+            .unwrap();
+        super::Migrator::up(&store.db, Some(19)).await.unwrap();
+        rows(
+            &store,
+            "INSERT INTO tenant (slug, name_el, name_latin, region, funding_programme, manifest, created_at, updated_at)
+             VALUES ('t', 'Τ', 'T', 'attica', 'p', '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        )
+        .await;
+        for (seq, entity_id) in [(1, "7"), (2, "7,8,8,9"), (3, "")] {
+            rows(
+                &store,
+                &format!(
+                    "INSERT INTO audit_entry (tenant_id, seq, at, actor, actor_role, action, entity_type,
+                        entity_id, purpose, request_id, prev_hash, hash)
+                     VALUES (1, {seq}, '2026-01-01T00:00:00Z', 'a', 'r', 'person.read', 'person',
+                        '{entity_id}', 'p', 'q', 'h', 'h')"
+                ),
+            )
+            .await;
+        }
+        store.migrate(None).await.unwrap();
+        let subjects: Vec<(i64, String)> = rows(
+            &store,
+            "SELECT seq, entity_id FROM audit_subject ORDER BY seq, entity_id",
+        )
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "seq").unwrap(),
+                r.try_get("", "entity_id").unwrap(),
+            )
+        })
+        .collect();
+        assert_eq!(
+            subjects,
+            vec![
+                (2, "7".to_owned()),
+                (2, "8".to_owned()),
+                (2, "9".to_owned())
+            ]
+        );
     }
 }

@@ -234,6 +234,7 @@ macro_rules! tenant_entities {
 tenant_entities!(
     appointment,
     audit_entry,
+    audit_subject,
     case_event,
     case_file,
     case_note,

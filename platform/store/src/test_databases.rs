@@ -1,9 +1,13 @@
 //! Throwaway PostgreSQL databases for the store's own tests, on the server
-//! the test command starts (`KENTRO_TEST_POSTGRES_URL`).
+//! the test command starts (`KENTRO_TEST_POSTGRES_URL`), and two centers on
+//! a SQLite file for the repositories' tests.
 
+use chrono::NaiveDate;
+use kentro_domain::person::{PersonDetails, PersonInput};
+use kentro_domain::tenant::TenantManifest;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use crate::DatabaseTarget;
+use crate::{Actor, DatabaseTarget, Store, TenantScope};
 
 /// A fresh database owned by `kentro_owner`; dropped with this value's
 /// `drop_now`, or left for the next run's `DROP … IF EXISTS`.
@@ -53,4 +57,62 @@ impl TestDatabase {
             .await
             .unwrap();
     }
+}
+
+fn manifest(slug: &str, name: &str) -> TenantManifest {
+    TenantManifest::from_toml(&format!(
+        r#"
+slug = "{slug}"
+name_el = "Δήμος {name}"
+name_latin = "Municipality of {slug}"
+region = "attica"
+[funding]
+programme = "Αττική 2021-2027"
+[[centers]]
+key = "main"
+kind = "main"
+name = "Κέντρο Κοινότητας {name}"
+opening_hours = {{ monday = "09:00-17:00" }}
+"#
+    ))
+    .unwrap()
+}
+
+pub(crate) struct TwoCenters {
+    pub(crate) store: Store,
+    pub(crate) ours: TenantScope,
+    pub(crate) theirs: TenantScope,
+    _dir: tempfile::TempDir,
+}
+
+/// Two municipalities, `ours` and `theirs`, on a fresh SQLite file.
+pub(crate) async fn two_centers() -> TwoCenters {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&DatabaseTarget::SqliteFile(dir.path().join("k.db")))
+        .await
+        .unwrap();
+    store.migrate(None).await.unwrap();
+    let (ours, theirs) = (manifest("ours", "Ημών"), manifest("theirs", "Εκείνων"));
+    store
+        .tenants()
+        .apply(&[ours.clone(), theirs.clone()], &Actor::operator(), "test")
+        .await
+        .unwrap();
+    TwoCenters {
+        ours: store.operator_scope(&ours.slug).await.unwrap().unwrap(),
+        theirs: store.operator_scope(&theirs.slug).await.unwrap().unwrap(),
+        store,
+        _dir: dir,
+    }
+}
+
+/// A person's details with this family name.
+pub(crate) fn details(family_name: &str) -> PersonDetails {
+    PersonInput {
+        given_name_el: Some("Ελένη".into()),
+        family_name_el: Some(family_name.into()),
+        ..PersonInput::default()
+    }
+    .validate(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
+    .unwrap()
 }

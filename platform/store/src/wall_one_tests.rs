@@ -6,69 +6,11 @@
 use chrono::NaiveDate;
 use kentro_domain::case::{CaseStatus, NoteConfidentiality, RequestCategory, RequestChannel};
 use kentro_domain::household::{ConsentMethod, ConsentPurpose};
-use kentro_domain::person::{PersonDetails, PersonInput};
-use kentro_domain::tenant::TenantManifest;
 
+use crate::test_databases::{details, two_centers};
 use crate::{
-    Access, Actor, AuditFilter, CaseFilter, CasePageParts, ConsentStatement, DatabaseTarget,
-    NewCase, Store, StoreError, TenantScope,
+    Access, Actor, AuditFilter, CaseFilter, CasePageParts, ConsentStatement, NewCase, StoreError,
 };
-
-fn manifest(slug: &str, name: &str) -> TenantManifest {
-    TenantManifest::from_toml(&format!(
-        r#"
-slug = "{slug}"
-name_el = "Δήμος {name}"
-name_latin = "Municipality of {slug}"
-region = "attica"
-[funding]
-programme = "Αττική 2021-2027"
-[[centers]]
-key = "main"
-kind = "main"
-name = "Κέντρο Κοινότητας {name}"
-opening_hours = {{ monday = "09:00-17:00" }}
-"#
-    ))
-    .unwrap()
-}
-
-struct TwoCenters {
-    store: Store,
-    ours: TenantScope,
-    theirs: TenantScope,
-    _dir: tempfile::TempDir,
-}
-
-async fn two_centers() -> TwoCenters {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&DatabaseTarget::SqliteFile(dir.path().join("k.db")))
-        .await
-        .unwrap();
-    store.migrate(None).await.unwrap();
-    let (ours, theirs) = (manifest("ours", "Ημών"), manifest("theirs", "Εκείνων"));
-    store
-        .tenants()
-        .apply(&[ours.clone(), theirs.clone()], &Actor::operator(), "test")
-        .await
-        .unwrap();
-    TwoCenters {
-        ours: store.operator_scope(&ours.slug).await.unwrap().unwrap(),
-        theirs: store.operator_scope(&theirs.slug).await.unwrap().unwrap(),
-        store,
-        _dir: dir,
-    }
-}
-
-fn details(family_name: &str) -> PersonDetails {
-    PersonInput {
-        given_name_el: Some("Ελένη".into()),
-        family_name_el: Some(family_name.into()),
-        ..PersonInput::default()
-    }
-    .validate(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
-    .unwrap()
-}
 
 fn is_not_found(result: Result<impl std::fmt::Debug, StoreError>, what: &str) {
     match result {
