@@ -3,15 +3,9 @@
 use serde_json::{Value, json};
 
 use crate::harness::{
-    Backend, MINISTRY_OVERSEER, PLATFORM_ADMIN, Server, demo_account, demo_password, run_kentro,
-    seed_tenants_dir, stderr_of, stdout_of,
+    Backend, MINISTRY_OVERSEER, PLATFORM_ADMIN, Server, code, demo_account, demo_password,
+    run_kentro, seed_tenants_dir, stderr_of, stdout_of,
 };
-
-fn code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error with a code: {response}"))
-}
 
 const USERS: &str = "{ users(first: 50) { edges { node { id email role disabled } } } }";
 

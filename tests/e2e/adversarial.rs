@@ -17,11 +17,9 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::harness::{Backend, Server, demo_account, demo_password, repo_root};
-
-fn code(response: &Value) -> Option<&str> {
-    response["errors"][0]["extensions"]["code"].as_str()
-}
+use crate::harness::{
+    Backend, Server, demo_account, demo_password, ok_as, optional_code, repo_root,
+};
 
 pub(crate) struct Tenant {
     admin: String,
@@ -37,12 +35,6 @@ pub(crate) async fn login(server: &Server, password: &str, slug: &str) -> Tenant
             .login(&demo_account("social-worker", slug), password)
             .await,
     }
-}
-
-async fn ok(server: &Server, token: &str, query: &str, variables: Value) -> Value {
-    let response = server.graphql_as(Some(token), query, variables).await;
-    assert!(response.get("errors").is_none(), "{query}: {response}");
-    response["data"].clone()
 }
 
 /// Everything Veria has that carries an ID.
@@ -67,7 +59,7 @@ pub(crate) const VERIA_ORGANIZATION: &str = "7362f8c2-9006-5bd7-bbf5-72e4bb9453c
 
 pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     let register = "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }";
-    let person = ok(
+    let person = ok_as(
         server,
         &veria.worker,
         register,
@@ -75,7 +67,7 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["registerPerson"]["id"]
         .clone();
-    let child = ok(
+    let child = ok_as(
         server,
         &veria.worker,
         register,
@@ -83,7 +75,7 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["registerPerson"]["id"]
         .clone();
-    let household = ok(
+    let household = ok_as(
         server,
         &veria.worker,
         "mutation($p: ID!) { createHousehold(headPersonId: $p) { id } }",
@@ -91,7 +83,7 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["createHousehold"]["id"]
         .clone();
-    let application = ok(
+    let application = ok_as(
         server,
         &veria.worker,
         "mutation($h: ID!) { startKeaApplication(input: { householdId: $h, rentsHome: false, divorcedOrSeparated: false }) { id } }",
@@ -99,7 +91,7 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["startKeaApplication"]["id"]
         .clone();
-    let case = ok(
+    let case = ok_as(
         server,
         &veria.worker,
         "mutation($p: ID!) { openCase(input: { personId: $p, channel: WALK_IN, categories: [HOUSING] }) { id } }",
@@ -107,8 +99,8 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["openCase"]["id"]
         .clone();
-    let worker = ok(server, &veria.worker, "{ me { id } }", json!({})).await["me"]["id"].clone();
-    let appointment = ok(
+    let worker = ok_as(server, &veria.worker, "{ me { id } }", json!({})).await["me"]["id"].clone();
+    let appointment = ok_as(
         server,
         &veria.worker,
         "mutation($p: ID!, $s: ID!) { bookAppointment(input: { personId: $p, staffId: $s, centerKey: \"main\",
@@ -117,7 +109,7 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["bookAppointment"]["id"]
         .clone();
-    ok(
+    ok_as(
         server,
         &veria.worker,
         "mutation($p: ID!) { recordConsent(input: { personId: $p, purpose: REFERRAL_SHARING, given: true,
@@ -125,7 +117,7 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
         json!({ "p": person }),
     )
     .await;
-    let referral = ok(
+    let referral = ok_as(
         server,
         &veria.worker,
         "mutation($c: ID!, $s: String!) { createReferral(input: { caseId: $c, scope: OWN, serviceId: $s,
@@ -134,7 +126,7 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["createReferral"]["id"]
         .clone();
-    let partner_link = ok(
+    let partner_link = ok_as(
         server,
         &veria.worker,
         "mutation($id: ID!) { sendReferral(id: $id) { partnerLink } }",
@@ -142,7 +134,7 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["sendReferral"]["partnerLink"]
         .clone();
-    let partner_key = ok(
+    let partner_key = ok_as(
         server,
         &veria.admin,
         "mutation($o: String!) { createPartnerKey(organizationId: $o, label: \"Συσσίτιο\") { key { id } } }",
@@ -151,14 +143,14 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     .await["createPartnerKey"]["key"]["id"]
         .clone();
     // Veria's job-market plugin suggests a referral to ΔΥΠΑ.
-    ok(
+    ok_as(
         server,
         &veria.worker,
         "mutation($p: String!) { pluginOperation(plugin: \"job-market\", operation: \"refer\", input: { personId: $p, to: \"dypa\" }) }",
         json!({ "p": person }),
     )
     .await;
-    let suggestion = ok(
+    let suggestion = ok_as(
         server,
         &veria.worker,
         "query($p: ID!) { referralSuggestions(personId: $p) { id } }",
@@ -166,7 +158,7 @@ pub(crate) async fn veria_data(server: &Server, veria: &Tenant) -> VeriaIds {
     )
     .await["referralSuggestions"][0]["id"]
         .clone();
-    let invitation = ok(
+    let invitation = ok_as(
         server,
         &veria.admin,
         "mutation { inviteUser(input: { email: \"invited@veria.demo\", name: \"Νέα Συνάδελφος\", role: RECEPTION }) { id } }",
@@ -200,7 +192,7 @@ async fn veria_snapshot(server: &Server, veria: &Tenant, ids: &VeriaIds) -> Valu
         .unwrap()
         .status()
         .as_u16();
-    let mut snapshot = ok(
+    let mut snapshot = ok_as(
         server,
         &veria.admin,
         "query($p: ID!, $h: ID!, $a: ID!, $c: ID!, $r: ID!) {
@@ -244,7 +236,7 @@ async fn paiania_data(server: &Server, paiania: &Tenant) -> OwnIds {
     let mut people = Vec::new();
     for given in ["Ξένη", "Δεύτερη", "Τρίτη"] {
         people.push(
-            ok(
+            ok_as(
                 server,
                 &paiania.worker,
                 "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
@@ -254,7 +246,7 @@ async fn paiania_data(server: &Server, paiania: &Tenant) -> OwnIds {
                 .clone(),
         );
     }
-    let household = ok(
+    let household = ok_as(
         server,
         &paiania.worker,
         "mutation($p: ID!) { createHousehold(headPersonId: $p) { id } }",
@@ -262,7 +254,7 @@ async fn paiania_data(server: &Server, paiania: &Tenant) -> OwnIds {
     )
     .await["createHousehold"]["id"]
         .clone();
-    let bare_household = ok(
+    let bare_household = ok_as(
         server,
         &paiania.worker,
         "mutation($p: ID!) { createHousehold(headPersonId: $p) { id } }",
@@ -270,7 +262,7 @@ async fn paiania_data(server: &Server, paiania: &Tenant) -> OwnIds {
     )
     .await["createHousehold"]["id"]
         .clone();
-    let application = ok(
+    let application = ok_as(
         server,
         &paiania.worker,
         "mutation($h: ID!) { startKeaApplication(input: { householdId: $h, rentsHome: false, divorcedOrSeparated: false }) { id } }",
@@ -278,7 +270,7 @@ async fn paiania_data(server: &Server, paiania: &Tenant) -> OwnIds {
     )
     .await["startKeaApplication"]["id"]
         .clone();
-    let case = ok(
+    let case = ok_as(
         server,
         &paiania.worker,
         "mutation($p: ID!) { openCase(input: { personId: $p, channel: WALK_IN, categories: [HOUSING] }) { id } }",
@@ -286,8 +278,9 @@ async fn paiania_data(server: &Server, paiania: &Tenant) -> OwnIds {
     )
     .await["openCase"]["id"]
         .clone();
-    let worker = ok(server, &paiania.worker, "{ me { id } }", json!({})).await["me"]["id"].clone();
-    let partner_key = ok(
+    let worker =
+        ok_as(server, &paiania.worker, "{ me { id } }", json!({})).await["me"]["id"].clone();
+    let partner_key = ok_as(
         server,
         &paiania.admin,
         "mutation($o: String!) { createPartnerKey(organizationId: $o, label: \"Δομές\") { secret } }",
@@ -540,7 +533,7 @@ fn refusal(response: &Value, ids: &[&str]) -> (Option<String>, String) {
     for id in ids {
         message = message.replace(id, "<id>");
     }
-    (code(response).map(str::to_owned), message)
+    (optional_code(response).map(str::to_owned), message)
 }
 
 /// Subscribes over WebSocket and returns the first message about it.
@@ -626,7 +619,7 @@ async fn every_id_of_another_center_is_not_found_and_nothing_changes(
             .await;
         let masked = [foreign.as_str(), invented[a.foreign].as_str().unwrap()];
         assert_eq!(
-            code(&response),
+            optional_code(&response),
             Some(a.expect),
             "{:?}: {response}",
             a.covers
@@ -639,7 +632,7 @@ async fn every_id_of_another_center_is_not_found_and_nothing_changes(
         );
     }
     for a in filtered_lists(&ids) {
-        let response = ok(&server, &token(a.caller), a.query, a.variables.clone()).await;
+        let response = ok_as(&server, &token(a.caller), a.query, a.variables.clone()).await;
         let text = response.to_string();
         for theirs in [
             &ids.appointment,
@@ -662,7 +655,11 @@ async fn every_id_of_another_center_is_not_found_and_nothing_changes(
         json!({ "id": ids.referral }),
     )
     .await;
-    assert_eq!(code(&subscribed), Some("NOT_FOUND"), "{subscribed}");
+    assert_eq!(
+        optional_code(&subscribed),
+        Some("NOT_FOUND"),
+        "{subscribed}"
+    );
 
     assert_eq!(veria_snapshot(&server, &veria, &ids).await, before);
 }

@@ -2,68 +2,40 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Server, demo_account, demo_password};
-
-fn code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error with a code: {response}"))
-}
+use crate::harness::{Backend, TestApp, code};
 
 const BOOK: &str = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) {
     id startsAt endsAt status staff { email } person { displayName } } }";
 
 struct Center {
-    server: Server,
+    app: TestApp,
     reception: String,
     worker_id: String,
     psychologist_id: String,
     person_id: String,
-    _backend: Backend,
 }
 
 async fn veria(backend: Backend) -> Center {
-    let env = backend.demo_env();
-    let server = Server::start(&env, &["--demo"]);
-    let password = demo_password(&backend);
-    let me = |token: String| {
-        let server = &server;
-        async move {
-            let r = server
-                .graphql_as(Some(&token), "{ me { id } }", json!({}))
-                .await;
-            r["data"]["me"]["id"].as_str().unwrap().to_owned()
-        }
-    };
-    let worker = server
-        .login(&demo_account("social-worker", "veria"), &password)
-        .await;
-    let psychologist = server
-        .login(&demo_account("psychologist", "veria"), &password)
-        .await;
-    let reception = server
-        .login(&demo_account("reception", "veria"), &password)
-        .await;
-    let worker_id = me(worker).await;
-    let psychologist_id = me(psychologist).await;
-    let person = server
-        .graphql_as(
-            Some(&reception),
+    let app = TestApp::spawn(backend);
+    let worker_id = app.login_as("social-worker", "veria").await.my_id().await;
+    let psychologist_id = app.login_as("psychologist", "veria").await.my_id().await;
+    let reception = app.login_as("reception", "veria").await;
+    let person = reception
+        .ok(
             "mutation { registerPerson(input: { givenNameEl: \"Θεόδωρος\", familyNameEl: \"Αλεξίου\" }) { id } }",
             json!({}),
         )
         .await;
-    let person_id = person["data"]["registerPerson"]["id"]
+    let person_id = person["registerPerson"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{person}"))
         .to_owned();
     Center {
-        server,
-        reception,
+        reception: reception.token,
+        app,
         worker_id,
         psychologist_id,
         person_id,
-        _backend: backend,
     }
 }
 
@@ -84,7 +56,8 @@ fn booking(
 
 impl Center {
     async fn book(&self, variables: Value) -> Value {
-        self.server
+        self.app
+            .server
             .graphql_as(Some(&self.reception), BOOK, variables)
             .await
     }
@@ -243,6 +216,7 @@ async fn a_staff_member_or_a_room_cannot_be_double_booked() {
 
     // Cancelling frees the slot; the calendar shows what stands.
     let cancelled = center
+        .app
         .server
         .graphql_as(
             Some(&center.reception),
@@ -267,6 +241,7 @@ async fn a_staff_member_or_a_room_cannot_be_double_booked() {
     assert!(rebooked.get("errors").is_none(), "{rebooked}");
 
     let calendar = center
+        .app
         .server
         .graphql_as(
             Some(&center.reception),
@@ -286,6 +261,7 @@ async fn a_staff_member_or_a_room_cannot_be_double_booked() {
     // Moving an appointment onto a taken slot is refused the same way.
     let second_id = back_to_back["data"]["bookAppointment"]["id"].clone();
     let moved = center
+        .app
         .server
         .graphql_as(
             Some(&center.reception),
@@ -326,6 +302,7 @@ async fn two_desks_booking_one_slot_at_once_get_one_booking(backend: Backend) {
         assert_eq!(refused["errors"][0]["extensions"]["field"], "input.staffId");
     }
     let calendar = center
+        .app
         .server
         .graphql_as(
             Some(&center.reception),

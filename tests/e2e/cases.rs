@@ -2,48 +2,10 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Server, demo_account, demo_password};
+use crate::harness::{Backend, Client, TestApp, code};
 
-fn code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error with a code: {response}"))
-}
-
-struct Staff {
-    server: Server,
-    password: String,
-    _backend: Backend,
-}
-
-impl Staff {
-    async fn start(backend: Backend) -> Staff {
-        let env = backend.demo_env();
-        let server = Server::start(&env, &["--demo"]);
-        let password = demo_password(&backend);
-        Staff {
-            server,
-            password,
-            _backend: backend,
-        }
-    }
-
-    async fn login(&self, role: &str, slug: &str) -> String {
-        self.server
-            .login(&demo_account(role, slug), &self.password)
-            .await
-    }
-
-    async fn call(&self, token: &str, query: &str, variables: Value) -> Value {
-        self.server.graphql_as(Some(token), query, variables).await
-    }
-}
-
-async fn person_and_case(staff: &Staff, token: &str) -> (String, String) {
-    let person = staff
-        .call(
-            token,
-            "mutation { registerPerson(input: { givenNameEl: \"Γιάννης\", familyNameEl: \"Οικονόμου\" }) { id } }",
+async fn person_and_case(client: &Client<'_>) -> (String, String) {
+    let person = client.call("mutation { registerPerson(input: { givenNameEl: \"Γιάννης\", familyNameEl: \"Οικονόμου\" }) { id } }",
             json!({}),
         )
         .await;
@@ -51,9 +13,8 @@ async fn person_and_case(staff: &Staff, token: &str) -> (String, String) {
         .as_str()
         .unwrap_or_else(|| panic!("{person}"))
         .to_owned();
-    let case = staff
+    let case = client
         .call(
-            token,
             "mutation($input: OpenCaseInput!) { openCase(input: $input) { id status categories } }",
             json!({ "input": {
                 "personId": person_id, "channel": "WALK_IN",
@@ -71,40 +32,29 @@ const TRANSITION: &str =
 
 #[tokio::test]
 async fn a_case_follows_its_lifecycle_and_a_bad_move_names_both_states() {
-    let staff = Staff::start(Backend::postgres().await).await;
-    let worker = staff.login("social-worker", "veria").await;
-    let (_, case_id) = person_and_case(&staff, &worker).await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let worker = app.login_as("social-worker", "veria").await;
+    let (_, case_id) = person_and_case(&worker).await;
 
     for to in ["IN_PROGRESS", "CLOSED"] {
-        let moved = staff
-            .call(&worker, TRANSITION, json!({ "id": case_id, "to": to }))
+        let moved = worker
+            .call(TRANSITION, json!({ "id": case_id, "to": to }))
             .await;
         assert_eq!(moved["data"]["transitionCase"]["status"], to, "{moved}");
     }
-    let bad = staff
-        .call(
-            &worker,
-            TRANSITION,
-            json!({ "id": case_id, "to": "IN_PROGRESS" }),
-        )
+    let bad = worker
+        .call(TRANSITION, json!({ "id": case_id, "to": "IN_PROGRESS" }))
         .await;
     assert_eq!(code(&bad), "INVALID_TRANSITION", "{bad}");
     assert_eq!(bad["errors"][0]["extensions"]["from"], "closed");
     assert_eq!(bad["errors"][0]["extensions"]["to"], "in_progress");
-    let reopened = staff
-        .call(
-            &worker,
-            TRANSITION,
-            json!({ "id": case_id, "to": "REOPENED" }),
-        )
+    let reopened = worker
+        .call(TRANSITION, json!({ "id": case_id, "to": "REOPENED" }))
         .await;
     assert_eq!(reopened["data"]["transitionCase"]["status"], "REOPENED");
     assert!(reopened["data"]["transitionCase"]["closedAt"].is_null());
 
-    let updated = staff
-        .call(
-            &worker,
-            "mutation($id: ID!) { updateCase(id: $id, input: { needsAssessment: \"Χρειάζεται στέγη\" }) { needsAssessment } }",
+    let updated = worker.call("mutation($id: ID!) { updateCase(id: $id, input: { needsAssessment: \"Χρειάζεται στέγη\" }) { needsAssessment } }",
             json!({ "id": case_id }),
         )
         .await;
@@ -113,9 +63,8 @@ async fn a_case_follows_its_lifecycle_and_a_bad_move_names_both_states() {
         "Χρειάζεται στέγη"
     );
 
-    let timeline = staff
+    let timeline = worker
         .call(
-            &worker,
             "query($id: ID!) { case(id: $id) { timeline { kind detail actor } } }",
             json!({ "id": case_id }),
         )
@@ -142,15 +91,15 @@ async fn a_case_follows_its_lifecycle_and_a_bad_move_names_both_states() {
 
 #[tokio::test]
 async fn note_confidentiality_decides_who_reads_each_note() {
-    let staff = Staff::start(Backend::postgres().await).await;
-    let worker = staff.login("social-worker", "veria").await;
-    let psychologist = staff.login("psychologist", "veria").await;
-    let coordinator = staff.login("tenant-admin", "veria").await;
-    let reception = staff.login("reception", "veria").await;
-    let (_, case_id) = person_and_case(&staff, &worker).await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let worker = app.login_as("social-worker", "veria").await;
+    let psychologist = app.login_as("psychologist", "veria").await;
+    let coordinator = app.login_as("tenant-admin", "veria").await;
+    let reception = app.login_as("reception", "veria").await;
+    let (_, case_id) = person_and_case(&worker).await;
 
     let add = "mutation($id: ID!, $c: NoteConfidentiality!, $b: String!) { addNote(caseId: $id, confidentiality: $c, body: $b) { id } }";
-    for (token, confidentiality, body) in [
+    for (author, confidentiality, body) in [
         (&worker, "STANDARD", "standard by worker"),
         (&worker, "SENSITIVE", "sensitive by worker"),
         (&worker, "PSYCHOLOGICAL", "psychological by worker"),
@@ -160,9 +109,8 @@ async fn note_confidentiality_decides_who_reads_each_note() {
             "psychological by psychologist",
         ),
     ] {
-        let added = staff
+        let added = author
             .call(
-                token,
                 add,
                 json!({ "id": case_id, "c": confidentiality, "b": body }),
             )
@@ -170,7 +118,6 @@ async fn note_confidentiality_decides_who_reads_each_note() {
         assert!(added.get("errors").is_none(), "{added}");
     }
 
-    let read = "query($id: ID!) { case(id: $id) { notes { body } } }";
     let bodies = |response: &Value| -> Vec<String> {
         response["data"]["case"]["notes"]
             .as_array()
@@ -179,14 +126,8 @@ async fn note_confidentiality_decides_who_reads_each_note() {
             .map(|n| n["body"].as_str().unwrap().to_owned())
             .collect()
     };
-    let seen_by = |token: &str| {
-        let staff = &staff;
-        let token = token.to_owned();
-        let case_id = case_id.clone();
-        async move { staff.call(&token, read, json!({ "id": case_id })).await }
-    };
     assert_eq!(
-        bodies(&seen_by(&worker).await),
+        bodies(&notes_seen_by(&worker, &case_id).await),
         [
             "standard by worker",
             "sensitive by worker",
@@ -194,7 +135,7 @@ async fn note_confidentiality_decides_who_reads_each_note() {
         ]
     );
     assert_eq!(
-        bodies(&seen_by(&psychologist).await),
+        bodies(&notes_seen_by(&psychologist, &case_id).await),
         [
             "standard by worker",
             "sensitive by worker",
@@ -203,20 +144,19 @@ async fn note_confidentiality_decides_who_reads_each_note() {
         ]
     );
     assert_eq!(
-        bodies(&seen_by(&coordinator).await),
+        bodies(&notes_seen_by(&coordinator, &case_id).await),
         ["standard by worker", "sensitive by worker"]
     );
-    let refused = seen_by(&reception).await;
+    let refused = notes_seen_by(&reception, &case_id).await;
     assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
 }
 
 #[tokio::test]
 async fn opening_a_case_reports_every_bad_field() {
-    let staff = Staff::start(Backend::sqlite()).await;
-    let worker = staff.login("social-worker", "veria").await;
-    let response = staff
+    let app = TestApp::spawn(Backend::sqlite());
+    let worker = app.login_as("social-worker", "veria").await;
+    let response = worker
         .call(
-            &worker,
             "mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }",
             json!({ "input": {
                 "personId": "not-an-id", "channel": "PHONE", "categories": [],
@@ -239,10 +179,10 @@ async fn opening_a_case_reports_every_bad_field() {
 
 #[tokio::test]
 async fn another_centers_cases_are_not_found_and_unchanged() {
-    let staff = Staff::start(Backend::postgres().await).await;
-    let veria = staff.login("social-worker", "veria").await;
-    let paiania = staff.login("social-worker", "paiania").await;
-    let (_, case_id) = person_and_case(&staff, &veria).await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let veria = app.login_as("social-worker", "veria").await;
+    let paiania = app.login_as("social-worker", "paiania").await;
+    let (_, case_id) = person_and_case(&veria).await;
 
     for (query, variables) in [
         (
@@ -259,19 +199,17 @@ async fn another_centers_cases_are_not_found_and_unchanged() {
             json!({ "id": case_id }),
         ),
     ] {
-        let response = staff.call(&paiania, query, variables).await;
-        assert_eq!(code(&response), "NOT_FOUND", "{query}: {response}");
+        paiania.expect_code(query, variables, "NOT_FOUND").await;
     }
-    let listed = staff
-        .call(&paiania, "{ cases { edges { node { id } } } }", json!({}))
+    let listed = paiania
+        .call("{ cases { edges { node { id } } } }", json!({}))
         .await;
     assert_eq!(
         listed["data"]["cases"]["edges"].as_array().map(Vec::len),
         Some(0)
     );
-    let mine = staff
+    let mine = veria
         .call(
-            &veria,
             "query($id: ID!) { case(id: $id) { status notes { body } timeline { kind } } }",
             json!({ "id": case_id }),
         )
@@ -284,11 +222,17 @@ async fn another_centers_cases_are_not_found_and_unchanged() {
     );
 }
 
-async fn person_reads(staff: &Staff, coordinator: &str) -> Vec<String> {
-    let log = staff
+async fn notes_seen_by(client: &Client<'_>, case_id: &str) -> Value {
+    client
         .call(
-            coordinator,
-            "{ auditLog(first: 100, filter: { action: \"person.read\" }) { edges { node { entityId } } } }",
+            "query($id: ID!) { case(id: $id) { notes { body } } }",
+            json!({ "id": case_id }),
+        )
+        .await
+}
+
+async fn person_reads(coordinator: &Client<'_>) -> Vec<String> {
+    let log = coordinator.call("{ auditLog(first: 100, filter: { action: \"person.read\" }) { edges { node { entityId } } } }",
             json!({}),
         )
         .await;
@@ -302,17 +246,16 @@ async fn person_reads(staff: &Staff, coordinator: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_page_of_cases_records_one_read_of_exactly_the_people_it_shows() {
-    let staff = Staff::start(Backend::postgres().await).await;
-    let worker = staff.login("social-worker", "veria").await;
-    let coordinator = staff.login("tenant-admin", "veria").await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let worker = app.login_as("social-worker", "veria").await;
+    let coordinator = app.login_as("tenant-admin", "veria").await;
     let mut people = Vec::new();
     for _ in 0..3 {
-        people.push(person_and_case(&staff, &worker).await.0);
+        people.push(person_and_case(&worker).await.0);
     }
     // Without the person field, no person is read.
-    let page = staff
+    let page = worker
         .call(
-            &worker,
             "{ cases(first: 2) { edges { node { status } } } }",
             json!({}),
         )
@@ -321,12 +264,11 @@ async fn a_page_of_cases_records_one_read_of_exactly_the_people_it_shows() {
         page["data"]["cases"]["edges"].as_array().map(Vec::len),
         Some(2)
     );
-    assert!(person_reads(&staff, &coordinator).await.is_empty());
+    assert!(person_reads(&coordinator).await.is_empty());
 
     // With it, one entry names the two people shown (not the third, read ahead of the page).
-    let page = staff
+    let page = worker
         .call(
-            &worker,
             "{ cases(first: 2) { edges { node { person { id } } } pageInfo { hasNextPage } } }",
             json!({}),
         )
@@ -335,7 +277,7 @@ async fn a_page_of_cases_records_one_read_of_exactly_the_people_it_shows() {
         page["data"]["cases"]["pageInfo"]["hasNextPage"], true,
         "{page}"
     );
-    let reads = person_reads(&staff, &coordinator).await;
+    let reads = person_reads(&coordinator).await;
     assert_eq!(reads.len(), 1, "{reads:?}");
     // Exactly the people shown: the ids in the entry are those of the page.
     let key_of = crate::harness::key_of;

@@ -579,3 +579,101 @@ pub fn mail_body(mail: &str) -> String {
         body.replace("=\n", "")
     }
 }
+
+/// The code of a response's first error; panics when it has none.
+pub fn code(response: &Value) -> &str {
+    optional_code(response).unwrap_or_else(|| panic!("expected an error with a code: {response}"))
+}
+
+/// The code of a response's first error, if it has one.
+pub fn optional_code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// The data of `query` as the holder of `token`; panics on any error.
+pub async fn ok_as(server: &Server, token: &str, query: &str, variables: Value) -> Value {
+    Client {
+        server,
+        token: token.to_owned(),
+    }
+    .ok(query, variables)
+    .await
+}
+
+/// A running `kentro --demo` and its demo accounts: where most suites start
+/// (zero2prod's `spawn_app` is the model).
+pub struct TestApp {
+    pub server: Server,
+    password: String,
+    /// Kept for as long as the server runs: its data directory and database.
+    _backend: Backend,
+}
+
+impl TestApp {
+    pub fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, &[])
+    }
+
+    /// With more environment for the server (e.g. a faster notifier).
+    pub fn spawn_with(backend: Backend, extra_env: &[(&'static str, String)]) -> TestApp {
+        let mut env = backend.demo_env();
+        env.extend(extra_env.iter().cloned());
+        let server = Server::start(&env, &["--demo"]);
+        TestApp {
+            password: demo_password(&backend),
+            server,
+            _backend: backend,
+        }
+    }
+
+    /// The demo account of `role` (`social-worker`, `tenant-admin`, ...) at
+    /// the center `slug`, logged in.
+    pub async fn login_as(&self, role: &str, slug: &str) -> Client<'_> {
+        Client {
+            server: &self.server,
+            token: self
+                .server
+                .login(&demo_account(role, slug), &self.password)
+                .await,
+        }
+    }
+}
+
+/// One logged-in caller of the GraphQL endpoint.
+pub struct Client<'a> {
+    pub server: &'a Server,
+    pub token: String,
+}
+
+impl Client<'_> {
+    /// The whole response, errors and all.
+    pub async fn call(&self, query: &str, variables: Value) -> Value {
+        self.server
+            .graphql_as(Some(&self.token), query, variables)
+            .await
+    }
+
+    /// The response's data; panics, naming the document, on any error.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let response = self.call(query, variables).await;
+        assert!(response.get("errors").is_none(), "{query}: {response}");
+        response["data"].clone()
+    }
+
+    /// The response, which must fail with `expected`.
+    pub async fn expect_code(&self, query: &str, variables: Value, expected: &str) -> Value {
+        let response = self.call(query, variables).await;
+        assert_eq!(
+            optional_code(&response),
+            Some(expected),
+            "{query}: {response}"
+        );
+        response
+    }
+
+    /// The caller's own account id.
+    pub async fn my_id(&self) -> String {
+        let data = self.ok("{ me { id } }", json!({})).await;
+        data["me"]["id"].as_str().unwrap().to_owned()
+    }
+}

@@ -2,58 +2,16 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Server, demo_account, demo_password};
+use crate::harness::{Backend, Client, TestApp, code};
 
-fn code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error with a code: {response}"))
-}
-
-struct Desk {
-    server: Server,
-    worker: String,
-    _backend: Backend,
-}
-
-impl Desk {
-    async fn start(backend: Backend) -> Desk {
-        let env = backend.demo_env();
-        let server = Server::start(&env, &["--demo"]);
-        let worker = server
-            .login(
-                &demo_account("social-worker", "veria"),
-                &demo_password(&backend),
-            )
-            .await;
-        Desk {
-            server,
-            worker,
-            _backend: backend,
-        }
-    }
-
-    async fn call(&self, query: &str, variables: Value) -> Value {
-        self.server
-            .graphql_as(Some(&self.worker), query, variables)
-            .await
-    }
-
-    async fn ok(&self, query: &str, variables: Value) -> Value {
-        let response = self.call(query, variables).await;
-        assert!(response.get("errors").is_none(), "{query}: {response}");
-        response["data"].clone()
-    }
-
-    async fn register(&self, input: Value) -> String {
-        let data = self
-            .ok(
-                "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
-                json!({ "input": input }),
-            )
-            .await;
-        data["registerPerson"]["id"].as_str().unwrap().to_owned()
-    }
+async fn register(desk: &Client<'_>, input: Value) -> String {
+    let data = desk
+        .ok(
+            "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
+            json!({ "input": input }),
+        )
+        .await;
+    data["registerPerson"]["id"].as_str().unwrap().to_owned()
 }
 
 const CHECKLIST: &str = "query($id: ID!) { keaApplication(id: $id) { status externalReference
@@ -84,17 +42,20 @@ fn has(list: &[(String, String, String)], document: &str, whose: &str, status: &
 
 #[tokio::test]
 async fn the_checklist_follows_the_household_and_changes_when_a_member_becomes_unemployed() {
-    let desk = Desk::start(Backend::postgres().await).await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let desk = app.login_as("social-worker", "veria").await;
     let head_input = json!({
         "givenNameEl": "Ελένη", "familyNameEl": "Δημητρίου", "birthDate": "1984-05-02",
         "employmentStatus": "EMPLOYED", "nationality": "GR"
     });
-    let head = desk.register(head_input.clone()).await;
-    let child = desk
-        .register(json!({
+    let head = register(&desk, head_input.clone()).await;
+    let child = register(
+        &desk,
+        json!({
             "givenNameEl": "Νίκος", "familyNameEl": "Δημητρίου", "birthDate": "2016-09-01"
-        }))
-        .await;
+        }),
+    )
+    .await;
     let household = desk
         .ok(
             "mutation($head: ID!) { createHousehold(headPersonId: $head) { id } }",
@@ -208,13 +169,14 @@ async fn the_checklist_follows_the_household_and_changes_when_a_member_becomes_u
 
 #[tokio::test]
 async fn a_person_belongs_to_one_household_at_a_time() {
-    let desk = Desk::start(Backend::sqlite()).await;
-    let a = desk
-        .register(json!({ "givenNameEl": "Άννα", "familyNameEl": "Α" }))
-        .await;
-    let b = desk
-        .register(json!({ "givenNameEl": "Βασίλης", "familyNameEl": "Β" }))
-        .await;
+    let app = TestApp::spawn(Backend::sqlite());
+    let desk = app.login_as("social-worker", "veria").await;
+    let a = register(&desk, json!({ "givenNameEl": "Άννα", "familyNameEl": "Α" })).await;
+    let b = register(
+        &desk,
+        json!({ "givenNameEl": "Βασίλης", "familyNameEl": "Β" }),
+    )
+    .await;
     let create = "mutation($head: ID!) { createHousehold(headPersonId: $head) { id } }";
     let first = desk.ok(create, json!({ "head": a })).await["createHousehold"]["id"].clone();
     desk.ok(create, json!({ "head": b })).await;
@@ -226,16 +188,19 @@ async fn a_person_belongs_to_one_household_at_a_time() {
         .await;
     assert_eq!(code(&again), "CONFLICT", "{again}");
     assert_eq!(again["errors"][0]["extensions"]["field"], "personId");
-    let head_again = desk.call(create, json!({ "head": a })).await;
-    assert_eq!(code(&head_again), "CONFLICT", "{head_again}");
+    desk.expect_code(create, json!({ "head": a }), "CONFLICT")
+        .await;
 }
 
 #[tokio::test]
 async fn consent_can_be_withdrawn_and_verbal_consent_needs_a_witness() {
-    let desk = Desk::start(Backend::postgres().await).await;
-    let person = desk
-        .register(json!({ "givenNameEl": "Σοφία", "familyNameEl": "Ιωάννου" }))
-        .await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let desk = app.login_as("social-worker", "veria").await;
+    let person = register(
+        &desk,
+        json!({ "givenNameEl": "Σοφία", "familyNameEl": "Ιωάννου" }),
+    )
+    .await;
     let record =
         "mutation($input: ConsentInput!) { recordConsent(input: $input) { purpose given } }";
     let unwitnessed = desk
@@ -290,50 +255,30 @@ async fn consent_can_be_withdrawn_and_verbal_consent_needs_a_witness() {
 /// nested fields in one request is read and audited once.
 #[tokio::test]
 async fn nested_lists_are_bounded_and_a_person_is_audited_once_per_request() {
-    let backend = Backend::sqlite();
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
-    let password = demo_password(&backend);
-    let worker = server
-        .login(&demo_account("social-worker", "paiania"), &password)
-        .await;
-    let admin = server
-        .login(&demo_account("tenant-admin", "paiania"), &password)
-        .await;
-    let ok = |token: String, query: &'static str, variables: Value| {
-        let server = &server;
-        async move {
-            let response = server.graphql_as(Some(&token), query, variables).await;
-            assert!(response.get("errors").is_none(), "{query}: {response}");
-            response["data"].clone()
-        }
-    };
+    let app = TestApp::spawn(Backend::sqlite());
+    let worker = app.login_as("social-worker", "paiania").await;
+    let admin = app.login_as("tenant-admin", "paiania").await;
     let register = "mutation($g: String!) { registerPerson(input: { givenNameEl: $g, familyNameEl: \"Φωλιά\" }) { id } }";
-    let head =
-        ok(worker.clone(), register, json!({ "g": "Άρτεμις" })).await["registerPerson"]["id"]
-            .clone();
-    let child =
-        ok(worker.clone(), register, json!({ "g": "Ίασον" })).await["registerPerson"]["id"].clone();
-    let household = ok(
-        worker.clone(),
-        "mutation($p: ID!) { createHousehold(headPersonId: $p) { id } }",
-        json!({ "p": head }),
-    )
-    .await["createHousehold"]["id"]
+    let head = worker.ok(register, json!({ "g": "Άρτεμις" })).await["registerPerson"]["id"].clone();
+    let child = worker.ok(register, json!({ "g": "Ίασον" })).await["registerPerson"]["id"].clone();
+    let household = worker
+        .ok(
+            "mutation($p: ID!) { createHousehold(headPersonId: $p) { id } }",
+            json!({ "p": head }),
+        )
+        .await["createHousehold"]["id"]
         .clone();
-    ok(
-        worker.clone(),
-        "mutation($h: ID!, $p: ID!) { addHouseholdMember(householdId: $h, personId: $p, relationship: CHILD) { id } }",
+    worker.ok("mutation($h: ID!, $p: ID!) { addHouseholdMember(householdId: $h, personId: $p, relationship: CHILD) { id } }",
         json!({ "h": household, "p": child }),
     )
     .await;
 
     let key_of = |id: &Value| crate::harness::key_of(id.as_str().unwrap());
     let reads_of_head = || {
-        let admin = admin.clone();
+        let admin = &admin;
         let id = key_of(&head);
         async move {
-            ok(
-                admin,
+            admin.ok(
                 "query($e: String!) { auditLog(first: 100, filter: { entityType: \"person\", entityId: $e }) { edges { node { action } } } }",
                 json!({ "e": id }),
             )
@@ -348,9 +293,7 @@ async fn nested_lists_are_bounded_and_a_person_is_audited_once_per_request() {
     let before = reads_of_head().await;
     // The head is reached three times: as a member, and twice more through
     // the members of their own household.
-    let looped = ok(
-        worker.clone(),
-        "query($h: ID!) { household(id: $h) { members { person { id household { members { person { id } } } } } } }",
+    let looped = worker.ok("query($h: ID!) { household(id: $h) { members { person { id household { members { person { id } } } } } } }",
         json!({ "h": household }),
     )
     .await;
@@ -367,9 +310,8 @@ async fn nested_lists_are_bounded_and_a_person_is_audited_once_per_request() {
         "one read of the head in one request"
     );
 
-    let nested = server
-        .graphql_as(
-            Some(&worker),
+    let nested = worker
+        .call(
             "query($h: ID!) { household(id: $h) { members { person { household { members { person {
                 household { members { person { household { members { person { id } } } } } } } } } } } } }",
             json!({ "h": household }),

@@ -11,12 +11,9 @@ use kentro_labels::Lang;
 use serde_json::{Value, json};
 
 use crate::harness::{
-    Backend, MINISTRY_OVERSEER, REGIONAL_OVERSEER, Server, demo_account, demo_password, repo_root,
+    Backend, MINISTRY_OVERSEER, REGIONAL_OVERSEER, Server, demo_account, demo_password, ok_as,
+    optional_code, repo_root,
 };
-
-fn code(response: &Value) -> Option<&str> {
-    response["errors"][0]["extensions"]["code"].as_str()
-}
 
 /// Query fields an overseer may call: aggregates and the platform's own lists.
 const AGGREGATE_FIELDS: [&str; 7] = [
@@ -155,15 +152,9 @@ async fn as_worker(server: &Server, backend: &Backend, slug: &str) -> String {
         .await
 }
 
-async fn ok(server: &Server, token: &str, query: &str, variables: Value) -> Value {
-    let response = server.graphql_as(Some(token), query, variables).await;
-    assert!(response.get("errors").is_none(), "{query}: {response}");
-    response["data"].clone()
-}
-
 /// Registers a person and opens a case for them today.
 async fn participant(server: &Server, token: &str, person: Value) {
-    let id = ok(
+    let id = ok_as(
         server,
         token,
         "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
@@ -171,7 +162,7 @@ async fn participant(server: &Server, token: &str, person: Value) {
     )
     .await["registerPerson"]["id"]
         .clone();
-    ok(
+    ok_as(
         server,
         token,
         "mutation($p: ID!) { openCase(input: { personId: $p, channel: WALK_IN, categories: [FOOD_AID] }) { id } }",
@@ -315,7 +306,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
         let first = today.with_day(1).unwrap();
         (first - chrono::Duration::days(1)).with_day(1).unwrap()
     };
-    let returning = ok(
+    let returning = ok_as(
         &server,
         &paiania,
         "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
@@ -328,7 +319,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
         last_month.to_string(),
         chrono::Utc::now().date_naive().to_string(),
     ] {
-        ok(
+        ok_as(
             &server,
             &paiania,
             "mutation($p: ID!, $d: String!) { openCase(input: { personId: $p, requestDate: $d,
@@ -368,7 +359,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     let registered = chrono::Utc::now();
     let mut seen = false;
     for _ in 0..60 {
-        let centers = ok(
+        let centers = ok_as(
             &server,
             &overseer,
             "{ tenantActivity { tenant computedAt } }",
@@ -391,7 +382,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert!(seen, "the aggregates job saw both centers");
-    let national = ok(
+    let national = ok_as(
         &server,
         &overseer,
         REPORT,
@@ -404,7 +395,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     assert_eq!(national["suppressed"], true);
     assert!(national["rule"].as_str().unwrap().contains("<5"));
     assert!(hidden_figures(&national) > 0, "small cells were hidden");
-    let attica = ok(
+    let attica = ok_as(
         &server,
         &overseer,
         "query($from: String!, $to: String!) { indicators(scope: REGION, region: \"attica\", set: ESF_PLUS_2021_2027, period: { from: $from, to: $to }) {
@@ -458,7 +449,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
             &demo_password(&backend),
         )
         .await;
-    let own = ok(
+    let own = ok_as(
         &server,
         &admin,
         REPORT,
@@ -482,7 +473,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
             vars("TENANT", Some("veria"), "ESF_2014_2020"),
         )
         .await;
-    assert_eq!(code(&theirs), Some("FORBIDDEN"));
+    assert_eq!(optional_code(&theirs), Some("FORBIDDEN"));
     let national_for_admin = server
         .graphql_as(
             Some(&admin),
@@ -490,10 +481,10 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
             vars("NATIONAL", None, "ESF_2014_2020"),
         )
         .await;
-    assert_eq!(code(&national_for_admin), Some("FORBIDDEN"));
+    assert_eq!(optional_code(&national_for_admin), Some("FORBIDDEN"));
 
     // Activity: requests by category, and each center's activity.
-    let activity = ok(
+    let activity = ok_as(
         &server,
         &overseer,
         REPORT,
@@ -510,7 +501,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
         Value::Null,
         "no referral statistics from fewer than 5 referrals"
     );
-    let own_activity = ok(
+    let own_activity = ok_as(
         &server,
         &admin,
         REPORT,
@@ -527,7 +518,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
             ("new".into(), "7".into())
         ]
     );
-    let centers = ok(
+    let centers = ok_as(
         &server,
         &overseer,
         "{ tenantActivity { tenant openCases users lastActivity } }",
@@ -548,7 +539,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     assert!(paiania_row["lastActivity"].is_string());
 
     // Exports carry the period, the rule and the generation time.
-    let export = ok(
+    let export = ok_as(
         &server,
         &overseer,
         "query($from: String!, $to: String!) { exportIndicators(scope: NATIONAL, set: ESF_PLUS_2021_2027,
@@ -611,9 +602,9 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
         "{english}"
     );
     let french = export_in("fr").await;
-    assert_eq!(code(&french), Some("VALIDATION"), "{french}");
+    assert_eq!(optional_code(&french), Some("VALIDATION"), "{french}");
     assert_eq!(french["errors"][0]["extensions"]["field"], "language");
-    let xlsx = ok(
+    let xlsx = ok_as(
         &server,
         &overseer,
         "query($from: String!, $to: String!) { exportIndicators(scope: NATIONAL, set: ACTIVITY,
@@ -697,7 +688,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     for (field, query) in PERSON_BEARING {
         let response = server.graphql_as(Some(&overseer), query, json!({})).await;
         let refused = matches!(
-            code(&response),
+            optional_code(&response),
             Some("FORBIDDEN") | Some("UNAUTHENTICATED") | Some("VALIDATION")
         ) && response["data"]
             .as_object()
@@ -706,7 +697,11 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     }
     for (field, query) in BY_SECRET_TOKEN {
         let response = server.graphql_as(Some(&overseer), query, json!({})).await;
-        assert_eq!(code(&response), Some("NOT_FOUND"), "{field}: {response}");
+        assert_eq!(
+            optional_code(&response),
+            Some("NOT_FOUND"),
+            "{field}: {response}"
+        );
     }
     // Only whole periods for overseers. A center's own admin keeps free
     // ranges for its own, exact figures.
@@ -715,7 +710,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     let refused = server
         .graphql_as(Some(&overseer), REPORT, free_range.clone())
         .await;
-    assert_eq!(code(&refused), Some("VALIDATION"), "{refused}");
+    assert_eq!(optional_code(&refused), Some("VALIDATION"), "{refused}");
     assert_eq!(refused["errors"][0]["extensions"]["field"], "period");
     for aligned in [
         ("2026-01", "2026-03"),
@@ -746,7 +741,7 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
             json!({ "scope": "NATIONAL", "set": "ACTIVITY", "from": "2026-13", "to": "x" }),
         )
         .await;
-    assert_eq!(code(&bad), Some("VALIDATION"));
+    assert_eq!(optional_code(&bad), Some("VALIDATION"));
     assert_eq!(bad["errors"][0]["extensions"]["field"], "period.from");
 }
 
@@ -767,7 +762,7 @@ async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
     let password = demo_password(&backend);
     let regional = server.login(REGIONAL_OVERSEER, &password).await;
     let ministry = server.login(MINISTRY_OVERSEER, &password).await;
-    let me = ok(&server, &regional, "{ me { role region } }", json!({})).await;
+    let me = ok_as(&server, &regional, "{ me { role region } }", json!({})).await;
     assert_eq!(
         me["me"],
         json!({ "role": "REGIONAL_OVERSEER", "region": "attica" })
@@ -776,7 +771,7 @@ async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
     let month = chrono::Utc::now().format("%Y-%m").to_string();
     let ask = |scope: &str, region: Option<&str>, tenant: Option<&str>| json!({ "scope": scope, "region": region, "tenant": tenant, "from": month, "to": month });
     // Its own region, by municipality, published as to any overseer.
-    let attica = ok(
+    let attica = ok_as(
         &server,
         &regional,
         SCOPED,
@@ -796,7 +791,7 @@ async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
         BTreeSet::from(["nikaia-rentis", "paiania", "petroupoli"]),
         "{attica}"
     );
-    let paiania = ok(
+    let paiania = ok_as(
         &server,
         &regional,
         SCOPED,
@@ -804,7 +799,7 @@ async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
     )
     .await;
     assert_eq!(paiania["indicators"]["suppressed"], true);
-    ok(
+    ok_as(
         &server,
         &regional,
         SCOPED_EXPORT,
@@ -826,7 +821,7 @@ async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
                 .graphql_as(Some(&regional), query, ask(scope, region, tenant))
                 .await;
             assert_eq!(
-                code(&refused),
+                optional_code(&refused),
                 Some("FORBIDDEN"),
                 "{scope} {region:?} {tenant:?}: {refused}"
             );
@@ -838,7 +833,7 @@ async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
     let activity = "{ tenantActivity { tenant region } }";
     let mut everyone = Vec::new();
     for _ in 0..60 {
-        everyone = ok(&server, &ministry, activity, json!({})).await["tenantActivity"]
+        everyone = ok_as(&server, &ministry, activity, json!({})).await["tenantActivity"]
             .as_array()
             .unwrap()
             .clone();
@@ -848,7 +843,7 @@ async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(everyone.len(), SEED_CENTERS, "the job saw every center");
-    let own = ok(&server, &regional, activity, json!({})).await["tenantActivity"].clone();
+    let own = ok_as(&server, &regional, activity, json!({})).await["tenantActivity"].clone();
     let own: BTreeSet<(&str, &str)> = own
         .as_array()
         .unwrap()
@@ -869,7 +864,7 @@ async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
         let response = server.graphql_as(Some(&regional), query, json!({})).await;
         assert!(
             matches!(
-                code(&response),
+                optional_code(&response),
                 Some("FORBIDDEN") | Some("UNAUTHENTICATED") | Some("VALIDATION")
             ),
             "{field} answered a regional overseer: {response}"
@@ -878,7 +873,7 @@ async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
     let tenants = server
         .graphql_as(Some(&regional), "{ tenants { slug } }", json!({}))
         .await;
-    assert_eq!(code(&tenants), Some("FORBIDDEN"), "{tenants}");
+    assert_eq!(optional_code(&tenants), Some("FORBIDDEN"), "{tenants}");
 }
 
 /// The demo's centers (`tenants/`, the national catalog aside).

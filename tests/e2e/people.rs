@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Server, demo_account, demo_password};
+use crate::harness::{Backend, Server, code, demo_account, demo_password};
 
 const REGISTER: &str =
     "mutation($input: PersonInput!) { registerPerson(input: $input) { id displayName } }";
@@ -18,12 +18,6 @@ fn maria() -> Value {
         "birthDate": "1985-03-15", "amka": amka_15_03_85(), "gender": "FEMALE",
         "minority": "YES", "employmentStatus": "LONG_TERM_UNEMPLOYED"
     })
-}
-
-fn code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error with a code: {response}"))
 }
 
 struct Center {

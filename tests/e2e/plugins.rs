@@ -8,15 +8,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::harness::{
-    Backend, PLATFORM_ADMIN, Server, demo_account, demo_password, repo_root, run_kentro, stderr_of,
-    stdout_of,
+    Backend, PLATFORM_ADMIN, Server, code, demo_account, demo_password, repo_root, run_kentro,
+    stderr_of, stdout_of,
 };
-
-fn code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error: {response}"))
-}
 
 /// Compiled artifacts shared by every test of the run, so each plugin is
 /// compiled once.

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::harness::{Backend, Server, demo_account, demo_password, fake_smtp, mail_body};
+use crate::harness::{Backend, Server, code, demo_account, demo_password, fake_smtp, mail_body};
 
 /// The seeded services (`tenants/*/directory.hsds.json`).
 const PAIANIA_GROCERY: &str = "2a0243e2-a45f-5683-aed0-b54d10c33aff";
@@ -21,12 +21,6 @@ fn env_with_fast_notifications(backend: &Backend) -> Vec<(&'static str, String)>
     let mut env = backend.demo_env();
     env.push(("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into()));
     env
-}
-
-fn code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error: {response}"))
 }
 
 /// A social worker at a center with one person who has (or has not)

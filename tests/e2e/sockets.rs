@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::harness::{Backend, Server, demo_account, demo_password};
+use crate::harness::{Backend, Server, demo_account, demo_password, optional_code};
 
 /// How long a test waits for something the server does on its own; a
 /// bound for a hung server, not a timing claim.
@@ -119,10 +119,6 @@ impl Socket {
     }
 }
 
-fn error_code(answer: &Value) -> Option<&str> {
-    answer["errors"][0]["extensions"]["code"].as_str()
-}
-
 async fn someone_registered(server: &Server, token: &str) {
     let response = server
         .graphql_as(
@@ -161,7 +157,7 @@ async fn a_socket_opened_before_logout_answers_nothing_after_it(backend: Backend
     socket.subscribe("after", PEOPLE).await;
     match socket.answer("after").await {
         Heard::Answer(after) => {
-            assert_eq!(error_code(&after), Some("UNAUTHENTICATED"), "{after}");
+            assert_eq!(optional_code(&after), Some("UNAUTHENTICATED"), "{after}");
             assert!(after["data"]["people"].is_null(), "{after}");
             assert_eq!(socket.closed().await, Some(4401));
         }
@@ -259,7 +255,7 @@ async fn operations_on_a_socket_take_the_users_quota() {
         let id = format!("q{n}");
         socket.subscribe(&id, "{ me { id } }").await;
         match socket.answer(&id).await {
-            Heard::Answer(a) if error_code(&a) == Some("RATE_LIMITED") => limited += 1,
+            Heard::Answer(a) if optional_code(&a) == Some("RATE_LIMITED") => limited += 1,
             Heard::Answer(a) => assert!(a["data"]["me"]["id"].is_string(), "{a}"),
             Heard::Closed(code) => panic!("closed ({code:?}) instead of answering"),
         }
@@ -293,7 +289,7 @@ async fn a_socket_bounds_its_running_operations_and_its_message_size() {
     let Heard::Answer(refused) = socket.answer("one-too-many").await else {
         panic!("the socket stays open");
     };
-    assert_eq!(error_code(&refused), Some("INVALID_QUERY"), "{refused}");
+    assert_eq!(optional_code(&refused), Some("INVALID_QUERY"), "{refused}");
     assert!(
         refused["errors"][0]["message"]
             .as_str()
