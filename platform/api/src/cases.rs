@@ -590,6 +590,8 @@ impl CaseMutation {
     ) -> Result<Note, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let key = id::decode("Case", &case_id)?;
+        let body = kentro_domain::case::NoteBody::parse(&body)
+            .map_err(|p| crate::error::bad_input("body", p))?;
         let accessor = Accessor::new(ctx, "addNote")?;
         services(ctx)
             .store

@@ -652,6 +652,9 @@ impl ReferralMutation {
                 ),
             ));
         }
+        let reason = kentro_domain::referral::ReferralReason::parse(&input.reason)
+            .map_err(|problem| problems.push(("input.reason".to_owned(), problem)))
+            .ok();
         if !problems.is_empty() {
             return Err(invalid_fields(&problems));
         }
@@ -663,7 +666,7 @@ impl ReferralMutation {
                 service_id: input.service_id.trim().to_owned(),
             },
             level: input.level.into(),
-            reason: input.reason,
+            reason: reason.expect("checked above"),
             urgency: input.urgency.into(),
             envelope_fields: input.envelope_fields.into_iter().map(Into::into).collect(),
         };
@@ -743,6 +746,8 @@ impl ReferralMutation {
         label: String,
     ) -> Result<IssuedPartnerKey, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageTenantSettings)?;
+        let label = kentro_domain::referral::PartnerKeyLabel::parse(&label)
+            .map_err(|problem| bad_input("label", problem))?;
         let accessor = Accessor::new(ctx, "partner key")?;
         let (key, secret) = services(ctx)
             .store

@@ -441,6 +441,8 @@ impl TenantMutation {
     ) -> Result<Tenant, ApiError> {
         let caller = authorized(ctx, Permission::ManageTenants)?;
         let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
+        let reason = kentro_domain::tenant::SuspensionReason::parse(&reason)
+            .map_err(|problem| bad_input("reason", problem))?;
         services(ctx)
             .store
             .tenants()

@@ -317,6 +317,8 @@ impl UserMutation {
             ));
         }
         let email = Email::parse(&input.email).map_err(|p| bad_input("input.email", p))?;
+        let display_name = kentro_domain::access::DisplayName::parse(&input.name)
+            .map_err(|p| bad_input("input.name", p))?;
         let caller = crate::context::principal(ctx)?;
         services(ctx)
             .store
@@ -325,7 +327,7 @@ impl UserMutation {
                 scope,
                 NewInvitation {
                     email,
-                    display_name: input.name,
+                    display_name,
                     role,
                 },
                 &services(ctx).loop_settings.public_url,
@@ -350,6 +352,8 @@ impl UserMutation {
         let caller = crate::context::authorized(ctx, DomainPermission::ManageTenants)?;
         let slug = kentro_domain::TenantSlug::parse(&tenant).map_err(|p| bad_input("tenant", p))?;
         let email = Email::parse(&email).map_err(|p| bad_input("email", p))?;
+        let display_name =
+            kentro_domain::access::DisplayName::parse(&name).map_err(|p| bad_input("name", p))?;
         let store = &services(ctx).store;
         let Some(scope) = store.operator_scope(&slug).await? else {
             return Err(bad_input(
@@ -363,7 +367,7 @@ impl UserMutation {
                 scope,
                 NewInvitation {
                     email,
-                    display_name: name,
+                    display_name,
                     role: DomainRole::TenantAdmin,
                 },
                 &services(ctx).loop_settings.public_url,

@@ -249,6 +249,13 @@ impl fmt::Debug for NewPassword {
     }
 }
 
+bounded_text!(
+    /// The name an account or an invitation shows.
+    DisplayName,
+    200,
+    "give the name"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -176,6 +176,13 @@ codes!(NoteConfidentiality {
     Psychological => "psychological",
 });
 
+bounded_text!(
+    /// A case note's text.
+    NoteBody,
+    20_000,
+    "write the note"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,6 +36,29 @@ macro_rules! codes {
     };
 }
 
+/// A newtype for free text a field bounds: trimmed, not empty (`when_empty`
+/// says what to write), at most `max` characters.
+macro_rules! bounded_text {
+    ($(#[$doc:meta])* $name:ident, $max:expr, $when_empty:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const MAX: usize = $max;
+
+            /// The text, or what is wrong with it in words for whoever typed it.
+            pub fn parse(raw: &str) -> Result<$name, String> {
+                $crate::text::bounded(raw, $max, $when_empty).map($name)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
 /// A closed set of values, each stored and exchanged as a stable code
 /// (`codes!` implements it), so the store and the API read and write every
 /// such set one way.
@@ -65,6 +88,7 @@ pub mod referral;
 pub mod region;
 pub mod spreadsheet;
 pub mod tenant;
+pub mod text;
 
 pub use tenant::{
     Center, CenterKey, CenterKind, ManifestError, ManifestErrors, PluginActivation, StaffPosition,

@@ -507,6 +507,20 @@ pub const SERVICE_TAXONOMY: &[TaxonomyTerm] = &[
 /// Where a partner's link points, before its token.
 pub const PARTNER_LINK_PATH: &str = "/partner/referrals/";
 
+bounded_text!(
+    /// Why a person is referred, as the receiver reads it.
+    ReferralReason,
+    2000,
+    "say why the person is referred"
+);
+
+bounded_text!(
+    /// The name a center gives a partner organization's API key.
+    PartnerKeyLabel,
+    200,
+    "name the partner"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -855,6 +855,13 @@ impl RawCenter {
     }
 }
 
+bounded_text!(
+    /// Why a municipality is suspended, kept with the suspension.
+    SuspensionReason,
+    500,
+    "say why the municipality is suspended"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

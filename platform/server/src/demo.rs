@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use kentro_domain::TenantManifest;
-use kentro_domain::access::{NewPassword, Role};
+use kentro_domain::access::{DisplayName, NewPassword, Role};
 use kentro_domain::contact::Email;
 use kentro_domain::region::Region;
 use kentro_store::{Actor, NewAccount, Store};
@@ -110,7 +110,8 @@ pub async fn ensure_accounts(
                         password: NewPassword::parse(&password, &email_value)
                             .map_err(anyhow::Error::msg)?,
                         email: email_value,
-                        display_name,
+                        display_name: DisplayName::parse(&display_name)
+                            .map_err(anyhow::Error::msg)?,
                         role,
                         // The demo's regional overseer oversees Attica.
                         region: role.is_regional().then_some(Region::Attica),

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use chrono::{Datelike, Duration, NaiveDate};
 use indicatif::{ProgressBar, ProgressStyle};
 use kentro_domain::TenantManifest;
-use kentro_domain::access::{NewPassword, Role};
+use kentro_domain::access::{DisplayName, NewPassword, Role};
 use kentro_domain::case::{CaseStatus, RequestCategory, RequestChannel};
 use kentro_domain::contact::Email;
 use kentro_domain::household::Relationship;
@@ -384,7 +384,8 @@ async fn staff(
                     tenant: Some(scope),
                     password: NewPassword::parse(password, &email).map_err(anyhow::Error::msg)?,
                     email,
-                    display_name: format!("Κοινωνική Λειτουργός {n}"),
+                    display_name: DisplayName::parse(&format!("Κοινωνική Λειτουργός {n}"))
+                        .map_err(anyhow::Error::msg)?,
                     role: Role::SocialWorker,
                     region: None,
                 },

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use kentro_domain::TenantSlug;
-use kentro_domain::access::{NewPassword, Role};
+use kentro_domain::access::{DisplayName, NewPassword, Role};
 use kentro_domain::contact::Email;
 use kentro_domain::region::Region;
 use kentro_store::{Actor, NewAccount, Store, TenantScope};
@@ -58,13 +58,15 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<ExitCod
             let password = password.trim_end_matches(['\r', '\n']);
             let password = NewPassword::parse(password, &email)
                 .map_err(|p| anyhow::anyhow!("password: {p}"))?;
+            let display_name =
+                DisplayName::parse(&name).map_err(|p| anyhow::anyhow!("--name: {p}"))?;
             let account = store
                 .accounts()
                 .create(
                     NewAccount {
                         tenant,
                         email,
-                        display_name: name,
+                        display_name,
                         role,
                         region,
                         password,

@@ -11,7 +11,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
-use kentro_domain::access::{NewPassword, Role};
+use kentro_domain::access::{DisplayName, NewPassword, Role};
 use kentro_domain::contact::Email;
 use kentro_domain::region::Region;
 use sea_orm::{
@@ -65,7 +65,7 @@ pub struct NewAccount {
     /// `None` for platform roles, which belong to no tenant.
     pub tenant: Option<TenantScope>,
     pub email: Email,
-    pub display_name: String,
+    pub display_name: DisplayName,
     pub role: Role,
     /// A regional overseer's region; `None` for every other role.
     pub region: Option<Region>,
@@ -197,10 +197,7 @@ impl<'a> Accounts<'a> {
                 },
             ));
         }
-        let display_name = new.display_name.trim().to_owned();
-        if display_name.is_empty() || display_name.chars().count() > 200 {
-            return Err(StoreError::invalid("name", "must be 1 to 200 characters"));
-        }
+        let display_name = new.display_name.as_str().to_owned();
         let password_hash = hash_password(new.password.expose().to_owned()).await?;
         let txn = PlatformTxn::begin(self.db()).await?;
         let taken = user_account::Entity::find()

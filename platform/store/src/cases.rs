@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kentro_domain::access::{Permission, Role};
 use kentro_domain::case::{
-    CaseStatus, NoteConfidentiality, RequestCategory, RequestChannel, TransitionError,
+    CaseStatus, NoteBody, NoteConfidentiality, RequestCategory, RequestChannel, TransitionError,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -533,13 +533,10 @@ impl<'a> Cases<'a> {
         scope: TenantScope,
         case_id: i64,
         confidentiality: NoteConfidentiality,
-        body: &str,
+        body: &NoteBody,
         access: &Access<'_>,
     ) -> Result<NoteRecord, StoreError> {
-        let body = body.trim();
-        if body.is_empty() || body.chars().count() > 20_000 {
-            return Err(StoreError::invalid("body", "must be 1 to 20000 characters"));
-        }
+        let body = body.as_str();
         let author_id = access.actor.account_id.ok_or_else(|| {
             StoreError::invalid("author", "notes are written by a person's account")
         })?;

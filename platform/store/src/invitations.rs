@@ -8,7 +8,7 @@
 //! other centers' staff. The invitee, who owns the address, is the one told.
 
 use chrono::{DateTime, Duration, Utc};
-use kentro_domain::access::{NewPassword, Role};
+use kentro_domain::access::{DisplayName, NewPassword, Role};
 use kentro_domain::contact::Email;
 use kentro_domain::links::{INVITATION_LIFETIME_HOURS, INVITATION_LINK_PATH};
 use kentro_labels::Lang;
@@ -27,7 +27,7 @@ use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 /// Who is invited, to do what.
 pub struct NewInvitation {
     pub email: Email,
-    pub display_name: String,
+    pub display_name: DisplayName,
     pub role: Role,
 }
 
@@ -143,10 +143,7 @@ impl<'a> Invitations<'a> {
                 format!("a center cannot invite {} accounts", new.role),
             ));
         }
-        let display_name = new.display_name.trim().to_owned();
-        if display_name.is_empty() || display_name.chars().count() > 200 {
-            return Err(StoreError::invalid("name", "must be 1 to 200 characters"));
-        }
+        let display_name = new.display_name.as_str().to_owned();
         let invited_by = actor
             .account_id
             .ok_or_else(|| StoreError::invalid("actor", "an invitation comes from an account"))?;

@@ -1,6 +1,7 @@
 //! The platform's registry of tenants, written from manifests.
 
 use chrono::{DateTime, Utc};
+use kentro_domain::tenant::SuspensionReason;
 use kentro_domain::{TenantManifest, TenantSlug};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -103,15 +104,11 @@ impl<'a> TenantRegistry<'a> {
     pub async fn suspend(
         &self,
         slug: &TenantSlug,
-        reason: &str,
+        reason: &SuspensionReason,
         actor: &Actor,
         request_id: &str,
     ) -> Result<TenantRecord, StoreError> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(StoreError::invalid("reason", "must be 1 to 500 characters"));
-        }
-        self.set_suspension(slug, Some(reason), actor, request_id)
+        self.set_suspension(slug, Some(reason.as_str()), actor, request_id)
             .await
     }
 
@@ -821,7 +818,7 @@ opening_hours = { monday = "09:00-17:00" }
                     tenant: Some(scope),
                     password: NewPassword::parse("a long enough password", &email).unwrap(),
                     email,
-                    display_name: "Worker".into(),
+                    display_name: kentro_domain::access::DisplayName::parse("Worker").unwrap(),
                     role: Role::SocialWorker,
                     region: None,
                 },

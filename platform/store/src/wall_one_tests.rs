@@ -129,7 +129,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
                 ours,
                 case.id,
                 NoteConfidentiality::Standard,
-                "σημείωση",
+                &kentro_domain::case::NoteBody::parse("σημείωση").unwrap(),
                 &as_our_worker,
             )
             .await,

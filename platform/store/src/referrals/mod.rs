@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use kentro_domain::TenantSlug;
 use kentro_domain::household::ConsentPurpose;
 use kentro_domain::referral::{
-    DeclineReason, EnvelopeField, EnvelopeSource, NotCompletedReason, ReferralLevel,
-    ReferralResponse, ReferralStatus, TargetScope, Urgency, envelope, is_overdue,
+    DeclineReason, EnvelopeField, EnvelopeSource, NotCompletedReason, PartnerKeyLabel,
+    ReferralLevel, ReferralReason, ReferralResponse, ReferralStatus, TargetScope, Urgency,
+    envelope, is_overdue,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -98,7 +99,7 @@ pub struct NewReferral {
     pub case_id: i64,
     pub target: ServiceTarget,
     pub level: ReferralLevel,
-    pub reason: String,
+    pub reason: ReferralReason,
     pub urgency: Urgency,
     pub envelope_fields: Vec<EnvelopeField>,
 }
@@ -253,19 +254,7 @@ impl<'a> Referrals<'a> {
         new: NewReferral,
         access: &Access<'_>,
     ) -> Result<ReferralRecord, StoreError> {
-        let reason = new.reason.trim().to_owned();
-        if reason.is_empty() {
-            return Err(StoreError::invalid(
-                "reason",
-                "say why the person is referred",
-            ));
-        }
-        if reason.chars().count() > 2000 {
-            return Err(StoreError::invalid(
-                "reason",
-                "must be at most 2000 characters",
-            ));
-        }
+        let reason = new.reason.as_str().to_owned();
         let (snapshot, target_tenant) = match new.target.scope {
             TargetScope::Own => (
                 Directory::new(self.db)

@@ -10,16 +10,10 @@ impl Referrals<'_> {
         &self,
         scope: TenantScope,
         organization_id: &str,
-        label: &str,
+        label: &PartnerKeyLabel,
         access: &Access<'_>,
     ) -> Result<(PartnerKeyRecord, String), StoreError> {
-        let label = label.trim();
-        if label.is_empty() || label.chars().count() > 200 {
-            return Err(StoreError::invalid(
-                "label",
-                "name the partner in 1 to 200 characters",
-            ));
-        }
+        let label = label.as_str();
         let own = Directory::new(self.db)
             .snapshot(DirectoryScope::Tenant(scope))
             .await?;
