@@ -13,6 +13,8 @@
 //! tenant's head now and then in `audit_checkpoint` (with its own HMAC), so
 //! cutting the newest entries is found too.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
@@ -291,6 +293,18 @@ pub(crate) async fn append(txn: &ScopedTxn, event: &AuditEvent) -> Result<(), St
     Ok(())
 }
 
+/// Whether the `audit_subject` rows of an entry are exactly the entities its
+/// hashed `entity_id` names (none for an entry that names one).
+fn subjects_agree(row: &audit_entry::Model, stored: Option<&Vec<String>>) -> bool {
+    let named = subjects_of(&row.entity_id);
+    let expected: Vec<&str> = if named.len() > 1 { named } else { Vec::new() };
+    let mut stored: Vec<&str> = stored
+        .map(|s| s.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    stored.sort_unstable();
+    stored == expected
+}
+
 /// The entities a list read names (comma-separated in its entry), each once.
 fn subjects_of(entity_id: &str) -> Vec<&str> {
     let mut ids: Vec<&str> = entity_id.split(',').filter(|id| !id.is_empty()).collect();
@@ -498,6 +512,13 @@ impl<'a> AuditLog<'a> {
             .all(&txn)
             .await?;
         let checkpoints = checkpoints_of(&txn, scope.tenant_id()).await?;
+        let mut subjects: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        for subject in audit_subject::Entity::find_in(&txn).all(&txn).await? {
+            subjects
+                .entry(subject.seq)
+                .or_default()
+                .push(subject.entity_id);
+        }
         txn.commit().await?;
         let broken = |seq: i64, problem: String| {
             Ok(ChainReport {
@@ -534,6 +555,11 @@ impl<'a> AuditLog<'a> {
                 && legacy_entry_hash(&row.prev_hash, scope.tenant_id(), row) != row.hash
             {
                 Some("its content does not match its hash: it was changed".to_owned())
+            } else if !subjects_agree(row, subjects.get(&row.seq)) {
+                Some(
+                    "its subjects do not match the entities it names: an index row was added"
+                        .to_owned(),
+                )
             } else {
                 None
             };
@@ -878,5 +904,41 @@ mod tests {
         assert!(theirs.is_empty(), "{theirs:?}");
         let report = store.audit_log().verify(centers.ours).await.unwrap();
         assert_eq!(report.first_broken, None, "{report:?}");
+
+        // An index row slipped in afterwards (the table takes inserts) is
+        // found by the chain's check.
+        let list_read = store
+            .audit_log()
+            .list(
+                centers.ours,
+                &AuditFilter {
+                    entity_id: Some(ids[0].to_string()),
+                    ..AuditFilter::default()
+                },
+                None,
+                100,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.purpose == "list read")
+            .unwrap();
+        use sea_orm::ConnectionTrait;
+        store
+            .db
+            .execute_unprepared(&format!(
+                "INSERT INTO audit_subject (tenant_id, seq, entity_type, entity_id) VALUES ({}, {}, 'person', '{}')",
+                centers.ours.tenant_id(),
+                list_read.seq,
+                ids[2]
+            ))
+            .await
+            .unwrap();
+        let report = store.audit_log().verify(centers.ours).await.unwrap();
+        assert_eq!(
+            report.first_broken.as_ref().map(|(seq, _)| *seq),
+            Some(list_read.seq),
+            "{report:?}"
+        );
     }
 }
