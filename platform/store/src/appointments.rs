@@ -352,3 +352,100 @@ impl<'a> Appointments<'a> {
         rows.into_iter().map(record_from).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, NaiveDateTime};
+    use kentro_domain::access::{DisplayName, NewPassword, Role};
+    use kentro_domain::appointment::AppointmentKind;
+    use kentro_domain::contact::Email;
+
+    use crate::test_databases::{details, two_centers};
+    use crate::{Access, Actor, Booking, NewAccount, StoreError};
+
+    /// 2026-11-30 is a Monday; the test centers open Mondays 09:00-17:00.
+    fn monday_at(hour: u32, minute: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 30)
+            .unwrap()
+            .and_hms_opt(hour, minute, 0)
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_booking_stays_inside_opening_hours_and_a_worker_is_never_booked_twice() {
+        let centers = two_centers().await;
+        let (store, scope) = (&centers.store, centers.ours);
+        let operator = Actor::operator();
+        let access = Access {
+            actor: &operator,
+            purpose: "test",
+            request_id: "test",
+        };
+        let email = Email::parse("worker@ours.example").unwrap();
+        let worker = store
+            .accounts()
+            .create(
+                NewAccount {
+                    tenant: Some(scope),
+                    password: NewPassword::parse("a long enough passphrase 7", &email).unwrap(),
+                    email,
+                    display_name: DisplayName::parse("Κοινωνική Λειτουργός").unwrap(),
+                    role: Role::SocialWorker,
+                    region: None,
+                },
+                &operator,
+                "test",
+            )
+            .await
+            .unwrap();
+        let person = store
+            .people()
+            .register(scope, &details("Ραντεβού"), &access)
+            .await
+            .unwrap();
+        let booking = |start: NaiveDateTime, minutes: i64| Booking {
+            person_id: person.id,
+            staff_id: worker.id,
+            center_key: "main".into(),
+            room: None,
+            kind: AppointmentKind::Intake,
+            starts_at: start,
+            ends_at: start + chrono::Duration::minutes(minutes),
+        };
+        let appointments = store.appointments();
+
+        let booked = appointments
+            .book(scope, booking(monday_at(10, 0), 60), &access)
+            .await
+            .unwrap();
+        assert_eq!(booked.starts_at, monday_at(10, 0));
+
+        let refused = |result: Result<_, StoreError>| match result {
+            Err(StoreError::Invalid { .. }) | Err(StoreError::Conflict { .. }) => {}
+            other => panic!("expected a refusal: {other:?}"),
+        };
+        // Running past closing time.
+        refused(
+            appointments
+                .book(scope, booking(monday_at(16, 30), 60), &access)
+                .await,
+        );
+        // Overlapping the worker's booking.
+        refused(
+            appointments
+                .book(scope, booking(monday_at(10, 30), 30), &access)
+                .await,
+        );
+        // Back to back is fine.
+        appointments
+            .book(scope, booking(monday_at(11, 0), 30), &access)
+            .await
+            .unwrap();
+        let of_person = appointments.of_person(scope, person.id).await.unwrap();
+        assert_eq!(
+            of_person.len(),
+            2,
+            "nothing of the refused bookings was saved"
+        );
+    }
+}

@@ -614,3 +614,141 @@ impl From<TransitionError> for StoreError {
         StoreError::InvalidTransition(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use kentro_domain::case::{CaseStatus, RequestCategory, RequestChannel};
+
+    use crate::test_databases::{details, two_centers};
+    use crate::{Access, Actor, CaseFilter, CasePageParts, NewCase, StoreError};
+
+    fn new_case(person_id: i64, categories: Vec<RequestCategory>) -> NewCase {
+        NewCase {
+            person_id,
+            request_date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            channel: RequestChannel::WalkIn,
+            categories,
+            assigned_to: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_case_moves_only_as_its_lifecycle_allows_and_its_timeline_tells_each_move() {
+        let centers = two_centers().await;
+        let (store, scope) = (&centers.store, centers.ours);
+        let operator = Actor::operator();
+        let access = Access {
+            actor: &operator,
+            purpose: "test",
+            request_id: "test",
+        };
+        let person = store
+            .people()
+            .register(scope, &details("Κύκλου"), &access)
+            .await
+            .unwrap();
+        let case = store
+            .cases()
+            .open(
+                scope,
+                new_case(
+                    person.id,
+                    vec![
+                        RequestCategory::Housing,
+                        RequestCategory::FoodAid,
+                        RequestCategory::Housing,
+                    ],
+                ),
+                &access,
+            )
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::Open);
+        assert_eq!(
+            case.categories,
+            vec![RequestCategory::FoodAid, RequestCategory::Housing],
+            "each category once, in a stable order"
+        );
+
+        let cases = store.cases();
+        let moved = cases
+            .transition(scope, case.id, CaseStatus::InProgress, &access)
+            .await
+            .unwrap();
+        assert_eq!(moved.status, CaseStatus::InProgress);
+        let closed = cases
+            .transition(scope, case.id, CaseStatus::Closed, &access)
+            .await
+            .unwrap();
+        assert!(closed.closed_at.is_some());
+        match cases
+            .transition(scope, case.id, CaseStatus::InProgress, &access)
+            .await
+        {
+            Err(StoreError::InvalidTransition(e)) => {
+                assert_eq!((e.from, e.to), (CaseStatus::Closed, CaseStatus::InProgress));
+            }
+            other => panic!("a closed case cannot be worked on: {other:?}"),
+        }
+        let reopened = cases
+            .transition(scope, case.id, CaseStatus::Reopened, &access)
+            .await
+            .unwrap();
+        assert_eq!(reopened.status, CaseStatus::Reopened);
+
+        let kinds: Vec<String> = cases
+            .timeline(scope, case.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["opened", "status", "status", "status"]);
+    }
+
+    #[tokio::test]
+    async fn a_case_without_a_category_is_refused_and_nothing_is_saved() {
+        let centers = two_centers().await;
+        let (store, scope) = (&centers.store, centers.ours);
+        let operator = Actor::operator();
+        let access = Access {
+            actor: &operator,
+            purpose: "test",
+            request_id: "test",
+        };
+        let person = store
+            .people()
+            .register(scope, &details("Κενού"), &access)
+            .await
+            .unwrap();
+        match store
+            .cases()
+            .open(scope, new_case(person.id, Vec::new()), &access)
+            .await
+        {
+            Err(StoreError::Invalid { field, .. }) => assert_eq!(field, "categories"),
+            other => panic!("expected the categories named: {other:?}"),
+        }
+        let page = store
+            .cases()
+            .list(
+                scope,
+                &CaseFilter {
+                    status: None,
+                    assigned_to: None,
+                    person_id: Some(person.id),
+                },
+                None,
+                20,
+                CasePageParts {
+                    access: &access,
+                    people: false,
+                    assignees: false,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(page.cases.is_empty());
+    }
+}
