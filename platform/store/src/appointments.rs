@@ -360,8 +360,8 @@ mod tests {
     use kentro_domain::appointment::AppointmentKind;
     use kentro_domain::contact::Email;
 
-    use crate::test_databases::{details, two_centers};
-    use crate::{Access, Actor, Booking, NewAccount, StoreError};
+    use crate::test_databases::{as_operator, details, two_centers};
+    use crate::{Booking, NewAccount, StoreError};
 
     /// 2026-11-30 is a Monday; the test centers open Mondays 09:00-17:00.
     fn monday_at(hour: u32, minute: u32) -> NaiveDateTime {
@@ -375,12 +375,7 @@ mod tests {
     async fn a_booking_stays_inside_opening_hours_and_a_worker_is_never_booked_twice() {
         let centers = two_centers().await;
         let (store, scope) = (&centers.store, centers.ours);
-        let operator = Actor::operator();
-        let access = Access {
-            actor: &operator,
-            purpose: "test",
-            request_id: "test",
-        };
+        let access = as_operator();
         let email = Email::parse("worker@ours.example").unwrap();
         let worker = store
             .accounts()
@@ -393,7 +388,7 @@ mod tests {
                     role: Role::SocialWorker,
                     region: None,
                 },
-                &operator,
+                access.actor,
                 "test",
             )
             .await

@@ -239,44 +239,9 @@ pub(crate) async fn append(txn: &ScopedTxn, event: &AuditEvent) -> Result<(), St
         .limit(1)
         .one(txn)
         .await?;
-    let (seq, prev_hash) = match last {
-        Some(last) => (last.seq + 1, last.hash),
-        None => (1, GENESIS.to_owned()),
-    };
-    let at = stamp();
-    let mut row = audit_entry::Model {
-        tenant_id,
-        seq,
-        at,
-        actor_id: event.actor.account_id,
-        actor: event.actor.name.clone(),
-        actor_role: event.actor.role.clone(),
-        action: event.action.clone(),
-        entity_type: event.entity_type.clone(),
-        entity_id: event.entity_id.clone(),
-        purpose: event.purpose.clone(),
-        request_id: event.request_id.clone(),
-        prev_hash: prev_hash.clone(),
-        hash: String::new(),
-    };
-    row.hash = entry_hash(&prev_hash, tenant_id, &row);
-    audit_entry::ActiveModel {
-        tenant_id: Set(row.tenant_id),
-        seq: Set(row.seq),
-        at: Set(row.at),
-        actor_id: Set(row.actor_id),
-        actor: Set(row.actor),
-        actor_role: Set(row.actor_role),
-        action: Set(row.action),
-        entity_type: Set(row.entity_type),
-        entity_id: Set(row.entity_id),
-        purpose: Set(row.purpose),
-        request_id: Set(row.request_id),
-        prev_hash: Set(row.prev_hash),
-        hash: Set(row.hash),
-    }
-    .insert(txn)
-    .await?;
+    let row = chained_entry(tenant_id, last.map(|l| (l.seq, l.hash)), event);
+    let seq = row.seq;
+    audit_entry::ActiveModel::from(row).insert(txn).await?;
     let subjects = subjects_of(&event.entity_id);
     if subjects.len() > 1 {
         audit_subject::Entity::insert_many(subjects.into_iter().map(|entity_id| {
@@ -317,6 +282,36 @@ fn subjects_of(entity_id: &str) -> Vec<&str> {
 /// it, so no tenant entry can pass for a platform one.
 const PLATFORM_CHAIN: i64 = 0;
 
+/// The entry that records `event` after `last` (its seq and hash; none at
+/// the start) on `chain` (a tenant's id, or [`PLATFORM_CHAIN`]), hashed.
+fn chained_entry(
+    chain: i64,
+    last: Option<(i64, String)>,
+    event: &AuditEvent,
+) -> audit_entry::Model {
+    let (seq, prev_hash) = match last {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, GENESIS.to_owned()),
+    };
+    let mut row = audit_entry::Model {
+        tenant_id: chain,
+        seq,
+        at: stamp(),
+        actor_id: event.actor.account_id,
+        actor: event.actor.name.clone(),
+        actor_role: event.actor.role.clone(),
+        action: event.action.clone(),
+        entity_type: event.entity_type.clone(),
+        entity_id: event.entity_id.clone(),
+        purpose: event.purpose.clone(),
+        request_id: event.request_id.clone(),
+        prev_hash,
+        hash: String::new(),
+    };
+    row.hash = entry_hash(&row.prev_hash, chain, &row);
+    row
+}
+
 /// A platform entry as the tenant chain's hashing reads it.
 fn as_chain_row(row: &platform_audit_entry::Model) -> audit_entry::Model {
     audit_entry::Model {
@@ -356,26 +351,21 @@ pub(crate) async fn append_platform<C: ConnectionTrait>(
         .limit(1)
         .one(txn)
         .await?;
-    let (seq, prev_hash) = match last {
-        Some(last) => (last.seq + 1, last.hash),
-        None => (1, GENESIS.to_owned()),
+    let row = chained_entry(PLATFORM_CHAIN, last.map(|l| (l.seq, l.hash)), event);
+    let row = platform_audit_entry::Model {
+        seq: row.seq,
+        at: row.at,
+        actor_id: row.actor_id,
+        actor: row.actor,
+        actor_role: row.actor_role,
+        action: row.action,
+        entity_type: row.entity_type,
+        entity_id: row.entity_id,
+        purpose: row.purpose,
+        request_id: row.request_id,
+        prev_hash: row.prev_hash,
+        hash: row.hash,
     };
-    let at = stamp();
-    let mut row = platform_audit_entry::Model {
-        seq,
-        at,
-        actor_id: event.actor.account_id,
-        actor: event.actor.name.clone(),
-        actor_role: event.actor.role.clone(),
-        action: event.action.clone(),
-        entity_type: event.entity_type.clone(),
-        entity_id: event.entity_id.clone(),
-        purpose: event.purpose.clone(),
-        request_id: event.request_id.clone(),
-        prev_hash: prev_hash.clone(),
-        hash: String::new(),
-    };
-    row.hash = entry_hash(&prev_hash, PLATFORM_CHAIN, &as_chain_row(&row));
     platform_audit_entry::ActiveModel::from(row)
         .insert(txn)
         .await?;
@@ -836,19 +826,14 @@ async fn checkpoints_of<C: ConnectionTrait>(
 
 #[cfg(test)]
 mod tests {
-    use crate::test_databases::{details, two_centers};
-    use crate::{Access, Actor, AuditFilter};
+    use crate::test_databases::{as_operator, details, two_centers};
+    use crate::{Access, AuditFilter};
 
     #[tokio::test]
     async fn a_list_read_is_found_by_each_person_it_names_and_by_no_other() {
         let centers = two_centers().await;
         let store = &centers.store;
-        let operator = Actor::operator();
-        let access = Access {
-            actor: &operator,
-            purpose: "test",
-            request_id: "test",
-        };
+        let access = as_operator();
         let mut ids = Vec::new();
         for name in ["Άλφα", "Βήτα", "Γάμμα"] {
             let person = store

@@ -620,8 +620,8 @@ mod tests {
     use chrono::NaiveDate;
     use kentro_domain::case::{CaseStatus, RequestCategory, RequestChannel};
 
-    use crate::test_databases::{details, two_centers};
-    use crate::{Access, Actor, CaseFilter, CasePageParts, NewCase, StoreError};
+    use crate::test_databases::{as_operator, details, two_centers};
+    use crate::{CaseFilter, CasePageParts, NewCase, StoreError};
 
     fn new_case(person_id: i64, categories: Vec<RequestCategory>) -> NewCase {
         NewCase {
@@ -637,12 +637,7 @@ mod tests {
     async fn a_case_moves_only_as_its_lifecycle_allows_and_its_timeline_tells_each_move() {
         let centers = two_centers().await;
         let (store, scope) = (&centers.store, centers.ours);
-        let operator = Actor::operator();
-        let access = Access {
-            actor: &operator,
-            purpose: "test",
-            request_id: "test",
-        };
+        let access = as_operator();
         let person = store
             .people()
             .register(scope, &details("Κύκλου"), &access)
@@ -711,12 +706,7 @@ mod tests {
     async fn a_case_without_a_category_is_refused_and_nothing_is_saved() {
         let centers = two_centers().await;
         let (store, scope) = (&centers.store, centers.ours);
-        let operator = Actor::operator();
-        let access = Access {
-            actor: &operator,
-            purpose: "test",
-            request_id: "test",
-        };
+        let access = as_operator();
         let person = store
             .people()
             .register(scope, &details("Κενού"), &access)

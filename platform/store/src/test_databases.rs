@@ -7,7 +7,9 @@ use kentro_domain::person::{PersonDetails, PersonInput};
 use kentro_domain::tenant::TenantManifest;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use crate::{Actor, DatabaseTarget, Store, TenantScope};
+use std::sync::LazyLock;
+
+use crate::{Access, Actor, DatabaseTarget, Store, TenantScope};
 
 /// A fresh database owned by `kentro_owner`; dropped with this value's
 /// `drop_now`, or left for the next run's `DROP … IF EXISTS`.
@@ -115,4 +117,14 @@ pub(crate) fn details(family_name: &str) -> PersonDetails {
     }
     .validate(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
     .unwrap()
+}
+
+/// The operator, reading and writing for a test.
+pub(crate) fn as_operator() -> Access<'static> {
+    static OPERATOR: LazyLock<Actor> = LazyLock::new(Actor::operator);
+    Access {
+        actor: &OPERATOR,
+        purpose: "test",
+        request_id: "test",
+    }
 }

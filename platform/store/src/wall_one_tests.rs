@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use kentro_domain::case::{CaseStatus, NoteConfidentiality, RequestCategory, RequestChannel};
 use kentro_domain::household::{ConsentMethod, ConsentPurpose};
 
-use crate::test_databases::{details, two_centers};
+use crate::test_databases::{as_operator, details, two_centers};
 use crate::{
     Access, Actor, AuditFilter, CaseFilter, CasePageParts, ConsentStatement, NewCase, StoreError,
 };
@@ -23,12 +23,7 @@ fn is_not_found(result: Result<impl std::fmt::Debug, StoreError>, what: &str) {
 async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
     let centers = two_centers().await;
     let store = &centers.store;
-    let operator = Actor::operator();
-    let access = Access {
-        actor: &operator,
-        purpose: "test",
-        request_id: "test",
-    };
+    let access = as_operator();
     let person = store
         .people()
         .register(centers.theirs, &details("Εκείνων"), &access)
