@@ -98,6 +98,7 @@ impl PluginRuntime {
             pre,
             manifest,
             metrics,
+            at_install,
         }: Runnable<'_>,
         scope: Option<TenantScope>,
         config: Value,
@@ -112,11 +113,15 @@ impl PluginRuntime {
             .min(self.limits.memory_mib) as usize
             * 1024
             * 1024;
-        let deadline = manifest
-            .deadline_ms
-            .map(Duration::from_millis)
-            .unwrap_or(self.limits.deadline)
-            .min(self.limits.deadline);
+        let deadline = if at_install {
+            self.limits.install_deadline
+        } else {
+            manifest
+                .deadline_ms
+                .map(Duration::from_millis)
+                .unwrap_or(self.limits.deadline)
+                .min(self.limits.deadline)
+        };
         let fuel = self
             .limits
             .fuel

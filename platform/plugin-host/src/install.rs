@@ -99,6 +99,7 @@ impl PluginRuntime {
                     pre: &pre,
                     manifest: &manifest,
                     metrics: &[],
+                    at_install: true,
                 },
                 None,
                 Value::Null,

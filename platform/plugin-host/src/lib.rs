@@ -88,6 +88,8 @@ struct Runnable<'a> {
     pre: &'a PluginPre<HostState>,
     manifest: &'a Arc<PluginManifest>,
     metrics: &'a [String],
+    /// The `describe` at install, which runs under `install_deadline`.
+    at_install: bool,
 }
 
 impl Loaded {
@@ -96,6 +98,7 @@ impl Loaded {
             pre: &self.pre,
             manifest: &self.manifest,
             metrics: &self.info.metrics,
+            at_install: false,
         }
     }
 }

@@ -31,6 +31,11 @@ pub struct SandboxLimits {
     pub memory_mib: u64,
     /// Wall-clock deadline of one call; a manifest may ask for less.
     pub deadline: Duration,
+    /// Deadline of the one `describe` call at install. It meets a cold
+    /// instance, often while the machine is busy starting (a server's first
+    /// seconds, a test run), where the per-call deadline would refuse a sound
+    /// package; install is an operator's act, not a resident's request.
+    pub install_deadline: Duration,
     /// Instances that can run at once (pooling allocator slots).
     pub pool_instances: u32,
     /// Deterministic budgets: fuel per call, when set.
@@ -52,6 +57,7 @@ impl Default for SandboxLimits {
         SandboxLimits {
             memory_mib: 32,
             deadline: Duration::from_millis(100),
+            install_deadline: Duration::from_secs(5),
             pool_instances: 32,
             fuel: None,
             host_calls: 10_000,
