@@ -503,6 +503,20 @@ async fn the_server_role_cannot_rewrite_the_audit_log() {
         "the server's role must not update audit entries"
     );
     txn.rollback().await.ok();
+    let txn = app.begin().await.unwrap();
+    txn.execute_unprepared(
+        "SELECT set_config('app.tenant_id', (SELECT id::text FROM tenant WHERE slug = 'veria'), true)",
+    )
+    .await
+    .unwrap();
+    let update = txn
+        .execute_unprepared("UPDATE audit_pending SET actor = 'x'")
+        .await;
+    assert!(
+        update.is_err(),
+        "the server's role must not change entries waiting for the chain"
+    );
+    txn.rollback().await.ok();
     let delete = app.execute_unprepared("DELETE FROM audit_entry").await;
     assert!(
         delete.is_err(),
@@ -916,6 +930,9 @@ async fn audited_database(backend: &Backend) -> (sea_orm::DatabaseConnection, i6
             .await;
     }
     drop(server);
+    // The server was killed, not stopped: verifying seals what it recorded.
+    let (code, report) = verify_veria(backend);
+    assert_eq!(code, Some(0), "intact before the attack: {report}");
     let superuser_url = backend.database().expect("PostgreSQL").superuser_url;
     let superuser = sea_orm::Database::connect(superuser_url.as_str())
         .await
@@ -1053,6 +1070,63 @@ async fn a_deleted_middle_entry_and_cut_newest_entries_are_found() {
     let (code, report) = verify_veria(&backend);
     assert_eq!(code, Some(1), "{report}");
     assert!(report.contains("an entry is missing"), "{report}");
+}
+
+/// Sixteen clients of one center at once: their entries do not wait for
+/// one another, and the sealer still makes of them one unbroken chain.
+#[tokio::test]
+async fn concurrent_audited_requests_of_one_center_make_one_unbroken_chain() {
+    const CLIENTS: usize = 16;
+    const EACH: usize = 3;
+    let backend = Backend::postgres().await;
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(&backend);
+    let worker = server
+        .login(&demo_account("social-worker", "veria"), &password)
+        .await;
+    let clients = (0..CLIENTS).map(|client| {
+        let (server, worker) = (&server, &worker);
+        async move {
+            for n in 0..EACH {
+                let registered = server
+                    .graphql_as(
+                        Some(worker),
+                        "mutation($g: String!) { registerPerson(input: { givenNameEl: $g, familyNameEl: \"Ταυτόχρονη\" }) { id } }",
+                        json!({ "g": format!("Πελάτης {client}-{n}") }),
+                    )
+                    .await;
+                assert!(registered.get("errors").is_none(), "{registered}");
+            }
+        }
+    });
+    futures::future::join_all(clients).await;
+
+    let admin = server
+        .login(&demo_account("tenant-admin", "veria"), &password)
+        .await;
+    let log = server
+        .graphql_as(
+            Some(&admin),
+            "{ auditLog(filter: { action: \"person.register\" }, first: 100) { edges { node { sequence } } } }",
+            json!({}),
+        )
+        .await;
+    let mut sequences: Vec<i64> = log["data"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"))
+        .iter()
+        .map(|e| e["node"]["sequence"].as_i64().unwrap())
+        .collect();
+    sequences.sort_unstable();
+    sequences.dedup();
+    assert_eq!(
+        sequences.len(),
+        CLIENTS * EACH,
+        "each on the chain once: {log}"
+    );
+    drop(server);
+    let (code, report) = verify_veria(&backend);
+    assert_eq!(code, Some(0), "{report}");
 }
 
 /// On SQLite, where no database role separates the server from the file,

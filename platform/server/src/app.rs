@@ -80,6 +80,33 @@ async fn checkpoint_audit_heads(store: Store) {
     }
 }
 
+/// How soon an entry a request recorded is put on its tenant's chain.
+const AUDIT_SEAL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How often every tenant's pending entries are sealed, including those a
+/// stopped process or another replica left.
+const AUDIT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
+async fn seal_audit_entries(store: Store) {
+    let mut ticker = tokio::time::interval(AUDIT_SEAL_INTERVAL);
+    let mut last_sweep: Option<tokio::time::Instant> = None;
+    loop {
+        ticker.tick().await;
+        let log = store.audit_log();
+        let sealed = if last_sweep.is_none_or(|at| at.elapsed() >= AUDIT_SWEEP_INTERVAL) {
+            last_sweep = Some(tokio::time::Instant::now());
+            log.seal_all().await
+        } else {
+            log.seal_recorded().await
+        };
+        match sealed {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(entries = n, "audit entries sealed"),
+            Err(e) => tracing::warn!(error = %e, "audit entries will be sealed on the next round"),
+        }
+    }
+}
+
 /// `kentro migrate`: applies the migrations this database has not had, as
 /// the owner (`KENTRO_MIGRATE_DATABASE_URL`, or the database URL itself).
 pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
@@ -263,6 +290,7 @@ pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Re
             }
         }
     }
+    let seal_job = tokio::spawn(seal_audit_entries(store.clone()));
     let checkpoint_job = tokio::spawn(checkpoint_audit_heads(store.clone()));
     let indicators_job = tokio::spawn(crate::indicators::run(
         store.clone(),
@@ -329,7 +357,10 @@ pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Re
     notifier.abort();
     indicators_job.abort();
     checkpoint_job.abort();
-    tracing::info!("in-flight requests finished; closing the database pool");
+    seal_job.abort();
+    tracing::info!(
+        "in-flight requests finished; sealing the audit log and closing the database pool"
+    );
     store.close().await?;
     Ok(())
 }

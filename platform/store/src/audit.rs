@@ -13,17 +13,17 @@
 //! tenant's head now and then in `audit_checkpoint` (with its own HMAC), so
 //! cutting the newest entries is found too.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
+    NotSet, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
 };
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
-use crate::entity::{audit_entry, audit_subject, platform_audit_entry, tenant};
+use crate::entity::{audit_entry, audit_pending, audit_subject, platform_audit_entry, tenant};
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -195,7 +195,7 @@ fn checkpoint_mac(tenant_id: i64, seq: i64, hash: &str, at: &DateTime<Utc>) -> S
 }
 
 /// Now, at the precision both databases keep, so a hash over it recomputes.
-fn stamp() -> DateTime<Utc> {
+pub(crate) fn stamp() -> DateTime<Utc> {
     Utc::now()
         .duration_trunc(TimeDelta::microseconds(1))
         .unwrap_or_else(|_| Utc::now())
@@ -222,40 +222,137 @@ pub(crate) async fn commit_with_entry(
     }
 }
 
-/// Appends one entry inside a transaction that has entered `scope`.
+/// Records one entry inside a transaction that has entered its tenant's
+/// scope. The transaction writes its entries to `audit_pending` in one
+/// statement as it commits, so they stand or fall with the acts they
+/// record; there they wait until [`seal`] puts them on the chain. An audited
+/// request never queues behind the tenant's other requests for the chain's
+/// head.
 pub(crate) async fn append(txn: &ScopedTxn, event: &AuditEvent) -> Result<(), StoreError> {
-    let tenant_id = txn.tenant_id();
-    if txn.get_database_backend() == DbBackend::Postgres {
-        // One writer per tenant chain at a time; released at commit.
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(7277, $1::int)",
-            [(tenant_id as i32).into()],
-        ))
-        .await?;
-    }
-    let last = audit_entry::Entity::find_in(txn)
-        .order_by_desc(audit_entry::Column::Seq)
-        .limit(1)
-        .one(txn)
-        .await?;
-    let row = chained_entry(tenant_id, last.map(|l| (l.seq, l.hash)), event);
-    let seq = row.seq;
-    audit_entry::ActiveModel::from(row).insert(txn).await?;
-    let subjects = subjects_of(&event.entity_id);
-    if subjects.len() > 1 {
-        audit_subject::Entity::insert_many(subjects.into_iter().map(|entity_id| {
-            audit_subject::ActiveModel {
-                tenant_id: Set(tenant_id),
-                seq: Set(seq),
-                entity_type: Set(event.entity_type.clone()),
-                entity_id: Set(entity_id.to_owned()),
-            }
-        }))
-        .exec(txn)
-        .await?;
-    }
+    txn.record_audit(audit_pending::ActiveModel {
+        id: NotSet,
+        tenant_id: Set(txn.tenant_id()),
+        at: Set(stamp()),
+        actor_id: Set(event.actor.account_id),
+        actor: Set(event.actor.name.clone()),
+        actor_role: Set(event.actor.role.clone()),
+        action: Set(event.action.clone()),
+        entity_type: Set(event.entity_type.clone()),
+        entity_id: Set(event.entity_id.clone()),
+        purpose: Set(event.purpose.clone()),
+        request_id: Set(event.request_id.clone()),
+    });
     Ok(())
+}
+
+/// Tenants whose committed entries this process has not sealed yet.
+static AWAITING_SEAL: std::sync::Mutex<BTreeSet<i64>> = std::sync::Mutex::new(BTreeSet::new());
+
+/// Called when a transaction that recorded entries for `tenants` commits.
+pub(crate) fn awaiting_seal(tenants: &[i64]) {
+    if !tenants.is_empty() {
+        AWAITING_SEAL
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(tenants);
+    }
+}
+
+/// Pending entries chained per transaction of the sealer: a bound on its
+/// statements' parameters (13 a row) and on how long it holds the head.
+const SEAL_BATCH: u64 = 500;
+
+/// Subject rows per statement (4 parameters a row).
+const SUBJECTS_PER_STATEMENT: usize = 1_000;
+
+/// Moves the tenant's pending entries onto its chain, oldest first, and
+/// returns how many. An entry whose transaction committed after a later one
+/// was sealed simply follows it: the chain's order is the order of sealing.
+/// One sealer per tenant chain at a time (an advisory lock on PostgreSQL,
+/// the single writer on SQLite), so several replicas may run it.
+pub(crate) async fn seal(db: &DatabaseConnection, scope: TenantScope) -> Result<usize, StoreError> {
+    let mut sealed = 0;
+    loop {
+        let txn = ScopedTxn::begin(db, scope).await?;
+        let tenant_id = txn.tenant_id();
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock(7277, $1::int)",
+                [(tenant_id as i32).into()],
+            ))
+            .await?;
+        }
+        let pending = audit_pending::Entity::find_in(&txn)
+            .order_by_asc(audit_pending::Column::Id)
+            .limit(SEAL_BATCH)
+            .all(&txn)
+            .await?;
+        if pending.is_empty() {
+            txn.commit().await?;
+            return Ok(sealed);
+        }
+        let mut head = audit_entry::Entity::find_in(&txn)
+            .order_by_desc(audit_entry::Column::Seq)
+            .limit(1)
+            .one(&txn)
+            .await?
+            .map(|last| (last.seq, last.hash));
+        let mut entries = Vec::with_capacity(pending.len());
+        let mut subjects = Vec::new();
+        for row in &pending {
+            let entry = chained_entry(tenant_id, head.take(), &event_of(row), row.at);
+            let named = subjects_of(&entry.entity_id);
+            if named.len() > 1 {
+                subjects.extend(
+                    named
+                        .into_iter()
+                        .map(|entity_id| audit_subject::ActiveModel {
+                            tenant_id: Set(tenant_id),
+                            seq: Set(entry.seq),
+                            entity_type: Set(entry.entity_type.clone()),
+                            entity_id: Set(entity_id.to_owned()),
+                        }),
+                );
+            }
+            head = Some((entry.seq, entry.hash.clone()));
+            entries.push(audit_entry::ActiveModel::from(entry));
+        }
+        audit_entry::Entity::insert_many(entries)
+            .exec_without_returning(&txn)
+            .await?;
+        let mut subjects = subjects.into_iter().peekable();
+        while subjects.peek().is_some() {
+            audit_subject::Entity::insert_many(subjects.by_ref().take(SUBJECTS_PER_STATEMENT))
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        audit_pending::Entity::delete_in(&txn)
+            .filter(audit_pending::Column::Id.is_in(pending.iter().map(|p| p.id)))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        sealed += pending.len();
+        if (pending.len() as u64) < SEAL_BATCH {
+            return Ok(sealed);
+        }
+    }
+}
+
+/// What a pending row records.
+fn event_of(row: &audit_pending::Model) -> AuditEvent {
+    AuditEvent {
+        actor: Actor {
+            account_id: row.actor_id,
+            name: row.actor.clone(),
+            role: row.actor_role.clone(),
+        },
+        action: row.action.clone(),
+        entity_type: row.entity_type.clone(),
+        entity_id: row.entity_id.clone(),
+        purpose: row.purpose.clone(),
+        request_id: row.request_id.clone(),
+    }
 }
 
 /// Whether the `audit_subject` rows of an entry are exactly the entities its
@@ -284,10 +381,11 @@ const PLATFORM_CHAIN: i64 = 0;
 
 /// The entry that records `event` after `last` (its seq and hash; none at
 /// the start) on `chain` (a tenant's id, or [`PLATFORM_CHAIN`]), hashed.
-fn chained_entry(
+pub(crate) fn chained_entry(
     chain: i64,
     last: Option<(i64, String)>,
     event: &AuditEvent,
+    at: DateTime<Utc>,
 ) -> audit_entry::Model {
     let (seq, prev_hash) = match last {
         Some((seq, hash)) => (seq + 1, hash),
@@ -296,7 +394,7 @@ fn chained_entry(
     let mut row = audit_entry::Model {
         tenant_id: chain,
         seq,
-        at: stamp(),
+        at,
         actor_id: event.actor.account_id,
         actor: event.actor.name.clone(),
         actor_role: event.actor.role.clone(),
@@ -351,7 +449,12 @@ pub(crate) async fn append_platform<C: ConnectionTrait>(
         .limit(1)
         .one(txn)
         .await?;
-    let row = chained_entry(PLATFORM_CHAIN, last.map(|l| (l.seq, l.hash)), event);
+    let row = chained_entry(
+        PLATFORM_CHAIN,
+        last.map(|l| (l.seq, l.hash)),
+        event,
+        stamp(),
+    );
     let row = platform_audit_entry::Model {
         seq: row.seq,
         at: row.at,
@@ -422,6 +525,43 @@ impl<'a> AuditLog<'a> {
         Ok(())
     }
 
+    /// Puts the tenant's pending entries on its chain; how many.
+    pub async fn seal(&self, scope: TenantScope) -> Result<usize, StoreError> {
+        seal(self.db, scope).await
+    }
+
+    /// Seals the entries this process recorded since it last did; how many.
+    /// A tenant whose seal fails waits for the next call.
+    pub async fn seal_recorded(&self) -> Result<usize, StoreError> {
+        let tenants = std::mem::take(
+            &mut *AWAITING_SEAL
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let mut sealed = 0;
+        for (done, &tenant_id) in tenants.iter().enumerate() {
+            match seal(self.db, TenantScope::new(tenant_id)).await {
+                Ok(n) => sealed += n,
+                Err(e) => {
+                    awaiting_seal(&tenants.iter().copied().skip(done).collect::<Vec<_>>());
+                    return Err(e);
+                }
+            }
+        }
+        Ok(sealed)
+    }
+
+    /// Seals every tenant's pending entries, including those another
+    /// process recorded and did not seal (it stopped, or it is a replica
+    /// that has not got to them yet); how many.
+    pub async fn seal_all(&self) -> Result<usize, StoreError> {
+        let mut sealed = 0;
+        for t in tenant::Entity::find().all(self.db).await? {
+            sealed += seal(self.db, TenantScope::new(t.id)).await?;
+        }
+        Ok(sealed)
+    }
+
     /// Newest first; `before` is the `seq` of the last entry of the previous page.
     pub async fn list(
         &self,
@@ -430,6 +570,7 @@ impl<'a> AuditLog<'a> {
         before: Option<i64>,
         limit: u64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
+        seal(self.db, scope).await?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let mut query = audit_entry::Entity::find_in(&txn)
             .order_by_desc(audit_entry::Column::Seq)
@@ -496,6 +637,7 @@ impl<'a> AuditLog<'a> {
     /// first entry that does not follow, or that the newest entries were
     /// cut since the platform's last checkpoint of the tenant's head.
     pub async fn verify(&self, scope: TenantScope) -> Result<ChainReport, StoreError> {
+        seal(self.db, scope).await?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let rows = audit_entry::Entity::find_in(&txn)
             .order_by_asc(audit_entry::Column::Seq)
@@ -701,6 +843,7 @@ impl<'a> AuditLog<'a> {
         let mut recorded = 0;
         for t in tenants {
             let scope = TenantScope::new(t.id);
+            seal(self.db, scope).await?;
             let txn = ScopedTxn::begin(self.db, scope).await?;
             let head = audit_entry::Entity::find_in(&txn)
                 .order_by_desc(audit_entry::Column::Seq)
@@ -826,8 +969,128 @@ async fn checkpoints_of<C: ConnectionTrait>(
 
 #[cfg(test)]
 mod tests {
-    use crate::test_databases::{as_operator, details, two_centers};
-    use crate::{Access, AuditFilter};
+    use sea_orm::ConnectionTrait;
+
+    use super::{AuditEvent, append};
+    use crate::scope::{ScopedTxn, TenantScope};
+    use crate::test_databases::{TwoCenters, as_operator, details, two_centers};
+    use crate::{Access, Actor, AuditFilter};
+
+    async fn count(centers: &TwoCenters, table: &str, scope: TenantScope) -> i64 {
+        centers
+            .store
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                format!(
+                    "SELECT count(*) AS n FROM {table} WHERE tenant_id = {}",
+                    scope.tenant_id()
+                ),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "n")
+            .unwrap()
+    }
+
+    fn list_read(ids: &str) -> AuditEvent {
+        AuditEvent {
+            actor: Actor::operator(),
+            action: "person.read".into(),
+            entity_type: "person".into(),
+            entity_id: ids.into(),
+            purpose: "backlog".into(),
+            request_id: "test".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_recorded_entry_waits_off_the_chain_until_sealed_and_then_verifies() {
+        let centers = two_centers().await;
+        let store = &centers.store;
+        let before = store
+            .audit_log()
+            .verify(centers.ours)
+            .await
+            .unwrap()
+            .entries as i64;
+        let theirs_before = count(&centers, "audit_entry", centers.theirs).await;
+        store
+            .people()
+            .register(centers.ours, &details("Δέλτα"), &as_operator())
+            .await
+            .unwrap();
+        assert_eq!(count(&centers, "audit_entry", centers.ours).await, before);
+        let waiting = count(&centers, "audit_pending", centers.ours).await;
+        assert!(waiting >= 1, "the registration is recorded");
+
+        let sealed = store.audit_log().seal(centers.ours).await.unwrap() as i64;
+        assert_eq!(sealed, waiting);
+        assert_eq!(count(&centers, "audit_pending", centers.ours).await, 0);
+        assert_eq!(
+            count(&centers, "audit_entry", centers.ours).await,
+            before + sealed
+        );
+        let report = store.audit_log().verify(centers.ours).await.unwrap();
+        assert_eq!(
+            (report.entries as i64, report.first_broken),
+            (before + sealed, None)
+        );
+        assert_eq!(
+            count(&centers, "audit_entry", centers.theirs).await,
+            theirs_before,
+            "sealing one center's log leaves another's alone"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_act_rolled_back_leaves_no_entry_to_seal() {
+        let centers = two_centers().await;
+        let store = &centers.store;
+        store.audit_log().seal(centers.ours).await.unwrap();
+        let txn = ScopedTxn::begin(&store.db, centers.ours).await.unwrap();
+        append(&txn, &list_read("1")).await.unwrap();
+        txn.rollback().await.unwrap();
+        assert_eq!(store.audit_log().seal(centers.ours).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_backlog_longer_than_a_batch_is_sealed_into_one_unbroken_chain() {
+        let centers = two_centers().await;
+        let store = &centers.store;
+        store.audit_log().seal_all().await.unwrap();
+        let before = store
+            .audit_log()
+            .verify(centers.ours)
+            .await
+            .unwrap()
+            .entries;
+        let backlog = super::SEAL_BATCH * 2 + 7;
+        let txn = ScopedTxn::begin(&store.db, centers.ours).await.unwrap();
+        for n in 0..backlog {
+            append(&txn, &list_read(&format!("{n},{}", n + 1)))
+                .await
+                .unwrap();
+        }
+        txn.commit().await.unwrap();
+
+        assert_eq!(
+            store.audit_log().seal_recorded().await.unwrap() as u64,
+            backlog,
+            "the committed transaction noted its tenant for the sealer"
+        );
+        let report = store.audit_log().verify(centers.ours).await.unwrap();
+        assert_eq!(
+            (report.entries, report.first_broken),
+            (before + backlog, None)
+        );
+        assert_eq!(
+            count(&centers, "audit_subject", centers.ours).await as u64,
+            backlog * 2,
+            "each list read's two people are kept as subjects"
+        );
+    }
 
     #[tokio::test]
     async fn a_list_read_is_found_by_each_person_it_names_and_by_no_other() {

@@ -223,6 +223,8 @@ impl<'a> Indicators<'a> {
         keyer: &ParticipantKeyer,
         force: bool,
     ) -> Result<bool, StoreError> {
+        // The log's head is the watermark: what was recorded counts once sealed.
+        crate::audit::seal(self.db, scope).await?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let tenant_id = scope.tenant_id();
         let last: Option<(i64, DateTime<Utc>)> = audit_entry::Entity::find_in(&txn)

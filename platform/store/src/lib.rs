@@ -342,7 +342,11 @@ impl Store {
     }
 
     /// Closes the pool, waiting for connections in use to be returned.
+    /// Seals the audit entries this process recorded, then closes the pool:
+    /// a command or a server that stops leaves its entries on the chain.
     pub async fn close(self) -> Result<(), StoreError> {
-        Ok(self.db.close().await?)
+        let sealed = self.audit_log().seal_recorded().await;
+        self.db.close().await?;
+        sealed.map(drop)
     }
 }

@@ -113,7 +113,7 @@ impl TryFrom<person::Model> for PersonRecord {
     }
 }
 
-fn to_active(
+pub(crate) fn to_active(
     scope: TenantScope,
     id: i64,
     d: &PersonDetails,

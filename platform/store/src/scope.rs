@@ -22,6 +22,7 @@ use sea_orm::{
 };
 
 use crate::StoreError;
+use crate::entity::audit_pending;
 
 /// The one tenant whose data an operation may touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +47,56 @@ impl TenantScope {
 pub(crate) struct ScopedTxn {
     txn: DatabaseTransaction,
     scope: TenantScope,
+    audited: Audited,
+}
+
+/// The audit entries a transaction recorded, written in one statement just
+/// before it commits (or leaves its tenant's scope), and the tenants they
+/// belong to, whose logs then wait for the sealer (see `audit::seal`).
+#[derive(Default)]
+struct Audited {
+    entries: std::sync::Mutex<Vec<audit_pending::ActiveModel>>,
+    tenants: Vec<i64>,
+}
+
+impl Audited {
+    fn take_entries(&self) -> Vec<audit_pending::ActiveModel> {
+        std::mem::take(
+            &mut *self
+                .entries
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Writes the recorded entries inside `txn`, which is in their scope.
+    async fn write(
+        &mut self,
+        txn: &DatabaseTransaction,
+        scope: TenantScope,
+    ) -> Result<(), StoreError> {
+        let mut entries = self.take_entries();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        if ConnectionTrait::get_database_backend(txn) != DbBackend::Postgres {
+            let ids = crate::ids::next_ids(txn, "audit_pending", entries.len()).await?;
+            for (entry, id) in entries.iter_mut().zip(ids) {
+                entry.id = sea_orm::Set(id);
+            }
+        }
+        audit_pending::Entity::insert_many(entries)
+            .exec_without_returning(txn)
+            .await?;
+        if !self.tenants.contains(&scope.tenant_id) {
+            self.tenants.push(scope.tenant_id);
+        }
+        Ok(())
+    }
+
+    fn committed(self) {
+        crate::audit::awaiting_seal(&self.tenants);
+    }
 }
 
 impl ScopedTxn {
@@ -64,8 +115,21 @@ impl ScopedTxn {
         self.scope.tenant_id
     }
 
-    pub(crate) async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.txn.commit().await?)
+    pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+        self.audited.write(&self.txn, self.scope).await?;
+        self.txn.commit().await?;
+        self.audited.committed();
+        Ok(())
+    }
+
+    /// Records an audit entry of this transaction's tenant, written with the
+    /// others it records when it commits.
+    pub(crate) fn record_audit(&self, entry: audit_pending::ActiveModel) {
+        self.audited
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(entry);
     }
 
     /// Every row of the tenant in `table` (a name from the schema's own
@@ -91,8 +155,12 @@ impl ScopedTxn {
     /// The same transaction, to go on with the platform's tables (and enter
     /// another tenant's scope). `app.tenant_id` keeps its value until then,
     /// but without a `ScopedTxn` no query of ours reads a tenant's rows.
-    pub(crate) fn into_platform(self) -> PlatformTxn {
-        PlatformTxn { txn: self.txn }
+    pub(crate) async fn into_platform(mut self) -> Result<PlatformTxn, StoreError> {
+        self.audited.write(&self.txn, self.scope).await?;
+        Ok(PlatformTxn {
+            txn: self.txn,
+            audited: self.audited,
+        })
     }
 
     pub(crate) async fn rollback(self) -> Result<(), StoreError> {
@@ -106,12 +174,14 @@ impl ScopedTxn {
 /// [`ScopedTxn`] when the same transaction must also write to one tenant.
 pub(crate) struct PlatformTxn {
     txn: DatabaseTransaction,
+    audited: Audited,
 }
 
 impl PlatformTxn {
     pub(crate) async fn begin(db: &DatabaseConnection) -> Result<PlatformTxn, StoreError> {
         Ok(PlatformTxn {
             txn: db.begin().await?,
+            audited: Audited::default(),
         })
     }
 
@@ -130,11 +200,14 @@ impl PlatformTxn {
         Ok(ScopedTxn {
             txn: self.txn,
             scope,
+            audited: self.audited,
         })
     }
 
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.txn.commit().await?)
+        self.txn.commit().await?;
+        self.audited.committed();
+        Ok(())
     }
 }
 
@@ -234,6 +307,7 @@ macro_rules! tenant_entities {
 tenant_entities!(
     appointment,
     audit_entry,
+    audit_pending,
     audit_subject,
     case_event,
     case_file,

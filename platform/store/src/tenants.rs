@@ -256,6 +256,8 @@ impl<'a> TenantRegistry<'a> {
         /// Columns that are secrets, whatever table they are in.
         const SECRETS: [&str; 3] = ["password_hash", "token_hash", "key_hash"];
         let scope = TenantScope::new(tenant.id);
+        // The log goes out chained, as `audit verify` would check it.
+        crate::audit::seal(self.db, scope).await?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let backend = txn.get_database_backend();
         let catalog = match backend {
@@ -498,7 +500,7 @@ async fn apply_one(
         )
         .await?;
     }
-    Ok((txn.into_platform(), outcome))
+    Ok((txn.into_platform().await?, outcome))
 }
 
 /// Makes the tenant's center rows match the manifest: a center removed from
@@ -641,17 +643,41 @@ opening_hours = { monday = "09:00-17:00" }
         }
         .validate(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
         .unwrap();
-        let person = store
-            .people()
-            .register(scope, &details, &access)
-            .await
-            .unwrap();
+        // A person, registered as that release did: the row, and its entry
+        // chained as it was written (there was no audit_pending yet).
+        let person_id = {
+            let txn = ScopedTxn::begin(&store.db, scope).await.unwrap();
+            let id = crate::ids::next_id(&txn, "person").await.unwrap();
+            crate::people::to_active(scope, id, &details, now)
+                .insert(&txn)
+                .await
+                .unwrap();
+            let entry = crate::audit::chained_entry(
+                scope.tenant_id(),
+                None,
+                &AuditEvent {
+                    actor: operator.clone(),
+                    action: "person.register".into(),
+                    entity_type: "person".into(),
+                    entity_id: id.to_string(),
+                    purpose: "test".into(),
+                    request_id: "test".into(),
+                },
+                crate::audit::stamp(),
+            );
+            crate::entity::audit_entry::ActiveModel::from(entry)
+                .insert(&txn)
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+            id
+        };
 
         store.migrate(owner.as_ref()).await.unwrap();
         assert!(store.pending_migrations().await.unwrap().is_empty());
         let read = store
             .people()
-            .get(scope, person.id, &access)
+            .get(scope, person_id, &access)
             .await
             .unwrap()
             .expect("the person written before the upgrade");

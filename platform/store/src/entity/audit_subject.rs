@@ -7,6 +7,7 @@ pub struct Model {
     pub tenant_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub seq: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub entity_type: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub entity_id: String,

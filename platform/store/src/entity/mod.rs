@@ -3,6 +3,7 @@
 
 pub mod appointment;
 pub mod audit_entry;
+pub mod audit_pending;
 pub mod audit_subject;
 pub mod case_event;
 pub mod case_file;
