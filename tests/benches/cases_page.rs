@@ -231,7 +231,7 @@ async fn main() {
         println!("  {name}: {rate:8.1} requests/s");
     }
     println!(
-        "  ratio kentro / bare: {:.3} (goal ≥ 0.5); the `me` line is the fixed cost of a request (session, quotas, GraphQL) for context",
+        "  ratio kentro / bare: {:.3} (goal ≥ 0.65); the `me` line is the fixed cost of a request (session, quotas, GraphQL) for context",
         rates[0] / rates[1]
     );
     bare.kill().ok();
