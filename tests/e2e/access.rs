@@ -489,34 +489,26 @@ async fn the_server_role_cannot_rewrite_the_audit_log() {
         .await
         .unwrap();
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let txn = app.begin().await.unwrap();
-    txn.execute_unprepared(
-        "SELECT set_config('app.tenant_id', (SELECT id::text FROM tenant WHERE slug = 'veria'), true)",
-    )
-    .await
-    .unwrap();
-    let update = txn
-        .execute_unprepared("UPDATE audit_entry SET actor = 'x'")
-        .await;
-    assert!(
-        update.is_err(),
-        "the server's role must not update audit entries"
-    );
-    txn.rollback().await.ok();
-    let txn = app.begin().await.unwrap();
-    txn.execute_unprepared(
-        "SELECT set_config('app.tenant_id', (SELECT id::text FROM tenant WHERE slug = 'veria'), true)",
-    )
-    .await
-    .unwrap();
-    let update = txn
-        .execute_unprepared("UPDATE audit_pending SET actor = 'x'")
-        .await;
-    assert!(
-        update.is_err(),
-        "the server's role must not change entries waiting for the chain"
-    );
-    txn.rollback().await.ok();
+    for (change, refusal) in [
+        (
+            "UPDATE audit_entry SET actor = 'x'",
+            "the server's role must not update audit entries",
+        ),
+        (
+            "UPDATE audit_pending SET actor = 'x'",
+            "the server's role must not change entries waiting for the chain",
+        ),
+    ] {
+        // Inside the tenant's scope, where row-level security lets the rows be seen.
+        let txn = app.begin().await.unwrap();
+        txn.execute_unprepared(
+            "SELECT set_config('app.tenant_id', (SELECT id::text FROM tenant WHERE slug = 'veria'), true)",
+        )
+        .await
+        .unwrap();
+        assert!(txn.execute_unprepared(change).await.is_err(), "{refusal}");
+        txn.rollback().await.ok();
+    }
     let delete = app.execute_unprepared("DELETE FROM audit_entry").await;
     assert!(
         delete.is_err(),

@@ -1132,42 +1132,35 @@ mod tests {
                     .count()
             }
         };
+        // The entries of a center's log that name this person.
+        let naming = |scope: TenantScope, id: i64| async move {
+            store
+                .audit_log()
+                .list(
+                    scope,
+                    &AuditFilter {
+                        entity_id: Some(id.to_string()),
+                        ..AuditFilter::default()
+                    },
+                    None,
+                    100,
+                )
+                .await
+                .unwrap()
+        };
         assert_eq!(reads_of(ids[0]).await, 1);
         assert_eq!(reads_of(ids[1]).await, 1);
         assert_eq!(reads_of(ids[2]).await, 0, "the third was not read");
         // Another center's log knows nothing of it.
-        let theirs = store
-            .audit_log()
-            .list(
-                centers.theirs,
-                &AuditFilter {
-                    entity_id: Some(ids[0].to_string()),
-                    ..AuditFilter::default()
-                },
-                None,
-                100,
-            )
-            .await
-            .unwrap();
+        let theirs = naming(centers.theirs, ids[0]).await;
         assert!(theirs.is_empty(), "{theirs:?}");
         let report = store.audit_log().verify(centers.ours).await.unwrap();
         assert_eq!(report.first_broken, None, "{report:?}");
 
         // An index row slipped in afterwards (the table takes inserts) is
         // found by the chain's check.
-        let list_read = store
-            .audit_log()
-            .list(
-                centers.ours,
-                &AuditFilter {
-                    entity_id: Some(ids[0].to_string()),
-                    ..AuditFilter::default()
-                },
-                None,
-                100,
-            )
+        let list_read = naming(centers.ours, ids[0])
             .await
-            .unwrap()
             .into_iter()
             .find(|e| e.purpose == "list read")
             .unwrap();
