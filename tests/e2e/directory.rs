@@ -368,3 +368,120 @@ async fn staff_find_services_and_only_admins_change_directories() {
         "{other}"
     );
 }
+
+const IMPORT_PACKAGE: &str = "mutation($files: [DirectoryFileInput!]!) {
+    importDirectoryPackage(scope: OWN, files: $files) { added changed unchanged } }";
+
+/// The official CSV package's files, as a client uploads them.
+fn package_files() -> Vec<Value> {
+    let mut files: Vec<Value> = std::fs::read_dir(fixtures().join("csv"))
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            json!({
+                "name": path.file_name().unwrap().to_str().unwrap(),
+                "text": std::fs::read_to_string(&path).unwrap(),
+            })
+        })
+        .collect();
+    files.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    files
+}
+
+/// A coordinator uploads the CSV package over GraphQL: a bad one is refused
+/// whole with each problem under `files` naming file, row and field; a
+/// stray file is named rather than ignored; the sound one goes in, once.
+#[tokio::test]
+async fn a_coordinator_imports_the_csv_package_over_graphql_all_or_nothing() {
+    let backend = Backend::sqlite();
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(&backend);
+    let admin = server
+        .login(&demo_account("tenant-admin", "paiania"), &password)
+        .await;
+    let worker = server
+        .login(&demo_account("social-worker", "paiania"), &password)
+        .await;
+    let files = package_files();
+
+    let refused = server
+        .graphql_as(Some(&worker), IMPORT_PACKAGE, json!({ "files": files }))
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+
+    let (_, organizations) = server.get_json("/hsds/paiania/organizations").await;
+    let before = organizations["total_items"].clone();
+    let mut bad = files.clone();
+    for file in &mut bad {
+        if file["name"] == "services.csv" {
+            file["text"] = json!(
+                file["text"]
+                    .as_str()
+                    .unwrap()
+                    .replace(",active,", ",sleeping,")
+            );
+        }
+    }
+    bad.push(json!({ "name": "notes.csv", "text": "a,b\n1,2\n" }));
+    let answer = server
+        .graphql_as(Some(&admin), IMPORT_PACKAGE, json!({ "files": bad }))
+        .await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{answer}"
+    );
+    let problems: Vec<(String, String)> = answer["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap().to_owned(),
+                f["problem"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|(field, problem)| field == "files.status"
+                && problem.starts_with("services.csv row 2:")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|(field, problem)| field == "files" && problem.starts_with("notes.csv:")),
+        "{problems:?}"
+    );
+    let (_, organizations) = server.get_json("/hsds/paiania/organizations").await;
+    assert_eq!(organizations["total_items"], before, "nothing half-saved");
+
+    let imported = server
+        .graphql_as(Some(&admin), IMPORT_PACKAGE, json!({ "files": files }))
+        .await;
+    assert!(imported.get("errors").is_none(), "{imported}");
+    assert!(
+        imported["data"]["importDirectoryPackage"]["added"]
+            .as_i64()
+            .unwrap()
+            > 0,
+        "{imported}"
+    );
+    let again = server
+        .graphql_as(Some(&admin), IMPORT_PACKAGE, json!({ "files": files }))
+        .await;
+    assert_eq!(
+        again["data"]["importDirectoryPackage"]["added"], 0,
+        "{again}"
+    );
+    assert_eq!(
+        again["data"]["importDirectoryPackage"]["changed"], 0,
+        "{again}"
+    );
+    let (_, organizations) = server.get_json("/hsds/paiania/organizations").await;
+    assert_ne!(
+        organizations["total_items"], before,
+        "the sound package went in"
+    );
+}

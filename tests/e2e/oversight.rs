@@ -37,7 +37,7 @@ const BY_SECRET_TOKEN: [(&str, &str); 1] = [(
 /// Every other query field, each with a call that must be refused to an
 /// overseer. A new query field must be added to one of the two lists (the
 /// test below fails otherwise).
-const PERSON_BEARING: [(&str, &str); 32] = [
+const PERSON_BEARING: [(&str, &str); 33] = [
     (
         "tenantExport",
         "{ tenantExport(slug: \"veria\") { filename } }",
@@ -100,6 +100,10 @@ const PERSON_BEARING: [(&str, &str); 32] = [
     (
         "importDirectory",
         "mutation { importDirectory(scope: OWN, document: {}) { added } }",
+    ),
+    (
+        "importDirectoryPackage",
+        "mutation { importDirectoryPackage(scope: OWN, files: [{ name: \"services.csv\", text: \"id\" }]) { added } }",
     ),
 ];
 

@@ -1,7 +1,7 @@
 //! The service directory over GraphQL: services of the caller's own, the
 //! national or another municipality's directory, and HSDS imports.
 
-use async_graphql::{Context, Enum, Json, Object, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Json, Object, SimpleObject};
 use kentro_domain::TenantSlug;
 use kentro_domain::access::Permission;
 use kentro_domain::hsds::{self, Shape};
@@ -248,17 +248,69 @@ impl From<ImportReport> for DirectoryImport {
 
 /// Every problem of an import as one `VALIDATION` error: the field, and
 /// where in the document with what is wrong.
-fn problems_error(problems: &[hsds::Problem]) -> ApiError {
+/// Every problem of an import, under the argument it came in (`document`,
+/// `files`) and the field it names; its message says where (file, row).
+fn problems_error(argument: &str, problems: &[hsds::Problem]) -> ApiError {
     let fields: Vec<(String, String)> = problems
         .iter()
         .map(|p| {
-            (
-                format!("document.{}", p.field),
-                format!("{}: {}", p.location, p.problem),
-            )
+            let field = if p.field.is_empty() {
+                argument.to_owned()
+            } else {
+                format!("{argument}.{}", p.field)
+            };
+            (field, format!("{}: {}", p.location, p.problem))
         })
         .collect();
     invalid_fields(&fields)
+}
+
+/// The directory an import writes to, if the caller may write it.
+fn import_target(ctx: &Context<'_>, scope: DirectoryScope) -> Result<StoreScope, ApiError> {
+    match scope {
+        DirectoryScope::Own => {
+            let caller = authorized(ctx, Permission::ManageTenantSettings)?;
+            Ok(StoreScope::Tenant(caller.tenant.ok_or_else(|| {
+                bad_input("scope", "OWN needs a tenant account")
+            })?))
+        }
+        DirectoryScope::National => {
+            authorized(ctx, Permission::ManageTenants)?;
+            Ok(StoreScope::National)
+        }
+        DirectoryScope::Tenant => Err(bad_input(
+            "scope",
+            "another municipality's directory is theirs to change",
+        )),
+    }
+}
+
+/// Imports `set` into `target`, all or nothing.
+async fn import_set(
+    ctx: &Context<'_>,
+    target: StoreScope,
+    set: &hsds::RecordSet,
+    argument: &str,
+) -> Result<DirectoryImport, ApiError> {
+    let accessor = Accessor::new(ctx, "directory import")?;
+    let report = services(ctx)
+        .store
+        .directory()
+        .import(target, set, &accessor.access(), &|_| {})
+        .await
+        .map_err(|e| match e {
+            ImportError::Problems(problems) => problems_error(argument, &problems),
+            ImportError::Store(e) => from_store(e),
+        })?;
+    Ok(report.into())
+}
+
+/// One file of a tabular package: its name (`services.csv`,
+/// `datapackage.json`) and its text.
+#[derive(InputObject)]
+pub struct DirectoryFileInput {
+    pub name: String,
+    pub text: String,
 }
 
 #[derive(Default)]
@@ -277,38 +329,33 @@ impl DirectoryMutation {
         document: Json<Value>,
         object: Option<HsdsObject>,
     ) -> Result<DirectoryImport, ApiError> {
-        let target = match scope {
-            DirectoryScope::Own => {
-                let caller = authorized(ctx, Permission::ManageTenantSettings)?;
-                StoreScope::Tenant(
-                    caller
-                        .tenant
-                        .ok_or_else(|| bad_input("scope", "OWN needs a tenant account"))?,
-                )
-            }
-            DirectoryScope::National => {
-                authorized(ctx, Permission::ManageTenants)?;
-                StoreScope::National
-            }
-            DirectoryScope::Tenant => {
-                return Err(bad_input(
-                    "scope",
-                    "another municipality's directory is theirs to change",
-                ));
-            }
-        };
+        let target = import_target(ctx, scope)?;
         let set = hsds::read_document(&document.0, object.map(Shape::from), "document")
-            .map_err(|problems| problems_error(&problems))?;
-        let accessor = Accessor::new(ctx, "directory import")?;
-        let report = services(ctx)
-            .store
-            .directory()
-            .import(target, &set, &accessor.access(), &|_| {})
-            .await
-            .map_err(|e| match e {
-                ImportError::Problems(problems) => problems_error(&problems),
-                ImportError::Store(e) => from_store(e),
-            })?;
-        Ok(report.into())
+            .map_err(|problems| problems_error("document", &problems))?;
+        import_set(ctx, target, &set, "document").await
+    }
+
+    /// Imports an HSDS tabular package (its CSV files, with or without
+    /// `datapackage.json`) like `importDirectory`: all or nothing, every
+    /// problem named by file, row and field.
+    async fn import_directory_package(
+        &self,
+        ctx: &Context<'_>,
+        scope: DirectoryScope,
+        files: Vec<DirectoryFileInput>,
+    ) -> Result<DirectoryImport, ApiError> {
+        let target = import_target(ctx, scope)?;
+        if files.is_empty() {
+            return Err(bad_input("files", "give the package's CSV files"));
+        }
+        let mut named = std::collections::BTreeMap::new();
+        for file in files {
+            if named.insert(file.name.clone(), file.text).is_some() {
+                return Err(bad_input("files", format!("{} is given twice", file.name)));
+            }
+        }
+        let set =
+            hsds::read_package(&named).map_err(|problems| problems_error("files", &problems))?;
+        import_set(ctx, target, &set, "files").await
     }
 }

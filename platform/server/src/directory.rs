@@ -167,91 +167,26 @@ fn read(path: &Path, shape: Option<Shape>) -> Result<RecordSet, Failure> {
     hsds::read_document(&document, shape, &file).map_err(Failure::Problems)
 }
 
-/// Reads the package's CSVs: every table the descriptor lists (or, without
-/// one, every known table whose file is there).
+/// Reads the package in `dir`: its descriptor and its CSV files, checked
+/// together by the domain's package reader.
 fn read_package(dir: &Path) -> Result<RecordSet, Failure> {
-    let descriptor = dir.join("datapackage.json");
-    let listed: Vec<(String, String)> = if descriptor.is_file() {
-        let text = std::fs::read_to_string(&descriptor)
-            .with_context(|| format!("cannot read {}", descriptor.display()))?;
-        let value: Value = serde_json::from_str(&text).map_err(|e| {
-            Failure::Problems(vec![Problem {
-                location: descriptor.display().to_string(),
-                field: String::new(),
-                problem: format!("not JSON: {e}"),
-            }])
-        })?;
-        value["resources"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|r| {
-                Some((
-                    r["name"].as_str()?.to_owned(),
-                    r["path"].as_str()?.to_owned(),
-                ))
-            })
-            .collect()
-    } else {
-        hsds::tables()
-            .iter()
-            .map(|t| (t.name.clone(), t.file.clone()))
-            .filter(|(_, file)| dir.join(file).is_file())
-            .collect()
-    };
-    let mut set = RecordSet::new();
-    let mut problems = Vec::new();
-    for (name, file) in listed {
-        let Some(table) = hsds::table(&name) else {
-            problems.push(Problem {
-                location: descriptor.display().to_string(),
-                field: name,
-                problem: "is not an HSDS table".into(),
-            });
+    let mut files = BTreeMap::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        let path = dir.join(&file);
-        let mut reader = csv::Reader::from_path(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let headers = reader
-            .headers()
-            .with_context(|| format!("cannot read the header of {}", path.display()))?
-            .clone();
-        for (i, row) in reader.records().enumerate() {
-            // Row 1 is the header.
-            let location = format!("{file} row {}", i + 2);
-            let row = match row {
-                Ok(row) => row,
-                Err(e) => {
-                    problems.push(Problem {
-                        location,
-                        field: String::new(),
-                        problem: format!("not CSV: {e}"),
-                    });
-                    continue;
-                }
-            };
-            let cells: BTreeMap<String, String> = headers
-                .iter()
-                .zip(row.iter())
-                .map(|(h, v)| (h.to_owned(), v.to_owned()))
-                .collect();
-            match hsds::record_from_csv(table, &cells, &location) {
-                Ok(record) => {
-                    if let Err(p) = set.merge(table, record, &location) {
-                        problems.push(p);
-                    }
-                }
-                Err(found) => problems.extend(found),
-            }
+        if name == hsds::PACKAGE_DESCRIPTOR || name.ends_with(".csv") {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            files.insert(name.to_owned(), text);
         }
     }
-    problems.extend(set.problems());
-    if problems.is_empty() {
-        Ok(set)
-    } else {
-        Err(Failure::Problems(problems))
-    }
+    hsds::read_package(&files).map_err(Failure::Problems)
 }
 
 /// Writes `datapackage.json` and one CSV per table (every table, so the
