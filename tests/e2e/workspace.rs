@@ -2712,3 +2712,111 @@ async fn a_coordinator_upgrades_a_plugin_and_rolls_it_back() {
     }
     browser.close().await;
 }
+
+/// Διαχείριση → Κατάλογος: a coordinator uploads the directory's CSV
+/// package. Without files, the form says what to choose; a package with a
+/// mistake is refused whole and each problem shows its file, row and field;
+/// the sound package goes in and the page says how many records.
+#[tokio::test]
+async fn a_coordinator_uploads_the_directory_package_and_sees_each_problem() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let password = demo_password(&backend);
+    let package = crate::harness::repo_root().join("tests/fixtures/hsds-3.0/csv");
+    let sound: Vec<String> = std::fs::read_dir(&package)
+        .unwrap()
+        .map(|entry| entry.unwrap().path().display().to_string())
+        .collect();
+    let mistaken = tempfile::tempdir().unwrap();
+    let mut with_mistake = Vec::new();
+    for path in &sound {
+        let path = std::path::Path::new(path);
+        let copy = mistaken.path().join(path.file_name().unwrap());
+        let text = std::fs::read_to_string(path).unwrap();
+        let text = if copy.ends_with("services.csv") {
+            text.replace(",active,", ",sleeping,")
+        } else {
+            text
+        };
+        std::fs::write(&copy, text).unwrap();
+        with_mistake.push(copy.display().to_string());
+    }
+
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(&browser, &demo_account("tenant-admin", "veria"), &password).await;
+    browser.goto("/admin").await;
+    browser.click("a[href='/admin/directory']").await;
+    browser.check_screen("directory-admin").await;
+
+    browser.submit("form[action='/admin/directory']").await;
+    assert!(browser.exists(".error-summary a[href='#files']").await);
+
+    let choose = |paths: Vec<String>| {
+        let browser = &browser;
+        async move {
+            browser
+                .find("#files")
+                .await
+                .send_keys(&paths.join("\n"))
+                .await
+                .expect("the files are chosen");
+        }
+    };
+    let (_, organizations) = server.get_json("/hsds/veria/organizations").await;
+    let before = organizations["total_items"].clone();
+    choose(with_mistake).await;
+    browser.submit("form[action='/admin/directory']").await;
+    let problems = browser.text("#upload-problems").await;
+    assert!(problems.contains("services.csv, γραμμή 2"), "{problems}");
+    assert!(problems.contains("status"), "{problems}");
+    assert!(
+        browser
+            .text("h2#upload-problems-title")
+            .await
+            .contains("Δεν αποθηκεύτηκε")
+    );
+    browser.check_screen("directory-admin-refused").await;
+    let (_, organizations) = server.get_json("/hsds/veria/organizations").await;
+    assert_eq!(organizations["total_items"], before, "nothing half-saved");
+
+    choose(sound).await;
+    browser.submit("form[action='/admin/directory']").await;
+    let notice = browser.text(".notice").await;
+    assert!(notice.contains("νέες εγγραφές"), "{notice}");
+    assert!(!browser.exists("#upload-problems").await);
+    let (_, organizations) = server.get_json("/hsds/veria/organizations").await;
+    assert_ne!(
+        organizations["total_items"], before,
+        "the package went in: {organizations}"
+    );
+    browser.check_screen("directory-admin-imported").await;
+    browser.close().await;
+}
+
+/// The same upload with scripts off: a plain form with a file input.
+#[tokio::test]
+async fn the_directory_upload_works_without_javascript() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let password = demo_password(&backend);
+    let browser = Browser::open(&server.base_url, false).await;
+    log_in(
+        &browser,
+        &demo_account("tenant-admin", "paiania"),
+        &password,
+    )
+    .await;
+    browser.goto("/admin/directory").await;
+    let json = crate::harness::repo_root().join("tests/fixtures/hsds-3.0/service_full.json");
+    browser
+        .find("#files")
+        .await
+        .send_keys(&json.display().to_string())
+        .await
+        .expect("the file is chosen");
+    browser.submit("form[action='/admin/directory']").await;
+    let notice = browser.text(".notice").await;
+    assert!(notice.contains("νέες εγγραφές"), "{notice}");
+    browser.check_screen("directory-admin-no-script").await;
+    browser.close().await;
+}

@@ -59,6 +59,12 @@ pub fn router(state: WebState) -> Router {
             get(pages::partners::show).post(pages::partners::issue),
         )
         .route("/admin/partners/{id}/revoke", post(pages::partners::revoke))
+        .route(
+            "/admin/directory",
+            get(pages::admin_directory::show)
+                .post(pages::admin_directory::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(view::UPLOAD_LIMIT)),
+        )
         .route("/admin/plugins", get(pages::admin_plugins::show))
         .route(
             "/admin/plugins/{plugin}/enable",

@@ -406,16 +406,8 @@ impl FromRequest<WebState> for Posted {
 
     async fn from_request(request: Request, state: &WebState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
-        let Ok(visit) = Visit::from_request_parts(&mut parts, state).await;
-        if !session::same_origin(&parts.headers) {
-            return Err(visit.problem(StatusCode::FORBIDDEN, "error-cross-site"));
-        }
-        let is_form = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
+        let visit = same_origin_visit(&mut parts, state).await?;
+        if !content_type_is(&parts, "application/x-www-form-urlencoded") {
             return Err(visit.problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "error-bad-form"));
         }
         let bytes = axum::body::to_bytes(body, 256 * 1024)
@@ -424,12 +416,95 @@ impl FromRequest<WebState> for Posted {
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| visit.problem(StatusCode::BAD_REQUEST, "error-bad-form"))?;
         let posted = Posted { visit, fields };
-        // A form without a login token's cookie has no token to match.
-        if posted.visit.new_login_token.is_some()
-            || !session::same_token(&posted.get("csrf"), &posted.visit.csrf)
-        {
-            return Err(posted.visit.problem(StatusCode::FORBIDDEN, "error-csrf"));
+        match posted.refused_without_form_token() {
+            Some(refusal) => Err(refusal),
+            None => Ok(posted),
         }
-        Ok(posted)
+    }
+}
+
+impl Posted {
+    /// The refusal of a form that does not carry the session's form token.
+    fn refused_without_form_token(&self) -> Option<Response> {
+        // A form without a login token's cookie has no token to match.
+        (self.visit.new_login_token.is_some()
+            || !session::same_token(&self.get("csrf"), &self.visit.csrf))
+        .then(|| self.visit.problem(StatusCode::FORBIDDEN, "error-csrf"))
+    }
+}
+
+/// The visit of a post, refused when it comes from another site.
+async fn same_origin_visit(parts: &mut Parts, state: &WebState) -> Result<Visit, Response> {
+    let Ok(visit) = Visit::from_request_parts(parts, state).await;
+    if !session::same_origin(&parts.headers) {
+        return Err(visit.problem(StatusCode::FORBIDDEN, "error-cross-site"));
+    }
+    Ok(visit)
+}
+
+fn content_type_is(parts: &Parts, expected: &str) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(expected))
+}
+
+/// How much a form with files may bring, set on its route: a center's
+/// directory as a CSV package is well under this.
+pub const UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
+
+/// A form with files (`multipart/form-data`): its text fields, with the
+/// same origin and token checks as [`Posted`], and each file's name and
+/// bytes.
+pub struct Uploaded {
+    pub form: Posted,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl FromRequest<WebState> for Uploaded {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &WebState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let visit = same_origin_visit(&mut parts, state).await?;
+        if !content_type_is(&parts, "multipart/form-data") {
+            return Err(visit.problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "error-bad-form"));
+        }
+        // The route's `DefaultBodyLimit` (see [`UPLOAD_LIMIT`]) bounds the parts.
+        let request = Request::from_parts(parts, body);
+        let bad = |visit: &Visit| visit.problem(StatusCode::BAD_REQUEST, "error-bad-form");
+        let Ok(mut multipart) = axum::extract::Multipart::from_request(request, state).await else {
+            return Err(bad(&visit));
+        };
+        let (mut fields, mut files) = (Vec::new(), Vec::new());
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(
+                        visit.problem(StatusCode::PAYLOAD_TOO_LARGE, "error-upload-too-large")
+                    );
+                }
+                Err(_) => return Err(bad(&visit)),
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field.file_name().map(str::to_owned);
+            let Ok(bytes) = field.bytes().await else {
+                return Err(visit.problem(StatusCode::PAYLOAD_TOO_LARGE, "error-upload-too-large"));
+            };
+            match file_name {
+                // A file input left empty still sends a part without a name.
+                Some(file_name) if !file_name.is_empty() => files.push((file_name, bytes.to_vec())),
+                Some(_) => {}
+                None => fields.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+            }
+        }
+        let form = Posted { visit, fields };
+        match form.refused_without_form_token() {
+            Some(refusal) => Err(refusal),
+            None => Ok(Uploaded { form, files }),
+        }
     }
 }

@@ -819,3 +819,25 @@ admin-plugin-version = Έκδοση
 admin-plugin-version-hint = Μια νεότερη έκδοση αναβαθμίζει το πρόσθετο· μια παλαιότερη το επαναφέρει. Ισχύει αμέσως.
 oversight-in-time-share = Απαντήθηκαν εγκαίρως
 oversight-in-time-hint = Μερίδιο όσων στάλθηκαν που απαντήθηκαν μέσα στην προθεσμία.
+
+## Διαχείριση → Κατάλογος
+admin-tab-directory = Κατάλογος
+directory-admin-title = Κατάλογος υπηρεσιών του κέντρου
+directory-admin-lead = Ανεβάστε τις υπηρεσίες του κέντρου και των φορέων της περιοχής σε μορφή HSDS 3.0: ένα αρχείο JSON ή τα αρχεία CSV του πακέτου. Αν βρεθεί έστω και ένα λάθος, δεν αποθηκεύεται τίποτα και βλέπετε κάθε λάθος με το αρχείο, τη γραμμή και το πεδίο του.
+directory-admin-count = Υπηρεσίες στον κατάλογο:
+directory-admin-browse = Δείτε τον κατάλογο
+directory-upload-title = Ανέβασμα αρχείων
+directory-upload-files = Αρχεία καταλόγου
+directory-upload-hint = Ένα αρχείο .json ή όλα τα αρχεία .csv του πακέτου μαζί (μαζί και το datapackage.json, αν υπάρχει).
+directory-upload-submit = Ανέβασμα
+directory-upload-refused = Δεν αποθηκεύτηκε τίποτα
+directory-upload-refused-lead = Διορθώστε τα παρακάτω στα αρχεία και ανεβάστε τα ξανά.
+directory-upload-where = Αρχείο και γραμμή
+directory-upload-field = Πεδίο
+directory-upload-problem = Πρόβλημα
+directory-upload-line = γραμμή
+directory-upload-not-json = Το αρχείο δεν είναι έγκυρο JSON.
+directory-upload-not-text = Το αρχείο δεν είναι κείμενο UTF-8. Αποθηκεύστε το ξανά ως CSV UTF-8 ή JSON.
+problem-directory-files = Επιλέξτε ένα αρχείο JSON ή τα αρχεία CSV του πακέτου
+notice-directory-imported = Ο κατάλογος ενημερώθηκε: { $added } νέες εγγραφές, { $changed } αλλαγμένες, { $unchanged } χωρίς αλλαγή.
+error-upload-too-large = Τα αρχεία είναι πολύ μεγάλα (έως 8 MB συνολικά).

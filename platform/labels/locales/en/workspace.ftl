@@ -819,3 +819,25 @@ admin-plugin-version = Version
 admin-plugin-version-hint = A newer version upgrades the plugin; an older one rolls it back. It takes effect at once.
 oversight-in-time-share = Answered in time
 oversight-in-time-hint = Share of those sent that were answered by their deadline.
+
+## Administration → Directory
+admin-tab-directory = Directory
+directory-admin-title = The center's service directory
+directory-admin-lead = Upload the services of the center and of the area's organizations as HSDS 3.0: one JSON file, or the CSV files of the package. If even one problem is found nothing is saved, and you see each problem with its file, row and field.
+directory-admin-count = Services in the directory:
+directory-admin-browse = Browse the directory
+directory-upload-title = Upload files
+directory-upload-files = Directory files
+directory-upload-hint = One .json file, or all the .csv files of the package together (with datapackage.json, if there is one).
+directory-upload-submit = Upload
+directory-upload-refused = Nothing was saved
+directory-upload-refused-lead = Correct these in the files and upload them again.
+directory-upload-where = File and row
+directory-upload-field = Field
+directory-upload-problem = Problem
+directory-upload-line = line
+directory-upload-not-json = The file is not valid JSON.
+directory-upload-not-text = The file is not UTF-8 text. Save it again as UTF-8 CSV or JSON.
+problem-directory-files = Choose one JSON file or the package's CSV files
+notice-directory-imported = The directory was updated: { $added } new records, { $changed } changed, { $unchanged } unchanged.
+error-upload-too-large = The files are too large (8 MB in all at most).

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_directory;
 pub mod admin_plugins;
 pub mod appointments;
 pub mod audit;
