@@ -124,6 +124,23 @@ impl Backend {
         }
     }
 
+    /// A connection that sees every row, past row-level security: the
+    /// superuser on PostgreSQL, the file itself on SQLite. For a test to
+    /// check what is stored, never to set anything up.
+    pub async fn every_row(&self) -> sea_orm::DatabaseConnection {
+        let url = match self {
+            Backend::Sqlite { data_dir } => {
+                format!("sqlite://{}", data_dir.path().join("kentro.db").display())
+            }
+            Backend::Postgres { database_url, .. } => {
+                TestDatabase::for_server_url(database_url).superuser_url
+            }
+        };
+        Database::connect(url.as_str())
+            .await
+            .expect("the test database answers")
+    }
+
     /// The environment a `kentro` process runs with: nothing inherited that
     /// could point it elsewhere.
     pub fn env(&self) -> Vec<(&'static str, String)> {

@@ -845,3 +845,268 @@ async fn a_platform_admin_onboards_a_municipality_over_graphql_on_sqlite() {
 async fn a_platform_admin_onboards_a_municipality_over_graphql_on_postgres() {
     a_platform_admin_onboards_a_municipality_over_graphql(Backend::postgres().await).await;
 }
+
+/// How many rows each table holds for `tenant_id`, for every table that has
+/// the column, read past row-level security.
+async fn rows_per_table(
+    db: &sea_orm::DatabaseConnection,
+    tenant_id: i64,
+) -> std::collections::BTreeMap<String, i64> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let catalog = match backend {
+        DbBackend::Postgres => {
+            "SELECT table_name::text AS name FROM information_schema.columns
+              WHERE table_schema = 'public' AND column_name = 'tenant_id'"
+        }
+        _ => {
+            "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) p
+              WHERE m.type = 'table' AND p.name = 'tenant_id'"
+        }
+    };
+    let mut counts = std::collections::BTreeMap::new();
+    for row in db
+        .query_all_raw(Statement::from_string(backend, catalog))
+        .await
+        .unwrap()
+    {
+        let table: String = row.try_get("", "name").unwrap();
+        let count = db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table} WHERE tenant_id = {tenant_id}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        counts.insert(table, count);
+    }
+    counts
+}
+
+async fn tenant_id_of(db: &sea_orm::DatabaseConnection, slug: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    db.query_one_raw(Statement::from_string(
+        db.get_database_backend(),
+        format!("SELECT id FROM tenant WHERE slug = '{slug}'"),
+    ))
+    .await
+    .unwrap()
+    .expect("the municipality exists")
+    .try_get::<i64>("", "id")
+    .unwrap()
+}
+
+const OFFBOARD: &str = "mutation($slug: String!) {
+    offboardTenant(slug: $slug) { slug status deletionDueAt dataDeletedAt } }";
+
+/// Offboarding locks a municipality's staff out at once and keeps its data
+/// for the grace period, in which it can be exported, and reactivating
+/// cancels the deletion. Once the grace period has passed, the server
+/// deletes every row of its data, its audit log included, and nothing of
+/// another municipality's; the platform's log records each step, and the
+/// remaining chains still verify.
+async fn an_offboarded_municipality_is_deleted_after_its_grace_period(backend: Backend) {
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(&backend);
+    let platform = server.login(PLATFORM_ADMIN, &password).await;
+    let worker_email = demo_account("social-worker", "veria");
+    let worker = server.login(&worker_email, &password).await;
+    let person = server
+        .graphql_as(
+            Some(&worker),
+            "mutation { registerPerson(input: { givenNameEl: \"Σοφία\", familyNameEl: \"Λάμπρου\" }) { id } }",
+            json!({}),
+        )
+        .await["data"]["registerPerson"]["id"]
+        .clone();
+    let coordinator = server
+        .login(&demo_account("tenant-admin", "veria"), &password)
+        .await;
+    let refused = server
+        .graphql_as(Some(&coordinator), OFFBOARD, json!({ "slug": "veria" }))
+        .await;
+    assert_eq!(errors_code(&refused), Some("FORBIDDEN"), "{refused}");
+
+    let offboarded = server
+        .graphql_as(Some(&platform), OFFBOARD, json!({ "slug": "veria" }))
+        .await;
+    let tenant = &offboarded["data"]["offboardTenant"];
+    assert_eq!(tenant["status"], "OFFBOARDING", "{offboarded}");
+    assert_eq!(tenant["dataDeletedAt"], serde_json::Value::Null);
+    let due: chrono::DateTime<chrono::Utc> =
+        tenant["deletionDueAt"].as_str().unwrap().parse().unwrap();
+    let days = (due - chrono::Utc::now()).num_days();
+    assert!(
+        (29..=30).contains(&days),
+        "30 days' grace by default: {due}"
+    );
+    let again = server
+        .graphql_as(Some(&platform), OFFBOARD, json!({ "slug": "veria" }))
+        .await;
+    assert_eq!(errors_code(&again), Some("CONFLICT"), "{again}");
+    let (status, _) = server
+        .post_graphql(Some(&worker), &json!({ "query": "{ me { id } }" }))
+        .await;
+    assert_eq!(status, 401, "the staff's sessions ended at once");
+    let login = server
+        .graphql(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+            json!({ "e": worker_email, "p": password }),
+        )
+        .await;
+    assert_eq!(errors_code(&login), Some("FORBIDDEN"), "{login}");
+    let export = server
+        .graphql_as(
+            Some(&platform),
+            "{ tenantExport(slug: \"veria\") { filename } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        export["data"]["tenantExport"]["filename"].is_string(),
+        "the data can be exported in the grace period: {export}"
+    );
+    // A change of mind within the grace period keeps everything.
+    let reactivated = server
+        .graphql_as(
+            Some(&platform),
+            "mutation { reactivateTenant(slug: \"veria\") { status deletionDueAt } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        reactivated["data"]["reactivateTenant"],
+        json!({ "status": "ACTIVE", "deletionDueAt": null }),
+        "{reactivated}"
+    );
+    let worker = server.login(&worker_email, &password).await;
+    let kept = server
+        .graphql_as(
+            Some(&worker),
+            "query($id: ID!) { person(id: $id) { displayName } }",
+            json!({ "id": person }),
+        )
+        .await;
+    assert_eq!(kept["data"]["person"]["displayName"], "Σοφία Λάμπρου");
+    drop(server);
+
+    let db = backend.every_row().await;
+    let veria = tenant_id_of(&db, "veria").await;
+    let paiania = tenant_id_of(&db, "paiania").await;
+    if let Some(database) = backend.database() {
+        // The server's role cannot delete an active municipality, even by
+        // calling the owner's function itself.
+        let server_role = sea_orm::Database::connect(database.server_url.as_str())
+            .await
+            .unwrap();
+        use sea_orm::ConnectionTrait;
+        let early = server_role
+            .execute_unprepared(&format!("SELECT kentro_delete_offboarded_tenant({veria})"))
+            .await;
+        assert!(early.is_err(), "an active municipality was deleted");
+    }
+    let before = rows_per_table(&db, veria).await;
+    assert!(
+        before["person"] > 0 && before["audit_entry"] > 0,
+        "{before:?}"
+    );
+    let others_before = rows_per_table(&db, paiania).await;
+
+    // With no grace period, the server deletes on its next round.
+    let mut env = backend.demo_env();
+    env.push(("KENTRO_OFFBOARDING_GRACE_DAYS", "0".into()));
+    env.push(("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into()));
+    let server = Server::start(&env, &["--demo"]);
+    let platform = server.login(PLATFORM_ADMIN, &password).await;
+    server
+        .graphql_as(Some(&platform), OFFBOARD, json!({ "slug": "veria" }))
+        .await;
+    let mut status = serde_json::Value::Null;
+    for _ in 0..100 {
+        status = server
+            .graphql_as(
+                Some(&platform),
+                "{ tenant(slug: \"veria\") { status dataDeletedAt } }",
+                json!({}),
+            )
+            .await;
+        if status["data"]["tenant"]["status"] == "OFFBOARDED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(status["data"]["tenant"]["status"], "OFFBOARDED", "{status}");
+    assert!(status["data"]["tenant"]["dataDeletedAt"].is_string());
+
+    let after = rows_per_table(&db, veria).await;
+    let left: Vec<_> = after
+        .iter()
+        .filter(|(table, n)| {
+            **n > 0
+                && ![
+                    "tenant_suspension",
+                    "tenant_offboarding",
+                    "indicator_cell",
+                    "tenant_indicator_state",
+                ]
+                .contains(&table.as_str())
+        })
+        .collect();
+    assert!(left.is_empty(), "rows left behind: {left:?}");
+    assert_eq!(
+        rows_per_table(&db, paiania).await,
+        others_before,
+        "another municipality keeps every row"
+    );
+    let export = server
+        .graphql_as(
+            Some(&platform),
+            "{ tenantExport(slug: \"veria\") { filename } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(errors_code(&export), Some("CONFLICT"), "{export}");
+    let reactivate = server
+        .graphql_as(
+            Some(&platform),
+            "mutation { reactivateTenant(slug: \"veria\") { status } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(errors_code(&reactivate), Some("CONFLICT"), "{reactivate}");
+    let log = server
+        .graphql_as(
+            Some(&platform),
+            "{ platformAuditLog(first: 100) { entries { action entityId } } }",
+            json!({}),
+        )
+        .await
+        .to_string();
+    for action in [
+        "tenant.offboarded",
+        "tenant.offboarding_cancelled",
+        "tenant.exported",
+        "tenant.deleted",
+    ] {
+        assert!(
+            log.contains(action),
+            "{action} on the platform's log: {log}"
+        );
+    }
+    drop(server);
+    let verify = run_kentro(&backend.demo_env(), &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr_of(&verify));
+}
+
+#[tokio::test]
+async fn an_offboarded_municipality_is_deleted_after_its_grace_period_on_sqlite() {
+    an_offboarded_municipality_is_deleted_after_its_grace_period(Backend::sqlite()).await;
+}
+
+#[tokio::test]
+async fn an_offboarded_municipality_is_deleted_after_its_grace_period_on_postgres() {
+    an_offboarded_municipality_is_deleted_after_its_grace_period(Backend::postgres().await).await;
+}

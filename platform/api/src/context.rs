@@ -20,6 +20,8 @@ pub struct ApiServices {
     pub events: EventBus,
     pub loop_settings: LoopSettings,
     pub plugins: std::sync::Arc<kentro_plugin_host::PluginRuntime>,
+    /// How long an offboarded municipality's data is kept before deletion.
+    pub offboarding_grace: chrono::Duration,
 }
 
 /// Facts about one request, set by the HTTP layer.

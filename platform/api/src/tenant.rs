@@ -457,7 +457,32 @@ impl TenantMutation {
             .map_err(ApiError::from)
     }
 
-    /// Lets a suspended municipality's staff log in again (platform_admin).
+    /// Offboards a municipality (platform_admin): its staff's sessions end
+    /// and logins are refused at once; its data is kept for the grace period
+    /// (`tenantExport` takes it) and then deleted, every record and its
+    /// audit log, unless `reactivateTenant` comes first. Audited in its log
+    /// and the platform's; the deletion in the platform's.
+    async fn offboard_tenant(&self, ctx: &Context<'_>, slug: String) -> Result<Tenant, ApiError> {
+        let caller = authorized(ctx, Permission::ManageTenants)?;
+        let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
+        let services = services(ctx);
+        services
+            .store
+            .tenants()
+            .offboard(
+                &slug,
+                services.offboarding_grace,
+                &caller.account.actor(),
+                &request(ctx).request_id,
+            )
+            .await
+            .map(Tenant)
+            .map_err(ApiError::from)
+    }
+
+    /// Lets a suspended municipality's staff log in again (platform_admin);
+    /// an offboarded one's too, within its grace period, which cancels the
+    /// deletion of its data.
     async fn reactivate_tenant(&self, ctx: &Context<'_>, slug: String) -> Result<Tenant, ApiError> {
         let caller = authorized(ctx, Permission::ManageTenants)?;
         let slug = TenantSlug::parse(&slug).map_err(|problem| bad_input("slug", problem))?;
@@ -550,6 +575,11 @@ pub enum TenantStatus {
     Active,
     /// No logins; the data is kept.
     Suspended,
+    /// Leaving the platform: no logins; the data is kept until
+    /// `deletionDueAt`, then deleted.
+    Offboarding,
+    /// Left the platform: its data has been deleted.
+    Offboarded,
 }
 
 /// A municipality (Δήμος) running a Community Center on the platform.
@@ -619,10 +649,25 @@ impl Tenant {
     }
 
     async fn status(&self) -> TenantStatus {
-        match self.0.suspension {
-            Some(_) => TenantStatus::Suspended,
-            None => TenantStatus::Active,
+        match (&self.0.offboarding, &self.0.suspension) {
+            (Some(o), _) if o.deleted.is_some() => TenantStatus::Offboarded,
+            (Some(_), _) => TenantStatus::Offboarding,
+            (None, Some(_)) => TenantStatus::Suspended,
+            (None, None) => TenantStatus::Active,
         }
+    }
+
+    /// When an offboarded municipality's data is (or was due to be) deleted.
+    async fn deletion_due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.offboarding.as_ref().map(|o| o.delete_after)
+    }
+
+    /// When an offboarded municipality's data was deleted.
+    async fn data_deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0
+            .offboarding
+            .as_ref()
+            .and_then(|o| o.deleted.map(|(at, _)| at))
     }
 
     /// Why it is suspended (platform users only; null otherwise).

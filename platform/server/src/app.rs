@@ -107,6 +107,26 @@ async fn seal_audit_entries(store: Store) {
     }
 }
 
+/// Deletes the data of each offboarded municipality whose grace period has
+/// passed. Several replicas may try the same one: the database lets only
+/// the first delete it, and the others find nothing due next time.
+async fn delete_offboarded_municipalities(store: Store, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    loop {
+        ticker.tick().await;
+        match store.tenants().delete_offboarded().await {
+            Ok(deleted) => {
+                for (slug, rows) in deleted {
+                    tracing::info!(%slug, rows, "an offboarded municipality's data was deleted");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "offboarded data will be deleted on the next round")
+            }
+        }
+    }
+}
+
 /// `kentro migrate`: applies the migrations this database has not had, as
 /// the owner (`KENTRO_MIGRATE_DATABASE_URL`, or the database URL itself).
 pub async fn migrate(settings: &Settings) -> anyhow::Result<usize> {
@@ -230,6 +250,7 @@ pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Re
                 .unwrap_or_else(|| format!("http://{}", settings.listen)),
         },
         plugins: plugin_runtime,
+        offboarding_grace: chrono::Duration::days(i64::from(settings.offboarding_grace_days)),
     };
     let schema = build_schema(services.clone(), SchemaOptions { production });
     let per_minute = |n: u32| Quota {
@@ -292,6 +313,10 @@ pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Re
     }
     let seal_job = tokio::spawn(seal_audit_entries(store.clone()));
     let checkpoint_job = tokio::spawn(checkpoint_audit_heads(store.clone()));
+    let offboarding_job = tokio::spawn(delete_offboarded_municipalities(
+        store.clone(),
+        settings.notify_interval,
+    ));
     let indicators_job = tokio::spawn(crate::indicators::run(
         store.clone(),
         crate::indicators::keyer(&settings)?,
@@ -357,6 +382,7 @@ pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Re
     notifier.abort();
     indicators_job.abort();
     checkpoint_job.abort();
+    offboarding_job.abort();
     seal_job.abort();
     tracing::info!(
         "in-flight requests finished; sealing the audit log and closing the database pool"

@@ -56,12 +56,16 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// How long a partner's referral link stays usable.
     pub partner_link_days: u32,
+    /// How long an offboarded municipality's data is kept (for its export,
+    /// or a change of mind) before it is deleted.
+    pub offboarding_grace_days: u32,
     /// `smtp://host:port` (plain, `?tls=required` for STARTTLS) or
     /// `smtps://user:pass@host` (TLS);
     /// without it notifications are written to the log.
     pub smtp_url: Option<String>,
     pub mail_from: String,
-    /// How often the notification worker looks for due e-mails and overdue referrals.
+    /// How often the server looks for due e-mails, overdue referrals and
+    /// offboarded municipalities past their grace period.
     pub notify_interval: std::time::Duration,
     /// Publishers whose plugin packages are installed (base64 ed25519 keys).
     pub plugin_trusted_keys: Vec<String>,
@@ -128,6 +132,7 @@ struct RawSettings {
     request_timeout_seconds: Option<serde_json::Value>,
     public_url: Option<serde_json::Value>,
     partner_link_days: Option<serde_json::Value>,
+    offboarding_grace_days: Option<serde_json::Value>,
     smtp_url: Option<serde_json::Value>,
     mail_from: Option<serde_json::Value>,
     notify_interval_seconds: Option<serde_json::Value>,
@@ -235,6 +240,7 @@ const TRUSTED_PROXIES: Setting = Setting::plain("trusted_proxies");
 const REQUEST_TIMEOUT_SECONDS: Setting = Setting::plain("request_timeout_seconds");
 const PUBLIC_URL: Setting = Setting::plain("public_url");
 const PARTNER_LINK_DAYS: Setting = Setting::plain("partner_link_days");
+const OFFBOARDING_GRACE_DAYS: Setting = Setting::plain("offboarding_grace_days");
 const SMTP_URL: Setting = Setting::secret("smtp_url");
 const MAIL_FROM: Setting = Setting::plain("mail_from");
 const NOTIFY_INTERVAL_SECONDS: Setting = Setting::plain("notify_interval_seconds");
@@ -463,6 +469,12 @@ impl Settings {
         };
         let partner_link_days =
             whole(&PARTNER_LINK_DAYS, &raw.partner_link_days, 30, 1..=365)? as u32;
+        let offboarding_grace_days = whole(
+            &OFFBOARDING_GRACE_DAYS,
+            &raw.offboarding_grace_days,
+            30,
+            0..=365,
+        )? as u32;
         let notify_interval = std::time::Duration::from_secs(whole(
             &NOTIFY_INTERVAL_SECONDS,
             &raw.notify_interval_seconds,
@@ -571,6 +583,7 @@ impl Settings {
             request_timeout,
             public_url,
             partner_link_days,
+            offboarding_grace_days,
             smtp_url,
             mail_from,
             notify_interval,

@@ -77,6 +77,16 @@ impl Actor {
             role: "operator".into(),
         }
     }
+
+    /// The server itself, doing what falls due without a person (such as
+    /// deleting an offboarded municipality's data after its grace period).
+    pub fn server_job(job: &str) -> Actor {
+        Actor {
+            account_id: None,
+            name: format!("kentro {job}"),
+            role: "system".into(),
+        }
+    }
 }
 
 /// Who reads or writes, and why: recorded with every access.

@@ -173,8 +173,17 @@ impl<'a> Indicators<'a> {
         force: bool,
     ) -> Result<usize, StoreError> {
         let tenants = tenant::Entity::find().all(self.db).await?;
+        // A deleted municipality's published figures stay as they were: its
+        // records are gone, not its past activity.
+        let deleted: Vec<i64> = crate::entity::tenant_offboarding::Entity::find()
+            .filter(crate::entity::tenant_offboarding::Column::DeletedAt.is_not_null())
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|o| o.tenant_id)
+            .collect();
         let mut refreshed = 0;
-        for t in tenants {
+        for t in tenants.into_iter().filter(|t| !deleted.contains(&t.id)) {
             if self
                 .refresh_tenant(TenantScope::new(t.id), keyer, force)
                 .await?

@@ -75,7 +75,7 @@ pub use referrals::{
     ReferralRecord, Referrals, SentReferral, ServiceTarget,
 };
 pub use scope::TenantScope;
-pub use tenants::{ApplyOutcome, Readiness, Suspension, TenantRecord, TenantRegistry};
+pub use tenants::{ApplyOutcome, Offboarding, Readiness, Suspension, TenantRecord, TenantRegistry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

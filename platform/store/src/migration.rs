@@ -90,6 +90,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0019_platform_audit"),
             sql_migration!("0020_audit_subjects"),
             sql_migration!("0021_audit_pending"),
+            sql_migration!("0022_offboarding"),
         ]
     }
 }

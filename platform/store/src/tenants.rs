@@ -12,7 +12,7 @@ use crate::StoreError;
 use crate::audit::{self, Actor, AuditEvent};
 use crate::entity::{
     appointment, center, directory_record, invitation, partner_key, plugin_activation, tenant,
-    tenant_plugin, tenant_suspension, user_account,
+    tenant_offboarding, tenant_plugin, tenant_suspension, user_account,
 };
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
 
@@ -43,6 +43,56 @@ pub struct TenantRecord {
     pub updated_at: DateTime<Utc>,
     /// Set while the municipality is suspended: no logins, data kept.
     pub suspension: Option<Suspension>,
+    /// Set once the municipality is offboarded, until it is reactivated
+    /// within the grace period.
+    pub offboarding: Option<Offboarding>,
+}
+
+/// A municipality leaving the platform: its staff cannot log in (it is
+/// suspended too), and its data is deleted once the grace period ends,
+/// unless it is reactivated before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offboarding {
+    pub since: DateTime<Utc>,
+    pub delete_after: DateTime<Utc>,
+    /// When its data was deleted, and how many rows that removed.
+    pub deleted: Option<(DateTime<Utc>, i64)>,
+}
+
+/// Tables with a `tenant_id` that hold the platform's view of a tenant, not
+/// its records: left out of its export, and kept when its data is deleted
+/// (the PostgreSQL function of migration 0022 names the same).
+const NOT_THE_TENANTS: [&str; 4] = [
+    "tenant_suspension",
+    "tenant_offboarding",
+    "indicator_cell",
+    "tenant_indicator_state",
+];
+
+/// Every table that has a `tenant_id` column, read from the schema's own
+/// catalog so that a new table is never forgotten.
+async fn tables_with_tenant_id<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, StoreError> {
+    use sea_orm::{DbBackend, FromQueryResult, JsonValue, Statement};
+    let backend = db.get_database_backend();
+    let catalog = match backend {
+        DbBackend::Postgres => {
+            "SELECT table_name::text AS name FROM information_schema.columns
+              WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY 1"
+        }
+        _ => {
+            "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) p
+              WHERE m.type = 'table' AND p.name = 'tenant_id' ORDER BY 1"
+        }
+    };
+    Ok(
+        JsonValue::find_by_statement(Statement::from_string(backend, catalog))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|row| row["name"].as_str().map(str::to_owned))
+            .filter(|name| !NOT_THE_TENANTS.contains(&name.as_str()))
+            .collect(),
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,29 +179,31 @@ impl<'a> TenantRegistry<'a> {
         actor: &Actor,
         request_id: &str,
     ) -> Result<TenantRecord, StoreError> {
-        let txn = PlatformTxn::begin(self.db).await?;
-        let row = tenant::Entity::find()
-            .filter(tenant::Column::Slug.eq(slug.as_str()))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| StoreError::not_found("Tenant"))?;
+        let (txn, row) = self.find_for_change(slug).await?;
         let scope = TenantScope::new(row.id);
         let txn = txn.enter(scope).await?;
         let now = Utc::now();
         let current = current_suspension(&txn, scope.tenant_id()).await?;
-        match (reason, current) {
-            (Some(reason), None) => {
-                tenant_suspension::ActiveModel {
-                    tenant_id: Set(scope.tenant_id()),
-                    suspended_at: Set(now),
-                    reason: Set(reason.to_owned()),
-                    suspended_by: Set(actor.account_id),
-                    lifted_at: Set(None),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
+        let offboarding = current_offboarding(&txn, scope.tenant_id()).await?;
+        if let Some(offboarding) = &offboarding {
+            if let Some(deleted_at) = offboarding.deleted_at {
+                return Err(StoreError::conflict(
+                    "slug",
+                    format!(
+                        "the municipality's data was deleted on {}",
+                        deleted_at.format("%Y-%m-%d")
+                    ),
+                ));
             }
+            if reason.is_some() {
+                return Err(StoreError::conflict(
+                    "slug",
+                    "the municipality is being offboarded, so it is suspended already",
+                ));
+            }
+        }
+        match (reason, current) {
+            (Some(reason), None) => suspend_in(&txn, reason, actor, now).await?,
             (Some(_), Some(_)) => {
                 return Err(StoreError::conflict(
                     "slug",
@@ -163,46 +215,220 @@ impl<'a> TenantRegistry<'a> {
                 lifted.lifted_at = Set(Some(now));
                 lifted.update(&txn).await?;
             }
-            (None, None) => {
+            (None, None) if offboarding.is_none() => {
                 return Err(StoreError::conflict(
                     "slug",
                     "the municipality is not suspended",
                 ));
             }
+            (None, None) => {}
         }
-        if reason.is_some() {
-            user_account::Entity::update_in(&txn)
-                .col_expr(
-                    user_account::Column::SessionsEndedAt,
-                    sea_orm::sea_query::Expr::value(now),
-                )
-                .exec(&txn)
-                .await?;
+        if let Some(offboarding) = offboarding {
+            let mut cancelled: tenant_offboarding::ActiveModel = offboarding.into();
+            cancelled.cancelled_at = Set(Some(now));
+            cancelled.update(&txn).await?;
+            let event = lifecycle_event(
+                actor,
+                "tenant.offboarding_cancelled",
+                scope,
+                "reactivated within the grace period",
+                request_id,
+            );
+            audit::append(&txn, &event).await?;
+            audit::append_platform(&txn, &event).await?;
         }
-        let event = AuditEvent {
-            actor: actor.clone(),
-            action: if reason.is_some() {
+        let event = lifecycle_event(
+            actor,
+            if reason.is_some() {
                 "tenant.suspended"
             } else {
                 "tenant.reactivated"
-            }
-            .into(),
-            entity_type: "tenant".into(),
-            entity_id: scope.tenant_id().to_string(),
-            purpose: reason.unwrap_or("reactivate").to_owned(),
-            request_id: request_id.into(),
-        };
+            },
+            scope,
+            reason.unwrap_or("reactivate"),
+            request_id,
+        );
         audit::append(&txn, &event).await?;
         audit::append_platform(&txn, &event).await?;
-        let record = with_suspension(&txn, TenantRecord::try_from(row)?).await?;
+        let record = with_lifecycle(&txn, TenantRecord::try_from(row)?).await?;
         txn.commit().await?;
         Ok(record)
+    }
+
+    /// The tenant's row, read in a transaction that goes on to change it.
+    async fn find_for_change(
+        &self,
+        slug: &TenantSlug,
+    ) -> Result<(PlatformTxn, tenant::Model), StoreError> {
+        let txn = PlatformTxn::begin(self.db).await?;
+        let row = tenant::Entity::find()
+            .filter(tenant::Column::Slug.eq(slug.as_str()))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::not_found("Tenant"))?;
+        Ok((txn, row))
+    }
+
+    /// Offboards a municipality: its staff's sessions end and their logins
+    /// are refused at once (it is suspended, if it was not already); its
+    /// data stays for `grace`, for its export, and is deleted afterwards by
+    /// [`delete_offboarded`](Self::delete_offboarded) unless it is
+    /// reactivated first. Audited in its log and the platform's.
+    pub async fn offboard(
+        &self,
+        slug: &TenantSlug,
+        grace: chrono::Duration,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<TenantRecord, StoreError> {
+        let (txn, row) = self.find_for_change(slug).await?;
+        let scope = TenantScope::new(row.id);
+        let txn = txn.enter(scope).await?;
+        if let Some(current) = current_offboarding(&txn, scope.tenant_id()).await? {
+            return Err(StoreError::conflict(
+                "slug",
+                match current.deleted_at {
+                    Some(_) => "the municipality's data has been deleted already",
+                    None => "the municipality is being offboarded already",
+                },
+            ));
+        }
+        let now = Utc::now();
+        let delete_after = now + grace;
+        tenant_offboarding::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            offboarded_at: Set(now),
+            offboarded_by: Set(actor.account_id),
+            delete_after: Set(delete_after),
+            cancelled_at: Set(None),
+            deleted_at: Set(None),
+            deleted_rows: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        if current_suspension(&txn, scope.tenant_id()).await?.is_none() {
+            suspend_in(&txn, "offboarded", actor, now).await?;
+        }
+        let event = lifecycle_event(
+            actor,
+            "tenant.offboarded",
+            scope,
+            &format!(
+                "data deleted after {}",
+                delete_after.format("%Y-%m-%d %H:%M UTC")
+            ),
+            request_id,
+        );
+        audit::append(&txn, &event).await?;
+        audit::append_platform(&txn, &event).await?;
+        let record = with_lifecycle(&txn, TenantRecord::try_from(row)?).await?;
+        txn.commit().await?;
+        Ok(record)
+    }
+
+    /// Deletes the data of every municipality whose offboarding's grace
+    /// period has passed: each row of each table with a `tenant_id`, its
+    /// audit log included, except the platform's own view of it. The
+    /// platform's audit log records each deletion and how many rows it
+    /// removed. Returns the municipalities deleted.
+    pub async fn delete_offboarded(&self) -> Result<Vec<(TenantSlug, i64)>, StoreError> {
+        let due = tenant_offboarding::Entity::find()
+            .filter(tenant_offboarding::Column::CancelledAt.is_null())
+            .filter(tenant_offboarding::Column::DeletedAt.is_null())
+            .filter(tenant_offboarding::Column::DeleteAfter.lte(Utc::now()))
+            .all(self.db)
+            .await?;
+        let mut deleted = Vec::with_capacity(due.len());
+        for offboarding in due {
+            deleted.push(self.delete_tenant_data(offboarding).await?);
+        }
+        Ok(deleted)
+    }
+
+    async fn delete_tenant_data(
+        &self,
+        offboarding: tenant_offboarding::Model,
+    ) -> Result<(TenantSlug, i64), StoreError> {
+        use sea_orm::{DbBackend, Statement};
+        let tenant_id = offboarding.tenant_id;
+        let row = tenant::Entity::find_by_id(tenant_id)
+            .one(self.db)
+            .await?
+            .ok_or_else(|| StoreError::not_found("Tenant"))?;
+        let slug = TenantRecord::try_from(row)?.manifest.slug;
+        // What was recorded must be on the chain before the chain goes.
+        crate::audit::seal(self.db, TenantScope::new(tenant_id)).await?;
+        let txn = PlatformTxn::begin(self.db).await?;
+        let removed = match txn.get_database_backend() {
+            DbBackend::Postgres => {
+                // The server's role may not delete audit entries; the
+                // owner's function does, and only past the grace period.
+                let row = txn
+                    .query_one_raw(Statement::from_sql_and_values(
+                        DbBackend::Postgres,
+                        "SELECT kentro_delete_offboarded_tenant($1) AS removed",
+                        [tenant_id.into()],
+                    ))
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::corrupt("Tenant", "the deletion returned nothing")
+                    })?;
+                row.try_get::<i64>("", "removed")?
+            }
+            backend => {
+                // Marked deleted first: the audit tables' triggers allow
+                // deleting only such a municipality's rows.
+                let now = Utc::now();
+                let mut marked: tenant_offboarding::ActiveModel = offboarding.into();
+                marked.deleted_at = Set(Some(now));
+                let marked = marked.update(&txn).await?;
+                txn.execute_raw(Statement::from_string(
+                    backend,
+                    "PRAGMA defer_foreign_keys = ON",
+                ))
+                .await?;
+                let mut removed = 0;
+                for table in tables_with_tenant_id(&txn).await? {
+                    removed += txn
+                        .execute_raw(Statement::from_sql_and_values(
+                            backend,
+                            format!("DELETE FROM {table} WHERE tenant_id = ?"),
+                            [tenant_id.into()],
+                        ))
+                        .await?
+                        .rows_affected() as i64;
+                }
+                let mut counted: tenant_offboarding::ActiveModel = marked.into();
+                counted.deleted_rows = Set(Some(removed));
+                counted.update(&txn).await?;
+                removed
+            }
+        };
+        audit::append_platform(
+            &txn,
+            &AuditEvent {
+                actor: Actor::server_job("offboarding"),
+                action: "tenant.deleted".into(),
+                entity_type: "tenant".into(),
+                entity_id: tenant_id.to_string(),
+                purpose: format!("grace period over: {removed} rows deleted"),
+                request_id: String::new(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((slug, removed))
     }
 
     /// Every tenant, by slug.
     pub async fn list(&self) -> Result<Vec<TenantRecord>, StoreError> {
         let suspended = tenant_suspension::Entity::find()
             .filter(tenant_suspension::Column::LiftedAt.is_null())
+            .all(self.db)
+            .await?;
+        let offboarded = tenant_offboarding::Entity::find()
+            .filter(tenant_offboarding::Column::CancelledAt.is_null())
             .all(self.db)
             .await?;
         tenant::Entity::find()
@@ -216,6 +442,10 @@ impl<'a> TenantRegistry<'a> {
                     .iter()
                     .find(|s| s.tenant_id == record.id)
                     .map(suspension_of);
+                record.offboarding = offboarded
+                    .iter()
+                    .find(|o| o.tenant_id == record.id)
+                    .map(offboarding_of);
                 Ok(record)
             })
             .collect()
@@ -228,7 +458,7 @@ impl<'a> TenantRegistry<'a> {
             .await?
         {
             Some(row) => Ok(Some(
-                with_suspension(self.db, TenantRecord::try_from(row)?).await?,
+                with_lifecycle(self.db, TenantRecord::try_from(row)?).await?,
             )),
             None => Ok(None),
         }
@@ -245,39 +475,26 @@ impl<'a> TenantRegistry<'a> {
         actor: &Actor,
         request_id: &str,
     ) -> Result<serde_json::Value, StoreError> {
-        use sea_orm::{DbBackend, FromQueryResult, JsonValue, Statement};
-        /// Tables with a `tenant_id` that hold the platform's view of a
-        /// tenant, not its records.
-        const NOT_THE_TENANTS: [&str; 3] = [
-            "tenant_suspension",
-            "indicator_cell",
-            "tenant_indicator_state",
-        ];
         /// Columns that are secrets, whatever table they are in.
         const SECRETS: [&str; 3] = ["password_hash", "token_hash", "key_hash"];
+        if let Some(Offboarding {
+            deleted: Some((at, _)),
+            ..
+        }) = &tenant.offboarding
+        {
+            return Err(StoreError::conflict(
+                "slug",
+                format!(
+                    "the municipality's data was deleted on {}; only an export taken before then holds it",
+                    at.format("%Y-%m-%d")
+                ),
+            ));
+        }
         let scope = TenantScope::new(tenant.id);
         // The log goes out chained, as `audit verify` would check it.
         crate::audit::seal(self.db, scope).await?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let backend = txn.get_database_backend();
-        let catalog = match backend {
-            DbBackend::Postgres => {
-                "SELECT table_name::text AS name FROM information_schema.columns
-                  WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY 1"
-            }
-            _ => {
-                "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) p
-                  WHERE m.type = 'table' AND p.name = 'tenant_id' ORDER BY 1"
-            }
-        };
-        let tables: Vec<String> =
-            JsonValue::find_by_statement(Statement::from_string(backend, catalog))
-                .all(&txn)
-                .await?
-                .into_iter()
-                .filter_map(|row| row["name"].as_str().map(str::to_owned))
-                .filter(|name| !NOT_THE_TENANTS.contains(&name.as_str()))
-                .collect();
+        let tables = tables_with_tenant_id(&txn).await?;
         let mut out = serde_json::Map::new();
         for table in tables {
             let rows = txn
@@ -369,7 +586,7 @@ impl<'a> TenantRegistry<'a> {
             .await?
         {
             Some(row) => Ok(Some(
-                with_suspension(self.db, TenantRecord::try_from(row)?).await?,
+                with_lifecycle(self.db, TenantRecord::try_from(row)?).await?,
             )),
             None => Ok(None),
         }
@@ -395,7 +612,73 @@ fn suspension_of(row: &tenant_suspension::Model) -> Suspension {
     }
 }
 
-async fn with_suspension<C: ConnectionTrait>(
+/// The offboarding in force for a tenant (not cancelled), if any.
+pub(crate) async fn current_offboarding<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: i64,
+) -> Result<Option<tenant_offboarding::Model>, StoreError> {
+    Ok(tenant_offboarding::Entity::find()
+        .filter(tenant_offboarding::Column::TenantId.eq(tenant_id))
+        .filter(tenant_offboarding::Column::CancelledAt.is_null())
+        .one(db)
+        .await?)
+}
+
+fn offboarding_of(row: &tenant_offboarding::Model) -> Offboarding {
+    Offboarding {
+        since: row.offboarded_at,
+        delete_after: row.delete_after,
+        deleted: row
+            .deleted_at
+            .map(|at| (at, row.deleted_rows.unwrap_or_default())),
+    }
+}
+
+/// Suspends the tenant the transaction is in and ends its staff's sessions.
+async fn suspend_in(
+    txn: &ScopedTxn,
+    reason: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tenant_suspension::ActiveModel {
+        tenant_id: Set(txn.tenant_id()),
+        suspended_at: Set(now),
+        reason: Set(reason.to_owned()),
+        suspended_by: Set(actor.account_id),
+        lifted_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    user_account::Entity::update_in(txn)
+        .col_expr(
+            user_account::Column::SessionsEndedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+fn lifecycle_event(
+    actor: &Actor,
+    action: &str,
+    scope: TenantScope,
+    purpose: &str,
+    request_id: &str,
+) -> AuditEvent {
+    AuditEvent {
+        actor: actor.clone(),
+        action: action.into(),
+        entity_type: "tenant".into(),
+        entity_id: scope.tenant_id().to_string(),
+        purpose: purpose.into(),
+        request_id: request_id.into(),
+    }
+}
+
+async fn with_lifecycle<C: ConnectionTrait>(
     db: &C,
     mut record: TenantRecord,
 ) -> Result<TenantRecord, StoreError> {
@@ -403,6 +686,10 @@ async fn with_suspension<C: ConnectionTrait>(
         .await?
         .as_ref()
         .map(suspension_of);
+    record.offboarding = current_offboarding(db, record.id)
+        .await?
+        .as_ref()
+        .map(offboarding_of);
     Ok(record)
 }
 
@@ -421,6 +708,7 @@ impl TryFrom<tenant::Model> for TenantRecord {
             created_at: row.created_at,
             updated_at: row.updated_at,
             suspension: None,
+            offboarding: None,
         })
     }
 }
@@ -443,6 +731,15 @@ async fn apply_one(
         Some(row) if row.manifest == canonical => return Ok((txn, ApplyOutcome::Unchanged)),
         Some(row) => {
             let id = row.id;
+            if current_offboarding(&txn, id).await?.is_some() {
+                return Err(StoreError::conflict(
+                    "slug",
+                    format!(
+                        "{} is offboarded: reactivate it before changing it",
+                        manifest.slug
+                    ),
+                ));
+            }
             let mut active: tenant::ActiveModel = row.into();
             active.name_el = Set(manifest.name_el.clone());
             active.name_latin = Set(manifest.name_latin.clone());

@@ -33,6 +33,7 @@ pub mod referral;
 pub mod referral_suggestion;
 pub mod tenant;
 pub mod tenant_indicator_state;
+pub mod tenant_offboarding;
 pub mod tenant_plugin;
 pub mod tenant_suspension;
 pub mod user_account;
