@@ -21,14 +21,17 @@ use crate::harness::{Backend, run_kentro, stderr_of};
 ///   entry's content) anchored by the platform outside the tenant's table.
 /// - `tenant_suspension`: each suspension of a tenant, read at login before
 ///   any tenant is known and written only by the platform admin.
+/// - `tenant_offboarding`: each offboarding of a tenant and its deletion,
+///   kept as the platform's record once the tenant's own rows are gone.
 /// - The oversight aggregates (`indicator_cell`, `participant_key`,
 ///   `national_participants`, `tenant_indicator_state`): counts and keyed
 ///   hashes, never people, read by overseers across tenants.
-const PLATFORM_TABLES: [&str; 13] = [
+const PLATFORM_TABLES: [&str; 14] = [
     "tenant",
     "platform_audit_entry",
     "platform_audit_checkpoint",
     "tenant_suspension",
+    "tenant_offboarding",
     "audit_checkpoint",
     "user_account",
     "seaql_migrations",

@@ -2450,14 +2450,24 @@ async fn accept_in_browser(browser: &Browser, token: &str, password: &str) {
 }
 
 /// From nothing to the first social worker logged in, in the browser and
-/// without a shell: the platform admin onboards a municipality, its
-/// coordinator follows the e-mailed link and invites a social worker, who
-/// follows hers; the municipality's checklist follows along.
+/// without a shell: the platform admin onboards a municipality; its
+/// coordinator follows the e-mailed link, opens on Saturdays too, uploads
+/// the directory's CSV package, enables tutoring with its settings and
+/// invites a social worker, who follows hers; the municipality's checklist
+/// follows along.
 #[tokio::test]
 async fn a_municipality_goes_from_nothing_to_its_first_social_worker_in_the_browser() {
+    municipality_from_nothing_to_its_first_social_worker(Backend::sqlite()).await;
+}
+
+#[tokio::test]
+async fn a_municipality_goes_from_nothing_to_its_first_social_worker_on_postgres_and_redis() {
+    municipality_from_nothing_to_its_first_social_worker(Backend::postgres().await).await;
+}
+
+async fn municipality_from_nothing_to_its_first_social_worker(backend: Backend) {
     let (port, mut mailbox) = crate::harness::fake_smtp().await;
-    let backend = Backend::sqlite();
-    let mut env = backend.demo_env();
+    let mut env = crate::plugins::plugin_env(&backend);
     env.push(("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into()));
     env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
     let server = Server::start(&env, &["--demo"]);
@@ -2550,6 +2560,36 @@ async fn a_municipality_goes_from_nothing_to_its_first_social_worker_in_the_brow
     let token = invitation_link(&mut mailbox, "syntonistria@kalamata.gr").await;
     let coordinator = Browser::open(&server.base_url, true).await;
     accept_in_browser(&coordinator, &token, "η θάλασσα της Μεσσηνίας").await;
+    // … opens on Saturday mornings too …
+    coordinator.goto("/admin/center").await;
+    coordinator.fill("c0-saturday", "09:00-13:00").await;
+    coordinator.submit("form[action='/admin/center']").await;
+    assert_eq!(coordinator.path().await, "/admin/center?saved");
+    // … uploads the center's directory as the CSV package …
+    let package = crate::harness::repo_root().join("tests/fixtures/hsds-3.0/csv");
+    let files: Vec<String> = std::fs::read_dir(&package)
+        .unwrap()
+        .map(|entry| entry.unwrap().path().display().to_string())
+        .collect();
+    coordinator.goto("/admin/directory").await;
+    coordinator
+        .find("#files")
+        .await
+        .send_keys(&files.join("\n"))
+        .await
+        .expect("the files are chosen");
+    coordinator.submit("form[action='/admin/directory']").await;
+    let notice = coordinator.text(".notice").await;
+    assert!(notice.contains("νέες εγγραφές"), "{notice}");
+    // … enables tutoring with its settings …
+    coordinator.goto("/admin/plugins").await;
+    coordinator
+        .fill("tutoring-subjects", "Μαθηματικά\nΑγγλικά")
+        .await;
+    coordinator.fill("tutoring-min_grade", "1").await;
+    coordinator.fill("tutoring-max_grade", "6").await;
+    coordinator.submit("form#settings-tutoring").await;
+    assert_eq!(coordinator.path().await, "/admin/plugins?done=enabled");
     // … and invites the first social worker.
     coordinator.goto("/admin/users").await;
     coordinator.fill("name", "Ελένη Ιωάννου").await;
@@ -2580,7 +2620,32 @@ async fn a_municipality_goes_from_nothing_to_its_first_social_worker_in_the_brow
         checklist.contains("✓ Προσκλήσεις στο προσωπικό"),
         "{checklist}"
     );
-    assert!(checklist.contains("✗ Κατάλογος υπηρεσιών"), "{checklist}");
+    assert!(
+        checklist.contains("✗ Κατάλογος υπηρεσιών") && checklist.contains("1 υπηρεσία"),
+        "the package's one service counts, and five are wanted: {checklist}"
+    );
+    let coordinator_token = server
+        .login("syntonistria@kalamata.gr", "η θάλασσα της Μεσσηνίας")
+        .await;
+    let kalamata = server
+        .graphql_as(
+            Some(&coordinator_token),
+            "{ plugins { id status config } myTenant { centers { openingHours { weekday } } } }",
+            json!({}),
+        )
+        .await;
+    let plugins = &kalamata["data"]["plugins"];
+    assert_eq!(plugins[0]["id"], "tutoring", "{kalamata}");
+    assert_eq!(plugins[0]["status"], "enabled", "{kalamata}");
+    assert_eq!(plugins[0]["config"]["max_grade"], 6, "{kalamata}");
+    assert!(
+        kalamata["data"]["myTenant"]["centers"][0]["openingHours"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["weekday"] == "SATURDAY"),
+        "{kalamata}"
+    );
     // In English too.
     platform.submit("form.language").await;
     platform.goto("/municipalities/new").await;
@@ -2770,6 +2835,10 @@ async fn a_coordinator_uploads_the_directory_package_and_sees_each_problem() {
     assert!(problems.contains("services.csv, γραμμή 2"), "{problems}");
     assert!(problems.contains("status"), "{problems}");
     assert!(
+        problems.contains("Η τιμή «sleeping» δεν είναι μία από τις επιτρεπτές"),
+        "in the reader's words: {problems}"
+    );
+    assert!(
         browser
             .text("h2#upload-problems-title")
             .await
@@ -2818,5 +2887,112 @@ async fn the_directory_upload_works_without_javascript() {
     let notice = browser.text(".notice").await;
     assert!(notice.contains("νέες εγγραφές"), "{notice}");
     browser.check_screen("directory-admin-no-script").await;
+    browser.close().await;
+}
+
+/// Δήμοι → a municipality: the platform admin suspends it with a reason,
+/// reactivates it, downloads all it holds, and offboards it after typing
+/// its identifier; its staff are locked out at once and the date its data
+/// goes is shown. A mistaken confirmation changes nothing.
+#[tokio::test]
+async fn a_platform_admin_suspends_exports_and_offboards_a_municipality() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let password = demo_password(&backend);
+    let browser = Browser::open(&server.base_url, true).await;
+    browser.goto("/login").await;
+    browser.fill("email", crate::harness::PLATFORM_ADMIN).await;
+    browser.fill("password", &password).await;
+    browser.submit("form[action='/login']").await;
+    assert_eq!(browser.path().await, "/municipalities");
+    browser.click("a[href='/municipalities/paiania']").await;
+    assert_eq!(browser.text("#status").await, "Ενεργός");
+    browser.check_screen("municipality").await;
+
+    browser
+        .submit("form[action='/municipalities/paiania/suspend']")
+        .await;
+    assert!(browser.exists(".error-summary a[href='#reason']").await);
+    browser.check_screen("municipality-errors").await;
+    browser.fill("reason", "Λήξη σύμβασης χρηματοδότησης").await;
+    browser
+        .submit("form[action='/municipalities/paiania/suspend']")
+        .await;
+    assert_eq!(
+        browser.path().await,
+        "/municipalities/paiania?done=suspended"
+    );
+    assert_eq!(browser.text("#status").await, "Σε αναστολή");
+    assert!(
+        browser
+            .text("dl.summary")
+            .await
+            .contains("Λήξη σύμβασης χρηματοδότησης")
+    );
+    browser
+        .submit("form[action='/municipalities/paiania/reactivate']")
+        .await;
+    assert_eq!(browser.text("#status").await, "Ενεργός");
+
+    let session = browser
+        .client
+        .get_named_cookie("kentro_session")
+        .await
+        .expect("the session cookie");
+    let export = reqwest::Client::new()
+        .get(format!("{}/municipalities/paiania/export", server.base_url))
+        .header("cookie", format!("kentro_session={}", session.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+    assert!(
+        export.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("kentro-paiania-"),
+    );
+    let document: serde_json::Value = export.json().await.unwrap();
+    assert_eq!(document["municipality"]["slug"], "paiania");
+
+    let worker = server
+        .login(&demo_account("social-worker", "paiania"), &password)
+        .await;
+    browser.fill("confirm", "paiani").await;
+    browser
+        .submit("form[action='/municipalities/paiania/offboard']")
+        .await;
+    assert!(browser.exists(".error-summary a[href='#confirm']").await);
+    assert_eq!(browser.text("#status").await, "Ενεργός", "nothing done");
+    browser.fill("confirm", "paiania").await;
+    browser
+        .submit("form[action='/municipalities/paiania/offboard']")
+        .await;
+    assert_eq!(
+        browser.path().await,
+        "/municipalities/paiania?done=offboarded"
+    );
+    assert_eq!(browser.text("#status").await, "Σε αποχώρηση");
+    assert!(!browser.text("#deletion-due").await.is_empty());
+    assert!(
+        !browser.text("dl.summary").await.contains("offboarded"),
+        "no internal word on the screen"
+    );
+    browser.check_screen("municipality-offboarding").await;
+    let (status, _) = server
+        .post_graphql(Some(&worker), &json!({ "query": "{ me { id } }" }))
+        .await;
+    assert_eq!(status, 401, "the center's staff are locked out at once");
+    browser.goto("/municipalities").await;
+    assert!(
+        browser
+            .text("section[aria-labelledby='m-paiania'] .tag")
+            .await
+            .contains("Σε αποχώρηση")
+    );
+    browser.submit("form.language").await;
+    browser.goto("/municipalities/paiania").await;
+    assert_eq!(browser.text("#status").await, "Leaving");
+    browser.check_screen("municipality-en").await;
     browser.close().await;
 }

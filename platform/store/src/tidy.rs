@@ -18,11 +18,12 @@ use crate::scope::TENANT_TABLES;
 const EXEMPT: &[&str] = &["scope.rs", "tidy.rs", "migration.rs", "test_databases.rs"];
 
 /// Platform tables keyed by tenant but holding no person's data, read across
-/// tenants on purpose (the oversight aggregates, suspensions).
+/// tenants on purpose (the oversight aggregates, suspensions, offboardings).
 const PLATFORM_TABLES_BY_TENANT: &[&str] = &[
     "indicator_cell",
     "tenant_indicator_state",
     "tenant_suspension",
+    "tenant_offboarding",
 ];
 
 #[derive(Debug, PartialEq, Eq)]

@@ -79,6 +79,23 @@ pub fn router(state: WebState) -> Router {
             "/municipalities/new",
             get(pages::municipalities::new).post(pages::municipalities::create),
         )
+        .route("/municipalities/{slug}", get(pages::municipality::show))
+        .route(
+            "/municipalities/{slug}/suspend",
+            post(pages::municipality::suspend),
+        )
+        .route(
+            "/municipalities/{slug}/reactivate",
+            post(pages::municipality::reactivate),
+        )
+        .route(
+            "/municipalities/{slug}/offboard",
+            post(pages::municipality::offboard),
+        )
+        .route(
+            "/municipalities/{slug}/export",
+            get(pages::municipality::export),
+        )
         .route("/oversight", get(pages::oversight::show))
         .route("/admin/statistics", get(pages::oversight::statistics))
         .route(

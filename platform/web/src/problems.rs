@@ -104,9 +104,107 @@ pub fn describe(lang: Lang, field: &str, problem: &str) -> String {
     }
 }
 
+/// A problem the directory importer found in an uploaded HSDS file, in the
+/// reader's language. The contract says it in English; each kind of problem
+/// the importer names has a catalogue message, which keeps the value it
+/// quotes (`"sleeping" is not one of: active, ...`) and what follows the
+/// kind as given. An unknown kind stays in the contract's words.
+pub fn hsds_problem(lang: Lang, problem: &str) -> String {
+    if lang == Lang::En {
+        return problem.to_owned();
+    }
+    let (value, rest) = match problem
+        .strip_prefix('"')
+        .and_then(|quoted| quoted.split_once("\" "))
+    {
+        Some((value, rest)) => (value, rest),
+        None => ("", problem),
+    };
+    const KINDS: [(&str, &str); 19] = [
+        ("is not one of:", "hsds-problem-not-one-of"),
+        ("is required", "hsds-problem-required"),
+        ("is not a UUID", "hsds-problem-uuid"),
+        ("is not an e-mail address", "hsds-problem-email"),
+        ("is not a date-time", "hsds-problem-date-time"),
+        ("is not a date", "hsds-problem-date"),
+        ("is not a time", "hsds-problem-time"),
+        ("is not a number", "hsds-problem-number"),
+        ("must be a number", "hsds-problem-number"),
+        ("must be a string", "hsds-problem-string"),
+        ("must be a JSON object", "hsds-problem-object"),
+        ("must be an array", "hsds-problem-array"),
+        ("is not a field of HSDS table", "hsds-problem-not-a-field"),
+        (
+            "is not a table of the package",
+            "hsds-problem-not-in-package",
+        ),
+        ("is not an HSDS table", "hsds-problem-not-a-table"),
+        (
+            "is listed in the descriptor but missing",
+            "hsds-problem-missing-file",
+        ),
+        ("refers to", "hsds-problem-reference"),
+        ("not JSON", "hsds-problem-not-json"),
+        ("not CSV", "hsds-problem-not-csv"),
+    ];
+    KINDS
+        .iter()
+        .find_map(|(kind, id)| {
+            rest.strip_prefix(kind).map(|detail| {
+                let detail = detail.trim_start_matches([':', ' ']).trim();
+                let detail = detail
+                    .strip_suffix(", which does not exist")
+                    .unwrap_or(detail);
+                i18n::message(lang, id, &[("value", value), ("detail", detail)])
+            })
+        })
+        .unwrap_or_else(|| problem.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_importers_problems_read_in_greek_with_their_values_kept() {
+        let greek = |p: &str| hsds_problem(Lang::El, p);
+        let status = greek("\"sleeping\" is not one of: active, inactive, defunct");
+        assert!(status.contains("sleeping"), "{status}");
+        assert!(status.contains("active, inactive, defunct"), "{status}");
+        assert!(!status.contains("is not one of"), "{status}");
+        let reference = greek("refers to organization 1234, which does not exist");
+        assert!(reference.contains("organization 1234"), "{reference}");
+        assert!(!reference.contains("which does not exist"), "{reference}");
+        for english in [
+            "is required",
+            "\"x\" is not a UUID",
+            "\"x\" is not an e-mail address",
+            "\"x\" is not a date-time (RFC 3339)",
+            "\"x\" is not a date (YYYY-MM-DD)",
+            "\"x\" is not a time (HH:MM[:SS], optional offset)",
+            "\"x\" is not a number",
+            "must be a number, not true",
+            "must be a string, not 3",
+            "must be a JSON object",
+            "must be an array",
+            "is not a field of HSDS table service",
+            "is not a table of the package",
+            "is not an HSDS table",
+            "is listed in the descriptor but missing",
+            "not JSON: expected value at line 1",
+            "not CSV: unequal lengths",
+        ] {
+            let said = greek(english);
+            assert_ne!(said, english, "{english} has a Greek message");
+            assert!(!said.contains("hsds-problem"), "{said}");
+        }
+        assert_eq!(
+            greek("something new"),
+            "something new",
+            "an unknown kind stays as the contract says it"
+        );
+        assert_eq!(hsds_problem(Lang::En, "is required"), "is required");
+    }
 
     #[test]
     fn every_problem_message_is_in_the_greek_catalogue() {

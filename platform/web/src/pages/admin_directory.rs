@@ -216,7 +216,7 @@ fn problem_rows(visit: &Visit, errors: &ApiErrors) -> Vec<ProblemRow> {
             ProblemRow {
                 place,
                 field,
-                problem,
+                problem: crate::problems::hsds_problem(visit.lang, &problem),
             }
         })
         .collect()

@@ -14,6 +14,7 @@ pub mod invitation;
 pub mod kea;
 pub mod login;
 pub mod municipalities;
+pub mod municipality;
 pub mod oversight;
 pub mod partners;
 pub mod password_reset;

@@ -38,7 +38,8 @@ struct MunicipalityRow {
     name: String,
     slug: String,
     region: String,
-    suspended: bool,
+    /// The status in words, unless the municipality is active.
+    status_tag: String,
     ready: bool,
     checklist: Vec<ChecklistItem>,
 }
@@ -208,7 +209,10 @@ pub async fn list(
             ];
             MunicipalityRow {
                 ready: missing.is_empty(),
-                suspended: i18n::wire(&t.status) == "SUSPENDED",
+                status_tag: match i18n::wire(&t.status).as_str() {
+                    "ACTIVE" => String::new(),
+                    other => i18n::label(lang, "tenant-status", other),
+                },
                 name: t.name_el,
                 slug: t.slug,
                 region: t.region.name_el,
