@@ -57,6 +57,22 @@ fn free_port() -> u16 {
 }
 
 impl Browser {
+    /// Fetches `path` with this browser's session, as a download would (the
+    /// driver cannot read a file the browser saves).
+    pub async fn download(&self, path: &str) -> reqwest::Response {
+        let session = self
+            .client
+            .get_named_cookie("kentro_session")
+            .await
+            .expect("the session cookie");
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.base_url))
+            .header("cookie", format!("kentro_session={}", session.value()))
+            .send()
+            .await
+            .expect("the download answers")
+    }
+
     /// A fresh browser profile for the workspace at `base_url`; `javascript`
     /// off runs every page as a browser without scripts would.
     pub async fn open(base_url: &str, javascript: bool) -> Browser {

@@ -409,16 +409,7 @@ async fn a_suspended_municipality_cannot_log_in_and_keeps_its_data() {
     let server = Server::start(&backend.demo_env(), &["--demo"]);
     let password = demo_password(&backend);
     let platform = server.login(PLATFORM_ADMIN, &password).await;
-    let worker_email = demo_account("social-worker", "veria");
-    let worker = server.login(&worker_email, &password).await;
-    let person = server
-        .graphql_as(
-            Some(&worker),
-            "mutation { registerPerson(input: { givenNameEl: \"Σοφία\", familyNameEl: \"Λάμπρου\" }) { id } }",
-            json!({}),
-        )
-        .await["data"]["registerPerson"]["id"]
-        .clone();
+    let (worker_email, worker, person) = veria_registers_a_person(&server, &password).await;
     let admin = server
         .login(&demo_account("tenant-admin", "veria"), &password)
         .await;
@@ -846,6 +837,26 @@ async fn a_platform_admin_onboards_a_municipality_over_graphql_on_postgres() {
     a_platform_admin_onboards_a_municipality_over_graphql(Backend::postgres().await).await;
 }
 
+/// Veria's social worker logs in and registers Σοφία Λάμπρου: the worker's
+/// e-mail, session token, and the person's id.
+async fn veria_registers_a_person(
+    server: &Server,
+    password: &str,
+) -> (String, String, serde_json::Value) {
+    let worker_email = demo_account("social-worker", "veria");
+    let worker = server.login(&worker_email, password).await;
+    let person = server
+        .graphql_as(
+            Some(&worker),
+            "mutation { registerPerson(input: { givenNameEl: \"Σοφία\", familyNameEl: \"Λάμπρου\" }) { id } }",
+            json!({}),
+        )
+        .await["data"]["registerPerson"]["id"]
+        .clone();
+    assert!(person.is_string(), "Σοφία is registered: {person}");
+    (worker_email, worker, person)
+}
+
 /// How many rows each table holds for `tenant_id`, for every table that has
 /// the column, read past row-level security.
 async fn rows_per_table(
@@ -912,16 +923,7 @@ async fn an_offboarded_municipality_is_deleted_after_its_grace_period(backend: B
     let server = Server::start(&backend.demo_env(), &["--demo"]);
     let password = demo_password(&backend);
     let platform = server.login(PLATFORM_ADMIN, &password).await;
-    let worker_email = demo_account("social-worker", "veria");
-    let worker = server.login(&worker_email, &password).await;
-    let person = server
-        .graphql_as(
-            Some(&worker),
-            "mutation { registerPerson(input: { givenNameEl: \"Σοφία\", familyNameEl: \"Λάμπρου\" }) { id } }",
-            json!({}),
-        )
-        .await["data"]["registerPerson"]["id"]
-        .clone();
+    let (worker_email, worker, person) = veria_registers_a_person(&server, &password).await;
     let coordinator = server
         .login(&demo_account("tenant-admin", "veria"), &password)
         .await;

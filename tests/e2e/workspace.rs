@@ -28,11 +28,19 @@ async fn demo(backend: &Backend) -> Server {
 }
 
 async fn log_in(browser: &Browser, email: &str, password: &str) {
+    log_in_landing_on(browser, email, password, "/").await;
+}
+
+async fn log_in_landing_on(browser: &Browser, email: &str, password: &str, home: &str) {
     browser.goto("/login").await;
     browser.fill("email", email).await;
     browser.fill("password", password).await;
     browser.submit("form[action='/login']").await;
-    assert_eq!(browser.path().await, "/", "a login lands on the home page");
+    assert_eq!(
+        browser.path().await,
+        home,
+        "a login lands on the role's home"
+    );
 }
 
 /// What the API says the social worker's calendar holds on `day`.
@@ -1859,20 +1867,9 @@ async fn a_coordinator_reads_a_persons_access_history_and_downloads_it() {
     assert!(browser.exists(".error-summary a[href='#from']").await);
     browser.check_screen("audit-bad-date").await;
 
-    let session = browser
-        .client
-        .get_named_cookie("kentro_session")
-        .await
-        .expect("the session cookie");
-    let csv = reqwest::Client::new()
-        .get(format!(
-            "{}/admin/audit.csv?person={person}",
-            server.base_url
-        ))
-        .header("cookie", format!("kentro_session={}", session.value()))
-        .send()
-        .await
-        .unwrap();
+    let csv = browser
+        .download(&format!("/admin/audit.csv?person={person}"))
+        .await;
     assert_eq!(csv.status(), 200);
     assert!(
         csv.headers()["content-disposition"]
@@ -2252,17 +2249,7 @@ async fn an_overseer_drills_down_to_a_municipality_and_the_xlsx_holds_the_pages_
         .await
         .unwrap()
         .expect("the XLSX link");
-    let session = browser
-        .client
-        .get_named_cookie("kentro_session")
-        .await
-        .expect("the session cookie");
-    let download = reqwest::Client::new()
-        .get(format!("{}{href}", server.base_url))
-        .header("cookie", format!("kentro_session={}", session.value()))
-        .send()
-        .await
-        .unwrap();
+    let download = browser.download(&href).await;
     assert_eq!(download.status(), 200);
     assert!(
         download.headers()["content-disposition"]
@@ -2474,11 +2461,13 @@ async fn municipality_from_nothing_to_its_first_social_worker(backend: Backend) 
     let password = demo_password(&backend);
 
     let platform = Browser::open(&server.base_url, true).await;
-    platform.goto("/login").await;
-    platform.fill("email", crate::harness::PLATFORM_ADMIN).await;
-    platform.fill("password", &password).await;
-    platform.submit("form[action='/login']").await;
-    assert_eq!(platform.path().await, "/municipalities");
+    log_in_landing_on(
+        &platform,
+        crate::harness::PLATFORM_ADMIN,
+        &password,
+        "/municipalities",
+    )
+    .await;
     assert!(
         platform
             .exists("section[aria-labelledby='m-veria'] .checklist")
@@ -2900,11 +2889,13 @@ async fn a_platform_admin_suspends_exports_and_offboards_a_municipality() {
     let server = demo(&backend).await;
     let password = demo_password(&backend);
     let browser = Browser::open(&server.base_url, true).await;
-    browser.goto("/login").await;
-    browser.fill("email", crate::harness::PLATFORM_ADMIN).await;
-    browser.fill("password", &password).await;
-    browser.submit("form[action='/login']").await;
-    assert_eq!(browser.path().await, "/municipalities");
+    log_in_landing_on(
+        &browser,
+        crate::harness::PLATFORM_ADMIN,
+        &password,
+        "/municipalities",
+    )
+    .await;
     browser.click("a[href='/municipalities/paiania']").await;
     assert_eq!(browser.text("#status").await, "Ενεργός");
     browser.check_screen("municipality").await;
@@ -2912,9 +2903,17 @@ async fn a_platform_admin_suspends_exports_and_offboards_a_municipality() {
     browser
         .submit("form[action='/municipalities/paiania/suspend']")
         .await;
-    assert!(browser.exists(".error-summary a[href='#reason']").await);
+    assert!(
+        browser
+            .exists(".error-summary a[href='#suspensionReason']")
+            .await
+    );
+    let summary = browser.text(".error-summary").await;
+    assert!(summary.contains("λόγο της αναστολής"), "{summary}");
     browser.check_screen("municipality-errors").await;
-    browser.fill("reason", "Λήξη σύμβασης χρηματοδότησης").await;
+    browser
+        .fill("suspensionReason", "Λήξη σύμβασης χρηματοδότησης")
+        .await;
     browser
         .submit("form[action='/municipalities/paiania/suspend']")
         .await;
@@ -2934,17 +2933,7 @@ async fn a_platform_admin_suspends_exports_and_offboards_a_municipality() {
         .await;
     assert_eq!(browser.text("#status").await, "Ενεργός");
 
-    let session = browser
-        .client
-        .get_named_cookie("kentro_session")
-        .await
-        .expect("the session cookie");
-    let export = reqwest::Client::new()
-        .get(format!("{}/municipalities/paiania/export", server.base_url))
-        .header("cookie", format!("kentro_session={}", session.value()))
-        .send()
-        .await
-        .unwrap();
+    let export = browser.download("/municipalities/paiania/export").await;
     assert_eq!(export.status(), 200);
     assert!(
         export.headers()["content-disposition"]

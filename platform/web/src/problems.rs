@@ -39,6 +39,8 @@ fn message_id(field: &str, problem: &str) -> Option<&'static str> {
         "currentPassword" => "problem-current-password",
         "newPassword" | "password" => "problem-new-password",
         "staffId" => "problem-staff",
+        "suspensionReason" if has("at most") => "problem-suspension-reason-length",
+        "suspensionReason" => "problem-suspension-reason",
         _ => return None,
     })
 }
@@ -232,6 +234,8 @@ mod tests {
             ),
             ("staffId", "is already booked from 10:00 to 10:45"),
             ("staffId", "is not an active case worker of this center"),
+            ("suspensionReason", "say why the municipality is suspended"),
+            ("suspensionReason", "must be at most 500 characters"),
         ];
         for (field, problem) in cases {
             let id = message_id(field, problem).expect("a message for a common problem");

@@ -130,7 +130,7 @@ pub async fn suspend(Path(slug): Path<String>, staff: Staff, posted: Posted) -> 
     if let Some(refused) = refused(visit, &staff) {
         return refused;
     }
-    let reason = posted.get("reason");
+    let reason = posted.get("suspensionReason");
     match graphql::run::<graphql::SuspendTenant>(
         &visit.state.schema,
         &visit.context,
@@ -144,13 +144,16 @@ pub async fn suspend(Path(slug): Path<String>, staff: Staff, posted: Posted) -> 
         Ok(_) => see_other(&format!("/municipalities/{slug}?done=suspended")),
         Err(e) if e.has("VALIDATION") || e.has("CONFLICT") => {
             let mut layout = visit.layout(String::new(), Some(&staff));
-            layout.errors = crate::problems::form_errors(visit.lang, &e)
-                .into_iter()
-                .map(|mut error| {
-                    error.field = "reason".into();
-                    error
-                })
-                .collect();
+            // The contract names `reason` (or `slug`, for a conflict); on
+            // this page both belong to the one field there is.
+            let mut renamed = e.clone();
+            for error in &mut renamed.0 {
+                for problem in &mut error.fields {
+                    problem.field = "suspensionReason".into();
+                }
+                error.field = Some("suspensionReason".into());
+            }
+            layout.errors = crate::problems::form_errors(visit.lang, &renamed);
             page(visit, layout, &slug, reason, String::new()).await
         }
         Err(e) => visit.failure(&e),
