@@ -2619,7 +2619,8 @@ async fn municipality_from_nothing_to_its_first_social_worker(backend: Backend) 
     let kalamata = server
         .graphql_as(
             Some(&coordinator_token),
-            "{ plugins { id status config } myTenant { centers { openingHours { weekday } } } }",
+            "{ plugins { id status config }
+               myTenant { centers { closedOnPublicHolidays openingHours { weekday } } } }",
             json!({}),
         )
         .await;
@@ -2627,6 +2628,10 @@ async fn municipality_from_nothing_to_its_first_social_worker(backend: Backend) 
     assert_eq!(plugins[0]["id"], "tutoring", "{kalamata}");
     assert_eq!(plugins[0]["status"], "enabled", "{kalamata}");
     assert_eq!(plugins[0]["config"]["max_grade"], 6, "{kalamata}");
+    assert_eq!(
+        kalamata["data"]["myTenant"]["centers"][0]["closedOnPublicHolidays"], true,
+        "a new center closes on public holidays, as public services do"
+    );
     assert!(
         kalamata["data"]["myTenant"]["centers"][0]["openingHours"]
             .as_array()
@@ -2705,10 +2710,105 @@ async fn a_coordinator_keeps_the_centers_hours_contacts_and_units_true() {
             .any(|d| d["weekday"] == "SATURDAY"),
         "open on Saturdays now: {after}"
     );
-    // Only the center's coordinator changes it.
+
+    // Closed for a break and on public holidays: a line that cannot be
+    // read is named by its number, and nothing is saved until all are.
+    browser
+        .fill(
+            "c0-closures",
+            "28/12/2026-31/12/2026 Χριστουγεννιάτικη διακοπή\n31/12/2026-24/12/2026 Λάθος",
+        )
+        .await;
+    browser.click("#c0-holidays").await;
+    browser.submit("form[action='/admin/center']").await;
+    assert!(
+        browser
+            .exists(".error-summary a[href='#c0-closures']")
+            .await
+    );
+    let problem = browser.text("#c0-closures-error").await;
+    assert!(problem.contains("γραμμή 2"), "{problem}");
+    browser
+        .fill(
+            "c0-closures",
+            "28/12/2026-31/12/2026 Χριστουγεννιάτικη διακοπή",
+        )
+        .await;
+    browser.submit("form[action='/admin/center']").await;
+    assert_eq!(browser.path().await, "/admin/center?saved");
+    assert_eq!(
+        browser.value("c0-closures").await,
+        "28/12/2026-31/12/2026 Χριστουγεννιάτικη διακοπή",
+        "shown as it was typed"
+    );
+    let closed = server
+        .graphql_as(
+            Some(&token),
+            "{ myTenant { centers { closedOnPublicHolidays closures { from to reason } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        closed["data"]["myTenant"]["centers"][0],
+        json!({ "closedOnPublicHolidays": true, "closures": [
+            { "from": "2026-12-28", "to": "2026-12-31", "reason": "Χριστουγεννιάτικη διακοπή" }
+        ] }),
+        "{closed}"
+    );
+    // Reception cannot book then, and hears why.
     let worker = server
         .login(&demo_account("social-worker", "paiania"), &password)
         .await;
+    let worker_id = server
+        .graphql_as(Some(&worker), "{ me { id } }", json!({}))
+        .await["data"]["me"]["id"]
+        .clone();
+    let reception = server
+        .login(&demo_account("reception", "paiania"), &password)
+        .await;
+    let person_id = server
+        .graphql_as(
+            Some(&reception),
+            "mutation { registerPerson(input: { givenNameEl: \"Άννα\", familyNameEl: \"Ρήγα\" }) { id } }",
+            json!({}),
+        )
+        .await["data"]["registerPerson"]["id"]
+        .clone();
+    let book_on = |date: &'static str| {
+        let (server, reception) = (&server, &reception);
+        let (worker_id, person_id) = (worker_id.clone(), person_id.clone());
+        async move {
+            server
+                .graphql_as(
+                    Some(reception),
+                    "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { id } }",
+                    json!({ "input": {
+                        "personId": person_id, "staffId": worker_id, "centerKey": "main",
+                        "kind": "INTAKE",
+                        "slot": { "date": date, "startTime": "09:00", "durationMinutes": 30 }
+                    }}),
+                )
+                .await
+        }
+    };
+    for (date, why) in [
+        ("2026-12-29", "Χριστουγεννιάτικη διακοπή"),
+        ("2026-12-25", "Χριστούγεννα"),
+    ] {
+        let refused = book_on(date).await;
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{refused}"
+        );
+        assert!(refused.to_string().contains(why), "{date}: {refused}");
+    }
+    let open = book_on("2027-01-04").await;
+    assert!(
+        open["data"]["bookAppointment"]["id"].is_string(),
+        "an ordinary Monday stays open: {open}"
+    );
+
+    // Only the center's coordinator changes it.
     let refused = server
         .graphql_as(
             Some(&worker),

@@ -149,9 +149,25 @@ pub struct CenterInput {
     /// Weekday → `HH:MM-HH:MM` (e.g. `monday`, `08:00-16:00`).
     #[graphql(default)]
     opening_hours: Vec<OpeningHoursInput>,
+    /// Closed on Greece's public holidays, whatever the hours say.
+    #[graphql(default)]
+    closed_on_public_holidays: bool,
+    /// Days closed although the hours say open.
+    #[graphql(default)]
+    closures: Vec<ClosureInput>,
     #[graphql(default)]
     staff: Vec<StaffInput>,
     notes: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ClosureInput {
+    /// `YYYY-MM-DD`, the first day closed.
+    from: String,
+    /// `YYYY-MM-DD`, the last day closed; left out for one day.
+    to: Option<String>,
+    /// Why, as reception tells whoever wants to book then.
+    reason: String,
 }
 
 #[derive(InputObject)]
@@ -227,6 +243,16 @@ impl CenterInput {
                 .into_iter()
                 .map(|h| (h.day, h.hours))
                 .collect::<BTreeMap<_, _>>(),
+            closed_on_public_holidays: self.closed_on_public_holidays,
+            closures: self
+                .closures
+                .into_iter()
+                .map(|c| domain::tenant::RawClosure {
+                    from: c.from,
+                    to: c.to,
+                    reason: c.reason,
+                })
+                .collect(),
             staff: self
                 .staff
                 .into_iter()
@@ -794,8 +820,20 @@ pub struct Center {
     accessibility: Accessibility,
     /// Open days only, Monday first.
     opening_hours: Vec<OpeningDay>,
+    /// Closed on Greece's public holidays, whatever the hours say.
+    closed_on_public_holidays: bool,
+    /// Days closed although the hours say open, earliest first.
+    closures: Vec<Closure>,
     staff: Vec<StaffPosition>,
     notes: Option<String>,
+}
+
+/// Days a center is closed, both ends included.
+#[derive(SimpleObject)]
+pub struct Closure {
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    reason: String,
 }
 
 #[derive(SimpleObject)]
@@ -890,6 +928,20 @@ impl From<&domain::Center> for Center {
                         .collect(),
                 })
                 .collect(),
+            closed_on_public_holidays: c.closed_on_public_holidays,
+            closures: {
+                let mut closures: Vec<Closure> = c
+                    .closures
+                    .iter()
+                    .map(|k| Closure {
+                        from: k.from,
+                        to: k.to,
+                        reason: k.reason.clone(),
+                    })
+                    .collect();
+                closures.sort_by_key(|k| (k.from, k.to));
+                closures
+            },
             staff: c
                 .staff
                 .iter()

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use chrono::{Datelike, Duration, NaiveDate};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Weekday {
     Monday,
@@ -137,9 +139,120 @@ impl WeeklyHours {
     }
 }
 
+/// Days a center is closed although its weekly hours say open (a holiday
+/// break, a strike, a move), both ends included, with the reason shown to
+/// whoever tries to book then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closure {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub reason: String,
+}
+
+impl Closure {
+    /// The longest one closure may last: longer is a center that has closed.
+    pub const MAX_DAYS: i64 = 366;
+
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        self.from <= day && day <= self.to
+    }
+}
+
+/// Orthodox Easter Sunday of `year` in the Gregorian calendar (Meeus's
+/// Julian algorithm; the Julian calendar runs 13 days behind from 1900 to
+/// 2099, the years a center books in).
+pub fn orthodox_easter(year: i32) -> NaiveDate {
+    let (a, b, c) = (year % 4, year % 7, year % 19);
+    let d = (19 * c + 15) % 30;
+    let e = (2 * a + 4 * b - d + 34) % 7;
+    let month = (d + e + 114) / 31;
+    let day = (d + e + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(year, month as u32, day as u32)
+        .map(|julian| julian + Duration::days(13))
+        .unwrap_or_default()
+}
+
+/// The public holidays on which Greece's public services close in `year`,
+/// by date, with their names: the fixed ones and those that move with
+/// Orthodox Easter.
+pub fn public_holidays(year: i32) -> Vec<(NaiveDate, &'static str)> {
+    let fixed =
+        |month: u32, day: u32| NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default();
+    let easter = orthodox_easter(year);
+    let mut days = vec![
+        (fixed(1, 1), "Πρωτοχρονιά"),
+        (fixed(1, 6), "Θεοφάνια"),
+        (easter - Duration::days(48), "Καθαρά Δευτέρα"),
+        (fixed(3, 25), "Εθνική Επέτειος της 25ης Μαρτίου"),
+        (easter - Duration::days(2), "Μεγάλη Παρασκευή"),
+        (easter + Duration::days(1), "Δευτέρα του Πάσχα"),
+        (fixed(5, 1), "Πρωτομαγιά"),
+        (easter + Duration::days(50), "Αγίου Πνεύματος"),
+        (fixed(8, 15), "Κοίμηση της Θεοτόκου"),
+        (fixed(10, 28), "Επέτειος του «Όχι»"),
+        (fixed(12, 25), "Χριστούγεννα"),
+        (fixed(12, 26), "Σύναξη της Θεοτόκου"),
+    ];
+    days.sort();
+    days
+}
+
+/// The public holiday on `day`, if it is one.
+pub fn public_holiday(day: NaiveDate) -> Option<&'static str> {
+    public_holidays(day.year())
+        .into_iter()
+        .find(|(date, _)| *date == day)
+        .map(|(_, name)| name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn orthodox_easter_falls_on_the_published_sundays() {
+        for (year, easter) in [
+            (2024, date(2024, 5, 5)),
+            (2025, date(2025, 4, 20)),
+            (2026, date(2026, 4, 12)),
+            (2027, date(2027, 5, 2)),
+            (2028, date(2028, 4, 16)),
+        ] {
+            assert_eq!(orthodox_easter(year), easter, "{year}");
+        }
+    }
+
+    #[test]
+    fn the_holidays_that_move_follow_easter_and_the_others_stay() {
+        assert_eq!(public_holiday(date(2026, 2, 23)), Some("Καθαρά Δευτέρα"));
+        assert_eq!(public_holiday(date(2026, 4, 10)), Some("Μεγάλη Παρασκευή"));
+        assert_eq!(public_holiday(date(2026, 4, 13)), Some("Δευτέρα του Πάσχα"));
+        assert_eq!(public_holiday(date(2026, 6, 1)), Some("Αγίου Πνεύματος"));
+        assert_eq!(public_holiday(date(2026, 12, 25)), Some("Χριστούγεννα"));
+        assert_eq!(
+            public_holiday(date(2026, 10, 28)),
+            Some("Επέτειος του «Όχι»")
+        );
+        assert_eq!(public_holiday(date(2026, 12, 2)), None);
+        assert_eq!(public_holidays(2027).len(), 12);
+    }
+
+    #[test]
+    fn a_closure_covers_both_of_its_ends() {
+        let closure = Closure {
+            from: date(2026, 12, 24),
+            to: date(2026, 12, 31),
+            reason: "Χριστούγεννα".into(),
+        };
+        assert!(closure.covers(date(2026, 12, 24)));
+        assert!(closure.covers(date(2026, 12, 31)));
+        assert!(!closure.covers(date(2027, 1, 1)));
+        assert!(!closure.covers(date(2026, 12, 23)));
+    }
 
     #[test]
     fn a_split_day_keeps_both_ranges_in_order() {

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Email, GreekPhoneNumber, PostalCode};
-use crate::hours::{Weekday, WeeklyHours};
+use crate::hours::{Closure, Weekday, WeeklyHours, public_holiday};
 use crate::region::Region;
 
 /// One problem found in a manifest: where (a key path such as
@@ -216,8 +216,26 @@ pub struct Center {
     pub emails: Vec<Email>,
     pub accessibility: Accessibility,
     pub opening_hours: WeeklyHours,
+    /// Days it is closed although its hours say open.
+    pub closures: Vec<Closure>,
+    /// Closed on Greece's public holidays (`hours::public_holidays`).
+    pub closed_on_public_holidays: bool,
     pub staff: Vec<StaffPosition>,
     pub notes: Option<String>,
+}
+
+impl Center {
+    /// Why the center is closed on `day` whatever its weekly hours say:
+    /// one of its closures, or a public holiday when it closes on them.
+    pub fn closed_because(&self, day: chrono::NaiveDate) -> Option<String> {
+        if let Some(closure) = self.closures.iter().find(|c| c.covers(day)) {
+            return Some(closure.reason.clone());
+        }
+        self.closed_on_public_holidays
+            .then(|| public_holiday(day))
+            .flatten()
+            .map(str::to_owned)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,10 +315,25 @@ pub struct RawCenter {
     pub accessibility: Option<RawAccessibility>,
     #[serde(default)]
     pub opening_hours: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub closed_on_public_holidays: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub closures: Vec<RawClosure>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub staff: Vec<RawStaff>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+}
+
+/// A closure as a manifest gives it: `from` and `to` (YYYY-MM-DD, `to`
+/// left out for one day) and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClosure {
+    pub from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -468,6 +501,16 @@ impl Center {
                     (day.key().to_owned(), text)
                 })
                 .collect(),
+            closed_on_public_holidays: self.closed_on_public_holidays,
+            closures: self
+                .closures
+                .iter()
+                .map(|c| RawClosure {
+                    from: c.from.to_string(),
+                    to: (c.to != c.from).then(|| c.to.to_string()),
+                    reason: c.reason.clone(),
+                })
+                .collect(),
             staff: self
                 .staff
                 .iter()
@@ -541,6 +584,8 @@ impl Checker {
 
 const NAME_MAX: usize = 200;
 const NOTE_MAX: usize = 2000;
+/// How long a closure's reason may be: a line a receptionist reads out.
+const CLOSURE_REASON_MAX: usize = 200;
 
 impl RawManifest {
     pub fn validate(&self) -> Result<TenantManifest, ManifestErrors> {
@@ -837,6 +882,46 @@ impl RawCenter {
             })
             .collect();
 
+        let closures: Vec<Option<Closure>> = self
+            .closures
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                let key = format!("{at}.closures[{i}]");
+                let mut date = |field: &str, text: &str| {
+                    c.check(
+                        format!("{key}.{field}"),
+                        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                            .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)")),
+                    )
+                };
+                let from = date("from", &raw.from);
+                let to = match &raw.to {
+                    None => from,
+                    Some(to) => date("to", to),
+                };
+                let mut span_ok = true;
+                if let (Some(from), Some(to)) = (from, to) {
+                    if to < from {
+                        span_ok = false;
+                        c.fail(format!("{key}.to"), "ends before the closure starts");
+                    } else if (to - from).num_days() >= Closure::MAX_DAYS {
+                        span_ok = false;
+                        c.fail(
+                            format!("{key}.to"),
+                            format!("a closure lasts {} days at most", Closure::MAX_DAYS),
+                        );
+                    }
+                }
+                let reason = c.text(format!("{key}.reason"), &raw.reason, CLOSURE_REASON_MAX);
+                Some(Closure {
+                    from: from?,
+                    to: span_ok.then_some(to?)?,
+                    reason: reason?,
+                })
+            })
+            .collect();
+
         let notes = c.optional_text(format!("{at}.notes"), &self.notes, NOTE_MAX);
 
         Some(Center {
@@ -849,6 +934,8 @@ impl RawCenter {
             emails: emails.into_iter().collect::<Option<_>>()?,
             accessibility: accessibility?,
             opening_hours: hours_ok.then_some(opening_hours)?,
+            closures: closures.into_iter().collect::<Option<_>>()?,
+            closed_on_public_holidays: self.closed_on_public_holidays,
             staff: staff.into_iter().collect::<Option<_>>()?,
             notes: notes?,
         })
@@ -908,6 +995,59 @@ friday = "08:00-16:00"
         assert_eq!(main.phones[0].number.digits(), "2331353834");
         assert_eq!(main.opening_hours.day(Weekday::Monday).len(), 1);
         assert!(main.opening_hours.day(Weekday::Sunday).is_empty());
+    }
+
+    /// VALID with its main center's closures (TOML appends them to the
+    /// last `[[centers]]`).
+    fn with_closures(closures: &str) -> String {
+        format!("{VALID}\n[[centers.closures]]\n{closures}\n")
+    }
+
+    #[test]
+    fn a_center_is_closed_on_its_closures_and_on_public_holidays_when_it_says_so() {
+        let text = with_closures(
+            "from = \"2026-12-24\"\nto = \"2026-12-31\"\nreason = \"Χριστουγεννιάτικη διακοπή\"",
+        );
+        let day = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let m = TenantManifest::from_toml(&text).unwrap();
+        let main = m.main_center();
+        assert_eq!(
+            main.closed_because(day(12, 28)).as_deref(),
+            Some("Χριστουγεννιάτικη διακοπή")
+        );
+        assert_eq!(main.closed_because(day(10, 28)), None, "holidays not kept");
+        let text = text.replace(
+            "[centers.opening_hours]",
+            "closed_on_public_holidays = true\n\n[centers.opening_hours]",
+        );
+        let m = TenantManifest::from_toml(&text).unwrap();
+        assert_eq!(
+            m.main_center().closed_because(day(10, 28)).as_deref(),
+            Some("Επέτειος του «Όχι»")
+        );
+        let again = TenantManifest::from_json(&m.to_json()).unwrap();
+        assert_eq!(again, m, "the closures survive the canonical JSON");
+    }
+
+    #[test]
+    fn a_closure_names_each_bad_part() {
+        let errors = errors_of(&with_closures("from = \"24/12/2026\"\nreason = \"\""));
+        assert_eq!(
+            keys_of(&errors),
+            [
+                "centers[0].closures[0].from",
+                "centers[0].closures[0].reason"
+            ],
+            "{errors:?}"
+        );
+        let errors = errors_of(&with_closures(
+            "from = \"2026-12-31\"\nto = \"2026-12-24\"\nreason = \"x\"",
+        ));
+        assert_eq!(keys_of(&errors), ["centers[0].closures[0].to"]);
+        let errors = errors_of(&with_closures(
+            "from = \"2026-01-01\"\nto = \"2027-06-01\"\nreason = \"x\"",
+        ));
+        assert!(errors[0].problem.contains("366 days"), "{errors:?}");
     }
 
     #[test]

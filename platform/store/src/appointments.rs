@@ -123,6 +123,13 @@ async fn check_slot(
                 ),
             )
         })?;
+    let day = booking.starts_at.date();
+    if let Some(reason) = center.closed_because(day) {
+        return Err(StoreError::invalid(
+            "startsAt",
+            format!("the center is closed on {day}: {reason}"),
+        ));
+    }
     check_within_hours(&center.opening_hours, booking.starts_at, booking.ends_at)
         .map_err(|problem| StoreError::invalid("startsAt", problem))?;
 

@@ -99,6 +99,15 @@ pub fn form_errors(lang: Lang, errors: &ApiErrors) -> Vec<FormError> {
 /// in English, the API's own words after the label.
 pub fn describe(lang: Lang, field: &str, problem: &str) -> String {
     let label = i18n::message(lang, &format!("field-{field}"), &[]);
+    // A day the center closed for a reason of its own: the reason is what
+    // reception needs to say.
+    if lang == Lang::El
+        && field == "date"
+        && problem.contains("closed on")
+        && let Some((_, reason)) = problem.split_once(": ")
+    {
+        return i18n::message(lang, "problem-closed-for", &[("reason", reason)]);
+    }
     match (lang, message_id(field, problem)) {
         (Lang::El, Some(id)) => i18n::message(lang, id, &[("label", &label)]),
         (Lang::El, None) => i18n::message(lang, "problem-generic", &[("label", &label)]),

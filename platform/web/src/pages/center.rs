@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use kentro_domain::hours::Weekday;
 use serde_json::{Value, json};
 
+use crate::format;
 use crate::graphql::{self, ApiErrors};
 use crate::i18n;
 use crate::pages::people::Choice;
@@ -41,6 +42,10 @@ struct CenterForm {
     wheelchair: String,
     accessibility_notes: String,
     hours: Vec<(String, String, String)>,
+    /// `yes` when it closes on public holidays.
+    holidays: String,
+    /// One closure a line: `24/12/2026-31/12/2026 Χριστούγεννα`.
+    closures: String,
     areas: String,
     /// Kept as the manifest has them; not edited here.
     staff: Vec<Value>,
@@ -82,6 +87,8 @@ impl CenterForm {
                     )
                 })
                 .collect(),
+            holidays: get("holidays"),
+            closures: get("closures"),
             areas: get("areas"),
             staff: Vec::new(),
             notes: None,
@@ -125,6 +132,8 @@ impl CenterForm {
                 .filter(|(_, _, h)| !h.trim().is_empty())
                 .map(|(d, _, h)| json!({ "day": d, "hours": h.trim() }))
                 .collect::<Vec<_>>(),
+            "closedOnPublicHolidays": self.holidays == "yes",
+            "closures": lines(&self.closures).iter().map(|l| closure_input(l)).collect::<Vec<_>>(),
             "staff": self.staff,
             "notes": self.notes,
         })
@@ -143,6 +152,31 @@ impl CenterForm {
             selected: self.wheelchair == value,
         })
         .collect()
+    }
+}
+
+/// One line of the closures' box as the contract's `ClosureInput`: a day
+/// (`25/12/2026`) or two joined by a dash (`24/12/2026-31/12/2026`), then
+/// the reason. What cannot be read is passed on for the API to name.
+fn closure_input(line: &str) -> Value {
+    let (days, reason) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let (from, to) = match days.split_once(['-', '–']) {
+        Some((from, to)) if days.contains('/') => (from, Some(to)),
+        _ => (days, None),
+    };
+    json!({
+        "from": format::typed_date(from),
+        "to": to.map(format::typed_date),
+        "reason": reason.trim(),
+    })
+}
+
+/// A closure as its line in the closures' box.
+fn closure_line(from: &str, to: &str, reason: &str) -> String {
+    if from == to {
+        format!("{} {reason}", format::date(from))
+    } else {
+        format!("{}-{} {reason}", format::date(from), format::date(to))
     }
 }
 
@@ -214,6 +248,18 @@ fn from_settings(
                 .to_owned(),
                 accessibility_notes: c.accessibility.notes.clone().unwrap_or_default(),
                 hours,
+                holidays: if c.closed_on_public_holidays {
+                    "yes"
+                } else {
+                    ""
+                }
+                .to_owned(),
+                closures: c
+                    .closures
+                    .iter()
+                    .map(|k| closure_line(&k.from, &k.to, &k.reason))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 areas: c.serves_areas.join("\n"),
                 staff: c
                     .staff
@@ -343,6 +389,25 @@ fn center_errors(visit: &Visit, errors: &ApiErrors) -> Vec<FormError> {
                 .and_then(|p| p.split_once("]."))
                 .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest.to_owned())))
                 .unwrap_or((0, "name".to_owned()));
+            if let Some(closure) = rest.strip_prefix("closures[") {
+                let line = closure
+                    .split(']')
+                    .next()
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(0);
+                let id = format!("c{index}-closures");
+                if !out.iter().any(|e: &FormError| e.field == id) {
+                    out.push(FormError {
+                        text: i18n::message(
+                            visit.lang,
+                            "problem-closure-line",
+                            &[("line", &(line + 1).to_string())],
+                        ),
+                        field: id,
+                    });
+                }
+                continue;
+            }
             let (field, label) = if let Some(phone) = rest.strip_prefix("phones[") {
                 let j = phone.split(']').next().unwrap_or("0");
                 (format!("phone{j}"), "phone".to_owned())

@@ -124,6 +124,9 @@ impl Onboarding {
                 "phones": optional("phone").map(|n| vec![json!({ "number": n })]).unwrap_or_default(),
                 "emails": optional("email").map(|e| vec![e]).unwrap_or_default(),
                 "openingHours": hours,
+                // As public services do; Κέντρο changes it.
+                "closedOnPublicHolidays": true,
+                "closures": [],
                 "servesAreas": [],
                 "staff": [],
                 "accessibility": null,
