@@ -3085,3 +3085,148 @@ async fn a_platform_admin_suspends_exports_and_offboards_a_municipality() {
     browser.check_screen("municipality-en").await;
     browser.close().await;
 }
+
+/// Διαχείριση → Κατάλογος → a single service: the coordinator adds one
+/// with a new organization, each mistake named beside its field (the
+/// importer's too, in Greek) and nothing saved until all is right; then
+/// corrects a seeded service, which keeps the attributes the form does not
+/// show.
+#[tokio::test]
+async fn a_coordinator_adds_and_corrects_one_service_with_a_form() {
+    let backend = Backend::sqlite();
+    let server = demo(&backend).await;
+    let password = demo_password(&backend);
+    let email = demo_account("tenant-admin", "veria");
+    let token = server.login(&email, &password).await;
+    let own = |search: &'static str| {
+        let (server, token) = (&server, &token);
+        async move {
+            server
+                .graphql_as(
+                    Some(token),
+                    "query($search: String) { directoryServices(scope: OWN, search: $search) {
+                        id name status description organizationName hsds } }",
+                    json!({ "search": search }),
+                )
+                .await["data"]["directoryServices"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        }
+    };
+    let before = own("").await.len();
+    let browser = Browser::open(&server.base_url, true).await;
+    log_in(&browser, &email, &password).await;
+    browser.goto("/admin/directory").await;
+    browser.click("a[href='/admin/directory/service']").await;
+    assert_eq!(browser.text("h1").await, "Νέα υπηρεσία");
+    browser.check_screen("service-new").await;
+
+    browser
+        .submit("form[action='/admin/directory/service']")
+        .await;
+    for field in ["name", "organization"] {
+        assert!(
+            browser
+                .exists(&format!(".error-summary a[href='#{field}']"))
+                .await,
+            "{field} is named"
+        );
+    }
+    browser.check_screen("service-errors").await;
+    browser.fill("name", "Συμβουλευτική γονέων").await;
+    browser
+        .fill("description", "Ομάδες γονέων κάθε Τετάρτη απόγευμα.")
+        .await;
+    browser
+        .fill("newOrganization", "Σύλλογος Γονέων Βέροιας")
+        .await;
+    browser.fill("email", "goneis-at-veria").await;
+    browser
+        .submit("form[action='/admin/directory/service']")
+        .await;
+    assert!(browser.exists(".error-summary a[href='#email']").await);
+    let problem = browser.text(".error-summary").await;
+    assert!(
+        problem.contains("δεν είναι διεύθυνση e-mail"),
+        "the importer's problem, in Greek: {problem}"
+    );
+    assert_eq!(browser.value("name").await, "Συμβουλευτική γονέων");
+    assert_eq!(own("").await.len(), before, "nothing saved");
+
+    browser.fill("email", "goneis@veria.gr").await;
+    browser
+        .submit("form[action='/admin/directory/service']")
+        .await;
+    assert_eq!(browser.path().await, "/admin/directory?done=service");
+    assert!(
+        browser
+            .text("#services")
+            .await
+            .contains("Συμβουλευτική γονέων")
+    );
+    let added = own("Συμβουλευτική γονέων").await;
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert_eq!(added[0]["organizationName"], "Σύλλογος Γονέων Βέροιας");
+    assert_eq!(added[0]["status"], "active");
+    assert_eq!(own("").await.len(), before + 1);
+    // A second one, from the organization now in the directory.
+    browser.click("a[href='/admin/directory/service']").await;
+    browser.fill("name", "Ομάδα εφήβων").await;
+    let organization = added[0]["hsds"]["organization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser.select("organization", &organization).await;
+    browser
+        .submit("form[action='/admin/directory/service']")
+        .await;
+    assert_eq!(browser.path().await, "/admin/directory?done=service");
+    let second = own("Ομάδα εφήβων").await;
+    assert_eq!(second[0]["organizationName"], "Σύλλογος Γονέων Βέροιας");
+    assert_eq!(own("").await.len(), before + 2);
+
+    // A seeded service with its taxonomy attributes, corrected through the form.
+    let seeded = own("")
+        .await
+        .into_iter()
+        .find(|s| {
+            s["hsds"]["attributes"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        })
+        .expect("a seeded service with attributes");
+    let id = seeded["id"].as_str().unwrap().to_owned();
+    browser
+        .goto(&format!("/admin/directory/service/{id}"))
+        .await;
+    assert_eq!(
+        browser.value("name").await,
+        seeded["name"].as_str().unwrap(),
+        "the form shows the service as it is"
+    );
+    browser.check_screen("service-edit").await;
+    browser.select("status", "temporarily closed").await;
+    browser
+        .submit("form[action='/admin/directory/service']")
+        .await;
+    assert_eq!(browser.path().await, "/admin/directory?done=service");
+    let corrected = own("")
+        .await
+        .into_iter()
+        .find(|s| s["id"] == id.as_str())
+        .expect("the same service");
+    assert_eq!(corrected["status"], "temporarily closed");
+    assert_eq!(corrected["name"], seeded["name"]);
+    assert_eq!(
+        corrected["hsds"]["attributes"], seeded["hsds"]["attributes"],
+        "what the form does not show stays"
+    );
+    assert_eq!(own("").await.len(), before + 2, "corrected, not added");
+
+    browser.submit("form.language").await;
+    browser.goto("/admin/directory/service").await;
+    assert_eq!(browser.text("h1").await, "New service");
+    browser.check_screen("service-new-en").await;
+    browser.close().await;
+}

@@ -201,6 +201,8 @@ document!(AdminPlugins, "queries/admin_plugins.graphql");
 document!(AdminDirectory, "queries/admin_directory.graphql");
 document!(ImportDirectoryDocument, "queries/admin_directory.graphql");
 document!(ImportDirectoryPackage, "queries/admin_directory.graphql");
+document!(ServiceOrganizations, "queries/admin_directory.graphql");
+document!(ServiceToEdit, "queries/admin_directory.graphql");
 document!(EnablePlugin, "queries/admin_plugins.graphql");
 document!(DisablePlugin, "queries/admin_plugins.graphql");
 document!(CreatePartnerKey, "queries/admin_partners.graphql");

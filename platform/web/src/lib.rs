@@ -65,6 +65,14 @@ pub fn router(state: WebState) -> Router {
                 .post(pages::admin_directory::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(view::UPLOAD_LIMIT)),
         )
+        .route(
+            "/admin/directory/service",
+            get(pages::admin_service::new).post(pages::admin_service::save),
+        )
+        .route(
+            "/admin/directory/service/{id}",
+            get(pages::admin_service::edit),
+        )
         .route("/admin/plugins", get(pages::admin_plugins::show))
         .route(
             "/admin/plugins/{plugin}/enable",

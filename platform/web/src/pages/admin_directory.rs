@@ -21,11 +21,19 @@ struct ProblemRow {
     problem: String,
 }
 
+/// One service of the center's directory, as its list shows it.
+struct ServiceRow {
+    id: String,
+    name: String,
+    organization: String,
+    status: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin_directory.html")]
 struct DirectoryAdminPage {
     layout: Layout,
-    services: usize,
+    services: Vec<ServiceRow>,
     problems: Vec<ProblemRow>,
 }
 
@@ -46,19 +54,37 @@ async fn page(visit: &Visit, mut layout: Layout, problems: Vec<ProblemRow>) -> R
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let mut services: Vec<ServiceRow> = data
+        .directory_services
+        .into_iter()
+        .map(|s| ServiceRow {
+            status: i18n::label(visit.lang, "service-status", &s.status.replace(' ', "_")),
+            organization: s.organization_name.unwrap_or_default(),
+            name: s.name,
+            id: s.id,
+        })
+        .collect();
+    services.sort_by(|a, b| a.name.cmp(&b.name));
     let page = DirectoryAdminPage {
-        services: data.directory_services.len(),
+        services,
         problems,
         layout,
     };
     (status, render(&page)).into_response()
 }
 
-pub async fn show(visit: Visit, staff: Staff) -> Response {
+pub async fn show(
+    visit: Visit,
+    staff: Staff,
+    axum::extract::Query(params): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
     if !staff.may(PERMISSION) {
         return visit.problem(StatusCode::FORBIDDEN, "error-forbidden");
     }
-    let layout = visit.layout(String::new(), Some(&staff));
+    let mut layout = visit.layout(String::new(), Some(&staff));
+    if params.get("done").is_some_and(|d| d == "service") {
+        layout.notice = Some(visit.t("notice-service-saved"));
+    }
     page(&visit, layout, Vec::new()).await
 }
 

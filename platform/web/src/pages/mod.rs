@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod admin_directory;
 pub mod admin_plugins;
+pub mod admin_service;
 pub mod appointments;
 pub mod audit;
 pub mod casework;
