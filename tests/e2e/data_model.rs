@@ -23,15 +23,18 @@ use crate::harness::{Backend, run_kentro, stderr_of};
 ///   any tenant is known and written only by the platform admin.
 /// - `tenant_offboarding`: each offboarding of a tenant and its deletion,
 ///   kept as the platform's record once the tenant's own rows are gone.
+/// - `platform_notification`: the platform's own outbox, for mail to
+///   accounts of no center (a platform admin's forgotten password).
 /// - The oversight aggregates (`indicator_cell`, `participant_key`,
 ///   `national_participants`, `tenant_indicator_state`): counts and keyed
 ///   hashes, never people, read by overseers across tenants.
-const PLATFORM_TABLES: [&str; 14] = [
+const PLATFORM_TABLES: [&str; 15] = [
     "tenant",
     "platform_audit_entry",
     "platform_audit_checkpoint",
     "tenant_suspension",
     "tenant_offboarding",
+    "platform_notification",
     "audit_checkpoint",
     "user_account",
     "seaql_migrations",

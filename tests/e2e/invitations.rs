@@ -624,3 +624,57 @@ async fn a_forgotten_password_is_reset_through_an_emailed_link_that_reveals_noth
         assert!(log.contains(action), "{action} in {log}");
     }
 }
+
+/// A platform admin, who belongs to no center, resets a forgotten password
+/// the same way: the e-mail comes from the platform's own outbox, the link
+/// works, and the platform's log records the request and the reset.
+#[tokio::test]
+async fn a_platform_admins_forgotten_password_is_reset_through_the_platforms_own_mail() {
+    let mut center = Center::start(Backend::sqlite()).await;
+    let admin = crate::harness::PLATFORM_ADMIN;
+    let asked = center
+        .server
+        .graphql(
+            "mutation($email: String!) { requestPasswordReset(email: $email) }",
+            json!({ "email": admin }),
+        )
+        .await;
+    assert_eq!(asked["data"]["requestPasswordReset"], true, "{asked}");
+    let body = mail_to(&mut center.mailbox, admin).await;
+    let at = body.find("/password-reset/").expect("a reset link") + "/password-reset/".len();
+    let token: String = body[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    let reset = center
+        .server
+        .graphql(
+            "mutation($token: String!, $password: String!) {
+                resetPassword(token: $token, password: $password) { token } }",
+            json!({ "token": token, "password": "ο νέος κωδικός της πλατφόρμας" }),
+        )
+        .await;
+    assert!(
+        reset["data"]["resetPassword"]["token"].is_string(),
+        "{reset}"
+    );
+    let session = center
+        .server
+        .login(admin, "ο νέος κωδικός της πλατφόρμας")
+        .await;
+    let log = center
+        .server
+        .graphql_as(
+            Some(&session),
+            "{ platformAuditLog(first: 100) { entries { action } } }",
+            json!({}),
+        )
+        .await
+        .to_string();
+    for action in ["account.password_reset_requested", "account.password_reset"] {
+        assert!(
+            log.contains(action),
+            "{action} on the platform's log: {log}"
+        );
+    }
+}

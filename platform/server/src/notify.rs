@@ -24,7 +24,7 @@ impl Sender for LogSender {
         Box::pin(async move {
             tracing::info!(
                 notification = n.id,
-                tenant = n.scope.tenant_id(),
+                tenant = ?n.scope.map(|s| s.tenant_id()),
                 channel = n.channel.code(),
                 to = %n.recipient,
                 subject = %n.subject,

@@ -843,11 +843,9 @@ impl<'a> Sessions<'a> {
         else {
             return Ok(());
         };
-        // Platform accounts have no center to send from: the operator
-        // resets them (`kentro user add --password-stdin`).
-        let (Some(tenant_id), None) = (row.tenant_id, row.disabled_at) else {
+        if row.disabled_at.is_some() {
             return Ok(());
-        };
+        }
         let token = random_hex()?;
         let lifetime = Duration::from_secs(PASSWORD_RESET_LIFETIME_MINUTES * 60);
         self.ephemeral
@@ -858,41 +856,47 @@ impl<'a> Sessions<'a> {
             public_url.trim_end_matches('/')
         );
         let account = Account::try_from(row)?;
-        let scope = TenantScope::new(tenant_id);
-        let txn = ScopedTxn::begin(&self.store.db, scope).await?;
-        crate::outbox::enqueue(&txn,
-            crate::outbox::NewNotification {
-                kind: crate::outbox::NotificationKind::PasswordReset,
-                recipient: account.email.to_string(),
-                subject: "Νέος κωδικός για το Kentro / A new Kentro password".into(),
-                body: format!(
-                    "Ζητήθηκε νέος κωδικός για τον λογαριασμό σας στο Kentro.\n\
-                     Ορίστε τον εδώ (ο σύνδεσμος ισχύει {PASSWORD_RESET_LIFETIME_MINUTES} λεπτά και μία φορά):\n\
-                     {link}\n\n\
-                     Αν δεν το ζητήσατε εσείς, αγνοήστε αυτό το μήνυμα· ο κωδικός σας δεν αλλάζει.\n\n\
-                     ---\n\n\
-                     A new password was asked for your Kentro account.\n\
-                     Choose it here (the link works once, for {PASSWORD_RESET_LIFETIME_MINUTES} minutes):\n\
-                     {link}\n\n\
-                     If you did not ask, ignore this message; your password stays as it is.\n"
-                ),
-                referral_id: None,
-            },
-        )
-        .await?;
-        audit::append(
-            &txn,
-            &AuditEvent {
-                actor: account.actor(),
-                action: "account.password_reset_requested".into(),
-                entity_type: "account".into(),
-                entity_id: account.id.to_string(),
-                purpose: "forgotten password".into(),
-                request_id: request_id.into(),
-            },
-        )
-        .await?;
-        txn.commit().await?;
+        let notification = crate::outbox::NewNotification {
+            kind: crate::outbox::NotificationKind::PasswordReset,
+            recipient: account.email.to_string(),
+            subject: "Νέος κωδικός για το Kentro / A new Kentro password".into(),
+            body: format!(
+                "Ζητήθηκε νέος κωδικός για τον λογαριασμό σας στο Kentro.\n\
+                 Ορίστε τον εδώ (ο σύνδεσμος ισχύει {PASSWORD_RESET_LIFETIME_MINUTES} λεπτά και μία φορά):\n\
+                 {link}\n\n\
+                 Αν δεν το ζητήσατε εσείς, αγνοήστε αυτό το μήνυμα· ο κωδικός σας δεν αλλάζει.\n\n\
+                 ---\n\n\
+                 A new password was asked for your Kentro account.\n\
+                 Choose it here (the link works once, for {PASSWORD_RESET_LIFETIME_MINUTES} minutes):\n\
+                 {link}\n\n\
+                 If you did not ask, ignore this message; your password stays as it is.\n"
+            ),
+            referral_id: None,
+        };
+        let event = AuditEvent {
+            actor: account.actor(),
+            action: "account.password_reset_requested".into(),
+            entity_type: "account".into(),
+            entity_id: account.id.to_string(),
+            purpose: "forgotten password".into(),
+            request_id: request_id.into(),
+        };
+        match account.tenant_id {
+            Some(tenant_id) => {
+                let txn = ScopedTxn::begin(&self.store.db, TenantScope::new(tenant_id)).await?;
+                crate::outbox::enqueue(&txn, notification).await?;
+                audit::append(&txn, &event).await?;
+                txn.commit().await?;
+            }
+            // An account of no center gets its mail from the platform's
+            // own outbox, and the request is on the platform's log.
+            None => {
+                let txn = PlatformTxn::begin(&self.store.db).await?;
+                crate::outbox::enqueue_platform(&txn, notification).await?;
+                audit::append_platform(&txn, &event).await?;
+                txn.commit().await?;
+            }
+        }
         Ok(())
     }
 

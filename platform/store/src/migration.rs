@@ -91,6 +91,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0020_audit_subjects"),
             sql_migration!("0021_audit_pending"),
             sql_migration!("0022_offboarding"),
+            sql_migration!("0023_platform_notifications"),
         ]
     }
 }

@@ -10,9 +10,9 @@ use sea_orm::{
 };
 
 use crate::StoreError;
-use crate::entity::{notification, tenant};
+use crate::entity::{notification, platform_notification, tenant};
 use crate::ids::next_id;
-use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
+use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotificationKind {
@@ -69,7 +69,9 @@ pub(crate) struct NewNotification {
 /// A notification to deliver, or delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
-    pub scope: TenantScope,
+    /// The center whose outbox holds it; `None` for the platform's own
+    /// (mail to an account of no center).
+    pub scope: Option<TenantScope>,
     pub id: i64,
     pub kind: String,
     pub channel: Channel,
@@ -121,9 +123,90 @@ pub(crate) async fn enqueue(txn: &ScopedTxn, new: NewNotification) -> Result<(),
     Ok(())
 }
 
+/// Queues the platform's own notification, to an account of no center,
+/// inside the caller's transaction.
+pub(crate) async fn enqueue_platform(
+    txn: &PlatformTxn,
+    new: NewNotification,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    platform_notification::ActiveModel {
+        kind: Set(new.kind.code().to_owned()),
+        channel: Set(Channel::Email.code().to_owned()),
+        recipient: Set(new.recipient),
+        subject: Set(new.subject),
+        body: Set(new.body),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+fn from_platform_row(row: platform_notification::Model) -> Result<Notification, StoreError> {
+    Ok(Notification {
+        scope: None,
+        channel: Channel::from_code(&row.channel).ok_or_else(|| {
+            StoreError::corrupt(format!("platform notification {}", row.id), "channel")
+        })?,
+        id: row.id,
+        kind: row.kind,
+        recipient: row.recipient,
+        subject: row.subject,
+        body: row.body,
+        referral_id: None,
+        status: row.status,
+        attempts: row.attempts,
+        next_attempt_at: row.next_attempt_at,
+        last_error: row.last_error,
+        created_at: row.created_at,
+        sent_at: row.sent_at,
+    })
+}
+
+/// What an attempt to deliver leaves on the record.
+struct Attempted {
+    attempts: i32,
+    status: Option<&'static str>,
+    sent_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+    next_attempt_at: Option<DateTime<Utc>>,
+    /// The body as kept once sent: the link was for the receiver.
+    body: Option<String>,
+}
+
+fn attempted(n: &Notification, attempts_before: i32, error: Option<&str>) -> Attempted {
+    let now = Utc::now();
+    let attempts = attempts_before + 1;
+    match error {
+        None => Attempted {
+            attempts,
+            status: Some("sent"),
+            sent_at: Some(now),
+            last_error: None,
+            next_attempt_at: None,
+            body: Some(kentro_domain::links::redact_secret_links(&n.body)),
+        },
+        Some(error) => Attempted {
+            attempts,
+            status: (attempts >= MAX_ATTEMPTS).then_some("failed"),
+            sent_at: None,
+            last_error: Some(error.chars().take(1000).collect()),
+            next_attempt_at: (attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts)),
+            body: None,
+        },
+    }
+}
+
 fn from_row(row: notification::Model) -> Result<Notification, StoreError> {
     Ok(Notification {
-        scope: TenantScope::new(row.tenant_id),
+        scope: Some(TenantScope::new(row.tenant_id)),
         channel: Channel::from_code(&row.channel)
             .ok_or_else(|| StoreError::corrupt(format!("notification {}", row.id), "channel"))?,
         id: row.id,
@@ -183,6 +266,26 @@ impl<'a> Outbox<'a> {
             }
             txn.commit().await?;
         }
+        if (claimed.len() as u64) < limit {
+            let txn = PlatformTxn::begin(self.db).await?;
+            let mut query = platform_notification::Entity::find()
+                .filter(platform_notification::Column::Status.eq("pending"))
+                .filter(platform_notification::Column::NextAttemptAt.lte(now))
+                .order_by_asc(platform_notification::Column::NextAttemptAt)
+                .limit(limit - claimed.len() as u64);
+            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                query = query.lock_with_behavior(
+                    sea_orm::sea_query::LockType::Update,
+                    sea_orm::sea_query::LockBehavior::SkipLocked,
+                );
+            }
+            for row in query.all(&txn).await? {
+                let mut active: platform_notification::ActiveModel = row.into();
+                active.next_attempt_at = Set(now + LEASE);
+                claimed.push(from_platform_row(active.update(&txn).await?)?);
+            }
+            txn.commit().await?;
+        }
         Ok(claimed)
     }
 
@@ -197,36 +300,56 @@ impl<'a> Outbox<'a> {
     }
 
     async fn finish(&self, n: &Notification, error: Option<&str>) -> Result<(), StoreError> {
-        let txn = ScopedTxn::begin(self.db, n.scope).await?;
-        let Some(row) = notification::Entity::find_id_in(&txn, n.id)
-            .one(&txn)
-            .await?
-        else {
-            return Ok(());
-        };
-        let now = Utc::now();
-        let attempts = row.attempts + 1;
-        let mut active: notification::ActiveModel = row.into();
-        active.attempts = Set(attempts);
-        match error {
-            None => {
-                active.status = Set("sent".into());
-                active.sent_at = Set(Some(now));
-                active.last_error = Set(None);
-                // The link was for the receiver; the record keeps none.
-                active.body = Set(kentro_domain::links::redact_secret_links(&n.body));
-            }
-            Some(error) => {
-                active.last_error = Set(Some(error.chars().take(1000).collect()));
-                if attempts >= MAX_ATTEMPTS {
-                    active.status = Set("failed".into());
-                } else {
-                    active.next_attempt_at = Set(now + backoff(attempts));
+        // Each column an attempt sets, on whichever outbox holds `n`.
+        macro_rules! record_attempt {
+            ($active:ident, $done:expr) => {{
+                let done = $done;
+                $active.attempts = Set(done.attempts);
+                $active.last_error = Set(done.last_error);
+                if let Some(status) = done.status {
+                    $active.status = Set(status.into());
                 }
+                if let Some(at) = done.sent_at {
+                    $active.sent_at = Set(Some(at));
+                }
+                if let Some(at) = done.next_attempt_at {
+                    $active.next_attempt_at = Set(at);
+                }
+                if let Some(body) = done.body {
+                    $active.body = Set(body);
+                }
+            }};
+        }
+        match n.scope {
+            Some(scope) => {
+                let txn = ScopedTxn::begin(self.db, scope).await?;
+                let Some(row) = notification::Entity::find_id_in(&txn, n.id)
+                    .one(&txn)
+                    .await?
+                else {
+                    return Ok(());
+                };
+                let done = attempted(n, row.attempts, error);
+                let mut active: notification::ActiveModel = row.into();
+                record_attempt!(active, done);
+                active.update(&txn).await?;
+                txn.commit().await?;
+            }
+            None => {
+                let txn = PlatformTxn::begin(self.db).await?;
+                let Some(row) = platform_notification::Entity::find_by_id(n.id)
+                    .one(&txn)
+                    .await?
+                else {
+                    return Ok(());
+                };
+                let done = attempted(n, row.attempts, error);
+                let mut active: platform_notification::ActiveModel = row.into();
+                record_attempt!(active, done);
+                active.update(&txn).await?;
+                txn.commit().await?;
             }
         }
-        active.update(&txn).await?;
-        txn.commit().await?;
         Ok(())
     }
 

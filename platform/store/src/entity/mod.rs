@@ -25,6 +25,7 @@ pub mod partner_key;
 pub mod partner_link;
 pub mod person;
 pub mod platform_audit_entry;
+pub mod platform_notification;
 pub mod plugin_activation;
 pub mod plugin_metric;
 pub mod plugin_package;
