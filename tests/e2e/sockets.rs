@@ -207,6 +207,31 @@ async fn disabling_an_account_closes_its_open_sockets_without_a_further_message(
 }
 
 #[tokio::test]
+async fn a_password_change_closes_the_accounts_other_open_sockets() {
+    let backend = Backend::postgres().await;
+    let server = Server::start(&backend.demo_env(), &["--demo"]);
+    let password = demo_password(&backend);
+    let email = demo_account("social-worker", "paiania");
+    let elsewhere = server.login(&email, &password).await;
+    let mut socket = Socket::open(&server, &elsewhere).await;
+    socket
+        .subscribe("live", "subscription { referralUpdated { id status } }")
+        .await;
+    let here = server.login(&email, &password).await;
+    let changed = server
+        .graphql_as(
+            Some(&here),
+            "mutation($old: String!, $new: String!) {
+                changePassword(currentPassword: $old, newPassword: $new) { token } }",
+            json!({ "old": password, "new": "ένας κωδικός που ξέρω μόνο εγώ" }),
+        )
+        .await;
+    assert!(changed.get("errors").is_none(), "{changed}");
+    // The other session's socket ends, though it sends nothing more.
+    assert_eq!(socket.closed().await, Some(4401));
+}
+
+#[tokio::test]
 async fn a_new_role_closes_the_accounts_open_sockets_without_a_further_message() {
     let backend = Backend::postgres().await;
     let server = Server::start(&backend.demo_env(), &["--demo"]);
