@@ -733,3 +733,115 @@ async fn add_member(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use kentro_domain::household::Relationship;
+
+    use crate::StoreError;
+    use crate::test_databases::{as_operator, details, two_centers};
+
+    #[tokio::test]
+    async fn a_person_belongs_to_one_household_whose_head_stays_its_head() {
+        let centers = two_centers().await;
+        let (store, ours, theirs) = (&centers.store, centers.ours, centers.theirs);
+        let access = as_operator();
+        let people = store.people();
+        let head = people
+            .register(ours, &details("Οίκου"), &access)
+            .await
+            .unwrap();
+        let spouse = people
+            .register(ours, &details("Οίκου"), &access)
+            .await
+            .unwrap();
+        let neighbour = people
+            .register(ours, &details("Γείτονα"), &access)
+            .await
+            .unwrap();
+        let households = store.households();
+        let home = households.create(ours, head.id, &access).await.unwrap();
+        let next_door = households
+            .create(ours, neighbour.id, &access)
+            .await
+            .unwrap();
+
+        let home_after = households
+            .add_member(ours, home.id, spouse.id, Relationship::Spouse, &access)
+            .await
+            .unwrap();
+        assert_eq!(home_after.members.len(), 2);
+        match households
+            .add_member(
+                ours,
+                next_door.id,
+                spouse.id,
+                Relationship::NonRelative,
+                &access,
+            )
+            .await
+        {
+            Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "personId"),
+            other => panic!("one household at a time: {other:?}"),
+        }
+        match households
+            .add_member(ours, next_door.id, head.id, Relationship::Head, &access)
+            .await
+        {
+            Err(StoreError::Invalid { field, .. }) => assert_eq!(field, "relationship"),
+            other => panic!("a household has one head: {other:?}"),
+        }
+        match households.remove_member(ours, head.id, &access).await {
+            Err(StoreError::Invalid { field, .. }) => assert_eq!(field, "personId"),
+            other => panic!("the head stays: {other:?}"),
+        }
+        let home_after = households
+            .remove_member(ours, spouse.id, &access)
+            .await
+            .unwrap();
+        assert_eq!(home_after.members.len(), 1, "{home_after:?}");
+        assert!(
+            households
+                .of_person(ours, spouse.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // The spouse may now join next door.
+        households
+            .add_member(
+                ours,
+                next_door.id,
+                spouse.id,
+                Relationship::NonRelative,
+                &access,
+            )
+            .await
+            .unwrap();
+
+        // Another center finds neither the household nor the person.
+        assert!(households.get(theirs, home.id).await.unwrap().is_none());
+        let stranger = people
+            .register(theirs, &details("Ξένου"), &access)
+            .await
+            .unwrap();
+        match households
+            .add_member(ours, home.id, stranger.id, Relationship::Child, &access)
+            .await
+        {
+            Err(StoreError::NotFound { what }) => assert_eq!(what, "Person"),
+            other => panic!("another center's person is not found here: {other:?}"),
+        }
+        assert_eq!(
+            households
+                .get(ours, home.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .members
+                .len(),
+            1,
+            "nothing half-saved"
+        );
+    }
+}
