@@ -482,8 +482,7 @@ impl Accounts<'_> {
                 purpose: purpose.into(),
                 request_id: request_id.into(),
             },
-        )
-        .await?;
+        );
         txn.commit().await?;
         Account::try_from(row).map(Some)
     }
@@ -885,7 +884,7 @@ impl<'a> Sessions<'a> {
             Some(tenant_id) => {
                 let txn = ScopedTxn::begin(&self.store.db, TenantScope::new(tenant_id)).await?;
                 crate::outbox::enqueue(&txn, notification).await?;
-                audit::append(&txn, &event).await?;
+                audit::append(&txn, &event);
                 txn.commit().await?;
             }
             // An account of no center gets its mail from the platform's

@@ -193,13 +193,8 @@ async fn check_staff(txn: &ScopedTxn, staff_id: i64) -> Result<(), StoreError> {
     }
 }
 
-async fn audit_booking(
-    txn: &ScopedTxn,
-    access: &Access<'_>,
-    action: &str,
-    id: i64,
-) -> Result<(), StoreError> {
-    audit::record(txn, access, action, "appointment", id.to_string()).await
+fn audit_booking(txn: &ScopedTxn, access: &Access<'_>, action: &str, id: i64) {
+    audit::record(txn, access, action, "appointment", id.to_string());
 }
 
 pub struct Appointments<'a> {
@@ -246,7 +241,7 @@ impl<'a> Appointments<'a> {
         }
         .insert(&txn)
         .await?;
-        audit_booking(&txn, access, "appointment.book", id).await?;
+        audit_booking(&txn, access, "appointment.book", id);
         txn.commit().await?;
         record_from(row)
     }
@@ -284,7 +279,7 @@ impl<'a> Appointments<'a> {
         active.ends_at = Set(ends_at);
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
-        audit_booking(&txn, access, "appointment.reschedule", id).await?;
+        audit_booking(&txn, access, "appointment.reschedule", id);
         txn.commit().await?;
         record_from(row)
     }
@@ -316,7 +311,7 @@ impl<'a> Appointments<'a> {
         active.status = Set(to.code().to_owned());
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
-        audit_booking(&txn, access, &format!("appointment.{}", to.code()), id).await?;
+        audit_booking(&txn, access, &format!("appointment.{}", to.code()), id);
         txn.commit().await?;
         record_from(row)
     }

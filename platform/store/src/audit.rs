@@ -99,13 +99,13 @@ pub struct Access<'a> {
 
 /// Records that `access` did `action` to one entity (or a list of them),
 /// inside the transaction that did it, which has entered `scope`.
-pub(crate) async fn record(
+pub(crate) fn record(
     txn: &ScopedTxn,
     access: &Access<'_>,
     action: &str,
     entity_type: &str,
     entity_id: impl Into<String>,
-) -> Result<(), StoreError> {
+) {
     append(
         txn,
         &AuditEvent {
@@ -116,8 +116,7 @@ pub(crate) async fn record(
             purpose: access.purpose.into(),
             request_id: access.request_id.into(),
         },
-    )
-    .await
+    );
 }
 
 /// What to record.
@@ -222,7 +221,7 @@ pub(crate) async fn commit_with_entry(
     match tenant {
         Some(scope) => {
             let txn = txn.enter(scope).await?;
-            append(&txn, event).await?;
+            append(&txn, event);
             txn.commit().await
         }
         None => {
@@ -238,7 +237,7 @@ pub(crate) async fn commit_with_entry(
 /// record; there they wait until [`seal`] puts them on the chain. An audited
 /// request never queues behind the tenant's other requests for the chain's
 /// head.
-pub(crate) async fn append(txn: &ScopedTxn, event: &AuditEvent) -> Result<(), StoreError> {
+pub(crate) fn append(txn: &ScopedTxn, event: &AuditEvent) {
     txn.record_audit(audit_pending::ActiveModel {
         id: NotSet,
         tenant_id: Set(txn.tenant_id()),
@@ -252,7 +251,6 @@ pub(crate) async fn append(txn: &ScopedTxn, event: &AuditEvent) -> Result<(), St
         purpose: Set(event.purpose.clone()),
         request_id: Set(event.request_id.clone()),
     });
-    Ok(())
 }
 
 /// Tenants whose committed entries this process has not sealed yet.
@@ -529,8 +527,7 @@ impl<'a> AuditLog<'a> {
             action,
             "plugin",
             format!("{plugin}/{operation}"),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(())
     }
@@ -1070,7 +1067,7 @@ mod tests {
         let store = &centers.store;
         store.audit_log().seal(centers.ours).await.unwrap();
         let txn = ScopedTxn::begin(&store.db, centers.ours).await.unwrap();
-        append(&txn, &list_read("1")).await.unwrap();
+        append(&txn, &list_read("1"));
         txn.rollback().await.unwrap();
         assert_eq!(store.audit_log().seal(centers.ours).await.unwrap(), 0);
     }
@@ -1089,9 +1086,7 @@ mod tests {
         let backlog = super::SEAL_BATCH * 2 + 7;
         let txn = ScopedTxn::begin(&store.db, centers.ours).await.unwrap();
         for n in 0..backlog {
-            append(&txn, &list_read(&format!("{n},{}", n + 1)))
-                .await
-                .unwrap();
+            append(&txn, &list_read(&format!("{n},{}", n + 1)));
         }
         txn.commit().await.unwrap();
 

@@ -169,8 +169,8 @@ async fn record(
         &format!("case.{kind}"),
         "case",
         case_id.to_string(),
-    )
-    .await
+    );
+    Ok(())
 }
 
 /// The case, locked for this transaction so concurrent changes queue.
@@ -320,8 +320,7 @@ impl<'a> Cases<'a> {
             "case.import",
             "case",
             format!("{} cases", ids.len()),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(())
     }
@@ -335,7 +334,7 @@ impl<'a> Cases<'a> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let row = case_file::Entity::find_id_in(&txn, id).one(&txn).await?;
         if row.is_some() {
-            audit::record(&txn, access, "case.read", "case", id.to_string()).await?;
+            audit::record(&txn, access, "case.read", "case", id.to_string());
         }
         txn.commit().await?;
         row.map(CaseRecord::try_from).transpose()
@@ -380,7 +379,7 @@ impl<'a> Cases<'a> {
         // (the audit log's entity filter finds each id in it).
         if !cases.is_empty() {
             let ids: Vec<String> = cases.iter().map(|c| c.id.to_string()).collect();
-            audit::record(&txn, with.access, "case.read", "case", ids.join(",")).await?;
+            audit::record(&txn, with.access, "case.read", "case", ids.join(","));
         }
         let people = if with.people {
             let ids: Vec<i64> = cases.iter().map(|c| c.person_id).collect();
@@ -590,7 +589,7 @@ impl<'a> Cases<'a> {
             .collect();
         if !notes.is_empty() {
             let ids: Vec<String> = notes.iter().map(|n| n.id.to_string()).collect();
-            audit::record(&txn, access, "case.notes_read", "note", ids.join(",")).await?;
+            audit::record(&txn, access, "case.notes_read", "note", ids.join(","));
         }
         txn.commit().await?;
         Ok(notes)

@@ -194,8 +194,7 @@ impl<'a> Directory<'a> {
                         "directory_imported",
                         "directory",
                         report.summary(),
-                    )
-                    .await?;
+                    );
                 }
                 txn.commit().await?;
                 Ok(report)

@@ -160,8 +160,7 @@ impl<'a> Households<'a> {
             "household.create",
             "household",
             id.to_string(),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(HouseholdRecord {
             id,
@@ -218,8 +217,7 @@ impl<'a> Households<'a> {
             "household.import",
             "household",
             format!("{} households", ids.len()),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(())
     }
@@ -250,8 +248,7 @@ impl<'a> Households<'a> {
             "household.add_member",
             "household",
             format!("{household_id}:{person_id}"),
-        )
-        .await?;
+        );
         let household = load_household(&txn, household_id)
             .await?
             .ok_or_else(|| StoreError::not_found("Household"))?;
@@ -288,8 +285,7 @@ impl<'a> Households<'a> {
             "household.remove_member",
             "household",
             format!("{household_id}:{person_id}"),
-        )
-        .await?;
+        );
         let household = load_household(&txn, household_id)
             .await?
             .ok_or_else(|| StoreError::not_found("Household"))?;
@@ -367,8 +363,7 @@ impl<'a> Households<'a> {
             },
             "person",
             statement.person_id.to_string(),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(ConsentRecord {
             purpose: statement.purpose,
@@ -479,7 +474,7 @@ impl<'a> Households<'a> {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, access, "kea.start", "kea_application", id.to_string()).await?;
+        audit::record(&txn, access, "kea.start", "kea_application", id.to_string());
         txn.commit().await?;
         application_from(row)
     }
@@ -567,8 +562,7 @@ impl<'a> Households<'a> {
             "kea.transition",
             "kea_application",
             format!("{id}:{}→{}", from.code(), to.code()),
-        )
-        .await?;
+        );
         txn.commit().await?;
         application_from(row)
     }
@@ -624,8 +618,7 @@ impl<'a> Households<'a> {
             "kea.document",
             "kea_application",
             format!("{application_id}:{}:{subject}", document.code()),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(())
     }

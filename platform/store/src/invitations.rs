@@ -220,8 +220,7 @@ impl<'a> Invitations<'a> {
                 purpose: format!("invite a {} account", new.role),
                 request_id: request_id.into(),
             },
-        )
-        .await?;
+        );
         txn.commit().await?;
         from_row(row, now)
     }
@@ -273,8 +272,7 @@ impl<'a> Invitations<'a> {
                 purpose: "withdraw an invitation".into(),
                 request_id: request_id.into(),
             },
-        )
-        .await?;
+        );
         txn.commit().await?;
         from_row(row, now)
     }
@@ -372,8 +370,7 @@ impl<'a> Invitations<'a> {
                 purpose: format!("accept invitation {invitation_id}"),
                 request_id: request_id.into(),
             },
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(account)
     }

@@ -203,7 +203,7 @@ pub(crate) async fn load_many(
         .all(txn)
         .await?;
     let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    audit_read(txn, access, "person.read", &found).await?;
+    audit_read(txn, access, "person.read", &found);
     rows.into_iter().map(PersonRecord::try_from).collect()
 }
 
@@ -246,17 +246,12 @@ fn merge_details(keep: PersonDetails, other: PersonDetails) -> PersonDetails {
     }
 }
 
-async fn audit_read(
-    txn: &ScopedTxn,
-    access: &Access<'_>,
-    action: &str,
-    ids: &[i64],
-) -> Result<(), StoreError> {
+fn audit_read(txn: &ScopedTxn, access: &Access<'_>, action: &str, ids: &[i64]) {
     if ids.is_empty() {
-        return Ok(());
+        return;
     }
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    audit::record(txn, access, action, "person", ids.join(",")).await
+    audit::record(txn, access, action, "person", ids.join(","));
 }
 
 pub struct People<'a> {
@@ -294,7 +289,7 @@ impl<'a> People<'a> {
             }
             Err(e) => return Err(e.into()),
         };
-        audit::record(&txn, access, "person.register", "person", id.to_string()).await?;
+        audit::record(&txn, access, "person.register", "person", id.to_string());
         txn.commit().await?;
         PersonRecord::try_from(row)
     }
@@ -320,7 +315,7 @@ impl<'a> People<'a> {
         let mut active = to_active(scope, id, details, Utc::now());
         active.created_at = Set(existing.created_at);
         let row = active.update(&txn).await?;
-        audit::record(&txn, access, "person.update", "person", id.to_string()).await?;
+        audit::record(&txn, access, "person.update", "person", id.to_string());
         txn.commit().await?;
         PersonRecord::try_from(row)
     }
@@ -350,8 +345,7 @@ impl<'a> People<'a> {
             "person.import",
             "person",
             format!("{} people", ids.len()),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(ids)
     }
@@ -490,8 +484,7 @@ impl<'a> People<'a> {
             "person.merge",
             "person",
             format!("{keep}<-{remove}"),
-        )
-        .await?;
+        );
         txn.commit().await?;
         PersonRecord::try_from(row)
     }
@@ -506,7 +499,7 @@ impl<'a> People<'a> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let row = person::Entity::find_id_in(&txn, id).one(&txn).await?;
         if row.is_some() {
-            audit_read(&txn, access, "person.read", &[id]).await?;
+            audit_read(&txn, access, "person.read", &[id]);
         }
         txn.commit().await?;
         row.map(PersonRecord::try_from).transpose()
@@ -546,7 +539,7 @@ impl<'a> People<'a> {
         }
         let rows = query.all(&txn).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        audit_read(&txn, access, "person.search", &ids).await?;
+        audit_read(&txn, access, "person.search", &ids);
         txn.commit().await?;
         rows.into_iter().map(PersonRecord::try_from).collect()
     }
@@ -613,7 +606,7 @@ impl<'a> People<'a> {
         }
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
         let ids: Vec<i64> = candidates.iter().map(|c| c.person.id).collect();
-        audit_read(&txn, access, "person.duplicate_check", &ids).await?;
+        audit_read(&txn, access, "person.duplicate_check", &ids);
         txn.commit().await?;
         Ok(candidates)
     }

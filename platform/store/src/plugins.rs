@@ -357,8 +357,7 @@ impl<'a> Plugins<'a> {
             "plugin.enabled",
             "plugin",
             format!("{plugin_id}@{version}"),
-        )
-        .await?;
+        );
         let row = plugin_activation::Entity::find_id_in(&txn, plugin_id.to_owned())
             .one(&txn)
             .await?
@@ -402,8 +401,7 @@ impl<'a> Plugins<'a> {
                 &format!("plugin.{status}"),
                 "plugin",
                 plugin_id,
-            )
-            .await?;
+            );
         }
         txn.commit().await?;
         Ok(activation_from(row))
@@ -762,8 +760,7 @@ impl<'a> Plugins<'a> {
             "suggestion.dismissed",
             "referral_suggestion",
             id.to_string(),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(Suggestion {
             id: row.id,
@@ -865,7 +862,7 @@ impl<'a> Plugins<'a> {
             .await?;
         let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
         if !ids.is_empty() {
-            audit::record(&txn, access, "person.read", "person", ids.join(",")).await?;
+            audit::record(&txn, access, "person.read", "person", ids.join(","));
         }
         txn.commit().await?;
         rows.into_iter().map(PersonRecord::try_from).collect()

