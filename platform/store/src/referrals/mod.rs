@@ -610,3 +610,149 @@ async fn build_envelope(
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use kentro_domain::case::{RequestCategory, RequestChannel};
+    use kentro_domain::household::{ConsentMethod, ConsentPurpose};
+    use kentro_domain::hsds::{self, Shape};
+    use kentro_domain::referral::{
+        EnvelopeField, ReferralLevel, ReferralReason, ReferralResponse, ReferralStatus,
+        TargetScope, Urgency,
+    };
+    use serde_json::json;
+
+    use super::{LoopSettings, NewReferral, ServiceTarget};
+    use crate::test_databases::{as_operator, details, two_centers};
+    use crate::{ConsentStatement, DirectoryScope, NewCase, StoreError};
+
+    const SERVICE: &str = "7c1d1b3e-2f0a-4c55-9d7e-0a1b2c3d4e5f";
+
+    #[tokio::test]
+    async fn a_referral_needs_consent_is_answered_once_through_its_link_and_is_hidden_from_other_centers()
+     {
+        let centers = two_centers().await;
+        let (store, ours, theirs) = (&centers.store, centers.ours, centers.theirs);
+        let access = as_operator();
+        let service = hsds::read_document(
+            &json!({
+                "id": SERVICE, "name": "Ξενώνας φιλοξενίας", "status": "active",
+                "email": "xenonas@example.gr",
+                "organization": { "id": "0b6f7c1a-3d2e-4f50-8a91-b2c3d4e5f607",
+                                  "name": "Δήμος", "description": "Κοινωνική υπηρεσία" }
+            }),
+            Some(Shape::Service),
+            "test",
+        )
+        .unwrap();
+        store
+            .directory()
+            .import(DirectoryScope::Tenant(ours), &service, &access, &|_| {})
+            .await
+            .unwrap();
+        let person = store
+            .people()
+            .register(ours, &details("Παραπομπής"), &access)
+            .await
+            .unwrap();
+        let case = store
+            .cases()
+            .open(
+                ours,
+                NewCase {
+                    person_id: person.id,
+                    request_date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                    channel: RequestChannel::WalkIn,
+                    categories: vec![RequestCategory::Housing],
+                    assigned_to: None,
+                },
+                &access,
+            )
+            .await
+            .unwrap();
+        let referrals = store.referrals();
+        let new_referral = || NewReferral {
+            case_id: case.id,
+            target: ServiceTarget {
+                scope: TargetScope::Own,
+                tenant: None,
+                service_id: SERVICE.into(),
+            },
+            level: ReferralLevel::Local,
+            reason: ReferralReason::parse("Χωρίς στέγη από σήμερα").unwrap(),
+            urgency: Urgency::Urgent,
+            envelope_fields: vec![EnvelopeField::Name],
+        };
+        match referrals.create(ours, new_referral(), &access).await {
+            Err(StoreError::ConsentRequired { .. }) => {}
+            other => panic!("nothing is shared without the person's consent: {other:?}"),
+        }
+        store
+            .households()
+            .record_consent(
+                ours,
+                ConsentStatement {
+                    person_id: person.id,
+                    purpose: ConsentPurpose::ReferralSharing,
+                    given: true,
+                    on_date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                    method: ConsentMethod::SignedForm,
+                    witness: None,
+                },
+                &access,
+            )
+            .await
+            .unwrap();
+        // A referral names the colleague who made it.
+        let worker = crate::Actor {
+            account_id: Some(1),
+            name: "social-worker@ours".into(),
+            role: "social_worker".into(),
+        };
+        let as_worker = crate::Access {
+            actor: &worker,
+            ..as_operator()
+        };
+        let referral = referrals
+            .create(ours, new_referral(), &as_worker)
+            .await
+            .unwrap();
+        assert_eq!(referral.status, ReferralStatus::Draft);
+        let settings = LoopSettings {
+            link_lifetime: chrono::Duration::days(30),
+            public_url: "http://kentro.test".into(),
+        };
+        let sent = referrals
+            .send(ours, referral.id, &settings, &as_worker)
+            .await
+            .unwrap();
+        assert_eq!(sent.referral.status, ReferralStatus::Sent);
+        assert!(sent.receiver_notified, "the service has an address");
+
+        let view = referrals.open_link(&sent.link_token).await.unwrap();
+        assert_eq!(view.referral.id, referral.id);
+        let (_, accepted) = referrals
+            .respond_by_link(&sent.link_token, &ReferralResponse::Accept { note: None })
+            .await
+            .unwrap();
+        assert_eq!(accepted.status, ReferralStatus::Accepted);
+        match referrals
+            .respond_by_link(&sent.link_token, &ReferralResponse::Accept { note: None })
+            .await
+        {
+            Err(StoreError::InvalidReferralTransition(_)) => {}
+            other => panic!("an accepted referral is not accepted twice: {other:?}"),
+        }
+
+        match referrals.get(theirs, referral.id).await {
+            Err(StoreError::NotFound { .. }) => {}
+            other => panic!("another center does not see it: {other:?}"),
+        }
+        assert_eq!(
+            referrals.get(ours, referral.id).await.unwrap().status,
+            ReferralStatus::Accepted,
+            "still as the receiver left it"
+        );
+    }
+}
