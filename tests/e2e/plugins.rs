@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::harness::{
-    Backend, PLATFORM_ADMIN, Server, code, demo_account, demo_password, repo_root, run_kentro,
-    stderr_of, stdout_of,
+    Backend, Client, PLATFORM_ADMIN, Server, code, demo_account, demo_password, repo_root,
+    run_kentro, stderr_of, stdout_of,
 };
 
 /// Compiled artifacts shared by every test of the run, so each plugin is
@@ -94,24 +94,19 @@ const SHARED_SESSION_KEY: &str = "the-session-key-the-plugin-tests-share";
 const OPERATION: &str = "mutation($plugin: String!, $operation: String!, $input: JSON!) {
     pluginOperation(plugin: $plugin, operation: $operation, input: $input) }";
 
-struct Desk<'a> {
-    server: &'a Server,
-    token: String,
-}
-
-impl Desk<'_> {
-    async fn call(&self, plugin: &str, operation: &str, input: Value) -> Value {
-        self.server
-            .graphql_as(
-                Some(&self.token),
-                OPERATION,
-                json!({ "plugin": plugin, "operation": operation, "input": input }),
-            )
-            .await
+/// A colleague at a plugin's desk: the operations a plugin offers, and
+/// registering the people they are for.
+impl Client<'_> {
+    async fn operate(&self, plugin: &str, operation: &str, input: Value) -> Value {
+        self.call(
+            OPERATION,
+            json!({ "plugin": plugin, "operation": operation, "input": input }),
+        )
+        .await
     }
 
-    async fn ok(&self, plugin: &str, operation: &str, input: Value) -> Value {
-        let response = self.call(plugin, operation, input).await;
+    async fn operate_ok(&self, plugin: &str, operation: &str, input: Value) -> Value {
+        let response = self.operate(plugin, operation, input).await;
         assert!(
             response.get("errors").is_none(),
             "{plugin} {operation}: {response}"
@@ -119,28 +114,27 @@ impl Desk<'_> {
         response["data"]["pluginOperation"].clone()
     }
 
-    async fn gql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .server
-            .graphql_as(Some(&self.token), query, variables)
-            .await;
-        assert!(response.get("errors").is_none(), "{query}: {response}");
-        response["data"].clone()
-    }
-
     async fn register(&self, input: Value) -> String {
         let data = self
-            .gql(
+            .ok(
                 "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
                 json!({ "input": input }),
             )
             .await;
         data["registerPerson"]["id"].as_str().unwrap().to_owned()
     }
+
+    async fn call_enable(&self, plugin: &str, config: Value) -> Value {
+        self.call(
+            "mutation($p: String!, $c: JSON) { enablePlugin(plugin: $p, config: $c) { status } }",
+            json!({ "p": plugin, "c": config }),
+        )
+        .await
+    }
 }
 
-async fn desk<'a>(server: &'a Server, backend: &Backend, role: &str, slug: &str) -> Desk<'a> {
-    Desk {
+async fn desk<'a>(server: &'a Server, backend: &Backend, role: &str, slug: &str) -> Client<'a> {
+    Client {
         server,
         token: server
             .login(&demo_account(role, slug), &demo_password(backend))
@@ -174,7 +168,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
     let child_id = child.clone();
     let parent_id = parent.clone();
     let group = paiania
-        .ok(
+        .operate_ok(
             "tutoring",
             "create-group",
             json!({ "subject": "Μαθηματικά", "grade": 4, "tutor": "Εθελόντρια Μ. Ραφαηλίδου", "volunteer": true }),
@@ -182,7 +176,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
         .await;
     let group_id = group["id"].as_str().unwrap();
     let off_config = paiania
-        .call(
+        .operate(
             "tutoring",
             "create-group",
             json!({ "subject": "Χημεία", "grade": 4, "tutor": "Χ" }),
@@ -194,7 +188,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
         "Paiania tutors no chemistry"
     );
     let no_consent = paiania
-        .call(
+        .operate(
             "tutoring",
             "enrol-child",
             json!({ "personId": child_id, "groupId": group_id, "guardianConsent": false }),
@@ -205,7 +199,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
         "input.guardianConsent"
     );
     let adult = paiania
-        .call(
+        .operate(
             "tutoring",
             "enrol-child",
             json!({ "personId": parent_id, "groupId": group_id, "guardianConsent": true }),
@@ -213,28 +207,28 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
         .await;
     assert_eq!(adult["errors"][0]["extensions"]["field"], "input.personId");
     paiania
-        .ok(
+        .operate_ok(
             "tutoring",
             "enrol-child",
             json!({ "personId": child_id, "groupId": group_id, "guardianConsent": true }),
         )
         .await;
     paiania
-        .ok(
+        .operate_ok(
             "tutoring",
             "record-session",
             json!({ "groupId": group_id, "date": "2026-11-20", "present": [child_id] }),
         )
         .await;
     paiania
-        .ok(
+        .operate_ok(
             "tutoring",
             "record-session",
             json!({ "groupId": group_id, "date": "2026-11-22", "present": [] }),
         )
         .await;
     let rate = paiania
-        .ok(
+        .operate_ok(
             "tutoring",
             "attendance-rate",
             json!({ "personId": child_id }),
@@ -244,20 +238,20 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
 
     // A new case for the household suggests tutoring for the child.
     let household = paiania
-        .gql(
+        .ok(
             "mutation($p: ID!) { createHousehold(headPersonId: $p) { id } }",
             json!({ "p": parent }),
         )
         .await["createHousehold"]["id"]
         .clone();
     paiania
-        .gql(
+        .ok(
             "mutation($h: ID!, $p: ID!) { addHouseholdMember(householdId: $h, personId: $p, relationship: CHILD) { id } }",
             json!({ "h": household, "p": child }),
         )
         .await;
     paiania
-        .gql(
+        .ok(
             "mutation($p: ID!) { openCase(input: { personId: $p, channel: WALK_IN, categories: [EDUCATION] }) { id } }",
             json!({ "p": parent }),
         )
@@ -265,7 +259,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
     let mut suggestions = Value::Null;
     for _ in 0..50 {
         suggestions = paiania
-            .gql(
+            .ok(
                 "query($p: ID!) { referralSuggestions(personId: $p) { plugin title } }",
                 json!({ "p": child }),
             )
@@ -278,7 +272,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
     }
     assert_eq!(suggestions[0]["plugin"], "tutoring", "{suggestions}");
     let parent_suggestions = paiania
-        .gql(
+        .ok(
             "query($p: ID!) { referralSuggestions(personId: $p) { plugin } }",
             json!({ "p": parent }),
         )
@@ -299,7 +293,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
         .await;
     let (a, b) = (a.clone(), b.clone());
     let activity = veria
-        .ok(
+        .operate_ok(
             "creative-activities",
             "create-activity",
             json!({ "title": "Εργαστήρι ζωγραφικής", "date": "2026-12-05", "capacity": 1 }),
@@ -307,7 +301,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
         .await;
     let activity_id = activity["id"].as_str().unwrap();
     let first = veria
-        .ok(
+        .operate_ok(
             "creative-activities",
             "enrol",
             json!({ "activityId": activity_id, "personId": a }),
@@ -315,7 +309,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
         .await;
     assert_eq!(first["status"], "enrolled");
     let second = veria
-        .ok(
+        .operate_ok(
             "creative-activities",
             "enrol",
             json!({ "activityId": activity_id, "personId": b }),
@@ -323,7 +317,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
         .await;
     assert_eq!(second["status"], "waiting");
     let withdrawn = veria
-        .ok(
+        .operate_ok(
             "creative-activities",
             "withdraw",
             json!({ "activityId": activity_id, "personId": a }),
@@ -331,14 +325,14 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
         .await;
     assert_eq!(withdrawn["promoted"], b.as_str());
     veria
-        .ok(
+        .operate_ok(
             "creative-activities",
             "record-attendance",
             json!({ "activityId": activity_id, "present": [b] }),
         )
         .await;
     let report = veria
-        .ok("creative-activities", "participation-report", json!({}))
+        .operate_ok("creative-activities", "participation-report", json!({}))
         .await;
     assert_eq!(report["activities"][0]["participants"], 1, "{report}");
     assert_eq!(report["activities"][0]["enrolled"], 1);
@@ -356,14 +350,14 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
     let skilled = skilled.clone();
     let other = other.clone();
     let employer = mylopotamos
-        .ok(
+        .operate_ok(
             "job-market",
             "add-employer",
             json!({ "name": "Ξενοδοχείο Μπαλί", "area": "Πέραμα", "sector": "τουρισμός" }),
         )
         .await;
     let posting = mylopotamos
-        .ok(
+        .operate_ok(
             "job-market",
             "add-posting",
             json!({ "employerId": employer["id"], "title": "Βοηθός κουζίνας", "minIsced": 3,
@@ -371,7 +365,7 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
         )
         .await;
     let matched = mylopotamos
-        .ok("job-market", "match", json!({ "postingId": posting["id"] }))
+        .operate_ok("job-market", "match", json!({ "postingId": posting["id"] }))
         .await;
     let candidates = matched["candidates"].as_array().unwrap();
     assert_eq!(candidates.len(), 2, "{matched}");
@@ -382,21 +376,21 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
     );
     assert_eq!(candidates[1]["personId"], other.as_str());
     let referral = mylopotamos
-        .ok(
+        .operate_ok(
             "job-market",
             "refer",
             json!({ "personId": skilled, "to": "employer", "postingId": posting["id"] }),
         )
         .await;
     mylopotamos
-        .ok(
+        .operate_ok(
             "job-market",
             "record-outcome",
             json!({ "referralId": referral["id"], "outcome": "placed" }),
         )
         .await;
     let metrics = mylopotamos
-        .gql("{ pluginMetrics { plugin name total } }", json!({}))
+        .ok("{ pluginMetrics { plugin name total } }", json!({}))
         .await;
     assert!(
         metrics["pluginMetrics"]
@@ -409,20 +403,22 @@ async fn the_three_plugins_work_end_to_end(backend: Backend) {
 
     // A plugin not enabled at a center does not exist there.
     let elsewhere = paiania
-        .call("job-market", "match", json!({ "postingId": "x" }))
+        .operate("job-market", "match", json!({ "postingId": "x" }))
         .await;
     assert_eq!(code(&elsewhere), "NOT_FOUND");
     // Reception reads but cannot change.
     let reception = desk(&server, &backend, "reception", "paiania").await;
     let refused = reception
-        .call(
+        .operate(
             "tutoring",
             "create-group",
             json!({ "subject": "Μαθηματικά", "grade": 2, "tutor": "Χ" }),
         )
         .await;
     assert_eq!(code(&refused), "FORBIDDEN");
-    reception.ok("tutoring", "list-groups", json!({})).await;
+    reception
+        .operate_ok("tutoring", "list-groups", json!({}))
+        .await;
 }
 
 #[tokio::test]
@@ -505,7 +501,7 @@ async fn a_hostile_plugin_is_stopped_with_typed_errors_while_the_server_keeps_an
     ];
     let run_attacks = futures::future::join_all(attacks.iter().map(|(op, _)| {
         let paiania = &paiania;
-        async move { paiania.call("hostile", op, json!({})).await }
+        async move { paiania.operate("hostile", op, json!({})).await }
     }));
     let keep_answering = async {
         let mut answered = 0;
@@ -525,10 +521,10 @@ async fn a_hostile_plugin_is_stopped_with_typed_errors_while_the_server_keeps_an
     }
     // Each attack ended with its typed error above: none was left to run.
     // Five failures in a row suspend the plugin for Paiania only.
-    let suspended = paiania.call("hostile", "noop", json!({})).await;
+    let suspended = paiania.operate("hostile", "noop", json!({})).await;
     assert_eq!(code(&suspended), "PLUGIN_SUSPENDED", "{suspended}");
     let listed = paiania
-        .gql("{ plugins { id status statusReason } }", json!({}))
+        .ok("{ plugins { id status statusReason } }", json!({}))
         .await;
     let hostile = listed["plugins"]
         .as_array()
@@ -544,7 +540,9 @@ async fn a_hostile_plugin_is_stopped_with_typed_errors_while_the_server_keeps_an
             .unwrap()
             .contains("failures")
     );
-    let tutoring = paiania.ok("tutoring", "list-groups", json!({})).await;
+    let tutoring = paiania
+        .operate_ok("tutoring", "list-groups", json!({}))
+        .await;
     assert!(tutoring["groups"].is_array(), "other plugins go on");
 }
 
@@ -563,7 +561,7 @@ async fn a_hostile_plugin_reads_nothing_of_another_tenant_through_any_import() {
         veria_ids.push(id.clone());
     }
     veria
-        .ok(
+        .operate_ok(
             "creative-activities",
             "create-activity",
             json!({ "title": "Θέατρο", "date": "2026-12-01" }),
@@ -577,7 +575,7 @@ async fn a_hostile_plugin_reads_nothing_of_another_tenant_through_any_import() {
     let own = own.clone();
 
     let attempt = paiania
-        .ok(
+        .operate_ok(
             "hostile",
             "read-other-tenant",
             json!({ "personIds": veria_ids, "collections": ["activities", "places", "groups"] }),
@@ -596,7 +594,7 @@ async fn a_hostile_plugin_reads_nothing_of_another_tenant_through_any_import() {
     );
     let reception = desk(&server, &backend, "reception", "paiania").await;
     let as_reception = reception
-        .ok(
+        .operate_ok(
             "hostile",
             "read-other-tenant",
             json!({ "personIds": [own], "collections": [] }),
@@ -625,28 +623,28 @@ async fn packages_are_verified_and_versions_switch_without_a_restart() {
     let platform = server.login(PLATFORM_ADMIN, &demo_password(&backend)).await;
 
     assert_eq!(
-        paiania.ok("hostile", "noop", json!({})).await["version"],
+        paiania.operate_ok("hostile", "noop", json!({})).await["version"],
         "1.0.0"
     );
     admin
-        .gql(
+        .ok(
             "mutation { enablePlugin(plugin: \"hostile\", version: \"1.1.0\") { version } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        paiania.ok("hostile", "noop", json!({})).await["version"],
+        paiania.operate_ok("hostile", "noop", json!({})).await["version"],
         "1.1.0",
         "upgraded without a restart"
     );
     admin
-        .gql(
+        .ok(
             "mutation { enablePlugin(plugin: \"hostile\", version: \"1.0.0\") { version } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        paiania.ok("hostile", "noop", json!({})).await["version"],
+        paiania.operate_ok("hostile", "noop", json!({})).await["version"],
         "1.0.0",
         "rolled back"
     );
@@ -711,18 +709,6 @@ async fn packages_are_verified_and_versions_switch_without_a_restart() {
     assert_eq!(code(&forbidden), "FORBIDDEN");
 }
 
-impl Desk<'_> {
-    async fn call_enable(&self, plugin: &str, config: Value) -> Value {
-        self.server
-            .graphql_as(
-                Some(&self.token),
-                "mutation($p: String!, $c: JSON) { enablePlugin(plugin: $p, config: $c) { status } }",
-                json!({ "p": plugin, "c": config }),
-            )
-            .await
-    }
-}
-
 /// A publisher's key is trusted for the plugin ids named with it: a key
 /// trusted for `tutoring` cannot install `hostile` (nor ship another's id).
 #[tokio::test]
@@ -755,7 +741,7 @@ async fn a_package_whose_key_is_no_longer_trusted_is_not_loaded() {
     let paiania = desk(&server, &backend, "social-worker", "paiania").await;
     assert!(
         paiania
-            .call("hostile", "noop", json!({}))
+            .operate("hostile", "noop", json!({}))
             .await
             .get("errors")
             .is_none(),
@@ -766,7 +752,7 @@ async fn a_package_whose_key_is_no_longer_trusted_is_not_loaded() {
 
     let untrusted = Server::start(&plugin_env(&backend), &[]);
     let paiania = desk(&untrusted, &backend, "social-worker", "paiania").await;
-    let refused = paiania.call("hostile", "noop", json!({})).await;
+    let refused = paiania.operate("hostile", "noop", json!({})).await;
     assert_eq!(code(&refused), "PLUGIN_FAILED", "{refused}");
 }
 
@@ -788,7 +774,7 @@ async fn a_planted_artifact_in_the_cache_is_never_loaded() {
     let paiania = desk(&server, &backend, "social-worker", "paiania").await;
     assert!(
         paiania
-            .call("hostile", "noop", json!({}))
+            .operate("hostile", "noop", json!({}))
             .await
             .get("errors")
             .is_none()
@@ -843,7 +829,7 @@ async fn a_planted_artifact_in_the_cache_is_never_loaded() {
     ));
     let restarted = Server::start(&env, &[]);
     let paiania = desk(&restarted, &backend, "social-worker", "paiania").await;
-    let answer = paiania.call("hostile", "noop", json!({})).await;
+    let answer = paiania.operate("hostile", "noop", json!({})).await;
     assert!(
         answer.get("errors").is_none(),
         "the enabled version runs: {answer}"
@@ -863,7 +849,9 @@ async fn records_created_at_once_by_concurrent_calls_all_survive() {
     let backend = Backend::postgres().await;
     let server = Server::start(&plugin_env(&backend), &["--demo"]);
     let worker = desk(&server, &backend, "social-worker", "paiania").await;
-    let before = worker.ok("tutoring", "list-groups", json!({})).await["groups"]
+    let before = worker
+        .operate_ok("tutoring", "list-groups", json!({}))
+        .await["groups"]
         .as_array()
         .unwrap()
         .len();
@@ -871,7 +859,7 @@ async fn records_created_at_once_by_concurrent_calls_all_survive() {
         let worker = &worker;
         async move {
             worker
-                .ok(
+                .operate_ok(
                     "tutoring",
                     "create-group",
                     json!({ "subject": "Μαθηματικά", "grade": 3, "tutor": format!("Εθελόντρια {n}") }),
@@ -881,7 +869,9 @@ async fn records_created_at_once_by_concurrent_calls_all_survive() {
     }))
     .await;
     assert_eq!(created.len(), 8);
-    let groups = worker.ok("tutoring", "list-groups", json!({})).await["groups"]
+    let groups = worker
+        .operate_ok("tutoring", "list-groups", json!({}))
+        .await["groups"]
         .as_array()
         .unwrap()
         .clone();
@@ -904,7 +894,7 @@ async fn a_hostile_plugin_in_two_centers(backend: Backend) {
     let (server, _publisher) = hostile_server(&backend, &[]).await;
     let veria_admin = desk(&server, &backend, "tenant-admin", "veria").await;
     let enabled = veria_admin
-        .gql(
+        .ok(
             "mutation { enablePlugin(plugin: \"hostile\", version: \"1.0.0\") { status } }",
             json!({}),
         )
@@ -926,7 +916,7 @@ async fn a_hostile_plugin_in_two_centers(backend: Backend) {
     let mut own_event_seen = false;
     for _ in 0..100 {
         let attempt = paiania
-            .ok(
+            .operate_ok(
                 "hostile",
                 "read-other-tenant",
                 json!({ "personIds": [veria_person], "collections": ["events", "flood"] }),
@@ -950,7 +940,7 @@ async fn a_hostile_plugin_in_two_centers(backend: Backend) {
         "Paiania's own event record is readable to it"
     );
     let theirs = veria
-        .ok(
+        .operate_ok(
             "hostile",
             "read-other-tenant",
             json!({ "personIds": [own], "collections": ["events"] }),
@@ -967,15 +957,15 @@ async fn a_hostile_plugin_in_two_centers(backend: Backend) {
 
     // The flood runs while Veria keeps working: its plugin calls (through
     // the same pool) and its GraphQL requests are answered throughout.
-    let flood = paiania.call("hostile", "db-flood", json!({}));
+    let flood = paiania.operate("hostile", "db-flood", json!({}));
     let meanwhile = async {
         let mut answered = 0;
         for n in 0..10 {
             let listed = veria
-                .gql("{ people(first: 5) { edges { node { id } } } }", json!({}))
+                .ok("{ people(first: 5) { edges { node { id } } } }", json!({}))
                 .await;
             assert!(listed["people"]["edges"].is_array(), "{listed}");
-            let noop = veria.ok("hostile", "noop", json!({ "n": n })).await;
+            let noop = veria.operate_ok("hostile", "noop", json!({ "n": n })).await;
             assert_eq!(noop["ok"], true, "{noop}");
             answered += 1;
         }
@@ -1103,7 +1093,7 @@ async fn only_declared_well_shaped_metric_names_reach_the_aggregates() {
     let backend = Backend::sqlite();
     let (server, _publisher) = hostile_server(&backend, &[]).await;
     let paiania = desk(&server, &backend, "social-worker", "paiania").await;
-    let answered = paiania.ok("hostile", "metrics", json!({})).await;
+    let answered = paiania.operate_ok("hostile", "metrics", json!({})).await;
     assert_eq!(answered["declared"], true, "{answered}");
     assert!(
         answered["undeclared"]
@@ -1119,7 +1109,7 @@ async fn only_declared_well_shaped_metric_names_reach_the_aggregates() {
     );
     let admin = desk(&server, &backend, "tenant-admin", "paiania").await;
     let metrics = admin
-        .gql("{ pluginMetrics { plugin name total } }", json!({}))
+        .ok("{ pluginMetrics { plugin name total } }", json!({}))
         .await;
     let hostile: Vec<&str> = metrics["pluginMetrics"]
         .as_array()
