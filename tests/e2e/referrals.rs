@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::harness::{Backend, Server, code, demo_account, demo_password, fake_smtp, mail_body};
+use crate::harness::{
+    Backend, Client, Server, code, demo_account, demo_password, fake_smtp, mail_body,
+};
 
 /// The seeded services (`tenants/*/directory.hsds.json`).
 const PAIANIA_GROCERY: &str = "2a0243e2-a45f-5683-aed0-b54d10c33aff";
@@ -26,70 +28,59 @@ fn env_with_fast_notifications(backend: &Backend) -> Vec<(&'static str, String)>
 /// A social worker at a center with one person who has (or has not)
 /// consented to referral sharing, and an open case.
 struct Desk<'a> {
-    server: &'a Server,
-    worker: String,
+    worker: Client<'a>,
     case_id: String,
+}
+
+/// The desk is its social worker's client (`call`, `ok`) with a case.
+impl<'a> std::ops::Deref for Desk<'a> {
+    type Target = Client<'a>;
+
+    fn deref(&self) -> &Client<'a> {
+        &self.worker
+    }
 }
 
 impl<'a> Desk<'a> {
     async fn open(server: &'a Server, backend: &Backend, slug: &str, consent: bool) -> Desk<'a> {
-        let worker = server
-            .login(
-                &demo_account("social-worker", slug),
-                &demo_password(backend),
-            )
-            .await;
-        let desk = |q: &str, v: Value| {
-            let worker = worker.clone();
-            let q = q.to_owned();
-            async move {
-                let r = server.graphql_as(Some(&worker), &q, v).await;
-                assert!(r.get("errors").is_none(), "{q}: {r}");
-                r["data"].clone()
-            }
+        let worker = Client {
+            server,
+            token: server
+                .login(
+                    &demo_account("social-worker", slug),
+                    &demo_password(backend),
+                )
+                .await,
         };
-        let person = desk(
-            "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
-            json!({ "input": { "givenNameEl": "Ελένη", "familyNameEl": "Κωστοπούλου",
-                               "phone": "6912345678" } }),
-        )
-        .await["registerPerson"]["id"]
+        let person = worker
+            .ok(
+                "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
+                json!({ "input": { "givenNameEl": "Ελένη", "familyNameEl": "Κωστοπούλου",
+                                   "phone": "6912345678" } }),
+            )
+            .await["registerPerson"]["id"]
             .as_str()
             .unwrap()
             .to_owned();
         if consent {
-            desk(
-                "mutation($input: ConsentInput!) { recordConsent(input: $input) { given } }",
-                json!({ "input": { "personId": person, "purpose": "REFERRAL_SHARING", "given": true,
-                                   "onDate": "2026-11-20", "method": "SIGNED_FORM" } }),
-            )
-            .await;
+            worker
+                .ok(
+                    "mutation($input: ConsentInput!) { recordConsent(input: $input) { given } }",
+                    json!({ "input": { "personId": person, "purpose": "REFERRAL_SHARING", "given": true,
+                                       "onDate": "2026-11-20", "method": "SIGNED_FORM" } }),
+                )
+                .await;
         }
-        let case_id = desk(
-            "mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }",
-            json!({ "input": { "personId": person, "channel": "WALK_IN", "categories": ["FOOD_AID"] } }),
-        )
-        .await["openCase"]["id"]
+        let case_id = worker
+            .ok(
+                "mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }",
+                json!({ "input": { "personId": person, "channel": "WALK_IN", "categories": ["FOOD_AID"] } }),
+            )
+            .await["openCase"]["id"]
             .as_str()
             .unwrap()
             .to_owned();
-        Desk {
-            server,
-            worker,
-            case_id,
-        }
-    }
-
-    async fn call(&self, query: &str, variables: Value) -> Value {
-        self.server
-            .graphql_as(Some(&self.worker), query, variables)
-            .await
-    }
-
-    async fn ok(&self, query: &str, variables: Value) -> Value {
-        let response = self.call(query, variables).await;
-        assert!(response.get("errors").is_none(), "{query}: {response}");
-        response["data"].clone()
+        Desk { worker, case_id }
     }
 
     async fn create(&self, scope: &str, tenant: Option<&str>, service: &str) -> Value {
@@ -246,7 +237,7 @@ async fn a_partner_accepts_through_the_link_reports_completion_and_the_sender_se
         "pantopoleio@paiania.kentro.example"
     );
     let id = referral["id"].as_str().unwrap();
-    let (mut live, current) = Subscription::follow(&server, &desk.worker, id).await;
+    let (mut live, current) = Subscription::follow(&server, &desk.token, id).await;
     assert_eq!(current["referralUpdated"]["status"], "DRAFT");
     let sent = desk.ok(SEND, json!({ "id": id })).await;
     let sent = &sent["sendReferral"];
