@@ -3083,7 +3083,52 @@ async fn a_platform_admin_suspends_exports_and_offboards_a_municipality() {
     browser.goto("/municipalities/paiania").await;
     assert_eq!(browser.text("#status").await, "Leaving");
     browser.check_screen("municipality-en").await;
+    // Back to Greek, which the account keeps for the next visits.
+    browser.submit("form.language").await;
     browser.close().await;
+
+    // Another municipality, with scripts off and the keyboard alone: the
+    // suspension's reason typed and sent with Enter.
+    let plain = Browser::open(&server.base_url, false).await;
+    log_in_landing_on(
+        &plain,
+        crate::harness::PLATFORM_ADMIN,
+        &password,
+        "/municipalities",
+    )
+    .await;
+    plain.goto("/municipalities/veria").await;
+    plain
+        .fill("suspensionReason", "Έλεγχος της χρηματοδότησης")
+        .await;
+    plain
+        .submit("form[action='/municipalities/veria/suspend']")
+        .await;
+    assert_eq!(plain.text("#status").await, "Σε αναστολή");
+    plain
+        .submit("form[action='/municipalities/veria/reactivate']")
+        .await;
+    assert_eq!(plain.text("#status").await, "Ενεργός");
+    plain.close().await;
+    let keys = Browser::open(&server.base_url, true).await;
+    log_in_landing_on(
+        &keys,
+        crate::harness::PLATFORM_ADMIN,
+        &password,
+        "/municipalities",
+    )
+    .await;
+    keys.goto("/municipalities/veria").await;
+    keys.tab_to("#suspensionReason").await;
+    assert!(keys.focus_is_visible().await, "the focus shows");
+    keys.type_text("Έλεγχος").await;
+    keys.enter_and_wait().await;
+    assert_eq!(
+        keys.path().await,
+        "/municipalities/veria?done=suspended",
+        "Enter in the field sends its form"
+    );
+    keys.close().await;
 }
 
 /// Διαχείριση → Κατάλογος → a single service: the coordinator adds one
@@ -3224,9 +3269,36 @@ async fn a_coordinator_adds_and_corrects_one_service_with_a_form() {
     );
     assert_eq!(own("").await.len(), before + 2, "corrected, not added");
 
+    // With the keyboard alone, every control reached and its focus seen.
+    browser.goto("/admin/directory/service").await;
+    browser.tab_to("#name").await;
+    browser.type_text("Στήριξη φροντιστών").await;
+    browser.tab_to("#newOrganization").await;
+    assert!(browser.focus_is_visible().await, "the focus shows");
+    browser.type_text("Φροντιστές Βέροιας").await;
+    browser
+        .tab_to("form[action='/admin/directory/service'] button[type='submit']")
+        .await;
+    browser.enter_and_wait().await;
+    assert_eq!(browser.path().await, "/admin/directory?done=service");
+    assert_eq!(own("Στήριξη φροντιστών").await.len(), 1);
+
     browser.submit("form.language").await;
     browser.goto("/admin/directory/service").await;
     assert_eq!(browser.text("h1").await, "New service");
     browser.check_screen("service-new-en").await;
     browser.close().await;
+
+    // And with scripts off: a plain form.
+    let plain = Browser::open(&server.base_url, false).await;
+    log_in(&plain, &email, &password).await;
+    plain.goto("/admin/directory/service").await;
+    plain.fill("name", "Λέσχη ανάγνωσης").await;
+    plain.fill("newOrganization", "Δημοτική Βιβλιοθήκη").await;
+    plain
+        .submit("form[action='/admin/directory/service']")
+        .await;
+    assert_eq!(plain.path().await, "/admin/directory?done=service");
+    assert_eq!(own("Λέσχη ανάγνωσης").await.len(), 1);
+    plain.close().await;
 }

@@ -224,6 +224,22 @@ fn from_row(row: notification::Model) -> Result<Notification, StoreError> {
     })
 }
 
+/// Rows of `query` no other worker holds: on PostgreSQL locked for this
+/// transaction, skipping those locked already (SQLite has one writer).
+fn unclaimed<E: sea_orm::EntityTrait>(
+    query: sea_orm::Select<E>,
+    txn: &impl ConnectionTrait,
+) -> sea_orm::Select<E> {
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query.lock_with_behavior(
+            sea_orm::sea_query::LockType::Update,
+            sea_orm::sea_query::LockBehavior::SkipLocked,
+        )
+    } else {
+        query
+    }
+}
+
 pub struct Outbox<'a> {
     db: &'a DatabaseConnection,
 }
@@ -248,18 +264,12 @@ impl<'a> Outbox<'a> {
             }
             let scope = TenantScope::new(tenant.id);
             let txn = ScopedTxn::begin(self.db, scope).await?;
-            let mut query = notification::Entity::find_in(&txn)
+            let query = notification::Entity::find_in(&txn)
                 .filter(notification::Column::Status.eq("pending"))
                 .filter(notification::Column::NextAttemptAt.lte(now))
                 .order_by_asc(notification::Column::NextAttemptAt)
                 .limit(limit - claimed.len() as u64);
-            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-                query = query.lock_with_behavior(
-                    sea_orm::sea_query::LockType::Update,
-                    sea_orm::sea_query::LockBehavior::SkipLocked,
-                );
-            }
-            for row in query.all(&txn).await? {
+            for row in unclaimed(query, &txn).all(&txn).await? {
                 let mut active: notification::ActiveModel = row.into();
                 active.next_attempt_at = Set(now + LEASE);
                 claimed.push(from_row(active.update(&txn).await?)?);
@@ -268,18 +278,12 @@ impl<'a> Outbox<'a> {
         }
         if (claimed.len() as u64) < limit {
             let txn = PlatformTxn::begin(self.db).await?;
-            let mut query = platform_notification::Entity::find()
+            let query = platform_notification::Entity::find()
                 .filter(platform_notification::Column::Status.eq("pending"))
                 .filter(platform_notification::Column::NextAttemptAt.lte(now))
                 .order_by_asc(platform_notification::Column::NextAttemptAt)
                 .limit(limit - claimed.len() as u64);
-            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-                query = query.lock_with_behavior(
-                    sea_orm::sea_query::LockType::Update,
-                    sea_orm::sea_query::LockBehavior::SkipLocked,
-                );
-            }
-            for row in query.all(&txn).await? {
+            for row in unclaimed(query, &txn).all(&txn).await? {
                 let mut active: platform_notification::ActiveModel = row.into();
                 active.next_attempt_at = Set(now + LEASE);
                 claimed.push(from_platform_row(active.update(&txn).await?)?);

@@ -128,3 +128,34 @@ pub(crate) fn as_operator() -> Access<'static> {
         request_id: "test",
     }
 }
+
+/// A person of `scope` with an open housing case, registered by the
+/// operator: (person id, case id).
+pub(crate) async fn person_with_a_case(
+    store: &Store,
+    scope: TenantScope,
+    family_name: &str,
+) -> (i64, i64) {
+    let access = as_operator();
+    let person = store
+        .people()
+        .register(scope, &details(family_name), &access)
+        .await
+        .unwrap();
+    let case = store
+        .cases()
+        .open(
+            scope,
+            crate::NewCase {
+                person_id: person.id,
+                request_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+                channel: kentro_domain::case::RequestChannel::WalkIn,
+                categories: vec![kentro_domain::case::RequestCategory::Housing],
+                assigned_to: None,
+            },
+            &access,
+        )
+        .await
+        .unwrap();
+    (person.id, case.id)
+}

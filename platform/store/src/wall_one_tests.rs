@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use kentro_domain::case::{CaseStatus, NoteConfidentiality, RequestCategory, RequestChannel};
 use kentro_domain::household::{ConsentMethod, ConsentPurpose};
 
-use crate::test_databases::{as_operator, details, two_centers};
+use crate::test_databases::{as_operator, details, person_with_a_case, two_centers};
 use crate::{
     Access, Actor, AuditFilter, CaseFilter, CasePageParts, ConsentStatement, NewCase, StoreError,
 };
@@ -24,33 +24,14 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
     let centers = two_centers().await;
     let store = &centers.store;
     let access = as_operator();
-    let person = store
-        .people()
-        .register(centers.theirs, &details("Εκείνων"), &access)
-        .await
-        .unwrap();
-    let case = store
-        .cases()
-        .open(
-            centers.theirs,
-            NewCase {
-                person_id: person.id,
-                request_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-                channel: RequestChannel::WalkIn,
-                categories: vec![RequestCategory::Housing],
-                assigned_to: None,
-            },
-            &access,
-        )
-        .await
-        .unwrap();
+    let (person_id, case_id) = person_with_a_case(store, centers.theirs, "Εκείνων").await;
 
     // Reads from our center find nothing of theirs.
     let ours = centers.ours;
     assert!(
         store
             .people()
-            .get(ours, person.id, &access)
+            .get(ours, person_id, &access)
             .await
             .unwrap()
             .is_none()
@@ -66,7 +47,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
     assert!(
         store
             .cases()
-            .get(ours, case.id, &access)
+            .get(ours, case_id, &access)
             .await
             .unwrap()
             .is_none()
@@ -96,14 +77,14 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
     is_not_found(
         store
             .people()
-            .update(ours, person.id, &details("Άλλαξε"), &access)
+            .update(ours, person_id, &details("Άλλαξε"), &access)
             .await,
         "Person",
     );
     is_not_found(
         store
             .cases()
-            .transition(ours, case.id, CaseStatus::Closed, &access)
+            .transition(ours, case_id, CaseStatus::Closed, &access)
             .await,
         "Case",
     );
@@ -122,7 +103,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
             .cases()
             .add_note(
                 ours,
-                case.id,
+                case_id,
                 NoteConfidentiality::Standard,
                 &kentro_domain::case::NoteBody::parse("σημείωση").unwrap(),
                 &as_our_worker,
@@ -136,7 +117,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
             .open(
                 ours,
                 NewCase {
-                    person_id: person.id,
+                    person_id,
                     request_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
                     channel: RequestChannel::Phone,
                     categories: vec![RequestCategory::Other],
@@ -153,7 +134,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
             .record_consent(
                 ours,
                 ConsentStatement {
-                    person_id: person.id,
+                    person_id,
                     purpose: ConsentPurpose::ReferralSharing,
                     given: true,
                     on_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
@@ -166,7 +147,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
         "Person",
     );
     is_not_found(
-        store.households().create(ours, person.id, &access).await,
+        store.households().create(ours, person_id, &access).await,
         "Person",
     );
 
@@ -175,14 +156,14 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
     let theirs = centers.theirs;
     let unchanged = store
         .people()
-        .get(theirs, person.id, &access)
+        .get(theirs, person_id, &access)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(unchanged.details.family_name_el.as_deref(), Some("Εκείνων"));
     let case_now = store
         .cases()
-        .get(theirs, case.id, &access)
+        .get(theirs, case_id, &access)
         .await
         .unwrap()
         .unwrap();
@@ -190,7 +171,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
     assert!(
         store
             .cases()
-            .notes(theirs, case.id, |_| true, &access)
+            .notes(theirs, case_id, |_| true, &access)
             .await
             .unwrap()
             .is_empty()
@@ -198,7 +179,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
     assert!(
         !store
             .households()
-            .has_consent(theirs, person.id, ConsentPurpose::ReferralSharing)
+            .has_consent(theirs, person_id, ConsentPurpose::ReferralSharing)
             .await
             .unwrap()
     );
@@ -210,7 +191,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
     assert!(
         our_log
             .iter()
-            .all(|e| e.entity_id != person.id.to_string() && e.entity_id != case.id.to_string()),
+            .all(|e| e.entity_id != person_id.to_string() && e.entity_id != case_id.to_string()),
         "{our_log:?}"
     );
     let their_log = store

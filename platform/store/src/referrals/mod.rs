@@ -614,7 +614,6 @@ async fn build_envelope(
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
-    use kentro_domain::case::{RequestCategory, RequestChannel};
     use kentro_domain::household::{ConsentMethod, ConsentPurpose};
     use kentro_domain::hsds::{self, Shape};
     use kentro_domain::referral::{
@@ -624,8 +623,8 @@ mod tests {
     use serde_json::json;
 
     use super::{LoopSettings, NewReferral, ServiceTarget};
-    use crate::test_databases::{as_operator, details, two_centers};
-    use crate::{ConsentStatement, DirectoryScope, NewCase, StoreError};
+    use crate::test_databases::{as_operator, person_with_a_case, two_centers};
+    use crate::{ConsentStatement, DirectoryScope, StoreError};
 
     const SERVICE: &str = "7c1d1b3e-2f0a-4c55-9d7e-0a1b2c3d4e5f";
 
@@ -651,29 +650,10 @@ mod tests {
             .import(DirectoryScope::Tenant(ours), &service, &access, &|_| {})
             .await
             .unwrap();
-        let person = store
-            .people()
-            .register(ours, &details("Παραπομπής"), &access)
-            .await
-            .unwrap();
-        let case = store
-            .cases()
-            .open(
-                ours,
-                NewCase {
-                    person_id: person.id,
-                    request_date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-                    channel: RequestChannel::WalkIn,
-                    categories: vec![RequestCategory::Housing],
-                    assigned_to: None,
-                },
-                &access,
-            )
-            .await
-            .unwrap();
+        let (person_id, case_id) = person_with_a_case(store, ours, "Παραπομπής").await;
         let referrals = store.referrals();
         let new_referral = || NewReferral {
-            case_id: case.id,
+            case_id,
             target: ServiceTarget {
                 scope: TargetScope::Own,
                 tenant: None,
@@ -693,7 +673,7 @@ mod tests {
             .record_consent(
                 ours,
                 ConsentStatement {
-                    person_id: person.id,
+                    person_id,
                     purpose: ConsentPurpose::ReferralSharing,
                     given: true,
                     on_date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),

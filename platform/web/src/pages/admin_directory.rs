@@ -12,7 +12,7 @@ use crate::i18n;
 use crate::view::{FormError, Layout, Staff, Uploaded, Visit, render};
 
 /// Who may change the center's directory, as the contract says.
-const PERMISSION: &str = "MANAGE_TENANT_SETTINGS";
+pub(crate) const PERMISSION: &str = "MANAGE_TENANT_SETTINGS";
 
 /// One problem of an upload: where (file and row), which field, what.
 struct ProblemRow {

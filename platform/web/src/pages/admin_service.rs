@@ -12,12 +12,10 @@ use serde_json::{Map, Value, json};
 
 use crate::graphql::{self, ApiErrors};
 use crate::i18n;
+use crate::pages::admin_directory::PERMISSION;
 use crate::pages::people::{Choice, ChoiceField};
 use crate::problems;
 use crate::view::{FormError, Layout, Posted, Staff, Visit, render, see_other};
-
-/// Who may change the center's directory, as the contract says.
-const PERMISSION: &str = "MANAGE_TENANT_SETTINGS";
 
 /// HSDS 3.0's statuses of a service.
 const STATUSES: [&str; 4] = ["active", "inactive", "defunct", "temporarily closed"];
@@ -72,10 +70,10 @@ impl ServiceForm {
         Value::Object(service)
     }
 
-    /// A new organization, when one is typed.
-    fn new_organization(&self) -> Option<Value> {
+    /// A new organization with `id`, when one is typed.
+    fn new_organization(&self, id: String) -> Option<Value> {
         let name = self.get("newOrganization").trim();
-        (!name.is_empty()).then(|| json!({ "id": new_uuid(), "name": name, "description": name }))
+        (!name.is_empty()).then(|| json!({ "id": id, "name": name, "description": name }))
     }
 }
 
@@ -88,23 +86,23 @@ struct ServicePage {
     statuses: ChoiceField,
 }
 
-/// A new random (version 4) UUID, as HSDS ids are.
-fn new_uuid() -> String {
+/// A new random (version 4) UUID, as HSDS ids are; `None` when the
+/// system has no randomness to give, since a guessed id could overwrite
+/// another service.
+fn new_uuid() -> Option<String> {
     let mut bytes = [0u8; 16];
-    // The operating system's generator does not fail on the platforms
-    // served; were it to, the import would refuse the empty id.
-    let _ = getrandom::fill(&mut bytes);
+    getrandom::fill(&mut bytes).ok()?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
+    Some(format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],
         &hex[8..12],
         &hex[12..16],
         &hex[16..20],
         &hex[20..32]
-    )
+    ))
 }
 
 async fn page(visit: &Visit, mut layout: Layout, form: ServiceForm) -> Response {
@@ -118,16 +116,11 @@ async fn page(visit: &Visit, mut layout: Layout, form: ServiceForm) -> Response 
         Ok(data) => data,
         Err(e) => return visit.failure(&e),
     };
-    let mut organizations: Vec<(String, String)> = Vec::new();
-    for service in data.directory_services {
-        if let Some(id) = service.organization_id
-            && !organizations.iter().any(|(known, _)| *known == id)
-        {
-            let name = service.organization_name.unwrap_or_else(|| id.clone());
-            organizations.push((id, name));
-        }
-    }
-    organizations.sort_by(|a, b| a.1.cmp(&b.1));
+    let organizations = crate::pages::organizations_of(
+        data.directory_services
+            .into_iter()
+            .map(|s| (s.organization_id, s.organization_name)),
+    );
     layout.title = visit.t(if form.id.is_empty() {
         "service-form-new-title"
     } else {
@@ -313,7 +306,11 @@ pub async fn save(staff: Staff, posted: Posted) -> Response {
             Err(e) => return visit.failure(&e),
         }
     };
-    let organization = match form.new_organization() {
+    let (Some(service_id), Some(organization_id)) = (new_uuid(), new_uuid()) else {
+        tracing::error!("no randomness for a new directory id");
+        return visit.problem(StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+    };
+    let organization = match form.new_organization(organization_id) {
         Some(new) => new,
         None => match organization(visit, form.get("organization")).await {
             Ok(Some(known)) => known,
@@ -327,7 +324,7 @@ pub async fn save(staff: Staff, posted: Posted) -> Response {
             Err(e) => return visit.failure(&e),
         },
     };
-    let document = form.service(base, new_uuid(), organization);
+    let document = form.service(base, service_id, organization);
     match graphql::run::<graphql::ImportDirectoryDocument>(
         &visit.state.schema,
         &visit.context,
@@ -396,19 +393,21 @@ mod tests {
             ("status", "active"),
         ]);
         typed.id.clear();
-        let organization = typed.new_organization().expect("a new organization");
+        let organization = typed
+            .new_organization("organization-id".into())
+            .expect("a new organization");
         let service = typed.service(Map::new(), "service-id".into(), organization);
         assert_eq!(service["id"], "service-id");
-        assert_eq!(service["organization_id"], service["organization"]["id"]);
+        assert_eq!(service["organization_id"], "organization-id");
         assert_eq!(service["organization"]["name"], "Σύλλογος Γονέων");
     }
 
     #[test]
     fn new_ids_are_version_4_uuids() {
-        let id = new_uuid();
+        let id = new_uuid().expect("randomness");
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
         assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
-        assert_ne!(id, new_uuid());
+        assert_ne!(Some(id), new_uuid());
     }
 }

@@ -23,3 +23,20 @@ pub mod people;
 pub mod plugins;
 pub mod printing;
 pub mod referrals;
+
+/// The organizations of a directory's services, each once, by name: (id,
+/// name), a nameless one by its id.
+pub(crate) fn organizations_of(
+    services: impl IntoIterator<Item = (Option<String>, Option<String>)>,
+) -> Vec<(String, String)> {
+    let mut organizations: Vec<(String, String)> = Vec::new();
+    for (id, name) in services {
+        if let Some(id) = id
+            && !organizations.iter().any(|(known, _)| *known == id)
+        {
+            organizations.push((id.clone(), name.unwrap_or(id)));
+        }
+    }
+    organizations.sort_by(|a, b| a.1.cmp(&b.1));
+    organizations
+}

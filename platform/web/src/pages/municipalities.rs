@@ -151,7 +151,7 @@ impl NewPage {
     }
 }
 
-fn require_platform_admin(visit: &Visit, staff: &Staff) -> Option<Response> {
+pub(crate) fn require_platform_admin(visit: &Visit, staff: &Staff) -> Option<Response> {
     (!staff.may("MANAGE_TENANTS")).then(|| visit.problem(StatusCode::FORBIDDEN, "error-forbidden"))
 }
 

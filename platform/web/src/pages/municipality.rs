@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use crate::format;
 use crate::graphql;
 use crate::i18n;
+use crate::pages::municipalities::require_platform_admin;
 use crate::view::{FormError, Layout, Posted, Staff, Visit, render, see_other};
 
 #[derive(Template)]
@@ -31,10 +32,6 @@ struct MunicipalityPage {
     typed_reason: String,
     typed_confirm: String,
     confirm_label: String,
-}
-
-fn refused(visit: &Visit, staff: &Staff) -> Option<Response> {
-    (!staff.may("MANAGE_TENANTS")).then(|| visit.problem(StatusCode::FORBIDDEN, "error-forbidden"))
 }
 
 /// The page, with what was typed into a refused form.
@@ -107,7 +104,7 @@ pub async fn show(
     Path(slug): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refused) = refused(&visit, &staff) {
+    if let Some(refused) = require_platform_admin(&visit, &staff) {
         return refused;
     }
     let mut layout = visit.layout(String::new(), Some(&staff));
@@ -127,7 +124,7 @@ pub async fn show(
 
 pub async fn suspend(Path(slug): Path<String>, staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    if let Some(refused) = refused(visit, &staff) {
+    if let Some(refused) = require_platform_admin(visit, &staff) {
         return refused;
     }
     let reason = posted.get("suspensionReason");
@@ -162,7 +159,7 @@ pub async fn suspend(Path(slug): Path<String>, staff: Staff, posted: Posted) -> 
 
 pub async fn reactivate(Path(slug): Path<String>, staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    if let Some(refused) = refused(visit, &staff) {
+    if let Some(refused) = require_platform_admin(visit, &staff) {
         return refused;
     }
     match graphql::run::<graphql::ReactivateTenant>(
@@ -179,7 +176,7 @@ pub async fn reactivate(Path(slug): Path<String>, staff: Staff, posted: Posted) 
 
 pub async fn offboard(Path(slug): Path<String>, staff: Staff, posted: Posted) -> Response {
     let visit = &posted.visit;
-    if let Some(refused) = refused(visit, &staff) {
+    if let Some(refused) = require_platform_admin(visit, &staff) {
         return refused;
     }
     let confirm = posted.get("confirm");
@@ -205,7 +202,7 @@ pub async fn offboard(Path(slug): Path<String>, staff: Staff, posted: Posted) ->
 
 /// The offboarding export, as a file to keep.
 pub async fn export(visit: Visit, staff: Staff, Path(slug): Path<String>) -> Response {
-    if let Some(refused) = refused(&visit, &staff) {
+    if let Some(refused) = require_platform_admin(&visit, &staff) {
         return refused;
     }
     let file = match graphql::run::<graphql::TenantExport>(

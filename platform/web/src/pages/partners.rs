@@ -53,15 +53,11 @@ async fn page(
         Err(e) => return visit.failure(&e),
     };
     // The organizations of the center's own directory, each once, by name.
-    let mut organizations: Vec<(String, String)> = Vec::new();
-    for service in data.directory_services {
-        if let (Some(id), name) = (service.organization_id, service.organization_name)
-            && !organizations.iter().any(|(known, _)| *known == id)
-        {
-            organizations.push((id.clone(), name.unwrap_or(id)));
-        }
-    }
-    organizations.sort_by(|a, b| a.1.cmp(&b.1));
+    let organizations = crate::pages::organizations_of(
+        data.directory_services
+            .into_iter()
+            .map(|s| (s.organization_id, s.organization_name)),
+    );
     let name_of: HashMap<&str, &str> = organizations
         .iter()
         .map(|(id, name)| (id.as_str(), name.as_str()))
