@@ -623,7 +623,7 @@ pub struct TestApp {
     pub server: Server,
     password: String,
     /// Kept for as long as the server runs: its data directory and database.
-    _backend: Backend,
+    backend: Backend,
 }
 
 impl TestApp {
@@ -639,8 +639,14 @@ impl TestApp {
         TestApp {
             password: demo_password(&backend),
             server,
-            _backend: backend,
+            backend,
         }
+    }
+
+    /// The database behind the server, for the `kentro` commands a test
+    /// runs beside it.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
     }
 
     /// The demo account of `role` (`social-worker`, `tenant-admin`, ...) at

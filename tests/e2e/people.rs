@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Server, code, demo_account, demo_password};
+use crate::harness::{Backend, Client, TestApp, code, demo_account};
 
 const REGISTER: &str =
     "mutation($input: PersonInput!) { registerPerson(input: $input) { id displayName } }";
@@ -20,75 +20,39 @@ fn maria() -> Value {
     })
 }
 
-struct Center {
-    server: Server,
-    social_worker: String,
-    reception: String,
-    _backend: Backend,
+async fn register(desk: &Client<'_>, input: Value) -> Value {
+    desk.call(REGISTER, json!({ "input": input })).await
 }
 
-async fn veria(backend: Backend) -> Center {
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
-    let password = demo_password(&backend);
-    let social_worker = server
-        .login(&demo_account("social-worker", "veria"), &password)
-        .await;
-    let reception = server
-        .login(&demo_account("reception", "veria"), &password)
-        .await;
-    Center {
-        server,
-        social_worker,
-        reception,
-        _backend: backend,
-    }
-}
-
-async fn register(center: &Center, token: &str, input: Value) -> Value {
-    center
-        .server
-        .graphql_as(Some(token), REGISTER, json!({ "input": input }))
-        .await
-}
-
-async fn people_count(center: &Center) -> usize {
-    let response = center
-        .server
-        .graphql_as(
-            Some(&center.social_worker),
+async fn people_count(desk: &Client<'_>) -> usize {
+    let data = desk
+        .ok(
             "{ people(first: 100) { edges { node { id } } } }",
             json!({}),
         )
         .await;
-    response["data"]["people"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{response}"))
-        .len()
+    data["people"]["edges"].as_array().unwrap().len()
 }
 
 #[tokio::test]
 async fn reception_cannot_see_roma_flag() {
-    let center = veria(Backend::postgres().await).await;
-    let registered = register(&center, &center.social_worker, maria()).await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let social_worker = app.login_as("social-worker", "veria").await;
+    let reception = app.login_as("reception", "veria").await;
+    let registered = register(&social_worker, maria()).await;
     let id = registered["data"]["registerPerson"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{registered}"))
         .to_owned();
     let read = "query($id: ID!) { person(id: $id) { displayName minority employmentStatus } }";
 
-    let worker_view = center
-        .server
-        .graphql_as(Some(&center.social_worker), read, json!({ "id": id }))
-        .await;
+    let worker_view = social_worker.call(read, json!({ "id": id })).await;
     assert_eq!(
         worker_view["data"]["person"]["minority"], "YES",
         "{worker_view}"
     );
 
-    let reception_view = center
-        .server
-        .graphql_as(Some(&center.reception), read, json!({ "id": id }))
-        .await;
+    let reception_view = reception.call(read, json!({ "id": id })).await;
     let person = &reception_view["data"]["person"];
     assert_eq!(
         person["displayName"], "Μαρία Παπαδοπούλου",
@@ -106,13 +70,14 @@ async fn reception_cannot_see_roma_flag() {
     let mut input = maria();
     input["amka"] = Value::Null;
     input["disability"] = json!("YES");
-    let refused = register(&center, &center.reception, input).await;
+    let refused = register(&reception, input).await;
     assert_eq!(code(&refused), "FORBIDDEN_FIELD", "{refused}");
 }
 
 async fn greek_and_latin_spellings_find_the_same_person(backend: Backend) {
-    let center = veria(backend).await;
-    let registered = register(&center, &center.reception, {
+    let app = TestApp::spawn(backend);
+    let reception = app.login_as("reception", "veria").await;
+    let registered = register(&reception, {
         let mut input = maria();
         input["minority"] = Value::Null;
         input
@@ -120,8 +85,7 @@ async fn greek_and_latin_spellings_find_the_same_person(backend: Backend) {
     .await;
     assert!(registered.get("errors").is_none(), "{registered}");
     register(
-        &center,
-        &center.reception,
+        &reception,
         json!({ "givenNameLatin": "Ahmad", "familyNameLatin": "Karimi", "nationality": "AF" }),
     )
     .await;
@@ -135,10 +99,7 @@ async fn greek_and_latin_spellings_find_the_same_person(backend: Backend) {
         "maria papadopoulou",
         &amka_15_03_85(),
     ] {
-        let response = center
-            .server
-            .graphql_as(Some(&center.reception), search, json!({ "q": query }))
-            .await;
+        let response = reception.call(search, json!({ "q": query })).await;
         let names: Vec<&str> = response["data"]["people"]["edges"]
             .as_array()
             .unwrap_or_else(|| panic!("{response}"))
@@ -147,18 +108,12 @@ async fn greek_and_latin_spellings_find_the_same_person(backend: Backend) {
             .collect();
         assert_eq!(names, ["Μαρία Παπαδοπούλου"], "searching {query:?}");
     }
-    let none = center
-        .server
-        .graphql_as(Some(&center.reception), search, json!({ "q": "Γεωργίου" }))
-        .await;
+    let none = reception.call(search, json!({ "q": "Γεωργίου" })).await;
     assert_eq!(
         none["data"]["people"]["edges"].as_array().map(Vec::len),
         Some(0)
     );
-    let karimi = center
-        .server
-        .graphql_as(Some(&center.reception), search, json!({ "q": "Καρίμι" }))
-        .await;
+    let karimi = reception.call(search, json!({ "q": "Καρίμι" })).await;
     assert_eq!(
         karimi["data"]["people"]["edges"][0]["node"]["displayName"], "Ahmad Karimi",
         "a Greek spelling finds a Latin-only record: {karimi}"
@@ -177,10 +132,11 @@ async fn greek_and_latin_spellings_find_the_same_person_on_postgres() {
 
 #[tokio::test]
 async fn every_invalid_field_is_reported_at_once_and_nothing_is_written() {
-    let center = veria(Backend::sqlite()).await;
+    let app = TestApp::spawn(Backend::sqlite());
+    let social_worker = app.login_as("social-worker", "veria").await;
+    let reception = app.login_as("reception", "veria").await;
     let response = register(
-        &center,
-        &center.reception,
+        &reception,
         json!({
             "givenNameEl": "Νίκος", "familyNameEl": "Νικολάου",
             "amka": "12345678901", "afm": "123456789", "email": "nikos-at-mail",
@@ -200,19 +156,21 @@ async fn every_invalid_field_is_reported_at_once_and_nothing_is_written() {
         ["input.birthDate", "input.amka", "input.afm", "input.email"],
         "{response}"
     );
-    assert_eq!(people_count(&center).await, 0);
+    assert_eq!(people_count(&social_worker).await, 0);
 }
 
 #[tokio::test]
 async fn a_known_amka_is_refused_and_similar_people_are_offered_before_intake() {
-    let center = veria(Backend::postgres().await).await;
-    let first = register(&center, &center.social_worker, maria()).await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let social_worker = app.login_as("social-worker", "veria").await;
+    let reception = app.login_as("reception", "veria").await;
+    let first = register(&social_worker, maria()).await;
     let existing_id = first["data"]["registerPerson"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
 
-    let again = register(&center, &center.reception, {
+    let again = register(&reception, {
         let mut input = maria();
         input["minority"] = Value::Null;
         input
@@ -224,13 +182,11 @@ async fn a_known_amka_is_refused_and_similar_people_are_offered_before_intake() 
         again["errors"][0]["extensions"]["existingPersonId"],
         existing_id
     );
-    assert_eq!(people_count(&center).await, 1);
+    assert_eq!(people_count(&social_worker).await, 1);
 
     // The same woman at another desk, spelled in Latin letters, without ΑΜΚΑ.
-    let duplicates = center
-        .server
-        .graphql_as(
-            Some(&center.reception),
+    let duplicates = reception
+        .call(
             "query($input: PersonInput!) { findPossibleDuplicates(input: $input) {
                 person { id displayName } reasons score } }",
             json!({ "input": {
@@ -250,10 +206,8 @@ async fn a_known_amka_is_refused_and_similar_people_are_offered_before_intake() 
     );
 
     // Same birth date, different person: not offered.
-    let other = center
-        .server
-        .graphql_as(
-            Some(&center.reception),
+    let other = reception
+        .call(
             "query($input: PersonInput!) { findPossibleDuplicates(input: $input) { score } }",
             json!({ "input": {
                 "givenNameEl": "Ελένη", "familyNameEl": "Γεωργίου", "birthDate": "1985-03-15"
@@ -271,28 +225,20 @@ async fn a_known_amka_is_refused_and_similar_people_are_offered_before_intake() 
 
 #[tokio::test]
 async fn another_centers_people_are_not_found_and_every_read_is_audited() {
-    let backend = Backend::postgres().await;
-    let center = veria(backend).await;
-    let registered = register(&center, &center.social_worker, maria()).await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let social_worker = app.login_as("social-worker", "veria").await;
+    let reception = app.login_as("reception", "veria").await;
+    let registered = register(&social_worker, maria()).await;
     let id = registered["data"]["registerPerson"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let password = demo_password(&center._backend);
-    let outsider = center
-        .server
-        .login(&demo_account("social-worker", "paiania"), &password)
-        .await;
+    let outsider = app.login_as("social-worker", "paiania").await;
     let read = "query($id: ID!) { person(id: $id) { displayName } }";
-    let response = center
-        .server
-        .graphql_as(Some(&outsider), read, json!({ "id": id }))
-        .await;
+    let response = outsider.call(read, json!({ "id": id })).await;
     assert_eq!(code(&response), "NOT_FOUND", "{response}");
-    let listed = center
-        .server
-        .graphql_as(
-            Some(&outsider),
+    let listed = outsider
+        .call(
             "{ people(search: \"Papadopoulou\") { edges { node { id } } } }",
             json!({}),
         )
@@ -302,18 +248,10 @@ async fn another_centers_people_are_not_found_and_every_read_is_audited() {
         Some(0)
     );
 
-    center
-        .server
-        .graphql_as(Some(&center.reception), read, json!({ "id": id }))
-        .await;
-    let admin = center
-        .server
-        .login(&demo_account("tenant-admin", "veria"), &password)
-        .await;
-    let log = center
-        .server
-        .graphql_as(
-            Some(&admin),
+    reception.call(read, json!({ "id": id })).await;
+    let admin = app.login_as("tenant-admin", "veria").await;
+    let log = admin
+        .call(
             "{ auditLog(filter: { entityType: \"person\" }) { edges { node { action actor } } } }",
             json!({}),
         )
@@ -343,27 +281,21 @@ async fn another_centers_people_are_not_found_and_every_read_is_audited() {
 
 #[tokio::test]
 async fn merging_two_records_keeps_one_with_everything_that_referred_to_either() {
-    let center = veria(Backend::postgres().await).await;
-    let keep =
-        register(&center, &center.social_worker, maria()).await["data"]["registerPerson"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    let remove = register(
-        &center,
-        &center.reception,
-        json!({ "givenNameLatin": "Maria", "familyNameLatin": "Papadopoulou",
+    let app = TestApp::spawn(Backend::postgres().await);
+    let social_worker = app.login_as("social-worker", "veria").await;
+    let reception = app.login_as("reception", "veria").await;
+    let keep = register(&social_worker, maria()).await["data"]["registerPerson"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let remove = register(&reception, json!({ "givenNameLatin": "Maria", "familyNameLatin": "Papadopoulou",
                 "afm": kentro_domain::identifiers::fixtures::afm(12_345_678), "phone": "6971234567" }),
     )
     .await["data"]["registerPerson"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let case = center
-        .server
-        .graphql_as(
-            Some(&center.social_worker),
-            "mutation($p: ID!) { openCase(input: { personId: $p, channel: PHONE, categories: [FOOD_AID] }) { id } }",
+    let case = social_worker.call("mutation($p: ID!) { openCase(input: { personId: $p, channel: PHONE, categories: [FOOD_AID] }) { id } }",
             json!({ "p": remove }),
         )
         .await["data"]["openCase"]["id"]
@@ -371,11 +303,7 @@ async fn merging_two_records_keeps_one_with_everything_that_referred_to_either()
         .unwrap()
         .to_owned();
 
-    let merged = center
-        .server
-        .graphql_as(
-            Some(&center.social_worker),
-            "mutation($k: ID!, $r: ID!) { mergePersons(keep: $k, remove: $r) { id displayName givenNameLatin afm phone amka } }",
+    let merged = social_worker.call("mutation($k: ID!, $r: ID!) { mergePersons(keep: $k, remove: $r) { id displayName givenNameLatin afm phone amka } }",
             json!({ "k": keep, "r": remove }),
         )
         .await;
@@ -389,30 +317,24 @@ async fn merging_two_records_keeps_one_with_everything_that_referred_to_either()
         "{merged}"
     );
 
-    let gone = center
-        .server
-        .graphql_as(
-            Some(&center.social_worker),
+    let gone = social_worker
+        .call(
             "query($id: ID!) { person(id: $id) { id } }",
             json!({ "id": remove }),
         )
         .await;
     assert_eq!(code(&gone), "NOT_FOUND");
-    let moved = center
-        .server
-        .graphql_as(
-            Some(&center.social_worker),
+    let moved = social_worker
+        .call(
             "query($id: ID!) { case(id: $id) { person { id } } }",
             json!({ "id": case }),
         )
         .await;
     assert_eq!(moved["data"]["case"]["person"]["id"], keep, "{moved}");
-    assert_eq!(people_count(&center).await, 1);
+    assert_eq!(people_count(&social_worker).await, 1);
 
-    let same = center
-        .server
-        .graphql_as(
-            Some(&center.social_worker),
+    let same = social_worker
+        .call(
             "mutation($k: ID!) { mergePersons(keep: $k, remove: $k) { id } }",
             json!({ "k": keep }),
         )
@@ -421,13 +343,14 @@ async fn merging_two_records_keeps_one_with_everything_that_referred_to_either()
 }
 
 async fn concurrent_registrations_all_succeed_and_keep_the_audit_chain(backend: Backend) {
-    let center = veria(backend).await;
+    let app = TestApp::spawn(backend);
+    let social_worker = app.login_as("social-worker", "veria").await;
+    let reception = app.login_as("reception", "veria").await;
     let registrations = (0..12).map(|i| {
-        let center = &center;
+        let reception = &reception;
         async move {
             register(
-                center,
-                &center.reception,
+                reception,
                 json!({ "givenNameEl": "Ελένη", "familyNameEl": format!("Παράλληλη {i}") }),
             )
             .await
@@ -437,8 +360,8 @@ async fn concurrent_registrations_all_succeed_and_keep_the_audit_chain(backend: 
     for result in &results {
         assert!(result.get("errors").is_none(), "{result}");
     }
-    assert_eq!(people_count(&center).await, 12);
-    let env = center._backend.env();
+    assert_eq!(people_count(&social_worker).await, 12);
+    let env = app.backend().env();
     let verified = crate::harness::run_kentro(&env, &["audit", "verify", "--tenant", "veria"]);
     assert!(
         verified.status.success(),
@@ -459,13 +382,15 @@ async fn concurrent_registrations_all_succeed_on_postgres() {
 
 #[tokio::test]
 async fn two_desks_registering_the_same_amka_at_once_get_one_record_and_a_duplicate_error() {
-    let center = veria(Backend::postgres().await).await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let social_worker = app.login_as("social-worker", "veria").await;
+    let reception = app.login_as("reception", "veria").await;
     let attempts = (0..6).map(|_| {
-        let center = &center;
+        let reception = &reception;
         async move {
             let mut input = maria();
             input["minority"] = Value::Null;
-            register(center, &center.reception, input).await
+            register(reception, input).await
         }
     });
     let results = futures::future::join_all(attempts).await;
@@ -477,5 +402,5 @@ async fn two_desks_registering_the_same_amka_at_once_get_one_record_and_a_duplic
     for refused in results.iter().filter(|r| r.get("errors").is_some()) {
         assert_eq!(code(refused), "DUPLICATE_IDENTIFIER", "{refused}");
     }
-    assert_eq!(people_count(&center).await, 1);
+    assert_eq!(people_count(&social_worker).await, 1);
 }
