@@ -179,6 +179,19 @@ pub struct Suggestion {
     pub created_at: DateTime<Utc>,
 }
 
+impl From<referral_suggestion::Model> for Suggestion {
+    fn from(row: referral_suggestion::Model) -> Suggestion {
+        Suggestion {
+            id: row.id,
+            person_id: row.person_id,
+            plugin_id: row.plugin_id,
+            title: row.title,
+            reason: row.reason,
+            created_at: row.created_at,
+        }
+    }
+}
+
 /// People columns a plugin may filter on (with the field declared).
 pub const FILTERABLE_PERSON_FIELDS: [&str; 4] =
     ["employment_status", "education_level", "area", "gender"];
@@ -762,14 +775,7 @@ impl<'a> Plugins<'a> {
             id.to_string(),
         );
         txn.commit().await?;
-        Ok(Suggestion {
-            id: row.id,
-            person_id: row.person_id,
-            plugin_id: row.plugin_id,
-            title: row.title,
-            reason: row.reason,
-            created_at: row.created_at,
-        })
+        Ok(Suggestion::from(row))
     }
 
     /// The center's suggestions nobody has answered yet, newest first.
@@ -786,17 +792,7 @@ impl<'a> Plugins<'a> {
             .all(&txn)
             .await?;
         txn.commit().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Suggestion {
-                id: r.id,
-                person_id: r.person_id,
-                plugin_id: r.plugin_id,
-                title: r.title,
-                reason: r.reason,
-                created_at: r.created_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Suggestion::from).collect())
     }
 
     pub async fn suggestions(
@@ -817,17 +813,7 @@ impl<'a> Plugins<'a> {
             .all(&txn)
             .await?;
         txn.commit().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Suggestion {
-                id: r.id,
-                person_id: r.person_id,
-                plugin_id: r.plugin_id,
-                title: r.title,
-                reason: r.reason,
-                created_at: r.created_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Suggestion::from).collect())
     }
 
     /// People of the tenant whose `field` (one of
@@ -957,6 +943,201 @@ mod tests {
                 .query_records(scope, "tutoring", "a", |_| true, 10)
                 .await,
             Err(StoreError::QuotaExceeded { .. })
+        ));
+    }
+
+    /// Everything a plugin keeps at a center besides its records' quota:
+    /// its records, metrics and suggestions, and the people it may read, are
+    /// that center's; another center, or another plugin, finds none of them.
+    #[tokio::test]
+    async fn a_plugins_records_metrics_suggestions_and_people_stay_with_their_center() {
+        let centers = crate::test_databases::two_centers().await;
+        let (ours, theirs) = (centers.ours, centers.theirs);
+        let plugins = centers.store.plugins();
+        let access = crate::test_databases::as_operator();
+        let quota = StorageQuota {
+            documents: 10,
+            bytes: 1_000,
+            collections: 3,
+        };
+        let (person, _) =
+            crate::test_databases::person_with_a_case(&centers.store, ours, "Αλεξίου").await;
+
+        // Records: read, listed and deleted only where they were written.
+        plugins
+            .put_record(
+                ours,
+                "tutoring",
+                "groups",
+                "g1",
+                "{\"name\":\"Α1\"}",
+                &quota,
+            )
+            .await
+            .unwrap();
+        let read = plugins
+            .get_record(ours, "tutoring", "groups", "g1")
+            .await
+            .unwrap()
+            .expect("our record");
+        assert_eq!(read.body, "{\"name\":\"Α1\"}");
+        assert!(
+            plugins
+                .get_record(theirs, "tutoring", "groups", "g1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            plugins
+                .get_record(ours, "job-market", "groups", "g1")
+                .await
+                .unwrap()
+                .is_none(),
+            "another plugin's records are not this one's"
+        );
+        assert!(
+            plugins
+                .records(theirs, "tutoring", "groups", 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            !plugins
+                .delete_record(theirs, "tutoring", "groups", "g1")
+                .await
+                .unwrap(),
+            "another center deletes nothing"
+        );
+        assert_eq!(
+            plugins
+                .records(ours, "tutoring", "groups", 100)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            plugins
+                .delete_record(ours, "tutoring", "groups", "g1")
+                .await
+                .unwrap()
+        );
+        assert!(
+            plugins
+                .records(ours, "tutoring", "groups", 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Metrics add up per center, plugin and name.
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        plugins
+            .add_metric(ours, "tutoring", "sessions", 2.0, day)
+            .await
+            .unwrap();
+        plugins
+            .add_metric(ours, "tutoring", "sessions", 1.5, day)
+            .await
+            .unwrap();
+        plugins
+            .add_metric(theirs, "tutoring", "sessions", 7.0, day)
+            .await
+            .unwrap();
+        assert_eq!(
+            plugins.metric_totals(ours).await.unwrap(),
+            [("tutoring".to_owned(), "sessions".to_owned(), 3.5)]
+        );
+
+        // A suggestion is for one of the center's own people, and only the
+        // center sees and answers it.
+        assert!(matches!(
+            plugins
+                .suggest(theirs, "job-market", person, "Παραπομπή", "x")
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        plugins
+            .suggest(ours, "job-market", person, "Παραπομπή στη ΔΥΠΑ", "Σύνδεση")
+            .await
+            .unwrap();
+        let pending = plugins.pending_suggestions(ours, 10).await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].title, "Παραπομπή στη ΔΥΠΑ");
+        assert_eq!(plugins.suggestions(ours, person).await.unwrap().len(), 1);
+        assert!(
+            plugins
+                .pending_suggestions(theirs, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            plugins.suggestions(theirs, person).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            plugins
+                .dismiss_suggestion(theirs, pending[0].id, "όχι", &access)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        plugins
+            .dismiss_suggestion(ours, pending[0].id, "Εργάζεται ήδη", &access)
+            .await
+            .unwrap();
+        assert!(
+            plugins
+                .pending_suggestions(ours, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            plugins
+                .dismiss_suggestion(ours, pending[0].id, "ξανά", &access)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+
+        // People: only the center's own, and only by the fields plugins may
+        // filter on.
+        assert_eq!(
+            plugins
+                .person(ours, person, &access)
+                .await
+                .unwrap()
+                .map(|p| p.id),
+            Some(person)
+        );
+        assert!(
+            plugins
+                .person(theirs, person, &access)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let gender = "not_stated";
+        assert_eq!(
+            plugins
+                .people_where(ours, "gender", gender, 10, &access)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            plugins
+                .people_where(theirs, "gender", gender, 10, &access)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            plugins.people_where(ours, "amka", "x", 10, &access).await,
+            Err(StoreError::Invalid { .. })
         ));
     }
 }
