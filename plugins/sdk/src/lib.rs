@@ -219,7 +219,8 @@ pub mod host {
         raw::storage_delete(collection, id)
     }
 
-    /// Documents whose top-level `field` equals `value` (an indexed field).
+    /// Documents whose top-level `field` equals `value`, found by reading
+    /// the whole collection (see `storage-query` in the WIT).
     pub fn query(collection: &str, field: &str, value: &Value) -> Result<Vec<Document>, String> {
         Ok(raw::storage_query(collection, field, &value.to_string())?
             .into_iter()
