@@ -617,6 +617,43 @@ pub async fn ok_as(server: &Server, token: &str, query: &str, variables: Value) 
     .await
 }
 
+/// One error of a typed answer.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// `extensions.code`, e.g. `VALIDATION`.
+    pub code: String,
+    /// Where in the answer it happened, e.g. `["person", "minority"]`.
+    pub path: Value,
+    /// Everything the API said with it (`fields`, `field`, ...).
+    pub extensions: Value,
+}
+
+/// A typed document's answer: the data, partial when some fields were
+/// refused, and the errors.
+#[derive(Debug)]
+pub struct Answer<D> {
+    pub data: Option<D>,
+    pub errors: Vec<ApiError>,
+}
+
+impl<D: std::fmt::Debug> Answer<D> {
+    /// The data; panics, naming the errors, when there are any.
+    pub fn ok(self) -> D {
+        assert!(self.errors.is_empty(), "{:?}", self.errors);
+        self.data.expect("data with no errors")
+    }
+
+    /// The first error, whose code must be `expected`.
+    pub fn refused(self, expected: &str) -> ApiError {
+        let first = self
+            .errors
+            .first()
+            .unwrap_or_else(|| panic!("expected {expected}, got {:?}", self.data));
+        assert_eq!(first.code, expected, "{:?}", self.errors);
+        first.clone()
+    }
+}
+
 /// A running `kentro --demo` and its demo accounts: where most suites start
 /// (zero2prod's `spawn_app` is the model).
 pub struct TestApp {
@@ -692,6 +729,37 @@ impl Client<'_> {
             "{query}: {response}"
         );
         response
+    }
+
+    /// A typed document (see `operations.rs`) with its variables: the
+    /// answer's data as the document's own types, and its errors.
+    pub async fn run<Q: graphql_client::GraphQLQuery>(
+        &self,
+        variables: Q::Variables,
+    ) -> Answer<Q::ResponseData> {
+        let body = serde_json::to_value(Q::build_query(variables)).expect("a request body");
+        let (status, response) = self.server.post_graphql(Some(&self.token), &body).await;
+        assert_eq!(status, 200, "GraphQL answered HTTP {status}: {response}");
+        let errors = response["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| ApiError {
+                        code: e["extensions"]["code"].as_str().unwrap_or("").to_owned(),
+                        path: e["path"].clone(),
+                        extensions: e["extensions"].clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let data = match &response["data"] {
+            Value::Null => None,
+            data => Some(serde_json::from_value(data.clone()).unwrap_or_else(|e| {
+                panic!("the answer does not fit the document's types: {e}: {response}")
+            })),
+        };
+        Answer { data, errors }
     }
 
     /// The caller's own account id.

@@ -20,6 +20,7 @@ mod health;
 mod households;
 mod invitations;
 mod isolation;
+mod operations;
 mod oversight;
 mod people;
 mod plugins;

@@ -2,10 +2,11 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, Client, TestApp, code, demo_account};
-
-const REGISTER: &str =
-    "mutation($input: PersonInput!) { registerPerson(input: $input) { id displayName } }";
+use crate::harness::{Answer, Backend, Client, TestApp, code, demo_account};
+use crate::operations::{
+    PeopleIds, PersonForDesk, PossibleDuplicates, RegisterPerson, SearchPeople, from_json,
+    people_ids, person_for_desk, possible_duplicates, register_person, search_people,
+};
 
 /// A valid ΑΜΚΑ for 15/03/1985.
 fn amka_15_03_85() -> String {
@@ -20,18 +21,32 @@ fn maria() -> Value {
     })
 }
 
-async fn register(desk: &Client<'_>, input: Value) -> Value {
-    desk.call(REGISTER, json!({ "input": input })).await
+async fn register(desk: &Client<'_>, input: Value) -> Answer<register_person::ResponseData> {
+    desk.run::<RegisterPerson>(from_json(json!({ "input": input })))
+        .await
 }
 
 async fn people_count(desk: &Client<'_>) -> usize {
-    let data = desk
-        .ok(
-            "{ people(first: 100) { edges { node { id } } } }",
-            json!({}),
-        )
-        .await;
-    data["people"]["edges"].as_array().unwrap().len()
+    desk.run::<PeopleIds>(people_ids::Variables {})
+        .await
+        .ok()
+        .people
+        .edges
+        .len()
+}
+
+/// The names `search` finds, as reception's search box lists them.
+async fn names_found(desk: &Client<'_>, search: &str) -> Vec<String> {
+    desk.run::<SearchPeople>(search_people::Variables {
+        q: Some(search.to_owned()),
+    })
+    .await
+    .ok()
+    .people
+    .edges
+    .into_iter()
+    .map(|edge| edge.node.display_name)
+    .collect()
 }
 
 #[tokio::test]
@@ -39,58 +54,55 @@ async fn reception_cannot_see_roma_flag() {
     let app = TestApp::spawn(Backend::postgres().await);
     let social_worker = app.login_as("social-worker", "veria").await;
     let reception = app.login_as("reception", "veria").await;
-    let registered = register(&social_worker, maria()).await;
-    let id = registered["data"]["registerPerson"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{registered}"))
-        .to_owned();
-    let read = "query($id: ID!) { person(id: $id) { displayName minority employmentStatus } }";
+    let id = register(&social_worker, maria())
+        .await
+        .ok()
+        .register_person
+        .id;
+    let read = || person_for_desk::Variables { id: id.clone() };
 
-    let worker_view = social_worker.call(read, json!({ "id": id })).await;
+    let worker_view = social_worker.run::<PersonForDesk>(read()).await.ok();
     assert_eq!(
-        worker_view["data"]["person"]["minority"], "YES",
-        "{worker_view}"
+        worker_view.person.minority,
+        Some(person_for_desk::SpecialCategoryAnswer::YES)
     );
 
-    let reception_view = reception.call(read, json!({ "id": id })).await;
-    let person = &reception_view["data"]["person"];
+    let reception_view = reception.run::<PersonForDesk>(read()).await;
+    assert_eq!(reception_view.errors.len(), 1, "{reception_view:?}");
+    assert_eq!(reception_view.errors[0].code, "FORBIDDEN_FIELD");
+    assert_eq!(reception_view.errors[0].path, json!(["person", "minority"]));
+    let person = reception_view.data.expect("the rest of the person").person;
+    assert_eq!(person.display_name, "Μαρία Παπαδοπούλου");
     assert_eq!(
-        person["displayName"], "Μαρία Παπαδοπούλου",
-        "{reception_view}"
+        person.employment_status,
+        Some(person_for_desk::EmploymentStatus::LONG_TERM_UNEMPLOYED)
     );
-    assert_eq!(person["employmentStatus"], "LONG_TERM_UNEMPLOYED");
-    assert!(person["minority"].is_null(), "{reception_view}");
-    assert_eq!(code(&reception_view), "FORBIDDEN_FIELD");
-    assert_eq!(
-        reception_view["errors"][0]["path"],
-        json!(["person", "minority"])
-    );
+    assert_eq!(person.minority, None);
 
     // Nor may reception record a special category.
     let mut input = maria();
     input["amka"] = Value::Null;
     input["disability"] = json!("YES");
-    let refused = register(&reception, input).await;
-    assert_eq!(code(&refused), "FORBIDDEN_FIELD", "{refused}");
+    register(&reception, input).await.refused("FORBIDDEN_FIELD");
 }
 
 async fn greek_and_latin_spellings_find_the_same_person(backend: Backend) {
     let app = TestApp::spawn(backend);
     let reception = app.login_as("reception", "veria").await;
-    let registered = register(&reception, {
+    register(&reception, {
         let mut input = maria();
         input["minority"] = Value::Null;
         input
     })
-    .await;
-    assert!(registered.get("errors").is_none(), "{registered}");
+    .await
+    .ok();
     register(
         &reception,
         json!({ "givenNameLatin": "Ahmad", "familyNameLatin": "Karimi", "nationality": "AF" }),
     )
-    .await;
+    .await
+    .ok();
 
-    let search = "query($q: String) { people(search: $q) { edges { node { displayName } } } }";
     for query in [
         "Papadopoulou",
         "ΠΑΠΑΔΟΠΟΥΛΟΥ",
@@ -99,24 +111,17 @@ async fn greek_and_latin_spellings_find_the_same_person(backend: Backend) {
         "maria papadopoulou",
         &amka_15_03_85(),
     ] {
-        let response = reception.call(search, json!({ "q": query })).await;
-        let names: Vec<&str> = response["data"]["people"]["edges"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{response}"))
-            .iter()
-            .map(|e| e["node"]["displayName"].as_str().unwrap())
-            .collect();
-        assert_eq!(names, ["Μαρία Παπαδοπούλου"], "searching {query:?}");
+        assert_eq!(
+            names_found(&reception, query).await,
+            ["Μαρία Παπαδοπούλου"],
+            "searching {query:?}"
+        );
     }
-    let none = reception.call(search, json!({ "q": "Γεωργίου" })).await;
+    assert!(names_found(&reception, "Γεωργίου").await.is_empty());
     assert_eq!(
-        none["data"]["people"]["edges"].as_array().map(Vec::len),
-        Some(0)
-    );
-    let karimi = reception.call(search, json!({ "q": "Καρίμι" })).await;
-    assert_eq!(
-        karimi["data"]["people"]["edges"][0]["node"]["displayName"], "Ahmad Karimi",
-        "a Greek spelling finds a Latin-only record: {karimi}"
+        names_found(&reception, "Καρίμι").await,
+        ["Ahmad Karimi"],
+        "a Greek spelling finds a Latin-only record"
     );
 }
 
@@ -135,7 +140,7 @@ async fn every_invalid_field_is_reported_at_once_and_nothing_is_written() {
     let app = TestApp::spawn(Backend::sqlite());
     let social_worker = app.login_as("social-worker", "veria").await;
     let reception = app.login_as("reception", "veria").await;
-    let response = register(
+    let refused = register(
         &reception,
         json!({
             "givenNameEl": "Νίκος", "familyNameEl": "Νικολάου",
@@ -143,9 +148,9 @@ async fn every_invalid_field_is_reported_at_once_and_nothing_is_written() {
             "birthDate": "1990-02-30"
         }),
     )
-    .await;
-    assert_eq!(code(&response), "VALIDATION", "{response}");
-    let fields: Vec<&str> = response["errors"][0]["extensions"]["fields"]
+    .await
+    .refused("VALIDATION");
+    let fields: Vec<&str> = refused.extensions["fields"]
         .as_array()
         .unwrap()
         .iter()
@@ -153,8 +158,7 @@ async fn every_invalid_field_is_reported_at_once_and_nothing_is_written() {
         .collect();
     assert_eq!(
         fields,
-        ["input.birthDate", "input.amka", "input.afm", "input.email"],
-        "{response}"
+        ["input.birthDate", "input.amka", "input.afm", "input.email"]
     );
     assert_eq!(people_count(&social_worker).await, 0);
 }
@@ -164,63 +168,48 @@ async fn a_known_amka_is_refused_and_similar_people_are_offered_before_intake() 
     let app = TestApp::spawn(Backend::postgres().await);
     let social_worker = app.login_as("social-worker", "veria").await;
     let reception = app.login_as("reception", "veria").await;
-    let first = register(&social_worker, maria()).await;
-    let existing_id = first["data"]["registerPerson"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let existing_id = register(&social_worker, maria())
+        .await
+        .ok()
+        .register_person
+        .id;
 
     let again = register(&reception, {
         let mut input = maria();
         input["minority"] = Value::Null;
         input
     })
-    .await;
-    assert_eq!(code(&again), "DUPLICATE_IDENTIFIER", "{again}");
-    assert_eq!(again["errors"][0]["extensions"]["field"], "input.amka");
-    assert_eq!(
-        again["errors"][0]["extensions"]["existingPersonId"],
-        existing_id
-    );
+    .await
+    .refused("DUPLICATE_IDENTIFIER");
+    assert_eq!(again.extensions["field"], "input.amka");
+    assert_eq!(again.extensions["existingPersonId"], existing_id.as_str());
     assert_eq!(people_count(&social_worker).await, 1);
 
     // The same woman at another desk, spelled in Latin letters, without ΑΜΚΑ.
-    let duplicates = reception
-        .call(
-            "query($input: PersonInput!) { findPossibleDuplicates(input: $input) {
-                person { id displayName } reasons score } }",
-            json!({ "input": {
-                "givenNameLatin": "Maria", "familyNameLatin": "Papadopulu",
-                "birthDate": "1985-03-15"
-            }}),
-        )
-        .await;
-    let candidates = duplicates["data"]["findPossibleDuplicates"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{duplicates}"));
-    assert_eq!(candidates.len(), 1, "{duplicates}");
-    assert_eq!(candidates[0]["person"]["id"], existing_id);
+    let candidates = reception
+        .run::<PossibleDuplicates>(from_json(json!({ "input": {
+            "givenNameLatin": "Maria", "familyNameLatin": "Papadopulu",
+            "birthDate": "1985-03-15"
+        }})))
+        .await
+        .ok()
+        .find_possible_duplicates;
+    assert_eq!(candidates.len(), 1, "{candidates:?}");
+    assert_eq!(candidates[0].person.id, existing_id);
     assert_eq!(
-        candidates[0]["reasons"],
-        json!(["SAME_BIRTH_DATE_AND_SIMILAR_NAME"])
+        candidates[0].reasons,
+        [possible_duplicates::DuplicateReason::SAME_BIRTH_DATE_AND_SIMILAR_NAME]
     );
 
     // Same birth date, different person: not offered.
     let other = reception
-        .call(
-            "query($input: PersonInput!) { findPossibleDuplicates(input: $input) { score } }",
-            json!({ "input": {
-                "givenNameEl": "Ελένη", "familyNameEl": "Γεωργίου", "birthDate": "1985-03-15"
-            }}),
-        )
-        .await;
-    assert_eq!(
-        other["data"]["findPossibleDuplicates"]
-            .as_array()
-            .map(Vec::len),
-        Some(0),
-        "{other}"
-    );
+        .run::<PossibleDuplicates>(from_json(json!({ "input": {
+            "givenNameEl": "Ελένη", "familyNameEl": "Γεωργίου", "birthDate": "1985-03-15"
+        }})))
+        .await
+        .ok()
+        .find_possible_duplicates;
+    assert!(other.is_empty(), "{other:?}");
 }
 
 #[tokio::test]
@@ -228,25 +217,18 @@ async fn another_centers_people_are_not_found_and_every_read_is_audited() {
     let app = TestApp::spawn(Backend::postgres().await);
     let social_worker = app.login_as("social-worker", "veria").await;
     let reception = app.login_as("reception", "veria").await;
-    let registered = register(&social_worker, maria()).await;
-    let id = registered["data"]["registerPerson"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = register(&social_worker, maria())
+        .await
+        .ok()
+        .register_person
+        .id;
     let outsider = app.login_as("social-worker", "paiania").await;
     let read = "query($id: ID!) { person(id: $id) { displayName } }";
-    let response = outsider.call(read, json!({ "id": id })).await;
-    assert_eq!(code(&response), "NOT_FOUND", "{response}");
-    let listed = outsider
-        .call(
-            "{ people(search: \"Papadopoulou\") { edges { node { id } } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        listed["data"]["people"]["edges"].as_array().map(Vec::len),
-        Some(0)
-    );
+    outsider
+        .run::<PersonForDesk>(person_for_desk::Variables { id: id.clone() })
+        .await
+        .refused("NOT_FOUND");
+    assert!(names_found(&outsider, "Papadopoulou").await.is_empty());
 
     reception.call(read, json!({ "id": id })).await;
     let admin = app.login_as("tenant-admin", "veria").await;
@@ -284,17 +266,18 @@ async fn merging_two_records_keeps_one_with_everything_that_referred_to_either()
     let app = TestApp::spawn(Backend::postgres().await);
     let social_worker = app.login_as("social-worker", "veria").await;
     let reception = app.login_as("reception", "veria").await;
-    let keep = register(&social_worker, maria()).await["data"]["registerPerson"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let keep = register(&social_worker, maria())
+        .await
+        .ok()
+        .register_person
+        .id;
     let remove = register(&reception, json!({ "givenNameLatin": "Maria", "familyNameLatin": "Papadopoulou",
                 "afm": kentro_domain::identifiers::fixtures::afm(12_345_678), "phone": "6971234567" }),
     )
-    .await["data"]["registerPerson"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    .await
+    .ok()
+    .register_person
+    .id;
     let case = social_worker.call("mutation($p: ID!) { openCase(input: { personId: $p, channel: PHONE, categories: [FOOD_AID] }) { id } }",
             json!({ "p": remove }),
         )
@@ -357,8 +340,8 @@ async fn concurrent_registrations_all_succeed_and_keep_the_audit_chain(backend: 
         }
     });
     let results = futures::future::join_all(registrations).await;
-    for result in &results {
-        assert!(result.get("errors").is_none(), "{result}");
+    for result in results {
+        result.ok();
     }
     assert_eq!(people_count(&social_worker).await, 12);
     let env = app.backend().env();
@@ -394,13 +377,11 @@ async fn two_desks_registering_the_same_amka_at_once_get_one_record_and_a_duplic
         }
     });
     let results = futures::future::join_all(attempts).await;
-    let registered = results
-        .iter()
-        .filter(|r| r["data"]["registerPerson"]["id"].is_string())
-        .count();
-    assert_eq!(registered, 1, "{results:?}");
-    for refused in results.iter().filter(|r| r.get("errors").is_some()) {
-        assert_eq!(code(refused), "DUPLICATE_IDENTIFIER", "{refused}");
+    let (registered, refused): (Vec<_>, Vec<_>) =
+        results.into_iter().partition(|r| r.errors.is_empty());
+    assert_eq!(registered.len(), 1, "{registered:?}");
+    for answer in refused {
+        answer.refused("DUPLICATE_IDENTIFIER");
     }
     assert_eq!(people_count(&social_worker).await, 1);
 }

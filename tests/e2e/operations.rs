@@ -1,0 +1,49 @@
+//! Typed GraphQL documents for the suites, generated from the committed
+//! `platform/api/schema.graphql` (as the workspace's are): a document that
+//! no longer fits the contract fails to compile, and answers are read as
+//! fields rather than `["data"][..]` chains. Run them with
+//! [`Client::run`](crate::harness::Client::run).
+
+use graphql_client::GraphQLQuery;
+
+// The contract's custom scalars, as the documents see them (a document
+// that names one uses its alias).
+#[allow(dead_code, reason = "each alias is used once a document names its scalar")]
+mod scalars {
+    pub type DateTime = String;
+    pub type NaiveDate = String;
+    pub type NaiveDateTime = String;
+    #[allow(clippy::upper_case_acronyms)]
+    pub type JSON = serde_json::Value;
+}
+#[allow(unused_imports, reason = "as above")]
+use scalars::*;
+
+macro_rules! operation {
+    ($name:ident, $file:tt) => {
+        #[derive(GraphQLQuery)]
+        #[graphql(
+                    schema_path = "../api/schema.graphql",
+                    query_path = $file,
+                    response_derives = "Debug, Clone, PartialEq",
+                    variables_derives = "Debug, Clone, Deserialize"
+                )]
+        pub struct $name;
+    };
+}
+
+operation!(RegisterPerson, "../../tests/e2e/operations/people.graphql");
+operation!(PeopleIds, "../../tests/e2e/operations/people.graphql");
+operation!(SearchPeople, "../../tests/e2e/operations/people.graphql");
+operation!(PersonForDesk, "../../tests/e2e/operations/people.graphql");
+operation!(
+    PossibleDuplicates,
+    "../../tests/e2e/operations/people.graphql"
+);
+
+/// Variables (or one input object) from JSON, for inputs with many
+/// optional fields: a missing required field or a wrong type fails here.
+pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
+    serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("{value} does not fit the document's variables: {e}"))
+}
