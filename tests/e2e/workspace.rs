@@ -2807,6 +2807,35 @@ async fn a_coordinator_keeps_the_centers_hours_contacts_and_units_true() {
         open["data"]["bookAppointment"]["id"].is_string(),
         "an ordinary Monday stays open: {open}"
     );
+    // The calendar marks them: the four weekdays of the closure and New
+    // Year's Day, each with its reason; the weekend is closed anyway.
+    browser.goto("/calendar?date=2026-12-28&view=week").await;
+    let marked: Vec<String> = {
+        let mut marked = Vec::new();
+        for notice in browser
+            .client
+            .find_all(fantoccini::Locator::Css(".closed-day"))
+            .await
+            .expect("a search")
+        {
+            marked.push(notice.text().await.expect("a notice's text"));
+        }
+        marked
+    };
+    let marked_for = |reason: &str| {
+        marked
+            .iter()
+            .filter(|m| m.ends_with(&format!("κλειστό — {reason}")))
+            .count()
+    };
+    assert_eq!(marked_for("Χριστουγεννιάτικη διακοπή"), 4, "{marked:?}");
+    assert!(marked_for("Πρωτοχρονιά") >= 1, "{marked:?}");
+    assert_eq!(
+        marked.len(),
+        4 + marked_for("Πρωτοχρονιά"),
+        "nothing else: {marked:?}"
+    );
+    browser.check_screen("calendar-closed-days").await;
 
     // Only the center's coordinator changes it.
     let refused = server

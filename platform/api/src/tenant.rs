@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use async_graphql::{Context, Enum, InputObject, Json, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::Permission;
 use kentro_domain::contact::GreekPhoneNumber;
@@ -808,6 +808,7 @@ pub enum Weekday {
 
 /// A Community Center, an annex of it, or a mobile unit.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Center {
     key: String,
     kind: CenterKind,
@@ -826,6 +827,47 @@ pub struct Center {
     closures: Vec<Closure>,
     staff: Vec<StaffPosition>,
     notes: Option<String>,
+    #[graphql(skip)]
+    source: domain::Center,
+}
+
+/// The most days one `closedDays` answers for: a quarter.
+const CLOSED_DAYS_SPAN: i64 = 92;
+
+#[ComplexObject]
+impl Center {
+    /// The days from `from` to `to` (both included, at most 92 days) that
+    /// the weekly hours keep open but the center is closed on: its
+    /// closures and, when it closes on them, public holidays. What a
+    /// calendar marks.
+    async fn closed_days(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<ClosedDay>, ApiError> {
+        if to < from {
+            return Err(bad_input("to", "is before from"));
+        }
+        if (to - from).num_days() >= CLOSED_DAYS_SPAN {
+            return Err(bad_input(
+                "to",
+                format!("makes the span longer than {CLOSED_DAYS_SPAN} days"),
+            ));
+        }
+        Ok(self
+            .source
+            .closed_days(from, to)
+            .into_iter()
+            .map(|(date, reason)| ClosedDay { date, reason })
+            .collect())
+    }
+}
+
+/// A day a center is closed although its weekly hours say open.
+#[derive(SimpleObject)]
+pub struct ClosedDay {
+    date: chrono::NaiveDate,
+    reason: String,
 }
 
 /// Days a center is closed, both ends included.
@@ -951,6 +993,7 @@ impl From<&domain::Center> for Center {
                 })
                 .collect(),
             notes: c.notes.clone(),
+            source: c.clone(),
         }
     }
 }

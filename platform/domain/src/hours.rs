@@ -42,6 +42,12 @@ impl Weekday {
     pub fn from_key(key: &str) -> Option<Weekday> {
         Weekday::ALL.into_iter().find(|d| d.key() == key)
     }
+
+    /// The weekday of a date.
+    pub fn of(day: NaiveDate) -> Weekday {
+        use chrono::Datelike;
+        Weekday::ALL[day.weekday().num_days_from_monday() as usize]
+    }
 }
 
 /// Minutes since midnight, 00:00 to 24:00 inclusive (24:00 closes a day that runs to midnight).

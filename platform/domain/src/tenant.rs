@@ -236,6 +236,26 @@ impl Center {
             .flatten()
             .map(str::to_owned)
     }
+
+    /// The days from `from` to `to` (both included) that the weekly hours
+    /// keep open but the center is closed on, each with why: what a
+    /// calendar marks. A closed weekday (a Sunday) is not listed.
+    pub fn closed_days(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Vec<(chrono::NaiveDate, String)> {
+        from.iter_days()
+            .take_while(|day| *day <= to)
+            .filter(|day| {
+                !self
+                    .opening_hours
+                    .day(crate::hours::Weekday::of(*day))
+                    .is_empty()
+            })
+            .filter_map(|day| self.closed_because(day).map(|why| (day, why)))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1027,6 +1047,37 @@ friday = "08:00-16:00"
         );
         let again = TenantManifest::from_json(&m.to_json()).unwrap();
         assert_eq!(again, m, "the closures survive the canonical JSON");
+    }
+
+    #[test]
+    fn a_calendar_marks_the_open_days_a_center_is_closed_on_and_why() {
+        let text =
+            with_closures("from = \"2026-12-28\"\nto = \"2026-12-29\"\nreason = \"Απολύμανση\"")
+                .replace(
+                    "[centers.opening_hours]",
+                    "closed_on_public_holidays = true\n\n[centers.opening_hours]",
+                );
+        let day = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let main = TenantManifest::from_toml(&text)
+            .unwrap()
+            .main_center()
+            .clone();
+        // Open on Mondays and Fridays. Thursday 24 to Thursday 31 December
+        // 2026: Christmas falls on a Friday, the closure on Monday 28 and
+        // Tuesday 29; the Synaxis (Saturday) and the Tuesday are closed
+        // days anyway.
+        assert_eq!(
+            main.closed_days(day(12, 24), day(12, 31)),
+            [
+                (day(12, 25), "Χριστούγεννα".to_owned()),
+                (day(12, 28), "Απολύμανση".to_owned()),
+            ]
+        );
+        assert!(main.closed_days(day(12, 31), day(12, 24)).is_empty());
+        assert_eq!(
+            crate::hours::Weekday::of(day(12, 25)),
+            crate::hours::Weekday::Friday
+        );
     }
 
     #[test]

@@ -165,6 +165,7 @@ calendar-show = Εμφάνιση
 calendar-previous = Προηγούμενη
 calendar-next = Επόμενη
 calendar-empty = Κανένα ραντεβού.
+calendar-closed = { $center }: κλειστό — { $reason }
 
 col-time = Ώρα
 col-person = Ωφελούμενος

@@ -165,6 +165,7 @@ calendar-show = Show
 calendar-previous = Previous
 calendar-next = Next
 calendar-empty = No appointments.
+calendar-closed = { $center }: closed — { $reason }
 
 col-time = Time
 col-person = Person

@@ -230,6 +230,8 @@ struct CalendarRow {
 
 struct CalendarDay {
     title: String,
+    /// Each center closed that day although its hours say open, and why.
+    closed: Vec<String>,
     rows: Vec<CalendarRow>,
 }
 
@@ -271,6 +273,8 @@ pub async fn calendar(
             from: from.to_string(),
             to: to.to_string(),
             staff: chosen_staff.clone(),
+            first_day: from.to_string(),
+            last_day: (to - Duration::days(1)).to_string(),
         },
     )
     .await
@@ -279,6 +283,18 @@ pub async fn calendar(
         Err(e) => return visit.failure(&e),
     };
     let colleagues = colleagues(&visit).await;
+    let closed: Vec<(String, String, String)> = data
+        .my_tenant
+        .into_iter()
+        .flat_map(|tenant| tenant.centers)
+        .flat_map(|center| {
+            let name = center.name;
+            center
+                .closed_days
+                .into_iter()
+                .map(move |day| (day.date, name.clone(), day.reason))
+        })
+        .collect();
     let mut days: Vec<CalendarDay> = (0..span)
         .map(|offset| {
             let day = from + Duration::days(offset);
@@ -288,6 +304,17 @@ pub async fn calendar(
                     i18n::label(lang, "weekday", &weekday_code(day)),
                     day.format("%d/%m/%Y")
                 ),
+                closed: closed
+                    .iter()
+                    .filter(|(date, ..)| *date == day.to_string())
+                    .map(|(_, center, reason)| {
+                        i18n::message(
+                            lang,
+                            "calendar-closed",
+                            &[("center", center), ("reason", reason)],
+                        )
+                    })
+                    .collect(),
                 rows: Vec::new(),
             }
         })
