@@ -8,7 +8,10 @@ use graphql_client::GraphQLQuery;
 
 // The contract's custom scalars, as the documents see them (a document
 // that names one uses its alias).
-#[allow(dead_code, reason = "each alias is used once a document names its scalar")]
+#[allow(
+    dead_code,
+    reason = "each alias is used once a document names its scalar"
+)]
 mod scalars {
     pub type DateTime = String;
     pub type NaiveDate = String;
@@ -23,11 +26,11 @@ macro_rules! operation {
     ($name:ident, $file:tt) => {
         #[derive(GraphQLQuery)]
         #[graphql(
-                    schema_path = "../api/schema.graphql",
-                    query_path = $file,
-                    response_derives = "Debug, Clone, PartialEq",
-                    variables_derives = "Debug, Clone, Deserialize"
-                )]
+                            schema_path = "../api/schema.graphql",
+                            query_path = $file,
+                            response_derives = "Debug, Clone, PartialEq",
+                            variables_derives = "Debug, Clone, Deserialize"
+                        )]
         pub struct $name;
     };
 }
