@@ -22,26 +22,33 @@ mod scalars {
 #[allow(unused_imports, reason = "as above")]
 use scalars::*;
 
-macro_rules! operation {
-    ($name:ident, $file:tt) => {
-        #[derive(GraphQLQuery)]
-        #[graphql(
-                            schema_path = "../api/schema.graphql",
-                            query_path = $file,
-                            response_derives = "Debug, Clone, PartialEq",
-                            variables_derives = "Debug, Clone, Deserialize"
-                        )]
-        pub struct $name;
+// rustfmt does not keep an attribute inside a macro's body in one place.
+#[rustfmt::skip]
+macro_rules! operations {
+    ($file:tt: $($name:ident),* $(,)?) => {
+        $(
+            #[derive(GraphQLQuery)]
+            #[graphql(
+                schema_path = "../api/schema.graphql",
+                query_path = $file,
+                response_derives = "Debug, Clone, PartialEq",
+                variables_derives = "Debug, Clone, Deserialize"
+            )]
+            pub struct $name;
+        )*
     };
 }
 
-operation!(RegisterPerson, "../../tests/e2e/operations/people.graphql");
-operation!(PeopleIds, "../../tests/e2e/operations/people.graphql");
-operation!(SearchPeople, "../../tests/e2e/operations/people.graphql");
-operation!(PersonForDesk, "../../tests/e2e/operations/people.graphql");
-operation!(
+operations!("../../tests/e2e/operations/people.graphql":
+    RegisterPerson,
+    PeopleIds,
+    SearchPeople,
+    PersonForDesk,
     PossibleDuplicates,
-    "../../tests/e2e/operations/people.graphql"
+    PersonAuditTrail,
+    OpenPhoneCase,
+    MergePersons,
+    CasePerson,
 );
 
 /// Variables (or one input object) from JSON, for inputs with many

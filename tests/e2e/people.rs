@@ -2,10 +2,12 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{Answer, Backend, Client, TestApp, code, demo_account};
+use crate::harness::{Answer, Backend, Client, TestApp, demo_account};
 use crate::operations::{
-    PeopleIds, PersonForDesk, PossibleDuplicates, RegisterPerson, SearchPeople, from_json,
-    people_ids, person_for_desk, possible_duplicates, register_person, search_people,
+    CasePerson, MergePersons, OpenPhoneCase, PeopleIds, PersonAuditTrail, PersonForDesk,
+    PossibleDuplicates, RegisterPerson, SearchPeople, case_person, from_json, merge_persons,
+    open_phone_case, people_ids, person_audit_trail, person_for_desk, possible_duplicates,
+    register_person, search_people,
 };
 
 /// A valid ΑΜΚΑ for 15/03/1985.
@@ -223,31 +225,26 @@ async fn another_centers_people_are_not_found_and_every_read_is_audited() {
         .register_person
         .id;
     let outsider = app.login_as("social-worker", "paiania").await;
-    let read = "query($id: ID!) { person(id: $id) { displayName } }";
     outsider
         .run::<PersonForDesk>(person_for_desk::Variables { id: id.clone() })
         .await
         .refused("NOT_FOUND");
     assert!(names_found(&outsider, "Papadopoulou").await.is_empty());
 
-    reception.call(read, json!({ "id": id })).await;
-    let admin = app.login_as("tenant-admin", "veria").await;
-    let log = admin
-        .call(
-            "{ auditLog(filter: { entityType: \"person\" }) { edges { node { action actor } } } }",
-            json!({}),
-        )
+    // The read is the desk's own (a field reception may not see comes
+    // back refused, and the read is still audited once).
+    reception
+        .run::<PersonForDesk>(person_for_desk::Variables { id })
         .await;
-    let entries: Vec<(String, String)> = log["data"]["auditLog"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{log}"))
-        .iter()
-        .map(|e| {
-            (
-                e["node"]["action"].as_str().unwrap().to_owned(),
-                e["node"]["actor"].as_str().unwrap().to_owned(),
-            )
-        })
+    let admin = app.login_as("tenant-admin", "veria").await;
+    let entries: Vec<(String, String)> = admin
+        .run::<PersonAuditTrail>(person_audit_trail::Variables {})
+        .await
+        .ok()
+        .audit_log
+        .edges
+        .into_iter()
+        .map(|edge| (edge.node.action, edge.node.actor))
         .collect();
     assert_eq!(
         entries,
@@ -278,51 +275,47 @@ async fn merging_two_records_keeps_one_with_everything_that_referred_to_either()
     .ok()
     .register_person
     .id;
-    let case = social_worker.call("mutation($p: ID!) { openCase(input: { personId: $p, channel: PHONE, categories: [FOOD_AID] }) { id } }",
-            json!({ "p": remove }),
-        )
-        .await["data"]["openCase"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let case = social_worker
+        .run::<OpenPhoneCase>(open_phone_case::Variables {
+            person: remove.clone(),
+        })
+        .await
+        .ok()
+        .open_case
+        .id;
 
-    let merged = social_worker.call("mutation($k: ID!, $r: ID!) { mergePersons(keep: $k, remove: $r) { id displayName givenNameLatin afm phone amka } }",
-            json!({ "k": keep, "r": remove }),
-        )
-        .await;
-    let person = &merged["data"]["mergePersons"];
-    assert_eq!(person["id"], keep, "{merged}");
-    assert_eq!(person["displayName"], "Μαρία Παπαδοπούλου");
-    assert_eq!(person["givenNameLatin"], "Maria");
-    assert_eq!(person["phone"], "6971234567");
-    assert!(
-        person["afm"].is_string() && person["amka"].is_string(),
-        "{merged}"
-    );
+    let person = social_worker
+        .run::<MergePersons>(merge_persons::Variables {
+            keep: keep.clone(),
+            remove: remove.clone(),
+        })
+        .await
+        .ok()
+        .merge_persons;
+    assert_eq!(person.id, keep);
+    assert_eq!(person.display_name, "Μαρία Παπαδοπούλου");
+    assert_eq!(person.given_name_latin.as_deref(), Some("Maria"));
+    assert_eq!(person.phone.as_deref(), Some("6971234567"));
+    assert!(person.afm.is_some() && person.amka.is_some(), "{person:?}");
 
-    let gone = social_worker
-        .call(
-            "query($id: ID!) { person(id: $id) { id } }",
-            json!({ "id": remove }),
-        )
-        .await;
-    assert_eq!(code(&gone), "NOT_FOUND");
+    social_worker
+        .run::<PersonForDesk>(person_for_desk::Variables { id: remove })
+        .await
+        .refused("NOT_FOUND");
     let moved = social_worker
-        .call(
-            "query($id: ID!) { case(id: $id) { person { id } } }",
-            json!({ "id": case }),
-        )
-        .await;
-    assert_eq!(moved["data"]["case"]["person"]["id"], keep, "{moved}");
+        .run::<CasePerson>(case_person::Variables { id: case })
+        .await
+        .ok();
+    assert_eq!(moved.case.person.id, keep);
     assert_eq!(people_count(&social_worker).await, 1);
 
-    let same = social_worker
-        .call(
-            "mutation($k: ID!) { mergePersons(keep: $k, remove: $k) { id } }",
-            json!({ "k": keep }),
-        )
-        .await;
-    assert_eq!(code(&same), "VALIDATION", "{same}");
+    social_worker
+        .run::<MergePersons>(merge_persons::Variables {
+            keep: keep.clone(),
+            remove: keep,
+        })
+        .await
+        .refused("VALIDATION");
 }
 
 async fn concurrent_registrations_all_succeed_and_keep_the_audit_chain(backend: Backend) {
