@@ -622,6 +622,7 @@ pub async fn ok_as(server: &Server, token: &str, query: &str, variables: Value) 
 pub struct ApiError {
     /// `extensions.code`, e.g. `VALIDATION`.
     pub code: String,
+    pub message: String,
     /// Where in the answer it happened, e.g. `["person", "minority"]`.
     pub path: Value,
     /// Everything the API said with it (`fields`, `field`, ...).
@@ -747,6 +748,7 @@ impl Client<'_> {
                     .iter()
                     .map(|e| ApiError {
                         code: e["extensions"]["code"].as_str().unwrap_or("").to_owned(),
+                        message: e["message"].as_str().unwrap_or("").to_owned(),
                         path: e["path"].clone(),
                         extensions: e["extensions"].clone(),
                     })

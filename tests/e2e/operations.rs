@@ -51,6 +51,13 @@ operations!("../../tests/e2e/operations/people.graphql":
     CasePerson,
 );
 
+operations!("../../tests/e2e/operations/appointments.graphql":
+    BookAppointment,
+    CancelAppointment,
+    RescheduleAppointment,
+    MondayOf,
+);
+
 /// Variables (or one input object) from JSON, for inputs with many
 /// optional fields: a missing required field or a wrong type fails here.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
