@@ -160,6 +160,10 @@ impl PluginRuntime {
 }
 
 /// One call in a fresh store, on the current thread.
+/// How many times its deadline a call may take by the wall clock (host
+/// calls aside) before it is stopped although it used little CPU.
+const STALL_FACTOR: u32 = 50;
+
 pub(crate) fn run_sync<R>(
     engine: &Engine,
     pre: &PluginPre<HostState>,
@@ -176,14 +180,23 @@ pub(crate) fn run_sync<R>(
         return Err(Stopped::Failed(e.to_string()));
     }
     let deadline = budget.deadline;
+    let stalled_after = deadline * STALL_FACTOR;
     let started = Instant::now();
+    let cpu_started = sandbox::thread_cpu_time();
     let ticks = (deadline.as_micros() / sandbox::EPOCH_TICK.as_micros()).max(1) as u64;
     store.set_epoch_deadline(ticks);
-    // Time spent waiting on the host (the database) is not the plugin's:
-    // the deadline counts the guest's own running time.
+    // The deadline counts the guest's own running time: the CPU time of
+    // this thread, which runs the whole call, less what host calls (the
+    // database) used. A busy machine that keeps the thread waiting for a
+    // core does not time a plugin out; a guest that waits without running
+    // is stopped by the wall clock, at STALL_FACTOR times the deadline.
     store.epoch_deadline_callback(move |context| {
-        let guest = started.elapsed().saturating_sub(context.data().host_time());
-        if guest >= deadline {
+        let state = context.data();
+        let guest = sandbox::thread_cpu_time()
+            .saturating_sub(cpu_started)
+            .saturating_sub(state.host_cpu());
+        let waited = started.elapsed().saturating_sub(state.host_time());
+        if guest >= deadline || waited >= stalled_after {
             Err(wasmtime::Trap::Interrupt.into())
         } else {
             let left = deadline - guest;

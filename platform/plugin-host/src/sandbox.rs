@@ -176,6 +176,19 @@ pub struct HostState {
     logged: u32,
     /// Time spent in host calls, which the deadline does not count.
     host_time: std::cell::Cell<Duration>,
+    /// The calling thread's CPU time spent in host calls, likewise.
+    host_cpu: std::cell::Cell<Duration>,
+}
+
+/// The CPU time the calling thread has used. A plugin's deadline counts
+/// this rather than the wall clock: on a busy machine a call that did
+/// little must not fail because its thread waited for a core.
+pub(crate) fn thread_cpu_time() -> Duration {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(now.tv_sec).unwrap_or(0),
+        u32::try_from(now.tv_nsec).unwrap_or(0),
+    )
 }
 
 impl HostState {
@@ -201,6 +214,7 @@ impl HostState {
             host_time_exhausted: false,
             logged: 0,
             host_time: std::cell::Cell::new(Duration::ZERO),
+            host_cpu: std::cell::Cell::new(Duration::ZERO),
         }
     }
 
@@ -235,6 +249,10 @@ impl HostState {
         self.host_time.get()
     }
 
+    pub fn host_cpu(&self) -> Duration {
+        self.host_cpu.get()
+    }
+
     /// The `caller` record the guest gets.
     pub fn caller_record(&self) -> Caller {
         Caller {
@@ -255,8 +273,11 @@ impl HostState {
 
     fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         let started = std::time::Instant::now();
+        let cpu_started = thread_cpu_time();
         let output = self.call.runtime.block_on(future);
         self.host_time.set(self.host_time.get() + started.elapsed());
+        self.host_cpu
+            .set(self.host_cpu.get() + thread_cpu_time().saturating_sub(cpu_started));
         output
     }
 }
