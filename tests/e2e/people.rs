@@ -23,9 +23,21 @@ fn maria() -> Value {
     })
 }
 
+/// Maria without the special category reception may not record.
+fn maria_as_reception_records_her() -> Value {
+    let mut input = maria();
+    input["minority"] = Value::Null;
+    input
+}
+
 async fn register(desk: &Client<'_>, input: Value) -> Answer<register_person::ResponseData> {
     desk.run::<RegisterPerson>(from_json(json!({ "input": input })))
         .await
+}
+
+/// Registers `input` at the desk; the new person's id.
+async fn registered(desk: &Client<'_>, input: Value) -> String {
+    register(desk, input).await.ok().register_person.id
 }
 
 async fn people_count(desk: &Client<'_>) -> usize {
@@ -56,11 +68,7 @@ async fn reception_cannot_see_roma_flag() {
     let app = TestApp::spawn(Backend::postgres().await);
     let social_worker = app.login_as("social-worker", "veria").await;
     let reception = app.login_as("reception", "veria").await;
-    let id = register(&social_worker, maria())
-        .await
-        .ok()
-        .register_person
-        .id;
+    let id = registered(&social_worker, maria()).await;
     let read = || person_for_desk::Variables { id: id.clone() };
 
     let worker_view = social_worker.run::<PersonForDesk>(read()).await.ok();
@@ -91,13 +99,9 @@ async fn reception_cannot_see_roma_flag() {
 async fn greek_and_latin_spellings_find_the_same_person(backend: Backend) {
     let app = TestApp::spawn(backend);
     let reception = app.login_as("reception", "veria").await;
-    register(&reception, {
-        let mut input = maria();
-        input["minority"] = Value::Null;
-        input
-    })
-    .await
-    .ok();
+    register(&reception, maria_as_reception_records_her())
+        .await
+        .ok();
     register(
         &reception,
         json!({ "givenNameLatin": "Ahmad", "familyNameLatin": "Karimi", "nationality": "AF" }),
@@ -170,19 +174,11 @@ async fn a_known_amka_is_refused_and_similar_people_are_offered_before_intake() 
     let app = TestApp::spawn(Backend::postgres().await);
     let social_worker = app.login_as("social-worker", "veria").await;
     let reception = app.login_as("reception", "veria").await;
-    let existing_id = register(&social_worker, maria())
-        .await
-        .ok()
-        .register_person
-        .id;
+    let existing_id = registered(&social_worker, maria()).await;
 
-    let again = register(&reception, {
-        let mut input = maria();
-        input["minority"] = Value::Null;
-        input
-    })
-    .await
-    .refused("DUPLICATE_IDENTIFIER");
+    let again = register(&reception, maria_as_reception_records_her())
+        .await
+        .refused("DUPLICATE_IDENTIFIER");
     assert_eq!(again.extensions["field"], "input.amka");
     assert_eq!(again.extensions["existingPersonId"], existing_id.as_str());
     assert_eq!(people_count(&social_worker).await, 1);
@@ -219,11 +215,7 @@ async fn another_centers_people_are_not_found_and_every_read_is_audited() {
     let app = TestApp::spawn(Backend::postgres().await);
     let social_worker = app.login_as("social-worker", "veria").await;
     let reception = app.login_as("reception", "veria").await;
-    let id = register(&social_worker, maria())
-        .await
-        .ok()
-        .register_person
-        .id;
+    let id = registered(&social_worker, maria()).await;
     let outsider = app.login_as("social-worker", "paiania").await;
     outsider
         .run::<PersonForDesk>(person_for_desk::Variables { id: id.clone() })
@@ -263,18 +255,13 @@ async fn merging_two_records_keeps_one_with_everything_that_referred_to_either()
     let app = TestApp::spawn(Backend::postgres().await);
     let social_worker = app.login_as("social-worker", "veria").await;
     let reception = app.login_as("reception", "veria").await;
-    let keep = register(&social_worker, maria())
-        .await
-        .ok()
-        .register_person
-        .id;
-    let remove = register(&reception, json!({ "givenNameLatin": "Maria", "familyNameLatin": "Papadopoulou",
+    let keep = registered(&social_worker, maria()).await;
+    let remove = registered(
+        &reception,
+        json!({ "givenNameLatin": "Maria", "familyNameLatin": "Papadopoulou",
                 "afm": kentro_domain::identifiers::fixtures::afm(12_345_678), "phone": "6971234567" }),
     )
-    .await
-    .ok()
-    .register_person
-    .id;
+    .await;
     let case = social_worker
         .run::<OpenPhoneCase>(open_phone_case::Variables {
             person: remove.clone(),
@@ -363,11 +350,7 @@ async fn two_desks_registering_the_same_amka_at_once_get_one_record_and_a_duplic
     let reception = app.login_as("reception", "veria").await;
     let attempts = (0..6).map(|_| {
         let reception = &reception;
-        async move {
-            let mut input = maria();
-            input["minority"] = Value::Null;
-            register(reception, input).await
-        }
+        async move { register(reception, maria_as_reception_records_her()).await }
     });
     let results = futures::future::join_all(attempts).await;
     let (registered, refused): (Vec<_>, Vec<_>) =
