@@ -764,16 +764,16 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(home_after.members.len(), 2);
-        match households
-            .add_member(
+        let spouse_joins_next_door = || {
+            households.add_member(
                 ours,
                 next_door.id,
                 spouse.id,
                 Relationship::NonRelative,
                 &access,
             )
-            .await
-        {
+        };
+        match spouse_joins_next_door().await {
             Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "personId"),
             other => panic!("one household at a time: {other:?}"),
         }
@@ -801,16 +801,7 @@ mod tests {
                 .is_none()
         );
         // The spouse may now join next door.
-        households
-            .add_member(
-                ours,
-                next_door.id,
-                spouse.id,
-                Relationship::NonRelative,
-                &access,
-            )
-            .await
-            .unwrap();
+        spouse_joins_next_door().await.unwrap();
 
         // Another center finds neither the household nor the person.
         assert!(households.get(theirs, home.id).await.unwrap().is_none());

@@ -159,3 +159,16 @@ pub(crate) async fn person_with_a_case(
         .unwrap();
     (person.id, case.id)
 }
+
+/// The person's signed consent to share what a referral needs.
+pub(crate) fn signed_referral_consent(person_id: i64) -> crate::ConsentStatement {
+    use kentro_domain::household::{ConsentMethod, ConsentPurpose};
+    crate::ConsentStatement {
+        person_id,
+        purpose: ConsentPurpose::ReferralSharing,
+        given: true,
+        on_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        method: ConsentMethod::SignedForm,
+        witness: None,
+    }
+}

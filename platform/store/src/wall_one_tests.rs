@@ -5,12 +5,12 @@
 
 use chrono::NaiveDate;
 use kentro_domain::case::{CaseStatus, NoteConfidentiality, RequestCategory, RequestChannel};
-use kentro_domain::household::{ConsentMethod, ConsentPurpose};
+use kentro_domain::household::ConsentPurpose;
 
-use crate::test_databases::{as_operator, details, person_with_a_case, two_centers};
-use crate::{
-    Access, Actor, AuditFilter, CaseFilter, CasePageParts, ConsentStatement, NewCase, StoreError,
+use crate::test_databases::{
+    as_operator, details, person_with_a_case, signed_referral_consent, two_centers,
 };
+use crate::{Access, Actor, AuditFilter, CaseFilter, CasePageParts, NewCase, StoreError};
 
 fn is_not_found(result: Result<impl std::fmt::Debug, StoreError>, what: &str) {
     match result {
@@ -131,18 +131,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
     is_not_found(
         store
             .households()
-            .record_consent(
-                ours,
-                ConsentStatement {
-                    person_id,
-                    purpose: ConsentPurpose::ReferralSharing,
-                    given: true,
-                    on_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-                    method: ConsentMethod::SignedForm,
-                    witness: None,
-                },
-                &access,
-            )
+            .record_consent(ours, signed_referral_consent(person_id), &access)
             .await,
         "Person",
     );

@@ -613,8 +613,6 @@ async fn build_envelope(
 
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
-    use kentro_domain::household::{ConsentMethod, ConsentPurpose};
     use kentro_domain::hsds::{self, Shape};
     use kentro_domain::referral::{
         EnvelopeField, ReferralLevel, ReferralReason, ReferralResponse, ReferralStatus,
@@ -623,8 +621,10 @@ mod tests {
     use serde_json::json;
 
     use super::{LoopSettings, NewReferral, ServiceTarget};
-    use crate::test_databases::{as_operator, person_with_a_case, two_centers};
-    use crate::{ConsentStatement, DirectoryScope, StoreError};
+    use crate::test_databases::{
+        as_operator, person_with_a_case, signed_referral_consent, two_centers,
+    };
+    use crate::{DirectoryScope, StoreError};
 
     const SERVICE: &str = "7c1d1b3e-2f0a-4c55-9d7e-0a1b2c3d4e5f";
 
@@ -670,18 +670,7 @@ mod tests {
         }
         store
             .households()
-            .record_consent(
-                ours,
-                ConsentStatement {
-                    person_id,
-                    purpose: ConsentPurpose::ReferralSharing,
-                    given: true,
-                    on_date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-                    method: ConsentMethod::SignedForm,
-                    witness: None,
-                },
-                &access,
-            )
+            .record_consent(ours, signed_referral_consent(person_id), &access)
             .await
             .unwrap();
         // A referral names the colleague who made it.
