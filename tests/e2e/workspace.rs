@@ -2836,6 +2836,28 @@ async fn a_coordinator_keeps_the_centers_hours_contacts_and_units_true() {
         "nothing else: {marked:?}"
     );
     browser.check_screen("calendar-closed-days").await;
+    // A range the contract does not answer is named by its field.
+    for (from, to, problem) in [
+        ("2026-12-31", "2026-12-28", "is before from"),
+        ("2026-01-01", "2026-12-31", "longer than 92 days"),
+    ] {
+        let refused = server
+            .graphql_as(
+                Some(&token),
+                "query($from: NaiveDate!, $to: NaiveDate!) { myTenant { centers { closedDays(from: $from, to: $to) { date } } } }",
+                json!({ "from": from, "to": to }),
+            )
+            .await;
+        let fields = &refused["errors"][0]["extensions"]["fields"];
+        assert_eq!(fields[0]["field"], "to", "{refused}");
+        assert!(
+            fields[0]["problem"]
+                .as_str()
+                .unwrap_or("")
+                .contains(problem),
+            "{refused}"
+        );
+    }
 
     // Only the center's coordinator changes it.
     let refused = server
