@@ -87,9 +87,8 @@ impl PluginRuntime {
         wasm: &[u8],
     ) -> Result<Arc<Loaded>, PackageError> {
         let component = self.component(&manifest, wasm)?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
+        let pre = crate::capabilities::linker(&self.engine, &manifest)
+            .and_then(|linker| linker.instantiate_pre(&component))
             .map_err(|e| PackageError::Component(format!("{e:#}")))?;
         let pre = PluginPre::new(pre).map_err(|e| PackageError::Component(format!("{e:#}")))?;
         let manifest = Arc::new(manifest);

@@ -1,6 +1,6 @@
 //! Kentro's plugin runtime: municipal services as sandboxed WebAssembly
-//! components (wasmtime 48, component model, the WIT package in
-//! `plugins/wit/`).
+//! components (wasmtime 48, component model, the frozen WIT package in
+//! `plugins/wit/since_v1.0.0/`).
 //!
 //! API boundary: [`PluginRuntime`] (install, enable, call, emit events),
 //! [`Package`] and the signing helpers of [`manifest`], [`SandboxLimits`].
@@ -15,10 +15,11 @@
 
 mod cache;
 mod call;
+mod capabilities;
+mod contract;
 mod events;
 mod install;
 pub mod manifest;
-mod people;
 mod sandbox;
 
 pub use cache::ArtifactCache;
@@ -150,7 +151,6 @@ pub enum InstallError {
 
 pub struct PluginRuntime {
     engine: Engine,
-    linker: wasmtime::component::Linker<HostState>,
     store: Store,
     limits: SandboxLimits,
     trusted: TrustedKeys,
@@ -193,10 +193,8 @@ impl PluginRuntime {
     ) -> Result<PluginRuntime, String> {
         let engine = sandbox::engine(&limits).map_err(|e| e.to_string())?;
         sandbox::start_ticker(&engine);
-        let linker = sandbox::linker(&engine).map_err(|e| e.to_string())?;
         Ok(PluginRuntime {
             engine,
-            linker,
             store,
             limits,
             trusted,

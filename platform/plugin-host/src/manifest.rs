@@ -13,8 +13,38 @@ use sha2::{Digest, Sha256};
 /// The interface major version this host binds.
 pub const INTERFACE: &str = "kentro:plugin@1";
 
-/// What a plugin may ask the host for.
-pub const CAPABILITIES: [&str; 4] = ["storage", "people", "referral-suggestions", "metrics"];
+/// What a plugin may ask the host for: one WIT interface each, linked to
+/// its implementation only for a plugin whose manifest declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Capability {
+    Storage,
+    People,
+    ReferralSuggestions,
+    Metrics,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 4] = [
+        Capability::Storage,
+        Capability::People,
+        Capability::ReferralSuggestions,
+        Capability::Metrics,
+    ];
+
+    /// The name in the manifest, which is also the WIT interface's.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Storage => "storage",
+            Capability::People => "people",
+            Capability::ReferralSuggestions => "referral-suggestions",
+            Capability::Metrics => "metrics",
+        }
+    }
+
+    fn named(name: &str) -> Option<Capability> {
+        Capability::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
 
 /// Person fields a plugin may declare. Identifiers (ΑΜΚΑ, ΑΦΜ, documents)
 /// never reach a plugin; special categories only for roles that may see them.
@@ -62,7 +92,7 @@ pub struct PluginManifest {
     pub version: String,
     pub component: String,
     pub sha256: String,
-    pub capabilities: BTreeSet<String>,
+    pub capabilities: BTreeSet<Capability>,
     pub people_fields: Vec<String>,
     pub memory_mib: Option<u64>,
     pub deadline_ms: Option<u64>,
@@ -120,12 +150,16 @@ impl PluginManifest {
         if raw.sha256.len() != 64 || !raw.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             problems.push("sha256: 64 hex digits".into());
         }
+        let mut capabilities = BTreeSet::new();
         for c in &raw.capabilities {
-            if !CAPABILITIES.contains(&c.as_str()) {
-                problems.push(format!(
+            match Capability::named(c) {
+                Some(capability) => {
+                    capabilities.insert(capability);
+                }
+                None => problems.push(format!(
                     "capabilities: {c:?} is not one of {}",
-                    CAPABILITIES.join(", ")
-                ));
+                    Capability::ALL.map(Capability::name).join(", ")
+                )),
             }
         }
         for f in &raw.people_fields {
@@ -135,7 +169,7 @@ impl PluginManifest {
                 ));
             }
         }
-        if !raw.people_fields.is_empty() && !raw.capabilities.iter().any(|c| c == "people") {
+        if !raw.people_fields.is_empty() && !capabilities.contains(&Capability::People) {
             problems.push("people_fields: needs the people capability".into());
         }
         if raw.memory_mib.is_some_and(|m| m == 0) || raw.deadline_ms.is_some_and(|d| d == 0) {
@@ -149,7 +183,7 @@ impl PluginManifest {
             version: raw.version,
             component: raw.component,
             sha256: raw.sha256.to_ascii_lowercase(),
-            capabilities: raw.capabilities.into_iter().collect(),
+            capabilities,
             people_fields: raw.people_fields,
             memory_mib: raw.memory_mib,
             deadline_ms: raw.deadline_ms,
@@ -157,8 +191,8 @@ impl PluginManifest {
         })
     }
 
-    pub fn grants(&self, capability: &str) -> bool {
-        self.capabilities.contains(capability)
+    pub fn grants(&self, capability: Capability) -> bool {
+        self.capabilities.contains(&capability)
     }
 }
 

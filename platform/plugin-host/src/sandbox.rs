@@ -1,26 +1,26 @@
 //! The sandbox: one wasmtime engine (pooling allocator, epoch interruption,
-//! optional fuel), the host capabilities behind the WIT `host` interface, and
-//! a fresh store per call with its memory limit, deadline and host-call
-//! budget. A trap, a deadline or a limit ends that call only.
+//! optional fuel), the state of a call that the host capabilities
+//! (`capabilities/`) work on, and a fresh store per call with its memory
+//! limit, deadline and host-call budget. A trap, a deadline or a limit ends
+//! that call only.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use kentro_store::{Access, Actor, Store, TenantScope};
+use kentro_store::{Actor, Store, TenantScope};
 use serde_json::Value;
-use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::component::ResourceTable;
 use wasmtime::{Config, Engine, PoolingAllocationConfig, ResourceLimiter, Trap};
 use wasmtime_wasi::{
     HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
 };
 
 use crate::manifest::PluginManifest;
-use crate::people::person_view;
 
 wasmtime::component::bindgen!({
     world: "plugin",
-    path: "../../plugins/wit",
+    path: "../../plugins/wit/since_v1.0.0",
     imports: { default: trappable },
 });
 
@@ -173,7 +173,7 @@ pub struct HostState {
     pub(crate) host_calls_exhausted: bool,
     host_time_budget: Duration,
     pub(crate) host_time_exhausted: bool,
-    logged: u32,
+    pub(crate) logged: u32,
     /// Time spent in host calls, which the deadline does not count.
     host_time: std::cell::Cell<Duration>,
     /// The calling thread's CPU time spent in host calls, likewise.
@@ -219,7 +219,7 @@ impl HostState {
     }
 
     /// Counts a host call against the budget; past it the call traps.
-    fn spend(&mut self) -> wasmtime::Result<()> {
+    pub(crate) fn spend(&mut self) -> wasmtime::Result<()> {
         if self.host_calls_left == 0 {
             self.host_calls_exhausted = true;
             return Err(wasmtime::Error::msg("the plugin made too many host calls"));
@@ -234,12 +234,9 @@ impl HostState {
         Ok(())
     }
 
-    fn granted(&self, capability: &str) -> Result<TenantScope, String> {
-        if !self.call.manifest.grants(capability) {
-            return Err(format!(
-                "denied: the manifest does not declare the {capability} capability"
-            ));
-        }
+    /// The call's tenant: none while a package describes itself at install,
+    /// when every capability is refused.
+    pub(crate) fn tenant(&self) -> Result<TenantScope, String> {
         self.call
             .scope
             .ok_or_else(|| "denied: no tenant while the plugin describes itself".to_owned())
@@ -267,11 +264,11 @@ impl HostState {
         }
     }
 
-    fn access(&self) -> (Actor, String) {
+    pub(crate) fn access(&self) -> (Actor, String) {
         (self.call.actor.clone(), self.call.request_id.clone())
     }
 
-    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         let started = std::time::Instant::now();
         let cpu_started = thread_cpu_time();
         let output = self.call.runtime.block_on(future);
@@ -313,343 +310,6 @@ impl ResourceLimiter for HostState {
     ) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
-}
-
-fn collection_ok(name: &str) -> Result<(), String> {
-    if name.is_empty()
-        || name.len() > 64
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(format!(
-            "collection {name:?}: 1 to 64 letters, digits, - or _"
-        ));
-    }
-    Ok(())
-}
-
-fn document_ok(id: &str, body: &str) -> Result<Value, String> {
-    if id.is_empty() || id.len() > 200 {
-        return Err("a document id is 1 to 200 characters".into());
-    }
-    if body.len() > 256 * 1024 {
-        return Err("a document is at most 256 KiB".into());
-    }
-    serde_json::from_str(body).map_err(|e| format!("the document is not JSON: {e}"))
-}
-
-/// A store failure as the plugin sees it: the capability is unavailable
-/// (the cause goes to the log, not to the guest).
-fn unavailable(what: &'static str) -> impl Fn(kentro_store::StoreError) -> String {
-    move |e| {
-        tracing::warn!(error = %e, "plugin {what} failed");
-        format!("the {what} capability is unavailable")
-    }
-}
-
-impl kentro::plugin::types::Host for HostState {}
-
-impl kentro::plugin::host::Host for HostState {
-    fn storage_get(
-        &mut self,
-        collection: String,
-        id: String,
-    ) -> wasmtime::Result<Result<Option<kentro::plugin::types::Document>, String>> {
-        self.spend()?;
-        let scope = match self
-            .granted("storage")
-            .and_then(|scope| collection_ok(&collection).map(|()| scope))
-        {
-            Ok(scope) => scope,
-            Err(e) => return Ok(Err(e)),
-        };
-        let call = &self.call;
-        let found = self.block_on(call.store.plugins().get_record(
-            scope,
-            &call.manifest.id,
-            &collection,
-            &id,
-        ));
-        Ok(found
-            .map(|d| {
-                d.map(|d| kentro::plugin::types::Document {
-                    collection: d.collection,
-                    id: d.id,
-                    body: d.body,
-                })
-            })
-            .map_err(unavailable("storage")))
-    }
-
-    fn storage_put(
-        &mut self,
-        collection: String,
-        id: String,
-        body: String,
-    ) -> wasmtime::Result<Result<(), String>> {
-        self.spend()?;
-        let scope = match self
-            .granted("storage")
-            .and_then(|scope| collection_ok(&collection).map(|()| scope))
-            .and_then(|scope| document_ok(&id, &body).map(|_| scope))
-        {
-            Ok(scope) => scope,
-            Err(e) => return Ok(Err(e)),
-        };
-        let call = &self.call;
-        let result = self.block_on(call.store.plugins().put_record(
-            scope,
-            &call.manifest.id,
-            &collection,
-            &id,
-            &body,
-            &call.storage_quota,
-        ));
-        Ok(result.map_err(|e| match e {
-            kentro_store::StoreError::QuotaExceeded { what } => what,
-            other => unavailable("storage")(other),
-        }))
-    }
-
-    fn storage_delete(
-        &mut self,
-        collection: String,
-        id: String,
-    ) -> wasmtime::Result<Result<bool, String>> {
-        self.spend()?;
-        let scope = match self
-            .granted("storage")
-            .and_then(|scope| collection_ok(&collection).map(|()| scope))
-        {
-            Ok(scope) => scope,
-            Err(e) => return Ok(Err(e)),
-        };
-        let call = &self.call;
-        let result = self.block_on(call.store.plugins().delete_record(
-            scope,
-            &call.manifest.id,
-            &collection,
-            &id,
-        ));
-        Ok(result.map_err(unavailable("storage")))
-    }
-
-    fn storage_query(
-        &mut self,
-        collection: String,
-        field: String,
-        value: String,
-    ) -> wasmtime::Result<Result<Vec<kentro::plugin::types::Document>, String>> {
-        self.spend()?;
-        let scope = match self
-            .granted("storage")
-            .and_then(|scope| collection_ok(&collection).map(|()| scope))
-        {
-            Ok(scope) => scope,
-            Err(e) => return Ok(Err(e)),
-        };
-        let wanted: Option<Value> = if field.is_empty() {
-            None
-        } else {
-            match serde_json::from_str(&value) {
-                Ok(v) => Some(v),
-                Err(e) => return Ok(Err(format!("value is not JSON: {e}"))),
-            }
-        };
-        let call = &self.call;
-        let keep = |body: &str| match &wanted {
-            None => true,
-            Some(v) => serde_json::from_str::<Value>(body)
-                .ok()
-                .is_some_and(|body| body.get(&field) == Some(v)),
-        };
-        // The answer lands in the guest's memory: half of it at most.
-        let max_bytes = call.memory_bytes / 2;
-        match self.block_on(call.store.plugins().query_records(
-            scope,
-            &call.manifest.id,
-            &collection,
-            keep,
-            max_bytes,
-        )) {
-            Ok(found) => Ok(Ok(found
-                .into_iter()
-                .map(|d| kentro::plugin::types::Document {
-                    collection: d.collection,
-                    id: d.id,
-                    body: d.body,
-                })
-                .collect())),
-            Err(kentro_store::StoreError::QuotaExceeded { what }) => Ok(Err(what)),
-            Err(e) => Ok(Err(unavailable("storage")(e))),
-        }
-    }
-
-    fn read_person(
-        &mut self,
-        person_id: String,
-    ) -> wasmtime::Result<Result<Option<String>, String>> {
-        self.spend()?;
-        let scope = match self.granted("people") {
-            Ok(scope) => scope,
-            Err(e) => return Ok(Err(e)),
-        };
-        let Some(id) = kentro_domain::global_id::decode("Person", &person_id) else {
-            return Ok(Ok(None));
-        };
-        let (actor, request_id) = self.access();
-        let access = Access {
-            actor: &actor,
-            purpose: "plugin",
-            request_id: &request_id,
-        };
-        let call = &self.call;
-        let found = self.block_on(call.store.plugins().person(scope, id, &access));
-        Ok(found
-            .map(|p| {
-                p.map(|p| person_view(&p, &call.manifest.people_fields, &call.role).to_string())
-            })
-            .map_err(unavailable("people")))
-    }
-
-    fn find_people(
-        &mut self,
-        field: String,
-        value: String,
-    ) -> wasmtime::Result<Result<Vec<String>, String>> {
-        self.spend()?;
-        let scope = match self.granted("people") {
-            Ok(scope) => scope,
-            Err(e) => return Ok(Err(e)),
-        };
-        if !self.call.manifest.people_fields.contains(&field)
-            || !kentro_store::FILTERABLE_PERSON_FIELDS.contains(&field.as_str())
-        {
-            return Ok(Err(format!(
-                "people can be found by a declared field among {}",
-                kentro_store::FILTERABLE_PERSON_FIELDS.join(", ")
-            )));
-        }
-        let value = match serde_json::from_str::<Value>(&value) {
-            Ok(Value::String(s)) => s,
-            _ => return Ok(Err("value must be a JSON string".into())),
-        };
-        let (actor, request_id) = self.access();
-        let access = Access {
-            actor: &actor,
-            purpose: "plugin",
-            request_id: &request_id,
-        };
-        let call = &self.call;
-        let found = self.block_on(
-            call.store
-                .plugins()
-                .people_where(scope, &field, &value, 1000, &access),
-        );
-        Ok(found
-            .map(|people| {
-                people
-                    .iter()
-                    .map(|p| person_view(p, &call.manifest.people_fields, &call.role).to_string())
-                    .collect()
-            })
-            .map_err(unavailable("people")))
-    }
-
-    fn create_referral_suggestion(
-        &mut self,
-        person_id: String,
-        title: String,
-        reason: String,
-    ) -> wasmtime::Result<Result<(), String>> {
-        self.spend()?;
-        let scope = match self.granted("referral-suggestions") {
-            Ok(scope) => scope,
-            Err(e) => return Ok(Err(e)),
-        };
-        let Some(id) = kentro_domain::global_id::decode("Person", &person_id) else {
-            return Ok(Err(format!("no person {person_id}")));
-        };
-        let call = &self.call;
-        let result = self.block_on(call.store.plugins().suggest(
-            scope,
-            &call.manifest.id,
-            id,
-            &title,
-            &reason,
-        ));
-        Ok(result.map_err(|e| match e {
-            kentro_store::StoreError::NotFound { .. } => format!("no person {person_id}"),
-            other => {
-                tracing::warn!(error = %other, "plugin suggestion failed");
-                "suggestions are unavailable".to_owned()
-            }
-        }))
-    }
-
-    fn emit_metric(&mut self, name: String, value: f64) -> wasmtime::Result<Result<(), String>> {
-        self.spend()?;
-        let scope = match self.granted("metrics") {
-            Ok(scope) => scope,
-            Err(e) => return Ok(Err(e)),
-        };
-        if !value.is_finite() || !is_metric_name(&name) {
-            return Ok(Err(
-                "a metric has a name of a-z, 0-9 and _ (at most 64) and a finite value".into(),
-            ));
-        }
-        // Overseers read metric names: only those the plugin declared, and
-        // so that its publisher signed, reach the aggregates.
-        if !self.call.declared_metrics.contains(&name) {
-            return Ok(Err(format!("the plugin did not declare the metric {name}")));
-        }
-        let call = &self.call;
-        let result = self.block_on(call.store.plugins().add_metric(
-            scope,
-            &call.manifest.id,
-            &name,
-            value,
-            call.today,
-        ));
-        Ok(result.map_err(unavailable("metrics")))
-    }
-
-    fn log(
-        &mut self,
-        level: kentro::plugin::types::LogLevel,
-        message: String,
-    ) -> wasmtime::Result<()> {
-        self.spend()?;
-        // A chatty plugin must not flood the log either.
-        self.logged += 1;
-        if self.logged > 100 {
-            return Ok(());
-        }
-        let message: String = message.chars().take(1000).collect();
-        let plugin = &self.call.manifest.id;
-        let tenant = self.call.scope.map(|s| s.tenant_id());
-        use kentro::plugin::types::LogLevel;
-        match level {
-            LogLevel::Debug => tracing::debug!(plugin, ?tenant, "{message}"),
-            LogLevel::Info => tracing::info!(plugin, ?tenant, "{message}"),
-            LogLevel::Warn => tracing::warn!(plugin, ?tenant, "{message}"),
-            LogLevel::Error => tracing::error!(plugin, ?tenant, "{message}"),
-        }
-        Ok(())
-    }
-
-    fn config(&mut self) -> wasmtime::Result<String> {
-        self.spend()?;
-        Ok(self.call.config.to_string())
-    }
-}
-
-pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
-    let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
-    Ok(linker)
 }
 
 /// Why a call ended without an answer.
