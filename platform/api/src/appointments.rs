@@ -4,6 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use kentro_domain::access::Permission;
 use kentro_domain::appointment::{AppointmentStatus as DomainStatus, MAX_MINUTES};
+use kentro_domain::keys::PersonId;
 use kentro_domain::person::parse_date;
 use kentro_store::{AppointmentRecord, Booking, TenantScope};
 
@@ -37,7 +38,7 @@ pub struct Appointment {
 /// A person's appointments, latest first.
 pub(crate) async fn appointments_of(
     ctx: &Context<'_>,
-    person_id: i64,
+    person_id: PersonId,
 ) -> Result<Vec<Appointment>, ApiError> {
     appointments_from(ctx, person_id, None).await
 }
@@ -45,7 +46,7 @@ pub(crate) async fn appointments_of(
 /// A person's appointments starting on or after `from`, latest first.
 pub(crate) async fn appointments_from(
     ctx: &Context<'_>,
-    person_id: i64,
+    person_id: PersonId,
     from: Option<NaiveDateTime>,
 ) -> Result<Vec<Appointment>, ApiError> {
     let scope = tenant_scope(ctx, Permission::BookAppointments)?;
@@ -216,7 +217,7 @@ impl AppointmentMutation {
     ) -> Result<Appointment, ApiError> {
         let scope = tenant_scope(ctx, Permission::BookAppointments)?;
         let mut problems = Vec::new();
-        let person_id = id::decode("Person", &input.person_id)
+        let person_id = id::decode_key::<PersonId>(&input.person_id)
             .map_err(|_| problems.push(("input.personId".into(), "is not a Person ID".into())))
             .ok();
         let staff_id = id::decode("User", &input.staff_id)
@@ -261,7 +262,7 @@ impl AppointmentMutation {
             "appointment-booked",
             serde_json::json!({
                 "appointment_id": crate::id::encode("Appointment", record.id).0,
-                "person_id": crate::id::encode("Person", record.person_id).0,
+                "person_id": crate::id::encode_key(record.person_id).0,
                 "starts_at": record.starts_at.to_string(),
             }),
         );

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::Permission;
+use kentro_domain::keys::PersonId;
 use kentro_store::{AuditEntry, AuditFilter};
 
 use crate::context::{services, tenant_scope};
@@ -171,7 +172,7 @@ impl AuditQuery {
             Some(person) => (
                 Some("person".to_owned()),
                 Some(
-                    id::decode("Person", person)
+                    id::decode_key::<PersonId>(person)
                         .map_err(|_| bad_input("filter.personId", "is not a person ID"))?
                         .to_string(),
                 ),

@@ -6,6 +6,7 @@ use kentro_domain::access::Permission;
 use kentro_domain::case::{
     CaseStatus as DomainStatus, NoteConfidentiality as DomainConfidentiality,
 };
+use kentro_domain::keys::{CaseId, PersonId, RecordKey};
 use kentro_domain::person::parse_date;
 use std::collections::HashMap;
 
@@ -128,7 +129,7 @@ impl From<NoteRecord> for Note {
 #[Object]
 impl Case {
     async fn id(&self) -> ID {
-        id::encode("Case", self.record.id)
+        id::encode_key(self.record.id)
     }
 
     async fn status(&self) -> CaseStatus {
@@ -308,8 +309,12 @@ pub struct CaseFilterInput {
     person_id: Option<ID>,
 }
 
-fn decode_field(kind: &str, field: &str, value: &ID) -> Result<i64, (String, String)> {
-    id::decode(kind, value).map_err(|_| (field.to_owned(), format!("is not a {kind} ID")))
+fn decode_field<K: RecordKey>(field: &str, value: &ID) -> Result<K, (String, String)> {
+    id::decode_key(value).map_err(|_| (field.to_owned(), format!("is not a {} ID", K::KIND)))
+}
+
+fn decode_account_field(field: &str, value: &ID) -> Result<i64, (String, String)> {
+    id::decode("User", value).map_err(|_| (field.to_owned(), "is not a User ID".to_owned()))
 }
 
 /// The household of a case's person, as plugins hear of it with a new
@@ -317,14 +322,14 @@ fn decode_field(kind: &str, field: &str, value: &ID) -> Result<i64, (String, Str
 async fn case_household(
     ctx: &Context<'_>,
     scope: TenantScope,
-    person_id: i64,
+    person_id: PersonId,
     accessor: &Accessor,
 ) -> Result<Vec<serde_json::Value>, ApiError> {
     let store = &services(ctx).store;
     let Some(household) = store.households().of_person(scope, person_id).await? else {
         return Ok(Vec::new());
     };
-    let ids: Vec<i64> = household.members.iter().map(|m| m.person_id).collect();
+    let ids: Vec<PersonId> = household.members.iter().map(|m| m.person_id).collect();
     let people = store
         .people()
         .get_many(scope, &ids, &accessor.access())
@@ -333,7 +338,7 @@ async fn case_household(
         .iter()
         .map(|p| {
             serde_json::json!({
-                "person_id": crate::id::encode("Person", p.id).0,
+                "person_id": crate::id::encode_key(p.id).0,
                 "birth_date": p.details.birth_date.map(|d| d.to_string()),
             })
         })
@@ -346,7 +351,7 @@ pub(crate) async fn load(
     purpose: &'static str,
 ) -> Result<Case, ApiError> {
     let scope = tenant_scope(ctx, Permission::ManageCases)?;
-    let key = id::decode("Case", id)?;
+    let key = id::decode_key::<CaseId>(id)?;
     let accessor = Accessor::new(ctx, purpose)?;
     services(ctx)
         .store
@@ -380,16 +385,15 @@ impl CaseQuery {
         let limit = page_size(first)?;
         let filter = filter.unwrap_or_default();
         let mut problems = Vec::new();
-        let mut decode = |kind: &str, field: &str, value: Option<&ID>| {
-            value.and_then(|v| {
-                decode_field(kind, field, v)
-                    .map_err(|p| problems.push(p))
-                    .ok()
-            })
-        };
-        let assigned_to = decode("User", "filter.assignedTo", filter.assigned_to.as_ref());
-        let person_id = decode("Person", "filter.personId", filter.person_id.as_ref());
-        let after_id = decode("Case", "after", after.map(ID).as_ref());
+        let assigned_to = (filter.assigned_to.as_ref())
+            .map(|v| decode_account_field("filter.assignedTo", v))
+            .and_then(|d| d.map_err(|p| problems.push(p)).ok());
+        let person_id = (filter.person_id.as_ref())
+            .map(|v| decode_field::<PersonId>("filter.personId", v))
+            .and_then(|d| d.map_err(|p| problems.push(p)).ok());
+        let after_id = after
+            .map(|v| decode_field::<CaseId>("after", &ID(v)))
+            .and_then(|d| d.map_err(|p| problems.push(p)).ok());
         if !problems.is_empty() {
             return Err(invalid_fields(&problems));
         }
@@ -417,7 +421,7 @@ impl CaseQuery {
             )
             .await?;
         let (rows, has_next) = (loaded.cases, loaded.has_next);
-        let people: HashMap<i64, PersonRecord> =
+        let people: HashMap<PersonId, PersonRecord> =
             loaded.people.into_iter().map(|p| (p.id, p)).collect();
         let assignees: Option<HashMap<i64, Account>> =
             want_assignees.then(|| loaded.assignees.into_iter().map(|a| (a.id, a)).collect());
@@ -432,7 +436,7 @@ impl CaseQuery {
                         .assigned_to
                         .and_then(|id| found.get(&id).cloned())
                 });
-                (id::encode("Case", case.record.id).0, case)
+                (id::encode_key(case.record.id).0, case)
             }),
         ))
     }
@@ -447,12 +451,12 @@ impl CaseMutation {
     async fn open_case(&self, ctx: &Context<'_>, input: OpenCaseInput) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let mut problems = Vec::new();
-        let person_id = decode_field("Person", "input.personId", &input.person_id)
+        let person_id = decode_field::<PersonId>("input.personId", &input.person_id)
             .map_err(|p| problems.push(p))
             .ok();
         let assigned_to = match &input.assigned_to {
             None => None,
-            Some(v) => decode_field("User", "input.assignedTo", v)
+            Some(v) => decode_account_field("input.assignedTo", v)
                 .map_err(|p| problems.push(p))
                 .ok(),
         };
@@ -500,8 +504,8 @@ impl CaseMutation {
             scope,
             "case-opened",
             serde_json::json!({
-                "case_id": crate::id::encode("Case", record.id).0,
-                "person_id": crate::id::encode("Person", record.person_id).0,
+                "case_id": crate::id::encode_key(record.id).0,
+                "person_id": crate::id::encode_key(record.person_id).0,
                 "household": household,
             }),
         );
@@ -517,7 +521,7 @@ impl CaseMutation {
         to: CaseStatus,
     ) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
-        let key = id::decode("Case", &id)?;
+        let key = id::decode_key::<CaseId>(&id)?;
         let accessor = Accessor::new(ctx, "transitionCase")?;
         let record = services(ctx)
             .store
@@ -530,8 +534,8 @@ impl CaseMutation {
                 scope,
                 "case-closed",
                 serde_json::json!({
-                    "case_id": crate::id::encode("Case", record.id).0,
-                    "person_id": crate::id::encode("Person", record.person_id).0,
+                    "case_id": crate::id::encode_key(record.id).0,
+                    "person_id": crate::id::encode_key(record.person_id).0,
                 }),
             );
         }
@@ -546,7 +550,7 @@ impl CaseMutation {
         input: UpdateCaseInput,
     ) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
-        let key = id::decode("Case", &id)?;
+        let key = id::decode_key::<CaseId>(&id)?;
         let accessor = Accessor::new(ctx, "updateCase")?;
         let record = services(ctx)
             .store
@@ -569,8 +573,8 @@ impl CaseMutation {
     /// Assigns the case to a case worker of the center.
     async fn assign_case(&self, ctx: &Context<'_>, id: ID, to: ID) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
-        let key = id::decode("Case", &id)?;
-        let account = decode_field("User", "to", &to).map_err(|p| invalid_fields(&[p]))?;
+        let key = id::decode_key::<CaseId>(&id)?;
+        let account = decode_account_field("to", &to).map_err(|p| invalid_fields(&[p]))?;
         let accessor = Accessor::new(ctx, "assignCase")?;
         let record = services(ctx)
             .store
@@ -589,7 +593,7 @@ impl CaseMutation {
         body: String,
     ) -> Result<Note, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
-        let key = id::decode("Case", &case_id)?;
+        let key = id::decode_key::<CaseId>(&case_id)?;
         let body = kentro_domain::case::NoteBody::parse(&body)
             .map_err(|p| crate::error::bad_input("body", p))?;
         let accessor = Accessor::new(ctx, "addNote")?;

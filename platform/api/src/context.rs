@@ -3,6 +3,7 @@
 
 use async_graphql::Context;
 use kentro_domain::access::Permission;
+use kentro_domain::keys::PersonId;
 use kentro_store::{
     Access, Actor, Ephemeral, EventBus, LoopSettings, PartnerPrincipal, Principal, SessionPolicy,
     Store, TenantScope,
@@ -45,11 +46,13 @@ pub struct RequestContext {
 /// The people one request has read, by id.
 #[derive(Debug, Clone, Default)]
 pub struct PeopleRead(
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, kentro_store::PersonRecord>>>,
+    std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<PersonId, kentro_store::PersonRecord>>,
+    >,
 );
 
 impl PeopleRead {
-    pub(crate) fn get(&self, id: i64) -> Option<kentro_store::PersonRecord> {
+    pub(crate) fn get(&self, id: PersonId) -> Option<kentro_store::PersonRecord> {
         self.0.lock().expect("never poisoned").get(&id).cloned()
     }
 

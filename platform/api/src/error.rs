@@ -238,7 +238,7 @@ pub(crate) fn from_store(error: kentro_store::StoreError) -> ApiError {
         ),
         kentro_store::StoreError::Gone { what } => coded(ErrorCode::NotFound, what),
         kentro_store::StoreError::DuplicateIdentifier { field, existing_id } => {
-            let id = crate::id::encode("Person", existing_id);
+            let id = crate::id::encode_key(existing_id);
             ApiError(
                 async_graphql::Error::new(format!(
                     "{field}: already registered for another person ({})",

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use kentro_domain::access::Permission;
 use kentro_domain::household::check_witness;
 use kentro_domain::kea::ApplicationStatus as DomainStatus;
+use kentro_domain::keys::PersonId;
 use kentro_domain::person::parse_date;
 use kentro_store::{
     ApplicationRecord, ConsentRecord, ConsentStatement, DocumentState, HouseholdRecord,
@@ -93,12 +94,12 @@ pub struct Household {
 }
 
 pub struct HouseholdMember {
-    person_id: i64,
+    person_id: PersonId,
     relationship: Relationship,
     scope: TenantScope,
 }
 
-async fn person(ctx: &Context<'_>, scope: TenantScope, id: i64) -> Result<Person, ApiError> {
+async fn person(ctx: &Context<'_>, scope: TenantScope, id: PersonId) -> Result<Person, ApiError> {
     crate::people::load(ctx, scope, id, "household.member").await
 }
 
@@ -181,7 +182,7 @@ pub struct KeaApplication {
 pub struct ChecklistItem {
     document: DocumentKind,
     name_el: &'static str,
-    person_id: Option<i64>,
+    person_id: Option<PersonId>,
     status: DocumentStatus,
     received_on: Option<NaiveDate>,
     expired_on: Option<NaiveDate>,
@@ -313,6 +314,16 @@ fn decode(
         .ok()
 }
 
+fn decode_person(
+    field: &str,
+    value: &ID,
+    problems: &mut Vec<(String, String)>,
+) -> Option<PersonId> {
+    id::decode_key(value)
+        .map_err(|_| problems.push((field.to_owned(), "is not a Person ID".to_owned())))
+        .ok()
+}
+
 fn date(field: &str, raw: &str, problems: &mut Vec<(String, String)>) -> Option<NaiveDate> {
     match parse_date(raw) {
         Ok(d) if d > kentro_domain::calendar::today_in_greece() => {
@@ -416,7 +427,7 @@ impl HouseholdMutation {
     ) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
-        let head = decode("Person", "headPersonId", &head_person_id, &mut problems);
+        let head = decode_person("headPersonId", &head_person_id, &mut problems);
         let Some(head) = head else {
             return Err(invalid_fields(&problems));
         };
@@ -440,7 +451,7 @@ impl HouseholdMutation {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
         let household = decode("Household", "householdId", &household_id, &mut problems);
-        let person = decode("Person", "personId", &person_id, &mut problems);
+        let person = decode_person("personId", &person_id, &mut problems);
         let (Some(household), Some(person)) = (household, person) else {
             return Err(invalid_fields(&problems));
         };
@@ -466,7 +477,7 @@ impl HouseholdMutation {
         person_id: ID,
     ) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
-        let key = id::decode("Person", &person_id)?;
+        let key = id::decode_key::<PersonId>(&person_id)?;
         let accessor = Accessor::new(ctx, "removeHouseholdMember")?;
         let record = services(ctx)
             .store
@@ -484,7 +495,7 @@ impl HouseholdMutation {
     ) -> Result<Consent, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
-        let person_id = decode("Person", "input.personId", &input.person_id, &mut problems);
+        let person_id = decode_person("input.personId", &input.person_id, &mut problems);
         let on_date = date("input.onDate", &input.on_date, &mut problems);
         let witness = check_witness(input.method.into(), input.witness.as_deref())
             .map_err(|p| problems.push(("input.witness".into(), p)))
@@ -530,7 +541,7 @@ impl HouseholdMutation {
         let on_behalf = input
             .submitted_on_behalf_of
             .as_ref()
-            .map(|v| decode("Person", "input.submittedOnBehalfOf", v, &mut problems));
+            .map(|v| decode_person("input.submittedOnBehalfOf", v, &mut problems));
         let Some(household) = household else {
             return Err(invalid_fields(&problems));
         };
@@ -597,7 +608,7 @@ impl HouseholdMutation {
         let person = input
             .person_id
             .as_ref()
-            .map(|p| decode("Person", "input.personId", p, &mut problems));
+            .map(|p| decode_person("input.personId", p, &mut problems));
         let received_on = date("input.receivedOn", &input.received_on, &mut problems);
         let expires_on = match &input.expires_on {
             None => Some(None),
@@ -638,7 +649,7 @@ impl HouseholdMutation {
 /// Person fields that live beside the registry: household and consent.
 pub(crate) async fn household_of(
     ctx: &Context<'_>,
-    person_id: i64,
+    person_id: PersonId,
 ) -> Result<Option<Household>, ApiError> {
     let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
     Ok(services(ctx)
@@ -651,7 +662,7 @@ pub(crate) async fn household_of(
 
 pub(crate) async fn consents_of(
     ctx: &Context<'_>,
-    person_id: i64,
+    person_id: PersonId,
 ) -> Result<Vec<Consent>, ApiError> {
     let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
     Ok(services(ctx)

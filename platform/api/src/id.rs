@@ -5,6 +5,7 @@
 use crate::error::ApiError;
 use async_graphql::ID;
 use kentro_domain::global_id;
+use kentro_domain::keys::RecordKey;
 
 use crate::error::not_found;
 
@@ -15,6 +16,15 @@ pub(crate) fn encode(kind: &str, key: i64) -> ID {
 /// The key of an ID of `kind`; anything else is `NOT_FOUND`, as an unknown object is.
 pub(crate) fn decode(kind: &str, id: &ID) -> Result<i64, ApiError> {
     global_id::decode(kind, id.as_str()).ok_or_else(|| not_found(kind))
+}
+
+pub(crate) fn encode_key<K: RecordKey>(key: K) -> ID {
+    encode(K::KIND, key.raw())
+}
+
+/// The key an ID of `K`'s kind names; anything else is `NOT_FOUND`.
+pub(crate) fn decode_key<K: RecordKey>(id: &ID) -> Result<K, ApiError> {
+    decode(K::KIND, id).map(K::from_raw)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use kentro_domain::access::Permission;
+use kentro_domain::keys::PersonId;
 use kentro_domain::person::{self as domain, PersonDetails, SpecialCategories};
 use kentro_store::{PersonRecord, TenantScope};
 
@@ -71,7 +72,7 @@ pub struct Person(PersonRecord);
 pub(crate) async fn load(
     ctx: &Context<'_>,
     scope: TenantScope,
-    id: i64,
+    id: PersonId,
     purpose: &'static str,
 ) -> Result<Person, ApiError> {
     let read = &crate::context::request(ctx).people_read;
@@ -109,7 +110,7 @@ impl Person {
 #[Object]
 impl Person {
     async fn id(&self) -> ID {
-        id::encode("Person", self.0.id)
+        id::encode_key(self.0.id)
     }
 
     /// "Given Family", in Greek when known.
@@ -442,7 +443,7 @@ impl PeopleQuery {
     /// One person of the caller's center; another center's is `NOT_FOUND`. Audited.
     async fn person(&self, ctx: &Context<'_>, id: ID) -> Result<Person, ApiError> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
-        load(ctx, scope, id::decode("Person", &id)?, "person").await
+        load(ctx, scope, id::decode_key::<PersonId>(&id)?, "person").await
     }
 
     /// The center's people, by registration; `search` matches names in Greek
@@ -460,9 +461,9 @@ impl PeopleQuery {
         let limit = page_size(first)?;
         let after_id = match &after {
             None => None,
-            Some(cursor) => Some(id::decode("Person", &ID(cursor.clone())).map_err(|_| {
-                invalid_fields(&[("after".into(), "is not a cursor of this list".into())])
-            })?),
+            Some(cursor) => Some(id::decode_key::<PersonId>(&ID(cursor.clone())).map_err(
+                |_| invalid_fields(&[("after".into(), "is not a cursor of this list".into())]),
+            )?),
         };
         let accessor = Accessor::new(ctx, "people")?;
         let mut rows = services(ctx)
@@ -482,7 +483,7 @@ impl PeopleQuery {
             after_id.is_some(),
             has_next,
             rows.into_iter()
-                .map(|p| (id::encode("Person", p.id).0, Person(p))),
+                .map(|p| (id::encode_key(p.id).0, Person(p))),
         ))
     }
 
@@ -529,8 +530,8 @@ impl PeopleMutation {
         remove: ID,
     ) -> Result<Person, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
-        let keep = id::decode("Person", &keep)?;
-        let remove = id::decode("Person", &remove)?;
+        let keep = id::decode_key::<PersonId>(&keep)?;
+        let remove = id::decode_key::<PersonId>(&remove)?;
         let accessor = Accessor::new(ctx, "mergePersons")?;
         services(ctx)
             .store
@@ -550,7 +551,7 @@ impl PeopleMutation {
         input: PersonInput,
     ) -> Result<Person, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
-        let key = id::decode("Person", &id)?;
+        let key = id::decode_key::<PersonId>(&id)?;
         let may_see_special = principal(ctx)?
             .account
             .role
@@ -594,7 +595,7 @@ impl PeopleMutation {
             ctx,
             scope,
             "person-registered",
-            serde_json::json!({ "person_id": crate::id::encode("Person", record.id).0 }),
+            serde_json::json!({ "person_id": crate::id::encode_key(record.id).0 }),
         );
         Ok(Person(record))
     }

@@ -7,6 +7,7 @@
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::Permission;
+use kentro_domain::keys::PersonId;
 use kentro_plugin_host::{CallerInfo, Package};
 use kentro_store::{Actor, TenantScope};
 use serde_json::Value;
@@ -218,7 +219,7 @@ impl PluginQuery {
             .into_iter()
             .map(|s| ReferralSuggestion {
                 id: id::encode("ReferralSuggestion", s.id),
-                person_id: id::encode("Person", s.person_id),
+                person_id: id::encode_key(s.person_id),
                 plugin: s.plugin_id,
                 title: s.title,
                 reason: s.reason,
@@ -233,7 +234,7 @@ impl PluginQuery {
         person_id: ID,
     ) -> Result<Vec<ReferralSuggestion>, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
-        let person = id::decode("Person", &person_id)?;
+        let person = id::decode_key::<PersonId>(&person_id)?;
         Ok(services(ctx)
             .store
             .plugins()
@@ -242,7 +243,7 @@ impl PluginQuery {
             .into_iter()
             .map(|s| ReferralSuggestion {
                 id: id::encode("ReferralSuggestion", s.id),
-                person_id: id::encode("Person", s.person_id),
+                person_id: id::encode_key(s.person_id),
                 plugin: s.plugin_id,
                 title: s.title,
                 reason: s.reason,
@@ -297,7 +298,7 @@ impl PluginMutation {
             .await?;
         Ok(ReferralSuggestion {
             id: id::encode("ReferralSuggestion", s.id),
-            person_id: id::encode("Person", s.person_id),
+            person_id: id::encode_key(s.person_id),
             plugin: s.plugin_id,
             title: s.title,
             reason: s.reason,

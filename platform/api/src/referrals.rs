@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use kentro_domain::TenantSlug;
 use kentro_domain::access::Permission;
+use kentro_domain::keys::{CaseId, PersonId};
 use kentro_domain::referral::{ReferralResponse, TargetScope};
 use kentro_store::{
     Event, NewReferral, Notification as NotificationRecord, PartnerKeyRecord, ReferralFilter,
@@ -243,12 +244,7 @@ impl Referral {
     }
 
     async fn case(&self, ctx: &Context<'_>) -> Result<Case, ApiError> {
-        crate::cases::load(
-            ctx,
-            &id::encode("Case", self.record.case_id),
-            "referral.case",
-        )
-        .await
+        crate::cases::load(ctx, &id::encode_key(self.record.case_id), "referral.case").await
     }
 
     async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
@@ -424,8 +420,8 @@ pub struct ReferralFilterInput {
 /// The referrals of one case or one person, newest first (at most 100).
 pub(crate) async fn referrals_of(
     ctx: &Context<'_>,
-    case_id: Option<i64>,
-    person_id: Option<i64>,
+    case_id: Option<CaseId>,
+    person_id: Option<PersonId>,
 ) -> Result<Vec<Referral>, ApiError> {
     let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
     let records = services(ctx)
@@ -507,12 +503,12 @@ impl ReferralQuery {
             case_id: filter
                 .case_id
                 .as_ref()
-                .map(|c| id::decode("Case", c))
+                .map(id::decode_key::<CaseId>)
                 .transpose()?,
             person_id: filter
                 .person_id
                 .as_ref()
-                .map(|p| id::decode("Person", p))
+                .map(id::decode_key::<PersonId>)
                 .transpose()?,
             status: filter.status.map(Into::into),
             overdue_only: filter.overdue_only.unwrap_or(false),
@@ -609,7 +605,7 @@ impl ReferralMutation {
     ) -> Result<Referral, ApiError> {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let mut problems = Vec::new();
-        let case_id = id::decode("Case", &input.case_id)
+        let case_id = id::decode_key::<CaseId>(&input.case_id)
             .map_err(|_| problems.push(("input.caseId".to_owned(), "is not a Case ID".to_owned())))
             .ok();
         let tenant = match (&input.scope, input.tenant.as_deref()) {

@@ -9,6 +9,7 @@
 use chrono::NaiveDate;
 
 use crate::household::Relationship;
+use crate::keys::PersonId;
 use crate::person::EmploymentStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,7 +122,7 @@ impl DocumentKind {
 /// What the checklist needs to know of one member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberSituation {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub relationship: Relationship,
     /// Unknown birth dates count as adult: an adult's documents are asked for.
     pub birth_date: Option<NaiveDate>,
@@ -329,7 +330,7 @@ pub const CHECKLIST_RULES: &[ChecklistRule] = &[
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RequiredDocument {
     pub document: DocumentKind,
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
     pub rule: &'static str,
 }
 
@@ -382,7 +383,7 @@ mod tests {
 
     fn member(id: i64, relationship: Relationship, born: (i32, u32, u32)) -> MemberSituation {
         MemberSituation {
-            person_id: id,
+            person_id: PersonId::new(id),
             relationship,
             birth_date: NaiveDate::from_ymd_opt(born.0, born.1, born.2),
             employment_status: Some(EmploymentStatus::Employed),
@@ -402,6 +403,7 @@ mod tests {
     }
 
     fn kinds_for(list: &[RequiredDocument], person: Option<i64>) -> Vec<DocumentKind> {
+        let person = person.map(PersonId::new);
         list.iter()
             .filter(|d| d.person_id == person)
             .map(|d| d.document)
@@ -445,7 +447,7 @@ mod tests {
         assert_eq!(after.len(), before.len() + 1);
         assert!(after.contains(&RequiredDocument {
             document: DocumentKind::UnemploymentCard,
-            person_id: Some(1),
+            person_id: Some(PersonId::new(1)),
             rule: "unemployment-card",
         }));
     }

@@ -81,6 +81,7 @@ pub mod hsds;
 pub mod identifiers;
 pub mod indicators;
 pub mod kea;
+pub mod keys;
 pub mod links;
 pub mod names;
 pub mod person;

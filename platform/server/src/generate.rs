@@ -14,6 +14,7 @@ use kentro_domain::case::{CaseStatus, RequestCategory, RequestChannel};
 use kentro_domain::contact::Email;
 use kentro_domain::household::Relationship;
 use kentro_domain::identifiers::fixtures;
+use kentro_domain::keys::PersonId;
 use kentro_domain::names::transliterate_elot743;
 use kentro_domain::person::{
     EducationLevel, EmploymentStatus, Gender, PersonInput, SpecialCategories, SpecialCategoryAnswer,
@@ -319,7 +320,7 @@ pub async fn run(
             households.push(members);
         }
         let ids = store.people().import(scope, &people, &access).await?;
-        let households: Vec<Vec<(i64, Relationship)>> = households
+        let households: Vec<Vec<(PersonId, Relationship)>> = households
             .iter()
             .map(|members| members.iter().map(|(i, r)| (ids[*i], *r)).collect())
             .collect();

@@ -8,6 +8,7 @@ use kentro_domain::access::{Permission, Role};
 use kentro_domain::appointment::{
     AppointmentKind, AppointmentStatus, check_within_hours, overlaps,
 };
+use kentro_domain::keys::PersonId;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, Statement,
@@ -23,7 +24,7 @@ use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppointmentRecord {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub staff_id: i64,
     pub center_key: String,
     pub room: Option<String>,
@@ -35,7 +36,7 @@ pub struct AppointmentRecord {
 }
 
 pub struct Booking {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub staff_id: i64,
     pub center_key: String,
     pub room: Option<String>,
@@ -48,7 +49,7 @@ fn record_from(row: appointment::Model) -> Result<AppointmentRecord, StoreError>
     let what = format!("appointment {}", row.id);
     Ok(AppointmentRecord {
         id: row.id,
-        person_id: row.person_id,
+        person_id: PersonId::new(row.person_id),
         staff_id: row.staff_id,
         kind: decode(&row.kind, &what)?,
         status: decode(&row.status, &what)?,
@@ -214,7 +215,7 @@ impl<'a> Appointments<'a> {
     ) -> Result<AppointmentRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         lock_bookings(&txn).await?;
-        if person::Entity::find_id_in(&txn, booking.person_id)
+        if person::Entity::find_id_in(&txn, booking.person_id.get())
             .one(&txn)
             .await?
             .is_none()
@@ -228,7 +229,7 @@ impl<'a> Appointments<'a> {
         let row = appointment::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
             id: Set(id),
-            person_id: Set(booking.person_id),
+            person_id: Set(booking.person_id.get()),
             staff_id: Set(booking.staff_id),
             center_key: Set(booking.center_key),
             room: Set(booking.room),
@@ -321,8 +322,9 @@ impl<'a> Appointments<'a> {
     pub async fn of_person(
         &self,
         scope: TenantScope,
-        person_id: i64,
+        person_id: PersonId,
     ) -> Result<Vec<AppointmentRecord>, StoreError> {
+        let person_id = person_id.get();
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let rows = appointment::Entity::find_in(&txn)
             .filter(appointment::Column::PersonId.eq(person_id))

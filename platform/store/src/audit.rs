@@ -992,6 +992,7 @@ mod tests {
     use crate::scope::{ScopedTxn, TenantScope};
     use crate::test_databases::{TwoCenters, as_operator, details, two_centers};
     use crate::{Access, Actor, AuditFilter};
+    use kentro_domain::keys::PersonId;
 
     async fn count(centers: &TwoCenters, table: &str, scope: TenantScope) -> i64 {
         centers
@@ -1130,7 +1131,7 @@ mod tests {
             .get_many(centers.ours, &ids[..2], &read)
             .await
             .unwrap();
-        let reads_of = |id: i64| {
+        let reads_of = |id: PersonId| {
             let filter = AuditFilter {
                 entity_type: Some("person".into()),
                 entity_id: Some(id.to_string()),
@@ -1148,7 +1149,7 @@ mod tests {
             }
         };
         // The entries of a center's log that name this person.
-        let naming = |scope: TenantScope, id: i64| async move {
+        let naming = |scope: TenantScope, id: PersonId| async move {
             store
                 .audit_log()
                 .list(

@@ -7,6 +7,7 @@ use kentro_domain::access::{Permission, Role};
 use kentro_domain::case::{
     CaseStatus, NoteBody, NoteConfidentiality, RequestCategory, RequestChannel, TransitionError,
 };
+use kentro_domain::keys::{CaseId, PersonId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -21,8 +22,8 @@ use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRecord {
-    pub id: i64,
-    pub person_id: i64,
+    pub id: CaseId,
+    pub person_id: PersonId,
     pub status: CaseStatus,
     pub request_date: NaiveDate,
     pub channel: RequestChannel,
@@ -51,7 +52,7 @@ pub struct CaseEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteRecord {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub author_id: i64,
     pub author: String,
     pub confidentiality: NoteConfidentiality,
@@ -60,7 +61,7 @@ pub struct NoteRecord {
 }
 
 pub struct NewCase {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub request_date: NaiveDate,
     pub channel: RequestChannel,
     pub categories: Vec<RequestCategory>,
@@ -69,7 +70,7 @@ pub struct NewCase {
 
 /// A case brought in whole, as by the synthetic-data generator.
 pub struct ImportedCase {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub status: CaseStatus,
     pub request_date: NaiveDate,
     pub channel: RequestChannel,
@@ -109,7 +110,7 @@ pub struct CasePage {
 pub struct CaseFilter {
     pub status: Option<CaseStatus>,
     pub assigned_to: Option<i64>,
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
 }
 
 impl TryFrom<case_file::Model> for CaseRecord {
@@ -120,8 +121,8 @@ impl TryFrom<case_file::Model> for CaseRecord {
         let what = format!("case {id}");
         let categories = decode_list(&row.categories, &what)?;
         Ok(CaseRecord {
-            id,
-            person_id: row.person_id,
+            id: CaseId::new(id),
+            person_id: PersonId::new(row.person_id),
             status: decode(&row.status, &what)?,
             request_date: row.request_date,
             channel: decode(&row.channel, &what)?,
@@ -141,19 +142,19 @@ impl TryFrom<case_file::Model> for CaseRecord {
 /// Records one thing that happened to a case, on its timeline and in the audit log.
 async fn record(
     txn: &ScopedTxn,
-    case_id: i64,
+    case_id: CaseId,
     access: &Access<'_>,
     kind: &str,
     detail: String,
 ) -> Result<(), StoreError> {
     let last = case_event::Entity::find_in(txn)
-        .filter(case_event::Column::CaseId.eq(case_id))
+        .filter(case_event::Column::CaseId.eq(case_id.get()))
         .order_by_desc(case_event::Column::Seq)
         .one(txn)
         .await?;
     case_event::ActiveModel {
         tenant_id: Set(txn.tenant_id()),
-        case_id: Set(case_id),
+        case_id: Set(case_id.get()),
         seq: Set(last.map_or(1, |e| e.seq + 1)),
         at: Set(Utc::now()),
         actor_id: Set(access.actor.account_id),
@@ -174,8 +175,8 @@ async fn record(
 }
 
 /// The case, locked for this transaction so concurrent changes queue.
-async fn locked_case(txn: &ScopedTxn, id: i64) -> Result<case_file::Model, StoreError> {
-    case_file::Entity::find_id_in(txn, id)
+async fn locked_case(txn: &ScopedTxn, id: CaseId) -> Result<case_file::Model, StoreError> {
+    case_file::Entity::find_id_in(txn, id.get())
         .lock_exclusive()
         .one(txn)
         .await?
@@ -224,7 +225,7 @@ impl<'a> Cases<'a> {
             ));
         }
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let person_exists = person::Entity::find_id_in(&txn, new.person_id)
+        let person_exists = person::Entity::find_id_in(&txn, new.person_id.get())
             .one(&txn)
             .await?
             .is_some();
@@ -242,7 +243,7 @@ impl<'a> Cases<'a> {
         let row = case_file::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
             id: Set(id),
-            person_id: Set(new.person_id),
+            person_id: Set(new.person_id.get()),
             status: Set(CaseStatus::Open.code().to_owned()),
             request_date: Set(new.request_date),
             channel: Set(new.channel.code().to_owned()),
@@ -260,7 +261,7 @@ impl<'a> Cases<'a> {
         .await?;
         record(
             &txn,
-            id,
+            CaseId::new(id),
             access,
             "opened",
             format!("request of {} by {}", new.request_date, new.channel.code()),
@@ -286,7 +287,7 @@ impl<'a> Cases<'a> {
                 case_file::ActiveModel {
                     tenant_id: Set(scope.tenant_id()),
                     id: Set(*id),
-                    person_id: Set(c.person_id),
+                    person_id: Set(c.person_id.get()),
                     status: Set(c.status.code().to_owned()),
                     request_date: Set(c.request_date),
                     channel: Set(c.channel.code().to_owned()),
@@ -328,11 +329,13 @@ impl<'a> Cases<'a> {
     pub async fn get(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: CaseId,
         access: &Access<'_>,
     ) -> Result<Option<CaseRecord>, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let row = case_file::Entity::find_id_in(&txn, id).one(&txn).await?;
+        let row = case_file::Entity::find_id_in(&txn, id.get())
+            .one(&txn)
+            .await?;
         if row.is_some() {
             audit::record(&txn, access, "case.read", "case", id.to_string());
         }
@@ -346,10 +349,11 @@ impl<'a> Cases<'a> {
         &self,
         scope: TenantScope,
         filter: &CaseFilter,
-        after: Option<i64>,
+        after: Option<CaseId>,
         limit: u64,
         with: CasePageParts<'_>,
     ) -> Result<CasePage, StoreError> {
+        let after = after.map(|key| key.get());
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let mut query = case_file::Entity::find_in(&txn)
             .order_by_asc(case_file::Column::Id)
@@ -365,7 +369,7 @@ impl<'a> Cases<'a> {
             query = query.filter(case_file::Column::AssignedTo.eq(assignee));
         }
         if let Some(person) = filter.person_id {
-            query = query.filter(case_file::Column::PersonId.eq(person));
+            query = query.filter(case_file::Column::PersonId.eq(person.get()));
         }
         let mut cases = query
             .all(&txn)
@@ -382,7 +386,7 @@ impl<'a> Cases<'a> {
             audit::record(&txn, with.access, "case.read", "case", ids.join(","));
         }
         let people = if with.people {
-            let ids: Vec<i64> = cases.iter().map(|c| c.person_id).collect();
+            let ids: Vec<PersonId> = cases.iter().map(|c| c.person_id).collect();
             crate::people::load_many(&txn, &ids, with.access).await?
         } else {
             Vec::new()
@@ -405,7 +409,7 @@ impl<'a> Cases<'a> {
     pub async fn transition(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: CaseId,
         to: CaseStatus,
         access: &Access<'_>,
     ) -> Result<CaseRecord, StoreError> {
@@ -434,7 +438,7 @@ impl<'a> Cases<'a> {
     pub async fn update(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: CaseId,
         update: CaseUpdate,
         access: &Access<'_>,
     ) -> Result<CaseRecord, StoreError> {
@@ -478,7 +482,7 @@ impl<'a> Cases<'a> {
     pub async fn assign(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: CaseId,
         account_id: i64,
         access: &Access<'_>,
     ) -> Result<CaseRecord, StoreError> {
@@ -504,11 +508,11 @@ impl<'a> Cases<'a> {
     pub async fn timeline(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: CaseId,
     ) -> Result<Vec<CaseEvent>, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let rows = case_event::Entity::find_in(&txn)
-            .filter(case_event::Column::CaseId.eq(id))
+            .filter(case_event::Column::CaseId.eq(id.get()))
             .order_by_asc(case_event::Column::Seq)
             .all(&txn)
             .await?;
@@ -530,7 +534,7 @@ impl<'a> Cases<'a> {
     pub async fn add_note(
         &self,
         scope: TenantScope,
-        case_id: i64,
+        case_id: CaseId,
         confidentiality: NoteConfidentiality,
         body: &NoteBody,
         access: &Access<'_>,
@@ -545,7 +549,7 @@ impl<'a> Cases<'a> {
         let row = case_note::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
             id: Set(id),
-            case_id: Set(case_id),
+            case_id: Set(case_id.get()),
             author_id: Set(author_id),
             author: Set(access.actor.name.clone()),
             confidentiality: Set(confidentiality.code().to_owned()),
@@ -570,13 +574,13 @@ impl<'a> Cases<'a> {
     pub async fn notes(
         &self,
         scope: TenantScope,
-        case_id: i64,
+        case_id: CaseId,
         readable: impl Fn(&NoteRecord) -> bool,
         access: &Access<'_>,
     ) -> Result<Vec<NoteRecord>, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let rows = case_note::Entity::find_in(&txn)
-            .filter(case_note::Column::CaseId.eq(case_id))
+            .filter(case_note::Column::CaseId.eq(case_id.get()))
             .order_by_asc(case_note::Column::Id)
             .all(&txn)
             .await?;
@@ -599,7 +603,7 @@ impl<'a> Cases<'a> {
 fn note_from(row: case_note::Model) -> Result<NoteRecord, StoreError> {
     Ok(NoteRecord {
         id: row.id,
-        case_id: row.case_id,
+        case_id: CaseId::new(row.case_id),
         author_id: row.author_id,
         author: row.author,
         confidentiality: decode(&row.confidentiality, format!("note {}", row.id))?,
@@ -618,11 +622,12 @@ impl From<TransitionError> for StoreError {
 mod tests {
     use chrono::NaiveDate;
     use kentro_domain::case::{CaseStatus, RequestCategory, RequestChannel};
+    use kentro_domain::keys::PersonId;
 
     use crate::test_databases::{as_operator, details, two_centers};
     use crate::{CaseFilter, CasePageParts, NewCase, StoreError};
 
-    fn new_case(person_id: i64, categories: Vec<RequestCategory>) -> NewCase {
+    fn new_case(person_id: PersonId, categories: Vec<RequestCategory>) -> NewCase {
         NewCase {
             person_id,
             request_date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),

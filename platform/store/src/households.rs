@@ -7,6 +7,7 @@ use kentro_domain::kea::{
     self, ApplicationStatus, CHECKLIST_RULES, DocumentKind, HouseholdSituation, MemberSituation,
     RequiredDocument,
 };
+use kentro_domain::keys::PersonId;
 use kentro_domain::person::EmploymentStatus;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -22,7 +23,7 @@ use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdMember {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub relationship: Relationship,
 }
 
@@ -44,7 +45,7 @@ pub struct ConsentRecord {
 }
 
 pub struct ConsentStatement {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub purpose: ConsentPurpose,
     pub given: bool,
     pub on_date: NaiveDate,
@@ -60,7 +61,7 @@ pub struct ApplicationRecord {
     pub status: ApplicationStatus,
     pub reference_date: NaiveDate,
     pub external_reference: Option<String>,
-    pub submitted_on_behalf_of: Option<i64>,
+    pub submitted_on_behalf_of: Option<PersonId>,
     pub rents_home: bool,
     pub divorced_or_separated: bool,
     pub updated_at: DateTime<Utc>,
@@ -84,7 +85,7 @@ pub struct NewApplication {
     pub household_id: i64,
     pub rents_home: bool,
     pub divorced_or_separated: bool,
-    pub submitted_on_behalf_of: Option<i64>,
+    pub submitted_on_behalf_of: Option<PersonId>,
 }
 
 async fn person_exists(txn: &ScopedTxn, id: i64) -> Result<bool, StoreError> {
@@ -106,7 +107,7 @@ async fn members_of(
         .into_iter()
         .map(|m| {
             Ok(HouseholdMember {
-                person_id: m.person_id,
+                person_id: PersonId::new(m.person_id),
                 relationship: decode(&m.relationship, format!("household member {}", m.person_id))?,
             })
         })
@@ -120,7 +121,7 @@ fn application_from(row: kea_application::Model) -> Result<ApplicationRecord, St
         status: decode(&row.status, format!("application {}", row.id))?,
         reference_date: row.reference_date,
         external_reference: row.external_reference,
-        submitted_on_behalf_of: row.submitted_on_behalf_of,
+        submitted_on_behalf_of: row.submitted_on_behalf_of.map(PersonId::new),
         rents_home: row.rents_home,
         divorced_or_separated: row.divorced_or_separated,
         updated_at: row.updated_at,
@@ -140,7 +141,7 @@ impl<'a> Households<'a> {
     pub async fn create(
         &self,
         scope: TenantScope,
-        head: i64,
+        head: PersonId,
         access: &Access<'_>,
     ) -> Result<HouseholdRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
@@ -177,7 +178,7 @@ impl<'a> Households<'a> {
     pub async fn import(
         &self,
         scope: TenantScope,
-        households: &[Vec<(i64, Relationship)>],
+        households: &[Vec<(PersonId, Relationship)>],
         access: &Access<'_>,
     ) -> Result<(), StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
@@ -199,7 +200,7 @@ impl<'a> Households<'a> {
                 members.iter().map(
                     move |(person, relationship)| household_member::ActiveModel {
                         tenant_id: Set(scope.tenant_id()),
-                        person_id: Set(*person),
+                        person_id: Set(person.get()),
                         household_id: Set(*id),
                         relationship: Set(relationship.code().to_owned()),
                     },
@@ -226,7 +227,7 @@ impl<'a> Households<'a> {
         &self,
         scope: TenantScope,
         household_id: i64,
-        person_id: i64,
+        person_id: PersonId,
         relationship: Relationship,
         access: &Access<'_>,
     ) -> Result<HouseholdRecord, StoreError> {
@@ -260,9 +261,10 @@ impl<'a> Households<'a> {
     pub async fn remove_member(
         &self,
         scope: TenantScope,
-        person_id: i64,
+        person_id: PersonId,
         access: &Access<'_>,
     ) -> Result<HouseholdRecord, StoreError> {
+        let person_id = person_id.get();
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let member = household_member::Entity::find_id_in(&txn, person_id)
             .one(&txn)
@@ -308,8 +310,9 @@ impl<'a> Households<'a> {
     pub async fn of_person(
         &self,
         scope: TenantScope,
-        person_id: i64,
+        person_id: PersonId,
     ) -> Result<Option<HouseholdRecord>, StoreError> {
+        let person_id = person_id.get();
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let household = match household_member::Entity::find_id_in(&txn, person_id)
             .one(&txn)
@@ -329,18 +332,18 @@ impl<'a> Households<'a> {
         access: &Access<'_>,
     ) -> Result<ConsentRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        if !person_exists(&txn, statement.person_id).await? {
+        if !person_exists(&txn, statement.person_id.get()).await? {
             return Err(StoreError::not_found("Person"));
         }
         let last = consent::Entity::find_in(&txn)
-            .filter(consent::Column::PersonId.eq(statement.person_id))
+            .filter(consent::Column::PersonId.eq(statement.person_id.get()))
             .filter(consent::Column::Purpose.eq(statement.purpose.code()))
             .order_by_desc(consent::Column::Seq)
             .one(&txn)
             .await?;
         consent::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
-            person_id: Set(statement.person_id),
+            person_id: Set(statement.person_id.get()),
             purpose: Set(statement.purpose.code().to_owned()),
             seq: Set(last.map_or(1, |c| c.seq + 1)),
             given: Set(statement.given),
@@ -379,8 +382,9 @@ impl<'a> Households<'a> {
     pub async fn consents(
         &self,
         scope: TenantScope,
-        person_id: i64,
+        person_id: PersonId,
     ) -> Result<Vec<ConsentRecord>, StoreError> {
+        let person_id = person_id.get();
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let rows = consent::Entity::find_in(&txn)
             .filter(consent::Column::PersonId.eq(person_id))
@@ -411,7 +415,7 @@ impl<'a> Households<'a> {
     pub async fn has_consent(
         &self,
         scope: TenantScope,
-        person_id: i64,
+        person_id: PersonId,
         purpose: ConsentPurpose,
     ) -> Result<bool, StoreError> {
         Ok(self
@@ -433,7 +437,7 @@ impl<'a> Households<'a> {
             .await?
             .ok_or_else(|| StoreError::not_found("Household"))?;
         if let Some(person) = new.submitted_on_behalf_of {
-            let member = household_member::Entity::find_id_in(&txn, person)
+            let member = household_member::Entity::find_id_in(&txn, person.get())
                 .one(&txn)
                 .await?;
             if member.is_none_or(|m| m.household_id != new.household_id) {
@@ -466,7 +470,7 @@ impl<'a> Households<'a> {
             status: Set(ApplicationStatus::Preparing.code().to_owned()),
             reference_date: Set(kentro_domain::calendar::day_in_greece(now)),
             external_reference: Set(None),
-            submitted_on_behalf_of: Set(new.submitted_on_behalf_of),
+            submitted_on_behalf_of: Set(new.submitted_on_behalf_of.map(PersonId::get)),
             rents_home: Set(new.rents_home),
             divorced_or_separated: Set(new.divorced_or_separated),
             created_at: Set(now),
@@ -577,11 +581,12 @@ impl<'a> Households<'a> {
         scope: TenantScope,
         application_id: i64,
         document: DocumentKind,
-        person_id: Option<i64>,
+        person_id: Option<PersonId>,
         received_on: NaiveDate,
         expires_on: Option<NaiveDate>,
         access: &Access<'_>,
     ) -> Result<(), StoreError> {
+        let person_id = person_id.map(|key| key.get());
         let txn = ScopedTxn::begin(self.db, scope).await?;
         kea_application::Entity::find_id_in(&txn, application_id)
             .one(&txn)
@@ -640,7 +645,7 @@ impl<'a> Households<'a> {
             divorced_or_separated: application.divorced_or_separated,
         };
         for member in &members {
-            let person = person::Entity::find_id_in(&txn, member.person_id)
+            let person = person::Entity::find_id_in(&txn, member.person_id.get())
                 .one(&txn)
                 .await?
                 .ok_or_else(|| StoreError::corrupt("household member", "person missing"))?;
@@ -664,7 +669,7 @@ impl<'a> Households<'a> {
         Ok(required
             .into_iter()
             .map(|required| {
-                let subject = required.person_id.unwrap_or(0);
+                let subject = required.person_id.map_or(0, PersonId::get);
                 let copy = received
                     .iter()
                     .find(|d| d.document == required.document.code() && d.person_id == subject);
@@ -698,13 +703,13 @@ async fn load_household(txn: &ScopedTxn, id: i64) -> Result<Option<HouseholdReco
 async fn add_member(
     txn: &ScopedTxn,
     household_id: i64,
-    person_id: i64,
+    person_id: PersonId,
     relationship: Relationship,
 ) -> Result<(), StoreError> {
-    if !person_exists(txn, person_id).await? {
+    if !person_exists(txn, person_id.get()).await? {
         return Err(StoreError::not_found("Person"));
     }
-    let current = household_member::Entity::find_id_in(txn, person_id)
+    let current = household_member::Entity::find_id_in(txn, person_id.get())
         .one(txn)
         .await?;
     if let Some(current) = current {
@@ -718,7 +723,7 @@ async fn add_member(
     }
     household_member::ActiveModel {
         tenant_id: Set(txn.tenant_id()),
-        person_id: Set(person_id),
+        person_id: Set(person_id.get()),
         household_id: Set(household_id),
         relationship: Set(relationship.code().to_owned()),
     }

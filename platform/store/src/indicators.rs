@@ -296,7 +296,7 @@ impl<'a> Indicators<'a> {
         let mut keys: Vec<(String, NaiveDate, u64)> = Vec::new();
         for row in people {
             let person = PersonRecord::try_from(row)?;
-            let Some(&entered) = entry.get(&person.id) else {
+            let Some(&entered) = entry.get(&person.id.get()) else {
                 continue;
             };
             // A person has one record key in every center (from the
@@ -305,7 +305,7 @@ impl<'a> Indicators<'a> {
             let national = keyer.key(&person);
             let one = match &national {
                 Some(hash) => KeyedCount::record(keyer.record_key("participant", hash)),
-                None => record("person", person.id),
+                None => record("person", person.id.get()),
             };
             let month = month_of(entered);
             let d = &person.details;
@@ -327,7 +327,7 @@ impl<'a> Indicators<'a> {
                 }
             }
             bump(&mut counts, month, ACTIVITY_SET, "participants", "new", one);
-            if let Some(last) = last_served.get(&person.id) {
+            if let Some(last) = last_served.get(&person.id.get()) {
                 // Entry month × last month: a period's continuing
                 // participants entered before it and were served in it.
                 let through = month_of(*last).format("%Y-%m").to_string();

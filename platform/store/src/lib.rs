@@ -34,6 +34,7 @@ mod wall_one_tests;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use kentro_domain::keys::PersonId;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use sea_orm_migration::MigratorTrait;
@@ -102,7 +103,10 @@ pub enum StoreError {
     #[error("{what}")]
     Gone { what: String },
     #[error("{field}: already registered for person {existing_id}")]
-    DuplicateIdentifier { field: String, existing_id: i64 },
+    DuplicateIdentifier {
+        field: String,
+        existing_id: PersonId,
+    },
     #[error("password hashing or randomness failed: {0}")]
     Crypto(String),
     #[error("{what}")]

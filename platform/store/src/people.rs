@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use kentro_domain::contact::Email;
 use kentro_domain::identifiers::{Afm, Amka};
+use kentro_domain::keys::PersonId;
 use kentro_domain::names::{SIMILAR_NAME, search_key, similarity};
 use kentro_domain::person::{Gender, IdDocumentType, PersonDetails, SpecialCategories};
 use sea_orm::{
@@ -19,7 +20,7 @@ use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonRecord {
-    pub id: i64,
+    pub id: PersonId,
     pub details: PersonDetails,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -78,7 +79,7 @@ impl TryFrom<person::Model> for PersonRecord {
         };
         let answer = |code: Option<String>| decode_optional(code.as_deref(), &what);
         Ok(PersonRecord {
-            id,
+            id: PersonId::new(id),
             details: PersonDetails {
                 given_name_el: row.given_name_el,
                 family_name_el: row.family_name_el,
@@ -181,7 +182,7 @@ async fn identifier_holder(
         if let Some(holder) = query.one(txn).await? {
             return Ok(Some(StoreError::DuplicateIdentifier {
                 field: field.into(),
-                existing_id: holder.id,
+                existing_id: PersonId::new(holder.id),
             }));
         }
     }
@@ -192,14 +193,14 @@ async fn identifier_holder(
 /// entered `scope`.
 pub(crate) async fn load_many(
     txn: &ScopedTxn,
-    ids: &[i64],
+    ids: &[PersonId],
     access: &Access<'_>,
 ) -> Result<Vec<PersonRecord>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let rows = person::Entity::find_in(txn)
-        .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .filter(person::Column::Id.is_in(ids.iter().map(|id| id.get())))
         .all(txn)
         .await?;
     let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -299,10 +300,11 @@ impl<'a> People<'a> {
     pub async fn update(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: PersonId,
         details: &PersonDetails,
         access: &Access<'_>,
     ) -> Result<PersonRecord, StoreError> {
+        let id = id.get();
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let existing = person::Entity::find_id_in(&txn, id)
             .lock_exclusive()
@@ -327,7 +329,7 @@ impl<'a> People<'a> {
         scope: TenantScope,
         people: &[PersonDetails],
         access: &Access<'_>,
-    ) -> Result<Vec<i64>, StoreError> {
+    ) -> Result<Vec<PersonId>, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let ids = crate::ids::next_ids(&txn, "person", people.len()).await?;
         let now = Utc::now();
@@ -347,14 +349,14 @@ impl<'a> People<'a> {
             format!("{} people", ids.len()),
         );
         txn.commit().await?;
-        Ok(ids)
+        Ok(ids.into_iter().map(PersonId::new).collect())
     }
 
     /// Several people of the tenant by id, in one query, audited as one read.
     pub async fn get_many(
         &self,
         scope: TenantScope,
-        ids: &[i64],
+        ids: &[PersonId],
         access: &Access<'_>,
     ) -> Result<Vec<PersonRecord>, StoreError> {
         if ids.is_empty() {
@@ -373,10 +375,12 @@ impl<'a> People<'a> {
     pub async fn merge(
         &self,
         scope: TenantScope,
-        keep: i64,
-        remove: i64,
+        keep: PersonId,
+        remove: PersonId,
         access: &Access<'_>,
     ) -> Result<PersonRecord, StoreError> {
+        let keep = keep.get();
+        let remove = remove.get();
         use crate::entity::{appointment, case_file, consent, household_member, kea_application};
         if keep == remove {
             return Err(StoreError::invalid("remove", "is the same person as keep"));
@@ -493,9 +497,10 @@ impl<'a> People<'a> {
     pub async fn get(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: PersonId,
         access: &Access<'_>,
     ) -> Result<Option<PersonRecord>, StoreError> {
+        let id = id.get();
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let row = person::Entity::find_id_in(&txn, id).one(&txn).await?;
         if row.is_some() {
@@ -512,10 +517,11 @@ impl<'a> People<'a> {
         &self,
         scope: TenantScope,
         search: Option<&str>,
-        after: Option<i64>,
+        after: Option<PersonId>,
         limit: u64,
         access: &Access<'_>,
     ) -> Result<Vec<PersonRecord>, StoreError> {
+        let after = after.map(|key| key.get());
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let mut query = person::Entity::find_in(&txn)
             .order_by_asc(person::Column::Id)
@@ -605,7 +611,7 @@ impl<'a> People<'a> {
             }
         }
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-        let ids: Vec<i64> = candidates.iter().map(|c| c.person.id).collect();
+        let ids: Vec<i64> = candidates.iter().map(|c| c.person.id.get()).collect();
         audit_read(&txn, access, "person.duplicate_check", &ids);
         txn.commit().await?;
         Ok(candidates)

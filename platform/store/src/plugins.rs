@@ -5,6 +5,7 @@
 //! plugin's records are further confined to the plugin.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use kentro_domain::keys::PersonId;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -172,7 +173,7 @@ pub struct StoredDocument {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub plugin_id: String,
     pub title: String,
     pub reason: String,
@@ -183,7 +184,7 @@ impl From<referral_suggestion::Model> for Suggestion {
     fn from(row: referral_suggestion::Model) -> Suggestion {
         Suggestion {
             id: row.id,
-            person_id: row.person_id,
+            person_id: PersonId::new(row.person_id),
             plugin_id: row.plugin_id,
             title: row.title,
             reason: row.reason,
@@ -716,10 +717,11 @@ impl<'a> Plugins<'a> {
         &self,
         scope: TenantScope,
         plugin_id: &str,
-        person_id: i64,
+        person_id: PersonId,
         title: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
+        let person_id = person_id.get();
         let txn = ScopedTxn::begin(self.db, scope).await?;
         if person::Entity::find_id_in(&txn, person_id)
             .one(&txn)
@@ -798,8 +800,9 @@ impl<'a> Plugins<'a> {
     pub async fn suggestions(
         &self,
         scope: TenantScope,
-        person_id: i64,
+        person_id: PersonId,
     ) -> Result<Vec<Suggestion>, StoreError> {
+        let person_id = person_id.get();
         let txn = ScopedTxn::begin(self.db, scope).await?;
         // Another center's person (or none) is not found, as everywhere.
         person::Entity::find_id_in(&txn, person_id)
@@ -858,7 +861,7 @@ impl<'a> Plugins<'a> {
     pub async fn person(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: PersonId,
         access: &Access<'_>,
     ) -> Result<Option<PersonRecord>, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;

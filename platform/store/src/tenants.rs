@@ -861,6 +861,7 @@ async fn sync_plugins(txn: &ScopedTxn, manifest: &TenantManifest) -> Result<(), 
 mod tests {
     use super::*;
     use crate::{DatabaseTarget, Store};
+    use kentro_domain::keys::PersonId;
 
     const MANIFEST: &str = r#"
 slug = "petroupoli"
@@ -973,7 +974,7 @@ opening_hours = { monday = "09:00-17:00" }
         assert!(store.pending_migrations().await.unwrap().is_empty());
         let read = store
             .people()
-            .get(scope, person_id, &access)
+            .get(scope, PersonId::new(person_id), &access)
             .await
             .unwrap()
             .expect("the person written before the upgrade");

@@ -135,7 +135,7 @@ pub(crate) async fn person_with_a_case(
     store: &Store,
     scope: TenantScope,
     family_name: &str,
-) -> (i64, i64) {
+) -> (kentro_domain::keys::PersonId, kentro_domain::keys::CaseId) {
     let access = as_operator();
     let person = store
         .people()
@@ -161,7 +161,9 @@ pub(crate) async fn person_with_a_case(
 }
 
 /// The person's signed consent to share what a referral needs.
-pub(crate) fn signed_referral_consent(person_id: i64) -> crate::ConsentStatement {
+pub(crate) fn signed_referral_consent(
+    person_id: kentro_domain::keys::PersonId,
+) -> crate::ConsentStatement {
     use kentro_domain::household::{ConsentMethod, ConsentPurpose};
     crate::ConsentStatement {
         person_id,

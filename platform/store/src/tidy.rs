@@ -2,7 +2,8 @@
 //!
 //! Only `scope.rs` begins a transaction or writes a tenant filter; every
 //! other file reaches a tenant's rows through `ScopedTxn` and
-//! `TenantEntity`. This test reads the source (rust-analyzer's `tidy.rs` is
+//! `TenantEntity`, and holds a person's or a case's key as its typed key
+//! (`PersonId`, `CaseId`), never a bare number another kind's key fits. This test reads the source (rust-analyzer's `tidy.rs` is
 //! the model) and names each line that does otherwise, so a query that
 //! forgot its tenant cannot land even where row-level security is absent
 //! (SQLite, the embedded default).
@@ -57,6 +58,13 @@ fn violations(file: &str, source: &str) -> Vec<Violation> {
                 what,
             })
         };
+        for (key, typed) in [("person_id", "PersonId"), ("case_id", "CaseId")] {
+            if line.contains(&format!("{key}: i64"))
+                || line.contains(&format!("{key}: Option<i64>"))
+            {
+                flag(format!("holds a {key} as a bare i64: use {typed}"));
+            }
+        }
         if line.contains(".begin()") {
             flag("begins a transaction by hand: use ScopedTxn::begin or PlatformTxn::begin".into());
         }
@@ -173,6 +181,7 @@ async fn leaky(db: &DatabaseConnection, scope: TenantScope) {
     let fine = plugin_package::Entity::find().all(&txn).await?;
     // person::Entity::find() in a comment is fine.
 }
+fn untyped(person_id: i64, case_id: Option<i64>) {}
 
 #[cfg(test)]
 mod tests {
@@ -183,7 +192,7 @@ mod tests {
         .iter()
         .map(|v| v.line)
         .collect();
-    assert_eq!(found, vec![3, 4, 5, 7, 8]);
+    assert_eq!(found, vec![3, 4, 5, 7, 8, 12, 12]);
 }
 
 /// Every table behind PostgreSQL's row-level security is a `TenantEntity`,

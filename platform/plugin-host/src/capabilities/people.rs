@@ -19,10 +19,7 @@ fn person_view(person: &PersonRecord, declared: &[String], role: &str) -> Value 
     let sees_special = Role::parse(role).is_ok_and(|r| r.can(Permission::ViewSpecialCategories));
     let d = &person.details;
     let mut out = Map::new();
-    out.insert(
-        "id".into(),
-        json!(kentro_domain::global_id::encode("Person", person.id)),
-    );
+    out.insert("id".into(), json!(person.id.global_id()));
     for field in declared {
         if SPECIAL.contains(&field.as_str()) && !sees_special {
             continue;
@@ -53,7 +50,7 @@ fn person_view(person: &PersonRecord, declared: &[String], role: &str) -> Value 
 impl HostState {
     fn person(&self, person_id: &str) -> Result<Option<String>, String> {
         let scope = self.tenant()?;
-        let Some(id) = kentro_domain::global_id::decode("Person", person_id) else {
+        let Some(id) = kentro_domain::keys::PersonId::from_global_id(person_id) else {
             return Ok(None);
         };
         let (actor, request_id) = self.access();

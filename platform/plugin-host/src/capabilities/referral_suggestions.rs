@@ -11,7 +11,7 @@ const SUGGESTIONS: Capability = Capability::ReferralSuggestions;
 impl HostState {
     fn suggest(&self, person_id: &str, title: &str, reason: &str) -> Result<(), String> {
         let scope = self.tenant()?;
-        let Some(id) = kentro_domain::global_id::decode("Person", person_id) else {
+        let Some(id) = kentro_domain::keys::PersonId::from_global_id(person_id) else {
             return Err(format!("no person {person_id}"));
         };
         let call = &self.call;

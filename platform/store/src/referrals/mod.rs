@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use kentro_domain::TenantSlug;
 use kentro_domain::household::ConsentPurpose;
+use kentro_domain::keys::{CaseId, PersonId};
 use kentro_domain::referral::{
     DeclineReason, EnvelopeField, EnvelopeSource, NotCompletedReason, PartnerKeyLabel,
     ReferralLevel, ReferralReason, ReferralResponse, ReferralStatus, TargetScope, Urgency,
@@ -38,8 +39,8 @@ use links::{apply_response, link_url, revoke_links};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferralRecord {
     pub id: i64,
-    pub case_id: i64,
-    pub person_id: i64,
+    pub case_id: CaseId,
+    pub person_id: PersonId,
     pub created_by: i64,
     pub target_scope: TargetScope,
     pub target_tenant_id: Option<i64>,
@@ -96,7 +97,7 @@ pub struct ServiceTarget {
 
 #[derive(Debug, Clone)]
 pub struct NewReferral {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub target: ServiceTarget,
     pub level: ReferralLevel,
     pub reason: ReferralReason,
@@ -106,8 +107,8 @@ pub struct NewReferral {
 
 #[derive(Debug, Clone, Default)]
 pub struct ReferralFilter {
-    pub case_id: Option<i64>,
-    pub person_id: Option<i64>,
+    pub case_id: Option<CaseId>,
+    pub person_id: Option<PersonId>,
     pub status: Option<ReferralStatus>,
     pub overdue_only: bool,
 }
@@ -174,8 +175,8 @@ fn record_from(row: referral::Model) -> Result<ReferralRecord, StoreError> {
     let envelope_fields = decode_list(&row.envelope_fields, &what)?;
     Ok(ReferralRecord {
         id: row.id,
-        case_id: row.case_id,
-        person_id: row.person_id,
+        case_id: CaseId::new(row.case_id),
+        person_id: PersonId::new(row.person_id),
         created_by: row.created_by,
         target_scope: decode(&row.target_scope, &what)?,
         target_tenant_id: row.target_tenant_id,
@@ -217,9 +218,9 @@ async fn find(txn: &ScopedTxn, id: i64) -> Result<referral::Model, StoreError> {
 }
 
 /// Whether the person's latest statement for referral sharing gives consent.
-async fn has_sharing_consent(txn: &ScopedTxn, person_id: i64) -> Result<bool, StoreError> {
+async fn has_sharing_consent(txn: &ScopedTxn, person_id: PersonId) -> Result<bool, StoreError> {
     let latest = consent::Entity::find_in(txn)
-        .filter(consent::Column::PersonId.eq(person_id))
+        .filter(consent::Column::PersonId.eq(person_id.get()))
         .filter(consent::Column::Purpose.eq(ConsentPurpose::ReferralSharing.code()))
         .order_by_desc(consent::Column::Seq)
         .one(txn)
@@ -309,11 +310,11 @@ impl<'a> Referrals<'a> {
             ));
         }
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let case = case_file::Entity::find_id_in(&txn, new.case_id)
+        let case = case_file::Entity::find_id_in(&txn, new.case_id.get())
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::not_found("Case"))?;
-        if !has_sharing_consent(&txn, case.person_id).await? {
+        if !has_sharing_consent(&txn, PersonId::new(case.person_id)).await? {
             return Err(StoreError::ConsentRequired {
                 purpose: ConsentPurpose::ReferralSharing.code().into(),
             });
@@ -541,10 +542,10 @@ impl<'a> Referrals<'a> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let mut query = referral::Entity::find_in(&txn);
         if let Some(case_id) = filter.case_id {
-            query = query.filter(referral::Column::CaseId.eq(case_id));
+            query = query.filter(referral::Column::CaseId.eq(case_id.get()));
         }
         if let Some(person_id) = filter.person_id {
-            query = query.filter(referral::Column::PersonId.eq(person_id));
+            query = query.filter(referral::Column::PersonId.eq(person_id.get()));
         }
         if let Some(status) = filter.status {
             query = query.filter(referral::Column::Status.eq(status.code()));
@@ -577,7 +578,7 @@ async fn build_envelope(
         .await?
         .pop()
         .ok_or_else(|| StoreError::not_found("Person"))?;
-    let household = match household_member::Entity::find_id_in(txn, current.person_id)
+    let household = match household_member::Entity::find_id_in(txn, current.person_id.get())
         .one(txn)
         .await?
     {
@@ -591,7 +592,7 @@ async fn build_envelope(
             .collect(),
         None => Vec::new(),
     };
-    let case = case_file::Entity::find_id_in(txn, current.case_id)
+    let case = case_file::Entity::find_id_in(txn, current.case_id.get())
         .one(txn)
         .await?
         .ok_or_else(|| StoreError::not_found("Case"))?;
