@@ -1,34 +1,48 @@
 //! Cases as social workers and psychologists work them.
 
-use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
-use crate::harness::{Backend, Client, TestApp, code};
+use serde_json::json;
 
+use crate::harness::{Backend, Client, TestApp, key_of};
+use crate::operations::{
+    AddNote, AssessNeeds, CaseAsItStands, CaseIds, CaseNotes, CaseStatusOf, CaseTimeline, OpenCase,
+    PersonReads, RecordOutcome, RegisterPerson, TransitionCase, TwoCaseStatuses, TwoCasesPeople,
+    add_note, assess_needs, case_as_it_stands, case_ids, case_notes, case_status_of, case_timeline,
+    from_json, open_case, person_reads, record_outcome, transition_case, two_case_statuses,
+    two_cases_people,
+};
+
+use transition_case::CaseStatus::{CLOSED, IN_PROGRESS, REOPENED};
+
+/// Γιάννης Οικονόμου, registered, with an open case of income support and
+/// housing: (person id, case id).
 async fn person_and_case(client: &Client<'_>) -> (String, String) {
-    let person = client.call("mutation { registerPerson(input: { givenNameEl: \"Γιάννης\", familyNameEl: \"Οικονόμου\" }) { id } }",
-            json!({}),
-        )
-        .await;
-    let person_id = person["data"]["registerPerson"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{person}"))
-        .to_owned();
+    let person = client
+        .run::<RegisterPerson>(from_json(json!({ "input": {
+            "givenNameEl": "Γιάννης", "familyNameEl": "Οικονόμου"
+        }})))
+        .await
+        .ok()
+        .register_person;
     let case = client
-        .call(
-            "mutation($input: OpenCaseInput!) { openCase(input: $input) { id status categories } }",
-            json!({ "input": {
-                "personId": person_id, "channel": "WALK_IN",
-                "categories": ["INCOME_SUPPORT", "HOUSING"]
-            }}),
-        )
-        .await;
-    assert_eq!(case["data"]["openCase"]["status"], "OPEN", "{case}");
-    let case_id = case["data"]["openCase"]["id"].as_str().unwrap().to_owned();
-    (person_id, case_id)
+        .run::<OpenCase>(from_json(json!({ "input": {
+            "personId": person.id, "channel": "WALK_IN",
+            "categories": ["INCOME_SUPPORT", "HOUSING"]
+        }})))
+        .await
+        .ok()
+        .open_case;
+    assert_eq!(case.status, open_case::CaseStatus::OPEN);
+    (person.id, case.id)
 }
 
-const TRANSITION: &str =
-    "mutation($id: ID!, $to: CaseStatus!) { transitionCase(id: $id, to: $to) { status closedAt } }";
+fn transition(id: &str, to: transition_case::CaseStatus) -> transition_case::Variables {
+    transition_case::Variables {
+        id: id.to_owned(),
+        to,
+    }
+}
 
 #[tokio::test]
 async fn a_case_follows_its_lifecycle_and_a_bad_move_names_both_states() {
@@ -36,50 +50,50 @@ async fn a_case_follows_its_lifecycle_and_a_bad_move_names_both_states() {
     let worker = app.login_as("social-worker", "veria").await;
     let (_, case_id) = person_and_case(&worker).await;
 
-    for to in ["IN_PROGRESS", "CLOSED"] {
+    for to in [IN_PROGRESS, CLOSED] {
         let moved = worker
-            .call(TRANSITION, json!({ "id": case_id, "to": to }))
-            .await;
-        assert_eq!(moved["data"]["transitionCase"]["status"], to, "{moved}");
+            .run::<TransitionCase>(transition(&case_id, to.clone()))
+            .await
+            .ok();
+        assert_eq!(moved.transition_case.status, to);
     }
     let bad = worker
-        .call(TRANSITION, json!({ "id": case_id, "to": "IN_PROGRESS" }))
-        .await;
-    assert_eq!(code(&bad), "INVALID_TRANSITION", "{bad}");
-    assert_eq!(bad["errors"][0]["extensions"]["from"], "closed");
-    assert_eq!(bad["errors"][0]["extensions"]["to"], "in_progress");
+        .run::<TransitionCase>(transition(&case_id, IN_PROGRESS))
+        .await
+        .refused("INVALID_TRANSITION");
+    assert_eq!(bad.extensions["from"], "closed");
+    assert_eq!(bad.extensions["to"], "in_progress");
     let reopened = worker
-        .call(TRANSITION, json!({ "id": case_id, "to": "REOPENED" }))
-        .await;
-    assert_eq!(reopened["data"]["transitionCase"]["status"], "REOPENED");
-    assert!(reopened["data"]["transitionCase"]["closedAt"].is_null());
+        .run::<TransitionCase>(transition(&case_id, REOPENED))
+        .await
+        .ok()
+        .transition_case;
+    assert_eq!(reopened.status, REOPENED);
+    assert_eq!(reopened.closed_at, None);
 
-    let updated = worker.call("mutation($id: ID!) { updateCase(id: $id, input: { needsAssessment: \"Χρειάζεται στέγη\" }) { needsAssessment } }",
-            json!({ "id": case_id }),
-        )
-        .await;
+    let updated = worker
+        .run::<AssessNeeds>(assess_needs::Variables {
+            id: case_id.clone(),
+            needs: "Χρειάζεται στέγη".into(),
+        })
+        .await
+        .ok();
     assert_eq!(
-        updated["data"]["updateCase"]["needsAssessment"],
-        "Χρειάζεται στέγη"
+        updated.update_case.needs_assessment.as_deref(),
+        Some("Χρειάζεται στέγη")
     );
 
     let timeline = worker
-        .call(
-            "query($id: ID!) { case(id: $id) { timeline { kind detail actor } } }",
-            json!({ "id": case_id }),
-        )
-        .await;
-    let events: Vec<String> = timeline["data"]["case"]["timeline"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{timeline}"))
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {}",
-                e["kind"].as_str().unwrap(),
-                e["detail"].as_str().unwrap()
-            )
+        .run::<CaseTimeline>(case_timeline::Variables {
+            id: case_id.clone(),
         })
+        .await
+        .ok()
+        .case
+        .timeline;
+    let events: Vec<String> = timeline
+        .iter()
+        .map(|e| format!("{} {}", e.kind, e.detail))
         .collect();
     assert_eq!(events.len(), 5, "{events:?}");
     assert!(events[0].starts_with("opened"), "{events:?}");
@@ -91,6 +105,7 @@ async fn a_case_follows_its_lifecycle_and_a_bad_move_names_both_states() {
 
 #[tokio::test]
 async fn note_confidentiality_decides_who_reads_each_note() {
+    use add_note::NoteConfidentiality::{PSYCHOLOGICAL, SENSITIVE, STANDARD};
     let app = TestApp::spawn(Backend::postgres().await);
     let worker = app.login_as("social-worker", "veria").await;
     let psychologist = app.login_as("psychologist", "veria").await;
@@ -98,36 +113,28 @@ async fn note_confidentiality_decides_who_reads_each_note() {
     let reception = app.login_as("reception", "veria").await;
     let (_, case_id) = person_and_case(&worker).await;
 
-    let add = "mutation($id: ID!, $c: NoteConfidentiality!, $b: String!) { addNote(caseId: $id, confidentiality: $c, body: $b) { id } }";
     for (author, confidentiality, body) in [
-        (&worker, "STANDARD", "standard by worker"),
-        (&worker, "SENSITIVE", "sensitive by worker"),
-        (&worker, "PSYCHOLOGICAL", "psychological by worker"),
+        (&worker, STANDARD, "standard by worker"),
+        (&worker, SENSITIVE, "sensitive by worker"),
+        (&worker, PSYCHOLOGICAL, "psychological by worker"),
         (
             &psychologist,
-            "PSYCHOLOGICAL",
+            PSYCHOLOGICAL,
             "psychological by psychologist",
         ),
     ] {
-        let added = author
-            .call(
-                add,
-                json!({ "id": case_id, "c": confidentiality, "b": body }),
-            )
-            .await;
-        assert!(added.get("errors").is_none(), "{added}");
+        author
+            .run::<AddNote>(add_note::Variables {
+                case: case_id.clone(),
+                confidentiality,
+                body: body.into(),
+            })
+            .await
+            .ok();
     }
 
-    let bodies = |response: &Value| -> Vec<String> {
-        response["data"]["case"]["notes"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{response}"))
-            .iter()
-            .map(|n| n["body"].as_str().unwrap().to_owned())
-            .collect()
-    };
     assert_eq!(
-        bodies(&notes_seen_by(&worker, &case_id).await),
+        notes_seen_by(&worker, &case_id).await,
         [
             "standard by worker",
             "sensitive by worker",
@@ -135,7 +142,7 @@ async fn note_confidentiality_decides_who_reads_each_note() {
         ]
     );
     assert_eq!(
-        bodies(&notes_seen_by(&psychologist, &case_id).await),
+        notes_seen_by(&psychologist, &case_id).await,
         [
             "standard by worker",
             "sensitive by worker",
@@ -144,30 +151,29 @@ async fn note_confidentiality_decides_who_reads_each_note() {
         ]
     );
     assert_eq!(
-        bodies(&notes_seen_by(&coordinator, &case_id).await),
+        notes_seen_by(&coordinator, &case_id).await,
         ["standard by worker", "sensitive by worker"]
     );
-    let refused = notes_seen_by(&reception, &case_id).await;
-    assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
+    reception
+        .run::<CaseNotes>(case_notes::Variables { id: case_id })
+        .await
+        .refused("FORBIDDEN");
 }
 
 #[tokio::test]
 async fn opening_a_case_reports_every_bad_field() {
     let app = TestApp::spawn(Backend::sqlite());
     let worker = app.login_as("social-worker", "veria").await;
-    let response = worker
-        .call(
-            "mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }",
-            json!({ "input": {
-                "personId": "not-an-id", "channel": "PHONE", "categories": [],
-                "requestDate": "2099-01-01"
-            }}),
-        )
-        .await;
-    assert_eq!(code(&response), "VALIDATION", "{response}");
-    let fields: Vec<&str> = response["errors"][0]["extensions"]["fields"]
+    let refused = worker
+        .run::<OpenCase>(from_json(json!({ "input": {
+            "personId": "not-an-id", "channel": "PHONE", "categories": [],
+            "requestDate": "2099-01-01"
+        }})))
+        .await
+        .refused("VALIDATION");
+    let fields: Vec<&str> = refused.extensions["fields"]
         .as_array()
-        .unwrap()
+        .expect("the fields")
         .iter()
         .map(|f| f["field"].as_str().unwrap())
         .collect();
@@ -184,63 +190,68 @@ async fn another_centers_cases_are_not_found_and_unchanged() {
     let paiania = app.login_as("social-worker", "paiania").await;
     let (_, case_id) = person_and_case(&veria).await;
 
-    for (query, variables) in [
-        (
-            "query($id: ID!) { case(id: $id) { status } }",
-            json!({ "id": case_id }),
-        ),
-        (TRANSITION, json!({ "id": case_id, "to": "IN_PROGRESS" })),
-        (
-            "mutation($id: ID!) { updateCase(id: $id, input: { outcome: \"x\" }) { status } }",
-            json!({ "id": case_id }),
-        ),
-        (
-            "mutation($id: ID!) { addNote(caseId: $id, confidentiality: STANDARD, body: \"x\") { id } }",
-            json!({ "id": case_id }),
-        ),
-    ] {
-        paiania.expect_code(query, variables, "NOT_FOUND").await;
-    }
-    let listed = paiania
-        .call("{ cases { edges { node { id } } } }", json!({}))
-        .await;
-    assert_eq!(
-        listed["data"]["cases"]["edges"].as_array().map(Vec::len),
-        Some(0)
-    );
-    let mine = veria
-        .call(
-            "query($id: ID!) { case(id: $id) { status notes { body } timeline { kind } } }",
-            json!({ "id": case_id }),
-        )
-        .await;
-    assert_eq!(mine["data"]["case"]["status"], "OPEN", "{mine}");
-    assert_eq!(mine["data"]["case"]["notes"], json!([]));
-    assert_eq!(
-        mine["data"]["case"]["timeline"].as_array().map(Vec::len),
-        Some(1)
-    );
-}
-
-async fn notes_seen_by(client: &Client<'_>, case_id: &str) -> Value {
-    client
-        .call(
-            "query($id: ID!) { case(id: $id) { notes { body } } }",
-            json!({ "id": case_id }),
-        )
+    paiania
+        .run::<CaseStatusOf>(case_status_of::Variables {
+            id: case_id.clone(),
+        })
         .await
+        .refused("NOT_FOUND");
+    paiania
+        .run::<TransitionCase>(transition(&case_id, IN_PROGRESS))
+        .await
+        .refused("NOT_FOUND");
+    paiania
+        .run::<RecordOutcome>(record_outcome::Variables {
+            id: case_id.clone(),
+            outcome: "x".into(),
+        })
+        .await
+        .refused("NOT_FOUND");
+    paiania
+        .run::<AddNote>(add_note::Variables {
+            case: case_id.clone(),
+            confidentiality: add_note::NoteConfidentiality::STANDARD,
+            body: "x".into(),
+        })
+        .await
+        .refused("NOT_FOUND");
+    let listed = paiania.run::<CaseIds>(case_ids::Variables {}).await.ok();
+    assert!(listed.cases.edges.is_empty(), "{listed:?}");
+
+    let mine = veria
+        .run::<CaseAsItStands>(case_as_it_stands::Variables { id: case_id })
+        .await
+        .ok()
+        .case;
+    assert_eq!(mine.status, case_as_it_stands::CaseStatus::OPEN);
+    assert!(mine.notes.is_empty(), "{mine:?}");
+    assert_eq!(mine.timeline.len(), 1, "{mine:?}");
 }
 
-async fn person_reads(coordinator: &Client<'_>) -> Vec<String> {
-    let log = coordinator.call("{ auditLog(first: 100, filter: { action: \"person.read\" }) { edges { node { entityId } } } }",
-            json!({}),
-        )
-        .await;
-    log["data"]["auditLog"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{log}"))
-        .iter()
-        .map(|e| e["node"]["entityId"].as_str().unwrap().to_owned())
+async fn notes_seen_by(client: &Client<'_>, case_id: &str) -> Vec<String> {
+    client
+        .run::<CaseNotes>(case_notes::Variables {
+            id: case_id.to_owned(),
+        })
+        .await
+        .ok()
+        .case
+        .notes
+        .into_iter()
+        .map(|n| n.body)
+        .collect()
+}
+
+/// The entities each `person.read` entry of the center's log names.
+async fn person_reads_logged(coordinator: &Client<'_>) -> Vec<String> {
+    coordinator
+        .run::<PersonReads>(person_reads::Variables {})
+        .await
+        .ok()
+        .audit_log
+        .edges
+        .into_iter()
+        .map(|e| e.node.entity_id)
         .collect()
 }
 
@@ -255,40 +266,29 @@ async fn a_page_of_cases_records_one_read_of_exactly_the_people_it_shows() {
     }
     // Without the person field, no person is read.
     let page = worker
-        .call(
-            "{ cases(first: 2) { edges { node { status } } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        page["data"]["cases"]["edges"].as_array().map(Vec::len),
-        Some(2)
-    );
-    assert!(person_reads(&coordinator).await.is_empty());
+        .run::<TwoCaseStatuses>(two_case_statuses::Variables {})
+        .await
+        .ok();
+    assert_eq!(page.cases.edges.len(), 2);
+    assert!(person_reads_logged(&coordinator).await.is_empty());
 
-    // With it, one entry names the two people shown (not the third, read ahead of the page).
+    // With it, one entry names the two people shown (not the third, read
+    // ahead of the page).
     let page = worker
-        .call(
-            "{ cases(first: 2) { edges { node { person { id } } } pageInfo { hasNextPage } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        page["data"]["cases"]["pageInfo"]["hasNextPage"], true,
-        "{page}"
-    );
-    let reads = person_reads(&coordinator).await;
+        .run::<TwoCasesPeople>(two_cases_people::Variables {})
+        .await
+        .ok()
+        .cases;
+    assert!(page.page_info.has_next_page, "{page:?}");
+    let reads = person_reads_logged(&coordinator).await;
     assert_eq!(reads.len(), 1, "{reads:?}");
     // Exactly the people shown: the ids in the entry are those of the page.
-    let key_of = crate::harness::key_of;
-    let shown: std::collections::BTreeSet<String> = page["data"]["cases"]["edges"]
-        .as_array()
-        .unwrap()
+    let shown: BTreeSet<String> = page
+        .edges
         .iter()
-        .map(|e| key_of(e["node"]["person"]["id"].as_str().unwrap()))
+        .map(|e| key_of(&e.node.person.id))
         .collect();
-    let recorded: std::collections::BTreeSet<String> =
-        reads[0].split(',').map(str::to_owned).collect();
+    let recorded: BTreeSet<String> = reads[0].split(',').map(str::to_owned).collect();
     assert_eq!(recorded, shown, "{reads:?}");
     assert!(
         !recorded.contains(&key_of(&people[2])),

@@ -58,6 +58,22 @@ operations!("../../tests/e2e/operations/appointments.graphql":
     MondayOf,
 );
 
+operations!("../../tests/e2e/operations/cases.graphql":
+    OpenCase,
+    TransitionCase,
+    AssessNeeds,
+    RecordOutcome,
+    AddNote,
+    CaseStatusOf,
+    CaseTimeline,
+    CaseNotes,
+    CaseAsItStands,
+    CaseIds,
+    TwoCaseStatuses,
+    TwoCasesPeople,
+    PersonReads,
+);
+
 /// Variables (or one input object) from JSON, for inputs with many
 /// optional fields: a missing required field or a wrong type fails here.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
