@@ -453,7 +453,7 @@ async fn publish(ctx: &Context<'_>, scope: TenantScope, referral_id: i64) {
         serde_json::json!({ "referral_id": crate::id::encode("Referral", referral_id).0 }),
     );
     let event = Event::ReferralChanged {
-        tenant_id: scope.tenant_id(),
+        tenant_id: scope.id(),
         referral_id,
     };
     if let Err(e) = services(ctx).events.publish(&event).await {
@@ -842,7 +842,7 @@ impl ReferralSubscription {
                         tenant_id,
                         referral_id,
                     } = event;
-                    if tenant_id != scope.tenant_id() || only.is_some_and(|o| o != referral_id) {
+                    if tenant_id != scope.id() || only.is_some_and(|o| o != referral_id) {
                         continue;
                     }
                     match store.referrals().get(scope, referral_id).await {

@@ -96,7 +96,7 @@ impl TenantQuery {
             .map_err(|e| internal(&e))?;
         let visible = |record: &TenantRecord| {
             caller.account.role.can(Permission::ViewTenants)
-                || caller.tenant.map(|t| t.tenant_id()) == Some(record.id)
+                || caller.tenant.map(|t| t.id()) == Some(record.id)
         };
         Ok(record.filter(visible).map(Tenant))
     }
@@ -711,7 +711,7 @@ impl Tenant {
     /// (platform_admin, and the center's own tenant_admin).
     async fn readiness(&self, ctx: &Context<'_>) -> Result<TenantReadiness, ApiError> {
         let caller = principal(ctx)?;
-        let own = caller.tenant.is_some_and(|t| t.tenant_id() == self.0.id)
+        let own = caller.tenant.is_some_and(|t| t.id() == self.0.id)
             && caller.account.role.can(Permission::ManageTenantSettings);
         if !own && !caller.account.role.can(Permission::ManageTenants) {
             return Err(coded(

@@ -1,5 +1,5 @@
 //! The keys of records, one type per kind, so that a person's key is never
-//! passed where a case's is meant. The store hands them out and takes them
+//! passed where a case's or a municipality's is meant. The store hands them out and takes them
 //! back; the API shows each as a global ID of its kind.
 
 /// What every kind of key is: a number of the database's, named by its kind
@@ -15,7 +15,11 @@ pub trait RecordKey: Copy {
 macro_rules! keys {
     ($($(#[$doc:meta])* $name:ident => $kind:literal,)*) => {$(
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(transparent)]
         pub struct $name(i64);
 
         impl $name {
@@ -60,6 +64,8 @@ macro_rules! keys {
 }
 
 keys! {
+    /// A municipality, whose center's data is one tenant's.
+    TenantId => "Tenant",
     /// A person of a center's registry.
     PersonId => "Person",
     /// A case file.

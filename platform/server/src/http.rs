@@ -460,7 +460,7 @@ async fn graphql(
         (_, Some(p)) => vec![
             (format!("partner:{}", p.key_id), state.rate_limits.per_user),
             (
-                format!("tenant:{}", p.scope.tenant_id()),
+                format!("tenant:{}", p.scope.id()),
                 state.rate_limits.per_tenant,
             ),
         ],
@@ -500,7 +500,7 @@ async fn graphql(
 pub(crate) fn session_quotas(principal: &Principal, limits: &RateLimits) -> Vec<(String, Quota)> {
     let mut quotas = vec![(format!("user:{}", principal.account.id), limits.per_user)];
     if let Some(tenant) = principal.tenant {
-        quotas.push((format!("tenant:{}", tenant.tenant_id()), limits.per_tenant));
+        quotas.push((format!("tenant:{}", tenant.id()), limits.per_tenant));
     }
     quotas
 }

@@ -24,7 +24,7 @@ impl Sender for LogSender {
         Box::pin(async move {
             tracing::info!(
                 notification = n.id,
-                tenant = ?n.scope.map(|s| s.tenant_id()),
+                tenant = ?n.scope.map(|s| s.id()),
                 channel = n.channel.code(),
                 to = %n.recipient,
                 subject = %n.subject,
@@ -97,7 +97,7 @@ async fn tick(store: &Store, events: &EventBus, sender: &dyn Sender) -> anyhow::
     let now = chrono::Utc::now();
     for (scope, referral_id) in store.referrals().flag_overdue(now).await? {
         let event = Event::ReferralChanged {
-            tenant_id: scope.tenant_id(),
+            tenant_id: scope.id(),
             referral_id,
         };
         if let Err(e) = events.publish(&event).await {

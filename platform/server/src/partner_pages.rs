@@ -277,7 +277,7 @@ pub async fn answer_referral(
     {
         Ok((scope, record)) => {
             let event = Event::ReferralChanged {
-                tenant_id: scope.tenant_id(),
+                tenant_id: scope.id(),
                 referral_id: record.id,
             };
             if let Err(e) = state.services.events.publish(&event).await {

@@ -13,6 +13,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::{DisplayName, NewPassword, Role};
 use kentro_domain::contact::Email;
+use kentro_domain::keys::TenantId;
 use kentro_domain::region::Region;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -30,7 +31,7 @@ use crate::{Store, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub id: i64,
-    pub tenant_id: Option<i64>,
+    pub tenant_id: Option<TenantId>,
     pub email: Email,
     pub display_name: String,
     pub role: Role,
@@ -83,7 +84,7 @@ impl TryFrom<user_account::Model> for Account {
         let role = Role::parse(&row.role).map_err(corrupt)?;
         Ok(Account {
             id: row.id,
-            tenant_id: row.tenant_id,
+            tenant_id: row.tenant_id.map(TenantId::new),
             email: Email::parse(&row.email).map_err(corrupt)?,
             display_name: row.display_name.clone(),
             role,
@@ -721,7 +722,7 @@ impl<'a> Sessions<'a> {
         self.ephemeral
             .put(&session_key, &record, self.policy.idle_timeout)
             .await?;
-        let tenant = account.tenant_id.map(TenantScope::new);
+        let tenant = account.tenant_id.map(TenantScope::of);
         let txn = PlatformTxn::begin(&self.store.db).await?;
         audit::commit_with_entry(
             txn,
@@ -800,7 +801,7 @@ impl<'a> Sessions<'a> {
             return Ok(None);
         }
         let account = Account::try_from(row)?;
-        let tenant = account.tenant_id.map(TenantScope::new);
+        let tenant = account.tenant_id.map(TenantScope::of);
         Ok(Some(Principal { account, tenant }))
     }
 
@@ -882,7 +883,7 @@ impl<'a> Sessions<'a> {
         };
         match account.tenant_id {
             Some(tenant_id) => {
-                let txn = ScopedTxn::begin(&self.store.db, TenantScope::new(tenant_id)).await?;
+                let txn = ScopedTxn::begin(&self.store.db, TenantScope::of(tenant_id)).await?;
                 crate::outbox::enqueue(&txn, notification).await?;
                 audit::append(&txn, &event);
                 txn.commit().await?;
@@ -940,7 +941,7 @@ impl<'a> Sessions<'a> {
         let row = active.update(&txn).await?;
         audit::commit_with_entry(
             txn,
-            account.tenant_id.map(TenantScope::new),
+            account.tenant_id.map(TenantScope::of),
             &AuditEvent {
                 actor: account.actor(),
                 action: "account.password_reset".into(),

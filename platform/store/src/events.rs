@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
+use kentro_domain::keys::TenantId;
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -15,11 +16,14 @@ use crate::StoreError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    ReferralChanged { tenant_id: i64, referral_id: i64 },
+    ReferralChanged {
+        tenant_id: TenantId,
+        referral_id: i64,
+    },
 }
 
 impl Event {
-    pub fn tenant_id(&self) -> i64 {
+    pub fn tenant_id(&self) -> TenantId {
         match self {
             Event::ReferralChanged { tenant_id, .. } => *tenant_id,
         }

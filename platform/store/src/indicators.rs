@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use hmac::{Hmac, Mac};
 use kentro_domain::indicators::{IndicatorSet, KeyedCount, ParticipantFacts, record_key};
+use kentro_domain::keys::TenantId;
 use kentro_domain::referral::ReferralStatus;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -93,7 +94,7 @@ fn age_on(born: NaiveDate, on: NaiveDate) -> Option<u32> {
 /// A summed cell of the aggregate tables: its count and its cell key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellTotal {
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     pub dimension: String,
     pub category: String,
     pub cell: KeyedCount,
@@ -102,7 +103,7 @@ pub struct CellTotal {
 /// What overseers see of how a center is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantActivity {
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     pub computed_at: DateTime<Utc>,
     pub last_activity: Option<DateTime<Utc>>,
     pub users: i64,
@@ -559,7 +560,7 @@ impl<'a> Indicators<'a> {
         set: &str,
         from: NaiveDate,
         to: NaiveDate,
-        tenants: Option<&[i64]>,
+        tenants: Option<&[TenantId]>,
     ) -> Result<Vec<CellTotal>, StoreError> {
         let mut query = indicator_cell::Entity::find()
             .select_only()
@@ -575,13 +576,14 @@ impl<'a> Indicators<'a> {
             .group_by(indicator_cell::Column::Dimension)
             .group_by(indicator_cell::Column::Category);
         if let Some(ids) = tenants {
-            query = query.filter(indicator_cell::Column::TenantId.is_in(ids.iter().copied()));
+            query =
+                query.filter(indicator_cell::Column::TenantId.is_in(ids.iter().map(|id| id.get())));
         }
         let rows: Vec<(i64, String, String, i64, i64)> = query.into_tuple().all(self.db).await?;
         Ok(rows
             .into_iter()
             .map(|(tenant_id, dimension, category, value, key)| CellTotal {
-                tenant_id,
+                tenant_id: TenantId::new(tenant_id),
                 dimension,
                 category,
                 cell: KeyedCount {
@@ -597,8 +599,8 @@ impl<'a> Indicators<'a> {
     pub async fn continuing(
         &self,
         from: NaiveDate,
-        tenants: &[i64],
-    ) -> Result<Vec<(i64, KeyedCount)>, StoreError> {
+        tenants: &[TenantId],
+    ) -> Result<Vec<(TenantId, KeyedCount)>, StoreError> {
         let rows = indicator_cell::Entity::find()
             .filter(indicator_cell::Column::SetCode.eq(ACTIVITY_SET))
             .filter(indicator_cell::Column::Dimension.eq(SERVED_THROUGH))
@@ -606,12 +608,12 @@ impl<'a> Indicators<'a> {
             .filter(
                 indicator_cell::Column::Category.gte(month_of(from).format("%Y-%m").to_string()),
             )
-            .filter(indicator_cell::Column::TenantId.is_in(tenants.iter().copied()))
+            .filter(indicator_cell::Column::TenantId.is_in(tenants.iter().map(|id| id.get())))
             .all(self.db)
             .await?;
-        let mut per_tenant: BTreeMap<i64, KeyedCount> = BTreeMap::new();
+        let mut per_tenant: BTreeMap<TenantId, KeyedCount> = BTreeMap::new();
         for row in rows {
-            *per_tenant.entry(row.tenant_id).or_default() += KeyedCount {
+            *per_tenant.entry(TenantId::new(row.tenant_id)).or_default() += KeyedCount {
                 count: unsigned(row.value),
                 key: unsigned(row.cell_key),
             };
@@ -660,7 +662,7 @@ impl<'a> Indicators<'a> {
             .await?
             .into_iter()
             .map(|s| TenantActivity {
-                tenant_id: s.tenant_id,
+                tenant_id: TenantId::new(s.tenant_id),
                 computed_at: s.computed_at,
                 last_activity: s.last_activity,
                 users: s.users,

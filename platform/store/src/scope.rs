@@ -14,6 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use async_trait::async_trait;
+use kentro_domain::keys::TenantId;
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -35,7 +36,17 @@ impl TenantScope {
         TenantScope { tenant_id }
     }
 
-    pub fn tenant_id(self) -> i64 {
+    pub(crate) fn of(tenant: TenantId) -> TenantScope {
+        TenantScope::new(tenant.get())
+    }
+
+    /// The municipality's key.
+    pub fn id(self) -> TenantId {
+        TenantId::new(self.tenant_id)
+    }
+
+    /// The key as the database keeps it, for the store's queries.
+    pub(crate) fn tenant_id(self) -> i64 {
         self.tenant_id
     }
 }

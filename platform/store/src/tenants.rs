@@ -1,6 +1,7 @@
 //! The platform's registry of tenants, written from manifests.
 
 use chrono::{DateTime, Utc};
+use kentro_domain::keys::TenantId;
 use kentro_domain::tenant::SuspensionReason;
 use kentro_domain::{TenantManifest, TenantSlug};
 use sea_orm::{
@@ -37,7 +38,7 @@ impl ApplyOutcome {
 /// A tenant as the platform knows it.
 #[derive(Debug, Clone)]
 pub struct TenantRecord {
-    pub id: i64,
+    pub id: TenantId,
     pub manifest: TenantManifest,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -440,11 +441,11 @@ impl<'a> TenantRegistry<'a> {
                 let mut record = TenantRecord::try_from(row)?;
                 record.suspension = suspended
                     .iter()
-                    .find(|s| s.tenant_id == record.id)
+                    .find(|s| s.tenant_id == record.id.get())
                     .map(suspension_of);
                 record.offboarding = offboarded
                     .iter()
-                    .find(|o| o.tenant_id == record.id)
+                    .find(|o| o.tenant_id == record.id.get())
                     .map(offboarding_of);
                 Ok(record)
             })
@@ -490,7 +491,7 @@ impl<'a> TenantRegistry<'a> {
                 ),
             ));
         }
-        let scope = TenantScope::new(tenant.id);
+        let scope = TenantScope::of(tenant.id);
         // The log goes out chained, as `audit verify` would check it.
         crate::audit::seal(self.db, scope).await?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
@@ -537,7 +538,7 @@ impl<'a> TenantRegistry<'a> {
     /// The counts of a municipality's readiness checklist, read inside its
     /// scope (the row-level security of its tables holds).
     pub async fn readiness(&self, tenant: &TenantRecord) -> Result<Readiness, StoreError> {
-        let scope = TenantScope::new(tenant.id);
+        let scope = TenantScope::of(tenant.id);
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let accounts = || {
             user_account::Entity::find_in(&txn).filter(user_account::Column::DisabledAt.is_null())
@@ -682,11 +683,11 @@ async fn with_lifecycle<C: ConnectionTrait>(
     db: &C,
     mut record: TenantRecord,
 ) -> Result<TenantRecord, StoreError> {
-    record.suspension = current_suspension(db, record.id)
+    record.suspension = current_suspension(db, record.id.get())
         .await?
         .as_ref()
         .map(suspension_of);
-    record.offboarding = current_offboarding(db, record.id)
+    record.offboarding = current_offboarding(db, record.id.get())
         .await?
         .as_ref()
         .map(offboarding_of);
@@ -703,7 +704,7 @@ impl TryFrom<tenant::Model> for TenantRecord {
                 problems: e.to_string(),
             })?;
         Ok(TenantRecord {
-            id: row.id,
+            id: TenantId::new(row.id),
             manifest,
             created_at: row.created_at,
             updated_at: row.updated_at,

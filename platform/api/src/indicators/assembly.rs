@@ -3,6 +3,7 @@
 //! authority), and cached briefly.
 
 use super::*;
+use kentro_domain::keys::TenantId;
 
 pub(super) fn published(p: Published) -> IndicatorValue {
     match p {
@@ -117,7 +118,7 @@ pub(super) async fn report(
     {
         return Ok(report);
     }
-    let tenant_ids: Vec<i64> = units
+    let tenant_ids: Vec<TenantId> = units
         .iter()
         .flat_map(|u| u.tenants.iter().copied())
         .collect();
@@ -125,7 +126,7 @@ pub(super) async fn report(
     let totals = indicators
         .totals(set.code(), from, to, Some(&tenant_ids))
         .await?;
-    let unit_of: BTreeMap<i64, usize> = units
+    let unit_of: BTreeMap<TenantId, usize> = units
         .iter()
         .enumerate()
         .flat_map(|(i, u)| u.tenants.iter().map(move |t| (*t, i)))

@@ -3,11 +3,12 @@
 //! for overseers.
 
 use super::*;
+use kentro_domain::keys::TenantId;
 
 pub(super) struct Unit {
     pub(super) code: String,
     pub(super) label: String,
-    pub(super) tenants: Vec<i64>,
+    pub(super) tenants: Vec<TenantId>,
 }
 
 /// Who may see what: ministry overseers everything (published by the
@@ -94,7 +95,7 @@ pub(super) async fn authorize(
             let Some(t) = tenants.iter().find(|t| t.manifest.slug == slug) else {
                 return Err(bad_input("tenant", format!("no municipality {slug}")));
             };
-            let own = caller.tenant.is_some_and(|s| s.tenant_id() == t.id)
+            let own = caller.tenant.is_some_and(|s| s.id() == t.id)
                 && caller.account.role.can(Permission::ManageTenantSettings);
             if !overseer && !own {
                 return Err(coded(

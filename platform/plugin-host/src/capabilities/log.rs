@@ -16,7 +16,7 @@ impl Host for HostState {
         }
         let message: String = message.chars().take(1000).collect();
         let plugin = &self.call.manifest.id;
-        let tenant = self.call.scope.map(|s| s.tenant_id());
+        let tenant = self.call.scope.map(|s| s.id().get());
         match level {
             LogLevel::Debug => tracing::debug!(plugin, ?tenant, "{message}"),
             LogLevel::Info => tracing::info!(plugin, ?tenant, "{message}"),

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use kentro_domain::TenantSlug;
 use kentro_domain::household::ConsentPurpose;
-use kentro_domain::keys::{CaseId, PersonId};
+use kentro_domain::keys::{CaseId, PersonId, TenantId};
 use kentro_domain::referral::{
     DeclineReason, EnvelopeField, EnvelopeSource, NotCompletedReason, PartnerKeyLabel,
     ReferralLevel, ReferralReason, ReferralResponse, ReferralStatus, TargetScope, Urgency,
@@ -43,7 +43,7 @@ pub struct ReferralRecord {
     pub person_id: PersonId,
     pub created_by: i64,
     pub target_scope: TargetScope,
-    pub target_tenant_id: Option<i64>,
+    pub target_tenant_id: Option<TenantId>,
     pub service_id: String,
     pub service_name: String,
     pub organization_id: Option<String>,
@@ -179,7 +179,7 @@ fn record_from(row: referral::Model) -> Result<ReferralRecord, StoreError> {
         person_id: PersonId::new(row.person_id),
         created_by: row.created_by,
         target_scope: decode(&row.target_scope, &what)?,
-        target_tenant_id: row.target_tenant_id,
+        target_tenant_id: row.target_tenant_id.map(TenantId::new),
         level: decode(&row.level, &what)?,
         urgency: decode(&row.urgency, &what)?,
         status: decode(&row.status, &what)?,
