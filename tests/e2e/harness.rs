@@ -687,6 +687,15 @@ impl TestApp {
         &self.backend
     }
 
+    /// Someone with no session: an invitee, a colleague who forgot their
+    /// password, anyone at the login page.
+    pub fn visitor(&self) -> Client<'_> {
+        Client {
+            server: &self.server,
+            token: String::new(),
+        }
+    }
+
     /// The demo account of `role` (`social-worker`, `tenant-admin`, ...) at
     /// the center `slug`, logged in.
     pub async fn login_as(&self, role: &str, slug: &str) -> Client<'_> {
@@ -700,17 +709,23 @@ impl TestApp {
     }
 }
 
-/// One logged-in caller of the GraphQL endpoint.
+/// One caller of the GraphQL endpoint: logged in, or a visitor when its
+/// token is empty.
 pub struct Client<'a> {
     pub server: &'a Server,
     pub token: String,
 }
 
 impl Client<'_> {
+    /// The bearer the caller sends: none for a visitor.
+    fn bearer(&self) -> Option<&str> {
+        (!self.token.is_empty()).then_some(self.token.as_str())
+    }
+
     /// The whole response, errors and all.
     pub async fn call(&self, query: &str, variables: Value) -> Value {
         self.server
-            .graphql_as(Some(&self.token), query, variables)
+            .graphql_as(self.bearer(), query, variables)
             .await
     }
 
@@ -739,7 +754,7 @@ impl Client<'_> {
         variables: Q::Variables,
     ) -> Answer<Q::ResponseData> {
         let body = serde_json::to_value(Q::build_query(variables)).expect("a request body");
-        let (status, response) = self.server.post_graphql(Some(&self.token), &body).await;
+        let (status, response) = self.server.post_graphql(self.bearer(), &body).await;
         assert_eq!(status, 200, "GraphQL answered HTTP {status}: {response}");
         let errors = response["errors"]
             .as_array()

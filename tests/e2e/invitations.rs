@@ -4,50 +4,83 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::harness::{
-    Backend, Server, demo_account, demo_password, fake_smtp, mail_body, optional_code, repo_root,
+    ApiError, Backend, Client, TestApp, demo_account, demo_password, fake_smtp, mail_body,
+    repo_root,
+};
+use crate::operations::{
+    AcceptInvitation, AuditActions, ChangeUserRole, DisableUser, EnableUser, InvitationPreview,
+    InviteUser, LogIn, Me, Notifications, OpenInvitations, PlatformAuditActions,
+    RequestPasswordReset, ResetPassword, RevokeInvitation, UserEmails, accept_invitation,
+    audit_actions, change_user_role, disable_user, enable_user, from_json, invitation_preview,
+    invite_user, log_in, me, notifications, open_invitations, platform_audit_actions,
+    request_password_reset, reset_password, revoke_invitation, user_emails,
 };
 
-fn field(response: &Value) -> Option<&str> {
-    response["errors"][0]["extensions"]["field"].as_str()
+type Mailbox = tokio::sync::mpsc::UnboundedReceiver<String>;
+
+/// Kentro's demo with its e-mail going to an SMTP conversation in the test,
+/// and the mailbox that hears it.
+async fn with_mailbox(backend: Backend) -> (TestApp, Mailbox) {
+    let (port, mailbox) = fake_smtp().await;
+    let app = TestApp::spawn_with(
+        backend,
+        &[
+            ("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into()),
+            ("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")),
+        ],
+    );
+    (app, mailbox)
 }
 
-const INVITE: &str = "mutation($input: InviteUserInput!) {
-    inviteUser(input: $input) { id email name role status expiresAt } }";
-const ACCEPT: &str = "mutation($token: String!, $password: String!) {
-    acceptInvitation(token: $token, password: $password) { token user { email role } } }";
-
-/// A server that sends its e-mail to a real SMTP conversation in the test.
-struct Center {
-    server: Server,
-    backend: Backend,
-    mailbox: tokio::sync::mpsc::UnboundedReceiver<String>,
+/// The field an error names.
+fn field(error: &ApiError) -> Option<&str> {
+    error.extensions["field"].as_str()
 }
 
-impl Center {
-    async fn start(backend: Backend) -> Center {
-        let (port, mailbox) = fake_smtp().await;
-        let mut env = backend.demo_env();
-        env.push(("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into()));
-        env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
-        let server = Server::start(&env, &["--demo"]);
-        Center {
-            server,
-            backend,
-            mailbox,
-        }
-    }
+async fn invite(
+    admin: &Client<'_>,
+    email: &str,
+    name: &str,
+    role: &str,
+) -> crate::harness::Answer<invite_user::ResponseData> {
+    admin
+        .run::<InviteUser>(from_json(json!({ "input": {
+            "email": email, "name": name, "role": role
+        }})))
+        .await
+}
 
-    async fn admin(&self, slug: &str) -> String {
-        self.server
-            .login(
-                &demo_account("tenant-admin", slug),
-                &demo_password(&self.backend),
-            )
-            .await
+fn accepting(token: &str, password: &str) -> accept_invitation::Variables {
+    accept_invitation::Variables {
+        token: token.to_owned(),
+        password: password.to_owned(),
     }
+}
+
+/// The caller's own account.
+async fn account_of(client: &Client<'_>) -> me::MeMe {
+    client
+        .run::<Me>(me::Variables {})
+        .await
+        .ok()
+        .me
+        .expect("a caller with a session")
+}
+
+/// Every action the center's log has recorded lately.
+async fn audit_actions_of(admin: &Client<'_>) -> Vec<String> {
+    admin
+        .run::<AuditActions>(audit_actions::Variables {})
+        .await
+        .ok()
+        .audit_log
+        .edges
+        .into_iter()
+        .map(|e| e.node.action)
+        .collect()
 }
 
 /// The next e-mail to `recipient`, decoded.
@@ -77,188 +110,165 @@ pub(crate) fn invitation_token(body: &str) -> String {
 
 #[tokio::test]
 async fn an_invited_colleague_chooses_their_own_password_and_the_link_works_once() {
-    let mut center = Center::start(Backend::sqlite()).await;
-    let server = &center.server;
-    let admin = center.admin("veria").await;
+    let (app, mut mailbox) = with_mailbox(Backend::sqlite()).await;
+    let admin = app.login_as("tenant-admin", "veria").await;
+    let visitor = app.visitor();
 
-    let invited = server
-        .graphql_as(
-            Some(&admin),
-            INVITE,
-            json!({ "input": { "email": "Anna.K@veria.demo", "name": "Άννα Κ.", "role": "SOCIAL_WORKER" } }),
-        )
-        .await;
-    let invitation = &invited["data"]["inviteUser"];
-    assert_eq!(invitation["email"], "anna.k@veria.demo", "{invited}");
-    assert_eq!(invitation["status"], "PENDING");
+    let invitation = invite(&admin, "Anna.K@veria.demo", "Άννα Κ.", "SOCIAL_WORKER")
+        .await
+        .ok()
+        .invite_user;
+    assert_eq!(invitation.email, "anna.k@veria.demo");
+    assert_eq!(invitation.status, invite_user::InvitationStatus::PENDING);
 
     // Bad input names the field, and nothing is saved.
-    for (input, problem_field, problem_code) in [
+    let reception = demo_account("reception", "veria");
+    for (email, name, role, problem_field, problem_code) in [
         (
-            json!({ "email": "not-an-email", "name": "X", "role": "RECEPTION" }),
+            "not-an-email",
+            "X",
+            "RECEPTION",
             "input.email",
             "VALIDATION",
         ),
         (
-            json!({ "email": "x@veria.demo", "name": "  ", "role": "RECEPTION" }),
+            "x@veria.demo",
+            "  ",
+            "RECEPTION",
             "input.name",
             "VALIDATION",
         ),
         (
-            json!({ "email": "y@veria.demo", "name": "Y", "role": "PLATFORM_ADMIN" }),
+            "y@veria.demo",
+            "Y",
+            "PLATFORM_ADMIN",
             "input.role",
             "VALIDATION",
         ),
         (
-            json!({ "email": demo_account("reception", "veria"), "name": "Z", "role": "RECEPTION" }),
+            reception.as_str(),
+            "Z",
+            "RECEPTION",
             "input.email",
             "CONFLICT",
         ),
     ] {
-        let refused = server
-            .graphql_as(Some(&admin), INVITE, json!({ "input": input }))
-            .await;
-        assert_eq!(optional_code(&refused), Some(problem_code), "{refused}");
-        assert_eq!(field(&refused), Some(problem_field), "{refused}");
+        let refused = invite(&admin, email, name, role)
+            .await
+            .refused(problem_code);
+        assert_eq!(field(&refused), Some(problem_field), "{refused:?}");
     }
-    let open = server
-        .graphql_as(Some(&admin), "{ invitations { email status } }", json!({}))
-        .await;
+    let open = admin
+        .run::<OpenInvitations>(open_invitations::Variables {})
+        .await
+        .ok()
+        .invitations;
+    let open: Vec<(&str, &open_invitations::InvitationStatus)> =
+        open.iter().map(|i| (i.email.as_str(), &i.status)).collect();
     assert_eq!(
-        open["data"]["invitations"],
-        json!([{ "email": "anna.k@veria.demo", "status": "PENDING" }]),
-        "only the good invitation exists: {open}"
+        open,
+        [(
+            "anna.k@veria.demo",
+            &open_invitations::InvitationStatus::PENDING
+        )],
+        "only the good invitation exists"
     );
 
     // The link reaches only the invitee; the center's list of
     // notifications keeps the subject, never the link.
-    let body = mail_to(&mut center.mailbox, "anna.k@veria.demo").await;
+    let body = mail_to(&mut mailbox, "anna.k@veria.demo").await;
     assert!(body.contains("Κοινωνικός λειτουργός"), "{body}");
     let token = invitation_token(&body);
-    let notifications = server
-        .graphql_as(
-            Some(&admin),
-            "{ notifications { kind subject } }",
-            json!({}),
-        )
-        .await;
+    let notifications = admin
+        .run::<Notifications>(notifications::Variables {})
+        .await
+        .ok();
     assert!(
-        !notifications.to_string().contains(&token),
-        "{notifications}"
+        !format!("{notifications:?}").contains(&token),
+        "{notifications:?}"
     );
 
-    let preview = server
-        .graphql(
-            "query($token: String!) { invitation(token: $token) { centerName email name role } }",
-            json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(
-        preview["data"]["invitation"]["role"], "SOCIAL_WORKER",
-        "{preview}"
-    );
-    assert_eq!(preview["data"]["invitation"]["name"], "Άννα Κ.");
+    let preview = visitor
+        .run::<InvitationPreview>(invitation_preview::Variables {
+            token: token.clone(),
+        })
+        .await
+        .ok()
+        .invitation;
+    assert_eq!(preview.role, invitation_preview::Role::SOCIAL_WORKER);
+    assert_eq!(preview.name, "Άννα Κ.");
 
-    let weak = server
-        .graphql(ACCEPT, json!({ "token": token, "password": "short" }))
-        .await;
-    assert_eq!(optional_code(&weak), Some("VALIDATION"), "{weak}");
+    let weak = visitor
+        .run::<AcceptInvitation>(accepting(&token, "short"))
+        .await
+        .refused("VALIDATION");
     assert_eq!(field(&weak), Some("password"));
-    let accepted = server
-        .graphql(
-            ACCEPT,
-            json!({ "token": token, "password": "η δική μου μεγάλη φράση" }),
-        )
-        .await;
-    assert_eq!(
-        accepted["data"]["acceptInvitation"]["user"]["role"], "SOCIAL_WORKER",
-        "{accepted}"
-    );
-    let session = accepted["data"]["acceptInvitation"]["token"]
-        .as_str()
-        .unwrap();
-    let me = server
-        .graphql_as(Some(session), "{ me { email } }", json!({}))
-        .await;
-    assert_eq!(me["data"]["me"]["email"], "anna.k@veria.demo");
-    server
+    let accepted = visitor
+        .run::<AcceptInvitation>(accepting(&token, "η δική μου μεγάλη φράση"))
+        .await
+        .ok()
+        .accept_invitation;
+    assert_eq!(accepted.user.role, accept_invitation::Role::SOCIAL_WORKER);
+    let anna = Client {
+        server: &app.server,
+        token: accepted.token,
+    };
+    assert_eq!(account_of(&anna).await.email, "anna.k@veria.demo");
+    app.server
         .login("anna.k@veria.demo", "η δική μου μεγάλη φράση")
         .await;
 
     // Used once, the link is gone.
-    let again = server
-        .graphql(
-            ACCEPT,
-            json!({ "token": token, "password": "μια άλλη μεγάλη φράση" }),
-        )
-        .await;
-    assert_eq!(optional_code(&again), Some("NOT_FOUND"), "{again}");
-    let forged = server
-        .graphql(
-            ACCEPT,
-            json!({ "token": format!("1-{}", "ab".repeat(32)), "password": "μια άλλη μεγάλη φράση" }),
-        )
-        .await;
-    assert_eq!(optional_code(&forged), Some("NOT_FOUND"), "{forged}");
+    visitor
+        .run::<AcceptInvitation>(accepting(&token, "μια άλλη μεγάλη φράση"))
+        .await
+        .refused("NOT_FOUND");
+    let forged = format!("1-{}", "ab".repeat(32));
+    visitor
+        .run::<AcceptInvitation>(accepting(&forged, "μια άλλη μεγάλη φράση"))
+        .await
+        .refused("NOT_FOUND");
 
-    let log = server
-        .graphql_as(
-            Some(&admin),
-            "{ auditLog(first: 50) { edges { node { action } } } }",
-            json!({}),
-        )
-        .await;
-    let actions = log.to_string();
+    let actions = audit_actions_of(&admin).await;
     for action in ["account.invite", "account.create"] {
-        assert!(actions.contains(action), "{action} in {log}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_withdrawn_or_replaced_invitation_link_no_longer_works() {
-    let mut center = Center::start(Backend::sqlite()).await;
-    let admin = center.admin("veria").await;
-    let input =
-        json!({ "input": { "email": "late@veria.demo", "name": "Late", "role": "RECEPTION" } });
-    center
-        .server
-        .graphql_as(Some(&admin), INVITE, input.clone())
-        .await;
-    let first = invitation_token(&mail_to(&mut center.mailbox, "late@veria.demo").await);
+    let (app, mut mailbox) = with_mailbox(Backend::sqlite()).await;
+    let admin = app.login_as("tenant-admin", "veria").await;
+    let visitor = app.visitor();
+    invite(&admin, "late@veria.demo", "Late", "RECEPTION")
+        .await
+        .ok();
+    let first = invitation_token(&mail_to(&mut mailbox, "late@veria.demo").await);
     // Inviting again is a resend: the earlier link stops working.
-    let second = center.server.graphql_as(Some(&admin), INVITE, input).await;
-    let second_id = second["data"]["inviteUser"]["id"].clone();
-    let resent = invitation_token(&mail_to(&mut center.mailbox, "late@veria.demo").await);
+    let second = invite(&admin, "late@veria.demo", "Late", "RECEPTION")
+        .await
+        .ok()
+        .invite_user;
+    let resent = invitation_token(&mail_to(&mut mailbox, "late@veria.demo").await);
     assert_ne!(first, resent);
-    let old = center
-        .server
-        .graphql(
-            ACCEPT,
-            json!({ "token": first, "password": "μια αρκετά μεγάλη φράση" }),
-        )
-        .await;
-    assert_eq!(optional_code(&old), Some("NOT_FOUND"), "{old}");
+    visitor
+        .run::<AcceptInvitation>(accepting(&first, "μια αρκετά μεγάλη φράση"))
+        .await
+        .refused("NOT_FOUND");
 
-    let revoked = center
-        .server
-        .graphql_as(
-            Some(&admin),
-            "mutation($id: ID!) { revokeInvitation(id: $id) { status } }",
-            json!({ "id": second_id }),
-        )
-        .await;
-    assert_eq!(
-        revoked["data"]["revokeInvitation"]["status"], "REVOKED",
-        "{revoked}"
-    );
-    let withdrawn = center
-        .server
-        .graphql(
-            ACCEPT,
-            json!({ "token": resent, "password": "μια αρκετά μεγάλη φράση" }),
-        )
-        .await;
-    assert_eq!(optional_code(&withdrawn), Some("NOT_FOUND"), "{withdrawn}");
+    let revoked = admin
+        .run::<RevokeInvitation>(revoke_invitation::Variables { id: second.id })
+        .await
+        .ok()
+        .revoke_invitation;
+    assert_eq!(revoked.status, revoke_invitation::InvitationStatus::REVOKED);
+    visitor
+        .run::<AcceptInvitation>(accepting(&resent, "μια αρκετά μεγάλη φράση"))
+        .await
+        .refused("NOT_FOUND");
 }
 
 /// Inviting an address that has an account at another center answers as any
@@ -266,95 +276,68 @@ async fn a_withdrawn_or_replaced_invitation_link_no_longer_works() {
 /// staff. Only the invitee, who owns the address, is told on accepting.
 #[tokio::test]
 async fn inviting_another_centers_staff_reveals_nothing_to_the_inviting_center() {
-    let mut center = Center::start(Backend::sqlite()).await;
-    let paiania = center.admin("paiania").await;
-    let shape = |response: &Value| {
-        let mut invitation = response["data"]["inviteUser"].clone();
-        for volatile in ["id", "email", "expiresAt"] {
-            invitation[volatile] = Value::Null;
-        }
-        (response.get("errors").cloned(), invitation)
+    let (app, mut mailbox) = with_mailbox(Backend::sqlite()).await;
+    let paiania = app.login_as("tenant-admin", "paiania").await;
+    // What the answer says, less what differs between any two invitations.
+    let shape = |answer: crate::harness::Answer<invite_user::ResponseData>| {
+        let mut invitation = answer.ok().invite_user;
+        invitation.id = String::new();
+        invitation.email = String::new();
+        invitation.expires_at = String::new();
+        invitation
     };
     let elsewhere = demo_account("social-worker", "veria");
-    let taken = center
-        .server
-        .graphql_as(
-            Some(&paiania),
-            INVITE,
-            json!({ "input": { "email": elsewhere, "name": "Νέα", "role": "RECEPTION" } }),
-        )
-        .await;
-    let fresh = center
-        .server
-        .graphql_as(
-            Some(&paiania),
-            INVITE,
-            json!({ "input": { "email": "nobody.yet@paiania.demo", "name": "Νέα", "role": "RECEPTION" } }),
-        )
-        .await;
-    assert_eq!(shape(&taken), shape(&fresh), "{taken} vs {fresh}");
-    assert_eq!(taken["data"]["inviteUser"]["status"], "PENDING");
+    let taken = shape(invite(&paiania, &elsewhere, "Νέα", "RECEPTION").await);
+    let fresh = shape(invite(&paiania, "nobody.yet@paiania.demo", "Νέα", "RECEPTION").await);
+    assert_eq!(taken, fresh);
+    assert_eq!(taken.status, invite_user::InvitationStatus::PENDING);
 
     // The owner of the address is told, and no second account appears.
-    let token = invitation_token(&mail_to(&mut center.mailbox, &elsewhere).await);
-    let refused = center
-        .server
-        .graphql(
-            ACCEPT,
-            json!({ "token": token, "password": "μια αρκετά μεγάλη φράση" }),
-        )
-        .await;
-    assert_eq!(optional_code(&refused), Some("CONFLICT"), "{refused}");
+    let token = invitation_token(&mail_to(&mut mailbox, &elsewhere).await);
+    let refused = app
+        .visitor()
+        .run::<AcceptInvitation>(accepting(&token, "μια αρκετά μεγάλη φράση"))
+        .await
+        .refused("CONFLICT");
     assert_eq!(field(&refused), Some("email"));
-    center
-        .server
-        .login(&elsewhere, &demo_password(&center.backend))
+    app.server
+        .login(&elsewhere, &demo_password(app.backend()))
         .await;
 }
 
 #[tokio::test]
 async fn accepting_one_invitation_in_several_tabs_at_once_gives_one_account() {
-    let mut center = Center::start(Backend::postgres().await).await;
-    let admin = center.admin("veria").await;
-    center
-        .server
-        .graphql_as(
-            Some(&admin),
-            INVITE,
-            json!({ "input": { "email": "tabs@veria.demo", "name": "Tabs", "role": "RECEPTION" } }),
-        )
-        .await;
-    let token = invitation_token(&mail_to(&mut center.mailbox, "tabs@veria.demo").await);
-    let server = &center.server;
-    let attempts = (0..5).map(|_| {
-        server.graphql(
-            ACCEPT,
-            json!({ "token": token, "password": "μια αρκετά μεγάλη φράση" }),
-        )
-    });
-    let results = futures::future::join_all(attempts).await;
-    let accepted = results
-        .iter()
-        .filter(|r| r["data"]["acceptInvitation"]["token"].is_string())
-        .count();
-    assert_eq!(accepted, 1, "{results:?}");
-    for refused in results.iter().filter(|r| r.get("errors").is_some()) {
+    let (app, mut mailbox) = with_mailbox(Backend::postgres().await).await;
+    let admin = app.login_as("tenant-admin", "veria").await;
+    invite(&admin, "tabs@veria.demo", "Tabs", "RECEPTION")
+        .await
+        .ok();
+    let token = invitation_token(&mail_to(&mut mailbox, "tabs@veria.demo").await);
+    let visitor = app.visitor();
+    let attempts = (0..5)
+        .map(|_| visitor.run::<AcceptInvitation>(accepting(&token, "μια αρκετά μεγάλη φράση")));
+    let answers = futures::future::join_all(attempts).await;
+    let accepted = answers.iter().filter(|a| a.errors.is_empty()).count();
+    assert_eq!(accepted, 1, "{answers:?}");
+    for refused in answers.iter().flat_map(|a| a.errors.first()) {
         assert!(
-            matches!(optional_code(refused), Some("NOT_FOUND") | Some("CONFLICT")),
-            "{refused}"
+            matches!(refused.code.as_str(), "NOT_FOUND" | "CONFLICT"),
+            "{refused:?}"
         );
     }
-    let users = server
-        .graphql_as(
-            Some(&admin),
-            "{ users(first: 50) { edges { node { email } } } }",
-            json!({}),
-        )
-        .await;
+    let users = admin
+        .run::<UserEmails>(user_emails::Variables {})
+        .await
+        .ok()
+        .users
+        .edges;
     assert_eq!(
-        users.to_string().matches("tabs@veria.demo").count(),
+        users
+            .iter()
+            .filter(|u| u.node.email == "tabs@veria.demo")
+            .count(),
         1,
-        "{users}"
+        "{users:?}"
     );
 }
 
@@ -362,117 +345,86 @@ async fn accepting_one_invitation_in_several_tabs_at_once_gives_one_account() {
 /// sessions at once, and a re-enabled account logs in with its own password.
 #[tokio::test]
 async fn role_changes_and_disabling_end_sessions_and_reenabling_needs_a_new_login() {
-    let backend = Backend::postgres().await;
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
-    let password = demo_password(&backend);
-    let admin = server
-        .login(&demo_account("tenant-admin", "veria"), &password)
-        .await;
+    use change_user_role::Role::{PLATFORM_ADMIN, RECEPTION, SOCIAL_WORKER};
+    let app = TestApp::spawn(Backend::postgres().await);
+    let server = &app.server;
+    let password = demo_password(app.backend());
+    let admin = app.login_as("tenant-admin", "veria").await;
     let reception = demo_account("reception", "veria");
-    let session = server.login(&reception, &password).await;
-    let id = server
-        .graphql_as(Some(&session), "{ me { id } }", json!({}))
-        .await["data"]["me"]["id"]
-        .clone();
-    let alive = |token: String| {
-        let server = &server;
-        async move {
-            let (status, _) = server
-                .post_graphql(Some(&token), &json!({ "query": "{ me { id } }" }))
-                .await;
-            status == 200
-        }
+    let session = app.login_as("reception", "veria").await;
+    let id = account_of(&session).await.id;
+    let alive = |token: String| async move {
+        let (status, _) = server
+            .post_graphql(Some(&token), &json!({ "query": "{ me { id } }" }))
+            .await;
+        status == 200
+    };
+    let change_role = |id: &str, role| change_user_role::Variables {
+        id: id.to_owned(),
+        role,
     };
 
-    let changed = server
-        .graphql_as(
-            Some(&admin),
-            "mutation($id: ID!) { changeUserRole(id: $id, role: SOCIAL_WORKER) { role } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(
-        changed["data"]["changeUserRole"]["role"], "SOCIAL_WORKER",
-        "{changed}"
-    );
-    assert!(!alive(session).await, "the old role's session ended");
-    let session = server.login(&reception, &password).await;
-    let me = server
-        .graphql_as(Some(&session), "{ me { role } }", json!({}))
-        .await;
-    assert_eq!(me["data"]["me"]["role"], "SOCIAL_WORKER");
+    let changed = admin
+        .run::<ChangeUserRole>(change_role(&id, SOCIAL_WORKER))
+        .await
+        .ok()
+        .change_user_role;
+    assert_eq!(changed.role, SOCIAL_WORKER);
+    assert!(!alive(session.token).await, "the old role's session ended");
+    let session = app.login_as("reception", "veria").await;
+    let role = account_of(&session).await.role;
+    assert_eq!(role, me::Role::SOCIAL_WORKER);
 
-    let disabled = server
-        .graphql_as(
-            Some(&admin),
-            "mutation($id: ID!) { disableUser(id: $id) { disabled } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(
-        disabled["data"]["disableUser"]["disabled"], true,
-        "{disabled}"
-    );
-    assert!(!alive(session.clone()).await);
-    let refused = server
-        .graphql(
-            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
-            json!({ "e": reception, "p": password }),
-        )
-        .await;
-    assert_eq!(optional_code(&refused), Some("UNAUTHENTICATED"));
+    let disabled = admin
+        .run::<DisableUser>(disable_user::Variables { id: id.clone() })
+        .await
+        .ok()
+        .disable_user;
+    assert!(disabled.disabled);
+    assert!(!alive(session.token.clone()).await);
+    app.visitor()
+        .run::<LogIn>(log_in::Variables {
+            email: reception.clone(),
+            password: password.clone(),
+        })
+        .await
+        .refused("UNAUTHENTICATED");
 
-    let enabled = server
-        .graphql_as(
-            Some(&admin),
-            "mutation($id: ID!) { enableUser(id: $id) { disabled lastLoginAt } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(
-        enabled["data"]["enableUser"]["disabled"], false,
-        "{enabled}"
-    );
-    assert!(enabled["data"]["enableUser"]["lastLoginAt"].is_string());
+    let enabled = admin
+        .run::<EnableUser>(enable_user::Variables { id: id.clone() })
+        .await
+        .ok()
+        .enable_user;
+    assert!(!enabled.disabled);
+    assert!(enabled.last_login_at.is_some(), "{enabled:?}");
     assert!(
-        !alive(session).await,
+        !alive(session.token).await,
         "a session from before the disabling does not come back"
     );
     server.login(&reception, &password).await;
 
     // A coordinator cannot change their own role (another can), nor give a
     // platform role.
-    let me = server
-        .graphql_as(Some(&admin), "{ me { id } }", json!({}))
-        .await["data"]["me"]["id"]
-        .clone();
-    let own = server
-        .graphql_as(
-            Some(&admin),
-            "mutation($id: ID!) { changeUserRole(id: $id, role: RECEPTION) { role } }",
-            json!({ "id": me }),
-        )
+    let own_id = account_of(&admin).await.id;
+    let own = admin
+        .run::<ChangeUserRole>(change_role(&own_id, RECEPTION))
         .await;
-    assert_eq!(field(&own), Some("id"), "{own}");
-    let platform = server
-        .graphql_as(
-            Some(&admin),
-            "mutation($id: ID!) { changeUserRole(id: $id, role: PLATFORM_ADMIN) { role } }",
-            json!({ "id": id }),
-        )
+    assert_eq!(own.errors.first().and_then(field), Some("id"), "{own:?}");
+    let platform = admin
+        .run::<ChangeUserRole>(change_role(&id, PLATFORM_ADMIN))
         .await;
-    assert_eq!(field(&platform), Some("role"), "{platform}");
+    assert_eq!(
+        platform.errors.first().and_then(field),
+        Some("role"),
+        "{platform:?}"
+    );
 
-    let log = server
-        .graphql_as(
-            Some(&admin),
-            "{ auditLog(first: 50) { edges { node { action } } } }",
-            json!({}),
-        )
-        .await
-        .to_string();
+    let actions = audit_actions_of(&admin).await;
     for action in ["account.role_changed", "account.disable", "account.enable"] {
-        assert!(log.contains(action), "{action} in {log}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
 }
 
@@ -527,101 +479,90 @@ fn no_operation_lets_one_person_set_anothers_password() {
     }
 }
 
+/// The token of the password-reset link in an e-mail.
+fn reset_token(body: &str) -> String {
+    let at = body.find("/password-reset/").expect("a reset link") + "/password-reset/".len();
+    body[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
+}
+
+fn resetting(token: &str, password: &str) -> reset_password::Variables {
+    reset_password::Variables {
+        token: token.to_owned(),
+        password: password.to_owned(),
+    }
+}
+
 /// A forgotten password: the answer to asking is the same for every
 /// address; the link reaches only the owner, works once, and ends the
 /// sessions begun before it.
 #[tokio::test]
 async fn a_forgotten_password_is_reset_through_an_emailed_link_that_reveals_nothing_to_the_asker() {
-    let mut center = Center::start(Backend::sqlite()).await;
+    let (app, mut mailbox) = with_mailbox(Backend::sqlite()).await;
+    let visitor = app.visitor();
     let reception = demo_account("reception", "veria");
-    let old_password = demo_password(&center.backend);
-    let old_session = center.server.login(&reception, &old_password).await;
-    const ASK: &str = "mutation($email: String!) { requestPasswordReset(email: $email) }";
-    let known = center
-        .server
-        .graphql(ASK, json!({ "email": reception.to_uppercase() }))
-        .await;
-    let unknown = center
-        .server
-        .graphql(ASK, json!({ "email": "nobody.here@veria.demo" }))
-        .await;
-    assert_eq!(known, unknown, "the same answer for every address");
-    assert_eq!(known["data"]["requestPasswordReset"], true, "{known}");
+    let old_session = app.login_as("reception", "veria").await;
+    let ask = |email: String| {
+        visitor.run::<RequestPasswordReset>(request_password_reset::Variables { email })
+    };
+    let known = ask(reception.to_uppercase()).await;
+    let unknown = ask("nobody.here@veria.demo".into()).await;
+    assert!(known.errors.is_empty() && unknown.errors.is_empty());
+    assert_eq!(
+        known.data, unknown.data,
+        "the same answer for every address"
+    );
+    assert!(known.ok().request_password_reset);
 
-    let body = mail_to(&mut center.mailbox, &reception).await;
-    let at = body.find("/password-reset/").expect("a reset link") + "/password-reset/".len();
-    let token: String = body[at..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
-    let admin = center.admin("veria").await;
-    let notifications = center
-        .server
-        .graphql_as(Some(&admin), "{ notifications { kind } }", json!({}))
-        .await;
-    let resets = notifications["data"]["notifications"]
-        .as_array()
-        .unwrap()
+    let token = reset_token(&mail_to(&mut mailbox, &reception).await);
+    let admin = app.login_as("tenant-admin", "veria").await;
+    let notifications = admin
+        .run::<Notifications>(notifications::Variables {})
+        .await
+        .ok()
+        .notifications;
+    let resets = notifications
         .iter()
-        .filter(|n| n["kind"] == "password_reset")
+        .filter(|n| n.kind == "password_reset")
         .count();
     assert_eq!(
         resets, 1,
-        "one e-mail, to the account's owner: {notifications}"
+        "one e-mail, to the account's owner: {notifications:?}"
     );
-    assert!(!notifications.to_string().contains(&token));
+    assert!(!format!("{notifications:?}").contains(&token));
 
-    const RESET: &str = "mutation($token: String!, $password: String!) {
-        resetPassword(token: $token, password: $password) { token } }";
-    let weak = center
-        .server
-        .graphql(RESET, json!({ "token": token, "password": "short" }))
-        .await;
-    assert_eq!(optional_code(&weak), Some("VALIDATION"), "{weak}");
+    let weak = visitor
+        .run::<ResetPassword>(resetting(&token, "short"))
+        .await
+        .refused("VALIDATION");
     assert_eq!(field(&weak), Some("password"));
-    let reset = center
+    visitor
+        .run::<ResetPassword>(resetting(&token, "ένας καινούργιος κωδικός"))
+        .await
+        .ok();
+    let (status, _) = app
         .server
-        .graphql(
-            RESET,
-            json!({ "token": token, "password": "ένας καινούργιος κωδικός" }),
+        .post_graphql(
+            Some(&old_session.token),
+            &json!({ "query": "{ me { id } }" }),
         )
-        .await;
-    assert!(
-        reset["data"]["resetPassword"]["token"].is_string(),
-        "{reset}"
-    );
-    let (status, _) = center
-        .server
-        .post_graphql(Some(&old_session), &json!({ "query": "{ me { id } }" }))
         .await;
     assert_eq!(status, 401, "the session from before the reset ended");
-    center
-        .server
+    app.server
         .login(&reception, "ένας καινούργιος κωδικός")
         .await;
-    let again = center
-        .server
-        .graphql(
-            RESET,
-            json!({ "token": token, "password": "και ένας τρίτος κωδικός" }),
-        )
-        .await;
-    assert_eq!(
-        optional_code(&again),
-        Some("NOT_FOUND"),
-        "used once: {again}"
-    );
-    let log = center
-        .server
-        .graphql_as(
-            Some(&admin),
-            "{ auditLog(first: 30) { edges { node { action } } } }",
-            json!({}),
-        )
+    visitor
+        .run::<ResetPassword>(resetting(&token, "και ένας τρίτος κωδικός"))
         .await
-        .to_string();
+        .refused("NOT_FOUND");
+    let actions = audit_actions_of(&admin).await;
     for action in ["account.password_reset_requested", "account.password_reset"] {
-        assert!(log.contains(action), "{action} in {log}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
 }
 
@@ -630,51 +571,41 @@ async fn a_forgotten_password_is_reset_through_an_emailed_link_that_reveals_noth
 /// works, and the platform's log records the request and the reset.
 #[tokio::test]
 async fn a_platform_admins_forgotten_password_is_reset_through_the_platforms_own_mail() {
-    let mut center = Center::start(Backend::sqlite()).await;
+    let (app, mut mailbox) = with_mailbox(Backend::sqlite()).await;
+    let visitor = app.visitor();
     let admin = crate::harness::PLATFORM_ADMIN;
-    let asked = center
-        .server
-        .graphql(
-            "mutation($email: String!) { requestPasswordReset(email: $email) }",
-            json!({ "email": admin }),
-        )
-        .await;
-    assert_eq!(asked["data"]["requestPasswordReset"], true, "{asked}");
-    let body = mail_to(&mut center.mailbox, admin).await;
-    let at = body.find("/password-reset/").expect("a reset link") + "/password-reset/".len();
-    let token: String = body[at..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
-    let reset = center
-        .server
-        .graphql(
-            "mutation($token: String!, $password: String!) {
-                resetPassword(token: $token, password: $password) { token } }",
-            json!({ "token": token, "password": "ο νέος κωδικός της πλατφόρμας" }),
-        )
-        .await;
-    assert!(
-        reset["data"]["resetPassword"]["token"].is_string(),
-        "{reset}"
-    );
-    let session = center
-        .server
-        .login(admin, "ο νέος κωδικός της πλατφόρμας")
-        .await;
-    let log = center
-        .server
-        .graphql_as(
-            Some(&session),
-            "{ platformAuditLog(first: 100) { entries { action } } }",
-            json!({}),
-        )
+    let asked = visitor
+        .run::<RequestPasswordReset>(request_password_reset::Variables {
+            email: admin.to_owned(),
+        })
         .await
-        .to_string();
+        .ok();
+    assert!(asked.request_password_reset);
+    let token = reset_token(&mail_to(&mut mailbox, admin).await);
+    visitor
+        .run::<ResetPassword>(resetting(&token, "ο νέος κωδικός της πλατφόρμας"))
+        .await
+        .ok();
+    let session = Client {
+        server: &app.server,
+        token: app
+            .server
+            .login(admin, "ο νέος κωδικός της πλατφόρμας")
+            .await,
+    };
+    let actions: Vec<String> = session
+        .run::<PlatformAuditActions>(platform_audit_actions::Variables {})
+        .await
+        .ok()
+        .platform_audit_log
+        .entries
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
     for action in ["account.password_reset_requested", "account.password_reset"] {
         assert!(
-            log.contains(action),
-            "{action} on the platform's log: {log}"
+            actions.iter().any(|a| a == action),
+            "{action} on the platform's log: {actions:?}"
         );
     }
 }

@@ -74,6 +74,41 @@ operations!("../../tests/e2e/operations/cases.graphql":
     PersonReads,
 );
 
+operations!("../../tests/e2e/operations/referrals.graphql":
+    RecordConsent,
+    CreateReferral,
+    SendReferral,
+    CancelReferral,
+    RevokePartnerLinks,
+    ReferralOutcome,
+    ReferralPerson,
+    OverdueReferrals,
+    StaffReferralIds,
+    CreatePartnerKey,
+    RevokePartnerKey,
+    PartnerReferrals,
+    RespondToReferral,
+    Notifications,
+);
+
+operations!("../../tests/e2e/operations/invitations.graphql":
+    InviteUser,
+    AcceptInvitation,
+    RevokeInvitation,
+    OpenInvitations,
+    InvitationPreview,
+    Me,
+    UserEmails,
+    ChangeUserRole,
+    DisableUser,
+    EnableUser,
+    LogIn,
+    RequestPasswordReset,
+    ResetPassword,
+    AuditActions,
+    PlatformAuditActions,
+);
+
 /// Variables (or one input object) from JSON, for inputs with many
 /// optional fields: a missing required field or a wrong type fails here.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {

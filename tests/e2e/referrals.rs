@@ -9,113 +9,133 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::harness::{
-    Backend, Client, Server, code, demo_account, demo_password, fake_smtp, mail_body,
+use crate::harness::{Answer, Backend, Client, Server, TestApp, fake_smtp, mail_body};
+use crate::operations::{
+    CancelReferral, CreatePartnerKey, CreateReferral, Notifications, OpenCase, OverdueReferrals,
+    PartnerReferrals, RecordConsent, ReferralOutcome, ReferralPerson, RegisterPerson,
+    RespondToReferral, RevokePartnerKey, RevokePartnerLinks, SendReferral, StaffReferralIds,
+    cancel_referral, create_partner_key, create_referral, from_json, notifications,
+    overdue_referrals, partner_referrals, referral_outcome, referral_person, respond_to_referral,
+    revoke_partner_key, revoke_partner_links, send_referral, staff_referral_ids,
 };
 
-/// The seeded services (`tenants/*/directory.hsds.json`).
-const PAIANIA_GROCERY: &str = "2a0243e2-a45f-5683-aed0-b54d10c33aff";
+/// A seeded service (`tenants/*/directory.hsds.json`) and whose directory
+/// it is in.
+struct Service {
+    scope: &'static str,
+    tenant: Option<&'static str>,
+    id: &'static str,
+}
+
+const PAIANIA_GROCERY: Service = Service {
+    scope: "OWN",
+    tenant: None,
+    id: "2a0243e2-a45f-5683-aed0-b54d10c33aff",
+};
+const NATIONAL_KEA: Service = Service {
+    scope: "NATIONAL",
+    tenant: None,
+    id: "2143fb2a-2444-565e-a100-32177e488204",
+};
+const VERIA_SOUP_KITCHEN: Service = Service {
+    scope: "TENANT",
+    tenant: Some("veria"),
+    id: "8b6cb85d-0abb-5b83-bde5-cdb0d054085f",
+};
+const NO_SUCH_SERVICE: Service = Service {
+    scope: "OWN",
+    tenant: None,
+    id: "00000000-0000-0000-0000-000000000000",
+};
 const PAIANIA_ORGANIZATION: &str = "71e0266e-a92e-53d5-801e-e27257be7400";
-const NATIONAL_KEA: &str = "2143fb2a-2444-565e-a100-32177e488204";
-const VERIA_SOUP_KITCHEN: &str = "8b6cb85d-0abb-5b83-bde5-cdb0d054085f";
 
-fn env_with_fast_notifications(backend: &Backend) -> Vec<(&'static str, String)> {
-    let mut env = backend.demo_env();
-    env.push(("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into()));
-    env
+fn fast_notifications() -> Vec<(&'static str, String)> {
+    vec![("KENTRO_NOTIFY_INTERVAL_SECONDS", "1".into())]
 }
 
-/// A social worker at a center with one person who has (or has not)
-/// consented to referral sharing, and an open case.
-struct Desk<'a> {
-    worker: Client<'a>,
-    case_id: String,
+/// Whether the person agreed to share what a referral needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sharing {
+    Consented,
+    NeverAsked,
 }
 
-/// The desk is its social worker's client (`call`, `ok`) with a case.
-impl<'a> std::ops::Deref for Desk<'a> {
-    type Target = Client<'a>;
-
-    fn deref(&self) -> &Client<'a> {
-        &self.worker
-    }
-}
-
-impl<'a> Desk<'a> {
-    async fn open(server: &'a Server, backend: &Backend, slug: &str, consent: bool) -> Desk<'a> {
-        let worker = Client {
-            server,
-            token: server
-                .login(
-                    &demo_account("social-worker", slug),
-                    &demo_password(backend),
-                )
-                .await,
-        };
-        let person = worker
-            .ok(
-                "mutation($input: PersonInput!) { registerPerson(input: $input) { id } }",
-                json!({ "input": { "givenNameEl": "Ελένη", "familyNameEl": "Κωστοπούλου",
-                                   "phone": "6912345678" } }),
-            )
-            .await["registerPerson"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        if consent {
-            worker
-                .ok(
-                    "mutation($input: ConsentInput!) { recordConsent(input: $input) { given } }",
-                    json!({ "input": { "personId": person, "purpose": "REFERRAL_SHARING", "given": true,
-                                       "onDate": "2026-11-20", "method": "SIGNED_FORM" } }),
-                )
-                .await;
-        }
-        let case_id = worker
-            .ok(
-                "mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }",
-                json!({ "input": { "personId": person, "channel": "WALK_IN", "categories": ["FOOD_AID"] } }),
-            )
-            .await["openCase"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        Desk { worker, case_id }
-    }
-
-    async fn create(&self, scope: &str, tenant: Option<&str>, service: &str) -> Value {
-        self.call(
-            CREATE,
-            json!({ "input": {
-                "caseId": self.case_id, "scope": scope, "tenant": tenant, "serviceId": service,
-                "level": "LOCAL", "urgency": "PRIORITY",
-                "reason": "Οικογένεια με δύο ανήλικα, χωρίς εισόδημα τον τελευταίο μήνα.",
-                "envelopeFields": ["NAME", "PHONE", "REQUEST_SUMMARY"] } }),
-        )
+/// Ελένη Κωστοπούλου, registered by `worker` with an open food-aid case and
+/// (or without) her consent to referral sharing: the case's id.
+async fn case_to_refer(worker: &Client<'_>, sharing: Sharing) -> String {
+    let person = worker
+        .run::<RegisterPerson>(from_json(json!({ "input": {
+            "givenNameEl": "Ελένη", "familyNameEl": "Κωστοπούλου", "phone": "6912345678"
+        }})))
         .await
+        .ok()
+        .register_person
+        .id;
+    if sharing == Sharing::Consented {
+        consent_to_sharing(worker, &person, true, "2026-11-20").await;
     }
-
-    /// Creates and sends; returns the referral's id and the partner link.
-    async fn refer(&self, scope: &str, tenant: Option<&str>, service: &str) -> (String, String) {
-        let created = self.create(scope, tenant, service).await;
-        assert!(created.get("errors").is_none(), "{created}");
-        let id = created["data"]["createReferral"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let sent = self.ok(SEND, json!({ "id": id })).await;
-        let link = sent["sendReferral"]["partnerLink"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        (id, link)
-    }
+    worker
+        .run::<OpenCase>(from_json(json!({ "input": {
+            "personId": person, "channel": "WALK_IN", "categories": ["FOOD_AID"]
+        }})))
+        .await
+        .ok()
+        .open_case
+        .id
 }
 
-const CREATE: &str = "mutation($input: CreateReferralInput!) {
-    createReferral(input: $input) { id status service { name organizationName receiverEmail } } }";
-const SEND: &str = "mutation($id: ID!) { sendReferral(id: $id) {
-    partnerLink partnerLinkExpiresAt receiverNotified referral { status deadlineAt envelope } } }";
+/// Records the person's consent to referral sharing (`given`) or its
+/// withdrawal, on a signed form.
+async fn consent_to_sharing(worker: &Client<'_>, person: &str, given: bool, on: &str) {
+    worker
+        .run::<RecordConsent>(from_json(json!({ "input": {
+            "personId": person, "purpose": "REFERRAL_SHARING", "given": given,
+            "onDate": on, "method": "SIGNED_FORM"
+        }})))
+        .await
+        .ok();
+}
+
+/// A draft referral of the case to `service`, priority, sharing the name,
+/// the phone and the request.
+async fn draft(
+    worker: &Client<'_>,
+    case: &str,
+    service: &Service,
+) -> Answer<create_referral::ResponseData> {
+    worker
+        .run::<CreateReferral>(from_json(json!({ "input": {
+            "caseId": case, "scope": service.scope, "tenant": service.tenant,
+            "serviceId": service.id, "level": "LOCAL", "urgency": "PRIORITY",
+            "reason": "Οικογένεια με δύο ανήλικα, χωρίς εισόδημα τον τελευταίο μήνα.",
+            "envelopeFields": ["NAME", "PHONE", "REQUEST_SUMMARY"]
+        }})))
+        .await
+}
+
+async fn send(worker: &Client<'_>, referral: &str) -> Answer<send_referral::ResponseData> {
+    worker
+        .run::<SendReferral>(send_referral::Variables {
+            id: referral.to_owned(),
+        })
+        .await
+}
+
+/// Drafts and sends; the referral's id and the partner link.
+async fn refer(worker: &Client<'_>, case: &str, service: &Service) -> (String, String) {
+    let id = draft(worker, case, service).await.ok().create_referral.id;
+    let link = send(worker, &id).await.ok().send_referral.partner_link;
+    (id, link)
+}
+
+/// The center's notifications, as its coordinator lists them.
+async fn notifications_of(admin: &Client<'_>) -> Vec<notifications::NotificationsNotifications> {
+    admin
+        .run::<Notifications>(notifications::Variables {})
+        .await
+        .ok()
+        .notifications
+}
 
 /// A GraphQL subscription over WebSocket (graphql-transport-ws).
 struct Subscription {
@@ -225,32 +245,39 @@ async fn get(link: &str) -> (u16, String) {
 
 #[tokio::test]
 async fn a_partner_accepts_through_the_link_reports_completion_and_the_sender_sees_it_live() {
-    let backend = Backend::sqlite();
-    let server = Server::start(&env_with_fast_notifications(&backend), &["--demo"]);
-    let desk = Desk::open(&server, &backend, "paiania", true).await;
+    use create_referral::ReferralStatus as Draft;
+    use send_referral::ReferralStatus as Sent;
+    let app = TestApp::spawn_with(Backend::sqlite(), &fast_notifications());
+    let worker = app.login_as("social-worker", "paiania").await;
+    let case = case_to_refer(&worker, Sharing::Consented).await;
 
-    let created = desk.create("OWN", None, PAIANIA_GROCERY).await;
-    let referral = &created["data"]["createReferral"];
-    assert_eq!(referral["status"], "DRAFT", "{created}");
+    let referral = draft(&worker, &case, &PAIANIA_GROCERY)
+        .await
+        .ok()
+        .create_referral;
+    assert_eq!(referral.status, Draft::DRAFT);
     assert_eq!(
-        referral["service"]["receiverEmail"],
-        "pantopoleio@paiania.kentro.example"
+        referral.service.receiver_email.as_deref(),
+        Some("pantopoleio@paiania.kentro.example")
     );
-    let id = referral["id"].as_str().unwrap();
-    let (mut live, current) = Subscription::follow(&server, &desk.token, id).await;
+    let id = referral.id;
+    let (mut live, current) = Subscription::follow(&app.server, &worker.token, &id).await;
     assert_eq!(current["referralUpdated"]["status"], "DRAFT");
-    let sent = desk.ok(SEND, json!({ "id": id })).await;
-    let sent = &sent["sendReferral"];
-    assert_eq!(sent["referral"]["status"], "SENT");
-    assert_eq!(sent["receiverNotified"], true);
+    let sent = send(&worker, &id).await.ok().send_referral;
+    assert_eq!(sent.referral.status, Sent::SENT);
+    assert!(sent.receiver_notified);
+    let envelope = sent
+        .referral
+        .envelope
+        .expect("the envelope of a sent referral");
     assert_eq!(
-        sent["referral"]["envelope"],
+        envelope,
         json!({ "name": "Ελένη Κωστοπούλου", "phone": "6912345678",
-                "request": { "date": sent["referral"]["envelope"]["request"]["date"], "categories": ["food_aid"] } }),
+                "request": { "date": envelope["request"]["date"], "categories": ["food_aid"] } }),
         "only the chosen fields travel"
     );
     assert_eq!(live.next().await["referralUpdated"]["status"], "SENT");
-    let link = sent["partnerLink"].as_str().unwrap();
+    let link = sent.partner_link.as_str();
 
     let (status, page) = get(link).await;
     assert_eq!(status, 200);
@@ -282,15 +309,14 @@ async fn a_partner_accepts_through_the_link_reports_completion_and_the_sender_se
     );
     assert_eq!(live.next().await["referralUpdated"]["status"], "COMPLETED");
 
-    let after = desk
-        .ok(
-            "query($id: ID!) { referral(id: $id) { status respondedAt closedAt outcomeNote overdue } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(after["referral"]["status"], "COMPLETED");
-    assert_eq!(after["referral"]["outcomeNote"], "Εντάχθηκε");
-    assert!(after["referral"]["respondedAt"].is_string());
+    let after = worker
+        .run::<ReferralOutcome>(referral_outcome::Variables { id: id.clone() })
+        .await
+        .ok()
+        .referral;
+    assert_eq!(after.status, referral_outcome::ReferralStatus::COMPLETED);
+    assert_eq!(after.outcome_note.as_deref(), Some("Εντάχθηκε"));
+    assert!(after.responded_at.is_some(), "{after:?}");
     let (status, closed) = get(link).await;
     assert_eq!(status, 200);
     assert!(closed.contains("έχει κλείσει"), "{closed}");
@@ -304,27 +330,14 @@ async fn a_partner_accepts_through_the_link_reports_completion_and_the_sender_se
     );
 
     // The outbox delivered the e-mail to the receiver and the answers to the sender.
-    let admin = server
-        .login(
-            &demo_account("tenant-admin", "paiania"),
-            &demo_password(&backend),
-        )
-        .await;
+    let admin = app.login_as("tenant-admin", "paiania").await;
     let mut kinds = Vec::new();
     for _ in 0..50 {
-        let notifications = server
-            .graphql_as(
-                Some(&admin),
-                "{ notifications { kind status recipient } }",
-                json!({}),
-            )
-            .await;
-        kinds = notifications["data"]["notifications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|n| n["status"] == "sent")
-            .map(|n| n["kind"].as_str().unwrap().to_owned())
+        kinds = notifications_of(&admin)
+            .await
+            .into_iter()
+            .filter(|n| n.status == "sent")
+            .map(|n| n.kind)
             .collect();
         if kinds.len() >= 4 {
             break;
@@ -344,7 +357,7 @@ async fn a_partner_accepts_through_the_link_reports_completion_and_the_sender_se
     // Once sent, the notification keeps no link: the token lived only in
     // the e-mail the receiver got.
     let token = link.rsplit('/').next().unwrap();
-    let Backend::Sqlite { data_dir } = &backend else {
+    let Backend::Sqlite { data_dir } = app.backend() else {
         unreachable!()
     };
     let db = sea_orm::Database::connect(format!(
@@ -368,31 +381,30 @@ async fn a_partner_accepts_through_the_link_reports_completion_and_the_sender_se
 
 #[tokio::test]
 async fn a_change_on_one_replica_reaches_a_subscriber_on_another() {
-    let backend = Backend::postgres().await;
-    let first = Server::start(&backend.demo_env(), &["--demo"]);
-    let second = Server::start(&backend.demo_env(), &[]);
-    let desk = Desk::open(&first, &backend, "paiania", true).await;
-    let on_second = second
-        .login(
-            &demo_account("social-worker", "paiania"),
-            &demo_password(&backend),
-        )
-        .await;
-    let created = desk.create("NATIONAL", None, NATIONAL_KEA).await;
-    let id = created["data"]["createReferral"]["id"]
-        .as_str()
-        .expect("a draft")
-        .to_owned();
-    let (mut live, draft) = Subscription::follow(&second, &on_second, &id).await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let second = Server::start(&app.backend().demo_env(), &[]);
+    let worker = app.login_as("social-worker", "paiania").await;
+    let case = case_to_refer(&worker, Sharing::Consented).await;
+    let on_second = Client {
+        server: &second,
+        token: second
+            .login(
+                &crate::harness::demo_account("social-worker", "paiania"),
+                &crate::harness::demo_password(app.backend()),
+            )
+            .await,
+    };
+    let id = draft(&worker, &case, &NATIONAL_KEA)
+        .await
+        .ok()
+        .create_referral
+        .id;
+    let (mut live, draft) = Subscription::follow(&second, &on_second.token, &id).await;
     assert_eq!(draft["referralUpdated"]["id"], id.as_str());
     assert_eq!(draft["referralUpdated"]["status"], "DRAFT");
 
     // Sent on the first replica, heard on the second.
-    let sent = desk.ok(SEND, json!({ "id": id })).await;
-    let link = sent["sendReferral"]["partnerLink"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let link = send(&worker, &id).await.ok().send_referral.partner_link;
     assert_eq!(live.next().await["referralUpdated"]["status"], "SENT");
     assert_eq!(
         partner_answer(&link, &[("action", "decline"), ("reason", "not_eligible")]).await,
@@ -405,58 +417,50 @@ async fn a_change_on_one_replica_reaches_a_subscriber_on_another() {
 
 #[tokio::test]
 async fn without_consent_to_sharing_no_referral_is_made() {
-    let backend = Backend::sqlite();
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
-    let never = Desk::open(&server, &backend, "paiania", false).await;
-    let refused = never.create("OWN", None, PAIANIA_GROCERY).await;
-    assert_eq!(code(&refused), "CONSENT_REQUIRED", "{refused}");
-    assert_eq!(
-        refused["errors"][0]["extensions"]["purpose"],
-        "referral_sharing"
-    );
+    let app = TestApp::spawn(Backend::sqlite());
+    let worker = app.login_as("social-worker", "paiania").await;
+    let never_asked = case_to_refer(&worker, Sharing::NeverAsked).await;
+    let refused = draft(&worker, &never_asked, &PAIANIA_GROCERY)
+        .await
+        .refused("CONSENT_REQUIRED");
+    assert_eq!(refused.extensions["purpose"], "referral_sharing");
 
     // Consent given, a draft made, then consent withdrawn: the draft cannot be sent.
-    let desk = Desk::open(&server, &backend, "paiania", true).await;
-    let draft = desk
-        .create("TENANT", Some("veria"), VERIA_SOUP_KITCHEN)
-        .await;
-    let id = draft["data"]["createReferral"]["id"].as_str().unwrap();
-    let person = desk
-        .ok(
-            "query($id: ID!) { referral(id: $id) { person { id } } }",
-            json!({ "id": id }),
-        )
-        .await["referral"]["person"]["id"]
-        .clone();
-    desk.ok(
-        "mutation($input: ConsentInput!) { recordConsent(input: $input) { given } }",
-        json!({ "input": { "personId": person, "purpose": "REFERRAL_SHARING", "given": false,
-                           "onDate": "2026-11-21", "method": "SIGNED_FORM" } }),
-    )
-    .await;
-    let refused = desk.call(SEND, json!({ "id": id })).await;
-    assert_eq!(code(&refused), "CONSENT_REQUIRED", "{refused}");
-    let again = desk.create("OWN", None, PAIANIA_GROCERY).await;
-    assert_eq!(code(&again), "CONSENT_REQUIRED");
+    let case = case_to_refer(&worker, Sharing::Consented).await;
+    let id = draft(&worker, &case, &VERIA_SOUP_KITCHEN)
+        .await
+        .ok()
+        .create_referral
+        .id;
+    let person = worker
+        .run::<ReferralPerson>(referral_person::Variables { id: id.clone() })
+        .await
+        .ok()
+        .referral
+        .person
+        .id;
+    consent_to_sharing(&worker, &person, false, "2026-11-21").await;
+    send(&worker, &id).await.refused("CONSENT_REQUIRED");
+    draft(&worker, &case, &PAIANIA_GROCERY)
+        .await
+        .refused("CONSENT_REQUIRED");
 }
 
 #[tokio::test]
 async fn a_referral_names_its_problems_and_a_lifecycle_move_must_be_allowed() {
-    let backend = Backend::sqlite();
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
-    let desk = Desk::open(&server, &backend, "paiania", true).await;
-    let bad = desk
-        .call(
-            CREATE,
-            json!({ "input": {
-                "caseId": "nonsense", "scope": "TENANT", "serviceId": PAIANIA_GROCERY,
-                "level": "LOCAL", "urgency": "ROUTINE", "reason": "x", "envelopeFields": [] } }),
-        )
-        .await;
-    assert_eq!(code(&bad), "VALIDATION");
-    let fields: Vec<&str> = bad["errors"][0]["extensions"]["fields"]
+    let app = TestApp::spawn(Backend::sqlite());
+    let worker = app.login_as("social-worker", "paiania").await;
+    let case = case_to_refer(&worker, Sharing::Consented).await;
+    let bad = worker
+        .run::<CreateReferral>(from_json(json!({ "input": {
+            "caseId": "nonsense", "scope": "TENANT", "serviceId": PAIANIA_GROCERY.id,
+            "level": "LOCAL", "urgency": "ROUTINE", "reason": "x", "envelopeFields": []
+        }})))
+        .await
+        .refused("VALIDATION");
+    let fields: Vec<&str> = bad.extensions["fields"]
         .as_array()
-        .unwrap()
+        .expect("the fields")
         .iter()
         .map(|f| f["field"].as_str().unwrap())
         .collect();
@@ -464,62 +468,47 @@ async fn a_referral_names_its_problems_and_a_lifecycle_move_must_be_allowed() {
         fields,
         ["input.caseId", "input.tenant", "input.envelopeFields"]
     );
-    let unknown = desk
-        .create("OWN", None, "00000000-0000-0000-0000-000000000000")
-        .await;
-    assert_eq!(code(&unknown), "VALIDATION");
-    assert_eq!(
-        unknown["errors"][0]["extensions"]["field"],
-        "input.serviceId"
-    );
+    let unknown = draft(&worker, &case, &NO_SUCH_SERVICE)
+        .await
+        .refused("VALIDATION");
+    assert_eq!(unknown.extensions["field"], "input.serviceId");
 
-    let (id, _) = desk.refer("OWN", None, PAIANIA_GROCERY).await;
-    let twice = desk.call(SEND, json!({ "id": id })).await;
-    assert_eq!(code(&twice), "INVALID_TRANSITION");
-    assert_eq!(twice["errors"][0]["extensions"]["from"], "sent");
-    let cancelled = desk
-        .ok(
-            "mutation($id: ID!) { cancelReferral(id: $id) { status closedAt } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(cancelled["cancelReferral"]["status"], "CANCELLED");
+    let (id, _) = refer(&worker, &case, &PAIANIA_GROCERY).await;
+    let twice = send(&worker, &id).await.refused("INVALID_TRANSITION");
+    assert_eq!(twice.extensions["from"], "sent");
+    let cancelled = worker
+        .run::<CancelReferral>(cancel_referral::Variables { id: id.clone() })
+        .await
+        .ok()
+        .cancel_referral;
+    assert_eq!(cancelled.status, cancel_referral::ReferralStatus::CANCELLED);
 
-    let reception = server
-        .login(
-            &demo_account("reception", "paiania"),
-            &demo_password(&backend),
-        )
-        .await;
-    let forbidden = server
-        .graphql_as(
-            Some(&reception),
-            "query($id: ID!) { referral(id: $id) { status } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(code(&forbidden), "FORBIDDEN");
+    let reception = app.login_as("reception", "paiania").await;
+    reception
+        .run::<ReferralOutcome>(referral_outcome::Variables { id })
+        .await
+        .refused("FORBIDDEN");
 }
 
 #[tokio::test]
 async fn an_expired_or_revoked_link_is_gone_and_an_unknown_one_not_found() {
-    let backend = Backend::postgres().await;
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
-    let desk = Desk::open(&server, &backend, "paiania", true).await;
-    let (revoked_id, revoked) = desk.refer("OWN", None, PAIANIA_GROCERY).await;
-    let (_, expired) = desk.refer("OWN", None, PAIANIA_GROCERY).await;
+    let app = TestApp::spawn(Backend::postgres().await);
+    let worker = app.login_as("social-worker", "paiania").await;
+    let case = case_to_refer(&worker, Sharing::Consented).await;
+    let (revoked_id, revoked) = refer(&worker, &case, &PAIANIA_GROCERY).await;
+    let (_, expired) = refer(&worker, &case, &PAIANIA_GROCERY).await;
 
-    let revoke = desk
-        .ok(
-            "mutation($id: ID!) { revokePartnerLinks(referralId: $id) }",
-            json!({ "id": revoked_id }),
-        )
-        .await;
-    assert_eq!(revoke["revokePartnerLinks"], 1);
+    let revoke = worker
+        .run::<RevokePartnerLinks>(revoke_partner_links::Variables {
+            referral: revoked_id,
+        })
+        .await
+        .ok();
+    assert_eq!(revoke.revoke_partner_links, 1);
     assert_eq!(get(&revoked).await.0, 410);
     assert_eq!(partner_answer(&revoked, &[("action", "accept")]).await, 410);
 
-    let database = backend.database().unwrap();
+    let database = app.backend().database().unwrap();
     let superuser = sea_orm::Database::connect(database.superuser_url.as_str())
         .await
         .unwrap();
@@ -547,146 +536,120 @@ async fn an_expired_or_revoked_link_is_gone_and_an_unknown_one_not_found() {
     assert_eq!(status, 410, "{page}");
     assert!(page.contains("expired"), "{page}");
 
-    let unknown = format!("{}/partner/referrals/1-{}", server.base_url, "0".repeat(64));
+    let base = &app.server.base_url;
+    let unknown = format!("{base}/partner/referrals/1-{}", "0".repeat(64));
     assert_eq!(get(&unknown).await.0, 404);
     assert_eq!(
-        get(&format!("{}/partner/referrals/garbage", server.base_url))
-            .await
-            .0,
+        get(&format!("{base}/partner/referrals/garbage")).await.0,
         404
     );
 }
 
-const PARTNER_LIST: &str = "{ partnerReferrals { id status serviceName envelope } }";
-const RESPOND: &str = "mutation($id: ID!, $action: ResponseAction!, $reason: String) {
-    respondToReferral(id: $id, action: $action, reason: $reason) { id status declineReason } }";
-
 #[tokio::test]
 async fn a_partner_key_sees_and_answers_only_referrals_sent_to_its_organization() {
-    let backend = Backend::sqlite();
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
-    let password = demo_password(&backend);
-    let desk = Desk::open(&server, &backend, "paiania", true).await;
-    let (ours, _) = desk.refer("OWN", None, PAIANIA_GROCERY).await;
-    let (national, _) = desk.refer("NATIONAL", None, NATIONAL_KEA).await;
+    use respond_to_referral::ResponseAction::{ACCEPT, DECLINE};
+    let app = TestApp::spawn(Backend::sqlite());
+    let worker = app.login_as("social-worker", "paiania").await;
+    let case = case_to_refer(&worker, Sharing::Consented).await;
+    let (ours, _) = refer(&worker, &case, &PAIANIA_GROCERY).await;
+    let (national, _) = refer(&worker, &case, &NATIONAL_KEA).await;
 
-    let admin = server
-        .login(&demo_account("tenant-admin", "paiania"), &password)
-        .await;
-    let issue = "mutation($org: String!, $label: String!) {
-        createPartnerKey(organizationId: $org, label: $label) { secret key { id label } } }";
-    let issued = server
-        .graphql_as(
-            Some(&admin),
-            issue,
-            json!({ "org": PAIANIA_ORGANIZATION, "label": "Κοινωνικές Δομές" }),
-        )
-        .await;
-    let secret = issued["data"]["createPartnerKey"]["secret"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{issued}"))
-        .to_owned();
-    let unknown_org = server
-        .graphql_as(
-            Some(&admin),
-            issue,
-            json!({ "org": "00000000-0000-0000-0000-000000000000", "label": "x" }),
-        )
-        .await;
-    assert_eq!(
-        unknown_org["errors"][0]["extensions"]["field"],
-        "organizationId"
-    );
+    let admin = app.login_as("tenant-admin", "paiania").await;
+    let issue = |organization: &str, label: &str| create_partner_key::Variables {
+        organization: organization.to_owned(),
+        label: label.to_owned(),
+    };
+    let issued = admin
+        .run::<CreatePartnerKey>(issue(PAIANIA_ORGANIZATION, "Κοινωνικές Δομές"))
+        .await
+        .ok()
+        .create_partner_key;
+    let unknown_org = admin
+        .run::<CreatePartnerKey>(issue("00000000-0000-0000-0000-000000000000", "x"))
+        .await
+        .refused("VALIDATION");
+    assert_eq!(unknown_org.extensions["field"], "organizationId");
 
-    let seen = server
-        .graphql_as(Some(&secret), PARTNER_LIST, json!({}))
-        .await;
-    let ids: Vec<&str> = seen["data"]["partnerReferrals"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{seen}"))
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let partner = Client {
+        server: &app.server,
+        token: issued.secret.clone(),
+    };
+    let seen = partner
+        .run::<PartnerReferrals>(partner_referrals::Variables {})
+        .await
+        .ok()
+        .partner_referrals;
+    let ids: Vec<&str> = seen.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
         ids,
         [ours.as_str()],
         "only the referral sent to this partner"
     );
     assert_eq!(
-        seen["data"]["partnerReferrals"][0]["envelope"]["name"],
-        "Ελένη Κωστοπούλου"
+        seen[0].envelope.as_ref().map(|e| e["name"].clone()),
+        Some(json!("Ελένη Κωστοπούλου"))
     );
 
-    let not_theirs = server
-        .graphql_as(
-            Some(&secret),
-            RESPOND,
-            json!({ "id": national, "action": "ACCEPT" }),
-        )
-        .await;
-    assert_eq!(code(&not_theirs), "NOT_FOUND");
-    let no_reason = server
-        .graphql_as(
-            Some(&secret),
-            RESPOND,
-            json!({ "id": ours, "action": "DECLINE" }),
-        )
-        .await;
-    assert_eq!(code(&no_reason), "VALIDATION");
-    let declined = server
-        .graphql_as(
-            Some(&secret),
-            RESPOND,
-            json!({ "id": ours, "action": "DECLINE", "reason": "no_capacity" }),
-        )
-        .await;
+    let respond = |id: &str, action, reason: Option<&str>| respond_to_referral::Variables {
+        id: id.to_owned(),
+        action,
+        reason: reason.map(str::to_owned),
+    };
+    partner
+        .run::<RespondToReferral>(respond(&national, ACCEPT, None))
+        .await
+        .refused("NOT_FOUND");
+    partner
+        .run::<RespondToReferral>(respond(&ours, DECLINE, None))
+        .await
+        .refused("VALIDATION");
+    let declined = partner
+        .run::<RespondToReferral>(respond(&ours, DECLINE, Some("no_capacity")))
+        .await
+        .ok()
+        .respond_to_referral;
     assert_eq!(
-        declined["data"]["respondToReferral"]["declineReason"], "NO_CAPACITY",
-        "{declined}"
+        declined.decline_reason,
+        Some(respond_to_referral::DeclineReason::NO_CAPACITY)
     );
     // Declined, it is closed: the partner keeps its status, not the person.
-    let after = server
-        .graphql_as(Some(&secret), PARTNER_LIST, json!({}))
-        .await;
-    let closed = &after["data"]["partnerReferrals"][0];
-    assert_eq!(closed["status"], "DECLINED", "{after}");
-    assert!(closed["envelope"].is_null(), "{after}");
+    let after = partner
+        .run::<PartnerReferrals>(partner_referrals::Variables {})
+        .await
+        .ok()
+        .partner_referrals;
+    assert_eq!(after[0].status, partner_referrals::ReferralStatus::DECLINED);
+    assert_eq!(after[0].envelope, None, "{after:?}");
 
     // A partner key is not a staff session, and another tenant's key sees nothing here.
-    let staff_only = server
-        .graphql_as(
-            Some(&secret),
-            "{ referrals { edges { node { id } } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(code(&staff_only), "UNAUTHENTICATED");
-    let veria_admin = server
-        .login(&demo_account("tenant-admin", "veria"), &password)
-        .await;
-    let veria_key = server
-        .graphql_as(
-            Some(&veria_admin),
-            issue,
-            json!({ "org": PAIANIA_ORGANIZATION, "label": "x" }),
-        )
-        .await;
+    partner
+        .run::<StaffReferralIds>(staff_referral_ids::Variables {})
+        .await
+        .refused("UNAUTHENTICATED");
+    let veria_admin = app.login_as("tenant-admin", "veria").await;
+    let veria_key = veria_admin
+        .run::<CreatePartnerKey>(issue(PAIANIA_ORGANIZATION, "x"))
+        .await
+        .refused("VALIDATION");
     assert_eq!(
-        veria_key["errors"][0]["extensions"]["field"], "organizationId",
-        "Veria cannot issue keys for Paiania's organization: {veria_key}"
+        veria_key.extensions["field"], "organizationId",
+        "Veria cannot issue keys for Paiania's organization: {veria_key:?}"
     );
 
-    let key_id = issued["data"]["createPartnerKey"]["key"]["id"].clone();
-    let revoked = server
-        .graphql_as(
-            Some(&admin),
-            "mutation($id: ID!) { revokePartnerKey(id: $id) { revokedAt } }",
-            json!({ "id": key_id }),
+    let revoked = admin
+        .run::<RevokePartnerKey>(revoke_partner_key::Variables {
+            id: issued.key.id.clone(),
+        })
+        .await
+        .ok()
+        .revoke_partner_key;
+    assert!(revoked.revoked_at.is_some(), "{revoked:?}");
+    let (status, _) = app
+        .server
+        .post_graphql(
+            Some(&issued.secret),
+            &json!({ "query": "{ partnerReferrals { id } }" }),
         )
-        .await;
-    assert!(revoked["data"]["revokePartnerKey"]["revokedAt"].is_string());
-    let (status, _) = server
-        .post_graphql(Some(&secret), &json!({ "query": PARTNER_LIST }))
         .await;
     assert_eq!(status, 401, "a revoked key is refused");
 }
@@ -694,16 +657,16 @@ async fn a_partner_key_sees_and_answers_only_referrals_sent_to_its_organization(
 #[tokio::test]
 async fn the_receiver_is_emailed_over_smtp_and_a_failed_delivery_is_retried_later() {
     let (port, mut mailbox) = fake_smtp().await;
-    let backend = Backend::sqlite();
-    let mut env = env_with_fast_notifications(&backend);
+    let mut env = fast_notifications();
     env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
     env.push((
         "KENTRO_MAIL_FROM",
         "Kentro <no-reply@kentro.example>".into(),
     ));
-    let server = Server::start(&env, &["--demo"]);
-    let desk = Desk::open(&server, &backend, "paiania", true).await;
-    let (_, link) = desk.refer("OWN", None, PAIANIA_GROCERY).await;
+    let app = TestApp::spawn_with(Backend::sqlite(), &env);
+    let worker = app.login_as("social-worker", "paiania").await;
+    let case = case_to_refer(&worker, Sharing::Consented).await;
+    let (_, link) = refer(&worker, &case, &PAIANIA_GROCERY).await;
     let mail = tokio::time::timeout(Duration::from_secs(20), mailbox.recv())
         .await
         .expect("an e-mail within 20 s")
@@ -719,70 +682,61 @@ async fn the_receiver_is_emailed_over_smtp_and_a_failed_delivery_is_retried_late
         "the e-mail carries the partner link: {body}"
     );
     assert!(body.contains("Κοινωνικό Παντοπωλείο"), "{body}");
-    drop(server);
+    drop(worker);
+    drop(app);
 
     // Nobody listens on this port: every attempt fails and waits longer.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed_port = closed.local_addr().unwrap().port();
     drop(closed);
-    let backend = Backend::sqlite();
-    let mut env = env_with_fast_notifications(&backend);
+    let mut env = fast_notifications();
     env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{closed_port}")));
-    let server = Server::start(&env, &["--demo"]);
-    let desk = Desk::open(&server, &backend, "paiania", true).await;
-    desk.refer("OWN", None, PAIANIA_GROCERY).await;
-    let admin = server
-        .login(
-            &demo_account("tenant-admin", "paiania"),
-            &demo_password(&backend),
-        )
-        .await;
-    let mut seen = Value::Null;
+    let app = TestApp::spawn_with(Backend::sqlite(), &env);
+    let worker = app.login_as("social-worker", "paiania").await;
+    let case = case_to_refer(&worker, Sharing::Consented).await;
+    refer(&worker, &case, &PAIANIA_GROCERY).await;
+    let admin = app.login_as("tenant-admin", "paiania").await;
+    let mut seen = None;
     for _ in 0..50 {
-        let list = server
-            .graphql_as(
-                Some(&admin),
-                "{ notifications { kind status attempts lastError nextAttemptAt createdAt } }",
-                json!({}),
-            )
-            .await;
-        seen = list["data"]["notifications"][0].clone();
-        if seen["attempts"].as_i64().unwrap_or(0) >= 1 {
+        seen = notifications_of(&admin).await.into_iter().next();
+        if seen.as_ref().is_some_and(|n| n.attempts >= 1) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(seen["kind"], "new_referral", "{seen}");
+    let seen = seen.expect("the receiver's notification");
+    assert_eq!(seen.kind, "new_referral", "{seen:?}");
     assert_eq!(
-        seen["status"], "pending",
-        "retried later, not given up: {seen}"
+        seen.status, "pending",
+        "retried later, not given up: {seen:?}"
     );
-    assert_eq!(seen["attempts"], 1, "{seen}");
-    assert!(seen["lastError"].as_str().is_some_and(|e| !e.is_empty()));
+    assert_eq!(seen.attempts, 1, "{seen:?}");
+    assert!(seen.last_error.as_deref().is_some_and(|e| !e.is_empty()));
     // State, not the test's clock: the failed attempt came after the
     // notification was queued, and the next waits one backoff (60 s after
     // one failure) from it.
-    let at = |field: &str| {
-        chrono::DateTime::parse_from_rfc3339(seen[field].as_str().unwrap())
+    let at = |stamp: &str| {
+        chrono::DateTime::parse_from_rfc3339(stamp)
             .unwrap()
             .with_timezone(&chrono::Utc)
     };
     assert!(
-        at("nextAttemptAt") - at("createdAt") >= chrono::Duration::seconds(60),
-        "the retry waits a backoff after the failure: {seen}"
+        at(&seen.next_attempt_at) - at(&seen.created_at) >= chrono::Duration::seconds(60),
+        "the retry waits a backoff after the failure: {seen:?}"
     );
 }
 
 #[tokio::test]
 async fn an_unanswered_referral_past_its_deadline_is_flagged_listed_and_its_sender_told() {
-    let backend = Backend::postgres().await;
-    let server = Server::start(&env_with_fast_notifications(&backend), &["--demo"]);
-    let desk = Desk::open(&server, &backend, "paiania", true).await;
-    let (late, _) = desk.refer("OWN", None, PAIANIA_GROCERY).await;
-    let (on_time, _) = desk.refer("OWN", None, PAIANIA_GROCERY).await;
-    let superuser = sea_orm::Database::connect(backend.database().unwrap().superuser_url.as_str())
-        .await
-        .unwrap();
+    let app = TestApp::spawn_with(Backend::postgres().await, &fast_notifications());
+    let worker = app.login_as("social-worker", "paiania").await;
+    let case = case_to_refer(&worker, Sharing::Consented).await;
+    let (late, _) = refer(&worker, &case, &PAIANIA_GROCERY).await;
+    let (on_time, _) = refer(&worker, &case, &PAIANIA_GROCERY).await;
+    let superuser =
+        sea_orm::Database::connect(app.backend().database().unwrap().superuser_url.as_str())
+            .await
+            .unwrap();
     use sea_orm::ConnectionTrait;
     // Every referral id is unique across tenants; the late one is the lower.
     superuser
@@ -793,46 +747,33 @@ async fn an_unanswered_referral_past_its_deadline_is_flagged_listed_and_its_send
         .await
         .unwrap();
 
-    let listed = desk
-        .ok(
-            "{ referrals(filter: { overdueOnly: true }) { edges { node { id overdue status } } } }",
-            json!({}),
-        )
-        .await;
-    let edges = listed["referrals"]["edges"].as_array().unwrap();
-    assert_eq!(edges.len(), 1, "{listed}");
-    assert_eq!(edges[0]["node"]["id"], late.as_str());
-    assert_eq!(edges[0]["node"]["overdue"], true);
-    let fine = desk
-        .ok(
-            "query($id: ID!) { referral(id: $id) { overdue } }",
-            json!({ "id": on_time }),
-        )
-        .await;
-    assert_eq!(fine["referral"]["overdue"], false);
+    let listed = worker
+        .run::<OverdueReferrals>(overdue_referrals::Variables {})
+        .await
+        .ok()
+        .referrals
+        .edges;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].node.id, late);
+    assert!(listed[0].node.overdue);
+    let fine = worker
+        .run::<ReferralOutcome>(referral_outcome::Variables { id: on_time })
+        .await
+        .ok()
+        .referral;
+    assert!(!fine.overdue);
 
-    let admin = server
-        .login(
-            &demo_account("tenant-admin", "paiania"),
-            &demo_password(&backend),
-        )
-        .await;
+    let admin = app.login_as("tenant-admin", "paiania").await;
+    let overdue_notices = || async {
+        notifications_of(&admin)
+            .await
+            .into_iter()
+            .filter(|n| n.kind == "overdue")
+            .collect::<Vec<_>>()
+    };
     let mut overdue = Vec::new();
     for _ in 0..50 {
-        let list = server
-            .graphql_as(
-                Some(&admin),
-                "{ notifications { kind recipient subject } }",
-                json!({}),
-            )
-            .await;
-        overdue = list["data"]["notifications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|n| n["kind"] == "overdue")
-            .cloned()
-            .collect();
+        overdue = overdue_notices().await;
         if !overdue.is_empty() {
             break;
         }
@@ -840,8 +781,8 @@ async fn an_unanswered_referral_past_its_deadline_is_flagged_listed_and_its_send
     }
     assert_eq!(overdue.len(), 1, "one notice, once: {overdue:?}");
     assert_eq!(
-        overdue[0]["recipient"],
-        demo_account("social-worker", "paiania")
+        overdue[0].recipient,
+        crate::harness::demo_account("social-worker", "paiania")
     );
     // The worker keeps running; the notice is not repeated. The proof that
     // it ran again is the next referral's notice: one sweep flags it, and
@@ -855,19 +796,10 @@ async fn an_unanswered_referral_past_its_deadline_is_flagged_listed_and_its_send
         .unwrap();
     let mut subjects = Vec::new();
     for _ in 0..100 {
-        let list = server
-            .graphql_as(
-                Some(&admin),
-                "{ notifications { kind subject } }",
-                json!({}),
-            )
-            .await;
-        subjects = list["data"]["notifications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|n| n["kind"] == "overdue")
-            .map(|n| n["subject"].as_str().unwrap().to_owned())
+        subjects = overdue_notices()
+            .await
+            .into_iter()
+            .map(|n| n.subject)
             .collect::<Vec<_>>();
         let distinct: std::collections::BTreeSet<_> = subjects.iter().collect();
         if distinct.len() == 2 {
@@ -882,16 +814,11 @@ async fn an_unanswered_referral_past_its_deadline_is_flagged_listed_and_its_send
         2,
         "the second referral's notice: {subjects:?}"
     );
-    let again = server
-        .graphql_as(Some(&admin), "{ notifications { kind } }", json!({}))
-        .await;
-    let count = again["data"]["notifications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| n["kind"] == "overdue")
-        .count();
-    assert_eq!(count, 2, "one notice for each overdue referral, never two");
+    assert_eq!(
+        overdue_notices().await.len(),
+        2,
+        "one notice for each overdue referral, never two"
+    );
 }
 
 /// Two replicas' outbox workers share one queue: every notification is
@@ -899,47 +826,43 @@ async fn an_unanswered_referral_past_its_deadline_is_flagged_listed_and_its_send
 #[tokio::test]
 async fn two_replicas_send_each_notification_exactly_once() {
     let (port, mut mailbox) = fake_smtp().await;
-    let backend = Backend::postgres().await;
-    let mut env = env_with_fast_notifications(&backend);
+    let mut env = fast_notifications();
     env.push(("KENTRO_SMTP_URL", format!("smtp://127.0.0.1:{port}")));
-    let first = Server::start(&env, &["--demo"]);
-    let second = Server::start(&env, &[]);
-    let desk = Desk::open(&first, &backend, "paiania", true).await;
+    let app = TestApp::spawn_with(Backend::postgres().await, &env);
+    let mut second_env = app.backend().demo_env();
+    second_env.extend(env);
+    let second = Server::start(&second_env, &[]);
+    let worker = app.login_as("social-worker", "paiania").await;
+    let case = case_to_refer(&worker, Sharing::Consented).await;
     const REFERRALS: usize = 6;
     for _ in 0..REFERRALS {
-        desk.refer("OWN", None, PAIANIA_GROCERY).await;
+        refer(&worker, &case, &PAIANIA_GROCERY).await;
     }
-    let admin = second
-        .login(
-            &demo_account("tenant-admin", "paiania"),
-            &demo_password(&backend),
-        )
-        .await;
+    let admin = Client {
+        server: &second,
+        token: second
+            .login(
+                &crate::harness::demo_account("tenant-admin", "paiania"),
+                &crate::harness::demo_password(app.backend()),
+            )
+            .await,
+    };
     let mut sent = Vec::new();
     for _ in 0..150 {
-        let list = second
-            .graphql_as(
-                Some(&admin),
-                "{ notifications { kind status attempts } }",
-                json!({}),
-            )
-            .await;
-        sent = list["data"]["notifications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|n| n["kind"] == "new_referral")
-            .cloned()
+        sent = notifications_of(&admin)
+            .await
+            .into_iter()
+            .filter(|n| n.kind == "new_referral")
             .collect();
-        if sent.len() == REFERRALS && sent.iter().all(|n| n["status"] == "sent") {
+        if sent.len() == REFERRALS && sent.iter().all(|n| n.status == "sent") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(sent.len(), REFERRALS, "{sent:?}");
     for n in &sent {
-        assert_eq!(n["status"], "sent", "{sent:?}");
-        assert_eq!(n["attempts"], 1, "sent by one worker, once: {sent:?}");
+        assert_eq!(n.status, "sent", "{sent:?}");
+        assert_eq!(n.attempts, 1, "sent by one worker, once: {sent:?}");
     }
     let mut mails = 0;
     while let Ok(Some(mail)) =
