@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use kentro_domain::access::Permission;
 use kentro_domain::appointment::{AppointmentStatus as DomainStatus, MAX_MINUTES};
-use kentro_domain::keys::PersonId;
+use kentro_domain::keys::{AccountId, PersonId};
 use kentro_domain::person::parse_date;
 use kentro_store::{AppointmentRecord, Booking, TenantScope};
 
@@ -177,7 +177,7 @@ impl AppointmentQuery {
         };
         let (from, to) = (day("from", &from), day("to", &to));
         let staff = staff_id.as_ref().and_then(|s| {
-            id::decode("User", s)
+            id::decode_key::<AccountId>(s)
                 .map_err(|_| problems.push(("staffId".into(), "is not a User ID".into())))
                 .ok()
         });
@@ -220,7 +220,7 @@ impl AppointmentMutation {
         let person_id = id::decode_key::<PersonId>(&input.person_id)
             .map_err(|_| problems.push(("input.personId".into(), "is not a Person ID".into())))
             .ok();
-        let staff_id = id::decode("User", &input.staff_id)
+        let staff_id = id::decode_key::<AccountId>(&input.staff_id)
             .map_err(|_| problems.push(("input.staffId".into(), "is not a User ID".into())))
             .ok();
         let times = input.slot.parse("input.slot", &mut problems);

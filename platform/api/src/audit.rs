@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::Permission;
-use kentro_domain::keys::PersonId;
+use kentro_domain::keys::{AccountId, PersonId};
 use kentro_store::{AuditEntry, AuditFilter};
 
 use crate::context::{services, tenant_scope};
@@ -51,7 +51,7 @@ impl From<AuditEntry> for AuditLogEntry {
         AuditLogEntry {
             sequence: e.seq,
             at: e.at,
-            actor_id: e.actor.account_id.map(|a| id::encode("User", a)),
+            actor_id: e.actor.account_id.map(id::encode_key),
             actor: e.actor.name,
             actor_role: e.actor.role,
             action: e.action,
@@ -187,7 +187,7 @@ impl AuditQuery {
             actor_id: filter
                 .actor
                 .map(|actor| {
-                    id::decode("User", &actor)
+                    id::decode_key::<AccountId>(&actor)
                         .map_err(|_| bad_input("filter.actor", "is not a user ID"))
                 })
                 .transpose()?,

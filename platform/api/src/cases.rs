@@ -6,7 +6,7 @@ use kentro_domain::access::Permission;
 use kentro_domain::case::{
     CaseStatus as DomainStatus, NoteConfidentiality as DomainConfidentiality,
 };
-use kentro_domain::keys::{CaseId, PersonId, RecordKey};
+use kentro_domain::keys::{AccountId, CaseId, PersonId, RecordKey};
 use kentro_domain::person::parse_date;
 use std::collections::HashMap;
 
@@ -313,10 +313,6 @@ fn decode_field<K: RecordKey>(field: &str, value: &ID) -> Result<K, (String, Str
     id::decode_key(value).map_err(|_| (field.to_owned(), format!("is not a {} ID", K::KIND)))
 }
 
-fn decode_account_field(field: &str, value: &ID) -> Result<i64, (String, String)> {
-    id::decode("User", value).map_err(|_| (field.to_owned(), "is not a User ID".to_owned()))
-}
-
 /// The household of a case's person, as plugins hear of it with a new
 /// case: each member's id and birth date (read, and audited, for the event).
 async fn case_household(
@@ -386,7 +382,7 @@ impl CaseQuery {
         let filter = filter.unwrap_or_default();
         let mut problems = Vec::new();
         let assigned_to = (filter.assigned_to.as_ref())
-            .map(|v| decode_account_field("filter.assignedTo", v))
+            .map(|v| decode_field::<AccountId>("filter.assignedTo", v))
             .and_then(|d| d.map_err(|p| problems.push(p)).ok());
         let person_id = (filter.person_id.as_ref())
             .map(|v| decode_field::<PersonId>("filter.personId", v))
@@ -423,7 +419,7 @@ impl CaseQuery {
         let (rows, has_next) = (loaded.cases, loaded.has_next);
         let people: HashMap<PersonId, PersonRecord> =
             loaded.people.into_iter().map(|p| (p.id, p)).collect();
-        let assignees: Option<HashMap<i64, Account>> =
+        let assignees: Option<HashMap<AccountId, Account>> =
             want_assignees.then(|| loaded.assignees.into_iter().map(|a| (a.id, a)).collect());
         Ok(page(
             after_id.is_some(),
@@ -456,7 +452,7 @@ impl CaseMutation {
             .ok();
         let assigned_to = match &input.assigned_to {
             None => None,
-            Some(v) => decode_account_field("input.assignedTo", v)
+            Some(v) => decode_field::<AccountId>("input.assignedTo", v)
                 .map_err(|p| problems.push(p))
                 .ok(),
         };
@@ -574,7 +570,7 @@ impl CaseMutation {
     async fn assign_case(&self, ctx: &Context<'_>, id: ID, to: ID) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let key = id::decode_key::<CaseId>(&id)?;
-        let account = decode_account_field("to", &to).map_err(|p| invalid_fields(&[p]))?;
+        let account = decode_field::<AccountId>("to", &to).map_err(|p| invalid_fields(&[p]))?;
         let accessor = Accessor::new(ctx, "assignCase")?;
         let record = services(ctx)
             .store

@@ -4,6 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::{Permission as DomainPermission, Role as DomainRole};
 use kentro_domain::contact::Email;
+use kentro_domain::keys::AccountId;
 use kentro_store::{Account, NewInvitation, TenantScope};
 
 use crate::context::{request, services, tenant_scope};
@@ -61,7 +62,7 @@ pub struct User(Account);
 pub(crate) async fn load(
     ctx: &Context<'_>,
     scope: TenantScope,
-    id: i64,
+    id: AccountId,
 ) -> Result<Option<User>, ApiError> {
     Ok(services(ctx)
         .store
@@ -80,7 +81,7 @@ impl From<Account> for User {
 #[Object]
 impl User {
     async fn id(&self) -> ID {
-        id::encode("User", self.0.id)
+        id::encode_key(self.0.id)
     }
 
     async fn email(&self) -> &str {
@@ -172,7 +173,7 @@ impl UserQuery {
         Ok(accounts
             .into_iter()
             .map(|a| Colleague {
-                id: id::encode("User", a.id),
+                id: id::encode_key(a.id),
                 name: a.display_name,
                 role: a.role.into(),
             })
@@ -182,7 +183,7 @@ impl UserQuery {
     /// One account of the caller's center (tenant_admin); another center's is `NOT_FOUND`.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<User, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
-        let key = id::decode("User", &id)?;
+        let key = id::decode_key::<AccountId>(&id)?;
         services(ctx)
             .store
             .accounts()
@@ -430,7 +431,7 @@ impl UserMutation {
         role: Role,
     ) -> Result<User, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
-        let key = id::decode("User", &id)?;
+        let key = id::decode_key::<AccountId>(&id)?;
         let role = DomainRole::from(role);
         if role.is_platform_role() {
             return Err(bad_input(
@@ -464,7 +465,7 @@ impl UserMutation {
     /// (tenant_admin). Another center's account is `NOT_FOUND`.
     async fn enable_user(&self, ctx: &Context<'_>, id: ID) -> Result<User, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
-        let key = id::decode("User", &id)?;
+        let key = id::decode_key::<AccountId>(&id)?;
         let caller = crate::context::principal(ctx)?;
         services(ctx)
             .store
@@ -484,7 +485,7 @@ impl UserMutation {
     /// longer log in and its sessions end. Another center's is `NOT_FOUND`.
     async fn disable_user(&self, ctx: &Context<'_>, id: ID) -> Result<User, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
-        let key = id::decode("User", &id)?;
+        let key = id::decode_key::<AccountId>(&id)?;
         let store = &services(ctx).store;
         let account = store
             .accounts()

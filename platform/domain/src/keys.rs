@@ -66,6 +66,8 @@ macro_rules! keys {
 keys! {
     /// A municipality, whose center's data is one tenant's.
     TenantId => "Tenant",
+    /// A staff member's (or a platform role's) account.
+    AccountId => "User",
     /// A person of a center's registry.
     PersonId => "Person",
     /// A case file.

@@ -14,7 +14,7 @@ use kentro_domain::case::{CaseStatus, RequestCategory, RequestChannel};
 use kentro_domain::contact::Email;
 use kentro_domain::household::Relationship;
 use kentro_domain::identifiers::fixtures;
-use kentro_domain::keys::PersonId;
+use kentro_domain::keys::{AccountId, PersonId};
 use kentro_domain::names::transliterate_elot743;
 use kentro_domain::person::{
     EducationLevel, EmploymentStatus, Gender, PersonInput, SpecialCategories, SpecialCategoryAnswer,
@@ -372,9 +372,9 @@ async fn staff(
     scope: TenantScope,
     manifest: &TenantManifest,
     password: &str,
-) -> anyhow::Result<Vec<i64>> {
+) -> anyhow::Result<Vec<AccountId>> {
     let existing = store.accounts().list(Some(scope)).await?;
-    let mut ids: Vec<i64> = existing.iter().map(|a| a.id).collect();
+    let mut ids: Vec<AccountId> = existing.iter().map(|a| a.id).collect();
     for n in ids.len() + 1..=2 {
         let email = Email::parse(&format!("social-worker-{n}@{}.demo", manifest.slug))
             .map_err(anyhow::Error::msg)?;

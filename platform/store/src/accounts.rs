@@ -13,7 +13,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::{DisplayName, NewPassword, Role};
 use kentro_domain::contact::Email;
-use kentro_domain::keys::TenantId;
+use kentro_domain::keys::{AccountId, TenantId};
 use kentro_domain::region::Region;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -30,7 +30,7 @@ use crate::{Store, StoreError};
 /// An account as the rest of the platform sees it (never its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    pub id: i64,
+    pub id: AccountId,
     pub tenant_id: Option<TenantId>,
     pub email: Email,
     pub display_name: String,
@@ -83,7 +83,7 @@ impl TryFrom<user_account::Model> for Account {
         };
         let role = Role::parse(&row.role).map_err(corrupt)?;
         Ok(Account {
-            id: row.id,
+            id: AccountId::new(row.id),
             tenant_id: row.tenant_id.map(TenantId::new),
             email: Email::parse(&row.email).map_err(corrupt)?,
             display_name: row.display_name.clone(),
@@ -269,10 +269,10 @@ impl<'a> Accounts<'a> {
     pub async fn in_tenant(
         &self,
         tenant: TenantScope,
-        id: i64,
+        id: AccountId,
     ) -> Result<Option<Account>, StoreError> {
         accounts_of(tenant)
-            .filter(user_account::Column::Id.eq(id))
+            .filter(user_account::Column::Id.eq(id.get()))
             .one(self.db())
             .await?
             .map(Account::try_from)
@@ -283,7 +283,7 @@ impl<'a> Accounts<'a> {
     pub async fn many_in_tenant(
         &self,
         tenant: TenantScope,
-        ids: &[i64],
+        ids: &[AccountId],
     ) -> Result<Vec<Account>, StoreError> {
         load_many(self.db(), tenant, ids).await
     }
@@ -292,11 +292,15 @@ impl<'a> Accounts<'a> {
     /// working at their next request. Returns `None` when there is no such account
     /// (in `tenant`, when given).
     /// The account's own choice of the workspace's language (`el`, `en`).
-    pub async fn set_language(&self, account_id: i64, language: &str) -> Result<(), StoreError> {
+    pub async fn set_language(
+        &self,
+        account_id: AccountId,
+        language: &str,
+    ) -> Result<(), StoreError> {
         if !matches!(language, "el" | "en") {
             return Err(StoreError::invalid("language", "must be el or en"));
         }
-        let Some(row) = user_account::Entity::find_by_id(account_id)
+        let Some(row) = user_account::Entity::find_by_id(account_id.get())
             .one(self.db())
             .await?
         else {
@@ -313,12 +317,12 @@ impl<'a> Accounts<'a> {
     /// current password (nothing changes).
     pub async fn change_password(
         &self,
-        account_id: i64,
+        account_id: AccountId,
         current: &str,
         new: &NewPassword,
         request_id: &str,
     ) -> Result<bool, StoreError> {
-        let Some(row) = user_account::Entity::find_by_id(account_id)
+        let Some(row) = user_account::Entity::find_by_id(account_id.get())
             .one(self.db())
             .await?
         else {
@@ -401,7 +405,7 @@ impl Accounts<'_> {
     pub async fn change_role(
         &self,
         tenant: TenantScope,
-        id: i64,
+        id: AccountId,
         role: Role,
         actor: &Actor,
         request_id: &str,
@@ -415,7 +419,7 @@ impl Accounts<'_> {
         let purpose = format!("change role to {role}");
         self.update_in_tenant(
             tenant,
-            id,
+            id.get(),
             actor,
             request_id,
             "account.role_changed",
@@ -433,13 +437,13 @@ impl Accounts<'_> {
     pub async fn enable(
         &self,
         tenant: TenantScope,
-        id: i64,
+        id: AccountId,
         actor: &Actor,
         request_id: &str,
     ) -> Result<Option<Account>, StoreError> {
         self.update_in_tenant(
             tenant,
-            id,
+            id.get(),
             actor,
             request_id,
             "account.enable",
@@ -493,13 +497,13 @@ impl Accounts<'_> {
 pub(crate) async fn load_many<C: sea_orm::ConnectionTrait>(
     db: &C,
     tenant: TenantScope,
-    ids: &[i64],
+    ids: &[AccountId],
 ) -> Result<Vec<Account>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     accounts_of(tenant)
-        .filter(user_account::Column::Id.is_in(ids.iter().copied()))
+        .filter(user_account::Column::Id.is_in(ids.iter().map(|id| id.get())))
         .all(db)
         .await?
         .into_iter()
@@ -526,7 +530,7 @@ pub enum LoginOutcome {
 
 #[derive(Serialize, Deserialize)]
 struct SessionRecord {
-    account_id: i64,
+    account_id: AccountId,
     /// Microseconds since the epoch: a session begun a moment after a
     /// role change or a disabling lives, one begun a moment before ends.
     created_at_us: i64,
@@ -537,7 +541,7 @@ struct SessionRecord {
 }
 
 impl SessionRecord {
-    fn mac(key: &[u8; 32], session_key: &str, account_id: i64, created_at_us: i64) -> String {
+    fn mac(key: &[u8; 32], session_key: &str, account_id: AccountId, created_at_us: i64) -> String {
         use hmac::{Hmac, Mac};
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
         mac.update(format!("{session_key}|{account_id}|{created_at_us}").as_bytes());
@@ -784,7 +788,7 @@ impl<'a> Sessions<'a> {
             self.ephemeral.delete(&key).await?;
             return Ok(None);
         }
-        let Some(row) = user_account::Entity::find_by_id(record.account_id)
+        let Some(row) = user_account::Entity::find_by_id(record.account_id.get())
             .one(&self.store.db)
             .await?
         else {
@@ -914,13 +918,14 @@ impl<'a> Sessions<'a> {
             return Err(not_found());
         }
         let key = Self::reset_key(token);
-        let account_id: i64 = self
+        let account_id = self
             .ephemeral
             .get(&key)
             .await?
             .and_then(|id| id.parse().ok())
+            .map(AccountId::new)
             .ok_or_else(not_found)?;
-        let row = user_account::Entity::find_by_id(account_id)
+        let row = user_account::Entity::find_by_id(account_id.get())
             .one(&self.store.db)
             .await?
             .filter(|row| row.disabled_at.is_none())

@@ -8,7 +8,7 @@ use kentro_domain::access::{Permission, Role};
 use kentro_domain::appointment::{
     AppointmentKind, AppointmentStatus, check_within_hours, overlaps,
 };
-use kentro_domain::keys::PersonId;
+use kentro_domain::keys::{AccountId, PersonId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, Statement,
@@ -25,7 +25,7 @@ use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 pub struct AppointmentRecord {
     pub id: i64,
     pub person_id: PersonId,
-    pub staff_id: i64,
+    pub staff_id: AccountId,
     pub center_key: String,
     pub room: Option<String>,
     pub kind: AppointmentKind,
@@ -37,7 +37,7 @@ pub struct AppointmentRecord {
 
 pub struct Booking {
     pub person_id: PersonId,
-    pub staff_id: i64,
+    pub staff_id: AccountId,
     pub center_key: String,
     pub room: Option<String>,
     pub kind: AppointmentKind,
@@ -50,7 +50,7 @@ fn record_from(row: appointment::Model) -> Result<AppointmentRecord, StoreError>
     Ok(AppointmentRecord {
         id: row.id,
         person_id: PersonId::new(row.person_id),
-        staff_id: row.staff_id,
+        staff_id: AccountId::new(row.staff_id),
         kind: decode(&row.kind, &what)?,
         status: decode(&row.status, &what)?,
         center_key: row.center_key,
@@ -86,7 +86,7 @@ struct Slot<'a> {
 impl Booking {
     fn slot(&self) -> Slot<'_> {
         Slot {
-            staff_id: self.staff_id,
+            staff_id: self.staff_id.get(),
             center_key: &self.center_key,
             room: self.room.as_deref(),
             starts_at: self.starts_at,
@@ -175,9 +175,9 @@ async fn check_slot(
     Ok(())
 }
 
-async fn check_staff(txn: &ScopedTxn, staff_id: i64) -> Result<(), StoreError> {
+async fn check_staff(txn: &ScopedTxn, staff_id: AccountId) -> Result<(), StoreError> {
     let account = user_account::Entity::find_in(txn)
-        .filter(user_account::Column::Id.eq(staff_id))
+        .filter(user_account::Column::Id.eq(staff_id.get()))
         .filter(user_account::Column::DisabledAt.is_null())
         .one(txn)
         .await?;
@@ -230,7 +230,7 @@ impl<'a> Appointments<'a> {
             tenant_id: Set(scope.tenant_id()),
             id: Set(id),
             person_id: Set(booking.person_id.get()),
-            staff_id: Set(booking.staff_id),
+            staff_id: Set(booking.staff_id.get()),
             center_key: Set(booking.center_key),
             room: Set(booking.room),
             kind: Set(booking.kind.code().to_owned()),
@@ -341,7 +341,7 @@ impl<'a> Appointments<'a> {
         scope: TenantScope,
         from: NaiveDateTime,
         to: NaiveDateTime,
-        staff_id: Option<i64>,
+        staff_id: Option<AccountId>,
     ) -> Result<Vec<AppointmentRecord>, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let mut query = appointment::Entity::find_in(&txn)
@@ -349,7 +349,7 @@ impl<'a> Appointments<'a> {
             .filter(appointment::Column::StartsAt.lt(to))
             .order_by_asc(appointment::Column::StartsAt);
         if let Some(staff) = staff_id {
-            query = query.filter(appointment::Column::StaffId.eq(staff));
+            query = query.filter(appointment::Column::StaffId.eq(staff.get()));
         }
         let rows = query.all(&txn).await?;
         txn.commit().await?;

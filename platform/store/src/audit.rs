@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use kentro_domain::keys::AccountId;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     NotSet, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
@@ -62,7 +63,7 @@ fn keyed_mac(parts: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// The account, when a person acted; `None` for an operator's command.
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     /// The account's e-mail, or `operator` for the CLI.
     pub name: String,
     pub role: String,
@@ -150,7 +151,7 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub action: Option<String>,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<AccountId>,
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
     /// Entries at or after this instant.
@@ -242,7 +243,7 @@ pub(crate) fn append(txn: &ScopedTxn, event: &AuditEvent) {
         id: NotSet,
         tenant_id: Set(txn.tenant_id()),
         at: Set(stamp()),
-        actor_id: Set(event.actor.account_id),
+        actor_id: Set(event.actor.account_id.map(AccountId::get)),
         actor: Set(event.actor.name.clone()),
         actor_role: Set(event.actor.role.clone()),
         action: Set(event.action.clone()),
@@ -351,7 +352,7 @@ pub(crate) async fn seal(db: &DatabaseConnection, scope: TenantScope) -> Result<
 fn event_of(row: &audit_pending::Model) -> AuditEvent {
     AuditEvent {
         actor: Actor {
-            account_id: row.actor_id,
+            account_id: row.actor_id.map(AccountId::new),
             name: row.actor.clone(),
             role: row.actor_role.clone(),
         },
@@ -403,7 +404,7 @@ pub(crate) fn chained_entry(
         tenant_id: chain,
         seq,
         at,
-        actor_id: event.actor.account_id,
+        actor_id: event.actor.account_id.map(AccountId::get),
         actor: event.actor.name.clone(),
         actor_role: event.actor.role.clone(),
         action: event.action.clone(),
@@ -595,7 +596,7 @@ impl<'a> AuditLog<'a> {
             query = query.filter(audit_entry::Column::At.lt(until));
         }
         if let Some(actor_id) = filter.actor_id {
-            query = query.filter(audit_entry::Column::ActorId.eq(actor_id));
+            query = query.filter(audit_entry::Column::ActorId.eq(actor_id.get()));
         }
         if let Some(entity_type) = &filter.entity_type {
             query = query.filter(audit_entry::Column::EntityType.eq(entity_type.as_str()));
@@ -626,7 +627,7 @@ impl<'a> AuditLog<'a> {
                 seq: row.seq,
                 at: row.at,
                 actor: Actor {
-                    account_id: row.actor_id,
+                    account_id: row.actor_id.map(AccountId::new),
                     name: row.actor,
                     role: row.actor_role,
                 },

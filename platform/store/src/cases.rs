@@ -7,7 +7,7 @@ use kentro_domain::access::{Permission, Role};
 use kentro_domain::case::{
     CaseStatus, NoteBody, NoteConfidentiality, RequestCategory, RequestChannel, TransitionError,
 };
-use kentro_domain::keys::{CaseId, PersonId};
+use kentro_domain::keys::{AccountId, CaseId, PersonId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -32,7 +32,7 @@ pub struct CaseRecord {
     pub information_given: Option<String>,
     pub actions: Option<String>,
     pub outcome: Option<String>,
-    pub assigned_to: Option<i64>,
+    pub assigned_to: Option<AccountId>,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -42,7 +42,7 @@ pub struct CaseRecord {
 pub struct CaseEvent {
     pub seq: i32,
     pub at: DateTime<Utc>,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<AccountId>,
     pub actor: String,
     /// `opened`, `status`, `updated`, `assigned`, `note`.
     pub kind: String,
@@ -53,7 +53,7 @@ pub struct CaseEvent {
 pub struct NoteRecord {
     pub id: i64,
     pub case_id: CaseId,
-    pub author_id: i64,
+    pub author_id: AccountId,
     pub author: String,
     pub confidentiality: NoteConfidentiality,
     pub body: String,
@@ -65,7 +65,7 @@ pub struct NewCase {
     pub request_date: NaiveDate,
     pub channel: RequestChannel,
     pub categories: Vec<RequestCategory>,
-    pub assigned_to: Option<i64>,
+    pub assigned_to: Option<AccountId>,
 }
 
 /// A case brought in whole, as by the synthetic-data generator.
@@ -75,7 +75,7 @@ pub struct ImportedCase {
     pub request_date: NaiveDate,
     pub channel: RequestChannel,
     pub categories: Vec<RequestCategory>,
-    pub assigned_to: Option<i64>,
+    pub assigned_to: Option<AccountId>,
 }
 
 /// The assessment and follow-up texts; `None` leaves a text as it is.
@@ -109,7 +109,7 @@ pub struct CasePage {
 #[derive(Debug, Default, Clone)]
 pub struct CaseFilter {
     pub status: Option<CaseStatus>,
-    pub assigned_to: Option<i64>,
+    pub assigned_to: Option<AccountId>,
     pub person_id: Option<PersonId>,
 }
 
@@ -131,7 +131,7 @@ impl TryFrom<case_file::Model> for CaseRecord {
             information_given: row.information_given,
             actions: row.actions,
             outcome: row.outcome,
-            assigned_to: row.assigned_to,
+            assigned_to: row.assigned_to.map(AccountId::new),
             opened_at: row.opened_at,
             updated_at: row.updated_at,
             closed_at: row.closed_at,
@@ -157,7 +157,7 @@ async fn record(
         case_id: Set(case_id.get()),
         seq: Set(last.map_or(1, |e| e.seq + 1)),
         at: Set(Utc::now()),
-        actor_id: Set(access.actor.account_id),
+        actor_id: Set(access.actor.account_id.map(AccountId::get)),
         actor: Set(access.actor.name.clone()),
         kind: Set(kind.to_owned()),
         detail: Set(detail),
@@ -184,9 +184,9 @@ async fn locked_case(txn: &ScopedTxn, id: CaseId) -> Result<case_file::Model, St
 }
 
 /// An account that may work on this tenant's cases.
-async fn check_assignee(txn: &ScopedTxn, account_id: i64) -> Result<(), StoreError> {
+async fn check_assignee(txn: &ScopedTxn, account_id: AccountId) -> Result<(), StoreError> {
     let account = user_account::Entity::find_in(txn)
-        .filter(user_account::Column::Id.eq(account_id))
+        .filter(user_account::Column::Id.eq(account_id.get()))
         .filter(user_account::Column::DisabledAt.is_null())
         .one(txn)
         .await?;
@@ -252,7 +252,7 @@ impl<'a> Cases<'a> {
             information_given: Set(None),
             actions: Set(None),
             outcome: Set(None),
-            assigned_to: Set(new.assigned_to),
+            assigned_to: Set(new.assigned_to.map(AccountId::get)),
             opened_at: Set(now),
             updated_at: Set(now),
             closed_at: Set(None),
@@ -296,7 +296,7 @@ impl<'a> Cases<'a> {
                     information_given: Set(None),
                     actions: Set(None),
                     outcome: Set(None),
-                    assigned_to: Set(c.assigned_to),
+                    assigned_to: Set(c.assigned_to.map(AccountId::get)),
                     opened_at: Set(now),
                     updated_at: Set(now),
                     closed_at: Set((c.status == CaseStatus::Closed).then_some(now)),
@@ -308,7 +308,7 @@ impl<'a> Cases<'a> {
                 case_id: Set(*id),
                 seq: Set(1),
                 at: Set(now),
-                actor_id: Set(access.actor.account_id),
+                actor_id: Set(access.actor.account_id.map(AccountId::get)),
                 actor: Set(access.actor.name.clone()),
                 kind: Set("opened".into()),
                 detail: Set("imported".into()),
@@ -366,7 +366,7 @@ impl<'a> Cases<'a> {
             query = query.filter(case_file::Column::Status.eq(status.code()));
         }
         if let Some(assignee) = filter.assigned_to {
-            query = query.filter(case_file::Column::AssignedTo.eq(assignee));
+            query = query.filter(case_file::Column::AssignedTo.eq(assignee.get()));
         }
         if let Some(person) = filter.person_id {
             query = query.filter(case_file::Column::PersonId.eq(person.get()));
@@ -392,7 +392,7 @@ impl<'a> Cases<'a> {
             Vec::new()
         };
         let assignees = if with.assignees {
-            let ids: Vec<i64> = cases.iter().filter_map(|c| c.assigned_to).collect();
+            let ids: Vec<AccountId> = cases.iter().filter_map(|c| c.assigned_to).collect();
             crate::accounts::load_many(&txn, txn.scope(), &ids).await?
         } else {
             Vec::new()
@@ -483,14 +483,14 @@ impl<'a> Cases<'a> {
         &self,
         scope: TenantScope,
         id: CaseId,
-        account_id: i64,
+        account_id: AccountId,
         access: &Access<'_>,
     ) -> Result<CaseRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let row = locked_case(&txn, id).await?;
         check_assignee(&txn, account_id).await?;
         let mut active: case_file::ActiveModel = row.into();
-        active.assigned_to = Set(Some(account_id));
+        active.assigned_to = Set(Some(account_id.get()));
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
         record(
@@ -522,7 +522,7 @@ impl<'a> Cases<'a> {
             .map(|e| CaseEvent {
                 seq: e.seq,
                 at: e.at,
-                actor_id: e.actor_id,
+                actor_id: e.actor_id.map(AccountId::new),
                 actor: e.actor,
                 kind: e.kind,
                 detail: e.detail,
@@ -550,7 +550,7 @@ impl<'a> Cases<'a> {
             tenant_id: Set(scope.tenant_id()),
             id: Set(id),
             case_id: Set(case_id.get()),
-            author_id: Set(author_id),
+            author_id: Set(author_id.get()),
             author: Set(access.actor.name.clone()),
             confidentiality: Set(confidentiality.code().to_owned()),
             body: Set(body.to_owned()),
@@ -604,7 +604,7 @@ fn note_from(row: case_note::Model) -> Result<NoteRecord, StoreError> {
     Ok(NoteRecord {
         id: row.id,
         case_id: CaseId::new(row.case_id),
-        author_id: row.author_id,
+        author_id: AccountId::new(row.author_id),
         author: row.author,
         confidentiality: decode(&row.confidentiality, format!("note {}", row.id))?,
         body: row.body,

@@ -7,7 +7,7 @@ use kentro_domain::kea::{
     self, ApplicationStatus, CHECKLIST_RULES, DocumentKind, HouseholdSituation, MemberSituation,
     RequiredDocument,
 };
-use kentro_domain::keys::PersonId;
+use kentro_domain::keys::{AccountId, PersonId};
 use kentro_domain::person::EmploymentStatus;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -350,7 +350,7 @@ impl<'a> Households<'a> {
             on_date: Set(statement.on_date),
             method: Set(statement.method.code().to_owned()),
             witness: Set(statement.witness.clone()),
-            recorded_by_id: Set(access.actor.account_id),
+            recorded_by_id: Set(access.actor.account_id.map(AccountId::get)),
             recorded_by: Set(access.actor.name.clone()),
             recorded_at: Set(Utc::now()),
         }

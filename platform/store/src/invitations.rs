@@ -180,7 +180,7 @@ impl<'a> Invitations<'a> {
             display_name: Set(display_name.clone()),
             role: Set(new.role.code().to_owned()),
             token_hash: Set(sha256_hex(&token)),
-            invited_by: Set(invited_by),
+            invited_by: Set(invited_by.get()),
             created_at: Set(now),
             expires_at: Set(now + Duration::hours(INVITATION_LIFETIME_HOURS)),
             accepted_at: Set(None),

@@ -5,7 +5,7 @@
 //! plugin's records are further confined to the plugin.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kentro_domain::keys::PersonId;
+use kentro_domain::keys::{AccountId, PersonId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -766,7 +766,7 @@ impl<'a> Plugins<'a> {
             .ok_or_else(|| StoreError::not_found("ReferralSuggestion"))?;
         let mut active: referral_suggestion::ActiveModel = row.into();
         active.dismissed_at = Set(Some(Utc::now()));
-        active.dismissed_by = Set(access.actor.account_id);
+        active.dismissed_by = Set(access.actor.account_id.map(AccountId::get));
         active.dismissed_reason = Set(Some(reason.chars().take(2000).collect()));
         let row = active.update(&txn).await?;
         crate::audit::record(

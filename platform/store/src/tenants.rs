@@ -1,7 +1,7 @@
 //! The platform's registry of tenants, written from manifests.
 
 use chrono::{DateTime, Utc};
-use kentro_domain::keys::TenantId;
+use kentro_domain::keys::{AccountId, TenantId};
 use kentro_domain::tenant::SuspensionReason;
 use kentro_domain::{TenantManifest, TenantSlug};
 use sea_orm::{
@@ -299,7 +299,7 @@ impl<'a> TenantRegistry<'a> {
         tenant_offboarding::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
             offboarded_at: Set(now),
-            offboarded_by: Set(actor.account_id),
+            offboarded_by: Set(actor.account_id.map(AccountId::get)),
             delete_after: Set(delete_after),
             cancelled_at: Set(None),
             deleted_at: Set(None),
@@ -646,7 +646,7 @@ async fn suspend_in(
         tenant_id: Set(txn.tenant_id()),
         suspended_at: Set(now),
         reason: Set(reason.to_owned()),
-        suspended_by: Set(actor.account_id),
+        suspended_by: Set(actor.account_id.map(AccountId::get)),
         lifted_at: Set(None),
         ..Default::default()
     }

@@ -89,7 +89,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
         "Case",
     );
     let our_worker = Actor {
-        account_id: Some(1),
+        account_id: Some(kentro_domain::keys::AccountId::new(1)),
         name: "social-worker@ours".into(),
         role: "social_worker".into(),
     };

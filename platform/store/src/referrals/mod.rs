@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use kentro_domain::TenantSlug;
 use kentro_domain::household::ConsentPurpose;
-use kentro_domain::keys::{CaseId, PersonId, TenantId};
+use kentro_domain::keys::{AccountId, CaseId, PersonId, TenantId};
 use kentro_domain::referral::{
     DeclineReason, EnvelopeField, EnvelopeSource, NotCompletedReason, PartnerKeyLabel,
     ReferralLevel, ReferralReason, ReferralResponse, ReferralStatus, TargetScope, Urgency,
@@ -41,7 +41,7 @@ pub struct ReferralRecord {
     pub id: i64,
     pub case_id: CaseId,
     pub person_id: PersonId,
-    pub created_by: i64,
+    pub created_by: AccountId,
     pub target_scope: TargetScope,
     pub target_tenant_id: Option<TenantId>,
     pub service_id: String,
@@ -177,7 +177,7 @@ fn record_from(row: referral::Model) -> Result<ReferralRecord, StoreError> {
         id: row.id,
         case_id: CaseId::new(row.case_id),
         person_id: PersonId::new(row.person_id),
-        created_by: row.created_by,
+        created_by: AccountId::new(row.created_by),
         target_scope: decode(&row.target_scope, &what)?,
         target_tenant_id: row.target_tenant_id.map(TenantId::new),
         level: decode(&row.level, &what)?,
@@ -230,9 +230,9 @@ async fn has_sharing_consent(txn: &ScopedTxn, person_id: PersonId) -> Result<boo
 
 async fn account_email<C: ConnectionTrait>(
     db: &C,
-    account_id: i64,
+    account_id: AccountId,
 ) -> Result<Option<String>, StoreError> {
-    Ok(user_account::Entity::find_by_id(account_id)
+    Ok(user_account::Entity::find_by_id(account_id.get())
         .one(db)
         .await?
         .map(|a| a.email))
@@ -332,7 +332,7 @@ impl<'a> Referrals<'a> {
             id: Set(id),
             case_id: Set(case.id),
             person_id: Set(case.person_id),
-            created_by: Set(creator),
+            created_by: Set(creator.get()),
             target_scope: Set(new.target.scope.code().to_owned()),
             target_tenant_id: Set(target_tenant),
             service_id: Set(service.id),
@@ -676,7 +676,7 @@ mod tests {
             .unwrap();
         // A referral names the colleague who made it.
         let worker = crate::Actor {
-            account_id: Some(1),
+            account_id: Some(kentro_domain::keys::AccountId::new(1)),
             name: "social-worker@ours".into(),
             role: "social_worker".into(),
         };

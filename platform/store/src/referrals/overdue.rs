@@ -25,7 +25,7 @@ impl Referrals<'_> {
             for row in rows {
                 let id = row.id;
                 let service = row.service_name.clone();
-                let creator = row.created_by;
+                let creator = kentro_domain::keys::AccountId::new(row.created_by);
                 let mut active: referral::ActiveModel = row.into();
                 active.overdue_notified_at = Set(Some(now));
                 active.update(&txn).await?;

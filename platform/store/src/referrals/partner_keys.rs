@@ -48,7 +48,7 @@ impl Referrals<'_> {
             organization_id: Set(organization_id.to_owned()),
             label: Set(label.to_owned()),
             key_hash: Set(sha256_hex(&token)),
-            created_by: Set(creator),
+            created_by: Set(creator.get()),
             created_at: Set(now),
             revoked_at: Set(None),
         }
