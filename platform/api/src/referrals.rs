@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use kentro_domain::TenantSlug;
 use kentro_domain::access::Permission;
-use kentro_domain::keys::{CaseId, PersonId};
+use kentro_domain::keys::{CaseId, PersonId, ReferralId};
 use kentro_domain::referral::{ReferralResponse, TargetScope};
 use kentro_store::{
     Event, NewReferral, Notification as NotificationRecord, PartnerKeyRecord, ReferralFilter,
@@ -132,7 +132,7 @@ pub struct Referral {
 #[Object]
 impl Referral {
     async fn id(&self) -> ID {
-        id::encode("Referral", self.record.id)
+        id::encode_key(self.record.id)
     }
 
     async fn status(&self) -> ReferralStatus {
@@ -263,7 +263,7 @@ pub struct PartnerReferral(ReferralRecord);
 #[Object]
 impl PartnerReferral {
     async fn id(&self) -> ID {
-        id::encode("Referral", self.0.id)
+        id::encode_key(self.0.id)
     }
 
     async fn status(&self) -> ReferralStatus {
@@ -445,12 +445,12 @@ pub(crate) async fn referrals_of(
         .collect())
 }
 
-async fn publish(ctx: &Context<'_>, scope: TenantScope, referral_id: i64) {
+async fn publish(ctx: &Context<'_>, scope: TenantScope, referral_id: ReferralId) {
     crate::plugins::emit(
         ctx,
         scope,
         "referral-status-changed",
-        serde_json::json!({ "referral_id": crate::id::encode("Referral", referral_id).0 }),
+        serde_json::json!({ "referral_id": crate::id::encode_key(referral_id).0 }),
     );
     let event = Event::ReferralChanged {
         tenant_id: scope.id(),
@@ -458,12 +458,12 @@ async fn publish(ctx: &Context<'_>, scope: TenantScope, referral_id: i64) {
     };
     if let Err(e) = services(ctx).events.publish(&event).await {
         // The change is committed; live listeners miss it, but not the data.
-        tracing::warn!(error = %e, referral_id, "could not publish a referral change");
+        tracing::warn!(error = %e, %referral_id, "could not publish a referral change");
     }
 }
 
-fn referral_id(id: &ID) -> Result<i64, ApiError> {
-    id::decode("Referral", id)
+fn referral_id(id: &ID) -> Result<ReferralId, ApiError> {
+    id::decode_key(id)
 }
 
 #[derive(Default)]
@@ -850,7 +850,7 @@ impl ReferralSubscription {
                             return Some((Referral { record, scope }, (receiver, store)));
                         }
                         Err(e) => {
-                            tracing::warn!(error = %e, referral_id, "could not load a changed referral");
+                            tracing::warn!(error = %e, %referral_id, "could not load a changed referral");
                         }
                     }
                 }

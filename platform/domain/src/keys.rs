@@ -72,6 +72,8 @@ keys! {
     PersonId => "Person",
     /// A case file.
     CaseId => "Case",
+    /// A referral of a case to a service.
+    ReferralId => "Referral",
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use kentro_domain::keys::TenantId;
+use kentro_domain::keys::{ReferralId, TenantId};
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -18,7 +18,7 @@ use crate::StoreError;
 pub enum Event {
     ReferralChanged {
         tenant_id: TenantId,
-        referral_id: i64,
+        referral_id: ReferralId,
     },
 }
 

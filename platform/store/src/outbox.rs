@@ -4,6 +4,7 @@
 //! retries failures with exponential backoff.
 
 use chrono::{DateTime, Duration, Utc};
+use kentro_domain::keys::ReferralId;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -63,7 +64,7 @@ pub(crate) struct NewNotification {
     pub recipient: String,
     pub subject: String,
     pub body: String,
-    pub referral_id: Option<i64>,
+    pub referral_id: Option<ReferralId>,
 }
 
 /// A notification to deliver, or delivered.
@@ -78,7 +79,7 @@ pub struct Notification {
     pub recipient: String,
     pub subject: String,
     pub body: String,
-    pub referral_id: Option<i64>,
+    pub referral_id: Option<ReferralId>,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
@@ -110,7 +111,7 @@ pub(crate) async fn enqueue(txn: &ScopedTxn, new: NewNotification) -> Result<(),
         recipient: Set(new.recipient),
         subject: Set(new.subject),
         body: Set(new.body),
-        referral_id: Set(new.referral_id),
+        referral_id: Set(new.referral_id.map(ReferralId::get)),
         status: Set("pending".into()),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -214,7 +215,7 @@ fn from_row(row: notification::Model) -> Result<Notification, StoreError> {
         recipient: row.recipient,
         subject: row.subject,
         body: row.body,
-        referral_id: row.referral_id,
+        referral_id: row.referral_id.map(ReferralId::new),
         status: row.status,
         attempts: row.attempts,
         next_attempt_at: row.next_attempt_at,

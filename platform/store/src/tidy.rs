@@ -2,9 +2,9 @@
 //!
 //! Only `scope.rs` begins a transaction or writes a tenant filter; every
 //! other file reaches a tenant's rows through `ScopedTxn` and
-//! `TenantEntity`, and holds a person's, a case's or an account's key as its
-//! typed key (`PersonId`, `CaseId`, `AccountId`), never a bare number another
-//! kind's key fits. This test reads the source (rust-analyzer's `tidy.rs` is
+//! `TenantEntity`, and holds a person's, a case's, an account's or a
+//! referral's key as its typed key (`PersonId`, `CaseId`, `AccountId`,
+//! `ReferralId`), never a bare number another kind's key fits. This test reads the source (rust-analyzer's `tidy.rs` is
 //! the model) and names each line that does otherwise, so a query that
 //! forgot its tenant cannot land even where row-level security is absent
 //! (SQLite, the embedded default).
@@ -63,6 +63,7 @@ fn violations(file: &str, source: &str) -> Vec<Violation> {
             ("person_id", "PersonId"),
             ("case_id", "CaseId"),
             ("account_id", "AccountId"),
+            ("referral_id", "ReferralId"),
         ] {
             if line.contains(&format!("{key}: i64"))
                 || line.contains(&format!("{key}: Option<i64>"))

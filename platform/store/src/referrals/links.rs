@@ -15,7 +15,7 @@ impl Referrals<'_> {
         let mut active: partner_link::ActiveModel = link.into();
         active.last_opened_at = Set(Some(now));
         active.update(&txn).await?;
-        let actor = link_actor(row.id);
+        let actor = link_actor(ReferralId::new(row.id));
         let access = Access {
             actor: &actor,
             purpose: "partner link",
@@ -50,7 +50,7 @@ impl Referrals<'_> {
         let scope = tenant_of_link(token).ok_or_else(link_not_found)?;
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let (_, row) = live_link(&txn, token).await?;
-        let actor = link_actor(row.id);
+        let actor = link_actor(ReferralId::new(row.id));
         let access = Access {
             actor: &actor,
             purpose: "partner link",
@@ -81,7 +81,7 @@ fn link_not_found() -> StoreError {
     StoreError::not_found("link")
 }
 
-fn link_actor(referral_id: i64) -> Actor {
+fn link_actor(referral_id: ReferralId) -> Actor {
     Actor {
         account_id: None,
         name: format!("partner link of referral {referral_id}"),
@@ -108,13 +108,13 @@ async fn live_link(
             what: "this link has expired".into(),
         });
     }
-    let row = find(txn, link.referral_id).await?;
+    let row = find(txn, ReferralId::new(link.referral_id)).await?;
     Ok((link, row))
 }
 
 pub(super) async fn revoke_links(
     txn: &ScopedTxn,
-    referral_id: i64,
+    referral_id: ReferralId,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let result = partner_link::Entity::update_in(txn)
@@ -122,7 +122,7 @@ pub(super) async fn revoke_links(
             partner_link::Column::RevokedAt,
             sea_orm::sea_query::Expr::value(now),
         )
-        .filter(partner_link::Column::ReferralId.eq(referral_id))
+        .filter(partner_link::Column::ReferralId.eq(referral_id.get()))
         .filter(partner_link::Column::RevokedAt.is_null())
         .exec(txn)
         .await?;

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use kentro_domain::TenantSlug;
 use kentro_domain::household::ConsentPurpose;
-use kentro_domain::keys::{AccountId, CaseId, PersonId, TenantId};
+use kentro_domain::keys::{AccountId, CaseId, PersonId, ReferralId, TenantId};
 use kentro_domain::referral::{
     DeclineReason, EnvelopeField, EnvelopeSource, NotCompletedReason, PartnerKeyLabel,
     ReferralLevel, ReferralReason, ReferralResponse, ReferralStatus, TargetScope, Urgency,
@@ -38,7 +38,7 @@ use links::{apply_response, link_url, revoke_links};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferralRecord {
-    pub id: i64,
+    pub id: ReferralId,
     pub case_id: CaseId,
     pub person_id: PersonId,
     pub created_by: AccountId,
@@ -174,7 +174,7 @@ fn record_from(row: referral::Model) -> Result<ReferralRecord, StoreError> {
     let what = format!("referral {}", row.id);
     let envelope_fields = decode_list(&row.envelope_fields, &what)?;
     Ok(ReferralRecord {
-        id: row.id,
+        id: ReferralId::new(row.id),
         case_id: CaseId::new(row.case_id),
         person_id: PersonId::new(row.person_id),
         created_by: AccountId::new(row.created_by),
@@ -210,8 +210,8 @@ fn record_from(row: referral::Model) -> Result<ReferralRecord, StoreError> {
     })
 }
 
-async fn find(txn: &ScopedTxn, id: i64) -> Result<referral::Model, StoreError> {
-    referral::Entity::find_id_in(txn, id)
+async fn find(txn: &ScopedTxn, id: ReferralId) -> Result<referral::Model, StoreError> {
+    referral::Entity::find_id_in(txn, id.get())
         .one(txn)
         .await?
         .ok_or_else(|| StoreError::not_found("Referral"))
@@ -370,7 +370,7 @@ impl<'a> Referrals<'a> {
     pub async fn envelope_preview(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: ReferralId,
         access: &Access<'_>,
     ) -> Result<serde_json::Value, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
@@ -386,7 +386,7 @@ impl<'a> Referrals<'a> {
     pub async fn send(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: ReferralId,
         settings: &LoopSettings,
         access: &Access<'_>,
     ) -> Result<SentReferral, StoreError> {
@@ -418,7 +418,7 @@ impl<'a> Referrals<'a> {
         partner_link::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
             id: Set(next_id(&txn, "partner_link").await?),
-            referral_id: Set(id),
+            referral_id: Set(id.get()),
             token_hash: Set(sha256_hex(&token)),
             expires_at: Set(expires_at),
             revoked_at: Set(None),
@@ -475,7 +475,7 @@ impl<'a> Referrals<'a> {
     pub async fn cancel(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: ReferralId,
         access: &Access<'_>,
     ) -> Result<ReferralRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
@@ -507,7 +507,7 @@ impl<'a> Referrals<'a> {
     pub async fn revoke_links(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: ReferralId,
         access: &Access<'_>,
     ) -> Result<u64, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
@@ -524,7 +524,11 @@ impl<'a> Referrals<'a> {
         Ok(revoked)
     }
 
-    pub async fn get(&self, scope: TenantScope, id: i64) -> Result<ReferralRecord, StoreError> {
+    pub async fn get(
+        &self,
+        scope: TenantScope,
+        id: ReferralId,
+    ) -> Result<ReferralRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let row = find(&txn, id).await?;
         txn.commit().await?;

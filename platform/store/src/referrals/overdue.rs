@@ -9,7 +9,7 @@ impl Referrals<'_> {
     pub async fn flag_overdue(
         &self,
         now: DateTime<Utc>,
-    ) -> Result<Vec<(TenantScope, i64)>, StoreError> {
+    ) -> Result<Vec<(TenantScope, ReferralId)>, StoreError> {
         let tenants = tenant::Entity::find().all(self.db).await?;
         let mut flagged = Vec::new();
         for tenant in tenants {
@@ -40,12 +40,12 @@ impl Referrals<'_> {
                                 "Η παραπομπή {id} προς «{service}» δεν απαντήθηκε εγκαίρως.\n\
                                  Referral {id} to \"{service}\" has not been answered in time."
                             ),
-                            referral_id: Some(id),
+                            referral_id: Some(ReferralId::new(id)),
                         },
                     )
                     .await?;
                 }
-                flagged.push((scope, id));
+                flagged.push((scope, ReferralId::new(id)));
             }
             txn.commit().await?;
         }

@@ -201,7 +201,7 @@ impl Referrals<'_> {
     pub async fn respond_as_partner(
         &self,
         partner: &PartnerPrincipal,
-        id: i64,
+        id: ReferralId,
         response: &ReferralResponse,
         request_id: &str,
     ) -> Result<ReferralRecord, StoreError> {
