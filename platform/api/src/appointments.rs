@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use kentro_domain::access::Permission;
 use kentro_domain::appointment::{AppointmentStatus as DomainStatus, MAX_MINUTES};
-use kentro_domain::keys::{AccountId, PersonId};
+use kentro_domain::keys::{AccountId, AppointmentId, PersonId};
 use kentro_domain::person::parse_date;
 use kentro_store::{AppointmentRecord, Booking, TenantScope};
 
@@ -65,7 +65,7 @@ pub(crate) async fn appointments_from(
 #[Object]
 impl Appointment {
     async fn id(&self) -> ID {
-        id::encode("Appointment", self.record.id)
+        id::encode_key(self.record.id)
     }
 
     async fn kind(&self) -> AppointmentKind {
@@ -261,7 +261,7 @@ impl AppointmentMutation {
             scope,
             "appointment-booked",
             serde_json::json!({
-                "appointment_id": crate::id::encode("Appointment", record.id).0,
+                "appointment_id": crate::id::encode_key(record.id).0,
                 "person_id": crate::id::encode_key(record.person_id).0,
                 "starts_at": record.starts_at.to_string(),
             }),
@@ -277,7 +277,7 @@ impl AppointmentMutation {
         slot: SlotInput,
     ) -> Result<Appointment, ApiError> {
         let scope = tenant_scope(ctx, Permission::BookAppointments)?;
-        let key = id::decode("Appointment", &id)?;
+        let key = id::decode_key::<AppointmentId>(&id)?;
         let mut problems = Vec::new();
         let Some((starts_at, ends_at)) = slot.parse("slot", &mut problems) else {
             return Err(invalid_fields(&problems));
@@ -318,7 +318,7 @@ async fn set_status(
     purpose: &'static str,
 ) -> Result<Appointment, ApiError> {
     let scope = tenant_scope(ctx, Permission::BookAppointments)?;
-    let key = id::decode("Appointment", id)?;
+    let key = id::decode_key::<AppointmentId>(id)?;
     let accessor = Accessor::new(ctx, purpose)?;
     let record = services(ctx)
         .store

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use kentro_domain::access::Permission;
 use kentro_domain::household::check_witness;
 use kentro_domain::kea::ApplicationStatus as DomainStatus;
-use kentro_domain::keys::PersonId;
+use kentro_domain::keys::{HouseholdId, KeaApplicationId, PersonId, RecordKey};
 use kentro_domain::person::parse_date;
 use kentro_store::{
     ApplicationRecord, ConsentRecord, ConsentStatement, DocumentState, HouseholdRecord,
@@ -117,7 +117,7 @@ impl HouseholdMember {
 #[Object]
 impl Household {
     async fn id(&self) -> ID {
-        id::encode("Household", self.record.id)
+        id::encode_key(self.record.id)
     }
 
     /// The household's minimum-income applications, newest first.
@@ -224,7 +224,7 @@ impl ChecklistItem {
 #[Object]
 impl KeaApplication {
     async fn id(&self) -> ID {
-        id::encode("KeaApplication", self.record.id)
+        id::encode_key(self.record.id)
     }
 
     async fn status(&self) -> KeaApplicationStatus {
@@ -292,7 +292,7 @@ impl KeaApplication {
 async fn load_household(
     ctx: &Context<'_>,
     scope: TenantScope,
-    id: i64,
+    id: HouseholdId,
 ) -> Result<Household, ApiError> {
     services(ctx)
         .store
@@ -303,24 +303,14 @@ async fn load_household(
         .ok_or_else(|| not_found("Household"))
 }
 
-fn decode(
-    kind: &str,
+/// The key an ID names, or a problem named by its field.
+fn decode<K: RecordKey>(
     field: &str,
     value: &ID,
     problems: &mut Vec<(String, String)>,
-) -> Option<i64> {
-    id::decode(kind, value)
-        .map_err(|_| problems.push((field.to_owned(), format!("is not a {kind} ID"))))
-        .ok()
-}
-
-fn decode_person(
-    field: &str,
-    value: &ID,
-    problems: &mut Vec<(String, String)>,
-) -> Option<PersonId> {
+) -> Option<K> {
     id::decode_key(value)
-        .map_err(|_| problems.push((field.to_owned(), "is not a Person ID".to_owned())))
+        .map_err(|_| problems.push((field.to_owned(), format!("is not a {} ID", K::KIND))))
         .ok()
 }
 
@@ -345,7 +335,7 @@ pub struct HouseholdQuery;
 impl HouseholdQuery {
     async fn household(&self, ctx: &Context<'_>, id: ID) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::ViewPersonRecords)?;
-        load_household(ctx, scope, id::decode("Household", &id)?).await
+        load_household(ctx, scope, id::decode_key::<HouseholdId>(&id)?).await
     }
 
     /// The center's minimum-income applications still open (being prepared,
@@ -369,7 +359,7 @@ impl HouseholdQuery {
 
     async fn kea_application(&self, ctx: &Context<'_>, id: ID) -> Result<KeaApplication, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
-        let key = id::decode("KeaApplication", &id)?;
+        let key = id::decode_key::<KeaApplicationId>(&id)?;
         services(ctx)
             .store
             .households()
@@ -427,7 +417,7 @@ impl HouseholdMutation {
     ) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
-        let head = decode_person("headPersonId", &head_person_id, &mut problems);
+        let head = decode::<PersonId>("headPersonId", &head_person_id, &mut problems);
         let Some(head) = head else {
             return Err(invalid_fields(&problems));
         };
@@ -450,8 +440,8 @@ impl HouseholdMutation {
     ) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
-        let household = decode("Household", "householdId", &household_id, &mut problems);
-        let person = decode_person("personId", &person_id, &mut problems);
+        let household = decode::<HouseholdId>("householdId", &household_id, &mut problems);
+        let person = decode::<PersonId>("personId", &person_id, &mut problems);
         let (Some(household), Some(person)) = (household, person) else {
             return Err(invalid_fields(&problems));
         };
@@ -495,7 +485,7 @@ impl HouseholdMutation {
     ) -> Result<Consent, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
-        let person_id = decode_person("input.personId", &input.person_id, &mut problems);
+        let person_id = decode::<PersonId>("input.personId", &input.person_id, &mut problems);
         let on_date = date("input.onDate", &input.on_date, &mut problems);
         let witness = check_witness(input.method.into(), input.witness.as_deref())
             .map_err(|p| problems.push(("input.witness".into(), p)))
@@ -532,16 +522,12 @@ impl HouseholdMutation {
     ) -> Result<KeaApplication, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let mut problems = Vec::new();
-        let household = decode(
-            "Household",
-            "input.householdId",
-            &input.household_id,
-            &mut problems,
-        );
+        let household =
+            decode::<HouseholdId>("input.householdId", &input.household_id, &mut problems);
         let on_behalf = input
             .submitted_on_behalf_of
             .as_ref()
-            .map(|v| decode_person("input.submittedOnBehalfOf", v, &mut problems));
+            .map(|v| decode::<PersonId>("input.submittedOnBehalfOf", v, &mut problems));
         let Some(household) = household else {
             return Err(invalid_fields(&problems));
         };
@@ -575,7 +561,7 @@ impl HouseholdMutation {
         external_reference: Option<String>,
     ) -> Result<KeaApplication, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
-        let key = id::decode("KeaApplication", &id)?;
+        let key = id::decode_key::<KeaApplicationId>(&id)?;
         let accessor = Accessor::new(ctx, "transitionKeaApplication")?;
         let record = services(ctx)
             .store
@@ -599,16 +585,12 @@ impl HouseholdMutation {
     ) -> Result<KeaApplication, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let mut problems = Vec::new();
-        let application = decode(
-            "KeaApplication",
-            "input.applicationId",
-            &input.application_id,
-            &mut problems,
-        );
+        let application =
+            decode::<KeaApplicationId>("input.applicationId", &input.application_id, &mut problems);
         let person = input
             .person_id
             .as_ref()
-            .map(|p| decode_person("input.personId", p, &mut problems));
+            .map(|p| decode::<PersonId>("input.personId", p, &mut problems));
         let received_on = date("input.receivedOn", &input.received_on, &mut problems);
         let expires_on = match &input.expires_on {
             None => Some(None),

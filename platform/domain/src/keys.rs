@@ -72,6 +72,12 @@ keys! {
     PersonId => "Person",
     /// A case file.
     CaseId => "Case",
+    /// A household: a head and their members.
+    HouseholdId => "Household",
+    /// A household's application for the minimum income (ΚΕΑ).
+    KeaApplicationId => "KeaApplication",
+    /// An appointment with a person.
+    AppointmentId => "Appointment",
     /// A referral of a case to a service.
     ReferralId => "Referral",
 }

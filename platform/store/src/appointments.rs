@@ -8,7 +8,7 @@ use kentro_domain::access::{Permission, Role};
 use kentro_domain::appointment::{
     AppointmentKind, AppointmentStatus, check_within_hours, overlaps,
 };
-use kentro_domain::keys::{AccountId, PersonId};
+use kentro_domain::keys::{AccountId, AppointmentId, PersonId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, Statement,
@@ -23,7 +23,7 @@ use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppointmentRecord {
-    pub id: i64,
+    pub id: AppointmentId,
     pub person_id: PersonId,
     pub staff_id: AccountId,
     pub center_key: String,
@@ -48,7 +48,7 @@ pub struct Booking {
 fn record_from(row: appointment::Model) -> Result<AppointmentRecord, StoreError> {
     let what = format!("appointment {}", row.id);
     Ok(AppointmentRecord {
-        id: row.id,
+        id: AppointmentId::new(row.id),
         person_id: PersonId::new(row.person_id),
         staff_id: AccountId::new(row.staff_id),
         kind: decode(&row.kind, &what)?,
@@ -250,14 +250,14 @@ impl<'a> Appointments<'a> {
     pub async fn reschedule(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: AppointmentId,
         starts_at: NaiveDateTime,
         ends_at: NaiveDateTime,
         access: &Access<'_>,
     ) -> Result<AppointmentRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         lock_bookings(&txn).await?;
-        let row = appointment::Entity::find_id_in(&txn, id)
+        let row = appointment::Entity::find_id_in(&txn, id.get())
             .one(&txn)
             .await?
             .ok_or(StoreError::not_found("Appointment"))?;
@@ -274,13 +274,13 @@ impl<'a> Appointments<'a> {
             starts_at,
             ends_at,
         };
-        check_slot(&txn, &slot, Some(id)).await?;
+        check_slot(&txn, &slot, Some(id.get())).await?;
         let mut active: appointment::ActiveModel = row.into();
         active.starts_at = Set(starts_at);
         active.ends_at = Set(ends_at);
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
-        audit_booking(&txn, access, "appointment.reschedule", id);
+        audit_booking(&txn, access, "appointment.reschedule", id.get());
         txn.commit().await?;
         record_from(row)
     }
@@ -289,12 +289,12 @@ impl<'a> Appointments<'a> {
     pub async fn set_status(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: AppointmentId,
         to: AppointmentStatus,
         access: &Access<'_>,
     ) -> Result<AppointmentRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let row = appointment::Entity::find_id_in(&txn, id)
+        let row = appointment::Entity::find_id_in(&txn, id.get())
             .one(&txn)
             .await?
             .ok_or(StoreError::not_found("Appointment"))?;
@@ -312,7 +312,12 @@ impl<'a> Appointments<'a> {
         active.status = Set(to.code().to_owned());
         active.updated_at = Set(Utc::now());
         let row = active.update(&txn).await?;
-        audit_booking(&txn, access, &format!("appointment.{}", to.code()), id);
+        audit_booking(
+            &txn,
+            access,
+            &format!("appointment.{}", to.code()),
+            id.get(),
+        );
         txn.commit().await?;
         record_from(row)
     }

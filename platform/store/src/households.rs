@@ -7,7 +7,7 @@ use kentro_domain::kea::{
     self, ApplicationStatus, CHECKLIST_RULES, DocumentKind, HouseholdSituation, MemberSituation,
     RequiredDocument,
 };
-use kentro_domain::keys::{AccountId, PersonId};
+use kentro_domain::keys::{AccountId, HouseholdId, KeaApplicationId, PersonId};
 use kentro_domain::person::EmploymentStatus;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -29,7 +29,7 @@ pub struct HouseholdMember {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdRecord {
-    pub id: i64,
+    pub id: HouseholdId,
     pub members: Vec<HouseholdMember>,
     pub created_at: DateTime<Utc>,
 }
@@ -56,8 +56,8 @@ pub struct ConsentStatement {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationRecord {
-    pub id: i64,
-    pub household_id: i64,
+    pub id: KeaApplicationId,
+    pub household_id: HouseholdId,
     pub status: ApplicationStatus,
     pub reference_date: NaiveDate,
     pub external_reference: Option<String>,
@@ -82,7 +82,7 @@ pub struct ChecklistItem {
 }
 
 pub struct NewApplication {
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub rents_home: bool,
     pub divorced_or_separated: bool,
     pub submitted_on_behalf_of: Option<PersonId>,
@@ -116,8 +116,8 @@ async fn members_of(
 
 fn application_from(row: kea_application::Model) -> Result<ApplicationRecord, StoreError> {
     Ok(ApplicationRecord {
-        id: row.id,
-        household_id: row.household_id,
+        id: KeaApplicationId::new(row.id),
+        household_id: HouseholdId::new(row.household_id),
         status: decode(&row.status, format!("application {}", row.id))?,
         reference_date: row.reference_date,
         external_reference: row.external_reference,
@@ -164,7 +164,7 @@ impl<'a> Households<'a> {
         );
         txn.commit().await?;
         Ok(HouseholdRecord {
-            id,
+            id: HouseholdId::new(id),
             members: vec![HouseholdMember {
                 person_id: head,
                 relationship: Relationship::Head,
@@ -226,13 +226,13 @@ impl<'a> Households<'a> {
     pub async fn add_member(
         &self,
         scope: TenantScope,
-        household_id: i64,
+        household_id: HouseholdId,
         person_id: PersonId,
         relationship: Relationship,
         access: &Access<'_>,
     ) -> Result<HouseholdRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        household::Entity::find_id_in(&txn, household_id)
+        household::Entity::find_id_in(&txn, household_id.get())
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::not_found("Household"))?;
@@ -242,7 +242,7 @@ impl<'a> Households<'a> {
                 "a household has one head, named when it is created",
             ));
         }
-        add_member(&txn, household_id, person_id, relationship).await?;
+        add_member(&txn, household_id.get(), person_id, relationship).await?;
         audit::record(
             &txn,
             access,
@@ -250,7 +250,7 @@ impl<'a> Households<'a> {
             "household",
             format!("{household_id}:{person_id}"),
         );
-        let household = load_household(&txn, household_id)
+        let household = load_household(&txn, household_id.get())
             .await?
             .ok_or_else(|| StoreError::not_found("Household"))?;
         txn.commit().await?;
@@ -298,10 +298,10 @@ impl<'a> Households<'a> {
     pub async fn get(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: HouseholdId,
     ) -> Result<Option<HouseholdRecord>, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let household = load_household(&txn, id).await?;
+        let household = load_household(&txn, id.get()).await?;
         txn.commit().await?;
         Ok(household)
     }
@@ -432,7 +432,7 @@ impl<'a> Households<'a> {
         access: &Access<'_>,
     ) -> Result<ApplicationRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        household::Entity::find_id_in(&txn, new.household_id)
+        household::Entity::find_id_in(&txn, new.household_id.get())
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::not_found("Household"))?;
@@ -440,7 +440,7 @@ impl<'a> Households<'a> {
             let member = household_member::Entity::find_id_in(&txn, person.get())
                 .one(&txn)
                 .await?;
-            if member.is_none_or(|m| m.household_id != new.household_id) {
+            if member.is_none_or(|m| m.household_id != new.household_id.get()) {
                 return Err(StoreError::invalid(
                     "submittedOnBehalfOf",
                     "must be a member of the household",
@@ -448,7 +448,7 @@ impl<'a> Households<'a> {
             }
         }
         let open = kea_application::Entity::find_in(&txn)
-            .filter(kea_application::Column::HouseholdId.eq(new.household_id))
+            .filter(kea_application::Column::HouseholdId.eq(new.household_id.get()))
             .filter(kea_application::Column::Status.is_not_in([
                 ApplicationStatus::Approved.code(),
                 ApplicationStatus::Rejected.code(),
@@ -466,7 +466,7 @@ impl<'a> Households<'a> {
         let row = kea_application::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
             id: Set(id),
-            household_id: Set(new.household_id),
+            household_id: Set(new.household_id.get()),
             status: Set(ApplicationStatus::Preparing.code().to_owned()),
             reference_date: Set(kentro_domain::calendar::day_in_greece(now)),
             external_reference: Set(None),
@@ -486,10 +486,10 @@ impl<'a> Households<'a> {
     pub async fn application(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: KeaApplicationId,
     ) -> Result<Option<ApplicationRecord>, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let row = kea_application::Entity::find_id_in(&txn, id)
+        let row = kea_application::Entity::find_id_in(&txn, id.get())
             .one(&txn)
             .await?;
         txn.commit().await?;
@@ -522,11 +522,11 @@ impl<'a> Households<'a> {
     pub async fn applications_of(
         &self,
         scope: TenantScope,
-        household_id: i64,
+        household_id: HouseholdId,
     ) -> Result<Vec<ApplicationRecord>, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let rows = kea_application::Entity::find_in(&txn)
-            .filter(kea_application::Column::HouseholdId.eq(household_id))
+            .filter(kea_application::Column::HouseholdId.eq(household_id.get()))
             .order_by_desc(kea_application::Column::Id)
             .all(&txn)
             .await?;
@@ -537,13 +537,13 @@ impl<'a> Households<'a> {
     pub async fn transition_application(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: KeaApplicationId,
         to: ApplicationStatus,
         external_reference: Option<String>,
         access: &Access<'_>,
     ) -> Result<ApplicationRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let row = kea_application::Entity::find_id_in(&txn, id)
+        let row = kea_application::Entity::find_id_in(&txn, id.get())
             .lock_exclusive()
             .one(&txn)
             .await?
@@ -579,7 +579,7 @@ impl<'a> Households<'a> {
     pub async fn record_document(
         &self,
         scope: TenantScope,
-        application_id: i64,
+        application_id: KeaApplicationId,
         document: DocumentKind,
         person_id: Option<PersonId>,
         received_on: NaiveDate,
@@ -588,7 +588,7 @@ impl<'a> Households<'a> {
     ) -> Result<(), StoreError> {
         let person_id = person_id.map(|key| key.get());
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        kea_application::Entity::find_id_in(&txn, application_id)
+        kea_application::Entity::find_id_in(&txn, application_id.get())
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::not_found("KeaApplication"))?;
@@ -600,14 +600,14 @@ impl<'a> Households<'a> {
         }
         let subject = person_id.unwrap_or(0);
         kea_document::Entity::delete_in(&txn)
-            .filter(kea_document::Column::ApplicationId.eq(application_id))
+            .filter(kea_document::Column::ApplicationId.eq(application_id.get()))
             .filter(kea_document::Column::Document.eq(document.code()))
             .filter(kea_document::Column::PersonId.eq(subject))
             .exec(&txn)
             .await?;
         kea_document::ActiveModel {
             tenant_id: Set(scope.tenant_id()),
-            application_id: Set(application_id),
+            application_id: Set(application_id.get()),
             document: Set(document.code().to_owned()),
             person_id: Set(subject),
             received_on: Set(received_on),
@@ -638,7 +638,7 @@ impl<'a> Households<'a> {
         today: NaiveDate,
     ) -> Result<Vec<ChecklistItem>, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let members = members_of(&txn, application.household_id).await?;
+        let members = members_of(&txn, application.household_id.get()).await?;
         let mut situation = HouseholdSituation {
             members: Vec::with_capacity(members.len()),
             rents_home: application.rents_home,
@@ -661,7 +661,7 @@ impl<'a> Households<'a> {
             });
         }
         let received = kea_document::Entity::find_in(&txn)
-            .filter(kea_document::Column::ApplicationId.eq(application.id))
+            .filter(kea_document::Column::ApplicationId.eq(application.id.get()))
             .all(&txn)
             .await?;
         txn.commit().await?;
@@ -694,7 +694,7 @@ async fn load_household(txn: &ScopedTxn, id: i64) -> Result<Option<HouseholdReco
         return Ok(None);
     };
     Ok(Some(HouseholdRecord {
-        id,
+        id: HouseholdId::new(id),
         members: members_of(txn, id).await?,
         created_at: row.created_at,
     }))
