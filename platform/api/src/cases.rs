@@ -117,7 +117,7 @@ pub struct Note {
 impl From<NoteRecord> for Note {
     fn from(n: NoteRecord) -> Self {
         Note {
-            id: id::encode("Note", n.id),
+            id: id::encode_key(n.id),
             confidentiality: n.confidentiality.into(),
             author: n.author,
             body: n.body,
@@ -255,7 +255,7 @@ impl Case {
         Ok(notes
             .into_iter()
             .map(|n| WithheldNote {
-                id: id::encode("Note", n.id),
+                id: id::encode_key(n.id),
                 confidentiality: n.confidentiality.into(),
                 author: n.author,
                 created_at: n.created_at,

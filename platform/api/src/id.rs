@@ -1,6 +1,8 @@
 //! Relay global IDs: opaque strings naming a type and a key. Decoding one
 //! never grants access: every lookup is scoped to the caller's tenant, so
-//! another tenant's ID finds nothing, exactly like a made-up one.
+//! another tenant's ID finds nothing, exactly like a made-up one. Every ID
+//! the API gives or takes is a typed key of the domain's (`keys.rs`): the
+//! kind travels with the type, never as a string at a call.
 
 use crate::error::ApiError;
 use async_graphql::ID;
@@ -9,12 +11,12 @@ use kentro_domain::keys::RecordKey;
 
 use crate::error::not_found;
 
-pub(crate) fn encode(kind: &str, key: i64) -> ID {
+fn encode(kind: &str, key: i64) -> ID {
     ID(global_id::encode(kind, key))
 }
 
 /// The key of an ID of `kind`; anything else is `NOT_FOUND`, as an unknown object is.
-pub(crate) fn decode(kind: &str, id: &ID) -> Result<i64, ApiError> {
+fn decode(kind: &str, id: &ID) -> Result<i64, ApiError> {
     global_id::decode(kind, id.as_str()).ok_or_else(|| not_found(kind))
 }
 
@@ -33,9 +35,10 @@ mod tests {
 
     #[test]
     fn an_id_decodes_only_as_its_own_kind() {
-        let id = encode("User", 42);
-        assert_eq!(decode("User", &id).unwrap(), 42);
-        assert!(decode("Tenant", &id).is_err());
-        assert!(decode("User", &ID("garbage".into())).is_err());
+        use kentro_domain::keys::{AccountId, TenantId};
+        let id = encode_key(AccountId::new(42));
+        assert_eq!(decode_key::<AccountId>(&id).unwrap(), AccountId::new(42));
+        assert!(decode_key::<TenantId>(&id).is_err());
+        assert!(decode_key::<AccountId>(&ID("garbage".into())).is_err());
     }
 }

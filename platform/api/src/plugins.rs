@@ -7,7 +7,7 @@
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::Permission;
-use kentro_domain::keys::PersonId;
+use kentro_domain::keys::{PersonId, SuggestionId};
 use kentro_plugin_host::{CallerInfo, Package};
 use kentro_store::{Actor, TenantScope};
 use serde_json::Value;
@@ -218,7 +218,7 @@ impl PluginQuery {
             .await?
             .into_iter()
             .map(|s| ReferralSuggestion {
-                id: id::encode("ReferralSuggestion", s.id),
+                id: id::encode_key(s.id),
                 person_id: id::encode_key(s.person_id),
                 plugin: s.plugin_id,
                 title: s.title,
@@ -242,7 +242,7 @@ impl PluginQuery {
             .await?
             .into_iter()
             .map(|s| ReferralSuggestion {
-                id: id::encode("ReferralSuggestion", s.id),
+                id: id::encode_key(s.id),
                 person_id: id::encode_key(s.person_id),
                 plugin: s.plugin_id,
                 title: s.title,
@@ -285,7 +285,7 @@ impl PluginMutation {
         reason: String,
     ) -> Result<ReferralSuggestion, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
-        let key = id::decode("ReferralSuggestion", &id)?;
+        let key = id::decode_key::<SuggestionId>(&id)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(bad_input("reason", "say why the suggestion does not fit"));
@@ -297,7 +297,7 @@ impl PluginMutation {
             .dismiss_suggestion(scope, key, reason, &accessor.access())
             .await?;
         Ok(ReferralSuggestion {
-            id: id::encode("ReferralSuggestion", s.id),
+            id: id::encode_key(s.id),
             person_id: id::encode_key(s.person_id),
             plugin: s.plugin_id,
             title: s.title,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use kentro_domain::TenantSlug;
 use kentro_domain::access::Permission;
-use kentro_domain::keys::{CaseId, PersonId, ReferralId};
+use kentro_domain::keys::{CaseId, PartnerKeyId, PersonId, ReferralId};
 use kentro_domain::referral::{ReferralResponse, TargetScope};
 use kentro_store::{
     Event, NewReferral, Notification as NotificationRecord, PartnerKeyRecord, ReferralFilter,
@@ -328,7 +328,7 @@ pub struct PartnerKey {
 impl From<PartnerKeyRecord> for PartnerKey {
     fn from(k: PartnerKeyRecord) -> Self {
         PartnerKey {
-            id: id::encode("PartnerKey", k.id),
+            id: id::encode_key(k.id),
             organization_id: k.organization_id,
             label: k.label,
             created_at: k.created_at,
@@ -376,7 +376,7 @@ pub struct Notification {
 impl From<NotificationRecord> for Notification {
     fn from(n: NotificationRecord) -> Self {
         Notification {
-            id: id::encode("Notification", n.id),
+            id: id::encode_key(n.id),
             kind: n.kind,
             channel: n.channel.code().to_owned(),
             recipient: n.recipient,
@@ -762,7 +762,11 @@ impl ReferralMutation {
         Ok(services(ctx)
             .store
             .referrals()
-            .revoke_partner_key(scope, id::decode("PartnerKey", &id)?, &accessor.access())
+            .revoke_partner_key(
+                scope,
+                id::decode_key::<PartnerKeyId>(&id)?,
+                &accessor.access(),
+            )
             .await?
             .into())
     }

@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use kentro_domain::access::{Permission as DomainPermission, Role as DomainRole};
 use kentro_domain::contact::Email;
-use kentro_domain::keys::AccountId;
+use kentro_domain::keys::{AccountId, InvitationId};
 use kentro_store::{Account, NewInvitation, TenantScope};
 
 use crate::context::{request, services, tenant_scope};
@@ -218,7 +218,7 @@ pub struct Invitation(kentro_store::Invitation);
 #[Object]
 impl Invitation {
     async fn id(&self) -> ID {
-        id::encode("Invitation", self.0.id)
+        id::encode_key(self.0.id)
     }
 
     async fn email(&self) -> &str {
@@ -384,7 +384,7 @@ impl UserMutation {
     /// link stops working.
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> Result<Invitation, ApiError> {
         let scope = tenant_scope(ctx, DomainPermission::ManageTenantUsers)?;
-        let key = id::decode("Invitation", &id)?;
+        let key = id::decode_key::<InvitationId>(&id)?;
         let caller = crate::context::principal(ctx)?;
         services(ctx)
             .store

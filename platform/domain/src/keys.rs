@@ -78,8 +78,18 @@ keys! {
     KeaApplicationId => "KeaApplication",
     /// An appointment with a person.
     AppointmentId => "Appointment",
+    /// A note on a case.
+    NoteId => "Note",
     /// A referral of a case to a service.
     ReferralId => "Referral",
+    /// A plugin's suggestion that a person be referred.
+    SuggestionId => "ReferralSuggestion",
+    /// A partner organization's API key.
+    PartnerKeyId => "PartnerKey",
+    /// An invitation to a center's staff.
+    InvitationId => "Invitation",
+    /// A message in an outbox.
+    NotificationId => "Notification",
 }
 
 #[cfg(test)]

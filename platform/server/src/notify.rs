@@ -23,8 +23,8 @@ impl Sender for LogSender {
     fn send<'a>(&'a self, n: &'a Notification) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             tracing::info!(
-                notification = n.id,
-                tenant = ?n.scope.map(|s| s.id()),
+                notification = %n.id,
+                tenant = ?n.scope.map(|s| s.id().get()),
                 channel = n.channel.code(),
                 to = %n.recipient,
                 subject = %n.subject,
@@ -109,7 +109,7 @@ async fn tick(store: &Store, events: &EventBus, sender: &dyn Sender) -> anyhow::
         match sender.send(&notification).await {
             Ok(()) => outbox.mark_sent(&notification).await?,
             Err(error) => {
-                tracing::warn!(notification = notification.id, %error, "delivery failed");
+                tracing::warn!(notification = %notification.id, %error, "delivery failed");
                 outbox.mark_failed(&notification, &error).await?;
             }
         }

@@ -7,7 +7,7 @@ use kentro_domain::access::{Permission, Role};
 use kentro_domain::case::{
     CaseStatus, NoteBody, NoteConfidentiality, RequestCategory, RequestChannel, TransitionError,
 };
-use kentro_domain::keys::{AccountId, CaseId, PersonId};
+use kentro_domain::keys::{AccountId, CaseId, NoteId, PersonId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -51,7 +51,7 @@ pub struct CaseEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteRecord {
-    pub id: i64,
+    pub id: NoteId,
     pub case_id: CaseId,
     pub author_id: AccountId,
     pub author: String,
@@ -602,7 +602,7 @@ impl<'a> Cases<'a> {
 
 fn note_from(row: case_note::Model) -> Result<NoteRecord, StoreError> {
     Ok(NoteRecord {
-        id: row.id,
+        id: NoteId::new(row.id),
         case_id: CaseId::new(row.case_id),
         author_id: AccountId::new(row.author_id),
         author: row.author,

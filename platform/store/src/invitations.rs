@@ -10,6 +10,7 @@
 use chrono::{DateTime, Duration, Utc};
 use kentro_domain::access::{DisplayName, NewPassword, Role};
 use kentro_domain::contact::Email;
+use kentro_domain::keys::InvitationId;
 use kentro_domain::links::{INVITATION_LIFETIME_HOURS, INVITATION_LINK_PATH};
 use kentro_labels::Lang;
 use sea_orm::{
@@ -43,7 +44,7 @@ pub enum InvitationStatus {
 /// An invitation as its center sees it (never its token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitation {
-    pub id: i64,
+    pub id: InvitationId,
     pub email: Email,
     pub display_name: String,
     pub role: Role,
@@ -77,7 +78,7 @@ fn from_row(row: invitation::Model, now: DateTime<Utc>) -> Result<Invitation, St
         InvitationStatus::Pending
     };
     Ok(Invitation {
-        id: row.id,
+        id: InvitationId::new(row.id),
         email: Email::parse(&row.email).map_err(corrupt)?,
         display_name: row.display_name.clone(),
         role: Role::parse(&row.role).map_err(corrupt)?,
@@ -243,12 +244,12 @@ impl<'a> Invitations<'a> {
     pub async fn revoke(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: InvitationId,
         actor: &Actor,
         request_id: &str,
     ) -> Result<Invitation, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let row = invitation::Entity::find_id_in(&txn, id)
+        let row = invitation::Entity::find_id_in(&txn, id.get())
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::not_found("Invitation"))?;

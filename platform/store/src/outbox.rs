@@ -4,7 +4,7 @@
 //! retries failures with exponential backoff.
 
 use chrono::{DateTime, Duration, Utc};
-use kentro_domain::keys::ReferralId;
+use kentro_domain::keys::{NotificationId, ReferralId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -73,7 +73,7 @@ pub struct Notification {
     /// The center whose outbox holds it; `None` for the platform's own
     /// (mail to an account of no center).
     pub scope: Option<TenantScope>,
-    pub id: i64,
+    pub id: NotificationId,
     pub kind: String,
     pub channel: Channel,
     pub recipient: String,
@@ -156,7 +156,7 @@ fn from_platform_row(row: platform_notification::Model) -> Result<Notification, 
         channel: Channel::from_code(&row.channel).ok_or_else(|| {
             StoreError::corrupt(format!("platform notification {}", row.id), "channel")
         })?,
-        id: row.id,
+        id: NotificationId::new(row.id),
         kind: row.kind,
         recipient: row.recipient,
         subject: row.subject,
@@ -210,7 +210,7 @@ fn from_row(row: notification::Model) -> Result<Notification, StoreError> {
         scope: Some(TenantScope::new(row.tenant_id)),
         channel: Channel::from_code(&row.channel)
             .ok_or_else(|| StoreError::corrupt(format!("notification {}", row.id), "channel"))?,
-        id: row.id,
+        id: NotificationId::new(row.id),
         kind: row.kind,
         recipient: row.recipient,
         subject: row.subject,
@@ -328,7 +328,7 @@ impl<'a> Outbox<'a> {
         match n.scope {
             Some(scope) => {
                 let txn = ScopedTxn::begin(self.db, scope).await?;
-                let Some(row) = notification::Entity::find_id_in(&txn, n.id)
+                let Some(row) = notification::Entity::find_id_in(&txn, n.id.get())
                     .one(&txn)
                     .await?
                 else {
@@ -342,7 +342,7 @@ impl<'a> Outbox<'a> {
             }
             None => {
                 let txn = PlatformTxn::begin(self.db).await?;
-                let Some(row) = platform_notification::Entity::find_by_id(n.id)
+                let Some(row) = platform_notification::Entity::find_by_id(n.id.get())
                     .one(&txn)
                     .await?
                 else {

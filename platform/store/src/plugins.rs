@@ -5,7 +5,7 @@
 //! plugin's records are further confined to the plugin.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kentro_domain::keys::{AccountId, PersonId};
+use kentro_domain::keys::{AccountId, PersonId, SuggestionId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -172,7 +172,7 @@ pub struct StoredDocument {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
-    pub id: i64,
+    pub id: SuggestionId,
     pub person_id: PersonId,
     pub plugin_id: String,
     pub title: String,
@@ -183,7 +183,7 @@ pub struct Suggestion {
 impl From<referral_suggestion::Model> for Suggestion {
     fn from(row: referral_suggestion::Model) -> Suggestion {
         Suggestion {
-            id: row.id,
+            id: SuggestionId::new(row.id),
             person_id: PersonId::new(row.person_id),
             plugin_id: row.plugin_id,
             title: row.title,
@@ -754,12 +754,12 @@ impl<'a> Plugins<'a> {
     pub async fn dismiss_suggestion(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: SuggestionId,
         reason: &str,
         access: &Access<'_>,
     ) -> Result<Suggestion, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let row = referral_suggestion::Entity::find_id_in(&txn, id)
+        let row = referral_suggestion::Entity::find_id_in(&txn, id.get())
             .one(&txn)
             .await?
             .filter(|r| r.dismissed_at.is_none())

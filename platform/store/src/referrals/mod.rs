@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use kentro_domain::TenantSlug;
 use kentro_domain::household::ConsentPurpose;
-use kentro_domain::keys::{AccountId, CaseId, PersonId, ReferralId, TenantId};
+use kentro_domain::keys::{AccountId, CaseId, PartnerKeyId, PersonId, ReferralId, TenantId};
 use kentro_domain::referral::{
     DeclineReason, EnvelopeField, EnvelopeSource, NotCompletedReason, PartnerKeyLabel,
     ReferralLevel, ReferralReason, ReferralResponse, ReferralStatus, TargetScope, Urgency,
@@ -152,7 +152,7 @@ impl PartnerPrincipal {
 
 #[derive(Debug, Clone)]
 pub struct PartnerKeyRecord {
-    pub id: i64,
+    pub id: PartnerKeyId,
     pub organization_id: String,
     pub label: String,
     pub created_at: DateTime<Utc>,

@@ -68,11 +68,11 @@ impl Referrals<'_> {
     pub async fn revoke_partner_key(
         &self,
         scope: TenantScope,
-        id: i64,
+        id: PartnerKeyId,
         access: &Access<'_>,
     ) -> Result<PartnerKeyRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
-        let row = partner_key::Entity::find_id_in(&txn, id)
+        let row = partner_key::Entity::find_id_in(&txn, id.get())
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::not_found("PartnerKey"))?;
@@ -227,7 +227,7 @@ impl Referrals<'_> {
 
 fn key_record(row: partner_key::Model) -> PartnerKeyRecord {
     PartnerKeyRecord {
-        id: row.id,
+        id: PartnerKeyId::new(row.id),
         organization_id: row.organization_id,
         label: row.label,
         created_at: row.created_at,
