@@ -10,7 +10,7 @@ use kentro_domain::case::{
 use kentro_domain::keys::{AccountId, CaseId, NoteId, PersonId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Related, RelationDef, Set,
 };
 
 use crate::StoreError;
@@ -18,7 +18,27 @@ use crate::audit::{self, Access};
 use crate::codes::{decode, decode_list};
 use crate::entity::{case_event, case_file, case_note, person, user_account};
 use crate::ids::next_id;
-use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
+use crate::scope::{ScopedTxn, TenantEntity, TenantScope, same_tenant};
+
+/// A case's person, joined in the case's tenant.
+impl Related<person::Entity> for case_file::Entity {
+    fn to() -> RelationDef {
+        same_tenant::<case_file::Entity, person::Entity>(
+            case_file::Column::PersonId,
+            person::Column::Id,
+        )
+    }
+}
+
+/// A case's assigned worker, joined among the case's tenant's accounts.
+impl Related<user_account::Entity> for case_file::Entity {
+    fn to() -> RelationDef {
+        same_tenant::<case_file::Entity, user_account::Entity>(
+            case_file::Column::AssignedTo,
+            user_account::Column::Id,
+        )
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRecord {
@@ -371,32 +391,46 @@ impl<'a> Cases<'a> {
         if let Some(person) = filter.person_id {
             query = query.filter(case_file::Column::PersonId.eq(person.get()));
         }
-        let mut cases = query
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(CaseRecord::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        let has_next = cases.len() as u64 > limit;
-        cases.truncate(limit as usize);
+        // The page's people and workers come in the same statement (each
+        // join reaches one row), not in one statement per kind.
+        let mut rows = if with.people || with.assignees {
+            query
+                .find_also_related(person::Entity)
+                .find_also_related(user_account::Entity)
+                .all(&txn)
+                .await?
+        } else {
+            let cases = query.all(&txn).await?;
+            cases.into_iter().map(|case| (case, None, None)).collect()
+        };
+        let has_next = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let (mut cases, mut people, mut assignees) = (Vec::new(), Vec::new(), Vec::new());
+        for (case, person, assignee) in rows {
+            cases.push(CaseRecord::try_from(case)?);
+            // A person or a worker may stand behind several cases of a page.
+            if let Some(person) = person
+                .filter(|p| with.people && !people.iter().any(|q: &person::Model| q.id == p.id))
+            {
+                people.push(person);
+            }
+            if let Some(assignee) = assignee.filter(|a| {
+                with.assignees && !assignees.iter().any(|b: &user_account::Model| b.id == a.id)
+            }) {
+                assignees.push(assignee);
+            }
+        }
         // A page of cases is read like a case is, one entry naming them all
-        // (the audit log's entity filter finds each id in it).
+        // (the audit log's entity filter finds each id in it); so are its
+        // people.
         if !cases.is_empty() {
             let ids: Vec<String> = cases.iter().map(|c| c.id.to_string()).collect();
             audit::record(&txn, with.access, "case.read", "case", ids.join(","));
         }
-        let people = if with.people {
-            let ids: Vec<PersonId> = cases.iter().map(|c| c.person_id).collect();
-            crate::people::load_many(&txn, &ids, with.access).await?
-        } else {
-            Vec::new()
-        };
-        let assignees = if with.assignees {
-            let ids: Vec<AccountId> = cases.iter().filter_map(|c| c.assigned_to).collect();
-            crate::accounts::load_many(&txn, txn.scope(), &ids).await?
-        } else {
-            Vec::new()
-        };
+        let people = crate::people::read_rows(&txn, people, with.access)?;
+        let assignees = (assignees.into_iter())
+            .map(crate::accounts::Account::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
         txn.commit().await?;
         Ok(CasePage {
             cases,
@@ -704,6 +738,72 @@ mod tests {
             .map(|e| e.kind)
             .collect();
         assert_eq!(kinds, ["opened", "status", "status", "status"]);
+    }
+
+    #[tokio::test]
+    async fn a_page_of_cases_brings_each_of_its_people_once_and_none_beyond_it() {
+        let centers = two_centers().await;
+        let (store, scope) = (&centers.store, centers.ours);
+        let access = as_operator();
+        let people = store.people();
+        let twice = people
+            .register(scope, &details("Διπλού"), &access)
+            .await
+            .unwrap();
+        let later = people
+            .register(scope, &details("Επόμενου"), &access)
+            .await
+            .unwrap();
+        for person in [twice.id, twice.id, later.id] {
+            store
+                .cases()
+                .open(
+                    scope,
+                    new_case(person, vec![RequestCategory::Housing]),
+                    &access,
+                )
+                .await
+                .unwrap();
+        }
+        let parts = CasePageParts {
+            access: &access,
+            people: true,
+            assignees: true,
+        };
+        let page = store
+            .cases()
+            .list(scope, &CaseFilter::default(), None, 2, parts)
+            .await
+            .unwrap();
+        assert_eq!(page.cases.len(), 2);
+        assert!(page.has_next);
+        let read: Vec<PersonId> = page.people.iter().map(|p| p.id).collect();
+        assert_eq!(
+            read,
+            [twice.id],
+            "the third case's person is not on this page"
+        );
+        assert!(page.assignees.is_empty(), "no case is assigned");
+
+        let without_people = store
+            .cases()
+            .list(
+                scope,
+                &CaseFilter::default(),
+                Some(page.cases[1].id),
+                2,
+                CasePageParts {
+                    access: &access,
+                    people: false,
+                    assignees: false,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(without_people.cases.len(), 1);
+        assert_eq!(without_people.cases[0].person_id, later.id);
+        assert!(!without_people.has_next);
+        assert!(without_people.people.is_empty(), "not asked for");
     }
 
     #[tokio::test]

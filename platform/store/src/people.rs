@@ -203,6 +203,16 @@ pub(crate) async fn load_many(
         .filter(person::Column::Id.is_in(ids.iter().map(|id| id.get())))
         .all(txn)
         .await?;
+    read_rows(txn, rows, access)
+}
+
+/// People's rows read in `txn` (by id, or joined to what names them),
+/// audited as read, as records.
+pub(crate) fn read_rows(
+    txn: &ScopedTxn,
+    rows: Vec<person::Model>,
+    access: &Access<'_>,
+) -> Result<Vec<PersonRecord>, StoreError> {
     let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
     audit_read(txn, access, "person.read", &found);
     rows.into_iter().map(PersonRecord::try_from).collect()

@@ -19,7 +19,8 @@ use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     DeleteMany, EntityTrait, ExecResult, FromQueryResult, PrimaryKeyTrait, QueryFilter,
-    QueryResult, Select, Statement, StreamTrait, TransactionStream, TransactionTrait, UpdateMany,
+    QueryResult, RelationDef, Select, Statement, StreamTrait, TransactionStream, TransactionTrait,
+    UpdateMany,
 };
 
 use crate::StoreError;
@@ -116,10 +117,6 @@ impl ScopedTxn {
         scope: TenantScope,
     ) -> Result<ScopedTxn, StoreError> {
         PlatformTxn::begin(db).await?.enter(scope).await
-    }
-
-    pub(crate) fn scope(&self) -> TenantScope {
-        self.scope
     }
 
     pub(crate) fn tenant_id(&self) -> i64 {
@@ -297,6 +294,20 @@ pub(crate) trait TenantEntity: EntityTrait {
     fn delete_in(txn: &ScopedTxn) -> DeleteMany<Self> {
         Self::delete_many().filter(Self::tenant_condition(txn))
     }
+}
+
+/// How a row of `From` reaches the row of `To` its `from_key` names: by the
+/// key and by the tenant both, so a join from a [`TenantEntity::find_in`]
+/// query never meets another tenant's row, even where no row-level
+/// security stands behind it (SQLite, accounts).
+pub(crate) fn same_tenant<From: TenantEntity, To: TenantEntity + Default>(
+    from_key: From::Column,
+    to_key: To::Column,
+) -> RelationDef {
+    From::belongs_to(To::default())
+        .from((From::tenant_column(), from_key))
+        .to((To::tenant_column(), to_key))
+        .into()
 }
 
 macro_rules! tenant_entities {
