@@ -195,12 +195,21 @@ impl PlatformTxn {
 
     /// Sets the transaction's tenant for row-level security; the setting
     /// ends with the transaction.
+    ///
+    /// In the same statement the transaction's queries are told to run on
+    /// generic plans. A tenant's queries have one shape whatever their
+    /// values (the tenant, keys, a page size), but a `LIMIT` parameter makes
+    /// PostgreSQL's generic plan look costlier than a custom one, so by
+    /// default it planned every page afresh: 0.29 ms of planning against
+    /// 0.14 ms of execution for the case page. A generic plan is made once
+    /// per connection and statement.
     pub(crate) async fn enter(self, scope: TenantScope) -> Result<ScopedTxn, StoreError> {
         if ConnectionTrait::get_database_backend(&self.txn) == DbBackend::Postgres {
             self.txn
                 .execute_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    "SELECT set_config('app.tenant_id', $1, true)",
+                    "SELECT set_config('app.tenant_id', $1, true), \
+                            set_config('plan_cache_mode', 'force_generic_plan', true)",
                     [scope.tenant_id.to_string().into()],
                 ))
                 .await?;
