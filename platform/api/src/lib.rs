@@ -26,6 +26,7 @@ mod users;
 
 use async_graphql::{
     BatchRequest, BatchResponse, MergedObject, MergedSubscription, Schema, SchemaBuilder,
+    ServerError,
 };
 
 pub use context::{ApiServices, RequestContext};
@@ -84,11 +85,9 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 }
 
 pub fn build_schema(services: ApiServices, options: SchemaOptions) -> KentroSchema {
+    limits::prepare();
     let mut builder = builder()
         .data(services)
-        .extension(traces::Traces)
-        .extension(limits::AliasLimit)
-        .extension(limits::ListFanOut::from_sdl(&sdl()))
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
         .limit_directives(limits::MAX_DIRECTIVES);
@@ -105,14 +104,30 @@ pub async fn execute(
     request: BatchRequest,
     context: RequestContext,
 ) -> BatchResponse {
+    use tracing::Instrument;
     if let BatchRequest::Batch(operations) = &request
         && operations.len() > MAX_BATCH_OPERATIONS
     {
         return BatchResponse::Single(limits::too_many_operations(operations.len()));
     }
     let request_id = context.request_id.clone();
-    let request = request.data(context);
-    let mut response = schema.execute_batch(request).await;
+    let mut response = async {
+        match request {
+            BatchRequest::Single(request) => {
+                BatchResponse::Single(execute_one(schema, request, context).await)
+            }
+            BatchRequest::Batch(requests) => BatchResponse::Batch(
+                futures::future::join_all(
+                    requests
+                        .into_iter()
+                        .map(|request| execute_one(schema, request, context.clone())),
+                )
+                .await,
+            ),
+        }
+    }
+    .instrument(tracing::info_span!("graphql_request"))
+    .await;
     match &mut response {
         BatchResponse::Single(r) => error::finish_errors(r, &request_id),
         BatchResponse::Batch(rs) => rs
@@ -122,22 +137,50 @@ pub async fn execute(
     response
 }
 
+async fn execute_one(
+    schema: &KentroSchema,
+    mut request: async_graphql::Request,
+    context: RequestContext,
+) -> async_graphql::Response {
+    use tracing::Instrument;
+    if let Err(refused) = parse_within_limits(&mut request) {
+        return async_graphql::Response::from_errors(vec![refused]);
+    }
+    let span = tracing::info_span!(
+        "execute",
+        operation = request.operation_name.as_deref().unwrap_or("")
+    );
+    schema.execute(request.data(context)).instrument(span).await
+}
+
+/// Parses the document once (the schema executes the parsed one) and
+/// refuses it when it asks for more than a request may.
+fn parse_within_limits(request: &mut async_graphql::Request) -> Result<(), ServerError> {
+    let _parse = tracing::info_span!("parse", shape = %traces::shape(&request.query)).entered();
+    limits::check_document(request.parsed_query()?)
+}
+
 /// Runs one operation started on a long-lived connection (a WebSocket) for
 /// a caller whose session the connection has just checked again; a
 /// subscription yields many responses.
 pub fn execute_stream(
     schema: &KentroSchema,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     context: RequestContext,
 ) -> futures::stream::BoxStream<'static, async_graphql::Response> {
     use futures::StreamExt;
     let request_id = context.request_id.clone();
+    let finish = move |mut response: async_graphql::Response| {
+        error::finish_errors(&mut response, &request_id);
+        response
+    };
+    if let Err(refused) = parse_within_limits(&mut request) {
+        let refused = finish(async_graphql::Response::from_errors(vec![refused]));
+        return futures::stream::once(async move { refused }).boxed();
+    }
     schema
         .execute_stream(request.data(context))
-        .map(move |mut response| {
-            error::finish_errors(&mut response, &request_id);
-            response
-        })
+        .map(finish)
         .boxed()
 }
 

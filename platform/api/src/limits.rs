@@ -3,11 +3,11 @@
 //! its page size times its children), directives, aliases, batch size.
 //! Request body size is limited by the HTTP layer.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::ServerError;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
 
 pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 5_000;
@@ -29,58 +29,59 @@ pub(crate) fn too_many_operations(count: usize) -> async_graphql::Response {
     async_graphql::Response::from_errors(vec![error])
 }
 
-pub(crate) struct AliasLimit;
-
-impl ExtensionFactory for AliasLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimit)
+/// Refuses a parsed document that asks for more than one request may:
+/// too many aliases, or nested lists that could reach too many objects.
+/// These checks run before the schema's (depth, complexity), on the
+/// document `execute` parsed once; they are not schema extensions, because
+/// any extension puts every resolved field through its chain.
+pub(crate) fn check_document(document: &ExecutableDocument) -> Result<(), ServerError> {
+    let aliases: usize = document
+        .operations
+        .iter()
+        .map(|(_, op)| count_aliases(&op.node.selection_set.node, 0))
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|f| count_aliases(&f.node.selection_set.node, 0)),
+        )
+        .sum();
+    if aliases > MAX_ALIASES {
+        return Err(ServerError::new(
+            format!("{aliases} aliases in one document; at most {MAX_ALIASES} are allowed"),
+            None,
+        ));
     }
+    FAN_OUT.check(document)
 }
 
-fn count_aliases(selection_set: &SelectionSet) -> usize {
+/// The schema's fields, read once from its SDL.
+static FAN_OUT: LazyLock<ListFanOut> = LazyLock::new(|| ListFanOut::from_sdl(&crate::sdl()));
+
+/// Reads the schema's fields now rather than on the first request.
+pub(crate) fn prepare() {
+    LazyLock::force(&FAN_OUT);
+}
+
+fn count_aliases(selection_set: &SelectionSet, depth: usize) -> usize {
+    // Deeper documents are refused by the schema's depth limit anyway.
+    if depth > MAX_DEPTH * 2 {
+        return 0;
+    }
     selection_set
         .items
         .iter()
         .map(|item| match &item.node {
             Selection::Field(field) => {
                 usize::from(field.node.alias.is_some())
-                    + count_aliases(&field.node.selection_set.node)
+                    + count_aliases(&field.node.selection_set.node, depth + 1)
             }
-            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
+            Selection::InlineFragment(fragment) => {
+                count_aliases(&fragment.node.selection_set.node, depth + 1)
+            }
             Selection::FragmentSpread(_) => 0,
         })
         .sum()
-}
-
-#[async_trait::async_trait]
-impl Extension for AliasLimit {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let in_operations: usize = document
-            .operations
-            .iter()
-            .map(|(_, op)| count_aliases(&op.node.selection_set.node))
-            .sum();
-        let in_fragments: usize = document
-            .fragments
-            .values()
-            .map(|f| count_aliases(&f.node.selection_set.node))
-            .sum();
-        let aliases = in_operations + in_fragments;
-        if aliases > MAX_ALIASES {
-            return Err(ServerError::new(
-                format!("{aliases} aliases in one document; at most {MAX_ALIASES} are allowed"),
-                None,
-            ));
-        }
-        Ok(document)
-    }
 }
 
 /// What a field of an object type returns: a type name, and whether a list.
@@ -101,17 +102,17 @@ pub const ITEMS_PER_LIST: u64 = 20;
 /// [`MAX_FAN_OUT`] objects (`Household.members` inside `Person.household`
 /// inside `Household.members`…), using the schema's own types.
 pub(crate) struct ListFanOut {
-    fields: Arc<std::collections::HashMap<String, std::collections::HashMap<String, FieldShape>>>,
+    fields: HashMap<String, HashMap<String, FieldShape>>,
 }
 
 impl ListFanOut {
     /// Reads every object's and interface's fields from the schema's SDL.
     pub(crate) fn from_sdl(sdl: &str) -> ListFanOut {
         use async_graphql::parser::types::{BaseType, TypeKind, TypeSystemDefinition};
-        let mut fields = std::collections::HashMap::new();
+        let mut fields = HashMap::new();
         let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
             return ListFanOut {
-                fields: Arc::default(),
+                fields: HashMap::new(),
             };
         };
         for definition in document.definitions {
@@ -124,7 +125,7 @@ impl ListFanOut {
                 TypeKind::Interface(interface) => interface.fields,
                 _ => continue,
             };
-            let mut shapes = std::collections::HashMap::new();
+            let mut shapes = HashMap::new();
             for field in defined {
                 let mut base = &field.node.ty.node.base;
                 let mut list = false;
@@ -144,9 +145,7 @@ impl ListFanOut {
             }
             fields.insert(ty.name.node.to_string(), shapes);
         }
-        ListFanOut {
-            fields: Arc::new(fields),
-        }
+        ListFanOut { fields }
     }
 
     fn cost(
@@ -220,32 +219,16 @@ impl ListFanOut {
     }
 }
 
-impl ExtensionFactory for ListFanOut {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ListFanOut {
-            fields: self.fields.clone(),
-        })
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for ListFanOut {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
+impl ListFanOut {
+    fn check(&self, document: &ExecutableDocument) -> Result<(), ServerError> {
         use async_graphql::parser::types::OperationType;
-        let document = next.run(ctx, query, variables).await?;
         for (_, operation) in document.operations.iter() {
             let root = match operation.node.ty {
                 OperationType::Query => "Query",
                 OperationType::Mutation => "Mutation",
                 OperationType::Subscription => "Subscription",
             };
-            let reach = self.cost(&document, &operation.node.selection_set.node, root, 1, 0);
+            let reach = self.cost(document, &operation.node.selection_set.node, root, 1, 0);
             if reach > MAX_FAN_OUT {
                 return Err(ServerError::new(
                     format!(
@@ -256,7 +239,7 @@ impl Extension for ListFanOut {
                 ));
             }
         }
-        Ok(document)
+        Ok(())
     }
 }
 
