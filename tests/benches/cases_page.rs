@@ -4,7 +4,10 @@
 //! handler returning the same rows as JSON from the same database with RLS.
 //! Both are measured in alternating rounds of one run.
 //!
-//! Run with `infra/bench.sh` (it starts PostgreSQL and Redis).
+//! Run with `infra/bench.sh` (it starts PostgreSQL and Redis). To profile
+//! one side, `CASES_PAGE_SOLO=<seconds>` loads it alone and prints its rate
+//! (`CASES_PAGE_TARGET`: 0 Kentro's page, the default; 1 the bare handler;
+//! 2 Kentro's `{ me }`), e.g. while `perf record` watches.
 
 #[allow(
     dead_code,
@@ -211,6 +214,19 @@ async fn main() {
             Some("{ me { id } }"),
         ),
     ];
+    if let Ok(seconds) = std::env::var("CASES_PAGE_SOLO") {
+        let which: usize = std::env::var("CASES_PAGE_TARGET").map_or(0, |t| t.parse().unwrap());
+        let (name, url, token, query) = targets[which];
+        eprintln!("solo: {name} for {seconds} s");
+        let duration = Duration::from_secs(seconds.parse().unwrap());
+        let n = measure(url, token, query, duration).await;
+        println!(
+            "solo {name}: {:.1} requests/s",
+            n as f64 / duration.as_secs_f64()
+        );
+        bare.kill().ok();
+        return;
+    }
     for (_, url, token, query) in targets {
         assert!(measure(url, token, query, Duration::from_millis(500)).await > 0);
     }
