@@ -92,6 +92,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0021_audit_pending"),
             sql_migration!("0022_offboarding"),
             sql_migration!("0023_platform_notifications"),
+            sql_migration!("0024_audit_pending_without_tenant_lock", postgres_only),
         ]
     }
 }
