@@ -658,6 +658,7 @@ mod tests {
     use kentro_domain::case::{CaseStatus, RequestCategory, RequestChannel};
     use kentro_domain::keys::PersonId;
 
+    use crate::audit::Access;
     use crate::test_databases::{as_operator, details, two_centers};
     use crate::{CaseFilter, CasePageParts, NewCase, StoreError};
 
@@ -668,6 +669,15 @@ mod tests {
             channel: RequestChannel::WalkIn,
             categories,
             assigned_to: None,
+        }
+    }
+
+    /// A page of cases without their people or workers.
+    fn cases_alone<'a>(access: &'a Access<'a>) -> CasePageParts<'a> {
+        CasePageParts {
+            access,
+            people: false,
+            assignees: false,
         }
     }
 
@@ -792,11 +802,7 @@ mod tests {
                 &CaseFilter::default(),
                 Some(page.cases[1].id),
                 2,
-                CasePageParts {
-                    access: &access,
-                    people: false,
-                    assignees: false,
-                },
+                cases_alone(&access),
             )
             .await
             .unwrap();
@@ -835,11 +841,7 @@ mod tests {
                 },
                 None,
                 20,
-                CasePageParts {
-                    access: &access,
-                    people: false,
-                    assignees: false,
-                },
+                cases_alone(&access),
             )
             .await
             .unwrap();
