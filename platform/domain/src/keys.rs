@@ -1,6 +1,6 @@
 //! The keys of records, one type per kind, so that a person's key is never
-//! passed where a case's or a municipality's is meant. The store hands them out and takes them
-//! back; the API shows each as a global ID of its kind.
+//! passed where a case's or a municipality's is meant. The store hands them
+//! out and takes them back; the API shows each as a global ID of its kind.
 
 /// What every kind of key is: a number of the database's, named by its kind
 /// in global IDs.
