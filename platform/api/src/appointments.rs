@@ -176,11 +176,8 @@ impl AppointmentQuery {
                 .ok()
         };
         let (from, to) = (day("from", &from), day("to", &to));
-        let staff = staff_id.as_ref().and_then(|s| {
-            id::decode_key::<AccountId>(s)
-                .map_err(|_| problems.push(("staffId".into(), "is not a User ID".into())))
-                .ok()
-        });
+        let staff = (staff_id.as_ref())
+            .and_then(|s| id::decode_field::<AccountId>("staffId", s, &mut problems));
         let (Some(from), Some(to), true) = (from, to, problems.is_empty()) else {
             return Err(invalid_fields(&problems));
         };
@@ -217,12 +214,10 @@ impl AppointmentMutation {
     ) -> Result<Appointment, ApiError> {
         let scope = tenant_scope(ctx, Permission::BookAppointments)?;
         let mut problems = Vec::new();
-        let person_id = id::decode_key::<PersonId>(&input.person_id)
-            .map_err(|_| problems.push(("input.personId".into(), "is not a Person ID".into())))
-            .ok();
-        let staff_id = id::decode_key::<AccountId>(&input.staff_id)
-            .map_err(|_| problems.push(("input.staffId".into(), "is not a User ID".into())))
-            .ok();
+        let person_id =
+            id::decode_field::<PersonId>("input.personId", &input.person_id, &mut problems);
+        let staff_id =
+            id::decode_field::<AccountId>("input.staffId", &input.staff_id, &mut problems);
         let times = input.slot.parse("input.slot", &mut problems);
         let (Some(person_id), Some(staff_id), Some((starts_at, ends_at)), true) =
             (person_id, staff_id, times, problems.is_empty())

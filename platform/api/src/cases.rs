@@ -6,7 +6,7 @@ use kentro_domain::access::Permission;
 use kentro_domain::case::{
     CaseStatus as DomainStatus, NoteConfidentiality as DomainConfidentiality,
 };
-use kentro_domain::keys::{AccountId, CaseId, PersonId, RecordKey};
+use kentro_domain::keys::{AccountId, CaseId, PersonId};
 use kentro_domain::person::parse_date;
 use std::collections::HashMap;
 
@@ -17,7 +17,7 @@ use kentro_store::{
 
 use crate::context::{Accessor, principal, services, tenant_scope};
 use crate::error::{ApiError, invalid_fields, not_found};
-use crate::id;
+use crate::id::{self, decode_field};
 use crate::paging::{Page, page, page_size};
 use crate::people::Person;
 use crate::users::User;
@@ -309,10 +309,6 @@ pub struct CaseFilterInput {
     person_id: Option<ID>,
 }
 
-fn decode_field<K: RecordKey>(field: &str, value: &ID) -> Result<K, (String, String)> {
-    id::decode_key(value).map_err(|_| (field.to_owned(), format!("is not a {} ID", K::KIND)))
-}
-
 /// The household of a case's person, as plugins hear of it with a new
 /// case: each member's id and birth date (read, and audited, for the event).
 async fn case_household(
@@ -382,14 +378,10 @@ impl CaseQuery {
         let filter = filter.unwrap_or_default();
         let mut problems = Vec::new();
         let assigned_to = (filter.assigned_to.as_ref())
-            .map(|v| decode_field::<AccountId>("filter.assignedTo", v))
-            .and_then(|d| d.map_err(|p| problems.push(p)).ok());
+            .and_then(|v| decode_field::<AccountId>("filter.assignedTo", v, &mut problems));
         let person_id = (filter.person_id.as_ref())
-            .map(|v| decode_field::<PersonId>("filter.personId", v))
-            .and_then(|d| d.map_err(|p| problems.push(p)).ok());
-        let after_id = after
-            .map(|v| decode_field::<CaseId>("after", &ID(v)))
-            .and_then(|d| d.map_err(|p| problems.push(p)).ok());
+            .and_then(|v| decode_field::<PersonId>("filter.personId", v, &mut problems));
+        let after_id = after.and_then(|v| decode_field::<CaseId>("after", &ID(v), &mut problems));
         if !problems.is_empty() {
             return Err(invalid_fields(&problems));
         }
@@ -447,14 +439,10 @@ impl CaseMutation {
     async fn open_case(&self, ctx: &Context<'_>, input: OpenCaseInput) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let mut problems = Vec::new();
-        let person_id = decode_field::<PersonId>("input.personId", &input.person_id)
-            .map_err(|p| problems.push(p))
-            .ok();
+        let person_id = decode_field::<PersonId>("input.personId", &input.person_id, &mut problems);
         let assigned_to = match &input.assigned_to {
             None => None,
-            Some(v) => decode_field::<AccountId>("input.assignedTo", v)
-                .map_err(|p| problems.push(p))
-                .ok(),
+            Some(v) => decode_field::<AccountId>("input.assignedTo", v, &mut problems),
         };
         let request_date = match &input.request_date {
             None => Some(kentro_domain::calendar::today_in_greece()),
@@ -570,7 +558,10 @@ impl CaseMutation {
     async fn assign_case(&self, ctx: &Context<'_>, id: ID, to: ID) -> Result<Case, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let key = id::decode_key::<CaseId>(&id)?;
-        let account = decode_field::<AccountId>("to", &to).map_err(|p| invalid_fields(&[p]))?;
+        let mut problems = Vec::new();
+        let Some(account) = decode_field::<AccountId>("to", &to, &mut problems) else {
+            return Err(invalid_fields(&problems));
+        };
         let accessor = Accessor::new(ctx, "assignCase")?;
         let record = services(ctx)
             .store

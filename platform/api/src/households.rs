@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use kentro_domain::access::Permission;
 use kentro_domain::household::check_witness;
 use kentro_domain::kea::ApplicationStatus as DomainStatus;
-use kentro_domain::keys::{HouseholdId, KeaApplicationId, PersonId, RecordKey};
+use kentro_domain::keys::{HouseholdId, KeaApplicationId, PersonId};
 use kentro_domain::person::parse_date;
 use kentro_store::{
     ApplicationRecord, ConsentRecord, ConsentStatement, DocumentState, HouseholdRecord,
@@ -14,7 +14,7 @@ use kentro_store::{
 
 use crate::context::{Accessor, services, tenant_scope};
 use crate::error::{ApiError, invalid_fields, not_found};
-use crate::id;
+use crate::id::{self, decode_field};
 use crate::people::Person;
 
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
@@ -303,17 +303,6 @@ async fn load_household(
         .ok_or_else(|| not_found("Household"))
 }
 
-/// The key an ID names, or a problem named by its field.
-fn decode<K: RecordKey>(
-    field: &str,
-    value: &ID,
-    problems: &mut Vec<(String, String)>,
-) -> Option<K> {
-    id::decode_key(value)
-        .map_err(|_| problems.push((field.to_owned(), format!("is not a {} ID", K::KIND))))
-        .ok()
-}
-
 fn date(field: &str, raw: &str, problems: &mut Vec<(String, String)>) -> Option<NaiveDate> {
     match parse_date(raw) {
         Ok(d) if d > kentro_domain::calendar::today_in_greece() => {
@@ -417,7 +406,7 @@ impl HouseholdMutation {
     ) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
-        let head = decode::<PersonId>("headPersonId", &head_person_id, &mut problems);
+        let head = decode_field::<PersonId>("headPersonId", &head_person_id, &mut problems);
         let Some(head) = head else {
             return Err(invalid_fields(&problems));
         };
@@ -440,8 +429,8 @@ impl HouseholdMutation {
     ) -> Result<Household, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
-        let household = decode::<HouseholdId>("householdId", &household_id, &mut problems);
-        let person = decode::<PersonId>("personId", &person_id, &mut problems);
+        let household = decode_field::<HouseholdId>("householdId", &household_id, &mut problems);
+        let person = decode_field::<PersonId>("personId", &person_id, &mut problems);
         let (Some(household), Some(person)) = (household, person) else {
             return Err(invalid_fields(&problems));
         };
@@ -485,7 +474,7 @@ impl HouseholdMutation {
     ) -> Result<Consent, ApiError> {
         let scope = tenant_scope(ctx, Permission::RegisterPeople)?;
         let mut problems = Vec::new();
-        let person_id = decode::<PersonId>("input.personId", &input.person_id, &mut problems);
+        let person_id = decode_field::<PersonId>("input.personId", &input.person_id, &mut problems);
         let on_date = date("input.onDate", &input.on_date, &mut problems);
         let witness = check_witness(input.method.into(), input.witness.as_deref())
             .map_err(|p| problems.push(("input.witness".into(), p)))
@@ -523,11 +512,11 @@ impl HouseholdMutation {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let mut problems = Vec::new();
         let household =
-            decode::<HouseholdId>("input.householdId", &input.household_id, &mut problems);
+            decode_field::<HouseholdId>("input.householdId", &input.household_id, &mut problems);
         let on_behalf = input
             .submitted_on_behalf_of
             .as_ref()
-            .map(|v| decode::<PersonId>("input.submittedOnBehalfOf", v, &mut problems));
+            .map(|v| decode_field::<PersonId>("input.submittedOnBehalfOf", v, &mut problems));
         let Some(household) = household else {
             return Err(invalid_fields(&problems));
         };
@@ -585,12 +574,15 @@ impl HouseholdMutation {
     ) -> Result<KeaApplication, ApiError> {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let mut problems = Vec::new();
-        let application =
-            decode::<KeaApplicationId>("input.applicationId", &input.application_id, &mut problems);
+        let application = decode_field::<KeaApplicationId>(
+            "input.applicationId",
+            &input.application_id,
+            &mut problems,
+        );
         let person = input
             .person_id
             .as_ref()
-            .map(|p| decode::<PersonId>("input.personId", p, &mut problems));
+            .map(|p| decode_field::<PersonId>("input.personId", p, &mut problems));
         let received_on = date("input.receivedOn", &input.received_on, &mut problems);
         let expires_on = match &input.expires_on {
             None => Some(None),

@@ -29,6 +29,19 @@ pub(crate) fn decode_key<K: RecordKey>(id: &ID) -> Result<K, ApiError> {
     decode(K::KIND, id).map(K::from_raw)
 }
 
+/// The key an input field's ID names; anything else adds the field's
+/// problem ("is not a Person ID") to `problems`, which the caller reports
+/// with the others in one `VALIDATION` error.
+pub(crate) fn decode_field<K: RecordKey>(
+    field: &str,
+    value: &ID,
+    problems: &mut Vec<(String, String)>,
+) -> Option<K> {
+    decode_key(value)
+        .map_err(|_| problems.push((field.to_owned(), format!("is not a {} ID", K::KIND))))
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -605,9 +605,7 @@ impl ReferralMutation {
     ) -> Result<Referral, ApiError> {
         let scope = tenant_scope(ctx, Permission::MakeReferrals)?;
         let mut problems = Vec::new();
-        let case_id = id::decode_key::<CaseId>(&input.case_id)
-            .map_err(|_| problems.push(("input.caseId".to_owned(), "is not a Case ID".to_owned())))
-            .ok();
+        let case_id = id::decode_field::<CaseId>("input.caseId", &input.case_id, &mut problems);
         let tenant = match (&input.scope, input.tenant.as_deref()) {
             (DirectoryScope::Tenant, None) => {
                 problems.push((
