@@ -394,11 +394,10 @@ impl<'a> Cases<'a> {
         // The page's people and workers come in the same statement (each
         // join reaches one row), not in one statement per kind.
         let mut rows = if with.people || with.assignees {
-            query
+            let joined = query
                 .find_also_related(person::Entity)
-                .find_also_related(user_account::Entity)
-                .all(&txn)
-                .await?
+                .find_also_related(user_account::Entity);
+            crate::rows::all_three(&txn, joined).await?
         } else {
             let cases = query.all(&txn).await?;
             cases.into_iter().map(|case| (case, None, None)).collect()

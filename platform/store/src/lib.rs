@@ -22,6 +22,7 @@ mod outbox;
 mod people;
 mod plugins;
 mod referrals;
+mod rows;
 mod scope;
 mod tenants;
 #[cfg(test)]
