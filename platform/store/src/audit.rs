@@ -271,9 +271,6 @@ pub(crate) fn awaiting_seal(tenants: &[i64]) {
 /// statements' parameters (13 a row) and on how long it holds the head.
 const SEAL_BATCH: u64 = 500;
 
-/// Subject rows per statement (4 parameters a row).
-const SUBJECTS_PER_STATEMENT: usize = 1_000;
-
 /// Moves the tenant's pending entries onto its chain, oldest first, and
 /// returns how many. An entry whose transaction committed after a later one
 /// was sealed simply follows it: the chain's order is the order of sealing.
@@ -314,14 +311,9 @@ pub(crate) async fn seal(db: &DatabaseConnection, scope: TenantScope) -> Result<
             let named = subjects_of(&entry.entity_id);
             if named.len() > 1 {
                 subjects.extend(
-                    named
-                        .into_iter()
-                        .map(|entity_id| audit_subject::ActiveModel {
-                            tenant_id: Set(tenant_id),
-                            seq: Set(entry.seq),
-                            entity_type: Set(entry.entity_type.clone()),
-                            entity_id: Set(entity_id.to_owned()),
-                        }),
+                    named.into_iter().map(|entity_id| {
+                        (entry.seq, entry.entity_type.clone(), entity_id.to_owned())
+                    }),
                 );
             }
             head = Some((entry.seq, entry.hash.clone()));
@@ -330,12 +322,7 @@ pub(crate) async fn seal(db: &DatabaseConnection, scope: TenantScope) -> Result<
         audit_entry::Entity::insert_many(entries)
             .exec_without_returning(&txn)
             .await?;
-        let mut subjects = subjects.into_iter().peekable();
-        while subjects.peek().is_some() {
-            audit_subject::Entity::insert_many(subjects.by_ref().take(SUBJECTS_PER_STATEMENT))
-                .exec_without_returning(&txn)
-                .await?;
-        }
+        txn.add_audit_subjects(subjects).await?;
         audit_pending::Entity::delete_in(&txn)
             .filter(audit_pending::Column::Id.is_in(pending.iter().map(|p| p.id)))
             .exec(&txn)

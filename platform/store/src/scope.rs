@@ -174,6 +174,64 @@ impl ScopedTxn {
     pub(crate) async fn rollback(self) -> Result<(), StoreError> {
         Ok(self.txn.rollback().await?)
     }
+
+    /// Adds this tenant's `audit_subject` rows: `(seq, entity_type,
+    /// entity_id)`, the entities sealed list reads name.
+    ///
+    /// On PostgreSQL in one statement of one text whatever their number, so
+    /// it is planned once per connection. A multi-row `VALUES` of four
+    /// parameters a row was a new statement for every batch size, parsed
+    /// and planned afresh each time the sealer ran.
+    pub(crate) async fn add_audit_subjects(
+        &self,
+        subjects: Vec<(i64, String, String)>,
+    ) -> Result<(), StoreError> {
+        use crate::entity::audit_subject;
+        if subjects.is_empty() {
+            return Ok(());
+        }
+        if ConnectionTrait::get_database_backend(&self.txn) == DbBackend::Postgres {
+            let rows: Vec<serde_json::Value> = subjects
+                .into_iter()
+                .map(|(seq, entity_type, entity_id)| {
+                    serde_json::json!({ "seq": seq, "entity_type": entity_type, "entity_id": entity_id })
+                })
+                .collect();
+            self.txn
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "INSERT INTO audit_subject (tenant_id, seq, entity_type, entity_id) \
+                     SELECT $1, s.seq, s.entity_type, s.entity_id \
+                       FROM json_to_recordset($2::text::json) \
+                         AS s(seq BIGINT, entity_type TEXT, entity_id TEXT)",
+                    [
+                        self.tenant_id().into(),
+                        serde_json::Value::Array(rows).to_string().into(),
+                    ],
+                ))
+                .await?;
+            return Ok(());
+        }
+        // SQLite binds at most 32,766 parameters to a statement.
+        let mut rows =
+            subjects
+                .into_iter()
+                .map(|(seq, entity_type, entity_id)| audit_subject::ActiveModel {
+                    tenant_id: sea_orm::Set(self.tenant_id()),
+                    seq: sea_orm::Set(seq),
+                    entity_type: sea_orm::Set(entity_type),
+                    entity_id: sea_orm::Set(entity_id),
+                });
+        loop {
+            let batch: Vec<_> = rows.by_ref().take(1_000).collect();
+            if batch.is_empty() {
+                return Ok(());
+            }
+            audit_subject::Entity::insert_many(batch)
+                .exec_without_returning(&self.txn)
+                .await?;
+        }
+    }
 }
 
 /// A transaction on the platform's own tables (tenants, accounts, packages,
