@@ -1155,7 +1155,17 @@ async fn sqlite_refuses_to_change_or_remove_audit_entries() {
 /// page of cases is recorded as read like a single case.
 #[tokio::test]
 async fn list_reads_are_found_by_the_entity_they_showed() {
-    let backend = Backend::sqlite();
+    list_reads_are_found_on(Backend::sqlite()).await;
+}
+
+/// On PostgreSQL the sealer writes the subject rows in a statement of its
+/// own (`add_audit_subjects`), behind the log's row-level security.
+#[tokio::test]
+async fn list_reads_are_found_by_the_entity_they_showed_on_postgresql() {
+    list_reads_are_found_on(Backend::postgres().await).await;
+}
+
+async fn list_reads_are_found_on(backend: Backend) {
     let server = Server::start(&backend.demo_env(), &["--demo"]);
     let password = demo_password(&backend);
     let worker = server
