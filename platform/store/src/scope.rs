@@ -212,7 +212,6 @@ impl ScopedTxn {
                 .await?;
             return Ok(());
         }
-        // SQLite binds at most 32,766 parameters to a statement.
         let mut rows =
             subjects
                 .into_iter()
@@ -223,7 +222,7 @@ impl ScopedTxn {
                     entity_id: sea_orm::Set(entity_id),
                 });
         loop {
-            let batch: Vec<_> = rows.by_ref().take(1_000).collect();
+            let batch: Vec<_> = rows.by_ref().take(SQLITE_SUBJECTS_PER_STATEMENT).collect();
             if batch.is_empty() {
                 return Ok(());
             }
@@ -233,6 +232,10 @@ impl ScopedTxn {
         }
     }
 }
+
+/// Subject rows per SQLite statement: four parameters a row, and SQLite
+/// binds at most 32,766 to a statement.
+const SQLITE_SUBJECTS_PER_STATEMENT: usize = 1_000;
 
 /// A transaction on the platform's own tables (tenants, accounts, packages,
 /// the national catalog and aggregates). It cannot read a tenant's rows
