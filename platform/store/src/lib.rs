@@ -29,6 +29,7 @@ mod tenants;
 mod test_databases;
 #[cfg(test)]
 mod tidy;
+mod transaction;
 #[cfg(test)]
 mod wall_one_tests;
 
@@ -184,7 +185,14 @@ impl Store {
             }
             DatabaseTarget::Postgres(url) => {
                 let mut options = ConnectOptions::new(url.clone());
-                options.max_connections(16).set_application_name("kentro");
+                // sqlx pings every connection when it returns to the pool;
+                // pinging it again when it leaves cost each checkout a round
+                // trip more. Only a connection idle long enough to have been
+                // dropped by the server or the network is pinged first.
+                options
+                    .max_connections(16)
+                    .set_application_name("kentro")
+                    .test_before_acquire_if_idle_for(Duration::from_secs(10));
                 options
             }
         };

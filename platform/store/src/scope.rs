@@ -17,14 +17,14 @@ use async_trait::async_trait;
 use kentro_domain::keys::TenantId;
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    DeleteMany, EntityTrait, ExecResult, FromQueryResult, PrimaryKeyTrait, QueryFilter,
-    QueryResult, RelationDef, Select, Statement, StreamTrait, TransactionStream, TransactionTrait,
-    UpdateMany,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, DeleteMany, EntityTrait,
+    ExecResult, FromQueryResult, PrimaryKeyTrait, QueryFilter, QueryResult, RelationDef, Select,
+    Statement, StreamTrait, UpdateMany,
 };
 
 use crate::StoreError;
 use crate::entity::audit_pending;
+use crate::transaction::{RowStream, Transaction, scope_settings};
 
 /// The one tenant whose data an operation may touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,7 +57,7 @@ impl TenantScope {
 ///
 /// [`commit`]: ScopedTxn::commit
 pub(crate) struct ScopedTxn {
-    txn: DatabaseTransaction,
+    txn: Transaction,
     scope: TenantScope,
     audited: Audited,
 }
@@ -82,11 +82,7 @@ impl Audited {
     }
 
     /// Writes the recorded entries inside `txn`, which is in their scope.
-    async fn write(
-        &mut self,
-        txn: &DatabaseTransaction,
-        scope: TenantScope,
-    ) -> Result<(), StoreError> {
+    async fn write(&mut self, txn: &Transaction, scope: TenantScope) -> Result<(), StoreError> {
         let mut entries = self.take_entries();
         if entries.is_empty() {
             return Ok(());
@@ -116,7 +112,11 @@ impl ScopedTxn {
         db: &DatabaseConnection,
         scope: TenantScope,
     ) -> Result<ScopedTxn, StoreError> {
-        PlatformTxn::begin(db).await?.enter(scope).await
+        Ok(ScopedTxn {
+            txn: Transaction::begin(db, Some(scope.tenant_id)).await?,
+            scope,
+            audited: Audited::default(),
+        })
     }
 
     pub(crate) fn tenant_id(&self) -> i64 {
@@ -242,37 +242,25 @@ const SQLITE_SUBJECTS_PER_STATEMENT: usize = 1_000;
 /// through [`TenantEntity`]; [`enter`](PlatformTxn::enter) turns it into a
 /// [`ScopedTxn`] when the same transaction must also write to one tenant.
 pub(crate) struct PlatformTxn {
-    txn: DatabaseTransaction,
+    txn: Transaction,
     audited: Audited,
 }
 
 impl PlatformTxn {
     pub(crate) async fn begin(db: &DatabaseConnection) -> Result<PlatformTxn, StoreError> {
         Ok(PlatformTxn {
-            txn: db.begin().await?,
+            txn: Transaction::begin(db, None).await?,
             audited: Audited::default(),
         })
     }
 
-    /// Sets the transaction's tenant for row-level security; the setting
-    /// ends with the transaction.
-    ///
-    /// In the same statement the transaction's queries are told to run on
-    /// generic plans. A tenant's queries have one shape whatever their
-    /// values (the tenant, keys, a page size), but a `LIMIT` parameter makes
-    /// PostgreSQL's generic plan look costlier than a custom one, so by
-    /// default it planned every page afresh: 0.29 ms of planning against
-    /// 0.14 ms of execution for the case page. A generic plan is made once
-    /// per connection and statement.
+    /// Sets the transaction's tenant for row-level security (see
+    /// [`scope_settings`]); the setting ends with the transaction.
+    /// [`ScopedTxn::begin`] makes the same settings in `BEGIN`'s round trip.
     pub(crate) async fn enter(self, scope: TenantScope) -> Result<ScopedTxn, StoreError> {
         if ConnectionTrait::get_database_backend(&self.txn) == DbBackend::Postgres {
             self.txn
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT set_config('app.tenant_id', $1, true), \
-                            set_config('plan_cache_mode', 'force_generic_plan', true)",
-                    [scope.tenant_id.to_string().into()],
-                ))
+                .execute_unprepared(&scope_settings(scope.tenant_id))
                 .await?;
         }
         Ok(ScopedTxn {
@@ -319,17 +307,17 @@ macro_rules! delegate_connection {
 delegate_connection!(ScopedTxn);
 
 impl StreamTrait for ScopedTxn {
-    type Stream<'a> = TransactionStream<'a>;
+    type Stream<'a> = RowStream<'a>;
 
     fn get_database_backend(&self) -> DbBackend {
-        StreamTrait::get_database_backend(&self.txn)
+        ConnectionTrait::get_database_backend(&self.txn)
     }
 
     fn stream_raw<'a>(
         &'a self,
         stmt: Statement,
     ) -> Pin<Box<dyn Future<Output = Result<Self::Stream<'a>, DbErr>> + 'a + Send>> {
-        self.txn.stream_raw(stmt)
+        Box::pin(self.txn.stream(stmt))
     }
 }
 delegate_connection!(PlatformTxn);

@@ -15,9 +15,15 @@ use std::path::{Path, PathBuf};
 use crate::scope::TENANT_TABLES;
 
 /// Files that may touch transactions and tenant filters directly: the scope
-/// itself, and what runs before any tenant exists (migrations) or only in
-/// tests.
-const EXEMPT: &[&str] = &["scope.rs", "tidy.rs", "migration.rs", "test_databases.rs"];
+/// itself and the transaction under it (which only `scope.rs` begins), and
+/// what runs before any tenant exists (migrations) or only in tests.
+const EXEMPT: &[&str] = &[
+    "scope.rs",
+    "transaction.rs",
+    "tidy.rs",
+    "migration.rs",
+    "test_databases.rs",
+];
 
 /// Platform tables keyed by tenant but holding no person's data, read across
 /// tenants on purpose (the oversight aggregates, suspensions, offboardings).
