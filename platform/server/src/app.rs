@@ -228,6 +228,7 @@ pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Re
             .extend(crate::plugins::install_demo(&plugin_runtime, &settings, &manifests).await?);
     }
 
+    store.keep_accounts_in_memory();
     let production = settings.environment == Environment::Production;
     let services = ApiServices {
         store: store.clone(),

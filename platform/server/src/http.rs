@@ -14,7 +14,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use ipnet::IpNet;
 use kentro_api::{ApiServices, ErrorCode, KentroSchema, RequestContext};
-use kentro_store::{PartnerPrincipal, Principal, Quota, Sessions};
+use kentro_domain::keys::AccountId;
+use kentro_store::{Admission, PartnerPrincipal, Principal, Quota, Sessions, TenantScope};
 
 /// Bearer tokens of partner API keys start with this; session tokens are hex.
 use kentro_domain::referral::PARTNER_KEY_PREFIX;
@@ -198,8 +199,15 @@ async fn workspace_session(
                 &state.services.ephemeral,
                 state.services.session_policy,
             );
-            match sessions.authenticate(token).await {
-                Ok(principal) => principal,
+            match sessions
+                .admit(token, |account, tenant| {
+                    session_quotas(account, tenant, &state.rate_limits)
+                })
+                .await
+            {
+                Ok(Admission::Admitted(principal)) => Some(principal),
+                Ok(Admission::OverQuota { retry_after }) => return rate_limited(retry_after),
+                Ok(Admission::Unknown) => None,
                 Err(e) => {
                     tracing::error!(request_id = %request_id, error = %e, "cannot check a session");
                     return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -207,17 +215,10 @@ async fn workspace_session(
             }
         }
     };
-    let quotas = match &principal {
-        Some(p) => session_quotas(p, &state.rate_limits),
-        None => vec![(
-            format!("address:{client_address}"),
-            state.rate_limits.per_anonymous_address,
-        )],
-    };
-    match state.services.ephemeral.rate_limit_all(&quotas).await {
-        Ok(Ok(())) => {}
-        Ok(Err(retry_after)) => return rate_limited(retry_after),
-        Err(e) => tracing::warn!(request_id = %request_id, error = %e, "rate limiter unavailable"),
+    if principal.is_none()
+        && let Some(refused) = take_address_quota(&state, &client_address).await
+    {
+        return refused;
     }
     request.extensions_mut().insert(RequestContext {
         session_token: principal.as_ref().and(token),
@@ -438,9 +439,15 @@ async fn graphql(
                 &state.services.ephemeral,
                 state.services.session_policy,
             );
-            match sessions.authenticate(token).await {
-                Ok(Some(principal)) => Some(principal),
-                Ok(None) => {
+            match sessions
+                .admit(token, |account, tenant| {
+                    session_quotas(account, tenant, &state.rate_limits)
+                })
+                .await
+            {
+                Ok(Admission::Admitted(principal)) => Some(principal),
+                Ok(Admission::OverQuota { retry_after }) => return rate_limited(retry_after),
+                Ok(Admission::Unknown) => {
                     return refuse("the session is unknown or expired; log in again").await;
                 }
                 Err(e) => {
@@ -456,15 +463,16 @@ async fn graphql(
         }
     };
 
+    // A session's quotas were taken with it.
     let quotas = match (&principal, &partner) {
-        (_, Some(p)) => vec![
+        (Some(_), _) => vec![],
+        (None, Some(p)) => vec![
             (format!("partner:{}", p.key_id), state.rate_limits.per_user),
             (
                 format!("tenant:{}", p.scope.id()),
                 state.rate_limits.per_tenant,
             ),
         ],
-        (Some(p), None) => session_quotas(p, &state.rate_limits),
         (None, None) => vec![(
             format!("address:{client_address}"),
             state.rate_limits.per_anonymous_address,
@@ -497,9 +505,13 @@ async fn graphql(
 
 /// The quotas a logged-in user's request takes: the user's, and their
 /// center's.
-pub(crate) fn session_quotas(principal: &Principal, limits: &RateLimits) -> Vec<(String, Quota)> {
-    let mut quotas = vec![(format!("user:{}", principal.account.id), limits.per_user)];
-    if let Some(tenant) = principal.tenant {
+pub(crate) fn session_quotas(
+    account: AccountId,
+    tenant: Option<TenantScope>,
+    limits: &RateLimits,
+) -> Vec<(String, Quota)> {
+    let mut quotas = vec![(format!("user:{account}"), limits.per_user)];
+    if let Some(tenant) = tenant {
         quotas.push((format!("tenant:{}", tenant.id()), limits.per_tenant));
     }
     quotas

@@ -17,7 +17,7 @@ use futures::stream::{self, BoxStream};
 use futures::{SinkExt, StreamExt};
 use kentro_api::{ErrorCode, RequestContext};
 use kentro_domain::access::Role;
-use kentro_store::{Principal, Sessions};
+use kentro_store::{Admission, Principal, Sessions};
 use tokio::sync::watch;
 
 use crate::http::{AppState, session_quotas};
@@ -98,29 +98,15 @@ impl SocketExecutor {
                 "send connection_init first",
             ));
         };
-        let principal = match self.sessions().authenticate(&connection.token).await {
-            Ok(Some(p)) if p.account.role == connection.role => p,
-            Ok(_) => {
-                self.end();
-                return Err(refusal(
-                    ErrorCode::Unauthenticated,
-                    "the session has ended; log in again",
-                ));
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot check a session");
-                return Err(refusal(ErrorCode::Internal, "internal error"));
-            }
-        };
-        match self
-            .state
-            .services
-            .ephemeral
-            .rate_limit_all(&session_quotas(&principal, &self.state.rate_limits))
-            .await
-        {
-            Ok(Ok(())) => {}
-            Ok(Err(retry_after)) => {
+        let admission = self
+            .sessions()
+            .admit(&connection.token, |account, tenant| {
+                session_quotas(account, tenant, &self.state.rate_limits)
+            })
+            .await;
+        let principal = match admission {
+            Ok(Admission::Admitted(p)) if p.account.role == connection.role => p,
+            Ok(Admission::OverQuota { retry_after }) => {
                 let mut response = refusal(
                     ErrorCode::RateLimited,
                     &format!(
@@ -133,8 +119,18 @@ impl SocketExecutor {
                 }
                 return Err(response);
             }
-            Err(e) => tracing::warn!(error = %e, "rate limiter unavailable"),
-        }
+            Ok(_) => {
+                self.end();
+                return Err(refusal(
+                    ErrorCode::Unauthenticated,
+                    "the session has ended; log in again",
+                ));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot check a session");
+                return Err(refusal(ErrorCode::Internal, "internal error"));
+            }
+        };
         let n = self.operations.fetch_add(1, Ordering::SeqCst);
         Ok(RequestContext {
             principal: Some(principal),

@@ -21,6 +21,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::account_cache::SessionOwner;
 use crate::audit::{self, Actor, AuditEvent};
 use crate::entity::user_account;
 use crate::ephemeral::{Ephemeral, Quota};
@@ -60,6 +61,19 @@ pub struct Principal {
     pub account: Account,
     /// The tenant the account belongs to; `None` for platform roles.
     pub tenant: Option<TenantScope>,
+}
+
+/// What a request's session and quotas allow.
+#[derive(Debug)]
+pub enum Admission {
+    /// No session: unknown, ended or expired.
+    Unknown,
+    Admitted(Principal),
+    /// The session is live, but the account's or its center's quota is
+    /// spent for now.
+    OverQuota {
+        retry_after: Duration,
+    },
 }
 
 pub struct NewAccount {
@@ -309,6 +323,7 @@ impl<'a> Accounts<'a> {
         let mut active: user_account::ActiveModel = row.into();
         active.language = Set(language.to_owned());
         active.update(self.db()).await?;
+        self.store.account_cache.forget_accounts();
         Ok(())
     }
 
@@ -354,6 +369,7 @@ impl<'a> Accounts<'a> {
             },
         )
         .await?;
+        self.store.account_cache.forget_accounts();
         Ok(true)
     }
 
@@ -395,6 +411,7 @@ impl<'a> Accounts<'a> {
             },
         )
         .await?;
+        self.store.account_cache.forget_accounts();
         Account::try_from(row).map(Some)
     }
 }
@@ -489,6 +506,7 @@ impl Accounts<'_> {
             },
         );
         txn.commit().await?;
+        self.store.account_cache.forget_accounts();
         Account::try_from(row).map(Some)
     }
 }
@@ -762,7 +780,7 @@ impl<'a> Sessions<'a> {
     }
 
     async fn principal(&self, token: &str, touch: bool) -> Result<Option<Principal>, StoreError> {
-        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !Self::is_token_shaped(token) {
             return Ok(None);
         }
         let key = Self::session_key(token);
@@ -773,26 +791,102 @@ impl<'a> Sessions<'a> {
         } else {
             self.ephemeral.get(&key).await?
         };
-        let Some(record) = record else {
+        match record {
+            Some(record) => self.principal_of(&key, &record).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Like `authenticate`, and takes the request's quotas (named by
+    /// `quotas` from the session's account and center) in the same round
+    /// trip to Redis once this replica knows whose the session is. Nothing
+    /// is taken for a token without a session.
+    pub async fn admit(
+        &self,
+        token: &str,
+        quotas: impl Fn(AccountId, Option<TenantScope>) -> Vec<(String, Quota)>,
+    ) -> Result<Admission, StoreError> {
+        if !Self::is_token_shaped(token) {
+            return Ok(Admission::Unknown);
+        }
+        let key = Self::session_key(token);
+        let cache = &self.store.account_cache;
+        let Some(owner) = cache.owner(&key) else {
+            let Some(principal) = self.principal(token, true).await? else {
+                return Ok(Admission::Unknown);
+            };
+            let owner = SessionOwner {
+                account: principal.account.id,
+                tenant: principal.account.tenant_id,
+            };
+            cache.remember_owner(&key, owner);
+            let quotas = quotas(owner.account, owner.tenant.map(TenantScope::of));
+            return Ok(match self.ephemeral.rate_limit_all(&quotas).await {
+                Ok(Ok(())) => Admission::Admitted(principal),
+                Ok(Err(retry_after)) => Admission::OverQuota { retry_after },
+                // A rate limiter that cannot answer must not take the
+                // service down with it.
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limiter unavailable");
+                    Admission::Admitted(principal)
+                }
+            });
+        };
+        let quotas = quotas(owner.account, owner.tenant.map(TenantScope::of));
+        let Some((record, taken)) = self
+            .ephemeral
+            .session_and_quotas(&key, self.policy.idle_timeout, &quotas)
+            .await?
+        else {
+            cache.forget_owner(&key);
+            return Ok(Admission::Unknown);
+        };
+        let principal = self
+            .principal_of(&key, &record)
+            .await?
+            .filter(|p| p.account.id == owner.account);
+        Ok(match (principal, taken) {
+            (None, _) => Admission::Unknown,
+            (Some(principal), Ok(())) => Admission::Admitted(principal),
+            (Some(_), Err(retry_after)) => Admission::OverQuota { retry_after },
+        })
+    }
+
+    fn is_token_shaped(token: &str) -> bool {
+        token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+
+    /// The principal behind a session's record: `None` when the record is
+    /// not one this platform wrote, has outlived its absolute lifetime, or
+    /// its account was disabled, or changed its password or role, since it
+    /// began.
+    async fn principal_of(&self, key: &str, record: &str) -> Result<Option<Principal>, StoreError> {
+        let Ok(record) = serde_json::from_str::<SessionRecord>(record) else {
             return Ok(None);
         };
-        let Ok(record) = serde_json::from_str::<SessionRecord>(&record) else {
-            return Ok(None);
-        };
-        if !record.verify(&self.policy.record_key, &key) {
+        if !record.verify(&self.policy.record_key, key) {
             tracing::warn!("a session record failed its authentication; refused");
             return Ok(None);
         }
         let age_us = Utc::now().timestamp_micros() - record.created_at_us;
         if age_us < 0 || age_us as u128 > self.policy.absolute_lifetime.as_micros() {
-            self.ephemeral.delete(&key).await?;
+            self.ephemeral.delete(key).await?;
             return Ok(None);
         }
-        let Some(row) = user_account::Entity::find_by_id(record.account_id.get())
-            .one(&self.store.db)
-            .await?
-        else {
-            return Ok(None);
+        let cache = &self.store.account_cache;
+        let row = match cache.account(record.account_id) {
+            Some(row) => row,
+            None => {
+                let generation = cache.generation();
+                let Some(row) = user_account::Entity::find_by_id(record.account_id.get())
+                    .one(&self.store.db)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                cache.keep(generation, row.clone());
+                row
+            }
         };
         // A password change, a new role or a disabling ends the sessions
         // begun before it.
@@ -801,7 +895,7 @@ impl<'a> Sessions<'a> {
             .flatten()
             .any(|changed| record.created_at_us < changed.timestamp_micros());
         if row.disabled_at.is_some() || begun_before_change {
-            self.ephemeral.delete(&key).await?;
+            self.ephemeral.delete(key).await?;
             return Ok(None);
         }
         let account = Account::try_from(row)?;
@@ -957,6 +1051,7 @@ impl<'a> Sessions<'a> {
             },
         )
         .await?;
+        self.store.account_cache.forget_accounts();
         Account::try_from(row)
     }
 }

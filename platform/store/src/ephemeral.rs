@@ -3,7 +3,7 @@
 //! default. Callers use [`Ephemeral`] and never know which one they have.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -46,34 +46,56 @@ pub struct InProcess {
 }
 
 /// GCRA in Redis over several keys at once, on the server's clock so every
-/// replica agrees. ARGV holds (interval ms, burst) per key. An action is
-/// taken from every quota or from none. Returns 0 when allowed, else the
+/// replica agrees: `take(first_key, first_arg)` runs over `KEYS[first_key..]`
+/// with (interval ms, burst) per key in `ARGV` from `first_arg`. An action
+/// is taken from every quota or from none. Gives 0 when allowed, else the
 /// milliseconds to wait.
-const GCRA_SCRIPT: &str = r"
-local now_parts = redis.call('TIME')
-local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
-local wait = 0
-local new_tats = {}
-for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[2 * i - 1])
-  local burst = tonumber(ARGV[2 * i])
-  local tat = tonumber(redis.call('GET', key) or now)
-  if tat < now then tat = now end
-  local new_tat = tat + interval
-  local allow_at = new_tat - burst * interval
-  if now < allow_at and allow_at - now > wait then
-    wait = allow_at - now
+const GCRA_FUNCTION: &str = r"
+local function take(first_key, first_arg)
+  local now_parts = redis.call('TIME')
+  local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+  local wait = 0
+  local new_tats = {}
+  for i = first_key, #KEYS do
+    local arg = first_arg + 2 * (i - first_key)
+    local interval = tonumber(ARGV[arg])
+    local burst = tonumber(ARGV[arg + 1])
+    local tat = tonumber(redis.call('GET', KEYS[i]) or now)
+    if tat < now then tat = now end
+    local new_tat = tat + interval
+    local allow_at = new_tat - burst * interval
+    if now < allow_at and allow_at - now > wait then
+      wait = allow_at - now
+    end
+    new_tats[i] = new_tat
   end
-  new_tats[i] = new_tat
+  if wait > 0 then
+    return wait
+  end
+  for i = first_key, #KEYS do
+    redis.call('SET', KEYS[i], new_tats[i], 'PX', new_tats[i] - now)
+  end
+  return 0
 end
-if wait > 0 then
-  return wait
-end
-for i, key in ipairs(KEYS) do
-  redis.call('SET', key, new_tats[i], 'PX', new_tats[i] - now)
-end
-return 0
 ";
+
+/// The quotas of `KEYS`, as `GCRA_FUNCTION` takes them.
+static GCRA_SCRIPT: LazyLock<redis::Script> =
+    LazyLock::new(|| redis::Script::new(&format!("{GCRA_FUNCTION}\nreturn take(1, 1)")));
+
+/// A session read and its idle expiry restarted (`KEYS[1]`, `ARGV[1]` ms),
+/// then, only when it exists, the quotas of the other keys taken: the
+/// record and the wait, or nil for no session.
+static SESSION_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(&format!(
+        "{GCRA_FUNCTION}
+local record = redis.call('GETEX', KEYS[1], 'PX', ARGV[1])
+if not record then
+  return false
+end
+return {{record, take(2, 2)}}"
+    ))
+});
 
 impl Ephemeral {
     pub fn in_process() -> Ephemeral {
@@ -287,12 +309,63 @@ impl Ephemeral {
         self.rate_limit_all(&[(key.to_owned(), quota)]).await
     }
 
+    /// Reads a session's record and restarts its idle expiry, then takes
+    /// one action from each quota (or from none, see
+    /// [`rate_limit_all`](Self::rate_limit_all)): one round trip to Redis.
+    /// `None`, and nothing taken, when there is no such session.
+    pub(crate) async fn session_and_quotas(
+        &self,
+        session_key: &str,
+        idle_timeout: Duration,
+        quotas: &[(String, Quota)],
+    ) -> Result<Option<(String, Result<(), Duration>)>, StoreError> {
+        match self {
+            Ephemeral::InProcess(_) => {
+                let Some(record) = self.get_and_touch(session_key, idle_timeout).await? else {
+                    return Ok(None);
+                };
+                Ok(Some((record, self.rate_limit_all(quotas).await?)))
+            }
+            Ephemeral::Redis {
+                connection,
+                key_prefix,
+            } => {
+                let mut connection = connection.clone();
+                let mut invocation = SESSION_SCRIPT.prepare_invoke();
+                invocation
+                    .key(format!("{key_prefix}{session_key}"))
+                    .arg(idle_timeout.as_millis() as u64);
+                for (key, quota) in quotas {
+                    invocation
+                        .key(format!("{key_prefix}limit:{key}"))
+                        .arg(quota.emission_interval().as_millis().max(1) as u64)
+                        .arg(quota.burst);
+                }
+                let answer: Option<(String, u64)> =
+                    invocation.invoke_async(&mut connection).await?;
+                Ok(answer.map(|(record, wait_ms)| {
+                    (
+                        record,
+                        if wait_ms == 0 {
+                            Ok(())
+                        } else {
+                            Err(Duration::from_millis(wait_ms))
+                        },
+                    )
+                }))
+            }
+        }
+    }
+
     /// Takes one action from each quota, or from none when any is spent
     /// (then: how long to wait). One round trip to Redis for all of them.
     pub async fn rate_limit_all(
         &self,
         quotas: &[(String, Quota)],
     ) -> Result<Result<(), Duration>, StoreError> {
+        if quotas.is_empty() {
+            return Ok(Ok(()));
+        }
         match self {
             Ephemeral::InProcess(state) => {
                 let mut limiters = state.limiters.lock().expect("ephemeral limiters lock");
@@ -323,8 +396,7 @@ impl Ephemeral {
                 key_prefix,
             } => {
                 let mut connection = connection.clone();
-                let script = redis::Script::new(GCRA_SCRIPT);
-                let mut invocation = script.prepare_invoke();
+                let mut invocation = GCRA_SCRIPT.prepare_invoke();
                 for (key, quota) in quotas {
                     invocation
                         .key(format!("{key_prefix}limit:{key}"))
@@ -419,5 +491,51 @@ mod tests {
             None,
             "an expired value cannot be touched back to life"
         );
+    }
+
+    /// One round trip reads the session and takes its quotas; a token
+    /// with no session takes nothing from anyone's quota.
+    async fn session_and_quotas_take_only_for_a_live_session(ephemeral: Ephemeral) {
+        let one = Quota {
+            burst: 1,
+            per_period: 1,
+            period: Duration::from_secs(60),
+        };
+        let quotas = [("user:7".to_owned(), one)];
+        let ttl = Duration::from_secs(600);
+        assert_eq!(
+            ephemeral
+                .session_and_quotas("session:gone", ttl, &quotas)
+                .await
+                .unwrap(),
+            None
+        );
+        ephemeral.put("session:live", "record", ttl).await.unwrap();
+        let (record, taken) = ephemeral
+            .session_and_quotas("session:live", ttl, &quotas)
+            .await
+            .unwrap()
+            .expect("the live session");
+        assert_eq!((record.as_str(), taken), ("record", Ok(())));
+        let (_, taken) = ephemeral
+            .session_and_quotas("session:live", ttl, &quotas)
+            .await
+            .unwrap()
+            .expect("the live session");
+        assert!(taken.unwrap_err() > Duration::from_secs(50));
+    }
+
+    #[tokio::test]
+    async fn in_process_session_and_quotas_take_only_for_a_live_session() {
+        session_and_quotas_take_only_for_a_live_session(Ephemeral::in_process()).await;
+    }
+
+    #[tokio::test]
+    async fn redis_session_and_quotas_take_only_for_a_live_session() {
+        let url = std::env::var("KENTRO_TEST_REDIS_URL")
+            .expect("KENTRO_TEST_REDIS_URL: run the tests with infra/test.sh, which starts Redis");
+        let prefix = format!("kentro-store-test:{}:", std::process::id());
+        let ephemeral = Ephemeral::connect_redis(&url, &prefix).await.unwrap();
+        session_and_quotas_take_only_for_a_live_session(ephemeral).await;
     }
 }

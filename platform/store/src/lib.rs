@@ -4,6 +4,7 @@
 //! API boundary: [`Store`] (the relational database, SQLite or PostgreSQL)
 //! and [`Ephemeral`] (Redis, or its in-process stand-in).
 
+mod account_cache;
 mod accounts;
 mod appointments;
 mod audit;
@@ -34,6 +35,7 @@ mod transaction;
 mod wall_one_tests;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use kentro_domain::keys::PersonId;
@@ -42,7 +44,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 use sea_orm_migration::MigratorTrait;
 
 pub use accounts::{
-    Account, Accounts, LoginOutcome, NewAccount, Principal, SessionPolicy, Sessions,
+    Account, Accounts, Admission, LoginOutcome, NewAccount, Principal, SessionPolicy, Sessions,
 };
 pub use appointments::{AppointmentRecord, Appointments, Booking};
 pub use audit::{
@@ -159,6 +161,7 @@ pub enum DatabaseTarget {
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    account_cache: Arc<account_cache::AccountCache>,
 }
 
 impl Store {
@@ -209,7 +212,10 @@ impl Store {
             .acquire_timeout(wait)
             .sqlx_logging(false);
         let db = Database::connect(options).await?;
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            account_cache: Arc::default(),
+        })
     }
 
     /// Applies every migration not yet applied, connected as `owner` when
@@ -274,6 +280,18 @@ impl Store {
         })
     }
 
+    /// Keeps the accounts behind sessions in memory while this replica
+    /// hears their changes (PostgreSQL only; see `account_cache.rs`). For a
+    /// server; a command that runs once reads them each time.
+    pub fn keep_accounts_in_memory(&self) {
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            tokio::spawn(account_cache::hear_changes(
+                self.account_cache.clone(),
+                self.db.get_postgres_connection_pool().clone(),
+            ));
+        }
+    }
+
     /// Answers when the database does.
     pub async fn ping(&self) -> Result<(), StoreError> {
         Ok(self.db.ping().await?)
@@ -288,7 +306,7 @@ impl Store {
     }
 
     pub fn tenants(&self) -> TenantRegistry<'_> {
-        TenantRegistry::new(&self.db)
+        TenantRegistry::new(&self.db, &self.account_cache)
     }
 
     pub fn accounts(&self) -> Accounts<'_> {

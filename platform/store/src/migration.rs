@@ -93,6 +93,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0022_offboarding"),
             sql_migration!("0023_platform_notifications"),
             sql_migration!("0024_audit_pending_without_tenant_lock", postgres_only),
+            sql_migration!("0025_account_changes", postgres_only),
         ]
     }
 }

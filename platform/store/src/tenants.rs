@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use crate::StoreError;
+use crate::account_cache::AccountCache;
 use crate::audit::{self, Actor, AuditEvent};
 use crate::entity::{
     appointment, center, directory_record, invitation, partner_key, plugin_activation, tenant,
@@ -122,11 +123,12 @@ pub struct Readiness {
 
 pub struct TenantRegistry<'a> {
     db: &'a DatabaseConnection,
+    account_cache: &'a AccountCache,
 }
 
 impl<'a> TenantRegistry<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
-        TenantRegistry { db }
+    pub(crate) fn new(db: &'a DatabaseConnection, account_cache: &'a AccountCache) -> Self {
+        TenantRegistry { db, account_cache }
     }
 
     /// Applies the manifests in one transaction: all of them or none.
@@ -253,6 +255,8 @@ impl<'a> TenantRegistry<'a> {
         audit::append_platform(&txn, &event).await?;
         let record = with_lifecycle(&txn, TenantRecord::try_from(row)?).await?;
         txn.commit().await?;
+        // The staff's sessions ended with the suspension.
+        self.account_cache.forget_accounts();
         Ok(record)
     }
 
@@ -325,6 +329,8 @@ impl<'a> TenantRegistry<'a> {
         audit::append_platform(&txn, &event).await?;
         let record = with_lifecycle(&txn, TenantRecord::try_from(row)?).await?;
         txn.commit().await?;
+        // The staff's sessions ended with the suspension.
+        self.account_cache.forget_accounts();
         Ok(record)
     }
 
