@@ -3,25 +3,29 @@
 use serde_json::{Value, json};
 
 use crate::harness::{
-    Backend, MINISTRY_OVERSEER, PLATFORM_ADMIN, Server, code, demo_account, demo_password,
+    Answer, Backend, MINISTRY_OVERSEER, PLATFORM_ADMIN, Server, code, demo_account, demo_password,
     run_kentro, seed_tenants_dir, stderr_of, stdout_of,
+};
+use crate::operations::{
+    AuditByActor, AuditSequencesOf, AuditTrail, LogIn, LogOut, Me, MyEmail, OpenHousingCase,
+    PeopleAndCaseIds, RegisterNamed, TenantName, TenantSlugs, Users, WhoRead, audit_by_actor,
+    audit_sequences_of, log_in, me, open_housing_case, register_named, tenant_name, users,
+    who_read,
 };
 
 const USERS: &str = "{ users(first: 50) { edges { node { id email role disabled } } } }";
 
+/// The staff of the caller's center, by e-mail and id.
 async fn user_ids(server: &Server, token: &str) -> Vec<(String, String)> {
-    let response = server.graphql_as(Some(token), USERS, json!({})).await;
-    assert!(response.get("errors").is_none(), "{response}");
-    response["data"]["users"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["node"]["email"].as_str().unwrap().to_owned(),
-                e["node"]["id"].as_str().unwrap().to_owned(),
-            )
-        })
+    server
+        .caller(token)
+        .run::<Users>(users::Variables)
+        .await
+        .ok()
+        .users
+        .edges
+        .into_iter()
+        .map(|e| (e.node.email, e.node.id))
         .collect()
 }
 
@@ -30,9 +34,12 @@ async fn unauthenticated_clients_can_only_log_in_and_ask_who_they_are() {
     let backend = Backend::sqlite();
     let server = Server::start(&backend.demo_env(), &["--demo"]);
 
-    let me = server.graphql("{ me { email } }", json!({})).await;
-    assert!(me.get("errors").is_none(), "{me}");
-    assert!(me["data"]["me"].is_null());
+    let me = server
+        .caller("")
+        .run::<MyEmail>(crate::operations::my_email::Variables)
+        .await
+        .ok();
+    assert_eq!(me.me, None);
 
     for query in [
         "{ tenants { slug } }",
@@ -52,43 +59,42 @@ async fn tenants_are_listed_for_platform_roles_only() {
     let server = Server::start(&backend.demo_env(), &["--demo"]);
     let password = demo_password(&backend);
 
+    let tenant_slugs = crate::operations::tenant_slugs::Variables;
     for email in [PLATFORM_ADMIN, MINISTRY_OVERSEER] {
         let token = server.login(email, &password).await;
-        let response = server
-            .graphql_as(Some(&token), "{ tenants { slug } }", json!({}))
-            .await;
-        assert_eq!(
-            response["data"]["tenants"].as_array().map(Vec::len),
-            Some(5),
-            "{email}: {response}"
-        );
+        let listed = server
+            .caller(&token)
+            .run::<TenantSlugs>(tenant_slugs.clone())
+            .await
+            .ok();
+        assert_eq!(listed.tenants.len(), 5, "{email}: {listed:?}");
     }
 
     let social_worker = server
         .login(&demo_account("social-worker", "veria"), &password)
         .await;
-    let response = server
-        .graphql_as(Some(&social_worker), "{ tenants { slug } }", json!({}))
-        .await;
-    assert_eq!(code(&response), "FORBIDDEN", "{response}");
+    let social_worker = server.caller(&social_worker);
+    social_worker
+        .run::<TenantSlugs>(tenant_slugs)
+        .await
+        .refused("FORBIDDEN");
 
     // Center staff see their own center, and no other.
-    let own = server
-        .graphql_as(
-            Some(&social_worker),
-            r#"{ tenant(slug: "veria") { nameEl } }"#,
-            json!({}),
-        )
-        .await;
-    assert_eq!(own["data"]["tenant"]["nameEl"], "Δήμος Βέροιας", "{own}");
-    let other = server
-        .graphql_as(
-            Some(&social_worker),
-            r#"{ tenant(slug: "paiania") { nameEl } }"#,
-            json!({}),
-        )
-        .await;
-    assert!(other["data"]["tenant"].is_null(), "{other}");
+    let name_of = |slug: &str| tenant_name::Variables {
+        slug: slug.to_owned(),
+    };
+    let own = social_worker
+        .run::<TenantName>(name_of("veria"))
+        .await
+        .ok()
+        .tenant
+        .expect("the caller's own center");
+    assert_eq!(own.name_el, "Δήμος Βέροιας");
+    let other = social_worker
+        .run::<TenantName>(name_of("paiania"))
+        .await
+        .ok();
+    assert_eq!(other.tenant, None);
 }
 
 #[tokio::test]
@@ -146,20 +152,27 @@ async fn repeated_logins_for_one_account_are_throttled_even_with_the_right_passw
         .await;
 }
 
-async fn login_from(server: &Server, address: &str, email: &str, password: &str) -> Value {
-    reqwest::Client::new()
+async fn login_from(
+    server: &Server,
+    address: &str,
+    email: &str,
+    password: &str,
+) -> Answer<log_in::ResponseData> {
+    use graphql_client::GraphQLQuery;
+    let response: Value = reqwest::Client::new()
         .post(format!("{}/graphql", server.base_url))
         .header("x-forwarded-for", address)
-        .json(&json!({
-            "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
-            "variables": { "e": email, "p": password },
+        .json(&LogIn::build_query(log_in::Variables {
+            email: email.to_owned(),
+            password: password.to_owned(),
         }))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap()
+        .unwrap();
+    Answer::of(&response)
 }
 
 /// Guessing from one address gets that address refused, never the account
@@ -174,17 +187,17 @@ async fn an_outsider_guessing_a_password_cannot_lock_a_colleague_out() {
     let target = demo_account("social-worker", "veria");
     let outsider = "203.0.113.66";
     for _ in 0..5 {
-        let response = login_from(&server, outsider, &target, "guessing the password").await;
-        assert_eq!(code(&response), "UNAUTHENTICATED", "{response}");
+        login_from(&server, outsider, &target, "guessing the password")
+            .await
+            .refused("UNAUTHENTICATED");
     }
-    let refused = login_from(&server, outsider, &target, "guessing again").await;
-    assert_eq!(code(&refused), "RATE_LIMITED", "{refused}");
+    login_from(&server, outsider, &target, "guessing again")
+        .await
+        .refused("RATE_LIMITED");
 
+    // The colleague is not locked out.
     let desk = login_from(&server, "198.51.100.4", &target, &demo_password(&backend)).await;
-    assert!(
-        desk["data"]["login"]["token"].is_string(),
-        "the colleague is not locked out: {desk}"
-    );
+    assert_eq!(desk.ok().login.token.len(), 64);
 }
 
 #[tokio::test]
@@ -208,15 +221,15 @@ async fn logout_ends_the_session() {
             &demo_password(&backend),
         )
         .await;
-    let me = server
-        .graphql_as(Some(&token), "{ me { email role } }", json!({}))
-        .await;
-    assert_eq!(me["data"]["me"]["role"], "RECEPTION", "{me}");
+    let reception = server.caller(&token);
+    let me = reception.run::<Me>(me::Variables).await.ok().me;
+    assert_eq!(me.map(|me| me.role), Some(me::Role::RECEPTION));
 
-    let out = server
-        .graphql_as(Some(&token), "mutation { logout }", json!({}))
-        .await;
-    assert_eq!(out["data"]["logout"], true, "{out}");
+    let out = reception
+        .run::<LogOut>(crate::operations::log_out::Variables)
+        .await
+        .ok();
+    assert!(out.logout);
     let (status, _) = server
         .post_graphql(Some(&token), &json!({ "query": "{ me { email } }" }))
         .await;
@@ -248,16 +261,11 @@ async fn a_coordinator_manages_their_centers_staff_and_a_disabled_account_is_loc
     assert_eq!(code(&response), "FORBIDDEN", "{response}");
 
     let disabled = server
-        .graphql_as(
-            Some(&admin),
-            "mutation($id: ID!) { disableUser(id: $id) { disabled } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(
-        disabled["data"]["disableUser"]["disabled"], true,
-        "{disabled}"
-    );
+        .caller(&admin)
+        .run::<crate::operations::DisableUser>(crate::operations::disable_user::Variables { id })
+        .await
+        .ok();
+    assert!(disabled.disable_user.disabled);
     let (status, _) = server
         .post_graphql(Some(&worker), &json!({ "query": "{ me { email } }" }))
         .await;
@@ -272,17 +280,15 @@ async fn a_coordinator_manages_their_centers_staff_and_a_disabled_account_is_loc
 
     // Every change is in the center's audit log, newest first.
     let log = server
-        .graphql_as(
-            Some(&admin),
-            "{ auditLog(first: 100) { edges { node { sequence action actor entityType } } } }",
-            json!({}),
-        )
-        .await;
-    let actions: Vec<&str> = log["data"]["auditLog"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{log}"))
+        .caller(&admin)
+        .run::<AuditTrail>(crate::operations::audit_trail::Variables)
+        .await
+        .ok();
+    let actions: Vec<&str> = log
+        .audit_log
+        .edges
         .iter()
-        .map(|e| e["node"]["action"].as_str().unwrap())
+        .map(|e| e.node.action.as_str())
         .collect();
     assert_eq!(actions[0], "account.disable", "{actions:?}");
     assert!(actions.contains(&"account.create"), "{actions:?}");
@@ -307,14 +313,14 @@ async fn another_centers_ids_are_not_found_and_change_nothing() {
     assert_cross_tenant_ids_are_not_found(&server, &paiania, &veria_users).await;
     // Veria's accounts are untouched.
     assert_eq!(user_ids(&server, &veria).await, veria_users);
-    let still_active = server.graphql_as(Some(&veria), USERS, json!({})).await;
+    let still_active = server
+        .caller(&veria)
+        .run::<Users>(users::Variables)
+        .await
+        .ok();
     assert!(
-        still_active["data"]["users"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["node"]["disabled"] == false),
-        "{still_active}"
+        still_active.users.edges.iter().all(|e| !e.node.disabled),
+        "{still_active:?}"
     );
 }
 
@@ -346,17 +352,11 @@ async fn assert_cross_tenant_ids_are_not_found(
             );
         }
         let log = server
-            .graphql_as(
-                Some(attacker),
-                "query($id: ID!) { auditLog(filter: { actor: $id }) { edges { node { action } } } }",
-                json!({ "id": id }),
-            )
-            .await;
-        assert_eq!(
-            log["data"]["auditLog"]["edges"].as_array().map(Vec::len),
-            Some(0),
-            "{log}"
-        );
+            .caller(attacker)
+            .run::<AuditByActor>(audit_by_actor::Variables { id: id.clone() })
+            .await
+            .ok();
+        assert!(log.audit_log.edges.is_empty(), "{log:?}");
     }
 }
 
@@ -412,16 +412,13 @@ async fn with_row_level_security_off_the_api_still_returns_only_the_callers_tena
         .await;
 
     let log = server
-        .graphql_as(
-            Some(&paiania),
-            "{ auditLog(first: 100) { edges { node { actor entityId } } } }",
-            json!({}),
-        )
-        .await;
-    let entries = log["data"]["auditLog"]["edges"].as_array().unwrap();
-    assert!(!entries.is_empty());
-    for entry in entries {
-        let text = entry.to_string();
+        .caller(&paiania)
+        .run::<AuditTrail>(crate::operations::audit_trail::Variables)
+        .await
+        .ok();
+    assert!(!log.audit_log.edges.is_empty());
+    for entry in &log.audit_log.edges {
+        let text = format!("{} {}", entry.node.actor, entry.node.entity_id);
         assert!(!text.contains("veria"), "paiania sees veria's entry {text}");
     }
     let users = user_ids(&server, &paiania).await;
@@ -858,10 +855,7 @@ async fn a_session_record_forged_in_redis_logs_nobody_in() {
         .login(&demo_account("tenant-admin", "veria"), &password)
         .await;
     let admin_id = {
-        let me = server
-            .graphql_as(Some(&admin), "{ me { id } }", json!({}))
-            .await;
-        let id = me["data"]["me"]["id"].as_str().unwrap().to_owned();
+        let id = server.caller(&admin).my_id().await;
         use base64::Engine;
         let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(id)
@@ -1097,24 +1091,24 @@ async fn concurrent_audited_requests_of_one_center_make_one_unbroken_chain() {
         .login(&demo_account("tenant-admin", "veria"), &password)
         .await;
     let log = server
-        .graphql_as(
-            Some(&admin),
-            "{ auditLog(filter: { action: \"person.register\" }, first: 100) { edges { node { sequence } } } }",
-            json!({}),
-        )
-        .await;
-    let mut sequences: Vec<i64> = log["data"]["auditLog"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{log}"))
+        .caller(&admin)
+        .run::<AuditSequencesOf>(audit_sequences_of::Variables {
+            action: "person.register".into(),
+        })
+        .await
+        .ok();
+    let mut sequences: Vec<i64> = log
+        .audit_log
+        .edges
         .iter()
-        .map(|e| e["node"]["sequence"].as_i64().unwrap())
+        .map(|e| e.node.sequence)
         .collect();
     sequences.sort_unstable();
     sequences.dedup();
     assert_eq!(
         sequences.len(),
         CLIENTS * EACH,
-        "each on the chain once: {log}"
+        "each on the chain once: {log:?}"
     );
     drop(server);
     let (code, report) = verify_veria(&backend);
@@ -1175,82 +1169,64 @@ async fn list_reads_are_found_on(backend: Backend) {
         .login(&demo_account("tenant-admin", "paiania"), &password)
         .await;
     let key_of = crate::harness::key_of;
+    let desk = server.caller(&worker);
     let mut people = Vec::new();
     for given in ["Ρένα", "Σάκης"] {
-        let registered = server
-            .graphql_as(
-                Some(&worker),
-                "mutation($g: String!) { registerPerson(input: { givenNameEl: $g, familyNameEl: \"Λιστα\" }) { id } }",
-                json!({ "g": given }),
-            )
-            .await;
-        people.push(
-            registered["data"]["registerPerson"]["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        let registered = desk
+            .run::<RegisterNamed>(register_named::Variables {
+                given: given.into(),
+                family: "Λιστα".into(),
+            })
+            .await
+            .ok();
+        people.push(registered.register_person.id);
     }
-    let opened = server
-        .graphql_as(
-            Some(&worker),
-            "mutation($p: ID!) { openCase(input: { personId: $p, channel: WALK_IN, categories: [HOUSING] }) { id } }",
-            json!({ "p": people[1] }),
-        )
-        .await;
-    let case = opened["data"]["openCase"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let listed = server
-        .graphql_as(
-            Some(&worker),
-            "{ people(first: 50) { edges { node { id } } } cases(first: 50) { edges { node { id } } } }",
-            json!({}),
-        )
-        .await;
-    assert!(listed.get("errors").is_none(), "{listed}");
+    let case = desk
+        .run::<OpenHousingCase>(open_housing_case::Variables {
+            person_id: people[1].clone(),
+        })
+        .await
+        .ok()
+        .open_case
+        .id;
+    desk.run::<PeopleAndCaseIds>(crate::operations::people_and_case_ids::Variables)
+        .await
+        .ok();
 
+    let auditor = server.caller(&admin);
     let who_read = |entity_type: &'static str, entity_id: String| {
-        let server = &server;
-        let admin = &admin;
+        let auditor = &auditor;
         async move {
-            let log = server
-                .graphql_as(
-                    Some(admin),
-                    "query($t: String!, $e: String!) { auditLog(first: 100, filter: { entityType: $t, entityId: $e }) {
-                        edges { node { action entityId actor } } } }",
-                    json!({ "t": entity_type, "e": entity_id }),
-                )
-                .await;
-            log["data"]["auditLog"]["edges"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{log}"))
-                .iter()
-                .map(|e| e["node"].clone())
-                .collect::<Vec<Value>>()
+            auditor
+                .run::<WhoRead>(who_read::Variables {
+                    entity_type: entity_type.into(),
+                    entity_id,
+                })
+                .await
+                .ok()
+                .audit_log
+                .edges
+                .into_iter()
+                .map(|e| e.node)
+                .collect::<Vec<_>>()
         }
     };
     let reads_of_second = who_read("person", key_of(&people[1])).await;
     assert!(
-        reads_of_second
-            .iter()
-            .any(|e| e["action"] == "person.search"
-                && e["entityId"].as_str().unwrap().contains(',')
-                && e["actor"].as_str().unwrap().contains("social-worker")),
+        reads_of_second.iter().any(|e| e.action == "person.search"
+            && e.entity_id.contains(',')
+            && e.actor.contains("social-worker")),
         "the list read that showed the person: {reads_of_second:?}"
     );
     let reads_of_case = who_read("case", key_of(&case)).await;
     assert!(
-        reads_of_case.iter().any(|e| e["action"] == "case.read"),
+        reads_of_case.iter().any(|e| e.action == "case.read"),
         "the page of cases: {reads_of_case:?}"
     );
     // An id is matched whole, not as a part of another id.
     let strangers = who_read("person", format!("{}9", key_of(&people[1]))).await;
     assert!(
-        strangers
-            .iter()
-            .all(|e| e["entityId"] != json!(key_of(&people[1]))),
+        strangers.iter().all(|e| e.entity_id != key_of(&people[1])),
         "{strangers:?}"
     );
 }

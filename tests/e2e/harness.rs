@@ -607,6 +607,16 @@ pub fn optional_code(response: &Value) -> Option<&str> {
     response["errors"][0]["extensions"]["code"].as_str()
 }
 
+impl Server {
+    /// The holder of `token`, as a client of the GraphQL endpoint.
+    pub fn caller(&self, token: &str) -> Client<'_> {
+        Client {
+            server: self,
+            token: token.to_owned(),
+        }
+    }
+}
+
 /// The data of `query` as the holder of `token`; panics on any error.
 pub async fn ok_as(server: &Server, token: &str, query: &str, variables: Value) -> Value {
     Client {
@@ -756,6 +766,19 @@ impl Client<'_> {
         let body = serde_json::to_value(Q::build_query(variables)).expect("a request body");
         let (status, response) = self.server.post_graphql(self.bearer(), &body).await;
         assert_eq!(status, 200, "GraphQL answered HTTP {status}: {response}");
+        Answer::of(&response)
+    }
+
+    /// The caller's own account id.
+    pub async fn my_id(&self) -> String {
+        let data = self.ok("{ me { id } }", json!({})).await;
+        data["me"]["id"].as_str().unwrap().to_owned()
+    }
+}
+
+impl<D: serde::de::DeserializeOwned> Answer<D> {
+    /// A response to a typed document, read as its types.
+    pub fn of(response: &Value) -> Answer<D> {
         let errors = response["errors"]
             .as_array()
             .map(|errors| {
@@ -777,11 +800,5 @@ impl Client<'_> {
             })),
         };
         Answer { data, errors }
-    }
-
-    /// The caller's own account id.
-    pub async fn my_id(&self) -> String {
-        let data = self.ok("{ me { id } }", json!({})).await;
-        data["me"]["id"].as_str().unwrap().to_owned()
     }
 }

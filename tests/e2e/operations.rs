@@ -109,6 +109,21 @@ operations!("../../tests/e2e/operations/invitations.graphql":
     PlatformAuditActions,
 );
 
+operations!("../../tests/e2e/operations/access.graphql":
+    Users,
+    MyEmail,
+    TenantSlugs,
+    TenantName,
+    LogOut,
+    AuditTrail,
+    AuditByActor,
+    AuditSequencesOf,
+    WhoRead,
+    RegisterNamed,
+    OpenHousingCase,
+    PeopleAndCaseIds,
+);
+
 /// Variables (or one input object) from JSON, for inputs with many
 /// optional fields: a missing required field or a wrong type fails here.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
