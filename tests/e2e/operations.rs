@@ -124,6 +124,23 @@ operations!("../../tests/e2e/operations/access.graphql":
     PeopleAndCaseIds,
 );
 
+operations!("../../tests/e2e/operations/tenants.graphql":
+    TenantProfile,
+    TenantStatusOf,
+    DemoWeek,
+    KeaChecklists,
+    SuspendTenant,
+    ReactivateTenant,
+    OffboardTenant,
+    CreateTenant,
+    UpdateTenant,
+    InviteCoordinator,
+    MeAndMyTenant,
+    TenantReadinessOf,
+    PlatformLog,
+    TenantExport,
+);
+
 /// Variables (or one input object) from JSON, for inputs with many
 /// optional fields: a missing required field or a wrong type fails here.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
