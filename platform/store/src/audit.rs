@@ -696,6 +696,18 @@ impl<'a> AuditLog<'a> {
             keyed_seen |= keyed;
             expected_prev = row.hash.clone();
         }
+        // Rows the entries above did not claim name an entry the log does
+        // not hold (PostgreSQL has no key from a subject to its entry).
+        if let Some((&seq, _)) = subjects
+            .iter()
+            .find(|(seq, _)| rows.binary_search_by_key(*seq, |r| r.seq).is_err())
+        {
+            return broken(
+                seq,
+                "is named by subject rows, but the log holds no such entry: an index row was added"
+                    .to_owned(),
+            );
+        }
         for checkpoint in &checkpoints {
             if checkpoint_mac(
                 scope.tenant_id(),
@@ -1185,5 +1197,57 @@ mod tests {
             Some(list_read.seq),
             "{report:?}"
         );
+    }
+
+    /// PostgreSQL keeps no key from a subject row to its entry (migration
+    /// 0021): a row naming an entry the log does not hold is found by the
+    /// chain's check instead.
+    #[tokio::test]
+    async fn a_subject_row_naming_no_entry_is_found_by_verify_on_postgresql() {
+        use sea_orm::ConnectionTrait;
+
+        use crate::test_databases::{TestDatabase, manifest};
+        use crate::{DatabaseTarget, Store};
+
+        let database = TestDatabase::create("kentro_orphan_subject").await;
+        let owner = Store::connect(&database.as_role("kentro_owner"))
+            .await
+            .unwrap();
+        owner.migrate(None).await.unwrap();
+        let store = Store::connect(&database.as_role("kentro_server"))
+            .await
+            .unwrap();
+        let center = manifest("ours", "Ημών");
+        store
+            .tenants()
+            .apply(std::slice::from_ref(&center), &Actor::operator(), "test")
+            .await
+            .unwrap();
+        let scope = store.operator_scope(&center.slug).await.unwrap().unwrap();
+        let report = store.audit_log().verify(scope).await.unwrap();
+        assert_eq!(report.first_broken, None, "{report:?}");
+        assert!(report.entries > 0, "the onboarding is on the log");
+
+        let beyond = report.entries as i64 + 1_000;
+        let DatabaseTarget::Postgres(url) = database.as_role("postgres") else {
+            unreachable!("a PostgreSQL database")
+        };
+        let superuser = sea_orm::Database::connect(url.as_str()).await.unwrap();
+        superuser
+            .execute_unprepared(&format!(
+                "INSERT INTO audit_subject (tenant_id, seq, entity_type, entity_id) \
+                 VALUES ({}, {beyond}, 'person', '42')",
+                scope.tenant_id()
+            ))
+            .await
+            .expect("no key refuses the row");
+        let report = store.audit_log().verify(scope).await.unwrap();
+        assert_eq!(
+            report.first_broken.as_ref().map(|(seq, _)| *seq),
+            Some(beyond),
+            "{report:?}"
+        );
+        drop((superuser, store, owner));
+        database.drop_now().await;
     }
 }
