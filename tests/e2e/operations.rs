@@ -141,6 +141,19 @@ operations!("../../tests/e2e/operations/tenants.graphql":
     TenantExport,
 );
 
+operations!("../../tests/e2e/operations/workspace.graphql":
+    SocialWorkerDay,
+    PeopleFound,
+    RegisterInLatin,
+    OpenHousingPhoneCase,
+    PartnerKeyLabels,
+    PluginSettings,
+    TenantActivityTimes,
+    CenterIndicators,
+    MyCenters,
+    OwnDirectoryServices,
+);
+
 /// Variables (or one input object) from JSON, for inputs with many
 /// optional fields: a missing required field or a wrong type fails here.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {

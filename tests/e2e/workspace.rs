@@ -8,6 +8,14 @@ use serde_json::json;
 
 use crate::browser::Browser;
 use crate::harness::{Backend, Server, demo_account, demo_password};
+use crate::operations::{
+    CenterIndicators, Me, MyCenters, OpenHousingPhoneCase, OwnDirectoryServices, PartnerKeyLabels,
+    PeopleFound, PersonForDesk, PluginSettings, RegisterInLatin, RegisterNamed, SocialWorkerDay,
+    TenantActivityTimes, TenantStatusOf, Users, center_indicators, me, my_centers,
+    open_housing_phone_case, own_directory_services, partner_key_labels, people_found,
+    person_for_desk, plugin_settings, register_in_latin, register_named, social_worker_day,
+    tenant_activity_times, tenant_status_of, users,
+};
 
 /// A weekday a week or more ahead, outside the Christmas and New Year
 /// closures, when the demo centers are open (08:00–16:00).
@@ -48,22 +56,22 @@ async fn social_worker_day(
     server: &Server,
     backend: &Backend,
     day: NaiveDate,
-) -> serde_json::Value {
+) -> Vec<social_worker_day::SocialWorkerDayCalendar> {
     let token = server
         .login(
             &demo_account("social-worker", "veria"),
             &demo_password(backend),
         )
         .await;
-    let response = server
-        .graphql_as(
-            Some(&token),
-            "query($from: String!, $to: String!) { me { id } calendar(from: $from, to: $to) { kind startsAt person { displayName } staff { name } } }",
-            json!({ "from": day.to_string(), "to": (day + chrono::Duration::days(1)).to_string() }),
-        )
-        .await;
-    assert!(response.get("errors").is_none(), "{response}");
-    response["data"]["calendar"].clone()
+    server
+        .caller(&token)
+        .run::<SocialWorkerDay>(social_worker_day::Variables {
+            from: day.to_string(),
+            to: (day + chrono::Duration::days(1)).to_string(),
+        })
+        .await
+        .ok()
+        .calendar
 }
 
 /// Journey 1: reception finds nobody, registers a person, sees the
@@ -184,10 +192,10 @@ async fn reception_registers_and_books(
     assert!(browser.text("[role=status]").await.contains("κλείστηκε"));
 
     let booked = social_worker_day(server, backend, day).await;
-    assert_eq!(booked.as_array().map(Vec::len), Some(1), "{booked}");
-    assert_eq!(booked[0]["kind"], "INTAKE");
-    assert_eq!(booked[0]["person"]["displayName"], "Μαρία Παπαδοπούλου");
-    assert_eq!(booked[0]["startsAt"], format!("{day}T10:00:00"));
+    assert_eq!(booked.len(), 1, "{booked:?}");
+    assert_eq!(booked[0].kind, social_worker_day::AppointmentKind::INTAKE);
+    assert_eq!(booked[0].person.display_name, "Μαρία Παπαδοπούλου");
+    assert_eq!(booked[0].starts_at, format!("{day}T10:00:00"));
 
     browser
         .goto(&format!("/calendar?date={day}&view=week"))
@@ -284,11 +292,8 @@ async fn reception_journey_works_with_the_keyboard_only() {
         format!("/people/{person}?done=booked")
     );
     let booked = social_worker_day(&server, &backend, open_day()).await;
-    assert_eq!(
-        booked[0]["person"]["displayName"], "Νίκος Ιωάννου",
-        "{booked}"
-    );
-    assert_eq!(booked[0]["startsAt"], format!("{}T11:30:00", open_day()));
+    assert_eq!(booked[0].person.display_name, "Νίκος Ιωάννου", "{booked:?}");
+    assert_eq!(booked[0].starts_at, format!("{}T11:30:00", open_day()));
     browser.close().await;
 }
 
@@ -297,16 +302,16 @@ async fn people_named(server: &Server, backend: &Backend, search: &str) -> usize
     let token = server
         .login(&demo_account("reception", "veria"), &demo_password(backend))
         .await;
-    let response = server
-        .graphql_as(
-            Some(&token),
-            "query($q: String) { people(search: $q, first: 50) { nodes { id } } }",
-            json!({ "q": search }),
-        )
-        .await;
-    response["data"]["people"]["nodes"]
-        .as_array()
-        .map_or(usize::MAX, Vec::len)
+    server
+        .caller(&token)
+        .run::<PeopleFound>(people_found::Variables {
+            q: Some(search.to_owned()),
+        })
+        .await
+        .ok()
+        .people
+        .nodes
+        .len()
 }
 
 #[tokio::test]
@@ -465,8 +470,7 @@ async fn bad_input_on_every_form_shows_the_error_summary_keeps_the_values_and_sa
     assert!(
         social_worker_day(&server, &backend, saturday)
             .await
-            .as_array()
-            .is_some_and(Vec::is_empty),
+            .is_empty(),
         "nothing is booked"
     );
     browser.close().await;
@@ -1303,7 +1307,7 @@ async fn reception_moves_a_booking_records_attendance_and_prints_the_slip_and_co
         "a closed day is refused"
     );
     assert_eq!(
-        social_worker_day(&server, &backend, day).await[0]["startsAt"],
+        social_worker_day(&server, &backend, day).await[0].starts_at,
         format!("{day}T09:00:00")
     );
     // Moved to an hour later the same day (the form is open on its error,
@@ -1347,7 +1351,7 @@ async fn reception_moves_a_booking_records_attendance_and_prints_the_slip_and_co
     browser.submit(".appointment details form").await;
     assert!(browser.text("[role=status]").await.contains("άλλαξε"));
     assert_eq!(
-        social_worker_day(&server, &backend, day).await[0]["startsAt"],
+        social_worker_day(&server, &backend, day).await[0].starts_at,
         format!("{day}T10:00:00")
     );
 
@@ -1414,16 +1418,22 @@ async fn a_social_worker_corrects_a_record_and_merges_its_double() {
             &demo_password(&backend),
         )
         .await;
-    let double = server
-        .graphql_as(Some(&token), "mutation { registerPerson(input: { givenNameLatin: \"Ioanna\", familyNameLatin: \"Koutsou\" }) { id } }", json!({}))
-        .await["data"]["registerPerson"]["id"]
-        .as_str()
-        .expect("the double's id")
-        .to_owned();
-    let opened = server
-        .graphql_as(Some(&token), "mutation($p: ID!) { openCase(input: { personId: $p, channel: PHONE, categories: [HOUSING] }) { id } }", json!({ "p": double }))
-        .await;
-    assert!(opened.get("errors").is_none(), "{opened}");
+    let worker = server.caller(&token);
+    let double = worker
+        .run::<RegisterInLatin>(register_in_latin::Variables {
+            given: "Ioanna".into(),
+            family: "Koutsou".into(),
+        })
+        .await
+        .ok()
+        .register_person
+        .id;
+    worker
+        .run::<OpenHousingPhoneCase>(open_housing_phone_case::Variables {
+            person: double.clone(),
+        })
+        .await
+        .ok();
 
     browser.goto(&format!("{keep}/edit")).await;
     assert_eq!(
@@ -1707,21 +1717,17 @@ async fn a_coordinator_invites_a_colleague_who_chooses_her_own_password_in_the_b
     let admin_token = server
         .login(&demo_account("tenant-admin", "veria"), &password)
         .await;
-    let users = server
-        .graphql_as(
-            Some(&admin_token),
-            "{ users(first: 50) { edges { node { id email } } } }",
-            json!({}),
-        )
-        .await;
-    let id = users["data"]["users"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["node"]["email"] == "eleni.ioannou@veria.demo")
-        .and_then(|e| e["node"]["id"].as_str())
-        .expect("her account exists")
-        .to_owned();
+    let id = server
+        .caller(&admin_token)
+        .run::<Users>(users::Variables)
+        .await
+        .ok()
+        .users
+        .edges
+        .into_iter()
+        .find(|e| e.node.email == "eleni.ioannou@veria.demo")
+        .map(|e| e.node.id)
+        .expect("her account exists");
     coordinator.goto("/admin/users").await;
     coordinator
         .select(&format!("role-{id}"), "PSYCHOLOGIST")
@@ -1829,23 +1835,20 @@ async fn a_coordinator_reads_a_persons_access_history_and_downloads_it() {
     let worker = server
         .login(&demo_account("social-worker", "veria"), &password)
         .await;
-    let person = server
-        .graphql_as(
-            Some(&worker),
-            "mutation { registerPerson(input: { givenNameEl: \"Ευανθία\", familyNameEl: \"Ρήγα\" }) { id } }",
-            json!({}),
-        )
-        .await["data"]["registerPerson"]["id"]
-        .as_str()
-        .expect("registered")
-        .to_owned();
-    server
-        .graphql_as(
-            Some(&worker),
-            "query($id: ID!) { person(id: $id) { displayName } }",
-            json!({ "id": person }),
-        )
-        .await;
+    let worker = server.caller(&worker);
+    let person = worker
+        .run::<RegisterNamed>(register_named::Variables {
+            given: "Ευανθία".into(),
+            family: "Ρήγα".into(),
+        })
+        .await
+        .ok()
+        .register_person
+        .id;
+    worker
+        .run::<PersonForDesk>(person_for_desk::Variables { id: person.clone() })
+        .await
+        .ok();
 
     let browser = Browser::open(&server.base_url, true).await;
     log_in(&browser, &demo_account("tenant-admin", "veria"), &password).await;
@@ -1930,47 +1933,39 @@ async fn a_coordinator_issues_and_revokes_a_partner_key() {
     assert!(secret.starts_with("kpk_"), "{secret}");
     browser.check_screen("partners-issued").await;
 
-    let partner_list = |secret: String| {
-        let base = server.base_url.clone();
-        async move {
-            reqwest::Client::new()
-                .post(format!("{base}/graphql"))
-                .bearer_auth(secret)
-                .json(&json!({ "query": "{ partnerReferrals { id status } }" }))
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    let seen: serde_json::Value = partner_list(secret.clone()).await.json().await.unwrap();
+    let seen = server
+        .caller(&secret)
+        .run::<crate::operations::PartnerReferrals>(crate::operations::partner_referrals::Variables)
+        .await
+        .ok();
     assert_eq!(
-        seen["data"]["partnerReferrals"].as_array().map(Vec::len),
-        Some(1),
-        "the new key sees the referral sent to its organization: {seen}"
+        seen.partner_referrals.len(),
+        1,
+        "the new key sees the referral sent to its organization: {seen:?}"
     );
 
     // Revoked, it no longer gets in; the page says so.
-    let keys = server
-        .graphql_as(
-            Some(&veria_admin(&server, &password).await),
-            "{ partnerKeys { id label } }",
-            json!({}),
-        )
-        .await;
-    let id = keys["data"]["partnerKeys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["label"] == "Σύστημα του συσσιτίου")
-        .and_then(|k| k["id"].as_str())
-        .expect("the issued key is listed")
-        .to_owned();
+    let id = server
+        .caller(&veria_admin(&server, &password).await)
+        .run::<PartnerKeyLabels>(partner_key_labels::Variables)
+        .await
+        .ok()
+        .partner_keys
+        .into_iter()
+        .find(|k| k.label == "Σύστημα του συσσιτίου")
+        .map(|k| k.id)
+        .expect("the issued key is listed");
     browser
         .submit(&format!("form[action='/admin/partners/{id}/revoke']"))
         .await;
     assert_eq!(browser.path().await, "/admin/partners?done=revoked");
-    let refused = partner_list(secret).await;
-    assert_eq!(refused.status(), 401, "a revoked key is refused");
+    let (status, _) = server
+        .post_graphql(
+            Some(&secret),
+            &json!({ "query": "{ partnerReferrals { id } }" }),
+        )
+        .await;
+    assert_eq!(status, 401, "a revoked key is refused");
     browser.close().await;
 }
 
@@ -2021,26 +2016,18 @@ async fn a_coordinator_sets_up_enables_and_disables_plugins() {
     let admin = server
         .login(&demo_account("tenant-admin", "paiania"), &password)
         .await;
-    let config = |server: &Server, token: String| {
-        let server = server.base_url.clone();
-        async move {
-            let response: serde_json::Value = reqwest::Client::new()
-                .post(format!("{server}/graphql"))
-                .bearer_auth(token)
-                .json(&json!({ "query": "{ plugins { id status config } }" }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            response["data"]["plugins"].clone()
-        }
+    let admin = server.caller(&admin);
+    let config = || async {
+        admin
+            .run::<PluginSettings>(plugin_settings::Variables)
+            .await
+            .ok()
+            .plugins
     };
-    let before = config(&server, admin.clone()).await;
+    let before = config().await;
     assert_eq!(
-        before[0]["config"]["max_grade"], 9,
-        "nothing saved: {before}"
+        before[0].config["max_grade"], 9,
+        "nothing saved: {before:?}"
     );
 
     browser.fill("tutoring-max_grade", "6").await;
@@ -2054,23 +2041,20 @@ async fn a_coordinator_sets_up_enables_and_disables_plugins() {
         .submit("form[action='/admin/plugins/tutoring/disable']")
         .await;
     assert_eq!(browser.path().await, "/admin/plugins?done=disabled");
-    let after = config(&server, admin).await;
+    let after = config().await;
     let of = |id: &str| {
         after
-            .as_array()
-            .unwrap()
             .iter()
-            .find(|p| p["id"] == id)
-            .cloned()
-            .unwrap_or_default()
+            .find(|p| p.id == id)
+            .unwrap_or_else(|| panic!("{id} in {after:?}"))
     };
-    assert_eq!(of("tutoring")["config"]["max_grade"], 6, "{after}");
-    assert_eq!(of("tutoring")["status"], "disabled", "{after}");
-    assert_eq!(of("creative-activities")["status"], "enabled", "{after}");
+    assert_eq!(of("tutoring").config["max_grade"], 6, "{after:?}");
+    assert_eq!(of("tutoring").status, "disabled", "{after:?}");
+    assert_eq!(of("creative-activities").status, "enabled", "{after:?}");
     assert_eq!(
-        of("creative-activities")["config"]["default_capacity"],
+        of("creative-activities").config["default_capacity"],
         12,
-        "{after}"
+        "{after:?}"
     );
     browser.close().await;
 }
@@ -2078,30 +2062,26 @@ async fn a_coordinator_sets_up_enables_and_disables_plugins() {
 /// Waits until the aggregates job has seen every demo center after its
 /// last recorded action (the demo's week is seeded as the server starts).
 async fn aggregates_ready(server: &Server, overseer: &str) {
-    let time = |v: &serde_json::Value| {
-        v.as_str()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-    };
+    let time = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let overseer = server.caller(overseer);
     for _ in 0..240 {
-        let answer = server
-            .graphql_as(
-                Some(overseer),
-                "{ tenantActivity { computedAt lastActivity } }",
-                json!({}),
-            )
-            .await;
-        let rows = answer["data"]["tenantActivity"]
-            .as_array()
-            .cloned()
+        let rows = overseer
+            .run::<TenantActivityTimes>(tenant_activity_times::Variables)
+            .await
+            .data
+            .map(|d| d.tenant_activity)
             .unwrap_or_default();
         let current = rows
             .iter()
-            .filter(
-                |r| match (time(&r["computedAt"]), time(&r["lastActivity"])) {
+            .filter(|r| {
+                match (
+                    time(&r.computed_at),
+                    r.last_activity.as_deref().and_then(time),
+                ) {
                     (Some(computed), Some(last)) => computed > last,
                     _ => false,
-                },
-            )
+                }
+            })
             .count();
         if rows.len() == 5 && current == 5 {
             return;
@@ -2368,21 +2348,20 @@ async fn a_coordinator_reads_the_centers_exact_statistics() {
     let admin = server.login(&email, &password).await;
     let year = chrono::Utc::now().format("%Y").to_string();
     let own = server
-        .graphql_as(
-            Some(&admin),
-            "query($from: String!, $to: String!) { indicators(scope: TENANT, tenant: \"veria\", set: ESF_PLUS_2021_2027,
-                period: { from: $from, to: $to }) { suppressed tables { dimension categories totals { display } } } }",
-            json!({ "from": format!("{year}-01"), "to": format!("{year}-12") }),
-        )
-        .await;
-    assert_eq!(own["data"]["indicators"]["suppressed"], false, "{own}");
-    let gender = own["data"]["indicators"]["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["dimension"] == "gender")
-        .expect("a gender table")
-        .clone();
+        .caller(&admin)
+        .run::<CenterIndicators>(center_indicators::Variables {
+            from: format!("{year}-01"),
+            to: format!("{year}-12"),
+        })
+        .await
+        .ok()
+        .indicators;
+    assert!(!own.suppressed, "{own:?}");
+    let gender = own
+        .tables
+        .into_iter()
+        .find(|t| t.dimension == "gender")
+        .expect("a gender table");
 
     let browser = Browser::open(&server.base_url, true).await;
     log_in(&browser, &email, &password).await;
@@ -2399,12 +2378,7 @@ async fn a_coordinator_reads_the_centers_exact_statistics() {
     );
     let shown = page_table(&browser, "gender").await;
     assert_eq!(shown.len(), 1, "one row, the center's own: {shown:?}");
-    let exact: Vec<String> = gender["totals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["display"].as_str().unwrap().to_owned())
-        .collect();
+    let exact: Vec<String> = gender.totals.into_iter().map(|v| v.display).collect();
     assert_eq!(
         shown[0][1..=exact.len()],
         exact[..],
@@ -2414,6 +2388,19 @@ async fn a_coordinator_reads_the_centers_exact_statistics() {
     assert!(rule.contains("Χωρίς απόκρυψη"), "{rule}");
     browser.check_screen("admin-statistics").await;
     browser.close().await;
+}
+
+/// The centers of the caller's municipality, as the API gives them.
+async fn my_centers_of(
+    coordinator: &crate::harness::Client<'_>,
+) -> Vec<my_centers::MyCentersMyTenantCenters> {
+    coordinator
+        .run::<MyCenters>(my_centers::Variables)
+        .await
+        .ok()
+        .my_tenant
+        .expect("the caller's municipality")
+        .centers
 }
 
 /// The token of the invitation link in the next e-mail to `recipient`.
@@ -2524,17 +2511,13 @@ async fn municipality_from_nothing_to_its_first_social_worker(backend: Backend) 
         .login(crate::harness::PLATFORM_ADMIN, &password)
         .await;
     let nothing = server
-        .graphql_as(
-            Some(&admin_token),
-            "{ tenant(slug: \"kalamata\") { slug } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        nothing["data"]["tenant"],
-        serde_json::Value::Null,
-        "nothing half-saved"
-    );
+        .caller(&admin_token)
+        .run::<TenantStatusOf>(tenant_status_of::Variables {
+            slug: "kalamata".into(),
+        })
+        .await
+        .ok();
+    assert!(nothing.tenant.is_none(), "nothing half-saved");
 
     fill_all("2721360700", "peloponnese").await;
     platform.submit("form[action='/municipalities/new']").await;
@@ -2616,29 +2599,26 @@ async fn municipality_from_nothing_to_its_first_social_worker(backend: Backend) 
     let coordinator_token = server
         .login("syntonistria@kalamata.gr", "η θάλασσα της Μεσσηνίας")
         .await;
-    let kalamata = server
-        .graphql_as(
-            Some(&coordinator_token),
-            "{ plugins { id status config }
-               myTenant { centers { closedOnPublicHolidays openingHours { weekday } } } }",
-            json!({}),
-        )
-        .await;
-    let plugins = &kalamata["data"]["plugins"];
-    assert_eq!(plugins[0]["id"], "tutoring", "{kalamata}");
-    assert_eq!(plugins[0]["status"], "enabled", "{kalamata}");
-    assert_eq!(plugins[0]["config"]["max_grade"], 6, "{kalamata}");
-    assert_eq!(
-        kalamata["data"]["myTenant"]["centers"][0]["closedOnPublicHolidays"], true,
+    let coordinator = server.caller(&coordinator_token);
+    let plugins = coordinator
+        .run::<PluginSettings>(plugin_settings::Variables)
+        .await
+        .ok()
+        .plugins;
+    assert_eq!(plugins[0].id, "tutoring", "{plugins:?}");
+    assert_eq!(plugins[0].status, "enabled", "{plugins:?}");
+    assert_eq!(plugins[0].config["max_grade"], 6, "{plugins:?}");
+    let centers = my_centers_of(&coordinator).await;
+    assert!(
+        centers[0].closed_on_public_holidays,
         "a new center closes on public holidays, as public services do"
     );
     assert!(
-        kalamata["data"]["myTenant"]["centers"][0]["openingHours"]
-            .as_array()
-            .unwrap()
+        centers[0]
+            .opening_hours
             .iter()
-            .any(|d| d["weekday"] == "SATURDAY"),
-        "{kalamata}"
+            .any(|d| d.weekday == my_centers::Weekday::SATURDAY),
+        "{centers:?}"
     );
     // In English too.
     platform.submit("form.language").await;
@@ -2684,31 +2664,26 @@ async fn a_coordinator_keeps_the_centers_hours_contacts_and_units_true() {
     );
     browser.check_screen("admin-center-errors").await;
     let token = server.login(&email, &password).await;
-    let centers = "{ myTenant { centers { key kind servesAreas openingHours { weekday } } } }";
-    let before = server.graphql_as(Some(&token), centers, json!({})).await;
-    assert_eq!(
-        before["data"]["myTenant"]["centers"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1,
-        "nothing saved: {before}"
-    );
+    let coordinator = server.caller(&token);
+    let before = my_centers_of(&coordinator).await;
+    assert_eq!(before.len(), 1, "nothing saved: {before:?}");
 
     browser.fill("c0-phone0", "2106640100").await;
     browser.submit("form[action='/admin/center']").await;
     assert_eq!(browser.path().await, "/admin/center?saved");
-    let after = server.graphql_as(Some(&token), centers, json!({})).await;
-    let saved = &after["data"]["myTenant"]["centers"];
-    assert_eq!(saved[1]["kind"], "MOBILE_UNIT", "{after}");
-    assert_eq!(saved[1]["servesAreas"], json!(["Γλυκά Νερά", "Παιανία"]));
+    let saved = my_centers_of(&coordinator).await;
+    assert_eq!(
+        saved[1].kind,
+        my_centers::CenterKind::MOBILE_UNIT,
+        "{saved:?}"
+    );
+    assert_eq!(saved[1].serves_areas, ["Γλυκά Νερά", "Παιανία"]);
     assert!(
-        saved[0]["openingHours"]
-            .as_array()
-            .unwrap()
+        saved[0]
+            .opening_hours
             .iter()
-            .any(|d| d["weekday"] == "SATURDAY"),
-        "open on Saturdays now: {after}"
+            .any(|d| d.weekday == my_centers::Weekday::SATURDAY),
+        "open on Saturdays now: {saved:?}"
     );
 
     // Closed for a break and on public holidays: a line that cannot be
@@ -2741,53 +2716,54 @@ async fn a_coordinator_keeps_the_centers_hours_contacts_and_units_true() {
         "28/12/2026-31/12/2026 Χριστουγεννιάτικη διακοπή",
         "shown as it was typed"
     );
-    let closed = server
-        .graphql_as(
-            Some(&token),
-            "{ myTenant { centers { closedOnPublicHolidays closures { from to reason } } } }",
-            json!({}),
-        )
-        .await;
+    let closed = &my_centers_of(&coordinator).await[0];
+    assert!(closed.closed_on_public_holidays, "{closed:?}");
     assert_eq!(
-        closed["data"]["myTenant"]["centers"][0],
-        json!({ "closedOnPublicHolidays": true, "closures": [
-            { "from": "2026-12-28", "to": "2026-12-31", "reason": "Χριστουγεννιάτικη διακοπή" }
-        ] }),
-        "{closed}"
+        closed
+            .closures
+            .iter()
+            .map(|c| (c.from.as_str(), c.to.as_str(), c.reason.as_str()))
+            .collect::<Vec<_>>(),
+        [("2026-12-28", "2026-12-31", "Χριστουγεννιάτικη διακοπή")]
     );
     // Reception cannot book then, and hears why.
     let worker = server
         .login(&demo_account("social-worker", "paiania"), &password)
         .await;
     let worker_id = server
-        .graphql_as(Some(&worker), "{ me { id } }", json!({}))
-        .await["data"]["me"]["id"]
-        .clone();
+        .caller(&worker)
+        .run::<Me>(me::Variables)
+        .await
+        .ok()
+        .me
+        .expect("the worker")
+        .id;
     let reception = server
         .login(&demo_account("reception", "paiania"), &password)
         .await;
     let person_id = server
-        .graphql_as(
-            Some(&reception),
-            "mutation { registerPerson(input: { givenNameEl: \"Άννα\", familyNameEl: \"Ρήγα\" }) { id } }",
-            json!({}),
-        )
-        .await["data"]["registerPerson"]["id"]
-        .clone();
+        .caller(&reception)
+        .run::<RegisterNamed>(register_named::Variables {
+            given: "Άννα".into(),
+            family: "Ρήγα".into(),
+        })
+        .await
+        .ok()
+        .register_person
+        .id;
+    let reception = server.caller(&reception);
     let book_on = |date: &'static str| {
-        let (server, reception) = (&server, &reception);
+        let reception = &reception;
         let (worker_id, person_id) = (worker_id.clone(), person_id.clone());
         async move {
-            server
-                .graphql_as(
-                    Some(reception),
-                    "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { id } }",
+            reception
+                .run::<crate::operations::BookAppointment>(crate::operations::from_json(
                     json!({ "input": {
                         "personId": person_id, "staffId": worker_id, "centerKey": "main",
                         "kind": "INTAKE",
                         "slot": { "date": date, "startTime": "09:00", "durationMinutes": 30 }
                     }}),
-                )
+                ))
                 .await
         }
     };
@@ -2795,18 +2771,14 @@ async fn a_coordinator_keeps_the_centers_hours_contacts_and_units_true() {
         ("2026-12-29", "Χριστουγεννιάτικη διακοπή"),
         ("2026-12-25", "Χριστούγεννα"),
     ] {
-        let refused = book_on(date).await;
-        assert_eq!(
-            refused["errors"][0]["extensions"]["code"], "VALIDATION",
-            "{refused}"
+        let refused = book_on(date).await.refused("VALIDATION");
+        assert!(
+            refused.message.contains(why) || refused.extensions.to_string().contains(why),
+            "{date}: {refused:?}"
         );
-        assert!(refused.to_string().contains(why), "{date}: {refused}");
     }
-    let open = book_on("2027-01-04").await;
-    assert!(
-        open["data"]["bookAppointment"]["id"].is_string(),
-        "an ordinary Monday stays open: {open}"
-    );
+    // An ordinary Monday stays open.
+    book_on("2027-01-04").await.ok();
     // The calendar marks them: the four weekdays of the closure and New
     // Year's Day, each with its reason; the weekend is closed anyway.
     browser.goto("/calendar?date=2026-12-28&view=week").await;
@@ -2892,16 +2864,17 @@ async fn a_coordinator_upgrades_a_plugin_and_rolls_it_back() {
     let password = demo_password(&backend);
     let email = demo_account("tenant-admin", "paiania");
     let token = server.login(&email, &password).await;
+    let coordinator = server.caller(&token);
     let running = || async {
-        server
-            .graphql_as(Some(&token), "{ plugins { id version } }", json!({}))
-            .await["data"]["plugins"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["id"] == "hostile")
-            .expect("the hostile plugin")["version"]
-            .clone()
+        coordinator
+            .run::<PluginSettings>(plugin_settings::Variables)
+            .await
+            .ok()
+            .plugins
+            .into_iter()
+            .find(|p| p.id == "hostile")
+            .expect("the hostile plugin")
+            .version
     };
     let browser = Browser::open(&server.base_url, true).await;
     log_in(&browser, &email, &password).await;
@@ -3194,20 +3167,17 @@ async fn a_coordinator_adds_and_corrects_one_service_with_a_form() {
     let password = demo_password(&backend);
     let email = demo_account("tenant-admin", "veria");
     let token = server.login(&email, &password).await;
+    let coordinator = server.caller(&token);
     let own = |search: &'static str| {
-        let (server, token) = (&server, &token);
+        let coordinator = &coordinator;
         async move {
-            server
-                .graphql_as(
-                    Some(token),
-                    "query($search: String) { directoryServices(scope: OWN, search: $search) {
-                        id name status description organizationName hsds } }",
-                    json!({ "search": search }),
-                )
-                .await["data"]["directoryServices"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
+            coordinator
+                .run::<OwnDirectoryServices>(own_directory_services::Variables {
+                    search: Some(search.to_owned()),
+                })
+                .await
+                .ok()
+                .directory_services
         }
     };
     let before = own("").await.len();
@@ -3263,13 +3233,16 @@ async fn a_coordinator_adds_and_corrects_one_service_with_a_form() {
     );
     let added = own("Συμβουλευτική γονέων").await;
     assert_eq!(added.len(), 1, "{added:?}");
-    assert_eq!(added[0]["organizationName"], "Σύλλογος Γονέων Βέροιας");
-    assert_eq!(added[0]["status"], "active");
+    assert_eq!(
+        added[0].organization_name.as_deref(),
+        Some("Σύλλογος Γονέων Βέροιας")
+    );
+    assert_eq!(added[0].status, "active");
     assert_eq!(own("").await.len(), before + 1);
     // A second one, from the organization now in the directory.
     browser.click("a[href='/admin/directory/service']").await;
     browser.fill("name", "Ομάδα εφήβων").await;
-    let organization = added[0]["hsds"]["organization"]["id"]
+    let organization = added[0].hsds["organization"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -3279,7 +3252,10 @@ async fn a_coordinator_adds_and_corrects_one_service_with_a_form() {
         .await;
     assert_eq!(browser.path().await, "/admin/directory?done=service");
     let second = own("Ομάδα εφήβων").await;
-    assert_eq!(second[0]["organizationName"], "Σύλλογος Γονέων Βέροιας");
+    assert_eq!(
+        second[0].organization_name.as_deref(),
+        Some("Σύλλογος Γονέων Βέροιας")
+    );
     assert_eq!(own("").await.len(), before + 2);
 
     // A seeded service with its taxonomy attributes, corrected through the form.
@@ -3287,18 +3263,18 @@ async fn a_coordinator_adds_and_corrects_one_service_with_a_form() {
         .await
         .into_iter()
         .find(|s| {
-            s["hsds"]["attributes"]
+            s.hsds["attributes"]
                 .as_array()
                 .is_some_and(|a| !a.is_empty())
         })
         .expect("a seeded service with attributes");
-    let id = seeded["id"].as_str().unwrap().to_owned();
+    let id = seeded.id.clone();
     browser
         .goto(&format!("/admin/directory/service/{id}"))
         .await;
     assert_eq!(
         browser.value("name").await,
-        seeded["name"].as_str().unwrap(),
+        seeded.name,
         "the form shows the service as it is"
     );
     browser.check_screen("service-edit").await;
@@ -3310,12 +3286,12 @@ async fn a_coordinator_adds_and_corrects_one_service_with_a_form() {
     let corrected = own("")
         .await
         .into_iter()
-        .find(|s| s["id"] == id.as_str())
+        .find(|s| s.id == id)
         .expect("the same service");
-    assert_eq!(corrected["status"], "temporarily closed");
-    assert_eq!(corrected["name"], seeded["name"]);
+    assert_eq!(corrected.status, "temporarily closed");
+    assert_eq!(corrected.name, seeded.name);
     assert_eq!(
-        corrected["hsds"]["attributes"], seeded["hsds"]["attributes"],
+        corrected.hsds["attributes"], seeded.hsds["attributes"],
         "what the form does not show stays"
     );
     assert_eq!(own("").await.len(), before + 2, "corrected, not added");
