@@ -11,10 +11,10 @@ use crate::harness::{Backend, Server, demo_account, demo_password};
 use crate::operations::{
     CenterIndicators, Me, MyCenters, OpenHousingPhoneCase, OwnDirectoryServices, PartnerKeyLabels,
     PeopleFound, PersonForDesk, PluginSettings, RegisterInLatin, RegisterNamed, SocialWorkerDay,
-    TenantActivityTimes, TenantStatusOf, Users, center_indicators, me, my_centers,
+    TenantActivityTimes, TenantStatusOf, center_indicators, me, my_centers,
     open_housing_phone_case, own_directory_services, partner_key_labels, people_found,
     person_for_desk, plugin_settings, register_in_latin, register_named, social_worker_day,
-    tenant_activity_times, tenant_status_of, users,
+    tenant_activity_times, tenant_status_of,
 };
 
 /// A weekday a week or more ahead, outside the Christmas and New Year
@@ -1717,16 +1717,11 @@ async fn a_coordinator_invites_a_colleague_who_chooses_her_own_password_in_the_b
     let admin_token = server
         .login(&demo_account("tenant-admin", "veria"), &password)
         .await;
-    let id = server
-        .caller(&admin_token)
-        .run::<Users>(users::Variables)
+    let id = crate::access::user_ids(&server, &admin_token)
         .await
-        .ok()
-        .users
-        .edges
         .into_iter()
-        .find(|e| e.node.email == "eleni.ioannou@veria.demo")
-        .map(|e| e.node.id)
+        .find(|(email, _)| email == "eleni.ioannou@veria.demo")
+        .map(|(_, id)| id)
         .expect("her account exists");
     coordinator.goto("/admin/users").await;
     coordinator

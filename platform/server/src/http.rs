@@ -193,27 +193,15 @@ async fn workspace_session(
     let token = kentro_web::cookie(headers, kentro_web::session_cookie(state.secure_cookies));
     let principal = match &token {
         None => None,
-        Some(token) => {
-            let sessions = Sessions::new(
-                &state.services.store,
-                &state.services.ephemeral,
-                state.services.session_policy,
-            );
-            match sessions
-                .admit(token, |account, tenant| {
-                    session_quotas(account, tenant, &state.rate_limits)
-                })
-                .await
-            {
-                Ok(Admission::Admitted(principal)) => Some(principal),
-                Ok(Admission::OverQuota { retry_after }) => return rate_limited(retry_after),
-                Ok(Admission::Unknown) => None,
-                Err(e) => {
-                    tracing::error!(request_id = %request_id, error = %e, "cannot check a session");
-                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
-                }
+        Some(token) => match admit_session(&state, token).await {
+            Ok(Admission::Admitted(principal)) => Some(principal),
+            Ok(Admission::OverQuota { retry_after }) => return rate_limited(retry_after),
+            Ok(Admission::Unknown) => None,
+            Err(e) => {
+                tracing::error!(request_id = %request_id, error = %e, "cannot check a session");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
             }
-        }
+        },
     };
     if principal.is_none()
         && let Some(refused) = take_address_quota(&state, &client_address).await
@@ -433,34 +421,22 @@ async fn graphql(
                 }
             }
         }
-        Some(token) => {
-            let sessions = Sessions::new(
-                &state.services.store,
-                &state.services.ephemeral,
-                state.services.session_policy,
-            );
-            match sessions
-                .admit(token, |account, tenant| {
-                    session_quotas(account, tenant, &state.rate_limits)
-                })
-                .await
-            {
-                Ok(Admission::Admitted(principal)) => Some(principal),
-                Ok(Admission::OverQuota { retry_after }) => return rate_limited(retry_after),
-                Ok(Admission::Unknown) => {
-                    return refuse("the session is unknown or expired; log in again").await;
-                }
-                Err(e) => {
-                    tracing::error!(request_id = %request_id, error = %e, "cannot check a session");
-                    return error_response(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        ErrorCode::Internal,
-                        "internal error",
-                        json!({ "requestId": request_id }),
-                    );
-                }
+        Some(token) => match admit_session(&state, token).await {
+            Ok(Admission::Admitted(principal)) => Some(principal),
+            Ok(Admission::OverQuota { retry_after }) => return rate_limited(retry_after),
+            Ok(Admission::Unknown) => {
+                return refuse("the session is unknown or expired; log in again").await;
             }
-        }
+            Err(e) => {
+                tracing::error!(request_id = %request_id, error = %e, "cannot check a session");
+                return error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::Internal,
+                    "internal error",
+                    json!({ "requestId": request_id }),
+                );
+            }
+        },
     };
 
     // A session's quotas were taken with it.
@@ -503,9 +479,26 @@ async fn graphql(
     GraphQLResponse::from(response).into_response()
 }
 
+/// The session behind `token`, with the request's quotas taken in the
+/// same round trip to Redis (see `Sessions::admit`).
+pub(crate) async fn admit_session(
+    state: &AppState,
+    token: &str,
+) -> Result<Admission, kentro_store::StoreError> {
+    Sessions::new(
+        &state.services.store,
+        &state.services.ephemeral,
+        state.services.session_policy,
+    )
+    .admit(token, |account, tenant| {
+        session_quotas(account, tenant, &state.rate_limits)
+    })
+    .await
+}
+
 /// The quotas a logged-in user's request takes: the user's, and their
 /// center's.
-pub(crate) fn session_quotas(
+fn session_quotas(
     account: AccountId,
     tenant: Option<TenantScope>,
     limits: &RateLimits,

@@ -20,7 +20,7 @@ use kentro_domain::access::Role;
 use kentro_store::{Admission, Principal, Sessions};
 use tokio::sync::watch;
 
-use crate::http::{AppState, session_quotas};
+use crate::http::{AppState, admit_session};
 
 /// One GraphQL message; documents and variables are small.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -98,12 +98,7 @@ impl SocketExecutor {
                 "send connection_init first",
             ));
         };
-        let admission = self
-            .sessions()
-            .admit(&connection.token, |account, tenant| {
-                session_quotas(account, tenant, &self.state.rate_limits)
-            })
-            .await;
+        let admission = admit_session(&self.state, &connection.token).await;
         let principal = match admission {
             Ok(Admission::Admitted(p)) if p.account.role == connection.role => p,
             Ok(Admission::OverQuota { retry_after }) => {

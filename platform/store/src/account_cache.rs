@@ -98,7 +98,9 @@ impl AccountCache {
 
     /// Keeps `row` unless the accounts were forgotten since `generation`
     /// was taken (the row may predate a change) or changes are not heard.
-    pub(crate) fn keep(&self, generation: u64, row: user_account::Model) {
+    /// Its password hash is not kept: a session never needs it.
+    pub(crate) fn keep(&self, generation: u64, mut row: user_account::Model) {
+        row.password_hash = String::new();
         let mut state = self.state();
         if !state.listening || state.generation != generation {
             return;
@@ -205,11 +207,12 @@ mod tests {
         cache.keep(before, account(7, "reception"));
         assert_eq!(cache.account(AccountId::new(7)), None);
 
-        cache.keep(cache.generation(), account(7, "social_worker"));
-        assert_eq!(
-            cache.account(AccountId::new(7)).map(|a| a.role),
-            Some("social_worker".to_owned())
-        );
+        let mut worker = account(7, "social_worker");
+        worker.password_hash = "$argon2id$v=19$…".into();
+        cache.keep(cache.generation(), worker);
+        let kept = cache.account(AccountId::new(7)).expect("kept");
+        assert_eq!(kept.role, "social_worker");
+        assert_eq!(kept.password_hash, "", "no password hash is kept");
         cache.forget_accounts();
         assert_eq!(cache.account(AccountId::new(7)), None);
     }
@@ -234,27 +237,14 @@ mod tests {
         use kentro_domain::contact::Email;
         use sea_orm::ConnectionTrait;
 
-        use crate::test_databases::{TestDatabase, manifest};
-        use crate::{Actor, Ephemeral, LoginOutcome, NewAccount, SessionPolicy, Sessions, Store};
+        use crate::test_databases::one_center_on_postgres;
+        use crate::{Actor, Ephemeral, LoginOutcome, NewAccount, SessionPolicy, Sessions};
 
-        let database = TestDatabase::create("kentro_account_cache").await;
-        let owner = Store::connect(&database.as_role("kentro_owner"))
-            .await
-            .unwrap();
-        owner.migrate(None).await.unwrap();
-        let store = Store::connect(&database.as_role("kentro_server"))
-            .await
-            .unwrap();
-        let center = manifest("ours", "Ημών");
+        let center = one_center_on_postgres("kentro_account_cache").await;
+        let (store, owner, scope) = (&center.store, &center.owner, center.ours);
         let operator = Actor::operator();
-        store
-            .tenants()
-            .apply(std::slice::from_ref(&center), &operator, "test")
-            .await
-            .unwrap();
-        let scope = store.operator_scope(&center.slug).await.unwrap().unwrap();
         let ephemeral = Ephemeral::in_process();
-        let sessions = Sessions::new(&store, &ephemeral, SessionPolicy::with_secret(b"test"));
+        let sessions = Sessions::new(store, &ephemeral, SessionPolicy::with_secret(b"test"));
         let new_worker = |address: &str| {
             let email = Email::parse(address).unwrap();
             NewAccount {
@@ -356,7 +346,6 @@ mod tests {
             "only the disabled account may be kept"
         );
 
-        drop((store, owner));
-        database.drop_now().await;
+        center.drop_now().await;
     }
 }

@@ -1206,30 +1206,17 @@ mod tests {
     async fn a_subject_row_naming_no_entry_is_found_by_verify_on_postgresql() {
         use sea_orm::ConnectionTrait;
 
-        use crate::test_databases::{TestDatabase, manifest};
-        use crate::{DatabaseTarget, Store};
+        use crate::DatabaseTarget;
+        use crate::test_databases::one_center_on_postgres;
 
-        let database = TestDatabase::create("kentro_orphan_subject").await;
-        let owner = Store::connect(&database.as_role("kentro_owner"))
-            .await
-            .unwrap();
-        owner.migrate(None).await.unwrap();
-        let store = Store::connect(&database.as_role("kentro_server"))
-            .await
-            .unwrap();
-        let center = manifest("ours", "Ημών");
-        store
-            .tenants()
-            .apply(std::slice::from_ref(&center), &Actor::operator(), "test")
-            .await
-            .unwrap();
-        let scope = store.operator_scope(&center.slug).await.unwrap().unwrap();
+        let center = one_center_on_postgres("kentro_orphan_subject").await;
+        let (store, scope) = (&center.store, center.ours);
         let report = store.audit_log().verify(scope).await.unwrap();
         assert_eq!(report.first_broken, None, "{report:?}");
         assert!(report.entries > 0, "the onboarding is on the log");
 
         let beyond = report.entries as i64 + 1_000;
-        let DatabaseTarget::Postgres(url) = database.as_role("postgres") else {
+        let DatabaseTarget::Postgres(url) = center.database.as_role("postgres") else {
             unreachable!("a PostgreSQL database")
         };
         let superuser = sea_orm::Database::connect(url.as_str()).await.unwrap();
@@ -1247,7 +1234,7 @@ mod tests {
             Some(beyond),
             "{report:?}"
         );
-        drop((superuser, store, owner));
-        database.drop_now().await;
+        drop(superuser);
+        center.drop_now().await;
     }
 }

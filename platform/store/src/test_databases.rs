@@ -61,7 +61,7 @@ impl TestDatabase {
     }
 }
 
-pub(crate) fn manifest(slug: &str, name: &str) -> TenantManifest {
+fn manifest(slug: &str, name: &str) -> TenantManifest {
     TenantManifest::from_toml(&format!(
         r#"
 slug = "{slug}"
@@ -105,6 +105,48 @@ pub(crate) async fn two_centers() -> TwoCenters {
         theirs: store.operator_scope(&theirs.slug).await.unwrap().unwrap(),
         store,
         _dir: dir,
+    }
+}
+
+/// One municipality, `ours`, on a fresh PostgreSQL database migrated by its
+/// owner, and reached as the server reaches it.
+pub(crate) struct OneCenterOnPostgres {
+    pub(crate) database: TestDatabase,
+    /// The owner's connection: past the server role's grants (row-level
+    /// security still applies).
+    pub(crate) owner: Store,
+    pub(crate) store: Store,
+    pub(crate) ours: TenantScope,
+}
+
+impl OneCenterOnPostgres {
+    /// Closes both connections and drops the database.
+    pub(crate) async fn drop_now(self) {
+        drop((self.store, self.owner));
+        self.database.drop_now().await;
+    }
+}
+
+pub(crate) async fn one_center_on_postgres(prefix: &str) -> OneCenterOnPostgres {
+    let database = TestDatabase::create(prefix).await;
+    let owner = Store::connect(&database.as_role("kentro_owner"))
+        .await
+        .unwrap();
+    owner.migrate(None).await.unwrap();
+    let store = Store::connect(&database.as_role("kentro_server"))
+        .await
+        .unwrap();
+    let center = manifest("ours", "Ημών");
+    store
+        .tenants()
+        .apply(std::slice::from_ref(&center), &Actor::operator(), "test")
+        .await
+        .unwrap();
+    OneCenterOnPostgres {
+        ours: store.operator_scope(&center.slug).await.unwrap().unwrap(),
+        database,
+        owner,
+        store,
     }
 }
 
