@@ -126,6 +126,10 @@ impl From<NoteRecord> for Note {
     }
 }
 
+// A resolver that calls the store awaits a boxed future: async-graphql
+// boxes every selected field's future, sized by the largest of the type's
+// resolvers, so one store call awaited in place made `id` and `status` as
+// large to allocate and copy, for every case on a page.
 #[Object]
 impl Case {
     async fn id(&self) -> ID {
@@ -181,7 +185,13 @@ impl Case {
         if let Some(person) = &self.prefetched_person {
             return Ok(Person::from(person.clone()));
         }
-        crate::people::load(ctx, self.scope, self.record.person_id, "case.person").await
+        Box::pin(crate::people::load(
+            ctx,
+            self.scope,
+            self.record.person_id,
+            "case.person",
+        ))
+        .await
     }
 
     async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
@@ -189,18 +199,20 @@ impl Case {
             return Ok(assignee.clone().map(User::from));
         }
         match self.record.assigned_to {
-            Some(account) => crate::users::load(ctx, self.scope, account).await,
+            Some(account) => Box::pin(crate::users::load(ctx, self.scope, account)).await,
             None => Ok(None),
         }
     }
 
     /// Everything that happened on the case, oldest first.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<CaseEvent>, ApiError> {
-        let events = services(ctx)
-            .store
-            .cases()
-            .timeline(self.scope, self.record.id)
-            .await?;
+        let events = Box::pin(
+            services(ctx)
+                .store
+                .cases()
+                .timeline(self.scope, self.record.id),
+        )
+        .await?;
         Ok(events
             .into_iter()
             .map(|e| CaseEvent {
@@ -224,7 +236,12 @@ impl Case {
             .opened_at
             .date_naive()
             .and_time(chrono::NaiveTime::MIN);
-        crate::appointments::appointments_from(ctx, self.record.person_id, Some(opened)).await
+        Box::pin(crate::appointments::appointments_from(
+            ctx,
+            self.record.person_id,
+            Some(opened),
+        ))
+        .await
     }
 
     /// The referrals made on this case, newest first.
@@ -232,7 +249,12 @@ impl Case {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<crate::referrals::Referral>, ApiError> {
-        crate::referrals::referrals_of(ctx, Some(self.record.id), None).await
+        Box::pin(crate::referrals::referrals_of(
+            ctx,
+            Some(self.record.id),
+            None,
+        ))
+        .await
     }
 
     /// The notes the caller may not read, that they know one exists: who
@@ -242,16 +264,13 @@ impl Case {
         let role = caller.account.role;
         let me = caller.account.id;
         let accessor = Accessor::new(ctx, "case.withheldNotes")?;
-        let notes = services(ctx)
-            .store
-            .cases()
-            .notes(
-                self.scope,
-                self.record.id,
-                |n| !DomainConfidentiality::readable_by(n.confidentiality, role, n.author_id == me),
-                &accessor.access(),
-            )
-            .await?;
+        let notes = Box::pin(services(ctx).store.cases().notes(
+            self.scope,
+            self.record.id,
+            |n| !DomainConfidentiality::readable_by(n.confidentiality, role, n.author_id == me),
+            &accessor.access(),
+        ))
+        .await?;
         Ok(notes
             .into_iter()
             .map(|n| WithheldNote {
@@ -270,16 +289,13 @@ impl Case {
         let role = caller.account.role;
         let me = caller.account.id;
         let accessor = Accessor::new(ctx, "case.notes")?;
-        let notes = services(ctx)
-            .store
-            .cases()
-            .notes(
-                self.scope,
-                self.record.id,
-                |n| DomainConfidentiality::readable_by(n.confidentiality, role, n.author_id == me),
-                &accessor.access(),
-            )
-            .await?;
+        let notes = Box::pin(services(ctx).store.cases().notes(
+            self.scope,
+            self.record.id,
+            |n| DomainConfidentiality::readable_by(n.confidentiality, role, n.author_id == me),
+            &accessor.access(),
+        ))
+        .await?;
         Ok(notes.into_iter().map(Note::from).collect())
     }
 }

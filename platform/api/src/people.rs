@@ -107,6 +107,8 @@ impl Person {
     }
 }
 
+// Store calls are awaited boxed, for the reason given above `Case`'s
+// resolvers (cases.rs).
 #[Object]
 impl Person {
     async fn id(&self) -> ID {
@@ -250,7 +252,7 @@ impl Person {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<crate::households::Household>, ApiError> {
-        crate::households::household_of(ctx, self.0.id).await
+        Box::pin(crate::households::household_of(ctx, self.0.id)).await
     }
 
     /// The person's cases, oldest first (case workers).
@@ -258,25 +260,22 @@ impl Person {
         let scope = tenant_scope(ctx, Permission::ManageCases)?;
         let accessor = Accessor::new(ctx, "person.cases")?;
         let access = accessor.access();
-        let page = services(ctx)
-            .store
-            .cases()
-            .list(
-                scope,
-                &kentro_store::CaseFilter {
-                    status: None,
-                    assigned_to: None,
-                    person_id: Some(self.0.id),
-                },
-                None,
-                100,
-                kentro_store::CasePageParts {
-                    access: &access,
-                    people: false,
-                    assignees: false,
-                },
-            )
-            .await?;
+        let page = Box::pin(services(ctx).store.cases().list(
+            scope,
+            &kentro_store::CaseFilter {
+                status: None,
+                assigned_to: None,
+                person_id: Some(self.0.id),
+            },
+            None,
+            100,
+            kentro_store::CasePageParts {
+                access: &access,
+                people: false,
+                assignees: false,
+            },
+        ))
+        .await?;
         Ok(page
             .cases
             .into_iter()
@@ -289,7 +288,7 @@ impl Person {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<crate::referrals::Referral>, ApiError> {
-        crate::referrals::referrals_of(ctx, None, Some(self.0.id)).await
+        Box::pin(crate::referrals::referrals_of(ctx, None, Some(self.0.id))).await
     }
 
     /// The person's appointments, latest first.
@@ -297,7 +296,7 @@ impl Person {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<crate::appointments::Appointment>, ApiError> {
-        crate::appointments::appointments_of(ctx, self.0.id).await
+        Box::pin(crate::appointments::appointments_of(ctx, self.0.id)).await
     }
 
     /// The consent statement in force for each purpose asked about.
@@ -305,7 +304,7 @@ impl Person {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<crate::households::Consent>, ApiError> {
-        crate::households::consents_of(ctx, self.0.id).await
+        Box::pin(crate::households::consents_of(ctx, self.0.id)).await
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -124,7 +124,7 @@ impl ScopedTxn {
     }
 
     pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
-        self.audited.write(&self.txn, self.scope).await?;
+        Box::pin(self.audited.write(&self.txn, self.scope)).await?;
         self.txn.commit().await?;
         self.audited.committed();
         Ok(())

@@ -52,19 +52,22 @@ impl Transaction {
         tenant_id: Option<i64>,
     ) -> Result<Transaction, DbErr> {
         if db.get_database_backend() != DbBackend::Postgres {
-            return Ok(Transaction::Sqlite(db.begin().await?));
+            return Ok(Transaction::Sqlite(Box::pin(db.begin()).await?));
         }
         let pool = db.get_postgres_connection_pool();
+        // Boxed, as `commit` below: sqlx's futures are kilobytes, and every
+        // store operation, and every GraphQL resolver that awaits one,
+        // would otherwise carry them in its own.
         let txn = match tenant_id {
             // An integer formatted into the text: nothing a client sent.
             Some(tenant_id) => {
-                pool.begin_with(sqlx::AssertSqlSafe(format!(
+                Box::pin(pool.begin_with(sqlx::AssertSqlSafe(format!(
                     "BEGIN; {}",
                     scope_settings(tenant_id)
-                )))
+                ))))
                 .await
             }
-            None => pool.begin().await,
+            None => Box::pin(pool.begin()).await,
         }
         .map_err(connection_error)?;
         Ok(Transaction::Postgres(Mutex::new(txn)))
@@ -72,15 +75,19 @@ impl Transaction {
 
     pub(crate) async fn commit(self) -> Result<(), DbErr> {
         match self {
-            Transaction::Sqlite(txn) => txn.commit().await,
-            Transaction::Postgres(txn) => txn.into_inner().commit().await.map_err(exec_error),
+            Transaction::Sqlite(txn) => Box::pin(txn.commit()).await,
+            Transaction::Postgres(txn) => Box::pin(txn.into_inner().commit())
+                .await
+                .map_err(exec_error),
         }
     }
 
     pub(crate) async fn rollback(self) -> Result<(), DbErr> {
         match self {
-            Transaction::Sqlite(txn) => txn.rollback().await,
-            Transaction::Postgres(txn) => txn.into_inner().rollback().await.map_err(exec_error),
+            Transaction::Sqlite(txn) => Box::pin(txn.rollback()).await,
+            Transaction::Postgres(txn) => Box::pin(txn.into_inner().rollback())
+                .await
+                .map_err(exec_error),
         }
     }
 
