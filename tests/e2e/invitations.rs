@@ -11,12 +11,12 @@ use crate::harness::{
     repo_root,
 };
 use crate::operations::{
-    AcceptInvitation, AuditActions, ChangeUserRole, DisableUser, EnableUser, InvitationPreview,
-    InviteUser, LogIn, Me, Notifications, OpenInvitations, PlatformAuditActions,
-    RequestPasswordReset, ResetPassword, RevokeInvitation, UserEmails, accept_invitation,
-    audit_actions, change_user_role, disable_user, enable_user, from_json, invitation_preview,
-    invite_user, log_in, me, notifications, open_invitations, platform_audit_actions,
-    request_password_reset, reset_password, revoke_invitation, user_emails,
+    AcceptInvitation, ChangeUserRole, DisableUser, EnableUser, InvitationPreview, InviteUser,
+    LogIn, Me, Notifications, OpenInvitations, PlatformAuditActions, RequestPasswordReset,
+    ResetPassword, RevokeInvitation, UserEmails, accept_invitation, change_user_role, disable_user,
+    enable_user, from_json, invitation_preview, invite_user, log_in, me, notifications,
+    open_invitations, platform_audit_actions, request_password_reset, reset_password,
+    revoke_invitation, user_emails,
 };
 
 type Mailbox = tokio::sync::mpsc::UnboundedReceiver<String>;
@@ -68,19 +68,6 @@ async fn account_of(client: &Client<'_>) -> me::MeMe {
         .ok()
         .me
         .expect("a caller with a session")
-}
-
-/// Every action the center's log has recorded lately.
-async fn audit_actions_of(admin: &Client<'_>) -> Vec<String> {
-    admin
-        .run::<AuditActions>(audit_actions::Variables {})
-        .await
-        .ok()
-        .audit_log
-        .edges
-        .into_iter()
-        .map(|e| e.node.action)
-        .collect()
 }
 
 /// The next e-mail to `recipient`, decoded.
@@ -229,7 +216,7 @@ async fn an_invited_colleague_chooses_their_own_password_and_the_link_works_once
         .await
         .refused("NOT_FOUND");
 
-    let actions = audit_actions_of(&admin).await;
+    let actions = crate::access::audit_actions(&admin).await;
     for action in ["account.invite", "account.create"] {
         assert!(
             actions.iter().any(|a| a == action),
@@ -419,7 +406,7 @@ async fn role_changes_and_disabling_end_sessions_and_reenabling_needs_a_new_logi
         "{platform:?}"
     );
 
-    let actions = audit_actions_of(&admin).await;
+    let actions = crate::access::audit_actions(&admin).await;
     for action in ["account.role_changed", "account.disable", "account.enable"] {
         assert!(
             actions.iter().any(|a| a == action),
@@ -557,7 +544,7 @@ async fn a_forgotten_password_is_reset_through_an_emailed_link_that_reveals_noth
         .run::<ResetPassword>(resetting(&token, "και ένας τρίτος κωδικός"))
         .await
         .refused("NOT_FOUND");
-    let actions = audit_actions_of(&admin).await;
+    let actions = crate::access::audit_actions(&admin).await;
     for action in ["account.password_reset_requested", "account.password_reset"] {
         assert!(
             actions.iter().any(|a| a == action),

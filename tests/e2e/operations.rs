@@ -105,7 +105,6 @@ operations!("../../tests/e2e/operations/invitations.graphql":
     LogIn,
     RequestPasswordReset,
     ResetPassword,
-    AuditActions,
     PlatformAuditActions,
 );
 

@@ -449,23 +449,10 @@ async fn a_suspended_municipality_cannot_log_in_and_keeps_its_data() {
         .login(&demo_account("social-worker", "paiania"), &password)
         .await;
 
-    let reactivated = platform
-        .run::<ReactivateTenant>(reactivate_tenant::Variables {
-            slug: slug("veria"),
-        })
-        .await
-        .ok()
-        .reactivate_tenant;
-    assert_eq!(reactivated.status, reactivate_tenant::TenantStatus::ACTIVE);
+    let reactivated =
+        veria_is_reactivated_with_its_data(&server, &platform, (&worker_email, &password), &person)
+            .await;
     assert_eq!(reactivated.suspended_reason, None);
-    let worker = server.login(&worker_email, &password).await;
-    let kept = server
-        .caller(&worker)
-        .run::<PersonForDesk>(person_for_desk::Variables { id: person })
-        .await
-        .ok()
-        .person;
-    assert_eq!(kept.display_name, "Σοφία Λάμπρου");
     let admin = server
         .login(&demo_account("tenant-admin", "veria"), &password)
         .await;
@@ -823,6 +810,35 @@ async fn veria_registers_a_person(server: &Server, password: &str) -> (String, S
     (worker_email, worker, person)
 }
 
+/// Reactivates Veria as `platform`; its worker logs in again and finds
+/// Σοφία Λάμπρου (`person`) as she was.
+async fn veria_is_reactivated_with_its_data(
+    server: &Server,
+    platform: &crate::harness::Client<'_>,
+    (worker_email, password): (&str, &str),
+    person: &str,
+) -> reactivate_tenant::ReactivateTenantReactivateTenant {
+    let reactivated = platform
+        .run::<ReactivateTenant>(reactivate_tenant::Variables {
+            slug: slug("veria"),
+        })
+        .await
+        .ok()
+        .reactivate_tenant;
+    assert_eq!(reactivated.status, reactivate_tenant::TenantStatus::ACTIVE);
+    let worker = server.login(worker_email, password).await;
+    let kept = server
+        .caller(&worker)
+        .run::<PersonForDesk>(person_for_desk::Variables {
+            id: person.to_owned(),
+        })
+        .await
+        .ok()
+        .person;
+    assert_eq!(kept.display_name, "Σοφία Λάμπρου");
+    reactivated
+}
+
 /// How many rows each table holds for `tenant_id`, for every table that has
 /// the column, read past row-level security.
 async fn rows_per_table(
@@ -947,23 +963,10 @@ async fn an_offboarded_municipality_is_deleted_after_its_grace_period(backend: B
         export.filename
     );
     // A change of mind within the grace period keeps everything.
-    let reactivated = platform
-        .run::<ReactivateTenant>(reactivate_tenant::Variables {
-            slug: slug("veria"),
-        })
-        .await
-        .ok()
-        .reactivate_tenant;
-    assert_eq!(reactivated.status, reactivate_tenant::TenantStatus::ACTIVE);
+    let reactivated =
+        veria_is_reactivated_with_its_data(&server, &platform, (&worker_email, &password), &person)
+            .await;
     assert_eq!(reactivated.deletion_due_at, None);
-    let worker = server.login(&worker_email, &password).await;
-    let kept = server
-        .caller(&worker)
-        .run::<PersonForDesk>(person_for_desk::Variables { id: person })
-        .await
-        .ok()
-        .person;
-    assert_eq!(kept.display_name, "Σοφία Λάμπρου");
     drop(server);
 
     let db = backend.every_row().await;
