@@ -11,7 +11,9 @@
 //!   all the accounts it kept. The replica that made the change forgets them
 //!   before it answers, so a disabled account is refused from the next
 //!   request on. While the listener is away nothing is kept; a notification
-//!   missed in that gap cannot leave a stale account behind.
+//!   missed in that gap cannot leave a stale account behind. It counts as
+//!   listening only once an announcement of its own has come back, so a
+//!   pooler that takes `LISTEN` and delivers nothing leaves nothing kept.
 //!
 //! SQLite (the embedded default) keeps no accounts: another process on the
 //! same file (the operator's `kentro` commands) could change one unheard.
@@ -146,6 +148,13 @@ pub(crate) async fn hear_changes(cache: Arc<AccountCache>, pool: PgPool) {
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         }
+        if !hears_itself(&mut listener, &pool).await {
+            tracing::warn!(
+                "an announcement on {CHANNEL} did not come back (a pooler between the server and PostgreSQL?); accounts are read each time"
+            );
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            continue;
+        }
         // Only now: a change committed before the LISTEN was not heard, but
         // nothing read before it is kept.
         cache.set_listening(true);
@@ -167,6 +176,22 @@ pub(crate) async fn hear_changes(cache: Arc<AccountCache>, pool: PgPool) {
             }
         }
     }
+}
+
+/// Whether an announcement of our own comes back: a transaction-mode
+/// pooler may accept `LISTEN` and never deliver anything, and then no
+/// account may be kept. (Every replica hearing it forgets its accounts,
+/// which costs them a read each.)
+async fn hears_itself(listener: &mut PgListener, pool: &PgPool) -> bool {
+    let sent = sea_orm::sqlx::query("SELECT pg_notify($1, 'listening')")
+        .bind(CHANNEL)
+        .execute(pool)
+        .await;
+    sent.is_ok()
+        && matches!(
+            tokio::time::timeout(Duration::from_secs(5), listener.recv()).await,
+            Ok(Ok(_))
+        )
 }
 
 #[cfg(test)]
