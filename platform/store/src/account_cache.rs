@@ -134,7 +134,7 @@ impl AccountCache {
 /// listens again whenever the connection drops.
 pub(crate) async fn hear_changes(cache: Arc<AccountCache>, pool: PgPool) {
     loop {
-        let mut listener = match PgListener::connect_with(&pool).await {
+        let mut listener = match listen(&pool).await {
             Ok(listener) => listener,
             Err(sea_orm::sqlx::Error::PoolClosed) => return,
             Err(e) => {
@@ -143,11 +143,6 @@ pub(crate) async fn hear_changes(cache: Arc<AccountCache>, pool: PgPool) {
                 continue;
             }
         };
-        if let Err(e) = listener.listen(CHANNEL).await {
-            tracing::warn!(error = %e, "cannot listen for account changes; accounts are read each time");
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            continue;
-        }
         if !hears_itself(&mut listener, &pool).await {
             tracing::warn!(
                 "an announcement on {CHANNEL} did not come back (a pooler between the server and PostgreSQL?); accounts are read each time"
@@ -176,6 +171,12 @@ pub(crate) async fn hear_changes(cache: Arc<AccountCache>, pool: PgPool) {
             }
         }
     }
+}
+
+async fn listen(pool: &PgPool) -> Result<PgListener, sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
 }
 
 /// Whether an announcement of our own comes back: a transaction-mode

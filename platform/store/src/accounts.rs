@@ -812,7 +812,14 @@ impl<'a> Sessions<'a> {
         let key = Self::session_key(token);
         let cache = &self.store.account_cache;
         let Some(owner) = cache.owner(&key) else {
-            let Some(principal) = self.principal(token, true).await? else {
+            let record = self
+                .ephemeral
+                .get_and_touch(&key, self.policy.idle_timeout)
+                .await?;
+            let Some(principal) = (match record {
+                Some(record) => self.principal_of(&key, &record).await?,
+                None => None,
+            }) else {
                 return Ok(Admission::Unknown);
             };
             let owner = SessionOwner {
