@@ -9,8 +9,12 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::harness::{
-    Backend, PLATFORM_ADMIN, Server, demo_account, demo_password, repo_root, run_kentro, stderr_of,
+    Backend, PLATFORM_ADMIN, Server, TestApp, demo_password, repo_root, run_kentro, stderr_of,
     stdout_of,
+};
+use crate::operations::{
+    FindServices, ImportDirectory, ImportDirectoryPackage, find_services, from_json,
+    import_directory, import_directory_package,
 };
 
 fn fixtures() -> PathBuf {
@@ -254,52 +258,44 @@ async fn the_hsds_api_pages_filters_by_modification_and_names_bad_parameters() {
     assert_eq!(status, 404);
 }
 
-const IMPORT: &str = "mutation($scope: DirectoryScope!, $document: JSON!, $object: HsdsObject) {
-    importDirectory(scope: $scope, document: $document, object: $object) { added changed unchanged } }";
+/// `importDirectory`'s variables: a document into a directory.
+fn import_into(scope: &str, document: &Value) -> import_directory::Variables {
+    from_json(json!({ "scope": scope, "document": document, "object": "SERVICE" }))
+}
+
+/// `directoryServices`' variables: a scope and what to look for in it.
+fn find(scope: &str, search: Value) -> find_services::Variables {
+    let mut variables = search;
+    variables["scope"] = json!(scope);
+    from_json(variables)
+}
 
 #[tokio::test]
 async fn staff_find_services_and_only_admins_change_directories() {
-    let backend = Backend::sqlite();
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
-    let password = demo_password(&backend);
-    let admin = server
-        .login(&demo_account("tenant-admin", "paiania"), &password)
-        .await;
-    let worker = server
-        .login(&demo_account("social-worker", "paiania"), &password)
-        .await;
-    let platform = server.login(PLATFORM_ADMIN, &password).await;
+    let app = TestApp::spawn(Backend::sqlite());
+    let admin = app.login_as("tenant-admin", "paiania").await;
+    let worker = app.login_as("social-worker", "paiania").await;
+    let platform = app.server.caller(
+        &app.server
+            .login(PLATFORM_ADMIN, &demo_password(app.backend()))
+            .await,
+    );
     let document = fixture_json("service_full.json");
 
-    let refused = server
-        .graphql_as(
-            Some(&worker),
-            IMPORT,
-            json!({ "scope": "OWN", "document": document, "object": "SERVICE" }),
-        )
-        .await;
-    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
-    let refused = server
-        .graphql_as(
-            Some(&admin),
-            IMPORT,
-            json!({ "scope": "NATIONAL", "document": document, "object": "SERVICE" }),
-        )
-        .await;
-    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    worker
+        .run::<ImportDirectory>(import_into("OWN", &document))
+        .await
+        .refused("FORBIDDEN");
+    admin
+        .run::<ImportDirectory>(import_into("NATIONAL", &document))
+        .await
+        .refused("FORBIDDEN");
 
-    let bad = server
-        .graphql_as(
-            Some(&admin),
-            IMPORT,
-            json!({ "scope": "OWN", "document": {"id": "x", "name": "A"}, "object": "SERVICE" }),
-        )
-        .await;
-    assert_eq!(
-        bad["errors"][0]["extensions"]["code"], "VALIDATION",
-        "{bad}"
-    );
-    let fields: Vec<&str> = bad["errors"][0]["extensions"]["fields"]
+    let bad = admin
+        .run::<ImportDirectory>(import_into("OWN", &json!({"id": "x", "name": "A"})))
+        .await
+        .refused("VALIDATION");
+    let fields: Vec<&str> = bad.extensions["fields"]
         .as_array()
         .unwrap()
         .iter()
@@ -308,69 +304,47 @@ async fn staff_find_services_and_only_admins_change_directories() {
     assert!(fields.contains(&"document.id"), "{fields:?}");
     assert!(fields.contains(&"document.status"), "{fields:?}");
 
-    let imported = server
-        .graphql_as(
-            Some(&admin),
-            IMPORT,
-            json!({ "scope": "OWN", "document": document, "object": "SERVICE" }),
-        )
-        .await;
-    assert_eq!(
-        imported["data"]["importDirectory"]["added"], 20,
-        "{imported}"
-    );
-    let national = server
-        .graphql_as(
-            Some(&platform),
-            IMPORT,
-            json!({ "scope": "NATIONAL", "document": document, "object": "SERVICE" }),
-        )
-        .await;
-    assert!(national.get("errors").is_none(), "{national}");
+    let imported = admin
+        .run::<ImportDirectory>(import_into("OWN", &document))
+        .await
+        .ok();
+    assert_eq!(imported.import_directory.added, 20);
+    platform
+        .run::<ImportDirectory>(import_into("NATIONAL", &document))
+        .await
+        .ok();
 
     // The seeded directories: the municipality's own, with capacity, and the national catalog.
-    let find = "query($scope: DirectoryScope!, $search: String, $term: String, $tenant: String) {
-        directoryServices(scope: $scope, search: $search, taxonomyTerm: $term, tenant: $tenant) {
-            id name organizationName email taxonomyTerms capacity { available maximum unit } } }";
-    let own = server
-        .graphql_as(
-            Some(&worker),
-            find,
-            json!({ "scope": "OWN", "search": "pantopoleio" }),
-        )
-        .await;
-    let grocery = &own["data"]["directoryServices"][0];
+    let own = worker
+        .run::<FindServices>(find("OWN", json!({ "search": "pantopoleio" })))
+        .await
+        .ok()
+        .directory_services;
+    let grocery = own.first().expect("the social grocery is found");
+    assert_eq!(grocery.name, "Κοινωνικό Παντοπωλείο Δήμου Παιανίας");
+    assert_eq!(grocery.capacity.as_ref().map(|c| c.available), Some(12.0));
+    let kea = worker
+        .run::<FindServices>(find("NATIONAL", json!({ "term": "minimum-income" })))
+        .await
+        .ok()
+        .directory_services;
     assert_eq!(
-        grocery["name"], "Κοινωνικό Παντοπωλείο Δήμου Παιανίας",
-        "{own}"
+        kea.first().map(|s| s.name.as_str()),
+        Some("Ελάχιστο Εγγυημένο Εισόδημα (ΚΕΑ)")
     );
-    assert_eq!(grocery["capacity"]["available"], 12.0);
-    let kea = server
-        .graphql_as(
-            Some(&worker),
-            find,
-            json!({ "scope": "NATIONAL", "term": "minimum-income" }),
-        )
-        .await;
+    let other = worker
+        .run::<FindServices>(find(
+            "TENANT",
+            json!({ "tenant": "veria", "term": "soup-kitchen" }),
+        ))
+        .await
+        .ok()
+        .directory_services;
     assert_eq!(
-        kea["data"]["directoryServices"][0]["name"], "Ελάχιστο Εγγυημένο Εισόδημα (ΚΕΑ)",
-        "{kea}"
-    );
-    let other = server
-        .graphql_as(
-            Some(&worker),
-            find,
-            json!({ "scope": "TENANT", "tenant": "veria", "term": "soup-kitchen" }),
-        )
-        .await;
-    assert_eq!(
-        other["data"]["directoryServices"][0]["email"], "syssitio@veria.kentro.example",
-        "{other}"
+        other.first().and_then(|s| s.email.as_deref()),
+        Some("syssitio@veria.kentro.example")
     );
 }
-
-const IMPORT_PACKAGE: &str = "mutation($files: [DirectoryFileInput!]!) {
-    importDirectoryPackage(scope: OWN, files: $files) { added changed unchanged } }";
 
 /// The official CSV package's files, as a client uploads them.
 fn package_files() -> Vec<Value> {
@@ -393,21 +367,19 @@ fn package_files() -> Vec<Value> {
 /// stray file is named rather than ignored; the sound one goes in, once.
 #[tokio::test]
 async fn a_coordinator_imports_the_csv_package_over_graphql_all_or_nothing() {
-    let backend = Backend::sqlite();
-    let server = Server::start(&backend.demo_env(), &["--demo"]);
-    let password = demo_password(&backend);
-    let admin = server
-        .login(&demo_account("tenant-admin", "paiania"), &password)
-        .await;
-    let worker = server
-        .login(&demo_account("social-worker", "paiania"), &password)
-        .await;
+    let app = TestApp::spawn(Backend::sqlite());
+    let server = &app.server;
+    let admin = app.login_as("tenant-admin", "paiania").await;
+    let worker = app.login_as("social-worker", "paiania").await;
     let files = package_files();
+    let package = |files: &Vec<Value>| -> import_directory_package::Variables {
+        from_json(json!({ "files": files }))
+    };
 
-    let refused = server
-        .graphql_as(Some(&worker), IMPORT_PACKAGE, json!({ "files": files }))
-        .await;
-    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    worker
+        .run::<ImportDirectoryPackage>(package(&files))
+        .await
+        .refused("FORBIDDEN");
 
     let (_, organizations) = server.get_json("/hsds/paiania/organizations").await;
     let before = organizations["total_items"].clone();
@@ -423,14 +395,11 @@ async fn a_coordinator_imports_the_csv_package_over_graphql_all_or_nothing() {
         }
     }
     bad.push(json!({ "name": "notes.csv", "text": "a,b\n1,2\n" }));
-    let answer = server
-        .graphql_as(Some(&admin), IMPORT_PACKAGE, json!({ "files": bad }))
-        .await;
-    assert_eq!(
-        answer["errors"][0]["extensions"]["code"], "VALIDATION",
-        "{answer}"
-    );
-    let problems: Vec<(String, String)> = answer["errors"][0]["extensions"]["fields"]
+    let refused = admin
+        .run::<ImportDirectoryPackage>(package(&bad))
+        .await
+        .refused("VALIDATION");
+    let problems: Vec<(String, String)> = refused.extensions["fields"]
         .as_array()
         .unwrap()
         .iter()
@@ -457,28 +426,18 @@ async fn a_coordinator_imports_the_csv_package_over_graphql_all_or_nothing() {
     let (_, organizations) = server.get_json("/hsds/paiania/organizations").await;
     assert_eq!(organizations["total_items"], before, "nothing half-saved");
 
-    let imported = server
-        .graphql_as(Some(&admin), IMPORT_PACKAGE, json!({ "files": files }))
-        .await;
-    assert!(imported.get("errors").is_none(), "{imported}");
-    assert!(
-        imported["data"]["importDirectoryPackage"]["added"]
-            .as_i64()
-            .unwrap()
-            > 0,
-        "{imported}"
-    );
-    let again = server
-        .graphql_as(Some(&admin), IMPORT_PACKAGE, json!({ "files": files }))
-        .await;
-    assert_eq!(
-        again["data"]["importDirectoryPackage"]["added"], 0,
-        "{again}"
-    );
-    assert_eq!(
-        again["data"]["importDirectoryPackage"]["changed"], 0,
-        "{again}"
-    );
+    let imported = admin
+        .run::<ImportDirectoryPackage>(package(&files))
+        .await
+        .ok()
+        .import_directory_package;
+    assert!(imported.added > 0, "{imported:?}");
+    let again = admin
+        .run::<ImportDirectoryPackage>(package(&files))
+        .await
+        .ok()
+        .import_directory_package;
+    assert_eq!((again.added, again.changed), (0, 0), "{again:?}");
     let (_, organizations) = server.get_json("/hsds/paiania/organizations").await;
     assert_ne!(
         organizations["total_items"], before,

@@ -1,8 +1,7 @@
 //! The synthetic-data generator fills a database a client can then use.
 
-use serde_json::json;
-
 use crate::harness::{Backend, Server, demo_password, run_kentro, stderr_of, stdout_of};
+use crate::operations::{GeneratedCases, GeneratedPeople, generated_cases, generated_people};
 
 async fn generated_data_is_usable(backend: Backend) {
     let env = backend.env();
@@ -29,40 +28,37 @@ async fn generated_data_is_usable(backend: Backend) {
     let token = server
         .login("social-worker-1@synth-002.demo", &demo_password(&backend))
         .await;
-    let people = server
-        .graphql_as(
-            Some(&token),
-            "{ people(first: 100) { edges { node { displayName amka birthDate household { members { relationship } } } } pageInfo { hasNextPage } } }",
-            json!({}),
-        )
-        .await;
-    let edges = people["data"]["people"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{people}"));
-    assert_eq!(edges.len(), 100);
-    assert_eq!(people["data"]["people"]["pageInfo"]["hasNextPage"], true);
+    let worker = server.caller(&token);
+    let people = worker
+        .run::<GeneratedPeople>(generated_people::Variables)
+        .await
+        .ok()
+        .people;
+    assert_eq!(people.edges.len(), 100);
+    assert!(people.page_info.has_next_page);
     assert!(
-        edges.iter().all(|e| e["node"]["household"]["members"]
-            .as_array()
-            .is_some_and(|m| !m.is_empty())),
+        people.edges.iter().all(|e| e
+            .node
+            .household
+            .as_ref()
+            .is_some_and(|h| !h.members.is_empty())),
         "every generated person lives in a household"
     );
-    let cases = server
-        .graphql_as(
-            Some(&token),
-            "{ cases(first: 10) { edges { node { status person { displayName } assignedTo { email } } } } }",
-            json!({}),
-        )
-        .await;
-    let cases = cases["data"]["cases"]["edges"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{cases}"));
+    let cases = worker
+        .run::<GeneratedCases>(generated_cases::Variables)
+        .await
+        .ok()
+        .cases
+        .edges;
     assert_eq!(cases.len(), 10);
-    assert!(cases.iter().all(|c| {
-        c["node"]["assignedTo"]["email"]
-            .as_str()
-            .is_some_and(|e| e.ends_with("@synth-002.demo"))
-    }));
+    assert!(
+        cases.iter().all(|c| c
+            .node
+            .assigned_to
+            .as_ref()
+            .is_some_and(|a| a.email.ends_with("@synth-002.demo"))),
+        "every generated case is assigned to one of the center's workers"
+    );
 }
 
 #[tokio::test]

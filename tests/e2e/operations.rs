@@ -153,6 +153,17 @@ operations!("../../tests/e2e/operations/workspace.graphql":
     OwnDirectoryServices,
 );
 
+operations!("../../tests/e2e/operations/directory.graphql":
+    ImportDirectory,
+    ImportDirectoryPackage,
+    FindServices,
+);
+
+operations!("../../tests/e2e/operations/generate.graphql":
+    GeneratedPeople,
+    GeneratedCases,
+);
+
 /// Variables (or one input object) from JSON, for inputs with many
 /// optional fields: a missing required field or a wrong type fails here.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
