@@ -164,6 +164,12 @@ operations!("../../tests/e2e/operations/generate.graphql":
     GeneratedCases,
 );
 
+operations!("../../tests/e2e/operations/plugins.graphql":
+    PluginOperation,
+    EnableHostilePlugin,
+    MyTenantPlugins,
+);
+
 /// Variables (or one input object) from JSON, for inputs with many
 /// optional fields: a missing required field or a wrong type fails here.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {

@@ -11,6 +11,10 @@ use crate::harness::{
     Backend, Client, PLATFORM_ADMIN, Server, code, demo_account, demo_password, repo_root,
     run_kentro, stderr_of, stdout_of,
 };
+use crate::operations::{
+    EnableHostilePlugin, MyEmail, MyTenantPlugins, PluginOperation, enable_hostile_plugin,
+    my_email, my_tenant_plugins, plugin_operation,
+};
 
 /// Compiled artifacts shared by every test of the run, so each plugin is
 /// compiled once.
@@ -106,12 +110,14 @@ impl Client<'_> {
     }
 
     async fn operate_ok(&self, plugin: &str, operation: &str, input: Value) -> Value {
-        let response = self.operate(plugin, operation, input).await;
-        assert!(
-            response.get("errors").is_none(),
-            "{plugin} {operation}: {response}"
-        );
-        response["data"]["pluginOperation"].clone()
+        self.run::<PluginOperation>(plugin_operation::Variables {
+            plugin: plugin.into(),
+            operation: operation.into(),
+            input,
+        })
+        .await
+        .ok()
+        .plugin_operation
     }
 
     async fn register(&self, input: Value) -> String {
@@ -473,15 +479,14 @@ pub(crate) async fn hostile_server(
         )
         .await;
     let enabled = server
-        .graphql_as(
-            Some(&admin),
-            "mutation { enablePlugin(plugin: \"hostile\", version: \"1.0.0\") { status version } }",
-            json!({}),
-        )
-        .await;
+        .caller(&admin)
+        .run::<EnableHostilePlugin>(enable_hostile_plugin::Variables)
+        .await
+        .ok()
+        .enable_plugin;
     assert_eq!(
-        enabled["data"]["enablePlugin"]["status"], "enabled",
-        "{enabled}"
+        (enabled.status.as_str(), enabled.version.as_str()),
+        ("enabled", "1.0.0")
     );
     (server, publisher)
 }
@@ -506,10 +511,12 @@ async fn a_hostile_plugin_is_stopped_with_typed_errors_while_the_server_keeps_an
     let keep_answering = async {
         let mut answered = 0;
         for _ in 0..10 {
-            let me = server
-                .graphql_as(Some(&paiania.token), "{ me { email } }", json!({}))
-                .await;
-            assert!(me["data"]["me"]["email"].is_string(), "{me}");
+            let me = paiania.run::<MyEmail>(my_email::Variables).await.ok().me;
+            assert!(
+                me.as_ref()
+                    .is_some_and(|me| me.email.ends_with("@paiania.demo")),
+                "{me:?}"
+            );
             answered += 1;
         }
         answered
@@ -1058,21 +1065,27 @@ id = "job-market"
     let worker = server
         .login("worker@kallithea.example", "a long enough password")
         .await;
-    let tenant = server
-        .graphql_as(
-            Some(&worker),
-            "{ myTenant { plugins { id running config } } }",
-            json!({}),
-        )
-        .await;
+    let plugins: Vec<(String, bool, Value)> = server
+        .caller(&worker)
+        .run::<MyTenantPlugins>(my_tenant_plugins::Variables)
+        .await
+        .ok()
+        .my_tenant
+        .expect("the worker's center")
+        .plugins
+        .into_iter()
+        .map(|p| (p.id, p.running, p.config))
+        .collect();
     assert_eq!(
-        tenant["data"]["myTenant"]["plugins"],
-        json!([
-            { "id": "tutoring", "running": true,
-              "config": { "subjects": ["Μαθηματικά"], "min_grade": 1, "max_grade": 6 } },
-            { "id": "job-market", "running": false, "config": {} }
-        ]),
-        "{tenant}"
+        plugins,
+        [
+            (
+                "tutoring".to_owned(),
+                true,
+                json!({ "subjects": ["Μαθηματικά"], "min_grade": 1, "max_grade": 6 })
+            ),
+            ("job-market".to_owned(), false, json!({}))
+        ]
     );
     // The enabled plugin answers, with the manifest's configuration.
     let groups = server
