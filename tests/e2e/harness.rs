@@ -34,8 +34,12 @@ pub fn kentro_bin() -> PathBuf {
 }
 
 pub fn repo_root() -> PathBuf {
-    // The tests are targets of the `kentro` package, in platform/server.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // The tests are targets of the `kentro` package, in platform/server,
+    // found when they run: a build cache shared by two checkouts reuses a
+    // test binary compiled in the other.
+    let package: PathBuf = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into);
+    package
         .ancestors()
         .nth(2)
         .expect("platform/server sits two levels below the repository root")
