@@ -267,8 +267,9 @@ pub(crate) fn awaiting_seal(tenants: &[i64]) {
     }
 }
 
-/// Pending entries chained per transaction of the sealer: a bound on its
-/// statements' parameters (13 a row) and on how long it holds the head.
+/// Pending entries chained per transaction of the sealer: a bound on how
+/// long it holds the head, and on the parameters of its removal from
+/// `audit_pending` (and of its inserts on SQLite, 13 an entry).
 const SEAL_BATCH: u64 = 500;
 
 /// Moves the tenant's pending entries onto its chain, oldest first, and
@@ -317,11 +318,9 @@ pub(crate) async fn seal(db: &DatabaseConnection, scope: TenantScope) -> Result<
                 );
             }
             head = Some((entry.seq, entry.hash.clone()));
-            entries.push(audit_entry::ActiveModel::from(entry));
+            entries.push(entry);
         }
-        audit_entry::Entity::insert_many(entries)
-            .exec_without_returning(&txn)
-            .await?;
+        txn.add_audit_entries(entries).await?;
         txn.add_audit_subjects(subjects).await?;
         audit_pending::Entity::delete_in(&txn)
             .filter(audit_pending::Column::Id.is_in(pending.iter().map(|p| p.id)))
@@ -1232,6 +1231,83 @@ mod tests {
         assert_eq!(
             report.first_broken.as_ref().map(|(seq, _)| *seq),
             Some(beyond),
+            "{report:?}"
+        );
+        drop(superuser);
+        center.drop_now().await;
+    }
+
+    /// On PostgreSQL the sealer writes subject rows without a key that makes
+    /// each unique (migration 0026): "who read" still finds each person a
+    /// list read names, and a row written twice is found by the chain's
+    /// check.
+    #[tokio::test]
+    async fn a_list_read_on_postgresql_is_found_by_each_person_and_a_doubled_subject_by_verify() {
+        use crate::DatabaseTarget;
+        use crate::test_databases::one_center_on_postgres;
+
+        let center = one_center_on_postgres("kentro_doubled_subject").await;
+        let (store, scope) = (&center.store, center.ours);
+        let access = as_operator();
+        let mut ids = Vec::new();
+        for name in ["Άλφα", "Βήτα", "Γάμμα"] {
+            let person = store
+                .people()
+                .register(scope, &details(name), &access)
+                .await
+                .unwrap();
+            ids.push(person.id);
+        }
+        let read = Access {
+            purpose: "list read",
+            ..access.clone()
+        };
+        store
+            .people()
+            .get_many(scope, &ids[..2], &read)
+            .await
+            .unwrap();
+        let list_reads_naming = |id: PersonId| async move {
+            let filter = AuditFilter {
+                entity_type: Some("person".into()),
+                entity_id: Some(id.to_string()),
+                ..AuditFilter::default()
+            };
+            (store.audit_log().list(scope, &filter, None, 100).await)
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.purpose == "list read")
+                .map(|e| e.seq)
+                .collect::<Vec<_>>()
+        };
+        let first = list_reads_naming(ids[0]).await;
+        assert_eq!(first.len(), 1, "{first:?}");
+        assert_eq!(list_reads_naming(ids[1]).await, first);
+        assert!(
+            list_reads_naming(ids[2]).await.is_empty(),
+            "the third was not read"
+        );
+        let report = store.audit_log().verify(scope).await.unwrap();
+        assert_eq!(report.first_broken, None, "{report:?}");
+
+        let DatabaseTarget::Postgres(url) = center.database.as_role("postgres") else {
+            unreachable!("a PostgreSQL database")
+        };
+        let superuser = sea_orm::Database::connect(url.as_str()).await.unwrap();
+        superuser
+            .execute_unprepared(&format!(
+                "INSERT INTO audit_subject (tenant_id, seq, entity_type, entity_id) \
+                 VALUES ({}, {}, 'person', '{}')",
+                scope.tenant_id(),
+                first[0],
+                ids[0]
+            ))
+            .await
+            .expect("no key refuses the second row");
+        let report = store.audit_log().verify(scope).await.unwrap();
+        assert_eq!(
+            report.first_broken.as_ref().map(|(seq, _)| *seq),
+            Some(first[0]),
             "{report:?}"
         );
         drop(superuser);
