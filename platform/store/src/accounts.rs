@@ -16,7 +16,8 @@ use kentro_domain::contact::Email;
 use kentro_domain::keys::{AccountId, TenantId};
 use kentro_domain::region::Region;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -85,6 +86,55 @@ pub struct NewAccount {
     /// A regional overseer's region; `None` for every other role.
     pub region: Option<Region>,
     pub password: NewPassword,
+}
+
+/// The columns a new account starts with; the rest start empty.
+pub(crate) struct NewAccountRow {
+    pub(crate) tenant_id: Option<i64>,
+    pub(crate) email: String,
+    pub(crate) display_name: String,
+    pub(crate) role: String,
+    pub(crate) region: Option<String>,
+    pub(crate) password_hash: String,
+}
+
+/// Adds an account, or answers `taken()` when its address has one: checked
+/// first, and again by the unique address when another request created the
+/// account between the check and the insert.
+pub(crate) async fn insert_account<C: ConnectionTrait>(
+    txn: &C,
+    new: NewAccountRow,
+    taken: impl Fn() -> StoreError,
+) -> Result<user_account::Model, StoreError> {
+    let exists = user_account::Entity::find()
+        .filter(user_account::Column::Email.eq(new.email.as_str()))
+        .one(txn)
+        .await?
+        .is_some();
+    if exists {
+        return Err(taken());
+    }
+    user_account::ActiveModel {
+        tenant_id: Set(new.tenant_id),
+        email: Set(new.email),
+        display_name: Set(new.display_name),
+        role: Set(new.role),
+        password_hash: Set(new.password_hash),
+        disabled_at: Set(None),
+        password_changed_at: Set(None),
+        sessions_ended_at: Set(None),
+        last_login_at: Set(None),
+        language: Set("el".to_owned()),
+        region: Set(new.region),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => taken(),
+        _ => e.into(),
+    })
 }
 
 impl TryFrom<user_account::Model> for Account {
@@ -215,38 +265,19 @@ impl<'a> Accounts<'a> {
         let display_name = new.display_name.as_str().to_owned();
         let password_hash = hash_password(new.password.expose().to_owned()).await?;
         let txn = PlatformTxn::begin(self.db()).await?;
-        let taken = user_account::Entity::find()
-            .filter(user_account::Column::Email.eq(new.email.as_str()))
-            .one(&txn)
-            .await?
-            .is_some();
-        let email_taken =
-            || StoreError::conflict("email", format!("{} already has an account", new.email));
-        if taken {
-            return Err(email_taken());
-        }
-        let row = user_account::ActiveModel {
-            tenant_id: Set(new.tenant.map(TenantScope::tenant_id)),
-            email: Set(new.email.to_string()),
-            display_name: Set(display_name),
-            role: Set(new.role.code().to_owned()),
-            password_hash: Set(password_hash),
-            disabled_at: Set(None),
-            password_changed_at: Set(None),
-            sessions_ended_at: Set(None),
-            last_login_at: Set(None),
-            language: Set("el".to_owned()),
-            region: Set(new.region.map(|r| r.code().to_owned())),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| match e.sql_err() {
-            // Another request created the account between the check and the insert.
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => email_taken(),
-            _ => e.into(),
-        })?;
+        let row = insert_account(
+            &txn,
+            NewAccountRow {
+                tenant_id: new.tenant.map(TenantScope::tenant_id),
+                email: new.email.to_string(),
+                display_name,
+                role: new.role.code().to_owned(),
+                region: new.region.map(|r| r.code().to_owned()),
+                password_hash,
+            },
+            || StoreError::conflict("email", format!("{} already has an account", new.email)),
+        )
+        .await?;
         // A platform account (the operator's break-glass route) goes on the
         // platform's log, a center's on the center's.
         audit::commit_with_entry(

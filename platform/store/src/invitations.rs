@@ -18,7 +18,9 @@ use sea_orm::{
 };
 
 use crate::StoreError;
-use crate::accounts::{Account, hash_password, random_hex, sha256_hex};
+use crate::accounts::{
+    Account, NewAccountRow, hash_password, insert_account, random_hex, sha256_hex,
+};
 use crate::audit::{self, Actor, AuditEvent};
 use crate::entity::{invitation, tenant, user_account};
 use crate::ids::next_id;
@@ -326,35 +328,20 @@ impl<'a> Invitations<'a> {
                 ),
             )
         };
-        let taken = user_account::Entity::find()
-            .filter(user_account::Column::Email.eq(row.email.as_str()))
-            .one(&txn)
-            .await?
-            .is_some();
-        if taken {
-            return Err(has_account());
-        }
         let now = Utc::now();
-        let account = user_account::ActiveModel {
-            tenant_id: Set(Some(scope.tenant_id())),
-            email: Set(row.email.clone()),
-            display_name: Set(row.display_name.clone()),
-            role: Set(row.role.clone()),
-            password_hash: Set(password_hash),
-            disabled_at: Set(None),
-            password_changed_at: Set(None),
-            sessions_ended_at: Set(None),
-            last_login_at: Set(None),
-            language: Set("el".to_owned()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => has_account(),
-            _ => e.into(),
-        })?;
+        let account = insert_account(
+            &txn,
+            NewAccountRow {
+                tenant_id: Some(scope.tenant_id()),
+                email: row.email.clone(),
+                display_name: row.display_name.clone(),
+                role: row.role.clone(),
+                region: None,
+                password_hash,
+            },
+            has_account,
+        )
+        .await?;
         let invitation_id = row.id;
         let mut active: invitation::ActiveModel = row.into();
         active.accepted_at = Set(Some(now));
