@@ -1100,3 +1100,170 @@ pub(crate) fn random_hex() -> Result<String, StoreError> {
     getrandom::fill(&mut bytes).map_err(|e| StoreError::Crypto(e.to_string()))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use kentro_domain::access::{DisplayName, NewPassword, Role};
+    use kentro_domain::contact::Email;
+    use kentro_domain::region::Region;
+
+    use super::NewAccount;
+    use crate::StoreError;
+    use crate::audit::Actor;
+    use crate::scope::TenantScope;
+    use crate::test_databases::{TwoCenters, two_centers};
+
+    fn new_account(
+        address: &str,
+        tenant: Option<TenantScope>,
+        role: Role,
+        region: Option<Region>,
+    ) -> NewAccount {
+        let email = Email::parse(address).unwrap();
+        NewAccount {
+            tenant,
+            password: NewPassword::parse("a long enough password", &email).unwrap(),
+            email,
+            display_name: DisplayName::parse("Ελένη Παπαδάκη").unwrap(),
+            role,
+            region,
+        }
+    }
+
+    async fn addresses(centers: &TwoCenters) -> Vec<String> {
+        (centers.store.accounts().list(None).await.unwrap())
+            .into_iter()
+            .map(|a| a.email.to_string())
+            .collect()
+    }
+
+    fn field_of(error: StoreError) -> (&'static str, String) {
+        match error {
+            StoreError::Invalid { field, .. } => ("invalid", field),
+            StoreError::Conflict { field, .. } => ("conflict", field),
+            other => panic!("not a field's error: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_address_has_one_account_in_all_centers_and_a_second_is_refused_whole() {
+        let centers = two_centers().await;
+        let accounts = centers.store.accounts();
+        let operator = Actor::operator();
+        let first = new_account(
+            "eleni@ours.example",
+            Some(centers.ours),
+            Role::SocialWorker,
+            None,
+        );
+        accounts.create(first, &operator, "test").await.unwrap();
+        let before = addresses(&centers).await;
+
+        let again = new_account(
+            "eleni@ours.example",
+            Some(centers.theirs),
+            Role::Reception,
+            None,
+        );
+        let refused = accounts.create(again, &operator, "test").await.unwrap_err();
+        assert_eq!(field_of(refused), ("conflict", "email".to_owned()));
+        assert_eq!(addresses(&centers).await, before, "nothing was added");
+        let theirs = accounts.list(Some(centers.theirs)).await.unwrap();
+        assert!(theirs.is_empty(), "{theirs:?}");
+    }
+
+    #[tokio::test]
+    async fn a_role_its_center_and_its_region_must_agree() {
+        let centers = two_centers().await;
+        let accounts = centers.store.accounts();
+        let operator = Actor::operator();
+        let before = addresses(&centers).await;
+        let ours = Some(centers.ours);
+        for (new, field) in [
+            (
+                new_account("a@x.example", ours, Role::PlatformAdmin, None),
+                "tenant",
+            ),
+            (
+                new_account("b@x.example", None, Role::SocialWorker, None),
+                "tenant",
+            ),
+            (
+                new_account("c@x.example", None, Role::RegionalOverseer, None),
+                "region",
+            ),
+            (
+                new_account(
+                    "d@x.example",
+                    None,
+                    Role::MinistryOverseer,
+                    Some(Region::Attica),
+                ),
+                "region",
+            ),
+        ] {
+            let role = new.role;
+            let refused = accounts.create(new, &operator, "test").await.unwrap_err();
+            assert_eq!(field_of(refused), ("invalid", field.to_owned()), "{role}");
+        }
+        assert_eq!(addresses(&centers).await, before, "nothing was added");
+
+        let regional = new_account(
+            "e@x.example",
+            None,
+            Role::RegionalOverseer,
+            Some(Region::Attica),
+        );
+        let created = accounts.create(regional, &operator, "test").await.unwrap();
+        assert_eq!(
+            (created.tenant_id, created.region),
+            (None, Some(Region::Attica))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_center_neither_disables_another_centers_colleague_nor_gives_a_platform_role() {
+        let centers = two_centers().await;
+        let accounts = centers.store.accounts();
+        let operator = Actor::operator();
+        let worker = new_account(
+            "nikos@ours.example",
+            Some(centers.ours),
+            Role::SocialWorker,
+            None,
+        );
+        let worker = accounts.create(worker, &operator, "test").await.unwrap();
+
+        let found = (accounts.disable(Some(centers.theirs), &worker.email, &operator, "test"))
+            .await
+            .unwrap();
+        assert!(found.is_none(), "{found:?}");
+        let changed = (accounts.change_role(
+            centers.theirs,
+            worker.id,
+            Role::Reception,
+            &operator,
+            "test",
+        ))
+        .await
+        .unwrap();
+        assert!(changed.is_none(), "{changed:?}");
+        let refused = (accounts.change_role(
+            centers.ours,
+            worker.id,
+            Role::PlatformAdmin,
+            &operator,
+            "test",
+        ))
+        .await
+        .unwrap_err();
+        assert_eq!(field_of(refused), ("invalid", "role".to_owned()));
+
+        let ours = accounts.list(Some(centers.ours)).await.unwrap();
+        assert_eq!(ours.len(), 1);
+        assert_eq!(
+            (ours[0].role, ours[0].disabled),
+            (Role::SocialWorker, false)
+        );
+    }
+}

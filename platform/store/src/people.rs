@@ -627,3 +627,166 @@ impl<'a> People<'a> {
         Ok(candidates)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use kentro_domain::identifiers::fixtures;
+    use kentro_domain::person::{PersonDetails, PersonInput};
+
+    use crate::StoreError;
+    use crate::test_databases::{as_operator, details, person_with_a_case, two_centers};
+
+    fn with_amka(family_name: &str, amka: &str) -> PersonDetails {
+        PersonInput {
+            given_name_el: Some("Ελένη".into()),
+            family_name_el: Some(family_name.into()),
+            amka: Some(amka.into()),
+            ..PersonInput::default()
+        }
+        .validate(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn search_finds_a_name_without_its_accents_and_an_amka_with_spaces_in_one_center_only() {
+        let centers = two_centers().await;
+        let people = centers.store.people();
+        let access = as_operator();
+        let amka = fixtures::amka(3, 4, 85, 1);
+        let eleni = (people.register(centers.ours, &with_amka("Παπαδάκη", &amka), &access))
+            .await
+            .unwrap();
+        people
+            .register(centers.ours, &details("Γεωργίου"), &access)
+            .await
+            .unwrap();
+        let spaced: String = amka
+            .chars()
+            .enumerate()
+            .flat_map(|(i, c)| (i % 4 == 0 && i > 0).then_some(' ').into_iter().chain([c]))
+            .collect();
+        for words in ["παπαδακη", "ΕΛΕΝΗ παπαδ", "  Παπαδάκη ", spaced.as_str()]
+        {
+            let found = people
+                .search(centers.ours, Some(words), None, 10, &access)
+                .await
+                .unwrap();
+            let ids: Vec<_> = found.iter().map(|p| p.id).collect();
+            assert_eq!(ids, [eleni.id], "{words:?}");
+            let theirs = people
+                .search(centers.theirs, Some(words), None, 10, &access)
+                .await
+                .unwrap();
+            assert!(theirs.is_empty(), "{words:?} in another center: {theirs:?}");
+        }
+        let everyone = people
+            .search(centers.ours, None, None, 10, &access)
+            .await
+            .unwrap();
+        assert_eq!(everyone.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn an_amka_names_one_person_and_a_second_registration_or_change_is_refused_whole() {
+        let centers = two_centers().await;
+        let people = centers.store.people();
+        let access = as_operator();
+        let amka = fixtures::amka(3, 4, 85, 1);
+        let holder = (people.register(centers.ours, &with_amka("Παπαδάκη", &amka), &access))
+            .await
+            .unwrap();
+        let other = people
+            .register(centers.ours, &details("Γεωργίου"), &access)
+            .await
+            .unwrap();
+        let refusals = [
+            people
+                .register(centers.ours, &with_amka("Άλλη", &amka), &access)
+                .await
+                .unwrap_err(),
+            people
+                .update(
+                    centers.ours,
+                    other.id,
+                    &with_amka("Γεωργίου", &amka),
+                    &access,
+                )
+                .await
+                .unwrap_err(),
+        ];
+        for refused in refusals {
+            match refused {
+                StoreError::DuplicateIdentifier { field, existing_id } => {
+                    assert_eq!((field.as_str(), existing_id), ("amka", holder.id));
+                }
+                other => panic!("not a duplicate identifier: {other:?}"),
+            }
+        }
+        let everyone = people
+            .search(centers.ours, None, None, 10, &access)
+            .await
+            .unwrap();
+        assert_eq!(everyone.len(), 2, "nothing was added");
+        let unchanged = people
+            .get(centers.ours, other.id, &access)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(unchanged.details.amka, None, "nothing was changed");
+        // Another center may register the same ΑΜΚΑ: its people are its own.
+        people
+            .register(centers.theirs, &with_amka("Παπαδάκη", &amka), &access)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn merging_two_records_moves_the_removed_ones_case_to_the_kept_one() {
+        let centers = two_centers().await;
+        let (store, access) = (&centers.store, as_operator());
+        let (keep, _) = person_with_a_case(store, centers.ours, "Παπαδάκη").await;
+        let (remove, their_case) = person_with_a_case(store, centers.ours, "Παπαδακη").await;
+
+        let refused = store
+            .people()
+            .merge(centers.ours, keep, keep, &access)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, StoreError::Invalid { field, .. } if field == "remove"),
+            "{refused:?}"
+        );
+        let elsewhere = store
+            .people()
+            .merge(centers.theirs, keep, remove, &access)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(elsewhere, StoreError::NotFound { .. }),
+            "{elsewhere:?}"
+        );
+
+        let kept = store
+            .people()
+            .merge(centers.ours, keep, remove, &access)
+            .await
+            .unwrap();
+        assert_eq!(kept.id, keep);
+        assert!(
+            store
+                .people()
+                .get(centers.ours, remove, &access)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let case = store
+            .cases()
+            .get(centers.ours, their_case, &access)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(case.person_id, keep);
+    }
+}
