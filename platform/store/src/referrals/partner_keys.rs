@@ -234,3 +234,132 @@ fn key_record(row: partner_key::Model) -> PartnerKeyRecord {
         revoked_at: row.revoked_at,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kentro_domain::hsds::{self, Shape};
+    use kentro_domain::keys::AccountId;
+    use kentro_domain::referral::{PARTNER_KEY_PREFIX, PartnerKeyLabel};
+    use serde_json::json;
+
+    use crate::test_databases::{as_operator, two_centers};
+    use crate::{Access, Actor, DirectoryScope, StoreError};
+
+    const ORGANIZATION: &str = "0b6f7c1a-3d2e-4f50-8a91-b2c3d4e5f607";
+
+    #[tokio::test]
+    async fn a_partner_key_opens_its_own_center_until_revoked_and_never_another() {
+        let centers = two_centers().await;
+        let (store, ours, theirs) = (&centers.store, centers.ours, centers.theirs);
+        let organization = hsds::read_document(
+            &json!({ "id": ORGANIZATION, "name": "Ξενώνας", "description": "Φιλοξενία" }),
+            Some(Shape::Organization),
+            "test",
+        )
+        .unwrap();
+        store
+            .directory()
+            .import(
+                DirectoryScope::Tenant(ours),
+                &organization,
+                &as_operator(),
+                &|_| {},
+            )
+            .await
+            .unwrap();
+        let coordinator = Actor {
+            account_id: Some(AccountId::new(1)),
+            name: "coordinator@ours".into(),
+            role: "tenant_admin".into(),
+        };
+        let access = Access {
+            actor: &coordinator,
+            ..as_operator()
+        };
+        let label = PartnerKeyLabel::parse("Ξενώνας, σύστημα κρατήσεων").unwrap();
+        let referrals = store.referrals();
+
+        let unknown = referrals
+            .create_partner_key(ours, "no-such-organization", &label, &access)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&unknown, StoreError::Invalid { field, .. } if field == "organizationId"),
+            "{unknown:?}"
+        );
+        let by_operator = referrals
+            .create_partner_key(ours, ORGANIZATION, &label, &as_operator())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(by_operator, StoreError::Invalid { .. }),
+            "{by_operator:?}"
+        );
+        assert!(
+            referrals.partner_keys(ours).await.unwrap().is_empty(),
+            "nothing was kept"
+        );
+
+        let (key, token) = referrals
+            .create_partner_key(ours, ORGANIZATION, &label, &access)
+            .await
+            .unwrap();
+        let partner = referrals
+            .authenticate_partner(&token)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (partner.scope, partner.organization_id.as_str()),
+            (ours, ORGANIZATION)
+        );
+
+        // The key names its center; naming another center instead opens nothing.
+        let tail = token.strip_prefix(PARTNER_KEY_PREFIX).unwrap();
+        let (_, secret) = tail.split_once('_').unwrap();
+        let elsewhere = format!("{PARTNER_KEY_PREFIX}{}_{secret}", theirs.tenant_id());
+        assert!(
+            referrals
+                .authenticate_partner(&elsewhere)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(referrals.partner_keys(theirs).await.unwrap().is_empty());
+        for forged in ["", "not a key", PARTNER_KEY_PREFIX, &format!("{token}0")] {
+            assert!(
+                referrals
+                    .authenticate_partner(forged)
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{forged:?}"
+            );
+        }
+
+        let other_center_revokes = referrals.revoke_partner_key(theirs, key.id, &access).await;
+        assert!(
+            matches!(other_center_revokes, Err(StoreError::NotFound { .. })),
+            "{other_center_revokes:?}"
+        );
+        assert!(
+            referrals
+                .authenticate_partner(&token)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let revoked = referrals
+            .revoke_partner_key(ours, key.id, &access)
+            .await
+            .unwrap();
+        assert!(revoked.revoked_at.is_some());
+        assert!(
+            referrals
+                .authenticate_partner(&token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
