@@ -355,3 +355,74 @@ impl From<sea_orm::DbErr> for ImportError {
         ImportError::Store(e.into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kentro_domain::hsds::{self, RecordSet, Shape};
+    use serde_json::{Value, json};
+
+    use super::{DirectoryScope, ImportReport};
+    use crate::test_databases::{as_operator, two_centers};
+
+    const SERVICE: &str = "7c1d1b3e-2f0a-4c55-9d7e-0a1b2c3d4e5f";
+    const ORGANIZATION: &str = "0b6f7c1a-3d2e-4f50-8a91-b2c3d4e5f607";
+
+    fn shelter(name: &str) -> RecordSet {
+        hsds::read_document(
+            &json!({
+                "id": SERVICE, "name": name, "status": "active",
+                "organization": { "id": ORGANIZATION, "name": "Δήμος", "description": "Κοινωνική υπηρεσία" }
+            }),
+            Some(Shape::Service),
+            "test",
+        )
+        .unwrap()
+    }
+
+    fn counts(report: ImportReport) -> (usize, usize, usize) {
+        (report.added, report.changed, report.unchanged)
+    }
+
+    #[tokio::test]
+    async fn a_reimport_changes_only_what_differs_and_stays_in_its_own_center() {
+        let centers = two_centers().await;
+        let directory = centers.store.directory();
+        let ours = DirectoryScope::Tenant(centers.ours);
+        let access = as_operator();
+        let import = |set: RecordSet, scope: DirectoryScope| {
+            let (directory, access) = (&directory, &access);
+            async move { directory.import(scope, &set, access, &|_| {}).await }
+        };
+        let name_of = |snapshot: &super::DirectorySnapshot| {
+            (snapshot.records.get("service", SERVICE))
+                .and_then(|s| s.get("name").and_then(Value::as_str).map(str::to_owned))
+        };
+
+        let first = import(shelter("Ξενώνας"), ours).await.ok().unwrap();
+        assert_eq!(counts(first), (2, 0, 0));
+        let stamped = directory.snapshot(ours).await.unwrap();
+        let first_change = stamped.modified_at("service", SERVICE).unwrap();
+
+        let again = import(shelter("Ξενώνας"), ours).await.ok().unwrap();
+        assert_eq!(counts(again), (0, 0, 2));
+        let same = directory.snapshot(ours).await.unwrap();
+        assert_eq!(same.modified_at("service", SERVICE), Some(first_change));
+
+        let renamed = import(shelter("Ξενώνας φιλοξενίας"), ours)
+            .await
+            .ok()
+            .unwrap();
+        assert_eq!(counts(renamed), (0, 1, 1));
+        let after = directory.snapshot(ours).await.unwrap();
+        assert_eq!(name_of(&after).as_deref(), Some("Ξενώνας φιλοξενίας"));
+        assert!(after.modified_at("service", SERVICE).unwrap() >= first_change);
+
+        for elsewhere in [
+            DirectoryScope::Tenant(centers.theirs),
+            DirectoryScope::National,
+        ] {
+            let snapshot = directory.snapshot(elsewhere).await.unwrap();
+            assert_eq!(name_of(&snapshot), None, "{elsewhere:?}");
+        }
+    }
+}
