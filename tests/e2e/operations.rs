@@ -170,6 +170,13 @@ operations!("../../tests/e2e/operations/plugins.graphql":
     MyTenantPlugins,
 );
 
+operations!("../../tests/e2e/operations/oversight.graphql":
+    MyRoleAndRegion,
+    ScopedIndicators,
+    ScopedExport,
+    CentersActivity,
+);
+
 /// Variables (or one input object) from JSON, for inputs with many
 /// optional fields: a missing required field or a wrong type fails here.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {

@@ -11,8 +11,8 @@ use kentro_labels::Lang;
 use serde_json::{Value, json};
 
 use crate::harness::{
-    Backend, MINISTRY_OVERSEER, REGIONAL_OVERSEER, Server, demo_account, demo_password, ok_as,
-    optional_code, repo_root,
+    Backend, Client, MINISTRY_OVERSEER, REGIONAL_OVERSEER, Server, TestApp, demo_account,
+    demo_password, ok_as, optional_code, repo_root,
 };
 
 /// Query fields an overseer may call: aggregates and the platform's own lists.
@@ -749,123 +749,119 @@ async fn overseers_see_suppressed_aggregates_matching_a_hand_computed_fixture_an
     assert_eq!(bad["errors"][0]["extensions"]["field"], "period.from");
 }
 
-const SCOPED: &str = "query($scope: IndicatorScope!, $region: String, $tenant: String, $from: String!, $to: String!) {
-    indicators(scope: $scope, region: $region, tenant: $tenant, set: ACTIVITY, period: { from: $from, to: $to }) {
-        suppressed tables { dimension units { unit } } } }";
-
-const SCOPED_EXPORT: &str = "query($scope: IndicatorScope!, $region: String, $tenant: String, $from: String!, $to: String!) {
-    exportIndicators(scope: $scope, region: $region, tenant: $tenant, set: ACTIVITY,
-        period: { from: $from, to: $to }, format: CSV) { filename } }";
-
 #[tokio::test]
 async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
-    let backend = Backend::sqlite();
-    let mut env = backend.demo_env();
-    env.push(("KENTRO_INDICATORS_INTERVAL_SECONDS", "1".into()));
-    let server = Server::start(&env, &["--demo"]);
-    let password = demo_password(&backend);
-    let regional = server.login(REGIONAL_OVERSEER, &password).await;
-    let ministry = server.login(MINISTRY_OVERSEER, &password).await;
-    let me = ok_as(&server, &regional, "{ me { role region } }", json!({})).await;
+    use crate::operations::{
+        MyRoleAndRegion, ScopedExport, ScopedIndicators, my_role_and_region, scoped_export,
+        scoped_indicators,
+    };
+    use scoped_indicators::IndicatorScope::{self, NATIONAL, REGION, TENANT};
+
+    let app = TestApp::spawn_with(
+        Backend::sqlite(),
+        &[("KENTRO_INDICATORS_INTERVAL_SECONDS", "1".into())],
+    );
+    let server = &app.server;
+    let password = demo_password(app.backend());
+    let regional = server.caller(&server.login(REGIONAL_OVERSEER, &password).await);
+    let ministry = server.caller(&server.login(MINISTRY_OVERSEER, &password).await);
+    let me = (regional
+        .run::<MyRoleAndRegion>(my_role_and_region::Variables)
+        .await)
+        .ok()
+        .me
+        .unwrap();
     assert_eq!(
-        me["me"],
-        json!({ "role": "REGIONAL_OVERSEER", "region": "attica" })
+        (me.role, me.region.as_deref()),
+        (my_role_and_region::Role::REGIONAL_OVERSEER, Some("attica"))
     );
 
     let month = chrono::Utc::now().format("%Y-%m").to_string();
-    let ask = |scope: &str, region: Option<&str>, tenant: Option<&str>| json!({ "scope": scope, "region": region, "tenant": tenant, "from": month, "to": month });
+    let ask = |scope: IndicatorScope, region: Option<&str>, tenant: Option<&str>| {
+        scoped_indicators::Variables {
+            scope,
+            region: region.map(str::to_owned),
+            tenant: tenant.map(str::to_owned),
+            from: month.clone(),
+            to: month.clone(),
+        }
+    };
+    // The same question as an export.
+    let as_export = |asked: &scoped_indicators::Variables| scoped_export::Variables {
+        scope: match asked.scope {
+            NATIONAL => scoped_export::IndicatorScope::NATIONAL,
+            REGION => scoped_export::IndicatorScope::REGION,
+            TENANT => scoped_export::IndicatorScope::TENANT,
+            ref other => panic!("no scope {other:?}"),
+        },
+        region: asked.region.clone(),
+        tenant: asked.tenant.clone(),
+        from: asked.from.clone(),
+        to: asked.to.clone(),
+    };
     // Its own region, by municipality, published as to any overseer.
-    let attica = ok_as(
-        &server,
-        &regional,
-        SCOPED,
-        ask("REGION", Some("attica"), None),
-    )
-    .await;
-    assert_eq!(attica["indicators"]["suppressed"], true);
-    let units: BTreeSet<&str> = attica["indicators"]["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|t| t["units"].as_array().unwrap())
-        .map(|u| u["unit"].as_str().unwrap())
+    let attica = (regional
+        .run::<ScopedIndicators>(ask(REGION, Some("attica"), None))
+        .await)
+        .ok()
+        .indicators;
+    assert!(attica.suppressed);
+    let units: BTreeSet<&str> = (attica.tables.iter())
+        .flat_map(|t| &t.units)
+        .map(|u| u.unit.as_str())
         .collect();
     assert_eq!(
         units,
         BTreeSet::from(["nikaia-rentis", "paiania", "petroupoli"]),
-        "{attica}"
+        "{attica:?}"
     );
-    let paiania = ok_as(
-        &server,
-        &regional,
-        SCOPED,
-        ask("TENANT", None, Some("paiania")),
-    )
-    .await;
-    assert_eq!(paiania["indicators"]["suppressed"], true);
-    ok_as(
-        &server,
-        &regional,
-        SCOPED_EXPORT,
-        ask("REGION", Some("attica"), None),
-    )
-    .await;
+    let paiania = (regional
+        .run::<ScopedIndicators>(ask(TENANT, None, Some("paiania")))
+        .await)
+        .ok()
+        .indicators;
+    assert!(paiania.suppressed);
+    let export = (regional.run::<ScopedExport>(as_export(&ask(REGION, Some("attica"), None))))
+        .await
+        .ok()
+        .export_indicators;
+    assert!(export.filename.ends_with(".csv"), "{export:?}");
 
     // The nation, another region and another region's municipality are
     // refused, as tables and as exports alike.
-    for query in [SCOPED, SCOPED_EXPORT] {
-        for (scope, region, tenant) in [
-            ("NATIONAL", None, None),
-            ("REGION", Some("crete"), None),
-            ("REGION", Some("central_macedonia"), None),
-            ("TENANT", None, Some("veria")),
-            ("TENANT", None, Some("mylopotamos")),
-        ] {
-            let refused = server
-                .graphql_as(Some(&regional), query, ask(scope, region, tenant))
-                .await;
-            assert_eq!(
-                optional_code(&refused),
-                Some("FORBIDDEN"),
-                "{scope} {region:?} {tenant:?}: {refused}"
-            );
-            assert!(refused["data"].is_null(), "{refused}");
-        }
+    for asked in [
+        ask(NATIONAL, None, None),
+        ask(REGION, Some("crete"), None),
+        ask(REGION, Some("central_macedonia"), None),
+        ask(TENANT, None, Some("veria")),
+        ask(TENANT, None, Some("mylopotamos")),
+    ] {
+        let table = regional.run::<ScopedIndicators>(asked.clone()).await;
+        assert!(table.data.is_none(), "{asked:?}: {table:?}");
+        table.refused("FORBIDDEN");
+        let export = regional.run::<ScopedExport>(as_export(&asked)).await;
+        assert!(export.data.is_none(), "{asked:?}: {export:?}");
+        export.refused("FORBIDDEN");
     }
 
     // The centers' activity: Attica's three only, where the ministry sees all.
-    let activity = "{ tenantActivity { tenant region } }";
-    let mut everyone = Vec::new();
+    let mut everyone = BTreeSet::new();
     for _ in 0..60 {
-        everyone = ok_as(&server, &ministry, activity, json!({})).await["tenantActivity"]
-            .as_array()
-            .unwrap()
-            .clone();
+        everyone = activity_seen_by(&ministry).await;
         if everyone.len() == SEED_CENTERS {
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(everyone.len(), SEED_CENTERS, "the job saw every center");
-    let own = ok_as(&server, &regional, activity, json!({})).await["tenantActivity"].clone();
-    let own: BTreeSet<(&str, &str)> = own
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["tenant"].as_str().unwrap(), r["region"].as_str().unwrap()))
-        .collect();
-    assert_eq!(
-        own,
-        BTreeSet::from([
-            ("nikaia-rentis", "attica"),
-            ("paiania", "attica"),
-            ("petroupoli", "attica")
-        ])
-    );
+    let own = activity_seen_by(&regional).await;
+    let attica_only = ["nikaia-rentis", "paiania", "petroupoli"]
+        .map(|tenant| (tenant.to_owned(), "attica".to_owned()));
+    assert_eq!(own, BTreeSet::from(attica_only));
 
     // Never a person, and not the list of every municipality.
     for (field, query) in PERSON_BEARING {
-        let response = server.graphql_as(Some(&regional), query, json!({})).await;
+        let response = regional.call(query, json!({})).await;
         assert!(
             matches!(
                 optional_code(&response),
@@ -874,10 +870,20 @@ async fn a_regional_overseer_sees_its_region_and_nothing_outside_it() {
             "{field} answered a regional overseer: {response}"
         );
     }
-    let tenants = server
-        .graphql_as(Some(&regional), "{ tenants { slug } }", json!({}))
+    regional
+        .expect_code("{ tenants { slug } }", json!({}), "FORBIDDEN")
         .await;
-    assert_eq!(optional_code(&tenants), Some("FORBIDDEN"), "{tenants}");
+}
+
+/// The centers whose activity `caller` sees, each with its region.
+async fn activity_seen_by(caller: &Client<'_>) -> BTreeSet<(String, String)> {
+    use crate::operations::{CentersActivity, centers_activity};
+    let answer = caller
+        .run::<CentersActivity>(centers_activity::Variables)
+        .await;
+    (answer.ok().tenant_activity.into_iter())
+        .map(|row| (row.tenant, row.region))
+        .collect()
 }
 
 /// The demo's centers (`tenants/`, the national catalog aside).
