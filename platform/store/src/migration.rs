@@ -94,7 +94,6 @@ impl MigratorTrait for Migrator {
             sql_migration!("0023_platform_notifications"),
             sql_migration!("0024_audit_pending_without_tenant_lock", postgres_only),
             sql_migration!("0025_account_changes", postgres_only),
-            sql_migration!("0026_audit_subject_index", postgres_only),
         ]
     }
 }
