@@ -96,6 +96,7 @@ pub(crate) struct NewAccountRow {
     pub(crate) role: String,
     pub(crate) region: Option<String>,
     pub(crate) password_hash: String,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 /// Adds an account, or answers `taken()` when its address has one: checked
@@ -126,7 +127,7 @@ pub(crate) async fn insert_account<C: ConnectionTrait>(
         last_login_at: Set(None),
         language: Set("el".to_owned()),
         region: Set(new.region),
-        created_at: Set(Utc::now()),
+        created_at: Set(new.created_at),
         ..Default::default()
     }
     .insert(txn)
@@ -262,7 +263,6 @@ impl<'a> Accounts<'a> {
                 },
             ));
         }
-        let display_name = new.display_name.as_str().to_owned();
         let password_hash = hash_password(new.password.expose().to_owned()).await?;
         let txn = PlatformTxn::begin(self.db()).await?;
         let row = insert_account(
@@ -270,10 +270,11 @@ impl<'a> Accounts<'a> {
             NewAccountRow {
                 tenant_id: new.tenant.map(TenantScope::tenant_id),
                 email: new.email.to_string(),
-                display_name,
+                display_name: new.display_name.as_str().to_owned(),
                 role: new.role.code().to_owned(),
                 region: new.region.map(|r| r.code().to_owned()),
                 password_hash,
+                created_at: Utc::now(),
             },
             || StoreError::conflict("email", format!("{} already has an account", new.email)),
         )

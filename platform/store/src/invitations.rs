@@ -338,6 +338,8 @@ impl<'a> Invitations<'a> {
                 role: row.role.clone(),
                 region: None,
                 password_hash,
+                // The account begins as the invitation is accepted.
+                created_at: now,
             },
             has_account,
         )

@@ -183,7 +183,7 @@ impl ScopedTxn {
     /// parsed and planned afresh each time the sealer ran.
     pub(crate) async fn add_audit_entries(
         &self,
-        entries: Vec<audit_entry::Model>,
+        mut entries: Vec<audit_entry::Model>,
     ) -> Result<(), StoreError> {
         if entries.is_empty() {
             return Ok(());
@@ -196,30 +196,32 @@ impl ScopedTxn {
             .await?;
             return Ok(());
         }
-        let texts = |field: fn(&audit_entry::Model) -> &String| -> sea_orm::Value {
-            entries
-                .iter()
-                .map(|e| field(e).clone())
-                .collect::<Vec<_>>()
-                .into()
-        };
         // Arrays bind without null elements, and an account's id is
         // positive: 0 stands for an entry no account made.
         let actor_ids: Vec<i64> = entries.iter().map(|e| e.actor_id.unwrap_or(0)).collect();
+        let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+        let ats: Vec<_> = entries.iter().map(|e| e.at).collect();
+        // Each text column moved out of the entries, which are not needed after.
+        let mut texts = |field: fn(&mut audit_entry::Model) -> &mut String| -> sea_orm::Value {
+            (entries.iter_mut())
+                .map(|e| std::mem::take(field(e)))
+                .collect::<Vec<_>>()
+                .into()
+        };
         let values = [
             self.tenant_id().into(),
-            entries.iter().map(|e| e.seq).collect::<Vec<_>>().into(),
-            entries.iter().map(|e| e.at).collect::<Vec<_>>().into(),
+            seqs.into(),
+            ats.into(),
             actor_ids.into(),
-            texts(|e| &e.actor),
-            texts(|e| &e.actor_role),
-            texts(|e| &e.action),
-            texts(|e| &e.entity_type),
-            texts(|e| &e.entity_id),
-            texts(|e| &e.purpose),
-            texts(|e| &e.request_id),
-            texts(|e| &e.prev_hash),
-            texts(|e| &e.hash),
+            texts(|e| &mut e.actor),
+            texts(|e| &mut e.actor_role),
+            texts(|e| &mut e.action),
+            texts(|e| &mut e.entity_type),
+            texts(|e| &mut e.entity_id),
+            texts(|e| &mut e.purpose),
+            texts(|e| &mut e.request_id),
+            texts(|e| &mut e.prev_hash),
+            texts(|e| &mut e.hash),
         ];
         self.txn
             .execute_raw(Statement::from_sql_and_values(
