@@ -19,13 +19,13 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use kentro_domain::keys::AccountId;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    NotSet, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
+    NotSet, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 use crate::entity::{audit_entry, audit_pending, audit_subject, platform_audit_entry, tenant};
-use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
+use crate::scope::{PlatformTxn, ScopedTxn, SubjectPosting, TenantEntity, TenantScope};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -306,22 +306,31 @@ pub(crate) async fn seal(db: &DatabaseConnection, scope: TenantScope) -> Result<
             .await?
             .map(|last| (last.seq, last.hash));
         let mut entries = Vec::with_capacity(pending.len());
-        let mut subjects = Vec::new();
+        // One posting per entity the batch's list reads name: a worker's
+        // list names the same cases and people read after read.
+        let mut postings: BTreeMap<(&str, &str), Vec<i64>> = BTreeMap::new();
         for row in &pending {
             let entry = chained_entry(tenant_id, head.take(), &event_of(row), row.at);
-            let named = subjects_of(&entry.entity_id);
+            let named = subjects_of(&row.entity_id);
             if named.len() > 1 {
-                subjects.extend(
-                    named.into_iter().map(|entity_id| {
-                        (entry.seq, entry.entity_type.clone(), entity_id.to_owned())
-                    }),
-                );
+                for entity_id in named {
+                    (postings.entry((row.entity_type.as_str(), entity_id)))
+                        .or_default()
+                        .push(entry.seq);
+                }
             }
             head = Some((entry.seq, entry.hash.clone()));
             entries.push(entry);
         }
+        let postings = (postings.into_iter())
+            .map(|((entity_type, entity_id), seqs)| SubjectPosting {
+                entity_type: entity_type.to_owned(),
+                entity_id: entity_id.to_owned(),
+                seqs,
+            })
+            .collect();
         txn.add_audit_entries(entries).await?;
-        txn.add_audit_subjects(subjects).await?;
+        txn.add_audit_subjects(postings).await?;
         audit_pending::Entity::delete_in(&txn)
             .filter(audit_pending::Column::Id.is_in(pending.iter().map(|p| p.id)))
             .exec(&txn)
@@ -350,16 +359,33 @@ fn event_of(row: &audit_pending::Model) -> AuditEvent {
     }
 }
 
-/// Whether the `audit_subject` rows of an entry are exactly the entities its
-/// hashed `entity_id` names (none for an entry that names one).
-fn subjects_agree(row: &audit_entry::Model, stored: Option<&Vec<String>>) -> bool {
+/// Whether the `audit_subject` postings that list an entry name exactly the
+/// entities its hashed `entity_id` names, of its type (none for an entry
+/// that names one).
+fn subjects_agree(row: &audit_entry::Model, stored: Option<&Vec<(String, String)>>) -> bool {
     let named = subjects_of(&row.entity_id);
-    let expected: Vec<&str> = if named.len() > 1 { named } else { Vec::new() };
-    let mut stored: Vec<&str> = stored
-        .map(|s| s.iter().map(String::as_str).collect())
+    let expected: Vec<(&str, &str)> = if named.len() > 1 {
+        (named.into_iter())
+            .map(|id| (row.entity_type.as_str(), id))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut stored: Vec<(&str, &str)> = stored
+        .map(|s| s.iter().map(|(t, id)| (t.as_str(), id.as_str())).collect())
         .unwrap_or_default();
-    stored.sort_unstable();
+    stored.sort_unstable_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(b.0)));
     stored == expected
+}
+
+/// The entries a posting lists, or `None` when its list is not the
+/// ascending seqs it is written as, beginning with the one in its key.
+fn posting_seqs(posting: &audit_subject::Model) -> Option<Vec<i64>> {
+    let seqs: Vec<i64> = (posting.seqs.split(','))
+        .map(|seq| seq.parse().ok())
+        .collect::<Option<_>>()?;
+    let ascending = seqs.windows(2).all(|pair| pair[0] < pair[1]);
+    (ascending && seqs.first() == Some(&posting.first_seq)).then_some(seqs)
 }
 
 /// The entities a list read names (comma-separated in its entry), each once.
@@ -591,18 +617,10 @@ impl<'a> AuditLog<'a> {
             // A list read names its entities in one entry, each also kept as
             // an audit_subject row: "who read person 2" finds it as well as
             // a read of person 2 alone.
-            let mut subjects = audit_subject::Entity::find_in(&txn)
-                .select_only()
-                .column(audit_subject::Column::Seq)
-                .filter(audit_subject::Column::EntityId.eq(entity_id.as_str()));
-            if let Some(entity_type) = &filter.entity_type {
-                subjects =
-                    subjects.filter(audit_subject::Column::EntityType.eq(entity_type.as_str()));
-            }
             query = query.filter(
                 sea_orm::Condition::any()
                     .add(audit_entry::Column::EntityId.eq(entity_id.as_str()))
-                    .add(audit_entry::Column::Seq.in_subquery(subjects.into_query())),
+                    .add(txn.listed_as_subject(filter.entity_type.as_deref(), entity_id)),
             );
         }
         let rows = query.all(&txn).await?;
@@ -638,13 +656,7 @@ impl<'a> AuditLog<'a> {
             .all(&txn)
             .await?;
         let checkpoints = checkpoints_of(&txn, scope.tenant_id()).await?;
-        let mut subjects: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-        for subject in audit_subject::Entity::find_in(&txn).all(&txn).await? {
-            subjects
-                .entry(subject.seq)
-                .or_default()
-                .push(subject.entity_id);
-        }
+        let postings = audit_subject::Entity::find_in(&txn).all(&txn).await?;
         txn.commit().await?;
         let broken = |seq: i64, problem: String| {
             Ok(ChainReport {
@@ -652,6 +664,21 @@ impl<'a> AuditLog<'a> {
                 first_broken: Some((seq, problem)),
             })
         };
+        // Each entry's subjects, as the postings list them.
+        let mut subjects: BTreeMap<i64, Vec<(String, String)>> = BTreeMap::new();
+        for posting in postings {
+            let Some(seqs) = posting_seqs(&posting) else {
+                return broken(
+                    posting.first_seq,
+                    "is listed by a subject row that is not a list of entries: an index row was added"
+                        .to_owned(),
+                );
+            };
+            for seq in seqs {
+                (subjects.entry(seq).or_default())
+                    .push((posting.entity_type.clone(), posting.entity_id.clone()));
+            }
+        }
         // Unkeyed entries (from before the audit key) are accepted only where
         // a checkpoint the platform signed vouches for them.
         let anchored = checkpoints
@@ -985,10 +1012,11 @@ async fn checkpoints_of<C: ConnectionTrait>(
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::ConnectionTrait;
+    use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
     use super::{AuditEvent, append};
-    use crate::scope::{ScopedTxn, TenantScope};
+    use crate::entity::audit_subject;
+    use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
     use crate::test_databases::{TwoCenters, as_operator, details, two_centers};
     use crate::{Access, Actor, AuditFilter};
     use kentro_domain::keys::PersonId;
@@ -1100,10 +1128,24 @@ mod tests {
             (report.entries, report.first_broken),
             (before + backlog, None)
         );
+        let postings = audit_subject::Entity::find()
+            .filter(audit_subject::Column::TenantId.eq(centers.ours.tenant_id()))
+            .all(&store.db)
+            .await
+            .unwrap();
+        let listed: usize = postings
+            .iter()
+            .map(|p| super::posting_seqs(p).unwrap().len())
+            .sum();
         assert_eq!(
-            count(&centers, "audit_subject", centers.ours).await as u64,
+            listed as u64,
             backlog * 2,
             "each list read's two people are kept as subjects"
+        );
+        assert!(
+            postings.len() < listed,
+            "a person two reads of a batch name is one row: {} rows",
+            postings.len()
         );
     }
 
@@ -1125,11 +1167,14 @@ mod tests {
             purpose: "list read",
             ..access.clone()
         };
-        store
-            .people()
-            .get_many(centers.ours, &ids[..2], &read)
-            .await
-            .unwrap();
+        // Twice before the sealer runs: both reads in one posting apiece.
+        for _ in 0..2 {
+            store
+                .people()
+                .get_many(centers.ours, &ids[..2], &read)
+                .await
+                .unwrap();
+        }
         let reads_of = |id: PersonId| {
             let filter = AuditFilter {
                 entity_type: Some("person".into()),
@@ -1163,8 +1208,8 @@ mod tests {
                 .await
                 .unwrap()
         };
-        assert_eq!(reads_of(ids[0]).await, 1);
-        assert_eq!(reads_of(ids[1]).await, 1);
+        assert_eq!(reads_of(ids[0]).await, 2);
+        assert_eq!(reads_of(ids[1]).await, 2);
         assert_eq!(reads_of(ids[2]).await, 0, "the third was not read");
         // Another center's log knows nothing of it.
         let theirs = naming(centers.theirs, ids[0]).await;
@@ -1183,10 +1228,10 @@ mod tests {
         store
             .db
             .execute_unprepared(&format!(
-                "INSERT INTO audit_subject (tenant_id, seq, entity_type, entity_id) VALUES ({}, {}, 'person', '{}')",
+                "INSERT INTO audit_subject (tenant_id, entity_id, entity_type, first_seq, seqs) VALUES ({}, '{}', 'person', {seq}, '{seq}')",
                 centers.ours.tenant_id(),
-                list_read.seq,
-                ids[2]
+                ids[2],
+                seq = list_read.seq,
             ))
             .await
             .unwrap();
@@ -1196,6 +1241,33 @@ mod tests {
             Some(list_read.seq),
             "{report:?}"
         );
+    }
+
+    /// A subject row whose list is not the ascending entries its key begins
+    /// with (a hand-written row) is named by the chain's check.
+    #[tokio::test]
+    async fn a_subject_row_that_is_not_a_list_of_entries_is_found_by_verify() {
+        for (first_seq, seqs) in [(1, "1,x"), (2, "3,2"), (5, "4")] {
+            let centers = two_centers().await;
+            let store = &centers.store;
+            let report = store.audit_log().verify(centers.ours).await.unwrap();
+            assert_eq!(report.first_broken, None, "{report:?}");
+            store
+                .db
+                .execute_unprepared(&format!(
+                    "INSERT INTO audit_subject (tenant_id, entity_id, entity_type, first_seq, seqs) \
+                     VALUES ({}, '42', 'person', {first_seq}, '{seqs}')",
+                    centers.ours.tenant_id()
+                ))
+                .await
+                .unwrap();
+            let report = store.audit_log().verify(centers.ours).await.unwrap();
+            assert_eq!(
+                report.first_broken.as_ref().map(|(seq, _)| *seq),
+                Some(first_seq),
+                "{seqs}: {report:?}"
+            );
+        }
     }
 
     /// PostgreSQL keeps no key from a subject row to its entry (migration
@@ -1221,8 +1293,8 @@ mod tests {
         let superuser = sea_orm::Database::connect(url.as_str()).await.unwrap();
         superuser
             .execute_unprepared(&format!(
-                "INSERT INTO audit_subject (tenant_id, seq, entity_type, entity_id) \
-                 VALUES ({}, {beyond}, 'person', '42')",
+                "INSERT INTO audit_subject (tenant_id, entity_id, entity_type, first_seq, seqs) \
+                 VALUES ({}, '42', 'person', {beyond}, '{beyond}')",
                 scope.tenant_id()
             ))
             .await
@@ -1268,11 +1340,14 @@ mod tests {
             purpose: "list read",
             ..access.clone()
         };
-        store
-            .people()
-            .get_many(scope, &ids[..2], &read)
-            .await
-            .unwrap();
+        // Read twice before the sealer runs: one batch, one posting each.
+        for _ in 0..2 {
+            store
+                .people()
+                .get_many(scope, &ids[..2], &read)
+                .await
+                .unwrap();
+        }
         let list_reads_naming = |id: PersonId| async move {
             let filter = AuditFilter {
                 entity_type: Some("person".into()),
@@ -1299,12 +1374,25 @@ mod tests {
             .find(|e| e.action == "person.register")
             .unwrap();
         assert_eq!(by_operator.actor.account_id, None);
-        assert_eq!(first.len(), 1, "{first:?}");
+        assert_eq!(first.len(), 2, "{first:?}");
         assert_eq!(list_reads_naming(ids[1]).await, first);
         assert!(
             list_reads_naming(ids[2]).await.is_empty(),
             "the third was not read"
         );
+        let txn = ScopedTxn::begin(&store.db, scope).await.unwrap();
+        let postings = (audit_subject::Entity::find_in(&txn).all(&txn).await).unwrap();
+        txn.commit().await.unwrap();
+        let mut listed: Vec<_> = postings
+            .iter()
+            .map(|p| (p.entity_id.as_str(), p.seqs.as_str()))
+            .collect();
+        listed.sort_unstable();
+        let both = format!("{},{}", first[1], first[0]);
+        let (a, b) = (ids[0].to_string(), ids[1].to_string());
+        let mut expected = vec![(a.as_str(), both.as_str()), (b.as_str(), both.as_str())];
+        expected.sort_unstable();
+        assert_eq!(listed, expected, "one row per person, listing both reads");
         let report = store.audit_log().verify(scope).await.unwrap();
         assert_eq!(report.first_broken, None, "{report:?}");
         center.drop_now().await;

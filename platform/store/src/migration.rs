@@ -94,6 +94,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0023_platform_notifications"),
             sql_migration!("0024_audit_pending_without_tenant_lock", postgres_only),
             sql_migration!("0025_account_changes", postgres_only),
+            sql_migration!("0026_audit_subject_postings"),
         ]
     }
 }
@@ -223,7 +224,8 @@ mod tests {
     }
 
     /// The list reads recorded before audit_subject existed are split into
-    /// its rows, each id once.
+    /// its rows, each id once, and those rows then grouped into one posting
+    /// per entity and batch of 500 entries (migration 0026).
     #[tokio::test]
     async fn the_earlier_list_reads_are_split_into_subjects_on_sqlite() {
         use sea_orm_migration::MigratorTrait;
@@ -238,7 +240,7 @@ mod tests {
              VALUES ('t', 'Τ', 'T', 'attica', 'p', '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
         )
         .await;
-        for (seq, entity_id) in [(1, "7"), (2, "7,8,8,9"), (3, "")] {
+        for (seq, entity_id) in [(1, "7"), (2, "7,8,8,9"), (3, ""), (4, "9,7"), (600, "7,8")] {
             rows(
                 &store,
                 &format!(
@@ -251,25 +253,29 @@ mod tests {
             .await;
         }
         store.migrate(None).await.unwrap();
-        let subjects: Vec<(i64, String)> = rows(
+        let postings: Vec<(String, i64, String)> = rows(
             &store,
-            "SELECT seq, entity_id FROM audit_subject ORDER BY seq, entity_id",
+            "SELECT entity_id, first_seq, seqs FROM audit_subject ORDER BY entity_id, first_seq",
         )
         .await
         .iter()
         .map(|r| {
             (
-                r.try_get("", "seq").unwrap(),
                 r.try_get("", "entity_id").unwrap(),
+                r.try_get("", "first_seq").unwrap(),
+                r.try_get("", "seqs").unwrap(),
             )
         })
         .collect();
+        let posting = |id: &str, first: i64, seqs: &str| (id.to_owned(), first, seqs.to_owned());
         assert_eq!(
-            subjects,
+            postings,
             vec![
-                (2, "7".to_owned()),
-                (2, "8".to_owned()),
-                (2, "9".to_owned())
+                posting("7", 2, "2,4"),
+                posting("7", 600, "600"),
+                posting("8", 2, "2"),
+                posting("8", 600, "600"),
+                posting("9", 2, "2,4"),
             ]
         );
     }

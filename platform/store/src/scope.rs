@@ -241,55 +241,58 @@ impl ScopedTxn {
         Ok(())
     }
 
-    /// Adds this tenant's `audit_subject` rows: `(seq, entity_type,
-    /// entity_id)`, the entities sealed list reads name.
+    /// Adds this tenant's `audit_subject` rows: for each entity the sealed
+    /// list reads name, the entries of the batch that name it.
     ///
     /// On PostgreSQL in one statement of one text whatever their number, the
-    /// columns bound as arrays and unnested (cheaper to read than the JSON
-    /// it once took).
+    /// columns bound as arrays and unnested.
     pub(crate) async fn add_audit_subjects(
         &self,
-        subjects: Vec<(i64, String, String)>,
+        postings: Vec<SubjectPosting>,
     ) -> Result<(), StoreError> {
         use crate::entity::audit_subject;
-        if subjects.is_empty() {
-            return Ok(());
-        }
+        let rows = postings.into_iter().filter_map(|posting| {
+            let first_seq = *posting.seqs.first()?;
+            let seqs: Vec<String> = posting.seqs.iter().map(i64::to_string).collect();
+            Some(audit_subject::Model {
+                tenant_id: self.tenant_id(),
+                entity_id: posting.entity_id,
+                entity_type: posting.entity_type,
+                first_seq,
+                seqs: seqs.join(","),
+            })
+        });
         if ConnectionTrait::get_database_backend(&self.txn) == DbBackend::Postgres {
-            let mut seqs = Vec::with_capacity(subjects.len());
-            let mut entity_types = Vec::with_capacity(subjects.len());
-            let mut entity_ids = Vec::with_capacity(subjects.len());
-            for (seq, entity_type, entity_id) in subjects {
-                seqs.push(seq);
-                entity_types.push(entity_type);
-                entity_ids.push(entity_id);
+            let (mut entity_ids, mut entity_types, mut first_seqs, mut seqs) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for row in rows {
+                entity_ids.push(row.entity_id);
+                entity_types.push(row.entity_type);
+                first_seqs.push(row.first_seq);
+                seqs.push(row.seqs);
+            }
+            if entity_ids.is_empty() {
+                return Ok(());
             }
             self.txn
                 .execute_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    "INSERT INTO audit_subject (tenant_id, seq, entity_type, entity_id) \
-                     SELECT $1, s.seq, s.entity_type, s.entity_id \
-                       FROM unnest($2::bigint[], $3::text[], $4::text[]) \
-                         AS s(seq, entity_type, entity_id)",
+                    "INSERT INTO audit_subject (tenant_id, entity_id, entity_type, first_seq, seqs) \
+                     SELECT $1, s.entity_id, s.entity_type, s.first_seq, s.seqs \
+                       FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[]) \
+                         AS s(entity_id, entity_type, first_seq, seqs)",
                     [
                         self.tenant_id().into(),
-                        seqs.into(),
-                        entity_types.into(),
                         entity_ids.into(),
+                        entity_types.into(),
+                        first_seqs.into(),
+                        seqs.into(),
                     ],
                 ))
                 .await?;
             return Ok(());
         }
-        let mut rows =
-            subjects
-                .into_iter()
-                .map(|(seq, entity_type, entity_id)| audit_subject::ActiveModel {
-                    tenant_id: sea_orm::Set(self.tenant_id()),
-                    seq: sea_orm::Set(seq),
-                    entity_type: sea_orm::Set(entity_type),
-                    entity_id: sea_orm::Set(entity_id),
-                });
+        let mut rows = rows.map(audit_subject::ActiveModel::from);
         loop {
             let batch: Vec<_> = rows.by_ref().take(SQLITE_SUBJECTS_PER_STATEMENT).collect();
             if batch.is_empty() {
@@ -300,9 +303,48 @@ impl ScopedTxn {
                 .await?;
         }
     }
+
+    /// The condition that an `audit_entry` row of this tenant is among those
+    /// its `audit_subject` rows list for an entity (of `entity_type`, when
+    /// given): the posting lists found by their key, then unnested.
+    pub(crate) fn listed_as_subject(
+        &self,
+        entity_type: Option<&str>,
+        entity_id: &str,
+    ) -> sea_orm::sea_query::Expr {
+        let postgres = ConnectionTrait::get_database_backend(&self.txn) == DbBackend::Postgres;
+        let expand = if postgres {
+            "SELECT unnest(string_to_array(s.seqs, ','))::bigint FROM audit_subject s"
+        } else {
+            "SELECT j.value FROM audit_subject s, json_each('[' || s.seqs || ']') j"
+        };
+        let (tenant, entity, kind) = if postgres {
+            ("$1", "$2", "$3")
+        } else {
+            ("?", "?", "?")
+        };
+        let mut sql = format!(
+            "\"audit_entry\".\"seq\" IN ({expand} WHERE s.tenant_id = {tenant} AND s.entity_id = {entity}"
+        );
+        let mut values: Vec<sea_orm::Value> = vec![self.tenant_id().into(), entity_id.into()];
+        if let Some(entity_type) = entity_type {
+            sql.push_str(&format!(" AND s.entity_type = {kind}"));
+            values.push(entity_type.into());
+        }
+        sql.push(')');
+        sea_orm::sea_query::Expr::cust_with_values(sql, values)
+    }
 }
 
-/// Subject rows per SQLite statement: four parameters a row, and SQLite
+/// The entries of one sealing batch that name an entity in a list read, in
+/// the order they were sealed: one `audit_subject` row.
+pub(crate) struct SubjectPosting {
+    pub(crate) entity_type: String,
+    pub(crate) entity_id: String,
+    pub(crate) seqs: Vec<i64>,
+}
+
+/// Subject rows per SQLite statement: five parameters a row, and SQLite
 /// binds at most 32,766 to a statement.
 const SQLITE_SUBJECTS_PER_STATEMENT: usize = 1_000;
 
