@@ -26,6 +26,7 @@ use crate::account_cache::SessionOwner;
 use crate::audit::{self, Actor, AuditEvent};
 use crate::entity::user_account;
 use crate::ephemeral::{Ephemeral, Quota};
+use crate::rows::AccountListing;
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope, accounts_of};
 use crate::{Store, StoreError};
 
@@ -142,6 +143,14 @@ impl TryFrom<user_account::Model> for Account {
     type Error = StoreError;
 
     fn try_from(row: user_account::Model) -> Result<Account, StoreError> {
+        Account::try_from(AccountListing::from(row))
+    }
+}
+
+impl TryFrom<AccountListing> for Account {
+    type Error = StoreError;
+
+    fn try_from(row: AccountListing) -> Result<Account, StoreError> {
         let corrupt = |problem: String| StoreError::Corrupt {
             what: format!("account {}", row.id),
             problem,

@@ -18,6 +18,7 @@ use crate::audit::{self, Access};
 use crate::codes::{decode, decode_list};
 use crate::entity::{case_event, case_file, case_note, person, user_account};
 use crate::ids::next_id;
+use crate::rows::AccountListing;
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope, same_tenant};
 
 /// A case's person, joined in the case's tenant.
@@ -393,7 +394,11 @@ impl<'a> Cases<'a> {
         }
         // The page's people and workers come in the same statement (each
         // join reaches one row), not in one statement per kind.
-        let mut rows = if with.people || with.assignees {
+        let mut rows: Vec<(
+            case_file::Model,
+            Option<person::Model>,
+            Option<AccountListing>,
+        )> = if with.people || with.assignees {
             let joined = query
                 .find_also_related(person::Entity)
                 .find_also_related(user_account::Entity);
@@ -414,7 +419,7 @@ impl<'a> Cases<'a> {
                 people.push(person);
             }
             if let Some(assignee) = assignee.filter(|a| {
-                with.assignees && !assignees.iter().any(|b: &user_account::Model| b.id == a.id)
+                with.assignees && !assignees.iter().any(|b: &AccountListing| b.id == a.id)
             }) {
                 assignees.push(assignee);
             }

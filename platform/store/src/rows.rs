@@ -11,11 +11,13 @@
 //! Each model read this way is declared with [`at_position!`], which names
 //! its fields in column order; a struct literal that misses a field does not
 //! compile, and `positions_follow_the_entities_column_order` fails when the
-//! order differs from the entity's.
+//! order differs from the entity's. A model of only some of a table's
+//! columns is declared with [`listing!`]: the select then asks for those
+//! alone, so a page of cases never reads its workers' password hashes.
 
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, QueryResult, QueryTrait, SelectThree, TryGetError,
-    TryGetable,
+    ConnectionTrait, DbErr, EntityTrait, QueryResult, QuerySelect, QueryTrait, SelectThree,
+    TryGetError, TryGetable,
 };
 
 use crate::StoreError;
@@ -25,6 +27,9 @@ use crate::scope::ScopedTxn;
 pub(crate) trait AtPosition: Sized {
     /// The model's columns, in the order the model reads them.
     const COLUMNS: &'static [&'static str];
+
+    /// Adds the model's columns to `select`, in the order it reads them.
+    fn select<S: QuerySelect>(select: S) -> S;
 
     fn at(row: &mut Columns<'_>) -> Result<Self, TryGetError>;
 
@@ -64,6 +69,14 @@ macro_rules! at_position {
             impl AtPosition for crate::entity::$table::Model {
                 const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
 
+                fn select<S: QuerySelect>(mut select: S) -> S {
+                    use sea_orm::Iterable;
+                    for column in <crate::entity::$table::Entity as EntityTrait>::Column::iter() {
+                        select = select.column(column);
+                    }
+                    select
+                }
+
                 fn at(row: &mut Columns<'_>) -> Result<Self, TryGetError> {
                     Ok(Self { $($field: row.take()?),* })
                 }
@@ -90,6 +103,64 @@ macro_rules! at_position {
     };
 }
 
+/// Declares a model of some of a table's columns, read by position: each
+/// field with the column it reads, in the order selected.
+macro_rules! listing {
+    ($(#[$meta:meta])* $name:ident of $table:ident {
+        $($field:ident: $type:ty = $column:ident),* $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq)]
+        pub(crate) struct $name {
+            $(pub(crate) $field: $type),*
+        }
+
+        impl AtPosition for $name {
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            fn select<S: QuerySelect>(select: S) -> S {
+                select$(.column(crate::entity::$table::Column::$column))*
+            }
+
+            fn at(row: &mut Columns<'_>) -> Result<Self, TryGetError> {
+                Ok(Self { $($field: row.take()?),* })
+            }
+        }
+
+        impl From<crate::entity::$table::Model> for $name {
+            fn from(model: crate::entity::$table::Model) -> Self {
+                Self { $($field: model.$field),* }
+            }
+        }
+
+        impl $name {
+            /// The columns the fields read, by the entity's names.
+            #[cfg(test)]
+            fn source_columns() -> Vec<&'static str> {
+                use sea_orm::IdenStatic;
+                vec![$(crate::entity::$table::Column::$column.as_str()),*]
+            }
+        }
+    };
+}
+
+listing! {
+    /// An account as a list of colleagues shows it: not its password hash,
+    /// nor when its password and sessions last changed.
+    AccountListing of user_account {
+        id: i64 = Id,
+        tenant_id: Option<i64> = TenantId,
+        email: String = Email,
+        display_name: String = DisplayName,
+        role: String = Role,
+        disabled_at: Option<sea_orm::prelude::ChronoDateTimeUtc> = DisabledAt,
+        last_login_at: Option<sea_orm::prelude::ChronoDateTimeUtc> = LastLoginAt,
+        language: String = Language,
+        region: Option<String> = Region,
+        created_at: sea_orm::prelude::ChronoDateTimeUtc = CreatedAt,
+    }
+}
+
 at_position! {
     case_file {
         tenant_id, id, person_id, status, request_date, channel, categories,
@@ -112,38 +183,55 @@ at_position! {
 }
 
 /// Runs a select of `A` with `B` and `C` joined, as sea-orm's `all` would,
-/// reading each row's models by position.
-pub(crate) async fn all_three<A, B, C, Topology>(
+/// asking for the columns of the models `RA`, `RB` and `RC` alone and
+/// reading each row's by position.
+pub(crate) async fn all_three<A, B, C, Topology, RA, RB, RC>(
     txn: &ScopedTxn,
     select: SelectThree<A, B, C, Topology>,
-) -> Result<Vec<(A::Model, Option<B::Model>, Option<C::Model>)>, StoreError>
+) -> Result<Vec<(RA, Option<RB>, Option<RC>)>, StoreError>
 where
     A: EntityTrait,
     B: EntityTrait,
     C: EntityTrait,
     Topology: sea_orm::Topology,
-    A::Model: AtPosition,
-    B::Model: AtPosition,
-    C::Model: AtPosition,
+    RA: AtPosition,
+    RB: AtPosition,
+    RC: AtPosition,
 {
-    let statement = select.build(txn.get_database_backend());
+    let statement = narrowed::<_, _, _, _, RA, RB, RC>(select).build(txn.get_database_backend());
     let rows = txn.query_all_raw(statement).await?;
     let mut models = Vec::with_capacity(rows.len());
     for row in &rows {
         let mut columns = Columns { row, next: 0 };
-        let first = A::Model::at(&mut columns).map_err(DbErr::from)?;
-        let second = B::Model::optional_at(&mut columns)?;
-        let third = C::Model::optional_at(&mut columns)?;
+        let first = RA::at(&mut columns).map_err(DbErr::from)?;
+        let second = RB::optional_at(&mut columns)?;
+        let third = RC::optional_at(&mut columns)?;
         models.push((first, second, third));
     }
     Ok(models)
+}
+
+/// `select` asking for the models' columns alone, one model after the other.
+fn narrowed<A, B, C, Topology, RA, RB, RC>(
+    select: SelectThree<A, B, C, Topology>,
+) -> SelectThree<A, B, C, Topology>
+where
+    A: EntityTrait,
+    B: EntityTrait,
+    C: EntityTrait,
+    Topology: sea_orm::Topology,
+    RA: AtPosition,
+    RB: AtPosition,
+    RC: AtPosition,
+{
+    RC::select(RB::select(RA::select(select.select_only())))
 }
 
 #[cfg(test)]
 mod tests {
     use sea_orm::{DbBackend, EntityTrait, QuerySelect, QueryTrait};
 
-    use super::AtPosition;
+    use super::{AccountListing, AtPosition};
     use crate::entity::{case_file, person, user_account};
 
     #[test]
@@ -154,27 +242,33 @@ mod tests {
     }
 
     #[test]
+    fn a_listing_reads_the_columns_its_fields_name() {
+        assert_eq!(
+            super::AccountListing::source_columns(),
+            super::AccountListing::COLUMNS.to_vec()
+        );
+    }
+
+    #[test]
     fn a_joined_select_lists_each_models_columns_after_the_last() {
-        let sql = case_file::Entity::find()
+        let select = case_file::Entity::find()
             .find_also_related(person::Entity)
             .find_also_related(user_account::Entity)
-            .limit(1)
-            .build(DbBackend::Sqlite)
-            .to_string();
-        let aliases: Vec<&str> = sql
-            .split(" AS ")
-            .skip(1)
-            .map(|rest| rest.split([',', ' ']).next().unwrap_or_default())
-            .map(|alias| alias.trim_matches('"'))
-            .collect();
+            .limit(1);
+        let sql =
+            super::narrowed::<_, _, _, _, case_file::Model, person::Model, AccountListing>(select)
+                .build(DbBackend::Sqlite)
+                .to_string();
+        let listed = sql["SELECT ".len()..sql.find(" FROM ").unwrap()].to_owned();
         let expected: Vec<String> = [
-            ("A_", case_file::Model::COLUMNS),
-            ("B_", person::Model::COLUMNS),
-            ("C_", user_account::Model::COLUMNS),
+            ("case_file", case_file::Model::COLUMNS),
+            ("person", person::Model::COLUMNS),
+            ("user_account", AccountListing::COLUMNS),
         ]
         .iter()
-        .flat_map(|(prefix, columns)| columns.iter().map(move |c| format!("{prefix}{c}")))
+        .flat_map(|(table, columns)| columns.iter().map(move |c| format!("\"{table}\".\"{c}\"")))
         .collect();
-        assert_eq!(aliases, expected, "{sql}");
+        assert_eq!(listed, expected.join(", "), "{sql}");
+        assert!(!sql.contains("password_hash"), "{sql}");
     }
 }
