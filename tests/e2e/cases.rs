@@ -6,11 +6,12 @@ use serde_json::json;
 
 use crate::harness::{Backend, Client, TestApp, key_of};
 use crate::operations::{
-    AddNote, AssessNeeds, CaseAsItStands, CaseIds, CaseNotes, CaseStatusOf, CaseTimeline, OpenCase,
-    PersonReads, RecordOutcome, RegisterPerson, TransitionCase, TwoCaseStatuses, TwoCasesPeople,
-    add_note, assess_needs, case_as_it_stands, case_ids, case_notes, case_status_of, case_timeline,
-    from_json, open_case, person_reads, record_outcome, transition_case, two_case_statuses,
-    two_cases_people,
+    AddNote, AssessNeeds, CaseAsItStands, CaseIds, CaseNotes, CaseStatusOf, CaseTimeline,
+    CasesPeopleAsListed, CasesPeopleWithIdentifiers, OpenCase, PersonReads, RecordOutcome,
+    RegisterPerson, TransitionCase, TwoCaseStatuses, TwoCasesPeople, add_note, assess_needs,
+    case_as_it_stands, case_ids, case_notes, case_status_of, case_timeline, cases_people_as_listed,
+    cases_people_with_identifiers, from_json, open_case, person_reads, record_outcome,
+    transition_case, two_case_statuses, two_cases_people,
 };
 
 use transition_case::CaseStatus::{CLOSED, IN_PROGRESS, REOPENED};
@@ -294,4 +295,55 @@ async fn a_page_of_cases_records_one_read_of_exactly_the_people_it_shows() {
         !recorded.contains(&key_of(&people[2])),
         "the third person, read ahead of the page, was not shown"
     );
+}
+
+/// A page that shows only what a list shows of its people (names, gender,
+/// birth date) reads no more of them; one that asks for more, even through
+/// a fragment, gets each field from the whole record, never a null.
+#[tokio::test]
+async fn a_page_of_cases_shows_its_peoples_names_and_their_identifiers_when_asked() {
+    let app = TestApp::spawn(Backend::sqlite());
+    let worker = app.login_as("social-worker", "veria").await;
+    let person = worker
+        .run::<RegisterPerson>(from_json(json!({ "input": {
+            "givenNameEl": "Ελένη", "familyNameEl": "Σταύρου",
+            "givenNameLatin": "Eleni", "familyNameLatin": "Stavrou",
+            "gender": "FEMALE", "birthDate": "1990-01-01", "amka": "01019012341"
+        }})))
+        .await
+        .ok()
+        .register_person;
+    worker
+        .run::<OpenCase>(from_json(json!({ "input": {
+            "personId": person.id, "channel": "WALK_IN", "categories": ["HOUSING"]
+        }})))
+        .await
+        .ok();
+
+    let listed = worker
+        .run::<CasesPeopleAsListed>(cases_people_as_listed::Variables {})
+        .await
+        .ok();
+    let shown: Vec<_> = (listed.cases.edges.into_iter())
+        .map(|e| e.node.person)
+        .filter(|p| p.display_name == person.display_name)
+        .collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(person.display_name, "Ελένη Σταύρου");
+    assert_eq!(shown[0].given_name_latin.as_deref(), Some("Eleni"));
+    assert_eq!(shown[0].family_name_el.as_deref(), Some("Σταύρου"));
+    assert_eq!(shown[0].gender, cases_people_as_listed::Gender::FEMALE);
+    assert_eq!(shown[0].birth_date.as_deref(), Some("1990-01-01"));
+
+    let with_identifiers = worker
+        .run::<CasesPeopleWithIdentifiers>(cases_people_with_identifiers::Variables {})
+        .await
+        .ok();
+    let shown: Vec<_> = (with_identifiers.cases.edges.into_iter())
+        .map(|e| e.node.person)
+        .filter(|p| p.display_name == person.display_name)
+        .collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].identifiers.amka.as_deref(), Some("01019012341"));
+    assert!(!shown[0].identifiers.created_at.is_empty());
 }

@@ -72,6 +72,8 @@ operations!("../../tests/e2e/operations/cases.graphql":
     TwoCaseStatuses,
     TwoCasesPeople,
     PersonReads,
+    CasesPeopleAsListed,
+    CasesPeopleWithIdentifiers,
 );
 
 operations!("../../tests/e2e/operations/referrals.graphql":

@@ -11,8 +11,7 @@ use kentro_domain::person::parse_date;
 use std::collections::HashMap;
 
 use kentro_store::{
-    Account, CaseFilter, CasePageParts, CaseRecord, CaseUpdate, NewCase, NoteRecord, PersonRecord,
-    TenantScope,
+    Account, CaseFilter, CasePageParts, CaseRecord, CaseUpdate, NewCase, NoteRecord, TenantScope,
 };
 
 use crate::context::{Accessor, principal, services, tenant_scope};
@@ -71,7 +70,7 @@ pub struct Case {
     scope: TenantScope,
     /// Loaded with the page when a list asks for them, so a page costs one
     /// query per kind rather than one per case.
-    prefetched_person: Option<PersonRecord>,
+    prefetched_person: Option<Person>,
     prefetched_assignee: Option<Option<Account>>,
 }
 
@@ -183,7 +182,7 @@ impl Case {
     /// The person the case is about (reading it is audited).
     async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
         if let Some(person) = &self.prefetched_person {
-            return Ok(Person::from(person.clone()));
+            return Ok(person.clone());
         }
         Box::pin(crate::people::load(
             ctx,
@@ -419,14 +418,16 @@ impl CaseQuery {
                 limit as u64,
                 CasePageParts {
                     access: &access,
-                    people: node.field("person").exists(),
+                    people: crate::people::people_asked(node.field("person")),
                     assignees: want_assignees,
                 },
             )
             .await?;
         let (rows, has_next) = (loaded.cases, loaded.has_next);
-        let people: HashMap<PersonId, PersonRecord> =
-            loaded.people.into_iter().map(|p| (p.id, p)).collect();
+        let people: HashMap<PersonId, Person> = (loaded.people.into_iter())
+            .map(|p| (p.id, Person::from(p)))
+            .chain((loaded.summaries.into_iter()).map(|p| (p.id, Person::from(p))))
+            .collect();
         let assignees: Option<HashMap<AccountId, Account>> =
             want_assignees.then(|| loaded.assignees.into_iter().map(|a| (a.id, a)).collect());
         Ok(page(

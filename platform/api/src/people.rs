@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kentro_domain::access::Permission;
 use kentro_domain::keys::PersonId;
 use kentro_domain::person::{self as domain, PersonDetails, SpecialCategories};
-use kentro_store::{PersonRecord, TenantScope};
+use kentro_store::{PersonRecord, PersonSummary, TenantScope};
 
 use crate::context::{Accessor, principal, services, tenant_scope};
 use crate::error::{
@@ -65,7 +65,35 @@ pub enum IdDocumentType {
 /// A person served by the center. Special-category fields (disability,
 /// minority incl. Roma, foreign background, homelessness) read as null with a
 /// `FORBIDDEN_FIELD` error for roles that may not see them.
-pub struct Person(PersonRecord);
+#[derive(Clone)]
+pub struct Person(Read);
+
+/// How much of the person was read: a page of cases that asks only for
+/// what a list shows reads their [`PersonSummary`]; everything else, the
+/// whole record.
+#[derive(Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a person lives for one request; boxing the record would allocate on every read of one"
+)]
+enum Read {
+    Record(PersonRecord),
+    Summary(PersonSummary),
+}
+
+/// The fields a [`PersonSummary`] answers; a selection of a person beyond
+/// them reads the whole record.
+const SUMMARY_FIELDS: &[&str] = &[
+    "__typename",
+    "id",
+    "displayName",
+    "givenNameEl",
+    "familyNameEl",
+    "givenNameLatin",
+    "familyNameLatin",
+    "gender",
+    "birthDate",
+];
 
 /// One person of the scope's center, read and audited for `purpose`;
 /// another center's person is `NOT_FOUND`, as a missing one.
@@ -77,7 +105,7 @@ pub(crate) async fn load(
 ) -> Result<Person, ApiError> {
     let read = &crate::context::request(ctx).people_read;
     if let Some(record) = read.get(id) {
-        return Ok(Person(record));
+        return Ok(Person::from(record));
     }
     let accessor = Accessor::new(ctx, purpose)?;
     let record = services(ctx)
@@ -87,20 +115,67 @@ pub(crate) async fn load(
         .await?
         .ok_or_else(|| not_found("Person"))?;
     read.remember(&record);
-    Ok(Person(record))
+    Ok(Person::from(record))
 }
 
 impl From<PersonRecord> for Person {
     fn from(record: PersonRecord) -> Self {
-        Person(record)
+        Person(Read::Record(record))
+    }
+}
+
+/// How much of the people a selection of `person` (each field it is
+/// selected as, fragments included) needs read.
+pub(crate) fn people_asked(person: async_graphql::Lookahead<'_>) -> kentro_store::PeopleOnPage {
+    use kentro_store::PeopleOnPage;
+    if !person.exists() {
+        PeopleOnPage::Omitted
+    } else if (person.selection_fields().iter()).all(|field| {
+        field
+            .selection_set()
+            .all(|f| SUMMARY_FIELDS.contains(&f.name()))
+    }) {
+        PeopleOnPage::Summaries
+    } else {
+        PeopleOnPage::Records
+    }
+}
+
+impl From<PersonSummary> for Person {
+    fn from(summary: PersonSummary) -> Self {
+        Person(Read::Summary(summary))
     }
 }
 
 impl Person {
+    fn id_key(&self) -> PersonId {
+        match &self.0 {
+            Read::Record(record) => record.id,
+            Read::Summary(summary) => summary.id,
+        }
+    }
+
+    /// The whole record. A summary is read only when the selection asks for
+    /// none of the fields beyond [`SUMMARY_FIELDS`], so reaching here with
+    /// one is a fault of that choice: it fails rather than answer null.
+    fn record(&self) -> Result<&PersonRecord, ApiError> {
+        match &self.0 {
+            Read::Record(record) => Ok(record),
+            Read::Summary(summary) => Err(crate::error::internal(&format!(
+                "person {} was read as a summary, and a field beyond it was asked for",
+                summary.id
+            ))),
+        }
+    }
+
+    fn details(&self) -> Result<&PersonDetails, ApiError> {
+        Ok(&self.record()?.details)
+    }
+
     fn special(&self, ctx: &Context<'_>, field: &str) -> Result<SpecialCategories, ApiError> {
         let caller = principal(ctx)?;
         if caller.account.role.can(Permission::ViewSpecialCategories) {
-            Ok(self.0.details.special)
+            Ok(self.details()?.special)
         } else {
             Err(forbidden_field(caller.account.role.code(), field))
         }
@@ -112,110 +187,135 @@ impl Person {
 #[Object]
 impl Person {
     async fn id(&self) -> ID {
-        id::encode_key(self.0.id)
+        id::encode_key(self.id_key())
     }
 
     /// "Given Family", in Greek when known.
     async fn display_name(&self) -> String {
-        self.0.details.display_name()
+        match &self.0 {
+            Read::Record(record) => record.details.display_name(),
+            Read::Summary(summary) => summary.display_name(),
+        }
     }
 
     async fn given_name_el(&self) -> Option<&str> {
-        self.0.details.given_name_el.as_deref()
+        match &self.0 {
+            Read::Record(record) => record.details.given_name_el.as_deref(),
+            Read::Summary(summary) => summary.given_name_el.as_deref(),
+        }
     }
 
     async fn family_name_el(&self) -> Option<&str> {
-        self.0.details.family_name_el.as_deref()
+        match &self.0 {
+            Read::Record(record) => record.details.family_name_el.as_deref(),
+            Read::Summary(summary) => summary.family_name_el.as_deref(),
+        }
     }
 
     async fn given_name_latin(&self) -> Option<&str> {
-        self.0.details.given_name_latin.as_deref()
+        match &self.0 {
+            Read::Record(record) => record.details.given_name_latin.as_deref(),
+            Read::Summary(summary) => summary.given_name_latin.as_deref(),
+        }
     }
 
     async fn family_name_latin(&self) -> Option<&str> {
-        self.0.details.family_name_latin.as_deref()
+        match &self.0 {
+            Read::Record(record) => record.details.family_name_latin.as_deref(),
+            Read::Summary(summary) => summary.family_name_latin.as_deref(),
+        }
     }
 
     async fn gender(&self) -> Gender {
-        self.0.details.gender.into()
+        match &self.0 {
+            Read::Record(record) => record.details.gender.into(),
+            Read::Summary(summary) => summary.gender.into(),
+        }
     }
 
     async fn birth_date(&self) -> Option<NaiveDate> {
-        self.0.details.birth_date
+        match &self.0 {
+            Read::Record(record) => record.details.birth_date,
+            Read::Summary(summary) => summary.birth_date,
+        }
     }
 
-    async fn amka(&self) -> Option<&str> {
-        self.0.details.amka.as_ref().map(|a| a.as_str())
+    async fn amka(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self.details()?.amka.as_ref().map(|a| a.as_str()))
     }
 
-    async fn afm(&self) -> Option<&str> {
-        self.0.details.afm.as_ref().map(|a| a.as_str())
+    async fn afm(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self.details()?.afm.as_ref().map(|a| a.as_str()))
     }
 
-    async fn id_document_type(&self) -> Option<IdDocumentType> {
-        self.0
-            .details
+    async fn id_document_type(&self) -> Result<Option<IdDocumentType>, ApiError> {
+        Ok(self
+            .details()?
             .id_document
             .as_ref()
-            .map(|(k, _)| (*k).into())
+            .map(|(k, _)| (*k).into()))
     }
 
-    async fn id_document_number(&self) -> Option<&str> {
-        self.0.details.id_document.as_ref().map(|(_, n)| n.as_str())
+    async fn id_document_number(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self
+            .details()?
+            .id_document
+            .as_ref()
+            .map(|(_, n)| n.as_str()))
     }
 
-    async fn residence_permit_number(&self) -> Option<&str> {
-        self.0
-            .details
+    async fn residence_permit_number(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self
+            .details()?
             .residence_permit
             .as_ref()
-            .map(|(n, _)| n.as_str())
+            .map(|(n, _)| n.as_str()))
     }
 
-    async fn residence_permit_expiry(&self) -> Option<NaiveDate> {
-        self.0.details.residence_permit.as_ref().map(|(_, e)| *e)
+    async fn residence_permit_expiry(&self) -> Result<Option<NaiveDate>, ApiError> {
+        Ok(self.details()?.residence_permit.as_ref().map(|(_, e)| *e))
     }
 
     /// ISO 3166-1 alpha-2.
-    async fn nationality(&self) -> Option<&str> {
-        self.0.details.nationality.as_deref()
+    async fn nationality(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self.details()?.nationality.as_deref())
     }
 
-    async fn third_country_national(&self) -> Option<bool> {
-        self.0.details.third_country_national
+    async fn third_country_national(&self) -> Result<Option<bool>, ApiError> {
+        Ok(self.details()?.third_country_national)
     }
 
-    async fn phone(&self) -> Option<&str> {
-        self.0.details.phone.as_deref()
+    async fn phone(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self.details()?.phone.as_deref())
     }
 
-    async fn email(&self) -> Option<&str> {
-        self.0.details.email.as_ref().map(|e| e.as_str())
+    async fn email(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self.details()?.email.as_ref().map(|e| e.as_str()))
     }
 
-    async fn address(&self) -> Option<&str> {
-        self.0.details.address.as_deref()
+    async fn address(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self.details()?.address.as_deref())
     }
 
-    async fn area(&self) -> Option<&str> {
-        self.0.details.area.as_deref()
+    async fn area(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self.details()?.area.as_deref())
     }
 
-    async fn rural(&self) -> Option<bool> {
-        self.0.details.rural
+    async fn rural(&self) -> Result<Option<bool>, ApiError> {
+        Ok(self.details()?.rural)
     }
 
     /// ISO 639-1.
-    async fn preferred_language(&self) -> Option<&str> {
-        self.0.details.preferred_language.as_deref()
+    async fn preferred_language(&self) -> Result<Option<&str>, ApiError> {
+        Ok(self.details()?.preferred_language.as_deref())
     }
 
-    async fn employment_status(&self) -> Option<EmploymentStatus> {
-        self.0.details.employment_status.map(Into::into)
+    async fn employment_status(&self) -> Result<Option<EmploymentStatus>, ApiError> {
+        Ok(self.details()?.employment_status.map(Into::into))
     }
 
-    async fn education_level(&self) -> Option<EducationLevel> {
-        self.0.details.education_level.map(Into::into)
+    async fn education_level(&self) -> Result<Option<EducationLevel>, ApiError> {
+        Ok(self.details()?.education_level.map(Into::into))
     }
 
     /// Special category (health). Null when not asked.
@@ -252,7 +352,7 @@ impl Person {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<crate::households::Household>, ApiError> {
-        Box::pin(crate::households::household_of(ctx, self.0.id)).await
+        Box::pin(crate::households::household_of(ctx, self.id_key())).await
     }
 
     /// The person's cases, oldest first (case workers).
@@ -265,13 +365,13 @@ impl Person {
             &kentro_store::CaseFilter {
                 status: None,
                 assigned_to: None,
-                person_id: Some(self.0.id),
+                person_id: Some(self.id_key()),
             },
             None,
             100,
             kentro_store::CasePageParts {
                 access: &access,
-                people: false,
+                people: kentro_store::PeopleOnPage::Omitted,
                 assignees: false,
             },
         ))
@@ -288,7 +388,12 @@ impl Person {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<crate::referrals::Referral>, ApiError> {
-        Box::pin(crate::referrals::referrals_of(ctx, None, Some(self.0.id))).await
+        Box::pin(crate::referrals::referrals_of(
+            ctx,
+            None,
+            Some(self.id_key()),
+        ))
+        .await
     }
 
     /// The person's appointments, latest first.
@@ -296,7 +401,7 @@ impl Person {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<crate::appointments::Appointment>, ApiError> {
-        Box::pin(crate::appointments::appointments_of(ctx, self.0.id)).await
+        Box::pin(crate::appointments::appointments_of(ctx, self.id_key())).await
     }
 
     /// The consent statement in force for each purpose asked about.
@@ -304,15 +409,15 @@ impl Person {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<crate::households::Consent>, ApiError> {
-        Box::pin(crate::households::consents_of(ctx, self.0.id)).await
+        Box::pin(crate::households::consents_of(ctx, self.id_key())).await
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Result<DateTime<Utc>, ApiError> {
+        Ok(self.record()?.created_at)
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Result<DateTime<Utc>, ApiError> {
+        Ok(self.record()?.updated_at)
     }
 }
 
@@ -482,7 +587,7 @@ impl PeopleQuery {
             after_id.is_some(),
             has_next,
             rows.into_iter()
-                .map(|p| (id::encode_key(p.id).0, Person(p))),
+                .map(|p| (id::encode_key(p.id).0, Person::from(p))),
         ))
     }
 
@@ -505,7 +610,7 @@ impl PeopleQuery {
         Ok(candidates
             .into_iter()
             .map(|c| PossibleDuplicate {
-                person: Person(c.person),
+                person: Person::from(c.person),
                 reasons: c.reasons.into_iter().map(Into::into).collect(),
                 score: f64::from(c.score),
             })
@@ -537,7 +642,7 @@ impl PeopleMutation {
             .people()
             .merge(scope, keep, remove, &accessor.access())
             .await
-            .map(Person)
+            .map(Person::from)
             .map_err(ApiError::from)
     }
 
@@ -569,7 +674,7 @@ impl PeopleMutation {
         people
             .update(scope, key, &details, &access)
             .await
-            .map(Person)
+            .map(Person::from)
             .map_err(|e| renamed_field(from_store(e), |f| format!("input.{f}")))
     }
 
@@ -596,6 +701,6 @@ impl PeopleMutation {
             "person-registered",
             serde_json::json!({ "person_id": crate::id::encode_key(record.id).0 }),
         );
-        Ok(Person(record))
+        Ok(Person::from(record))
     }
 }

@@ -145,17 +145,31 @@ impl PersonDetails {
 
     /// "Given Family", in Greek when known.
     pub fn display_name(&self) -> String {
-        let pick = |el: &Option<String>, latin: &Option<String>| {
-            el.clone().or_else(|| latin.clone()).unwrap_or_default()
-        };
-        format!(
-            "{} {}",
-            pick(&self.given_name_el, &self.given_name_latin),
-            pick(&self.family_name_el, &self.family_name_latin)
+        display_name(
+            [
+                self.given_name_el.as_deref(),
+                self.given_name_latin.as_deref(),
+            ],
+            [
+                self.family_name_el.as_deref(),
+                self.family_name_latin.as_deref(),
+            ],
         )
-        .trim()
-        .to_owned()
     }
+}
+
+/// "Given Family" from a person's `[Greek, Latin]` given and family names,
+/// each in Greek when known.
+pub fn display_name(given: [Option<&str>; 2], family: [Option<&str>; 2]) -> String {
+    let [given_el, given_latin] = given;
+    let [family_el, family_latin] = family;
+    format!(
+        "{} {}",
+        given_el.or(given_latin).unwrap_or_default(),
+        family_el.or(family_latin).unwrap_or_default()
+    )
+    .trim()
+    .to_owned()
 }
 
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {

@@ -10,7 +10,7 @@ use kentro_domain::case::{
 use kentro_domain::keys::{AccountId, CaseId, NoteId, PersonId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Related, RelationDef, Set,
+    QuerySelect, Related, RelationDef, Select, Set,
 };
 
 use crate::StoreError;
@@ -18,7 +18,8 @@ use crate::audit::{self, Access};
 use crate::codes::{decode, decode_list};
 use crate::entity::{case_event, case_file, case_note, person, user_account};
 use crate::ids::next_id;
-use crate::rows::AccountListing;
+use crate::people::{PersonRecord, PersonSummary};
+use crate::rows::{AccountListing, PersonListing};
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope, same_tenant};
 
 /// A case's person, joined in the case's tenant.
@@ -114,8 +115,18 @@ pub struct CasePageParts<'a> {
     /// Who reads the page, and why: the cases read are recorded for it.
     pub access: &'a Access<'a>,
     /// Read the cases' people too, recording that read as well.
-    pub people: bool,
+    pub people: PeopleOnPage,
     pub assignees: bool,
+}
+
+/// How much of the cases' people a page reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeopleOnPage {
+    Omitted,
+    /// What a list shows of them ([`PersonSummary`]).
+    Summaries,
+    /// Their whole records.
+    Records,
 }
 
 #[derive(Debug, Clone)]
@@ -123,7 +134,10 @@ pub struct CasePage {
     pub cases: Vec<CaseRecord>,
     /// Whether more cases follow this page.
     pub has_next: bool,
-    pub people: Vec<crate::people::PersonRecord>,
+    /// The cases' people, when their records were asked for.
+    pub people: Vec<PersonRecord>,
+    /// The cases' people, when what a list shows of them was asked for.
+    pub summaries: Vec<PersonSummary>,
     pub assignees: Vec<crate::accounts::Account>,
 }
 
@@ -394,36 +408,38 @@ impl<'a> Cases<'a> {
         }
         // The page's people and workers come in the same statement (each
         // join reaches one row), not in one statement per kind.
-        let mut rows: Vec<(
-            case_file::Model,
-            Option<person::Model>,
-            Option<AccountListing>,
-        )> = if with.people || with.assignees {
-            let joined = query
+        let joined = |query: Select<case_file::Entity>| {
+            query
                 .find_also_related(person::Entity)
-                .find_also_related(user_account::Entity);
-            crate::rows::all_three(&txn, joined).await?
-        } else {
-            let cases = query.all(&txn).await?;
-            cases.into_iter().map(|case| (case, None, None)).collect()
+                .find_also_related(user_account::Entity)
         };
-        let has_next = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let (mut cases, mut people, mut assignees) = (Vec::new(), Vec::new(), Vec::new());
-        for (case, person, assignee) in rows {
-            cases.push(CaseRecord::try_from(case)?);
-            // A person or a worker may stand behind several cases of a page.
-            if let Some(person) = person
-                .filter(|p| with.people && !people.iter().any(|q: &person::Model| q.id == p.id))
-            {
-                people.push(person);
-            }
-            if let Some(assignee) = assignee.filter(|a| {
-                with.assignees && !assignees.iter().any(|b: &AccountListing| b.id == a.id)
-            }) {
-                assignees.push(assignee);
-            }
-        }
+        let keep_summaries = with.people == PeopleOnPage::Summaries;
+        let (cases, has_next, people, summaries, assignees) = if with.people
+            == PeopleOnPage::Records
+        {
+            let rows = crate::rows::all_three::<_, _, _, _, case_file::Model, person::Model, _>(
+                &txn,
+                joined(query),
+            )
+            .await?;
+            let (cases, has_next, people, assignees) =
+                split_page(rows, limit, true, with.assignees, |p| p.id)?;
+            (cases, has_next, people, Vec::new(), assignees)
+        } else {
+            let rows = if keep_summaries || with.assignees {
+                crate::rows::all_three::<_, _, _, _, case_file::Model, PersonListing, _>(
+                    &txn,
+                    joined(query),
+                )
+                .await?
+            } else {
+                let cases = query.all(&txn).await?;
+                cases.into_iter().map(|case| (case, None, None)).collect()
+            };
+            let (cases, has_next, summaries, assignees) =
+                split_page(rows, limit, keep_summaries, with.assignees, |p| p.id)?;
+            (cases, has_next, Vec::new(), summaries, assignees)
+        };
         // A page of cases is read like a case is, one entry naming them all
         // (the audit log's entity filter finds each id in it); so are its
         // people.
@@ -432,6 +448,7 @@ impl<'a> Cases<'a> {
             audit::record(&txn, with.access, "case.read", "case", ids.join(","));
         }
         let people = crate::people::read_rows(&txn, people, with.access)?;
+        let summaries = crate::people::read_summaries(&txn, summaries, with.access)?;
         let assignees = (assignees.into_iter())
             .map(crate::accounts::Account::try_from)
             .collect::<Result<Vec<_>, _>>()?;
@@ -440,6 +457,7 @@ impl<'a> Cases<'a> {
             cases,
             has_next,
             people,
+            summaries,
             assignees,
         })
     }
@@ -656,6 +674,37 @@ impl From<TransitionError> for StoreError {
     }
 }
 
+/// A page's rows (one more than `limit`, to learn whether another page
+/// follows) as its cases, whether more follow, and its people and workers,
+/// each once though they stand behind several cases.
+type PageParts<P> = (Vec<CaseRecord>, bool, Vec<P>, Vec<AccountListing>);
+
+fn split_page<P>(
+    mut rows: Vec<(case_file::Model, Option<P>, Option<AccountListing>)>,
+    limit: u64,
+    keep_people: bool,
+    keep_assignees: bool,
+    id_of: fn(&P) -> i64,
+) -> Result<PageParts<P>, StoreError> {
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let (mut cases, mut people, mut assignees) = (Vec::new(), Vec::<P>::new(), Vec::new());
+    for (case, person, assignee) in rows {
+        cases.push(CaseRecord::try_from(case)?);
+        if let Some(person) =
+            person.filter(|p| keep_people && !people.iter().any(|q| id_of(q) == id_of(p)))
+        {
+            people.push(person);
+        }
+        if let Some(assignee) = assignee
+            .filter(|a| keep_assignees && !assignees.iter().any(|b: &AccountListing| b.id == a.id))
+        {
+            assignees.push(assignee);
+        }
+    }
+    Ok((cases, has_next, people, assignees))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
@@ -664,7 +713,7 @@ mod tests {
 
     use crate::audit::Access;
     use crate::test_databases::{as_operator, details, two_centers};
-    use crate::{CaseFilter, CasePageParts, NewCase, StoreError};
+    use crate::{CaseFilter, CasePageParts, NewCase, PeopleOnPage, StoreError};
 
     fn new_case(person_id: PersonId, categories: Vec<RequestCategory>) -> NewCase {
         NewCase {
@@ -680,7 +729,7 @@ mod tests {
     fn cases_alone<'a>(access: &'a Access<'a>) -> CasePageParts<'a> {
         CasePageParts {
             access,
-            people: false,
+            people: PeopleOnPage::Omitted,
             assignees: false,
         }
     }
@@ -781,7 +830,7 @@ mod tests {
         }
         let parts = CasePageParts {
             access: &access,
-            people: true,
+            people: PeopleOnPage::Records,
             assignees: true,
         };
         let page = store
@@ -798,6 +847,35 @@ mod tests {
             "the third case's person is not on this page"
         );
         assert!(page.assignees.is_empty(), "no case is assigned");
+        assert!(page.summaries.is_empty(), "records were asked for");
+
+        // What a list shows of the same people, read with the same page.
+        let listed = store
+            .cases()
+            .list(
+                scope,
+                &CaseFilter::default(),
+                None,
+                2,
+                CasePageParts {
+                    people: PeopleOnPage::Summaries,
+                    ..parts
+                },
+            )
+            .await
+            .unwrap();
+        assert!(listed.people.is_empty(), "summaries were asked for");
+        let summaries: Vec<(PersonId, String)> = (listed.summaries.iter())
+            .map(|p| (p.id, p.display_name()))
+            .collect();
+        assert_eq!(
+            summaries,
+            [(twice.id, page.people[0].details.display_name())]
+        );
+        assert_eq!(
+            listed.summaries[0].birth_date,
+            page.people[0].details.birth_date
+        );
 
         let without_people = store
             .cases()

@@ -53,7 +53,7 @@ pub use audit::{
 };
 pub use cases::{
     CaseEvent, CaseFilter, CasePage, CasePageParts, CaseRecord, CaseUpdate, Cases, ImportedCase,
-    NewCase, NoteRecord,
+    NewCase, NoteRecord, PeopleOnPage,
 };
 pub use directory::{
     Directory, DirectoryScope, DirectorySnapshot, ImportError, ImportReport, ServiceSummary,
@@ -70,7 +70,7 @@ pub use indicators::{
 };
 pub use invitations::{Invitation, InvitationStatus, InvitationView, Invitations, NewInvitation};
 pub use outbox::{Channel, MAX_ATTEMPTS, Notification, NotificationKind, Outbox, backoff};
-pub use people::{DuplicateCandidate, DuplicateReason, People, PersonRecord};
+pub use people::{DuplicateCandidate, DuplicateReason, People, PersonRecord, PersonSummary};
 pub use plugins::{
     Activation, FILTERABLE_PERSON_FIELDS, InstallOutcome, NewPackage, PackageRecord,
     PackageSummary, Plugins, StorageQuota, StoredDocument, Suggestion,

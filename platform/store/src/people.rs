@@ -16,6 +16,7 @@ use crate::StoreError;
 use crate::audit::{self, Access};
 use crate::codes::{decode, decode_optional};
 use crate::entity::person;
+use crate::rows::PersonListing;
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,52 @@ pub struct PersonRecord {
     pub details: PersonDetails,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A person as a list shows them: names, gender and birth date, read
+/// without the rest of the record (identifiers, contacts, special
+/// categories), which the list does not show.
+#[derive(Debug, Clone)]
+pub struct PersonSummary {
+    pub id: PersonId,
+    pub given_name_el: Option<String>,
+    pub family_name_el: Option<String>,
+    pub given_name_latin: Option<String>,
+    pub family_name_latin: Option<String>,
+    pub gender: Gender,
+    pub birth_date: Option<chrono::NaiveDate>,
+}
+
+impl PersonSummary {
+    /// "Given Family", in Greek when known, as the full record gives it.
+    pub fn display_name(&self) -> String {
+        kentro_domain::person::display_name(
+            [
+                self.given_name_el.as_deref(),
+                self.given_name_latin.as_deref(),
+            ],
+            [
+                self.family_name_el.as_deref(),
+                self.family_name_latin.as_deref(),
+            ],
+        )
+    }
+}
+
+impl TryFrom<PersonListing> for PersonSummary {
+    type Error = StoreError;
+
+    fn try_from(row: PersonListing) -> Result<PersonSummary, StoreError> {
+        Ok(PersonSummary {
+            gender: decode(&row.gender, format!("person {}", row.id))?,
+            id: PersonId::new(row.id),
+            given_name_el: row.given_name_el,
+            family_name_el: row.family_name_el,
+            given_name_latin: row.given_name_latin,
+            family_name_latin: row.family_name_latin,
+            birth_date: row.birth_date,
+        })
+    }
 }
 
 /// Why a registered person may be the one being registered.
@@ -216,6 +263,17 @@ pub(crate) fn read_rows(
     let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
     audit_read(txn, access, "person.read", &found);
     rows.into_iter().map(PersonRecord::try_from).collect()
+}
+
+/// People read as a list shows them, recorded as read like whole records.
+pub(crate) fn read_summaries(
+    txn: &ScopedTxn,
+    rows: Vec<PersonListing>,
+    access: &Access<'_>,
+) -> Result<Vec<PersonSummary>, StoreError> {
+    let found: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    audit_read(txn, access, "person.read", &found);
+    rows.into_iter().map(PersonSummary::try_from).collect()
 }
 
 /// The kept record's details, with what it lacks taken from the removed one.

@@ -161,6 +161,20 @@ listing! {
     }
 }
 
+listing! {
+    /// A person as a list of cases shows them: names, gender and birth
+    /// date, not their identifiers, contacts or special categories.
+    PersonListing of person {
+        id: i64 = Id,
+        given_name_el: Option<String> = GivenNameEl,
+        family_name_el: Option<String> = FamilyNameEl,
+        given_name_latin: Option<String> = GivenNameLatin,
+        family_name_latin: Option<String> = FamilyNameLatin,
+        gender: String = Gender,
+        birth_date: Option<sea_orm::prelude::ChronoDate> = BirthDate,
+    }
+}
+
 at_position! {
     case_file {
         tenant_id, id, person_id, status, request_date, channel, categories,
@@ -246,6 +260,10 @@ mod tests {
         assert_eq!(
             super::AccountListing::source_columns(),
             super::AccountListing::COLUMNS.to_vec()
+        );
+        assert_eq!(
+            super::PersonListing::source_columns(),
+            super::PersonListing::COLUMNS.to_vec()
         );
     }
 

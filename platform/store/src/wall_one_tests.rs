@@ -10,7 +10,9 @@ use kentro_domain::household::ConsentPurpose;
 use crate::test_databases::{
     as_operator, details, person_with_a_case, signed_referral_consent, two_centers,
 };
-use crate::{Access, Actor, AuditFilter, CaseFilter, CasePageParts, NewCase, StoreError};
+use crate::{
+    Access, Actor, AuditFilter, CaseFilter, CasePageParts, NewCase, PeopleOnPage, StoreError,
+};
 
 fn is_not_found(result: Result<impl std::fmt::Debug, StoreError>, what: &str) {
     match result {
@@ -52,26 +54,29 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
             .unwrap()
             .is_none()
     );
-    let page = store
-        .cases()
-        .list(
-            ours,
-            &CaseFilter {
-                status: None,
-                assigned_to: None,
-                person_id: None,
-            },
-            None,
-            20,
-            CasePageParts {
-                access: &access,
-                people: true,
-                assignees: true,
-            },
-        )
-        .await
-        .unwrap();
-    assert!(page.cases.is_empty());
+    for people in [PeopleOnPage::Records, PeopleOnPage::Summaries] {
+        let page = store
+            .cases()
+            .list(
+                ours,
+                &CaseFilter {
+                    status: None,
+                    assigned_to: None,
+                    person_id: None,
+                },
+                None,
+                20,
+                CasePageParts {
+                    access: &access,
+                    people,
+                    assignees: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(page.cases.is_empty());
+        assert!(page.people.is_empty() && page.summaries.is_empty());
+    }
 
     // Changes and references from our center are refused as unknown.
     is_not_found(
