@@ -212,7 +212,7 @@ where
     RB: AtPosition,
     RC: AtPosition,
 {
-    let statement = narrowed::<_, _, _, _, RA, RB, RC>(select).build(txn.get_database_backend());
+    let statement = narrowed::<_, RA, RB, RC>(select).build(txn.get_database_backend());
     let rows = txn.query_all_raw(statement).await?;
     let mut models = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -226,18 +226,7 @@ where
 }
 
 /// `select` asking for the models' columns alone, one model after the other.
-fn narrowed<A, B, C, Topology, RA, RB, RC>(
-    select: SelectThree<A, B, C, Topology>,
-) -> SelectThree<A, B, C, Topology>
-where
-    A: EntityTrait,
-    B: EntityTrait,
-    C: EntityTrait,
-    Topology: sea_orm::Topology,
-    RA: AtPosition,
-    RB: AtPosition,
-    RC: AtPosition,
-{
+fn narrowed<S: QuerySelect, RA: AtPosition, RB: AtPosition, RC: AtPosition>(select: S) -> S {
     RC::select(RB::select(RA::select(select.select_only())))
 }
 
@@ -273,10 +262,9 @@ mod tests {
             .find_also_related(person::Entity)
             .find_also_related(user_account::Entity)
             .limit(1);
-        let sql =
-            super::narrowed::<_, _, _, _, case_file::Model, person::Model, AccountListing>(select)
-                .build(DbBackend::Sqlite)
-                .to_string();
+        let sql = super::narrowed::<_, case_file::Model, person::Model, AccountListing>(select)
+            .build(DbBackend::Sqlite)
+            .to_string();
         let listed = sql["SELECT ".len()..sql.find(" FROM ").unwrap()].to_owned();
         let expected: Vec<String> = [
             ("case_file", case_file::Model::COLUMNS),
