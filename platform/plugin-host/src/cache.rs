@@ -98,8 +98,5 @@ pub(crate) fn engine_fingerprint(engine: &Engine) -> String {
     }
     let mut hasher = Sha(sha2::Sha256::new());
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    hasher.0.finalize()[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&hasher.0.finalize()[..12])
 }

@@ -41,7 +41,7 @@ pub fn password_for(data_dir: &Path) -> anyhow::Result<String> {
     }
     let mut bytes = [0u8; 10];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let password = hex::encode(bytes);
     std::fs::create_dir_all(data_dir)?;
     crate::secrets::write_new(&file, &format!("{password}\n"))?;
     Ok(password)

@@ -225,10 +225,7 @@ fn decoy_hash() -> &'static str {
 }
 
 pub(crate) fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 pub struct Accounts<'a> {
@@ -604,20 +601,12 @@ impl SessionRecord {
         use hmac::{Hmac, Mac};
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
         mac.update(format!("{session_key}|{account_id}|{created_at_us}").as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex::encode(mac.finalize().into_bytes())
     }
 
     fn verify(&self, key: &[u8; 32], session_key: &str) -> bool {
         use hmac::{Hmac, Mac};
-        let Ok(expected) = (0..self.mac.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(self.mac.get(i..i + 2).unwrap_or("zz"), 16))
-            .collect::<Result<Vec<u8>, _>>()
-        else {
+        let Ok(expected) = hex::decode(&self.mac) else {
             return false;
         };
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
@@ -767,7 +756,7 @@ impl<'a> Sessions<'a> {
         let account = Account::try_from(row)?;
         let mut token_bytes = [0u8; 32];
         getrandom::fill(&mut token_bytes).map_err(|e| StoreError::Crypto(e.to_string()))?;
-        let token: String = token_bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = hex::encode(token_bytes);
         let created_at_us = Utc::now().timestamp_micros();
         let session_key = Self::session_key(&token);
         let record = SessionRecord {
@@ -1108,7 +1097,7 @@ impl<'a> Sessions<'a> {
 pub(crate) fn random_hex() -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| StoreError::Crypto(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex::encode(bytes))
 }
 
 #[cfg(test)]

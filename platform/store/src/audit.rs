@@ -50,12 +50,7 @@ fn keyed_mac(parts: &str) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<Sha256>::new_from_slice(audit_key()).expect("HMAC takes any key");
     mac.update(parts.as_bytes());
-    let tag: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let tag = hex::encode(mac.finalize().into_bytes());
     format!("{KEYED}{tag}")
 }
 
@@ -194,7 +189,7 @@ fn entry_hash(prev_hash: &str, tenant_id: i64, row: &audit_entry::Model) -> Stri
 /// The unkeyed hash of entries written before the audit key existed.
 fn legacy_entry_hash(prev_hash: &str, tenant_id: i64, row: &audit_entry::Model) -> String {
     let digest = Sha256::digest(entry_fields(prev_hash, tenant_id, row).as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 fn checkpoint_mac(tenant_id: i64, seq: i64, hash: &str, at: &DateTime<Utc>) -> String {

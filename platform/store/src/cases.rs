@@ -153,14 +153,15 @@ impl TryFrom<case_file::Model> for CaseRecord {
 
     fn try_from(row: case_file::Model) -> Result<CaseRecord, StoreError> {
         let id = row.id;
-        let what = format!("case {id}");
-        let categories = decode_list(&row.categories, &what)?;
+        // Named only when a code is unknown: formatted eagerly, the name was
+        // an allocation per case on every page.
+        let categories = decode_list(&row.categories, format_args!("case {id}"))?;
         Ok(CaseRecord {
             id: CaseId::new(id),
             person_id: PersonId::new(row.person_id),
-            status: decode(&row.status, &what)?,
+            status: decode(&row.status, format_args!("case {id}"))?,
             request_date: row.request_date,
-            channel: decode(&row.channel, &what)?,
+            channel: decode(&row.channel, format_args!("case {id}"))?,
             categories,
             needs_assessment: row.needs_assessment,
             information_given: row.information_given,
@@ -471,7 +472,7 @@ impl<'a> Cases<'a> {
     ) -> Result<CaseRecord, StoreError> {
         let txn = ScopedTxn::begin(self.db, scope).await?;
         let row = locked_case(&txn, id).await?;
-        let from: CaseStatus = decode(&row.status, format!("case {id}"))?;
+        let from: CaseStatus = decode(&row.status, format_args!("case {id}"))?;
         let to = from.transition(to).map_err(StoreError::InvalidTransition)?;
         let now = Utc::now();
         let mut active: case_file::ActiveModel = row.into();
@@ -662,7 +663,7 @@ fn note_from(row: case_note::Model) -> Result<NoteRecord, StoreError> {
         case_id: CaseId::new(row.case_id),
         author_id: AccountId::new(row.author_id),
         author: row.author,
-        confidentiality: decode(&row.confidentiality, format!("note {}", row.id))?,
+        confidentiality: decode(&row.confidentiality, format_args!("note {}", row.id))?,
         body: row.body,
         created_at: row.created_at,
     })

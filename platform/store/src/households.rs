@@ -108,7 +108,10 @@ async fn members_of(
         .map(|m| {
             Ok(HouseholdMember {
                 person_id: PersonId::new(m.person_id),
-                relationship: decode(&m.relationship, format!("household member {}", m.person_id))?,
+                relationship: decode(
+                    &m.relationship,
+                    format_args!("household member {}", m.person_id),
+                )?,
             })
         })
         .collect()
@@ -118,7 +121,7 @@ fn application_from(row: kea_application::Model) -> Result<ApplicationRecord, St
     Ok(ApplicationRecord {
         id: KeaApplicationId::new(row.id),
         household_id: HouseholdId::new(row.household_id),
-        status: decode(&row.status, format!("application {}", row.id))?,
+        status: decode(&row.status, format_args!("application {}", row.id))?,
         reference_date: row.reference_date,
         external_reference: row.external_reference,
         submitted_on_behalf_of: row.submitted_on_behalf_of.map(PersonId::new),
@@ -396,10 +399,10 @@ impl<'a> Households<'a> {
         let mut current: Vec<ConsentRecord> = Vec::new();
         for row in rows {
             let record = ConsentRecord {
-                purpose: decode(&row.purpose, format!("consent {}", row.seq))?,
+                purpose: decode(&row.purpose, format_args!("consent {}", row.seq))?,
                 given: row.given,
                 on_date: row.on_date,
-                method: decode(&row.method, format!("consent {}", row.seq))?,
+                method: decode(&row.method, format_args!("consent {}", row.seq))?,
                 witness: row.witness,
                 recorded_by: row.recorded_by,
             };
@@ -548,7 +551,7 @@ impl<'a> Households<'a> {
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::not_found("KeaApplication"))?;
-        let from: ApplicationStatus = decode(&row.status, format!("application {id}"))?;
+        let from: ApplicationStatus = decode(&row.status, format_args!("application {id}"))?;
         let to = from.transition(to).map_err(|problem| StoreError::Invalid {
             field: "to".into(),
             problem,

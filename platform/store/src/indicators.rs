@@ -61,12 +61,7 @@ impl ParticipantKeyer {
             (None, Some(born)) => format!("name:{}|{born}", d.name_key()),
             (None, None) => return None,
         };
-        Some(
-            self.digest(&basis)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        )
+        Some(hex::encode(self.digest(&basis)))
     }
 
     /// The record key a counted thing (`kind` and its own id) carries in

@@ -62,7 +62,7 @@ impl TryFrom<PersonListing> for PersonSummary {
 
     fn try_from(row: PersonListing) -> Result<PersonSummary, StoreError> {
         Ok(PersonSummary {
-            gender: decode(&row.gender, format!("person {}", row.id))?,
+            gender: decode(&row.gender, format_args!("person {}", row.id))?,
             id: PersonId::new(row.id),
             given_name_el: row.given_name_el,
             family_name_el: row.family_name_el,

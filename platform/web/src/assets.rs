@@ -18,7 +18,7 @@ struct Asset {
 
 fn hashed(stem: &str, extension: &str, content_type: &'static str, body: &'static [u8]) -> Asset {
     let digest = Sha256::digest(body);
-    let hash: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let hash = hex::encode(&digest[..6]);
     Asset {
         name: format!("{stem}.{hash}.{extension}"),
         content_type,

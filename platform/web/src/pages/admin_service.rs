@@ -94,7 +94,7 @@ fn new_uuid() -> Option<String> {
     getrandom::fill(&mut bytes).ok()?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(bytes);
     Some(format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],
