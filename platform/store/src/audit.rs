@@ -326,9 +326,7 @@ pub(crate) async fn seal(db: &DatabaseConnection, scope: TenantScope) -> Result<
             .collect();
         txn.add_audit_entries(entries).await?;
         txn.add_audit_subjects(postings).await?;
-        audit_pending::Entity::delete_in(&txn)
-            .filter(audit_pending::Column::Id.is_in(pending.iter().map(|p| p.id)))
-            .exec(&txn)
+        txn.remove_pending(pending.iter().map(|p| p.id).collect())
             .await?;
         txn.commit().await?;
         sealed += pending.len();
@@ -1377,7 +1375,15 @@ mod tests {
         );
         let txn = ScopedTxn::begin(&store.db, scope).await.unwrap();
         let postings = (audit_subject::Entity::find_in(&txn).all(&txn).await).unwrap();
+        let still_pending = (crate::entity::audit_pending::Entity::find_in(&txn)
+            .all(&txn)
+            .await)
+            .unwrap();
         txn.commit().await.unwrap();
+        assert!(
+            still_pending.is_empty(),
+            "sealed entries leave audit_pending: {still_pending:?}"
+        );
         let mut listed: Vec<_> = postings
             .iter()
             .map(|p| (p.entity_id.as_str(), p.seqs.as_str()))

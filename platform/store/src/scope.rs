@@ -241,6 +241,30 @@ impl ScopedTxn {
         Ok(())
     }
 
+    /// Removes sealed entries from `audit_pending`.
+    ///
+    /// On PostgreSQL the keys are bound as one array: an `IN` list of one
+    /// parameter per entry was a new statement text for every batch size,
+    /// each prepared, planned and kept in the connection's statement cache
+    /// in place of the statements requests use.
+    pub(crate) async fn remove_pending(&self, ids: Vec<i64>) -> Result<(), StoreError> {
+        if ConnectionTrait::get_database_backend(&self.txn) == DbBackend::Postgres {
+            self.txn
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "DELETE FROM audit_pending WHERE tenant_id = $1 AND id = ANY($2::bigint[])",
+                    [self.tenant_id().into(), ids.into()],
+                ))
+                .await?;
+            return Ok(());
+        }
+        audit_pending::Entity::delete_in(self)
+            .filter(audit_pending::Column::Id.is_in(ids))
+            .exec(self)
+            .await?;
+        Ok(())
+    }
+
     /// Adds this tenant's `audit_subject` rows: for each entity the sealed
     /// list reads name, the entries of the batch that name it.
     ///
