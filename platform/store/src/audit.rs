@@ -249,6 +249,39 @@ pub(crate) fn append(txn: &ScopedTxn, event: &AuditEvent) {
     });
 }
 
+/// The actions that only read. The oversight figures need recomputing
+/// after a change, not after a read; an action missing here is taken for a
+/// change, so a new read costs a refresh, never a stale figure.
+const READS: &[&str] = &[
+    "case.read",
+    "case.notes_read",
+    "person.read",
+    "person.search",
+    "person.duplicate_check",
+    "referral.read",
+    "plugin.read",
+];
+
+/// Whether an entry on the tenant's chain after `after`, up to `through`
+/// (both `seq`s), records something other than a read.
+pub(crate) async fn changed_between(
+    txn: &ScopedTxn,
+    after: i64,
+    through: i64,
+) -> Result<bool, StoreError> {
+    let change: Option<i64> = audit_entry::Entity::find_in(txn)
+        .filter(audit_entry::Column::Seq.gt(after))
+        .filter(audit_entry::Column::Seq.lte(through))
+        .filter(audit_entry::Column::Action.is_not_in(READS.iter().copied()))
+        .select_only()
+        .column(audit_entry::Column::Seq)
+        .limit(1)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    Ok(change.is_some())
+}
+
 /// Tenants whose committed entries this process has not sealed yet.
 static AWAITING_SEAL: std::sync::Mutex<BTreeSet<i64>> = std::sync::Mutex::new(BTreeSet::new());
 

@@ -1,7 +1,9 @@
 //! Oversight aggregates, kept incrementally: a background job refreshes a
-//! tenant's cells when its audit log has moved past the watermark it last
-//! saw (every change is audited), inside that tenant's scope, and writes
-//! counts only. A national query then reads O(tenants × categories) rows.
+//! tenant's cells when its audit log has recorded a change past the
+//! watermark it last saw (every change is audited; reads, audited too, move
+//! only the center's last activity) or a referral fell overdue, inside that
+//! tenant's scope, and writes counts only. A national query then reads
+//! O(tenants × categories) rows.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -244,11 +246,20 @@ impl<'a> Indicators<'a> {
         let state = tenant_indicator_state::Entity::find_by_id(tenant_id)
             .one(&txn)
             .await?;
-        if !force
-            && state
-                .as_ref()
-                .is_some_and(|s| s.audit_watermark == watermark)
+        let now = Utc::now();
+        if let Some(state) = state.as_ref().filter(|_| !force)
+            && !figures_moved(&txn, state, watermark, now).await?
         {
+            // Only reads since: the figures stand as of now, and the center
+            // was active when it last read.
+            if state.audit_watermark != watermark {
+                let mut seen: tenant_indicator_state::ActiveModel = state.clone().into();
+                seen.audit_watermark = Set(watermark);
+                seen.computed_at = Set(now);
+                seen.last_activity = Set(last.map(|(_, at)| at));
+                seen.update(&txn).await?;
+            }
+            txn.commit().await?;
             return Ok(false);
         }
         let mut counts: Counts = BTreeMap::new();
@@ -376,7 +387,6 @@ impl<'a> Indicators<'a> {
             }
         }
 
-        let now = Utc::now();
         let referrals = referral::Entity::find_in(&txn).all(&txn).await?;
         let mut overdue_now = 0;
         for r in &referrals {
@@ -668,6 +678,34 @@ impl<'a> Indicators<'a> {
     }
 }
 
+/// Whether a tenant's figures may differ from those `state` holds: the log
+/// recorded a change since its watermark, or a sent referral's deadline
+/// passed since they were computed (overdue by the clock, with nothing
+/// recorded).
+async fn figures_moved(
+    txn: &ScopedTxn,
+    state: &tenant_indicator_state::Model,
+    head: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    if head != state.audit_watermark
+        && crate::audit::changed_between(txn, state.audit_watermark, head).await?
+    {
+        return Ok(true);
+    }
+    let fell_due: Option<i64> = referral::Entity::find_in(txn)
+        .filter(referral::Column::Status.eq(ReferralStatus::Sent.code()))
+        .filter(referral::Column::DeadlineAt.gte(state.computed_at))
+        .filter(referral::Column::DeadlineAt.lt(now))
+        .select_only()
+        .column(referral::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    Ok(fell_due.is_some())
+}
+
 /// `LEAST(existing, new)` for the first month, in the backend's words.
 fn least_first_month(txn: &impl ConnectionTrait) -> &'static str {
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -680,6 +718,119 @@ fn least_first_month(txn: &impl ConnectionTrait) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_databases::{
+        SHELTER, as_operator, as_social_worker, person_with_a_case, shelter_in_directory,
+        signed_referral_consent, two_centers,
+    };
+    use crate::{Store, TenantScope};
+
+    async fn state_of(store: &Store, scope: TenantScope) -> TenantActivity {
+        (store.indicators().activity().await.unwrap().into_iter())
+            .find(|a| a.tenant_id.get() == scope.tenant_id())
+            .expect("the tenant's figures were computed")
+    }
+
+    #[tokio::test]
+    async fn reads_move_a_centers_last_activity_without_recomputing_its_figures() {
+        let centers = two_centers().await;
+        let (store, ours) = (&centers.store, centers.ours);
+        let keyer = ParticipantKeyer::new(b"test");
+        let (_, case) = person_with_a_case(store, ours, "Δείκτη").await;
+        assert_eq!(store.indicators().refresh(&keyer, false).await.unwrap(), 2);
+        let first = state_of(store, ours).await;
+        assert_eq!(first.open_cases, 1);
+
+        let read = store.cases().get(ours, case, &as_operator()).await.unwrap();
+        assert!(read.is_some());
+        assert_eq!(
+            store.indicators().refresh(&keyer, false).await.unwrap(),
+            0,
+            "a read changes no figure"
+        );
+        let after_read = state_of(store, ours).await;
+        assert!(
+            after_read.last_activity > first.last_activity,
+            "the read is the center's latest activity: {:?} then {:?}",
+            first.last_activity,
+            after_read.last_activity
+        );
+        assert!(after_read.computed_at >= first.computed_at);
+
+        person_with_a_case(store, ours, "Δεύτερου").await;
+        store.cases().get(ours, case, &as_operator()).await.unwrap();
+        assert_eq!(
+            store.indicators().refresh(&keyer, false).await.unwrap(),
+            1,
+            "a change among reads is counted"
+        );
+        assert_eq!(state_of(store, ours).await.open_cases, 2);
+    }
+
+    #[tokio::test]
+    async fn a_referral_falling_overdue_recomputes_the_figures_with_nothing_recorded() {
+        use kentro_domain::referral::{
+            EnvelopeField, ReferralLevel, ReferralReason, TargetScope, Urgency,
+        };
+        let centers = two_centers().await;
+        let (store, ours) = (&centers.store, centers.ours);
+        let access = as_operator();
+        shelter_in_directory(store, ours).await;
+        let (person, case_id) = person_with_a_case(store, ours, "Προθεσμίας").await;
+        store
+            .households()
+            .record_consent(ours, signed_referral_consent(person), &access)
+            .await
+            .unwrap();
+        let referrals = store.referrals();
+        let draft = referrals
+            .create(
+                ours,
+                crate::NewReferral {
+                    case_id,
+                    target: crate::ServiceTarget {
+                        scope: TargetScope::Own,
+                        tenant: None,
+                        service_id: SHELTER.into(),
+                    },
+                    level: ReferralLevel::Local,
+                    reason: ReferralReason::parse("Χωρίς στέγη").unwrap(),
+                    urgency: Urgency::Urgent,
+                    envelope_fields: vec![EnvelopeField::Name],
+                },
+                &as_social_worker(),
+            )
+            .await
+            .unwrap();
+        let settings = crate::LoopSettings {
+            link_lifetime: chrono::Duration::days(30),
+            public_url: "http://kentro.test".into(),
+        };
+        referrals
+            .send(ours, draft.id, &settings, &as_social_worker())
+            .await
+            .unwrap();
+        let keyer = ParticipantKeyer::new(b"test");
+        store.indicators().refresh(&keyer, false).await.unwrap();
+        assert_eq!(state_of(store, ours).await.overdue_referrals, 0);
+        assert_eq!(
+            store.indicators().refresh(&keyer, false).await.unwrap(),
+            0,
+            "nothing happened"
+        );
+
+        // The deadline passes: the clock moves, the log does not.
+        store
+            .db
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Sqlite,
+                "UPDATE referral SET deadline_at = ? WHERE id = ?",
+                [Utc::now().into(), draft.id.get().into()],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(store.indicators().refresh(&keyer, false).await.unwrap(), 1);
+        assert_eq!(state_of(store, ours).await.overdue_referrals, 1);
+    }
 
     #[test]
     fn response_times_fall_in_ordered_buckets() {

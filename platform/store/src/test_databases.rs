@@ -171,6 +171,20 @@ pub(crate) fn as_operator() -> Access<'static> {
     }
 }
 
+/// A social worker of a center (account 1), reading and writing for a
+/// test: what only staff do, such as making a referral.
+pub(crate) fn as_social_worker() -> Access<'static> {
+    static WORKER: LazyLock<Actor> = LazyLock::new(|| Actor {
+        account_id: Some(kentro_domain::keys::AccountId::new(1)),
+        name: "social-worker@ours".into(),
+        role: "social_worker".into(),
+    });
+    Access {
+        actor: &WORKER,
+        ..as_operator()
+    }
+}
+
 /// A person of `scope` with an open housing case, registered by the
 /// operator: (person id, case id).
 pub(crate) async fn person_with_a_case(
@@ -215,4 +229,33 @@ pub(crate) fn signed_referral_consent(
         method: ConsentMethod::SignedForm,
         witness: None,
     }
+}
+
+/// The id of the shelter service every referral test sends to.
+pub(crate) const SHELTER: &str = "7c1d1b3e-2f0a-4c55-9d7e-0a1b2c3d4e5f";
+
+/// Lists [`SHELTER`], which answers by e-mail, in `scope`'s own directory.
+pub(crate) async fn shelter_in_directory(store: &Store, scope: TenantScope) {
+    use kentro_domain::hsds::{self, Shape};
+    let service = hsds::read_document(
+        &serde_json::json!({
+            "id": SHELTER, "name": "Ξενώνας φιλοξενίας", "status": "active",
+            "email": "xenonas@example.gr",
+            "organization": { "id": "0b6f7c1a-3d2e-4f50-8a91-b2c3d4e5f607",
+                              "name": "Δήμος", "description": "Κοινωνική υπηρεσία" }
+        }),
+        Some(Shape::Service),
+        "test",
+    )
+    .unwrap();
+    store
+        .directory()
+        .import(
+            crate::DirectoryScope::Tenant(scope),
+            &service,
+            &as_operator(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
 }

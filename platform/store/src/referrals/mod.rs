@@ -618,20 +618,17 @@ async fn build_envelope(
 
 #[cfg(test)]
 mod tests {
-    use kentro_domain::hsds::{self, Shape};
     use kentro_domain::referral::{
         EnvelopeField, ReferralLevel, ReferralReason, ReferralResponse, ReferralStatus,
         TargetScope, Urgency,
     };
-    use serde_json::json;
 
     use super::{LoopSettings, NewReferral, ServiceTarget};
+    use crate::StoreError;
     use crate::test_databases::{
-        as_operator, person_with_a_case, signed_referral_consent, two_centers,
+        SHELTER, as_operator, as_social_worker, person_with_a_case, shelter_in_directory,
+        signed_referral_consent, two_centers,
     };
-    use crate::{DirectoryScope, StoreError};
-
-    const SERVICE: &str = "7c1d1b3e-2f0a-4c55-9d7e-0a1b2c3d4e5f";
 
     #[tokio::test]
     async fn a_referral_needs_consent_is_answered_once_through_its_link_and_is_hidden_from_other_centers()
@@ -639,22 +636,7 @@ mod tests {
         let centers = two_centers().await;
         let (store, ours, theirs) = (&centers.store, centers.ours, centers.theirs);
         let access = as_operator();
-        let service = hsds::read_document(
-            &json!({
-                "id": SERVICE, "name": "Ξενώνας φιλοξενίας", "status": "active",
-                "email": "xenonas@example.gr",
-                "organization": { "id": "0b6f7c1a-3d2e-4f50-8a91-b2c3d4e5f607",
-                                  "name": "Δήμος", "description": "Κοινωνική υπηρεσία" }
-            }),
-            Some(Shape::Service),
-            "test",
-        )
-        .unwrap();
-        store
-            .directory()
-            .import(DirectoryScope::Tenant(ours), &service, &access, &|_| {})
-            .await
-            .unwrap();
+        shelter_in_directory(store, ours).await;
         let (person_id, case_id) = person_with_a_case(store, ours, "Παραπομπής").await;
         let referrals = store.referrals();
         let new_referral = || NewReferral {
@@ -662,7 +644,7 @@ mod tests {
             target: ServiceTarget {
                 scope: TargetScope::Own,
                 tenant: None,
-                service_id: SERVICE.into(),
+                service_id: SHELTER.into(),
             },
             level: ReferralLevel::Local,
             reason: ReferralReason::parse("Χωρίς στέγη από σήμερα").unwrap(),
@@ -679,15 +661,7 @@ mod tests {
             .await
             .unwrap();
         // A referral names the colleague who made it.
-        let worker = crate::Actor {
-            account_id: Some(kentro_domain::keys::AccountId::new(1)),
-            name: "social-worker@ours".into(),
-            role: "social_worker".into(),
-        };
-        let as_worker = crate::Access {
-            actor: &worker,
-            ..as_operator()
-        };
+        let as_worker = as_social_worker();
         let referral = referrals
             .create(ours, new_referral(), &as_worker)
             .await
