@@ -424,7 +424,7 @@ impl<'a> Cases<'a> {
             )
             .await?;
             let (cases, has_next, people, assignees) =
-                split_page(rows, limit, true, with.assignees, |p| p.id)?;
+                split_page(rows, limit, true, with.assignees)?;
             (cases, has_next, people, Vec::new(), assignees)
         } else {
             let rows = if keep_summaries || with.assignees {
@@ -438,7 +438,7 @@ impl<'a> Cases<'a> {
                 cases.into_iter().map(|case| (case, None, None)).collect()
             };
             let (cases, has_next, summaries, assignees) =
-                split_page(rows, limit, keep_summaries, with.assignees, |p| p.id)?;
+                split_page(rows, limit, keep_summaries, with.assignees)?;
             (cases, has_next, Vec::new(), summaries, assignees)
         };
         // A page of cases is read like a case is, one entry naming them all
@@ -680,28 +680,22 @@ impl From<TransitionError> for StoreError {
 /// each once though they stand behind several cases.
 type PageParts<P> = (Vec<CaseRecord>, bool, Vec<P>, Vec<AccountListing>);
 
+/// The page's cases, whether another page follows, and the people and
+/// workers asked for (each once: `all_three` brings each with the first
+/// case that names it).
 fn split_page<P>(
     mut rows: Vec<(case_file::Model, Option<P>, Option<AccountListing>)>,
     limit: u64,
     keep_people: bool,
     keep_assignees: bool,
-    id_of: fn(&P) -> i64,
 ) -> Result<PageParts<P>, StoreError> {
     let has_next = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let (mut cases, mut people, mut assignees) = (Vec::new(), Vec::<P>::new(), Vec::new());
     for (case, person, assignee) in rows {
         cases.push(CaseRecord::try_from(case)?);
-        if let Some(person) =
-            person.filter(|p| keep_people && !people.iter().any(|q| id_of(q) == id_of(p)))
-        {
-            people.push(person);
-        }
-        if let Some(assignee) = assignee
-            .filter(|a| keep_assignees && !assignees.iter().any(|b: &AccountListing| b.id == a.id))
-        {
-            assignees.push(assignee);
-        }
+        people.extend(person.filter(|_| keep_people));
+        assignees.extend(assignee.filter(|_| keep_assignees));
     }
     Ok((cases, has_next, people, assignees))
 }

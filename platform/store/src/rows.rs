@@ -15,7 +15,7 @@
 //! columns is declared with [`listing!`]: the select then asks for those
 //! alone, so a page of cases never reads its workers' password hashes.
 
-use sea_orm::sqlx::{self, Postgres, Row, ValueRef};
+use sea_orm::sqlx::{self, Postgres, Row, TypeInfo, ValueRef};
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, QueryResult, QuerySelect, QueryTrait, RuntimeErr,
     SelectThree, TryGetError, TryGetable,
@@ -32,7 +32,27 @@ pub(crate) trait AtPosition: Sized {
     /// Adds the model's columns to `select`, in the order it reads them.
     fn select<S: QuerySelect>(select: S) -> S;
 
+    /// Where among its columns the model's `id` is.
+    const KEY: usize = position_of_id(Self::COLUMNS);
+
     fn at(row: &mut Columns<'_>) -> Result<Self, TryGetError>;
+
+    /// A joined model, read on the first row of a result that names it:
+    /// `None` on a later row naming the same one (a page's rows repeat their
+    /// worker), as where the join found nothing. `read` holds the keys read.
+    fn once_at(row: &mut Columns<'_>, read: &mut Vec<i64>) -> Result<Option<Self>, DbErr> {
+        let start = row.next;
+        match row.peek::<Option<i64>>(start + Self::KEY)? {
+            Some(key) if !read.contains(&key) => {
+                read.push(key);
+                Self::optional_at(row)
+            }
+            _ => {
+                row.next = start + Self::COLUMNS.len();
+                Ok(None)
+            }
+        }
+    }
 
     /// A model from an outer join: `None` when its columns are NULL.
     fn optional_at(row: &mut Columns<'_>) -> Result<Option<Self>, DbErr> {
@@ -48,34 +68,114 @@ pub(crate) trait AtPosition: Sized {
     }
 }
 
+/// The index of `id` among `columns`; a model without one does not compile.
+const fn position_of_id(columns: &[&str]) -> usize {
+    let mut index = 0;
+    while index < columns.len() {
+        if let [b'i', b'd'] = columns[index].as_bytes() {
+            return index;
+        }
+        index += 1;
+    }
+    panic!("a model read by position has an `id` column")
+}
+
 /// The columns of one row, read in order.
 pub(crate) struct Columns<'r> {
     row: &'r QueryResult,
     next: usize,
+    /// The columns whose type an earlier row of the same result has shown
+    /// to fit the field reading them. The rows of a result share their
+    /// columns' types, so each column is checked once, not once a row:
+    /// sqlx's check, a comparison of type names for every value, was a
+    /// twentieth of the case page.
+    typed: ColumnSet,
 }
 
-impl Columns<'_> {
+/// Which columns of a result have been type-checked (the first 128; those
+/// after are checked on every row).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ColumnSet(u128);
+
+impl ColumnSet {
+    fn contains(self, index: usize) -> bool {
+        index < 128 && self.0 & (1 << index) != 0
+    }
+
+    fn insert(&mut self, index: usize) {
+        if index < 128 {
+            self.0 |= 1 << index;
+        }
+    }
+}
+
+impl<'r> Columns<'r> {
+    /// The row's columns from the first, with what earlier rows of its
+    /// result showed of their types.
+    fn of(row: &'r QueryResult, typed: ColumnSet) -> Columns<'r> {
+        Columns {
+            row,
+            next: 0,
+            typed,
+        }
+    }
+
+    /// The value of the column at `index`, leaving the next column where it was.
+    fn peek<T>(&mut self, index: usize) -> Result<T, DbErr>
+    where
+        T: TryGetable + sqlx::Type<Postgres> + for<'v> sqlx::Decode<'v, Postgres>,
+    {
+        let next = std::mem::replace(&mut self.next, index);
+        let value = self.take();
+        self.next = next;
+        value.map_err(DbErr::from)
+    }
+
     /// The next column's value. On PostgreSQL read through sqlx itself:
     /// sea-orm reports each NULL with a `format!` of the column's index, and
     /// a page of cases has a hundred NULLs (notes not written yet, Latin
     /// names not given), each an allocation to say nothing anyone reads.
     pub(crate) fn take<T>(&mut self) -> Result<T, TryGetError>
     where
-        T: TryGetable + sqlx::Type<Postgres> + for<'r> sqlx::Decode<'r, Postgres>,
+        T: TryGetable + sqlx::Type<Postgres> + for<'v> sqlx::Decode<'v, Postgres>,
     {
         let index = self.next;
         self.next += 1;
-        match self.row.try_as_pg_row() {
-            Some(row) => row.try_get::<T, usize>(index).map_err(|e| {
-                if row.try_get_raw(index).is_ok_and(|value| value.is_null()) {
-                    TryGetError::Null(String::new())
-                } else {
-                    TryGetError::DbErr(DbErr::Query(RuntimeErr::SqlxError(e.into())))
-                }
-            }),
-            None => self.row.try_get_by_index_nullable(index),
+        let Some(row) = self.row.try_as_pg_row() else {
+            return self.row.try_get_by_index_nullable(index);
+        };
+        let value = row.try_get_raw(index).map_err(sqlx_error)?;
+        let null = value.is_null();
+        if !null && !self.typed.contains(index) {
+            let found = value.type_info();
+            if !found.is_null() && !T::compatible(&found) {
+                return Err(sqlx_error(sqlx::Error::ColumnDecode {
+                    index: index.to_string(),
+                    source: format!(
+                        "the column is {}, which the field's type {} does not read",
+                        found.name(),
+                        T::type_info().name()
+                    )
+                    .into(),
+                }));
+            }
+            self.typed.insert(index);
         }
+        T::decode(value).map_err(|source| {
+            if null {
+                TryGetError::Null(String::new())
+            } else {
+                sqlx_error(sqlx::Error::ColumnDecode {
+                    index: index.to_string(),
+                    source,
+                })
+            }
+        })
     }
+}
+
+fn sqlx_error(e: sqlx::Error) -> TryGetError {
+    TryGetError::DbErr(DbErr::Query(RuntimeErr::SqlxError(e.into())))
 }
 
 /// Declares how a model is read by position: its fields, in the entity's
@@ -215,7 +315,8 @@ at_position! {
 
 /// Runs a select of `A` with `B` and `C` joined, as sea-orm's `all` would,
 /// asking for the columns of the models `RA`, `RB` and `RC` alone and
-/// reading each row's by position.
+/// reading each row's by position. A joined `RB` or `RC` comes with the
+/// first row that names it and is `None` on the rows after it.
 pub(crate) async fn all_three<A, B, C, Topology, RA, RB, RC>(
     txn: &ScopedTxn,
     select: SelectThree<A, B, C, Topology>,
@@ -232,11 +333,14 @@ where
     let statement = narrowed::<_, RA, RB, RC>(select).build(txn.get_database_backend());
     let rows = txn.query_all_raw(statement).await?;
     let mut models = Vec::with_capacity(rows.len());
+    let mut typed = ColumnSet::default();
+    let (mut seconds_read, mut thirds_read) = (Vec::new(), Vec::new());
     for row in &rows {
-        let mut columns = Columns { row, next: 0 };
+        let mut columns = Columns::of(row, typed);
         let first = RA::at(&mut columns).map_err(DbErr::from)?;
-        let second = RB::optional_at(&mut columns)?;
-        let third = RC::optional_at(&mut columns)?;
+        let second = RB::once_at(&mut columns, &mut seconds_read)?;
+        let third = RC::once_at(&mut columns, &mut thirds_read)?;
+        typed = columns.typed;
         models.push((first, second, third));
     }
     Ok(models)
@@ -253,6 +357,59 @@ mod tests {
 
     use super::{AccountListing, AtPosition};
     use crate::entity::{case_file, person, user_account};
+
+    /// Reads each row's first column as `T`, as a listing's field would.
+    async fn read_first_column<T>(sql: &str) -> Vec<Result<T, sea_orm::TryGetError>>
+    where
+        T: sea_orm::TryGetable
+            + sea_orm::sqlx::Type<sea_orm::sqlx::Postgres>
+            + for<'v> sea_orm::sqlx::Decode<'v, sea_orm::sqlx::Postgres>,
+    {
+        use sea_orm::ConnectionTrait;
+        let url = std::env::var("KENTRO_TEST_POSTGRES_URL")
+            .expect("KENTRO_TEST_POSTGRES_URL: run the tests with infra/test.sh");
+        let db = sea_orm::Database::connect(url.as_str()).await.unwrap();
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .unwrap();
+        let mut typed = super::ColumnSet::default();
+        rows.iter()
+            .map(|row| {
+                let mut columns = super::Columns::of(row, typed);
+                let value = columns.take::<T>();
+                typed = columns.typed;
+                value
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_column_of_another_type_fails_on_every_row_it_has_a_value() {
+        let read = read_first_column::<Option<i64>>(
+            "SELECT * FROM (VALUES (NULL::text), ('open'), ('closed')) AS v(status)",
+        )
+        .await;
+        assert!(matches!(read[0], Ok(None)), "a NULL is read as none");
+        for later in &read[1..] {
+            match later {
+                Err(sea_orm::TryGetError::DbErr(e)) => {
+                    assert!(e.to_string().contains("TEXT"), "{e}")
+                }
+                other => panic!("text read as a number: {other:?}"),
+            }
+        }
+        let read = read_first_column::<String>(
+            "SELECT * FROM (VALUES ('open'), ('closed'), (NULL)) AS v(status)",
+        )
+        .await;
+        assert_eq!(read[0].as_deref().ok(), Some("open"));
+        assert_eq!(read[1].as_deref().ok(), Some("closed"));
+        assert!(
+            matches!(read[2], Err(sea_orm::TryGetError::Null(_))),
+            "a NULL where a value must be is told apart from a fault"
+        );
+    }
 
     #[test]
     fn positions_follow_the_entities_column_order() {
