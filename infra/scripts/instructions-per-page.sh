@@ -31,7 +31,11 @@ WRAP
 chmod +x "$work/kentro"
 KENTRO_BIN="$work/kentro" CASES_PAGE_SOLO=$seconds CASES_PAGE_TARGET=${2:-0} \
     infra/scripts/with-services.sh "$bench" >"$work/bench.log" 2>&1 &
-until grep -q "^solo:" "$work/bench.log" 2>/dev/null; do sleep 0.5; done
+bench_pid=$!
+until grep -q "^solo:" "$work/bench.log" 2>/dev/null; do
+    kill -0 $bench_pid 2>/dev/null || { cat "$work/bench.log" >&2; exit 1; }
+    sleep 0.2
+done
 callgrind_control -z >/dev/null
 start=$(date +%s.%N)
 sleep $((seconds - 3))
