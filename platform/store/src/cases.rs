@@ -9,8 +9,8 @@ use kentro_domain::case::{
 };
 use kentro_domain::keys::{AccountId, CaseId, NoteId, PersonId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Related, RelationDef, Select, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, Related, RelationDef, Select, Set,
 };
 
 use crate::StoreError;
@@ -411,14 +411,20 @@ impl<'a> Cases<'a> {
         // join reaches one row), not in one statement per kind.
         let joined = |query: Select<case_file::Entity>| {
             query
-                .find_also_related(person::Entity)
-                .find_also_related(user_account::Entity)
+                .join(
+                    JoinType::LeftJoin,
+                    <case_file::Entity as Related<person::Entity>>::to(),
+                )
+                .join(
+                    JoinType::LeftJoin,
+                    <case_file::Entity as Related<user_account::Entity>>::to(),
+                )
         };
         let keep_summaries = with.people == PeopleOnPage::Summaries;
         let (cases, has_next, people, summaries, assignees) = if with.people
             == PeopleOnPage::Records
         {
-            let rows = crate::rows::all_three::<_, _, _, _, case_file::Model, person::Model, _>(
+            let rows = crate::rows::all_three::<_, case_file::Model, person::Model, _>(
                 &txn,
                 joined(query),
             )
@@ -428,11 +434,8 @@ impl<'a> Cases<'a> {
             (cases, has_next, people, Vec::new(), assignees)
         } else {
             let rows = if keep_summaries || with.assignees {
-                crate::rows::all_three::<_, _, _, _, case_file::Model, PersonListing, _>(
-                    &txn,
-                    joined(query),
-                )
-                .await?
+                crate::rows::all_three::<_, case_file::Model, PersonListing, _>(&txn, joined(query))
+                    .await?
             } else {
                 let cases = query.all(&txn).await?;
                 cases.into_iter().map(|case| (case, None, None)).collect()

@@ -17,8 +17,8 @@
 
 use sea_orm::sqlx::{self, Postgres, Row, TypeInfo, ValueRef};
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, QueryResult, QuerySelect, QueryTrait, RuntimeErr,
-    SelectThree, TryGetError, TryGetable,
+    ConnectionTrait, DbErr, EntityTrait, QueryResult, QuerySelect, QueryTrait, RuntimeErr, Select,
+    TryGetError, TryGetable,
 };
 
 use crate::StoreError;
@@ -313,19 +313,18 @@ at_position! {
     }
 }
 
-/// Runs a select of `A` with `B` and `C` joined, as sea-orm's `all` would,
-/// asking for the columns of the models `RA`, `RB` and `RC` alone and
-/// reading each row's by position. A joined `RB` or `RC` comes with the
+/// Runs a select of `A` with two tables joined (`select` joins them; the
+/// columns it asks for are replaced), asking for the columns of the models
+/// `RA`, `RB` and `RC` alone and reading each row's by position. sea-orm's
+/// `find_also_related` would add every column of each joined table under an
+/// alias it formats, only for them to be replaced. A joined `RB` or `RC` comes with the
 /// first row that names it and is `None` on the rows after it.
-pub(crate) async fn all_three<A, B, C, Topology, RA, RB, RC>(
+pub(crate) async fn all_three<A, RA, RB, RC>(
     txn: &ScopedTxn,
-    select: SelectThree<A, B, C, Topology>,
+    select: Select<A>,
 ) -> Result<Vec<(RA, Option<RB>, Option<RC>)>, StoreError>
 where
     A: EntityTrait,
-    B: EntityTrait,
-    C: EntityTrait,
-    Topology: sea_orm::Topology,
     RA: AtPosition,
     RB: AtPosition,
     RC: AtPosition,
@@ -353,7 +352,7 @@ fn narrowed<S: QuerySelect, RA: AtPosition, RB: AtPosition, RC: AtPosition>(sele
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{DbBackend, EntityTrait, QuerySelect, QueryTrait};
+    use sea_orm::{DbBackend, EntityTrait, JoinType, QuerySelect, QueryTrait, Related};
 
     use super::{AccountListing, AtPosition};
     use crate::entity::{case_file, person, user_account};
@@ -433,8 +432,14 @@ mod tests {
     #[test]
     fn a_joined_select_lists_each_models_columns_after_the_last() {
         let select = case_file::Entity::find()
-            .find_also_related(person::Entity)
-            .find_also_related(user_account::Entity)
+            .join(
+                JoinType::LeftJoin,
+                <case_file::Entity as Related<person::Entity>>::to(),
+            )
+            .join(
+                JoinType::LeftJoin,
+                <case_file::Entity as Related<user_account::Entity>>::to(),
+            )
             .limit(1);
         let sql = super::narrowed::<_, case_file::Model, person::Model, AccountListing>(select)
             .build(DbBackend::Sqlite)
