@@ -7,7 +7,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub fn encode(kind: &str, key: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{kind}:{key}"))
+    // Without `format!`: a page of cases encodes forty of these.
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(key);
+    let mut text = String::with_capacity(kind.len() + 1 + digits.len());
+    text.push_str(kind);
+    text.push(':');
+    text.push_str(digits);
+    URL_SAFE_NO_PAD.encode(text)
 }
 
 /// The key of an ID of `kind`, or `None` for anything else.

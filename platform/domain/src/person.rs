@@ -163,13 +163,20 @@ impl PersonDetails {
 pub fn display_name(given: [Option<&str>; 2], family: [Option<&str>; 2]) -> String {
     let [given_el, given_latin] = given;
     let [family_el, family_latin] = family;
-    format!(
-        "{} {}",
+    let (given, family) = (
         given_el.or(given_latin).unwrap_or_default(),
-        family_el.or(family_latin).unwrap_or_default()
-    )
-    .trim()
-    .to_owned()
+        family_el.or(family_latin).unwrap_or_default(),
+    );
+    // One allocation, not `format!` and a trimmed copy: every case on a
+    // page shows its person's name.
+    let mut name = String::with_capacity(given.len() + 1 + family.len());
+    name.push_str(given);
+    name.push(' ');
+    name.push_str(family);
+    match name.trim() {
+        trimmed if trimmed.len() == name.len() => name,
+        trimmed => trimmed.to_owned(),
+    }
 }
 
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
@@ -407,6 +414,17 @@ mod tests {
         assert_eq!(person.display_name(), "Μαρία Παπαδοπούλου");
         assert_eq!(person.gender, Gender::NotStated);
         assert_eq!(person.name_key(), search_key("Maria Papadopoulou"));
+    }
+
+    #[test]
+    fn a_display_name_is_in_greek_where_known_and_has_no_stray_space() {
+        assert_eq!(
+            display_name([Some("Νίκος"), Some("Nikos")], [None, Some("Pappas")]),
+            "Νίκος Pappas"
+        );
+        assert_eq!(display_name([None, None], [Some("Παππάς"), None]), "Παππάς");
+        assert_eq!(display_name([Some("Νίκος"), None], [None, None]), "Νίκος");
+        assert_eq!(display_name([None, None], [None, None]), "");
     }
 
     #[test]
