@@ -1,7 +1,7 @@
 //! Cases: intake requests, the lifecycle, the timeline and notes.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use kentro_domain::access::Permission;
 use kentro_domain::case::{
     CaseStatus as DomainStatus, NoteConfidentiality as DomainConfidentiality,
@@ -15,6 +15,7 @@ use kentro_store::{
 };
 
 use crate::context::{Accessor, principal, services, tenant_scope};
+use crate::date::Date;
 use crate::error::{ApiError, invalid_fields, not_found};
 use crate::id::{self, decode_field};
 use crate::paging::{Page, page, page_size};
@@ -139,8 +140,8 @@ impl Case {
         self.record.status.into()
     }
 
-    async fn request_date(&self) -> NaiveDate {
-        self.record.request_date
+    async fn request_date(&self) -> Date {
+        Date(self.record.request_date)
     }
 
     async fn channel(&self) -> RequestChannel {

@@ -13,6 +13,7 @@ use kentro_store::{
 };
 
 use crate::context::{Accessor, services, tenant_scope};
+use crate::date::Date;
 use crate::error::{ApiError, invalid_fields, not_found};
 use crate::id::{self, decode_field};
 use crate::people::Person;
@@ -154,7 +155,7 @@ impl Household {
 pub struct Consent {
     purpose: ConsentPurpose,
     given: bool,
-    on_date: NaiveDate,
+    on_date: Date,
     method: ConsentMethod,
     witness: Option<String>,
     recorded_by: String,
@@ -165,7 +166,7 @@ impl From<ConsentRecord> for Consent {
         Consent {
             purpose: c.purpose.into(),
             given: c.given,
-            on_date: c.on_date,
+            on_date: Date(c.on_date),
             method: c.method.into(),
             witness: c.witness,
             recorded_by: c.recorded_by,
@@ -212,12 +213,12 @@ impl ChecklistItem {
         self.status
     }
 
-    async fn received_on(&self) -> Option<NaiveDate> {
-        self.received_on
+    async fn received_on(&self) -> Option<Date> {
+        self.received_on.map(Date)
     }
 
-    async fn expired_on(&self) -> Option<NaiveDate> {
-        self.expired_on
+    async fn expired_on(&self) -> Option<Date> {
+        self.expired_on.map(Date)
     }
 }
 
@@ -232,8 +233,8 @@ impl KeaApplication {
     }
 
     /// The date whose checklist rules apply.
-    async fn reference_date(&self) -> NaiveDate {
-        self.record.reference_date
+    async fn reference_date(&self) -> Date {
+        Date(self.record.reference_date)
     }
 
     /// The reference number given by the ministry's system once submitted.

@@ -9,6 +9,7 @@ mod appointments;
 mod audit;
 mod cases;
 mod context;
+mod date;
 mod directory;
 mod error;
 mod households;

@@ -3,13 +3,14 @@
 //! categories of personal data.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use kentro_domain::access::Permission;
 use kentro_domain::keys::PersonId;
 use kentro_domain::person::{self as domain, PersonDetails, SpecialCategories};
 use kentro_store::{PersonRecord, PersonSummary, TenantScope};
 
 use crate::context::{Accessor, principal, services, tenant_scope};
+use crate::date::Date;
 use crate::error::{
     ApiError, forbidden_field, from_store, invalid_fields, not_found, renamed_field,
 };
@@ -233,11 +234,12 @@ impl Person {
         }
     }
 
-    async fn birth_date(&self) -> Option<NaiveDate> {
+    async fn birth_date(&self) -> Option<Date> {
         match &self.0 {
             Read::Record(record) => record.details.birth_date,
             Read::Summary(summary) => summary.birth_date,
         }
+        .map(Date)
     }
 
     async fn amka(&self) -> Result<Option<&str>, ApiError> {
@@ -272,8 +274,12 @@ impl Person {
             .map(|(n, _)| n.as_str()))
     }
 
-    async fn residence_permit_expiry(&self) -> Result<Option<NaiveDate>, ApiError> {
-        Ok(self.details()?.residence_permit.as_ref().map(|(_, e)| *e))
+    async fn residence_permit_expiry(&self) -> Result<Option<Date>, ApiError> {
+        Ok(self
+            .details()?
+            .residence_permit
+            .as_ref()
+            .map(|(_, e)| Date(*e)))
     }
 
     /// ISO 3166-1 alpha-2.

@@ -12,6 +12,7 @@ use kentro_domain::{self as domain, TenantSlug};
 use kentro_store::TenantRecord;
 
 use crate::context::{authorized, principal, request, services};
+use crate::date::Date;
 use crate::error::{ApiError, ErrorCode, bad_input, coded, conflict, internal, invalid_fields};
 
 /// A file for download: its name, type and bytes in base64.
@@ -840,11 +841,8 @@ impl Center {
     /// the weekly hours keep open but the center is closed on: its
     /// closures and, when it closes on them, public holidays. What a
     /// calendar marks.
-    async fn closed_days(
-        &self,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
-    ) -> Result<Vec<ClosedDay>, ApiError> {
+    async fn closed_days(&self, from: Date, to: Date) -> Result<Vec<ClosedDay>, ApiError> {
+        let (Date(from), Date(to)) = (from, to);
         if to < from {
             return Err(bad_input("to", "is before from"));
         }
@@ -858,7 +856,10 @@ impl Center {
             .source
             .closed_days(from, to)
             .into_iter()
-            .map(|(date, reason)| ClosedDay { date, reason })
+            .map(|(date, reason)| ClosedDay {
+                date: Date(date),
+                reason,
+            })
             .collect())
     }
 }
@@ -866,15 +867,15 @@ impl Center {
 /// A day a center is closed although its weekly hours say open.
 #[derive(SimpleObject)]
 pub struct ClosedDay {
-    date: chrono::NaiveDate,
+    date: Date,
     reason: String,
 }
 
 /// Days a center is closed, both ends included.
 #[derive(SimpleObject)]
 pub struct Closure {
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
+    from: Date,
+    to: Date,
     reason: String,
 }
 
@@ -976,8 +977,8 @@ impl From<&domain::Center> for Center {
                     .closures
                     .iter()
                     .map(|k| Closure {
-                        from: k.from,
-                        to: k.to,
+                        from: Date(k.from),
+                        to: Date(k.to),
                         reason: k.reason.clone(),
                     })
                     .collect();
