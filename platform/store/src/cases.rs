@@ -32,6 +32,22 @@ impl Related<person::Entity> for case_file::Entity {
     }
 }
 
+/// Cases with their person and their worker joined (each join reaches one
+/// row; no worker, or no person, leaves that side NULL).
+pub(crate) fn with_person_and_worker(
+    query: Select<case_file::Entity>,
+) -> Select<case_file::Entity> {
+    query
+        .join(
+            JoinType::LeftJoin,
+            <case_file::Entity as Related<person::Entity>>::to(),
+        )
+        .join(
+            JoinType::LeftJoin,
+            <case_file::Entity as Related<user_account::Entity>>::to(),
+        )
+}
+
 /// A case's assigned worker, joined among the case's tenant's accounts.
 impl Related<user_account::Entity> for case_file::Entity {
     fn to() -> RelationDef {
@@ -407,43 +423,34 @@ impl<'a> Cases<'a> {
         if let Some(person) = filter.person_id {
             query = query.filter(case_file::Column::PersonId.eq(person.get()));
         }
-        // The page's people and workers come in the same statement (each
-        // join reaches one row), not in one statement per kind.
-        let joined = |query: Select<case_file::Entity>| {
-            query
-                .join(
-                    JoinType::LeftJoin,
-                    <case_file::Entity as Related<person::Entity>>::to(),
-                )
-                .join(
-                    JoinType::LeftJoin,
-                    <case_file::Entity as Related<user_account::Entity>>::to(),
-                )
-        };
+        // The page's people and workers come in the same statement, not in
+        // one statement per kind.
         let keep_summaries = with.people == PeopleOnPage::Summaries;
-        let (cases, has_next, people, summaries, assignees) = if with.people
-            == PeopleOnPage::Records
-        {
-            let rows = crate::rows::all_three::<_, case_file::Model, person::Model, _>(
-                &txn,
-                joined(query),
-            )
-            .await?;
-            let (cases, has_next, people, assignees) =
-                split_page(rows, limit, true, with.assignees)?;
-            (cases, has_next, people, Vec::new(), assignees)
-        } else {
-            let rows = if keep_summaries || with.assignees {
-                crate::rows::all_three::<_, case_file::Model, PersonListing, _>(&txn, joined(query))
-                    .await?
+        let (cases, has_next, people, summaries, assignees) =
+            if with.people == PeopleOnPage::Records {
+                let rows = crate::rows::all_three::<_, case_file::Model, person::Model, _>(
+                    &txn,
+                    with_person_and_worker(query),
+                )
+                .await?;
+                let (cases, has_next, people, assignees) =
+                    split_page(rows, limit, true, with.assignees)?;
+                (cases, has_next, people, Vec::new(), assignees)
             } else {
-                let cases = query.all(&txn).await?;
-                cases.into_iter().map(|case| (case, None, None)).collect()
+                let rows = if keep_summaries || with.assignees {
+                    crate::rows::all_three::<_, case_file::Model, PersonListing, _>(
+                        &txn,
+                        with_person_and_worker(query),
+                    )
+                    .await?
+                } else {
+                    let cases = query.all(&txn).await?;
+                    cases.into_iter().map(|case| (case, None, None)).collect()
+                };
+                let (cases, has_next, summaries, assignees) =
+                    split_page(rows, limit, keep_summaries, with.assignees)?;
+                (cases, has_next, Vec::new(), summaries, assignees)
             };
-            let (cases, has_next, summaries, assignees) =
-                split_page(rows, limit, keep_summaries, with.assignees)?;
-            (cases, has_next, Vec::new(), summaries, assignees)
-        };
         // A page of cases is read like a case is, one entry naming them all
         // (the audit log's entity filter finds each id in it); so are its
         // people.

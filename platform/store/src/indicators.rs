@@ -719,8 +719,8 @@ fn least_first_month(txn: &impl ConnectionTrait) -> &'static str {
 mod tests {
     use super::*;
     use crate::test_databases::{
-        SHELTER, as_operator, as_social_worker, person_with_a_case, shelter_in_directory,
-        signed_referral_consent, two_centers,
+        as_operator, as_social_worker, person_with_a_case, shelter_in_directory,
+        signed_referral_consent, two_centers, urgent_referral_to_shelter,
     };
     use crate::{Store, TenantScope};
 
@@ -768,9 +768,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_referral_falling_overdue_recomputes_the_figures_with_nothing_recorded() {
-        use kentro_domain::referral::{
-            EnvelopeField, ReferralLevel, ReferralReason, TargetScope, Urgency,
-        };
         let centers = two_centers().await;
         let (store, ours) = (&centers.store, centers.ours);
         let access = as_operator();
@@ -785,18 +782,7 @@ mod tests {
         let draft = referrals
             .create(
                 ours,
-                crate::NewReferral {
-                    case_id,
-                    target: crate::ServiceTarget {
-                        scope: TargetScope::Own,
-                        tenant: None,
-                        service_id: SHELTER.into(),
-                    },
-                    level: ReferralLevel::Local,
-                    reason: ReferralReason::parse("Χωρίς στέγη").unwrap(),
-                    urgency: Urgency::Urgent,
-                    envelope_fields: vec![EnvelopeField::Name],
-                },
+                urgent_referral_to_shelter(case_id),
                 &as_social_worker(),
             )
             .await

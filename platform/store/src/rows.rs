@@ -352,10 +352,10 @@ fn narrowed<S: QuerySelect, RA: AtPosition, RB: AtPosition, RC: AtPosition>(sele
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{DbBackend, EntityTrait, JoinType, QuerySelect, QueryTrait, Related};
+    use sea_orm::{DbBackend, EntityTrait, QuerySelect, QueryTrait};
 
     use super::{AccountListing, AtPosition};
-    use crate::entity::{case_file, person, user_account};
+    use crate::entity::{case_file, person};
 
     /// Reads each row's first column as `T`, as a listing's field would.
     async fn read_first_column<T>(sql: &str) -> Vec<Result<T, sea_orm::TryGetError>>
@@ -431,16 +431,7 @@ mod tests {
 
     #[test]
     fn a_joined_select_lists_each_models_columns_after_the_last() {
-        let select = case_file::Entity::find()
-            .join(
-                JoinType::LeftJoin,
-                <case_file::Entity as Related<person::Entity>>::to(),
-            )
-            .join(
-                JoinType::LeftJoin,
-                <case_file::Entity as Related<user_account::Entity>>::to(),
-            )
-            .limit(1);
+        let select = crate::cases::with_person_and_worker(case_file::Entity::find()).limit(1);
         let sql = super::narrowed::<_, case_file::Model, person::Model, AccountListing>(select)
             .build(DbBackend::Sqlite)
             .to_string();

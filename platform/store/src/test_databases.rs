@@ -234,6 +234,27 @@ pub(crate) fn signed_referral_consent(
 /// The id of the shelter service every referral test sends to.
 pub(crate) const SHELTER: &str = "7c1d1b3e-2f0a-4c55-9d7e-0a1b2c3d4e5f";
 
+/// An urgent referral of the case to [`SHELTER`], sharing the person's name.
+pub(crate) fn urgent_referral_to_shelter(
+    case_id: kentro_domain::keys::CaseId,
+) -> crate::NewReferral {
+    use kentro_domain::referral::{
+        EnvelopeField, ReferralLevel, ReferralReason, TargetScope, Urgency,
+    };
+    crate::NewReferral {
+        case_id,
+        target: crate::ServiceTarget {
+            scope: TargetScope::Own,
+            tenant: None,
+            service_id: SHELTER.into(),
+        },
+        level: ReferralLevel::Local,
+        reason: ReferralReason::parse("Χωρίς στέγη από σήμερα").unwrap(),
+        urgency: Urgency::Urgent,
+        envelope_fields: vec![EnvelopeField::Name],
+    }
+}
+
 /// Lists [`SHELTER`], which answers by e-mail, in `scope`'s own directory.
 pub(crate) async fn shelter_in_directory(store: &Store, scope: TenantScope) {
     use kentro_domain::hsds::{self, Shape};

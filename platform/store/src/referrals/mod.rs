@@ -618,16 +618,13 @@ async fn build_envelope(
 
 #[cfg(test)]
 mod tests {
-    use kentro_domain::referral::{
-        EnvelopeField, ReferralLevel, ReferralReason, ReferralResponse, ReferralStatus,
-        TargetScope, Urgency,
-    };
+    use kentro_domain::referral::{ReferralResponse, ReferralStatus};
 
-    use super::{LoopSettings, NewReferral, ServiceTarget};
+    use super::LoopSettings;
     use crate::StoreError;
     use crate::test_databases::{
-        SHELTER, as_operator, as_social_worker, person_with_a_case, shelter_in_directory,
-        signed_referral_consent, two_centers,
+        as_operator, as_social_worker, person_with_a_case, shelter_in_directory,
+        signed_referral_consent, two_centers, urgent_referral_to_shelter,
     };
 
     #[tokio::test]
@@ -639,18 +636,7 @@ mod tests {
         shelter_in_directory(store, ours).await;
         let (person_id, case_id) = person_with_a_case(store, ours, "Παραπομπής").await;
         let referrals = store.referrals();
-        let new_referral = || NewReferral {
-            case_id,
-            target: ServiceTarget {
-                scope: TargetScope::Own,
-                tenant: None,
-                service_id: SHELTER.into(),
-            },
-            level: ReferralLevel::Local,
-            reason: ReferralReason::parse("Χωρίς στέγη από σήμερα").unwrap(),
-            urgency: Urgency::Urgent,
-            envelope_fields: vec![EnvelopeField::Name],
-        };
+        let new_referral = || urgent_referral_to_shelter(case_id);
         match referrals.create(ours, new_referral(), &access).await {
             Err(StoreError::ConsentRequired { .. }) => {}
             other => panic!("nothing is shared without the person's consent: {other:?}"),
