@@ -9,31 +9,24 @@
 # handler (its server runs inside the bench binary), 2 `{ me }`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. infra/scripts/solo-bench.sh
 seconds=${1:-20}
-target_dir=${CARGO_TARGET_DIR:-target}
-bench=$(ls -t "$target_dir"/release/deps/cases_page-* 2>/dev/null | grep -v '\.d$' | head -1)
-[ -n "$bench" ] || { echo "no cases_page bench binary: cargo bench -p kentro --bench cases_page --no-run" >&2; exit 1; }
 log=$(mktemp -t kentro-cpu.XXXXXX)
-CASES_PAGE_SOLO=$seconds CASES_PAGE_TARGET=${2:-0} \
-    infra/scripts/with-services.sh "$bench" >"$log" 2>&1 &
-bench_pid=$!
-until grep -q "^solo:" "$log" 2>/dev/null; do
-    kill -0 $bench_pid 2>/dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.2
-done
+start_solo_bench "$log" "$seconds" "${2:-0}"
 # CPU ticks per command name, over every process now alive.
 ticks() {
     for stat in /proc/[0-9]*/stat; do
         cat "$stat" 2>/dev/null || true
     done | python3 -c '
 import sys, collections
-total = collections.Counter()
+user, system = collections.Counter(), collections.Counter()
 for line in sys.stdin:
     name = line[line.index("(") + 1:line.rindex(")")]
     fields = line[line.rindex(")") + 2:].split()
-    total[name] += int(fields[11]) + int(fields[12])
-for name, n in total.items():
-    print(name, n)'
+    user[name] += int(fields[11])
+    system[name] += int(fields[12])
+for name in user:
+    print(name, user[name], system[name])'
 }
 sleep 1
 ticks >"$log.before"
@@ -42,27 +35,30 @@ sleep $((seconds - 3))
 ticks >"$log.after"
 end=$(date +%s.%N)
 wait
-rate=$(sed -nE 's/^solo .*: ([0-9.]+) requests\/s/\1/p' "$log")
+rate=$(solo_rate "$log")
 python3 - "$log.before" "$log.after" "$rate" "$start" "$end" "$(getconf CLK_TCK)" <<'PY'
 import sys
 def read(path):
     out = {}
     for line in open(path):
-        name, n = line.rsplit(" ", 1)
-        out[name] = int(n)
+        name, user, system = line.rsplit(" ", 2)
+        out[name] = (int(user), int(system))
     return out
 before, after = read(sys.argv[1]), read(sys.argv[2])
 rate, start, end, hz = float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 requests = rate * (end - start)
 groups = {"server": ("kentro",), "postgres": ("postgres",), "redis": ("redis-server",),
           "bench (clients, bare)": ("cases_page", "tokio-runtime-w")}
-print(f"{rate:.0f} requests/s; CPU ms per request:")
-total = 0.0
+print(f"{rate:.0f} requests/s; CPU ms per request (user + kernel):")
+totals = [0.0, 0.0]
 for group, prefixes in groups.items():
-    used = sum(after[n] - before.get(n, 0) for n in after if n.startswith(prefixes))
-    ms = used / hz * 1000 / requests
-    total += ms
-    print(f"  {group:24} {ms:.3f}")
-print(f"  {'total':24} {total:.3f}")
+    ms = [
+        sum(after[n][k] - before.get(n, (0, 0))[k] for n in after if n.startswith(prefixes))
+        / hz * 1000 / requests
+        for k in (0, 1)
+    ]
+    totals = [t + m for t, m in zip(totals, ms)]
+    print(f"  {group:24} {sum(ms):.3f} ({ms[0]:.3f} + {ms[1]:.3f})")
+print(f"  {'total':24} {sum(totals):.3f} ({totals[0]:.3f} + {totals[1]:.3f})")
 PY
 rm -f "$log" "$log.before" "$log.after"
