@@ -19,13 +19,15 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use kentro_domain::keys::AccountId;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    NotSet, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 use crate::entity::{audit_entry, audit_pending, audit_subject, platform_audit_entry, tenant};
-use crate::scope::{PlatformTxn, ScopedTxn, SubjectPosting, TenantEntity, TenantScope};
+use crate::scope::{
+    PendingEntry, PlatformTxn, ScopedTxn, SubjectPosting, TenantEntity, TenantScope,
+};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -238,18 +240,16 @@ pub(crate) async fn commit_with_entry(
 /// request never queues behind the tenant's other requests for the chain's
 /// head.
 pub(crate) fn append(txn: &ScopedTxn, event: &AuditEvent) {
-    txn.record_audit(audit_pending::ActiveModel {
-        id: NotSet,
-        tenant_id: Set(txn.tenant_id()),
-        at: Set(stamp()),
-        actor_id: Set(event.actor.account_id.map(AccountId::get)),
-        actor: Set(event.actor.name.clone()),
-        actor_role: Set(event.actor.role.clone()),
-        action: Set(event.action.clone()),
-        entity_type: Set(event.entity_type.clone()),
-        entity_id: Set(event.entity_id.clone()),
-        purpose: Set(event.purpose.clone()),
-        request_id: Set(event.request_id.clone()),
+    txn.record_audit(PendingEntry {
+        at: stamp(),
+        actor_id: event.actor.account_id.map(AccountId::get),
+        actor: event.actor.name.clone(),
+        actor_role: event.actor.role.clone(),
+        action: event.action.clone(),
+        entity_type: event.entity_type.clone(),
+        entity_id: event.entity_id.clone(),
+        purpose: event.purpose.clone(),
+        request_id: event.request_id.clone(),
     });
 }
 

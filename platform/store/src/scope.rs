@@ -14,6 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use kentro_domain::keys::TenantId;
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
@@ -67,12 +68,27 @@ pub(crate) struct ScopedTxn {
 /// belong to, whose logs then wait for the sealer (see `audit::seal`).
 #[derive(Default)]
 struct Audited {
-    entries: std::sync::Mutex<Vec<audit_pending::ActiveModel>>,
+    entries: std::sync::Mutex<Vec<PendingEntry>>,
     tenants: Vec<i64>,
 }
 
+/// An audit entry as a transaction records it: an `audit_pending` row of
+/// the transaction's tenant, its key yet to be drawn.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingEntry {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) actor_id: Option<i64>,
+    pub(crate) actor: String,
+    pub(crate) actor_role: String,
+    pub(crate) action: String,
+    pub(crate) entity_type: String,
+    pub(crate) entity_id: String,
+    pub(crate) purpose: String,
+    pub(crate) request_id: String,
+}
+
 impl Audited {
-    fn take_entries(&self) -> Vec<audit_pending::ActiveModel> {
+    fn take_entries(&self) -> Vec<PendingEntry> {
         std::mem::take(
             &mut *self
                 .entries
@@ -82,20 +98,75 @@ impl Audited {
     }
 
     /// Writes the recorded entries inside `txn`, which is in their scope.
+    ///
+    /// On PostgreSQL in one statement of one text whatever their number, the
+    /// columns bound as arrays and unnested, as the sealer writes the chain:
+    /// sea-orm's multi-row insert was a statement built and formatted for
+    /// every audited request, and a new text for each count of entries.
     async fn write(&mut self, txn: &Transaction, scope: TenantScope) -> Result<(), StoreError> {
         let mut entries = self.take_entries();
         if entries.is_empty() {
             return Ok(());
         }
-        if ConnectionTrait::get_database_backend(txn) != DbBackend::Postgres {
-            let ids = crate::ids::next_ids(txn, "audit_pending", entries.len()).await?;
-            for (entry, id) in entries.iter_mut().zip(ids) {
-                entry.id = sea_orm::Set(id);
-            }
-        }
-        audit_pending::Entity::insert_many(entries)
-            .exec_without_returning(txn)
+        if ConnectionTrait::get_database_backend(txn) == DbBackend::Postgres {
+            let ats: Vec<DateTime<Utc>> = entries.iter().map(|e| e.at).collect();
+            // Arrays bind without null elements, and an account's id is
+            // positive: 0 stands for an entry no account made.
+            let actor_ids: Vec<i64> = entries.iter().map(|e| e.actor_id.unwrap_or(0)).collect();
+            // Each text column moved out of the entries, which are not needed after.
+            let mut texts = |field: fn(&mut PendingEntry) -> &mut String| -> sea_orm::Value {
+                (entries.iter_mut())
+                    .map(|e| std::mem::take(field(e)))
+                    .collect::<Vec<_>>()
+                    .into()
+            };
+            let values = [
+                scope.tenant_id.into(),
+                ats.into(),
+                actor_ids.into(),
+                texts(|e| &mut e.actor),
+                texts(|e| &mut e.actor_role),
+                texts(|e| &mut e.action),
+                texts(|e| &mut e.entity_type),
+                texts(|e| &mut e.entity_id),
+                texts(|e| &mut e.purpose),
+                texts(|e| &mut e.request_id),
+            ];
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO audit_pending (tenant_id, at, actor_id, actor, actor_role, action, \
+                   entity_type, entity_id, purpose, request_id) \
+                 SELECT $1, e.at, NULLIF(e.actor_id, 0), e.actor, e.actor_role, e.action, \
+                   e.entity_type, e.entity_id, e.purpose, e.request_id \
+                   FROM unnest($2::timestamptz[], $3::bigint[], $4::text[], $5::text[], \
+                     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) \
+                     AS e(at, actor_id, actor, actor_role, action, entity_type, entity_id, \
+                       purpose, request_id)",
+                values,
+            ))
             .await?;
+        } else {
+            let ids = crate::ids::next_ids(txn, "audit_pending", entries.len()).await?;
+            let rows = entries
+                .into_iter()
+                .zip(ids)
+                .map(|(e, id)| audit_pending::ActiveModel {
+                    tenant_id: sea_orm::Set(scope.tenant_id),
+                    id: sea_orm::Set(id),
+                    at: sea_orm::Set(e.at),
+                    actor_id: sea_orm::Set(e.actor_id),
+                    actor: sea_orm::Set(e.actor),
+                    actor_role: sea_orm::Set(e.actor_role),
+                    action: sea_orm::Set(e.action),
+                    entity_type: sea_orm::Set(e.entity_type),
+                    entity_id: sea_orm::Set(e.entity_id),
+                    purpose: sea_orm::Set(e.purpose),
+                    request_id: sea_orm::Set(e.request_id),
+                });
+            audit_pending::Entity::insert_many(rows)
+                .exec_without_returning(txn)
+                .await?;
+        }
         if !self.tenants.contains(&scope.tenant_id) {
             self.tenants.push(scope.tenant_id);
         }
@@ -132,7 +203,7 @@ impl ScopedTxn {
 
     /// Records an audit entry of this transaction's tenant, written with the
     /// others it records when it commits.
-    pub(crate) fn record_audit(&self, entry: audit_pending::ActiveModel) {
+    pub(crate) fn record_audit(&self, entry: PendingEntry) {
         self.audited
             .entries
             .lock()
