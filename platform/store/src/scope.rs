@@ -72,6 +72,51 @@ struct Audited {
     tenants: Vec<i64>,
 }
 
+/// One text column of `rows` as an array parameter, moved out of the rows,
+/// which are not needed after (the audit's statements bind their columns so).
+fn text_array<T>(rows: &mut [T], field: fn(&mut T) -> &mut String) -> sea_orm::Value {
+    (rows.iter_mut())
+        .map(|row| std::mem::take(field(row)))
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// The text fields every table of audit entries holds, in column order:
+/// actor, actor_role, action, entity_type, entity_id, purpose, request_id.
+trait EventTexts {
+    fn event_texts(&mut self) -> [&mut String; 7];
+}
+
+macro_rules! event_texts {
+    ($($row:ty),*) => {$(
+        impl EventTexts for $row {
+            fn event_texts(&mut self) -> [&mut String; 7] {
+                [
+                    &mut self.actor,
+                    &mut self.actor_role,
+                    &mut self.action,
+                    &mut self.entity_type,
+                    &mut self.entity_id,
+                    &mut self.purpose,
+                    &mut self.request_id,
+                ]
+            }
+        }
+    )*};
+}
+
+event_texts!(PendingEntry, audit_entry::Model);
+
+/// [`EventTexts`] of `rows`, each column an array parameter moved out of them.
+fn event_text_arrays<T: EventTexts>(rows: &mut [T]) -> [sea_orm::Value; 7] {
+    std::array::from_fn(|column| {
+        (rows.iter_mut())
+            .map(|row| std::mem::take(row.event_texts()[column]))
+            .collect::<Vec<_>>()
+            .into()
+    })
+}
+
 /// An audit entry as a transaction records it: an `audit_pending` row of
 /// the transaction's tenant, its key yet to be drawn.
 #[derive(Debug, Clone)]
@@ -113,25 +158,9 @@ impl Audited {
             // Arrays bind without null elements, and an account's id is
             // positive: 0 stands for an entry no account made.
             let actor_ids: Vec<i64> = entries.iter().map(|e| e.actor_id.unwrap_or(0)).collect();
-            // Each text column moved out of the entries, which are not needed after.
-            let mut texts = |field: fn(&mut PendingEntry) -> &mut String| -> sea_orm::Value {
-                (entries.iter_mut())
-                    .map(|e| std::mem::take(field(e)))
-                    .collect::<Vec<_>>()
-                    .into()
-            };
-            let values = [
-                scope.tenant_id.into(),
-                ats.into(),
-                actor_ids.into(),
-                texts(|e| &mut e.actor),
-                texts(|e| &mut e.actor_role),
-                texts(|e| &mut e.action),
-                texts(|e| &mut e.entity_type),
-                texts(|e| &mut e.entity_id),
-                texts(|e| &mut e.purpose),
-                texts(|e| &mut e.request_id),
-            ];
+            let values = [scope.tenant_id.into(), ats.into(), actor_ids.into()]
+                .into_iter()
+                .chain(event_text_arrays(&mut entries));
             txn.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "INSERT INTO audit_pending (tenant_id, at, actor_id, actor, actor_role, action, \
@@ -272,28 +301,18 @@ impl ScopedTxn {
         let actor_ids: Vec<i64> = entries.iter().map(|e| e.actor_id.unwrap_or(0)).collect();
         let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
         let ats: Vec<_> = entries.iter().map(|e| e.at).collect();
-        // Each text column moved out of the entries, which are not needed after.
-        let mut texts = |field: fn(&mut audit_entry::Model) -> &mut String| -> sea_orm::Value {
-            (entries.iter_mut())
-                .map(|e| std::mem::take(field(e)))
-                .collect::<Vec<_>>()
-                .into()
-        };
         let values = [
             self.tenant_id().into(),
             seqs.into(),
             ats.into(),
             actor_ids.into(),
-            texts(|e| &mut e.actor),
-            texts(|e| &mut e.actor_role),
-            texts(|e| &mut e.action),
-            texts(|e| &mut e.entity_type),
-            texts(|e| &mut e.entity_id),
-            texts(|e| &mut e.purpose),
-            texts(|e| &mut e.request_id),
-            texts(|e| &mut e.prev_hash),
-            texts(|e| &mut e.hash),
-        ];
+        ]
+        .into_iter()
+        .chain(event_text_arrays(&mut entries))
+        .chain([
+            text_array(&mut entries, |e| &mut e.prev_hash),
+            text_array(&mut entries, |e| &mut e.hash),
+        ]);
         self.txn
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
