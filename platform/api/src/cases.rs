@@ -18,6 +18,7 @@ use crate::context::{Accessor, principal, services, tenant_scope};
 use crate::date::Date;
 use crate::error::{ApiError, invalid_fields, not_found};
 use crate::id::{self, decode_field};
+use crate::in_place::InPlace;
 use crate::paging::{Page, page, page_size};
 use crate::people::Person;
 use crate::users::User;
@@ -181,9 +182,9 @@ impl Case {
     }
 
     /// The person the case is about (reading it is audited).
-    async fn person(&self, ctx: &Context<'_>) -> Result<Person, ApiError> {
+    async fn person(&self, ctx: &Context<'_>) -> Result<InPlace<Person>, ApiError> {
         if let Some(person) = &self.prefetched_person {
-            return Ok(person.clone());
+            return Ok(InPlace(person.clone()));
         }
         Box::pin(crate::people::load(
             ctx,
@@ -192,14 +193,17 @@ impl Case {
             "case.person",
         ))
         .await
+        .map(InPlace)
     }
 
-    async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
+    async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<InPlace<User>>, ApiError> {
         if let Some(assignee) = &self.prefetched_assignee {
-            return Ok(assignee.clone().map(User::from));
+            return Ok(assignee.clone().map(|account| InPlace(User::from(account))));
         }
         match self.record.assigned_to {
-            Some(account) => Box::pin(crate::users::load(ctx, self.scope, account)).await,
+            Some(account) => Ok(Box::pin(crate::users::load(ctx, self.scope, account))
+                .await?
+                .map(InPlace)),
             None => Ok(None),
         }
     }

@@ -14,6 +14,7 @@ mod directory;
 mod error;
 mod households;
 mod id;
+mod in_place;
 mod indicators;
 mod limits;
 mod paging;
@@ -91,6 +92,8 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 
 pub fn build_schema(services: ApiServices, options: SchemaOptions) -> KentroSchema {
     limits::prepare();
+    // No extensions: `in_place.rs` resolves list items' fields without
+    // the per-field hook they would need.
     let mut builder = builder()
         .data(services)
         .limit_depth(limits::MAX_DEPTH)

@@ -1,16 +1,20 @@
-//! Page sizes of connections: async-graphql does not cap `first`, so we do.
+//! Connection pages: their sizes (async-graphql does not cap `first`, so we
+//! do) and their nodes, resolved in place.
 
 use crate::error::ApiError;
-use async_graphql::OutputType;
+use async_graphql::ContainerType;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 
 use crate::error::bad_input;
+use crate::in_place::InPlace;
 
 /// A Relay connection page: the nodes with their cursors, and whether pages
-/// come before and after it (the store reads one extra row to know).
-pub(crate) type Page<N> = Connection<String, N, EmptyFields, EmptyFields>;
+/// come before and after it (the store reads one extra row to know). Its
+/// nodes resolve their fields in place (`in_place.rs`): a page's nodes
+/// resolve together.
+pub(crate) type Page<N> = Connection<String, InPlace<N>, EmptyFields, EmptyFields>;
 
-pub(crate) fn page<N: OutputType>(
+pub(crate) fn page<N: ContainerType>(
     has_previous: bool,
     has_next: bool,
     nodes: impl IntoIterator<Item = (String, N)>,
@@ -19,7 +23,7 @@ pub(crate) fn page<N: OutputType>(
     connection.edges.extend(
         nodes
             .into_iter()
-            .map(|(cursor, node)| Edge::new(cursor, node)),
+            .map(|(cursor, node)| Edge::new(cursor, InPlace(node))),
     );
     connection
 }
