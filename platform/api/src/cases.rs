@@ -9,9 +9,10 @@ use kentro_domain::case::{
 use kentro_domain::keys::{AccountId, CaseId, PersonId};
 use kentro_domain::person::parse_date;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use kentro_store::{
-    Account, CaseFilter, CasePageParts, CaseRecord, CaseUpdate, NewCase, NoteRecord, TenantScope,
+    CaseFilter, CasePageParts, CaseRecord, CaseUpdate, NewCase, NoteRecord, TenantScope,
 };
 
 use crate::context::{Accessor, principal, services, tenant_scope};
@@ -72,8 +73,9 @@ pub struct Case {
     scope: TenantScope,
     /// Loaded with the page when a list asks for them, so a page costs one
     /// query per kind rather than one per case.
-    prefetched_person: Option<Person>,
-    prefetched_assignee: Option<Option<Account>>,
+    /// Shared, as cases on a page share their people and workers.
+    prefetched_person: Option<Arc<Person>>,
+    prefetched_assignee: Option<Option<Arc<User>>>,
 }
 
 impl Case {
@@ -182,7 +184,7 @@ impl Case {
     }
 
     /// The person the case is about (reading it is audited).
-    async fn person(&self, ctx: &Context<'_>) -> Result<InPlace<Person>, ApiError> {
+    async fn person(&self, ctx: &Context<'_>) -> Result<InPlace<Arc<Person>>, ApiError> {
         if let Some(person) = &self.prefetched_person {
             return Ok(InPlace(person.clone()));
         }
@@ -193,17 +195,17 @@ impl Case {
             "case.person",
         ))
         .await
-        .map(InPlace)
+        .map(|person| InPlace(Arc::new(person)))
     }
 
-    async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<InPlace<User>>, ApiError> {
+    async fn assigned_to(&self, ctx: &Context<'_>) -> Result<Option<InPlace<Arc<User>>>, ApiError> {
         if let Some(assignee) = &self.prefetched_assignee {
-            return Ok(assignee.clone().map(|account| InPlace(User::from(account))));
+            return Ok(assignee.clone().map(InPlace));
         }
         match self.record.assigned_to {
             Some(account) => Ok(Box::pin(crate::users::load(ctx, self.scope, account))
                 .await?
-                .map(InPlace)),
+                .map(|user| InPlace(Arc::new(user)))),
             None => Ok(None),
         }
     }
@@ -429,12 +431,15 @@ impl CaseQuery {
             )
             .await?;
         let (rows, has_next) = (loaded.cases, loaded.has_next);
-        let people: HashMap<PersonId, Person> = (loaded.people.into_iter())
-            .map(|p| (p.id, Person::from(p)))
-            .chain((loaded.summaries.into_iter()).map(|p| (p.id, Person::from(p))))
+        let people: HashMap<PersonId, Arc<Person>> = (loaded.people.into_iter())
+            .map(|p| (p.id, Arc::new(Person::from(p))))
+            .chain((loaded.summaries.into_iter()).map(|p| (p.id, Arc::new(Person::from(p)))))
             .collect();
-        let assignees: Option<HashMap<AccountId, Account>> =
-            want_assignees.then(|| loaded.assignees.into_iter().map(|a| (a.id, a)).collect());
+        let assignees: Option<HashMap<AccountId, Arc<User>>> = want_assignees.then(|| {
+            (loaded.assignees.into_iter())
+                .map(|a| (a.id, Arc::new(User::from(a))))
+                .collect()
+        });
         Ok(page(
             after_id.is_some(),
             has_next,

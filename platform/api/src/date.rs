@@ -4,9 +4,10 @@ use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value
 use chrono::NaiveDate;
 
 /// A date in the schema's `NaiveDate` scalar, the same as async-graphql's
-/// own (the committed schema holds its name and description), written by
-/// `NaiveDate`'s `Display` rather than a `strftime` pattern parsed for every
-/// value: a page of cases writes forty dates.
+/// own (the committed schema holds its name and description), written
+/// digit by digit rather than by a `strftime` pattern parsed for every
+/// value (or chrono's `Display`, which goes through `Debug`'s padding): a
+/// page of cases writes forty dates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
@@ -33,8 +34,40 @@ impl ScalarType for Date {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_string())
+        Value::String(iso_date(self.0))
     }
+}
+
+/// `YYYY-MM-DD`; a year outside 0..=9999 as chrono writes it.
+fn iso_date(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        return date.to_string();
+    }
+    let (year, month, day) = (year as u32, date.month(), date.day());
+    let digits = [
+        year / 1000,
+        year / 100 % 10,
+        year / 10 % 10,
+        year % 10,
+        10,
+        month / 10,
+        month % 10,
+        10,
+        day / 10,
+        day % 10,
+    ];
+    digits
+        .iter()
+        .map(|&digit| {
+            if digit == 10 {
+                '-'
+            } else {
+                char::from(b'0' + digit as u8)
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -49,6 +82,8 @@ mod tests {
             (999, 9, 9),
             (9999, 12, 31),
             (-5, 3, 1),
+            (10000, 1, 1),
+            (0, 2, 29),
         ] {
             let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
             assert_eq!(
