@@ -15,6 +15,7 @@
 //! columns is declared with [`listing!`]: the select then asks for those
 //! alone, so a page of cases never reads its workers' password hashes.
 
+use chrono::{DateTime, Utc};
 use sea_orm::sqlx::{self, Postgres, Row, TypeInfo, ValueRef};
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, QueryResult, QuerySelect, QueryTrait, RuntimeErr, Select,
@@ -123,7 +124,7 @@ impl<'r> Columns<'r> {
     /// The value of the column at `index`, leaving the next column where it was.
     fn peek<T>(&mut self, index: usize) -> Result<T, DbErr>
     where
-        T: TryGetable + sqlx::Type<Postgres> + for<'v> sqlx::Decode<'v, Postgres>,
+        T: TryGetable + sqlx::Type<Postgres> + for<'v> sqlx::Decode<'v, Postgres> + 'static,
     {
         let next = std::mem::replace(&mut self.next, index);
         let value = self.take();
@@ -137,7 +138,7 @@ impl<'r> Columns<'r> {
     /// names not given), each an allocation to say nothing anyone reads.
     pub(crate) fn take<T>(&mut self) -> Result<T, TryGetError>
     where
-        T: TryGetable + sqlx::Type<Postgres> + for<'v> sqlx::Decode<'v, Postgres>,
+        T: TryGetable + sqlx::Type<Postgres> + for<'v> sqlx::Decode<'v, Postgres> + 'static,
     {
         let index = self.next;
         self.next += 1;
@@ -161,6 +162,9 @@ impl<'r> Columns<'r> {
             }
             self.typed.insert(index);
         }
+        if !null && let Some(instant) = timestamp::<T>(&value) {
+            return instant;
+        }
         T::decode(value).map_err(|source| {
             if null {
                 TryGetError::Null(String::new())
@@ -172,6 +176,47 @@ impl<'r> Columns<'r> {
             }
         })
     }
+}
+
+/// A `timestamptz` value as `T`, when `T` is a `DateTime<Utc>` (or an
+/// optional one) and the value came in binary: microseconds since
+/// 2000-01-01 UTC. sqlx goes through a naive date-time, a fixed offset and
+/// a `Duration` added to an epoch it builds anew for each value, and a
+/// page's fifty timestamps were 4% of its server time. `None` for any other
+/// `T` or form, which sqlx reads.
+fn timestamp<T: 'static>(value: &sqlx::postgres::PgValueRef<'_>) -> Option<Result<T, TryGetError>> {
+    use std::any::Any;
+    const UNIX_SECONDS_AT_2000: i64 = 946_684_800;
+    let mut read: Option<T> = None;
+    let wanted = &mut read as &mut dyn Any;
+    let optional = if wanted.is::<Option<DateTime<Utc>>>() {
+        false
+    } else if wanted.is::<Option<Option<DateTime<Utc>>>>() {
+        true
+    } else {
+        return None;
+    };
+    if value.format() != sqlx::postgres::PgValueFormat::Binary {
+        return None;
+    }
+    let instant = (value.as_bytes().ok())
+        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+        .map(i64::from_be_bytes)
+        .and_then(|micros| micros.checked_add(UNIX_SECONDS_AT_2000 * 1_000_000))
+        .and_then(DateTime::<Utc>::from_timestamp_micros);
+    let Some(instant) = instant else {
+        return Some(Err(sqlx_error(sqlx::Error::Decode(
+            "a timestamptz out of range or not 8 bytes".into(),
+        ))));
+    };
+    if optional {
+        if let Some(slot) = wanted.downcast_mut::<Option<Option<DateTime<Utc>>>>() {
+            *slot = Some(Some(instant));
+        }
+    } else if let Some(slot) = wanted.downcast_mut::<Option<DateTime<Utc>>>() {
+        *slot = Some(instant);
+    }
+    read.map(Ok)
 }
 
 fn sqlx_error(e: sqlx::Error) -> TryGetError {
@@ -362,7 +407,8 @@ mod tests {
     where
         T: sea_orm::TryGetable
             + sea_orm::sqlx::Type<sea_orm::sqlx::Postgres>
-            + for<'v> sea_orm::sqlx::Decode<'v, sea_orm::sqlx::Postgres>,
+            + for<'v> sea_orm::sqlx::Decode<'v, sea_orm::sqlx::Postgres>
+            + 'static,
     {
         use sea_orm::ConnectionTrait;
         let url = std::env::var("KENTRO_TEST_POSTGRES_URL")
@@ -407,6 +453,38 @@ mod tests {
         assert!(
             matches!(read[2], Err(sea_orm::TryGetError::Null(_))),
             "a NULL where a value must be is told apart from a fault"
+        );
+    }
+
+    #[tokio::test]
+    async fn timestamps_read_as_the_instants_they_are() {
+        use chrono::{DateTime, Utc};
+        let instants = [
+            "2000-01-01T00:00:00Z",
+            "1969-12-31T23:59:59.999999Z",
+            "2026-12-03T14:12:12.123456Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
+        ];
+        let rows: Vec<String> = (instants.iter())
+            .map(|at| format!("('{at}'::timestamptz)"))
+            .collect();
+        let sql = format!("SELECT * FROM (VALUES {}) AS v(at)", rows.join(", "));
+        let read = read_first_column::<DateTime<Utc>>(&sql).await;
+        for (at, read) in instants.iter().zip(read) {
+            assert_eq!(read.ok(), Some(at.parse().unwrap()), "{at}");
+        }
+        let read = read_first_column::<Option<DateTime<Utc>>>(
+            "SELECT * FROM (VALUES (NULL::timestamptz), ('2026-12-03 16:12:12.5+02')) AS v(at)",
+        )
+        .await;
+        assert!(matches!(read[0], Ok(None)), "a NULL is read as none");
+        let expected: DateTime<Utc> = "2026-12-03T14:12:12.5Z".parse().unwrap();
+        assert_eq!(read[1].as_ref().ok(), Some(&Some(expected)));
+        let read = read_first_column::<DateTime<Utc>>("SELECT 'infinity'::timestamptz").await;
+        assert!(
+            matches!(read[0], Err(sea_orm::TryGetError::DbErr(_))),
+            "an instant no date-time holds is a fault, not a panic"
         );
     }
 
