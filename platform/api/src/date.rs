@@ -46,28 +46,12 @@ fn iso_date(date: NaiveDate) -> String {
         return date.to_string();
     }
     let (year, month, day) = (year as u32, date.month(), date.day());
-    let digits = [
-        year / 1000,
-        year / 100 % 10,
-        year / 10 % 10,
-        year % 10,
-        10,
-        month / 10,
-        month % 10,
-        10,
-        day / 10,
-        day % 10,
-    ];
-    digits
-        .iter()
-        .map(|&digit| {
-            if digit == 10 {
-                '-'
-            } else {
-                char::from(b'0' + digit as u8)
-            }
-        })
-        .collect()
+    let mut text = [b'-'; 10];
+    for (at, value) in [(0, year / 100), (2, year % 100), (5, month), (8, day)] {
+        text[at] = b'0' + (value / 10) as u8;
+        text[at + 1] = b'0' + (value % 10) as u8;
+    }
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 #[cfg(test)]
