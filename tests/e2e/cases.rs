@@ -7,11 +7,11 @@ use serde_json::json;
 use crate::harness::{Backend, Client, TestApp, key_of};
 use crate::operations::{
     AddNote, AssessNeeds, CaseAsItStands, CaseIds, CaseNotes, CaseStatusOf, CaseTimeline,
-    CasesPeopleAsListed, CasesPeopleWithIdentifiers, OpenCase, PersonReads, RecordOutcome,
-    RegisterPerson, TransitionCase, TwoCaseStatuses, TwoCasesPeople, add_note, assess_needs,
-    case_as_it_stands, case_ids, case_notes, case_status_of, case_timeline, cases_people_as_listed,
-    cases_people_with_identifiers, from_json, open_case, person_reads, record_outcome,
-    transition_case, two_case_statuses, two_cases_people,
+    CasesPeopleAsListed, CasesPeopleWithIdentifiers, CasesWithTheirTexts, OpenCase, PersonReads,
+    RecordOutcome, RegisterPerson, TransitionCase, TwoCaseStatuses, TwoCasesPeople, add_note,
+    assess_needs, case_as_it_stands, case_ids, case_notes, case_status_of, case_timeline,
+    cases_people_as_listed, cases_people_with_identifiers, cases_with_their_texts, from_json,
+    open_case, person_reads, record_outcome, transition_case, two_case_statuses, two_cases_people,
 };
 
 use transition_case::CaseStatus::{CLOSED, IN_PROGRESS, REOPENED};
@@ -346,4 +346,36 @@ async fn a_page_of_cases_shows_its_peoples_names_and_their_identifiers_when_aske
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert_eq!(shown[0].identifiers.amka.as_deref(), Some("01019012341"));
     assert!(!shown[0].identifiers.created_at.is_empty());
+}
+
+/// A page of cases leaves the cases' free texts unread unless its selection
+/// asks for one, even through a fragment; then each is read, never a null.
+#[tokio::test]
+async fn a_page_of_cases_shows_the_texts_it_asks_for() {
+    for backend in [Backend::sqlite(), Backend::postgres().await] {
+        page_with_texts(TestApp::spawn(backend)).await;
+    }
+}
+
+async fn page_with_texts(app: TestApp) {
+    let worker = app.login_as("social-worker", "veria").await;
+    let (_, case_id) = person_and_case(&worker).await;
+    worker
+        .run::<AssessNeeds>(assess_needs::Variables {
+            id: case_id.clone(),
+            needs: "Στέγη για τρεις".into(),
+        })
+        .await
+        .ok();
+    let page = worker
+        .run::<CasesWithTheirTexts>(cases_with_their_texts::Variables {})
+        .await
+        .ok();
+    let case = (page.cases.edges.into_iter())
+        .map(|e| e.node)
+        .find(|c| c.id == case_id)
+        .expect("the case is on the page");
+    assert_eq!(case.person.display_name, "Γιάννης Οικονόμου");
+    assert_eq!(case.texts.needs_assessment.as_deref(), Some("Στέγη για τρεις"));
+    assert_eq!(case.texts.outcome, None);
 }

@@ -74,6 +74,7 @@ operations!("../../tests/e2e/operations/cases.graphql":
     PersonReads,
     CasesPeopleAsListed,
     CasesPeopleWithIdentifiers,
+    CasesWithTheirTexts,
 );
 
 operations!("../../tests/e2e/operations/referrals.graphql":

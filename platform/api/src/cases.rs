@@ -76,7 +76,13 @@ pub struct Case {
     /// Shared, as cases on a page share their people and workers.
     prefetched_person: Option<Arc<Person>>,
     prefetched_assignee: Option<Option<Arc<User>>>,
+    /// Whether the four free texts were read: a page that selects none of
+    /// them ([`TEXT_FIELDS`]) leaves them unread.
+    texts_read: bool,
 }
+
+/// The fields of the case's free texts, which can run to pages each.
+const TEXT_FIELDS: [&str; 4] = ["needsAssessment", "informationGiven", "actions", "outcome"];
 
 impl Case {
     pub(crate) fn new(record: CaseRecord, scope: TenantScope) -> Case {
@@ -85,6 +91,21 @@ impl Case {
             scope,
             prefetched_person: None,
             prefetched_assignee: None,
+            texts_read: true,
+        }
+    }
+
+    /// One of the free texts. They are left unread only when the selection
+    /// asks for none of them, so reaching here without them is a fault of
+    /// that choice: it fails rather than answer null.
+    fn text<'a>(&self, text: &'a Option<String>) -> Result<Option<&'a str>, ApiError> {
+        if self.texts_read {
+            Ok(text.as_deref())
+        } else {
+            Err(crate::error::internal(&format!(
+                "case {} was read without its texts, and one was asked for",
+                self.record.id
+            )))
         }
     }
 }
@@ -155,20 +176,20 @@ impl Case {
         self.record.categories.iter().map(|c| (*c).into()).collect()
     }
 
-    async fn needs_assessment(&self) -> Option<&str> {
-        self.record.needs_assessment.as_deref()
+    async fn needs_assessment(&self) -> Result<Option<&str>, ApiError> {
+        self.text(&self.record.needs_assessment)
     }
 
-    async fn information_given(&self) -> Option<&str> {
-        self.record.information_given.as_deref()
+    async fn information_given(&self) -> Result<Option<&str>, ApiError> {
+        self.text(&self.record.information_given)
     }
 
-    async fn actions(&self) -> Option<&str> {
-        self.record.actions.as_deref()
+    async fn actions(&self) -> Result<Option<&str>, ApiError> {
+        self.text(&self.record.actions)
     }
 
-    async fn outcome(&self) -> Option<&str> {
-        self.record.outcome.as_deref()
+    async fn outcome(&self) -> Result<Option<&str>, ApiError> {
+        self.text(&self.record.outcome)
     }
 
     async fn opened_at(&self) -> DateTime<Utc> {
@@ -411,6 +432,7 @@ impl CaseQuery {
         let accessor = Accessor::new(ctx, "cases.person")?;
         let access = accessor.access();
         let want_assignees = node.field("assignedTo").exists();
+        let texts = TEXT_FIELDS.iter().any(|name| node.field(name).exists());
         let loaded = services(ctx)
             .store
             .cases()
@@ -427,6 +449,7 @@ impl CaseQuery {
                     access: &access,
                     people: crate::people::people_asked(node.field("person")),
                     assignees: want_assignees,
+                    texts,
                 },
             )
             .await?;
@@ -445,6 +468,7 @@ impl CaseQuery {
             has_next,
             rows.into_iter().map(|record| {
                 let mut case = Case::new(record, scope);
+                case.texts_read = texts;
                 case.prefetched_person = people.get(&case.record.person_id).cloned();
                 case.prefetched_assignee = assignees.as_ref().map(|found| {
                     case.record

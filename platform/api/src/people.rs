@@ -379,6 +379,7 @@ impl Person {
                 access: &access,
                 people: kentro_store::PeopleOnPage::Omitted,
                 assignees: false,
+                texts: true,
             },
         ))
         .await?;

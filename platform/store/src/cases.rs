@@ -19,7 +19,7 @@ use crate::codes::{decode, decode_list};
 use crate::entity::{case_event, case_file, case_note, person, user_account};
 use crate::ids::next_id;
 use crate::people::{PersonRecord, PersonSummary};
-use crate::rows::{AccountListing, PersonListing};
+use crate::rows::{AccountListing, AtPosition, CaseListing, PersonListing};
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope, same_tenant};
 
 /// A case's person, joined in the case's tenant.
@@ -133,6 +133,10 @@ pub struct CasePageParts<'a> {
     /// Read the cases' people too, recording that read as well.
     pub people: PeopleOnPage,
     pub assignees: bool,
+    /// Read the cases' free texts (needs assessment, information given,
+    /// actions, outcome); without them, a page with the cases' people or
+    /// workers leaves them unread (none).
+    pub texts: bool,
 }
 
 /// How much of the cases' people a page reads.
@@ -428,21 +432,13 @@ impl<'a> Cases<'a> {
         let keep_summaries = with.people == PeopleOnPage::Summaries;
         let (cases, has_next, people, summaries, assignees) =
             if with.people == PeopleOnPage::Records {
-                let rows = crate::rows::all_three::<_, case_file::Model, person::Model, _>(
-                    &txn,
-                    with_person_and_worker(query),
-                )
-                .await?;
+                let rows = page_rows::<person::Model>(&txn, query, with.texts).await?;
                 let (cases, has_next, people, assignees) =
                     split_page(rows, limit, true, with.assignees)?;
                 (cases, has_next, people, Vec::new(), assignees)
             } else {
                 let rows = if keep_summaries || with.assignees {
-                    crate::rows::all_three::<_, case_file::Model, PersonListing, _>(
-                        &txn,
-                        with_person_and_worker(query),
-                    )
-                    .await?
+                    page_rows::<PersonListing>(&txn, query, with.texts).await?
                 } else {
                     let cases = query.all(&txn).await?;
                     cases.into_iter().map(|case| (case, None, None)).collect()
@@ -693,6 +689,23 @@ type PageParts<P> = (Vec<CaseRecord>, bool, Vec<P>, Vec<AccountListing>);
 /// The page's cases, whether another page follows, and the people and
 /// workers asked for (each once: `all_three` brings each with the first
 /// case that names it).
+/// A page's cases joined with their people (as `P`) and workers, each case
+/// read whole or, without its free texts, as a [`CaseListing`].
+async fn page_rows<P: AtPosition>(
+    txn: &ScopedTxn,
+    query: Select<case_file::Entity>,
+    texts: bool,
+) -> Result<Vec<(case_file::Model, Option<P>, Option<AccountListing>)>, StoreError> {
+    let query = with_person_and_worker(query);
+    if texts {
+        return crate::rows::all_three(txn, query).await;
+    }
+    let rows = crate::rows::all_three::<_, CaseListing, P, AccountListing>(txn, query).await?;
+    Ok((rows.into_iter())
+        .map(|(case, person, worker)| (case.into(), person, worker))
+        .collect())
+}
+
 fn split_page<P>(
     mut rows: Vec<(case_file::Model, Option<P>, Option<AccountListing>)>,
     limit: u64,
@@ -718,7 +731,9 @@ mod tests {
 
     use crate::audit::Access;
     use crate::test_databases::{as_operator, details, two_centers};
-    use crate::{CaseFilter, CasePageParts, NewCase, PeopleOnPage, StoreError};
+    use crate::{
+        CaseFilter, CasePageParts, CaseRecord, CaseUpdate, NewCase, PeopleOnPage, StoreError,
+    };
 
     fn new_case(person_id: PersonId, categories: Vec<RequestCategory>) -> NewCase {
         NewCase {
@@ -736,6 +751,7 @@ mod tests {
             access,
             people: PeopleOnPage::Omitted,
             assignees: false,
+            texts: true,
         }
     }
 
@@ -837,6 +853,7 @@ mod tests {
             access: &access,
             people: PeopleOnPage::Records,
             assignees: true,
+            texts: true,
         };
         let page = store
             .cases()
@@ -897,6 +914,55 @@ mod tests {
         assert_eq!(without_people.cases[0].person_id, later.id);
         assert!(!without_people.has_next);
         assert!(without_people.people.is_empty(), "not asked for");
+    }
+
+    #[tokio::test]
+    async fn a_list_that_shows_no_free_text_leaves_the_texts_unread() {
+        let centers = two_centers().await;
+        let (store, scope) = (&centers.store, centers.ours);
+        let access = as_operator();
+        let person = (store.people())
+            .register(scope, &details("Κειμένου"), &access)
+            .await
+            .unwrap();
+        let case = (store.cases())
+            .open(
+                scope,
+                new_case(person.id, vec![RequestCategory::Housing]),
+                &access,
+            )
+            .await
+            .unwrap();
+        let texts = CaseUpdate {
+            needs_assessment: Some("Στέγη για τρεις".into()),
+            outcome: Some("Βρέθηκε σπίτι".into()),
+            ..CaseUpdate::default()
+        };
+        (store.cases())
+            .update(scope, case.id, texts, &access)
+            .await
+            .unwrap();
+        let parts = |texts| CasePageParts {
+            access: &access,
+            people: PeopleOnPage::Summaries,
+            assignees: true,
+            texts,
+        };
+        let (cases, all) = (store.cases(), CaseFilter::default());
+        let whole = cases.list(scope, &all, None, 20, parts(true)).await;
+        let listed = cases.list(scope, &all, None, 20, parts(false)).await;
+        let (whole, listed) = (
+            whole.unwrap().cases.remove(0),
+            listed.unwrap().cases.remove(0),
+        );
+        assert_eq!(whole.needs_assessment.as_deref(), Some("Στέγη για τρεις"));
+        assert_eq!(whole.outcome.as_deref(), Some("Βρέθηκε σπίτι"));
+        let unread = CaseRecord {
+            needs_assessment: None,
+            outcome: None,
+            ..whole
+        };
+        assert_eq!(listed, unread, "all but the texts read as a whole case is");
     }
 
     #[tokio::test]

@@ -337,6 +337,47 @@ listing! {
     }
 }
 
+listing! {
+    /// A case as a list shows it: not its four free texts (needs assessment,
+    /// information given, actions, outcome), which run to pages each.
+    CaseListing of case_file {
+        tenant_id: i64 = TenantId,
+        id: i64 = Id,
+        person_id: i64 = PersonId,
+        status: String = Status,
+        request_date: sea_orm::prelude::ChronoDate = RequestDate,
+        channel: String = Channel,
+        categories: String = Categories,
+        assigned_to: Option<i64> = AssignedTo,
+        opened_at: sea_orm::prelude::ChronoDateTimeUtc = OpenedAt,
+        updated_at: sea_orm::prelude::ChronoDateTimeUtc = UpdatedAt,
+        closed_at: Option<sea_orm::prelude::ChronoDateTimeUtc> = ClosedAt,
+    }
+}
+
+/// A listed case as its model, its free texts unread (none).
+impl From<CaseListing> for crate::entity::case_file::Model {
+    fn from(listed: CaseListing) -> Self {
+        Self {
+            tenant_id: listed.tenant_id,
+            id: listed.id,
+            person_id: listed.person_id,
+            status: listed.status,
+            request_date: listed.request_date,
+            channel: listed.channel,
+            categories: listed.categories,
+            needs_assessment: None,
+            information_given: None,
+            actions: None,
+            outcome: None,
+            assigned_to: listed.assigned_to,
+            opened_at: listed.opened_at,
+            updated_at: listed.updated_at,
+            closed_at: listed.closed_at,
+        }
+    }
+}
+
 at_position! {
     case_file {
         tenant_id, id, person_id, status, request_date, channel, categories,
@@ -504,6 +545,10 @@ mod tests {
         assert_eq!(
             super::PersonListing::source_columns(),
             super::PersonListing::COLUMNS.to_vec()
+        );
+        assert_eq!(
+            super::CaseListing::source_columns(),
+            super::CaseListing::COLUMNS.to_vec()
         );
     }
 

@@ -53,10 +53,18 @@ fn violations(file: &str, source: &str) -> Vec<Violation> {
         .copied()
         .chain(["user_account"])
         .collect();
+    // A `listing!` declares a row model of some of a table's columns, which
+    // holds them as the table does, like the entities (exempt above).
+    let mut in_listing = false;
     for (number, line) in code.lines().enumerate() {
         let trimmed = line.trim_start();
         if trimmed.starts_with("//") {
             continue;
+        }
+        if line.starts_with("listing! {") {
+            in_listing = true;
+        } else if line == "}" {
+            in_listing = false;
         }
         let mut flag = |what: String| {
             found.push(Violation {
@@ -71,8 +79,9 @@ fn violations(file: &str, source: &str) -> Vec<Violation> {
             ("account_id", "AccountId"),
             ("referral_id", "ReferralId"),
         ] {
-            if line.contains(&format!("{key}: i64"))
-                || line.contains(&format!("{key}: Option<i64>"))
+            if !in_listing
+                && (line.contains(&format!("{key}: i64"))
+                    || line.contains(&format!("{key}: Option<i64>")))
             {
                 flag(format!("holds a {key} as a bare i64: use {typed}"));
             }
@@ -203,6 +212,12 @@ async fn leaky(db: &DatabaseConnection, scope: TenantScope) {
     // person::Entity::find() in a comment is fine.
 }
 fn untyped(person_id: i64, case_id: Option<i64>) {}
+listing! {
+    CaseListing of case_file {
+        person_id: i64 = PersonId,
+    }
+}
+fn after_a_listing(person_id: i64) {}
 
 #[cfg(test)]
 mod tests {
@@ -213,7 +228,7 @@ mod tests {
         .iter()
         .map(|v| v.line)
         .collect();
-    assert_eq!(found, vec![3, 4, 5, 7, 8, 12, 12]);
+    assert_eq!(found, vec![3, 4, 5, 7, 8, 12, 12, 18]);
 }
 
 /// Every table behind PostgreSQL's row-level security is a `TenantEntity`,

@@ -70,6 +70,7 @@ async fn another_centers_person_and_case_are_not_found_and_stay_as_they_were() {
                     access: &access,
                     people,
                     assignees: true,
+                    texts: true,
                 },
             )
             .await
