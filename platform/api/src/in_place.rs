@@ -12,10 +12,11 @@
 //!
 //! A selection with fragments, with a directive other than the `@skip` and
 //! `@include` that execution has already applied, or with a response key
-//! twice (which async-graphql merges) goes the usual way. So would one
-//! under extensions, which wrap every field: the schema registers none
-//! (`lib.rs`). Fields that wait on the store run one after another rather
-//! than together, which is why it wraps the items of lists (which resolve
+//! twice (which async-graphql merges) goes the usual way. Extensions'
+//! per-field hooks are not called here: the schema registers no extension
+//! (`lib.rs`), and one that hooks fields would have to come with a check
+//! here. Fields that wait on the store run one after another rather than
+//! together, which is why it wraps the items of lists (which resolve
 //! together) and the objects inside them, not a query's own fields.
 
 use std::borrow::Cow;
