@@ -376,6 +376,9 @@ async fn page_with_texts(app: TestApp) {
         .find(|c| c.id == case_id)
         .expect("the case is on the page");
     assert_eq!(case.person.display_name, "Γιάννης Οικονόμου");
-    assert_eq!(case.texts.needs_assessment.as_deref(), Some("Στέγη για τρεις"));
+    assert_eq!(
+        case.texts.needs_assessment.as_deref(),
+        Some("Στέγη για τρεις")
+    );
     assert_eq!(case.texts.outcome, None);
 }
