@@ -16,8 +16,7 @@ use kentro_domain::contact::Email;
 use kentro_domain::keys::{AccountId, TenantId};
 use kentro_domain::region::Region;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -28,6 +27,7 @@ use crate::entity::user_account;
 use crate::ephemeral::{Ephemeral, Quota};
 use crate::rows::AccountListing;
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope, accounts_of};
+use crate::transaction::Db;
 use crate::{Store, StoreError};
 
 /// An account as the rest of the platform sees it (never its password hash).
@@ -237,7 +237,7 @@ impl<'a> Accounts<'a> {
         Accounts { store }
     }
 
-    fn db(&self) -> &DatabaseConnection {
+    fn db(&self) -> &Db {
         &self.store.db
     }
 

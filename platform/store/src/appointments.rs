@@ -10,8 +10,8 @@ use kentro_domain::appointment::{
 };
 use kentro_domain::keys::{AccountId, AppointmentId, PersonId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement,
 };
 
 use crate::StoreError;
@@ -20,6 +20,7 @@ use crate::codes::decode;
 use crate::entity::{appointment, person, tenant, user_account};
 use crate::ids::next_id;
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
+use crate::transaction::Db;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppointmentRecord {
@@ -199,11 +200,11 @@ fn audit_booking(txn: &ScopedTxn, access: &Access<'_>, action: &str, id: i64) {
 }
 
 pub struct Appointments<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 impl<'a> Appointments<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         Appointments { db }
     }
 

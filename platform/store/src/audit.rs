@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use kentro_domain::keys::AccountId;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
 
@@ -28,6 +28,7 @@ use crate::entity::{audit_entry, audit_pending, audit_subject, platform_audit_en
 use crate::scope::{
     PendingEntry, PlatformTxn, ScopedTxn, SubjectPosting, TenantEntity, TenantScope,
 };
+use crate::transaction::Db;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -309,7 +310,7 @@ const SEAL_BATCH: u64 = 500;
 /// was sealed simply follows it: the chain's order is the order of sealing.
 /// One sealer per tenant chain at a time (an advisory lock on PostgreSQL,
 /// the single writer on SQLite), so several replicas may run it.
-pub(crate) async fn seal(db: &DatabaseConnection, scope: TenantScope) -> Result<usize, StoreError> {
+pub(crate) async fn seal(db: &Db, scope: TenantScope) -> Result<usize, StoreError> {
     let mut sealed = 0;
     loop {
         let txn = ScopedTxn::begin(db, scope).await?;
@@ -540,11 +541,11 @@ pub struct PlatformAuditEntry {
 }
 
 pub struct AuditLog<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 impl<'a> AuditLog<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         AuditLog { db }
     }
 

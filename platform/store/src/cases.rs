@@ -9,8 +9,8 @@ use kentro_domain::case::{
 };
 use kentro_domain::keys::{AccountId, CaseId, NoteId, PersonId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, Related, RelationDef, Select, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    Related, RelationDef, Select, Set,
 };
 
 use crate::StoreError;
@@ -21,6 +21,7 @@ use crate::ids::next_id;
 use crate::people::{PersonRecord, PersonSummary};
 use crate::rows::{AccountListing, AtPosition, CaseListing, PersonListing};
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope, same_tenant};
+use crate::transaction::Db;
 
 /// A case's person, joined in the case's tenant.
 impl Related<person::Entity> for case_file::Entity {
@@ -260,11 +261,11 @@ async fn check_assignee(txn: &ScopedTxn, account_id: AccountId) -> Result<(), St
 }
 
 pub struct Cases<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 impl<'a> Cases<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         Cases { db }
     }
 

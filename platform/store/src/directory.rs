@@ -11,16 +11,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use kentro_domain::TenantSlug;
 use kentro_domain::hsds::{self, Problem, Record, RecordSet};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 
 use crate::StoreError;
 use crate::audit::{self, Access};
 use crate::entity::{directory_record, national_directory_record, tenant};
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
+use crate::transaction::Db;
 
 /// Whose directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +77,7 @@ pub struct ServiceSummary {
 }
 
 pub struct Directory<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 fn body_of(record: &Record) -> String {
@@ -123,7 +121,7 @@ async fn load_national<C: ConnectionTrait>(db: &C) -> Result<DirectorySnapshot, 
 }
 
 impl<'a> Directory<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         Directory { db }
     }
 

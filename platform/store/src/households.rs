@@ -10,8 +10,7 @@ use kentro_domain::kea::{
 use kentro_domain::keys::{AccountId, HouseholdId, KeaApplicationId, PersonId};
 use kentro_domain::person::EmploymentStatus;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::StoreError;
@@ -20,6 +19,7 @@ use crate::codes::decode;
 use crate::entity::{consent, household, household_member, kea_application, kea_document, person};
 use crate::ids::{next_id, next_ids};
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
+use crate::transaction::Db;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdMember {
@@ -132,11 +132,11 @@ fn application_from(row: kea_application::Model) -> Result<ApplicationRecord, St
 }
 
 pub struct Households<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 impl<'a> Households<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         Households { db }
     }
 

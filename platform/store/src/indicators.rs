@@ -14,8 +14,8 @@ use kentro_domain::keys::TenantId;
 use kentro_domain::referral::ReferralStatus;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use sha2::Sha256;
 
@@ -27,6 +27,7 @@ use crate::entity::{
 };
 use crate::people::PersonRecord;
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
+use crate::transaction::Db;
 
 /// The sets the job keeps: the two ESF regulations and the activity counts.
 pub const ACTIVITY_SET: &str = "activity";
@@ -154,11 +155,11 @@ pub const RESPONSE_BUCKETS: [&str; 5] = [
 ];
 
 pub struct Indicators<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 impl<'a> Indicators<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         Indicators { db }
     }
 

@@ -13,9 +13,7 @@ use kentro_domain::contact::Email;
 use kentro_domain::keys::InvitationId;
 use kentro_domain::links::{INVITATION_LIFETIME_HOURS, INVITATION_LINK_PATH};
 use kentro_labels::Lang;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::StoreError;
 use crate::accounts::{
@@ -26,6 +24,7 @@ use crate::entity::{invitation, tenant, user_account};
 use crate::ids::next_id;
 use crate::outbox::{self, NewNotification, NotificationKind};
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
+use crate::transaction::Db;
 
 /// Who is invited, to do what.
 pub struct NewInvitation {
@@ -121,11 +120,11 @@ fn message(center: &str, name: &str, role: Role, link: &str) -> (String, String)
 }
 
 pub struct Invitations<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 impl<'a> Invitations<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         Invitations { db }
     }
 

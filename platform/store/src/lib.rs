@@ -39,9 +39,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kentro_domain::keys::PersonId;
+use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend};
 use sea_orm_migration::MigratorTrait;
+
+use crate::transaction::{Db, PgConnections};
 
 pub use accounts::{
     Account, Accounts, Admission, LoginOutcome, NewAccount, Principal, SessionPolicy, Sessions,
@@ -160,7 +163,7 @@ pub enum DatabaseTarget {
 /// The relational database. Cheap to clone: clones share one pool.
 #[derive(Clone)]
 pub struct Store {
-    db: DatabaseConnection,
+    db: Db,
     account_cache: Arc<account_cache::AccountCache>,
 }
 
@@ -188,12 +191,15 @@ impl Store {
             }
             DatabaseTarget::Postgres(url) => {
                 let mut options = ConnectOptions::new(url.clone());
-                // sqlx pings every connection when it returns to the pool;
-                // pinging it again when it leaves cost each checkout a round
-                // trip more. Only a connection idle long enough to have been
-                // dropped by the server or the network is pinged first.
+                // Transactions, which are most of the work, have connections
+                // of their own (`transaction.rs`); these serve the
+                // statements made outside one. sqlx pings every connection
+                // when it returns to the pool; pinging it again when it
+                // leaves cost each checkout a round trip more. Only a
+                // connection idle long enough to have been dropped by the
+                // server or the network is pinged first.
                 options
-                    .max_connections(16)
+                    .max_connections(4)
                     .set_application_name("kentro")
                     .test_before_acquire_if_idle_for(Duration::from_secs(10));
                 options
@@ -211,7 +217,17 @@ impl Store {
             .connect_timeout(wait)
             .acquire_timeout(wait)
             .sqlx_logging(false);
-        let db = Database::connect(options).await?;
+        let transactions = match target {
+            DatabaseTarget::SqliteFile(_) => None,
+            DatabaseTarget::Postgres(url) => {
+                let options = url
+                    .parse::<PgConnectOptions>()
+                    .map_err(|e| sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?
+                    .application_name("kentro");
+                Some(PgConnections::new(options, 16, wait)?)
+            }
+        };
+        let db = Db::new(Database::connect(options).await?, transactions);
         Ok(Store {
             db,
             account_cache: Arc::default(),
@@ -223,10 +239,10 @@ impl Store {
     /// own connection.
     pub async fn migrate(&self, owner: Option<&DatabaseTarget>) -> Result<(), StoreError> {
         match owner {
-            None => migration::Migrator::up(&self.db, None).await?,
+            None => migration::Migrator::up(&*self.db, None).await?,
             Some(target) => {
                 let owner = Store::connect(target).await?;
-                let result = migration::Migrator::up(&owner.db, None).await;
+                let result = migration::Migrator::up(&*owner.db, None).await;
                 owner.db.close().await?;
                 result?;
             }

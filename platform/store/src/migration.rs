@@ -233,7 +233,7 @@ mod tests {
         let store = Store::connect(&DatabaseTarget::SqliteFile(dir.path().join("k.db")))
             .await
             .unwrap();
-        super::Migrator::up(&store.db, Some(19)).await.unwrap();
+        super::Migrator::up(&*store.db, Some(19)).await.unwrap();
         rows(
             &store,
             "INSERT INTO tenant (slug, name_el, name_latin, region, funding_programme, manifest, created_at, updated_at)

@@ -6,14 +6,15 @@
 use chrono::{DateTime, Duration, Utc};
 use kentro_domain::keys::{NotificationId, ReferralId};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::StoreError;
 use crate::entity::{notification, platform_notification, tenant};
 use crate::ids::next_id;
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
+use crate::transaction::Db;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotificationKind {
@@ -242,11 +243,11 @@ fn unclaimed<E: sea_orm::EntityTrait>(
 }
 
 pub struct Outbox<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 impl<'a> Outbox<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         Outbox { db }
     }
 

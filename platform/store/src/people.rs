@@ -8,8 +8,7 @@ use kentro_domain::keys::PersonId;
 use kentro_domain::names::{SIMILAR_NAME, search_key, similarity};
 use kentro_domain::person::{Gender, IdDocumentType, PersonDetails, SpecialCategories};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 
 use crate::StoreError;
@@ -18,6 +17,7 @@ use crate::codes::{decode, decode_optional};
 use crate::entity::person;
 use crate::rows::PersonListing;
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
+use crate::transaction::Db;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonRecord {
@@ -324,11 +324,11 @@ fn audit_read(txn: &ScopedTxn, access: &Access<'_>, action: &str, ids: &[i64]) {
 }
 
 pub struct People<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 impl<'a> People<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         People { db }
     }
 

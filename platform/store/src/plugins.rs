@@ -8,8 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use kentro_domain::keys::{AccountId, PersonId, SuggestionId};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::StoreError;
@@ -20,6 +19,7 @@ use crate::entity::{
 use crate::ids::next_id;
 use crate::people::PersonRecord;
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
+use crate::transaction::Db;
 
 /// A package to install (already verified by the runtime).
 #[derive(Debug, Clone)]
@@ -210,11 +210,11 @@ fn activation_from(row: plugin_activation::Model) -> Activation {
 }
 
 pub struct Plugins<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 impl<'a> Plugins<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         Plugins { db }
     }
 

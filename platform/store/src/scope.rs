@@ -18,14 +18,14 @@ use chrono::{DateTime, Utc};
 use kentro_domain::keys::TenantId;
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, DeleteMany, EntityTrait,
-    ExecResult, FromQueryResult, PrimaryKeyTrait, QueryFilter, QueryResult, RelationDef, Select,
-    Statement, StreamTrait, UpdateMany,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, DeleteMany, EntityTrait, ExecResult,
+    FromQueryResult, PrimaryKeyTrait, QueryFilter, QueryResult, RelationDef, Select, Statement,
+    StreamTrait, UpdateMany,
 };
 
 use crate::StoreError;
 use crate::entity::{audit_entry, audit_pending};
-use crate::transaction::{RowStream, Transaction, scope_settings};
+use crate::transaction::{Db, RowStream, Transaction, scope_settings};
 
 /// The one tenant whose data an operation may touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -208,10 +208,7 @@ impl Audited {
 }
 
 impl ScopedTxn {
-    pub(crate) async fn begin(
-        db: &DatabaseConnection,
-        scope: TenantScope,
-    ) -> Result<ScopedTxn, StoreError> {
+    pub(crate) async fn begin(db: &Db, scope: TenantScope) -> Result<ScopedTxn, StoreError> {
         Ok(ScopedTxn {
             txn: Transaction::begin(db, Some(scope.tenant_id)).await?,
             scope,
@@ -472,7 +469,7 @@ pub(crate) struct PlatformTxn {
 }
 
 impl PlatformTxn {
-    pub(crate) async fn begin(db: &DatabaseConnection) -> Result<PlatformTxn, StoreError> {
+    pub(crate) async fn begin(db: &Db) -> Result<PlatformTxn, StoreError> {
         Ok(PlatformTxn {
             txn: Transaction::begin(db, None).await?,
             audited: Audited::default(),

@@ -5,8 +5,8 @@ use kentro_domain::keys::{AccountId, TenantId};
 use kentro_domain::tenant::SuspensionReason;
 use kentro_domain::{TenantManifest, TenantSlug};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use crate::StoreError;
@@ -17,6 +17,7 @@ use crate::entity::{
     tenant_offboarding, tenant_plugin, tenant_suspension, user_account,
 };
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
+use crate::transaction::Db;
 
 /// What applying one manifest did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,12 +123,12 @@ pub struct Readiness {
 }
 
 pub struct TenantRegistry<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
     account_cache: &'a AccountCache,
 }
 
 impl<'a> TenantRegistry<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection, account_cache: &'a AccountCache) -> Self {
+    pub(crate) fn new(db: &'a Db, account_cache: &'a AccountCache) -> Self {
         TenantRegistry { db, account_cache }
     }
 
@@ -905,7 +906,7 @@ opening_hours = { monday = "09:00-17:00" }
         const PREVIOUS_RELEASE: u32 = 11;
         let migrate_with = owner.clone().unwrap_or_else(|| server.clone());
         let migrator = Store::connect(&migrate_with).await.unwrap();
-        crate::migration::Migrator::up(&migrator.db, Some(PREVIOUS_RELEASE))
+        crate::migration::Migrator::up(&*migrator.db, Some(PREVIOUS_RELEASE))
             .await
             .unwrap();
         let store = Store::connect(&server).await.unwrap();

@@ -13,8 +13,8 @@ use kentro_domain::referral::{
     envelope, is_overdue,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::Value;
 
@@ -28,6 +28,7 @@ use crate::entity::{
 use crate::ids::next_id;
 use crate::outbox::{self, NewNotification, NotificationKind};
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
+use crate::transaction::Db;
 use crate::{StoreError, people};
 
 mod links;
@@ -239,11 +240,11 @@ async fn account_email<C: ConnectionTrait>(
 }
 
 pub struct Referrals<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
 }
 
 impl<'a> Referrals<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+    pub(crate) fn new(db: &'a Db) -> Self {
         Referrals { db }
     }
 
