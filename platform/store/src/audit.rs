@@ -991,7 +991,6 @@ struct Checkpoint {
     mac: String,
 }
 
-/// A tenant's checkpoints, oldest first.
 /// The platform chain's signed heads, oldest first.
 async fn platform_checkpoints<C: ConnectionTrait>(db: &C) -> Result<Vec<Checkpoint>, StoreError> {
     let backend = db.get_database_backend();
@@ -1012,6 +1011,7 @@ async fn platform_checkpoints<C: ConnectionTrait>(db: &C) -> Result<Vec<Checkpoi
     .collect()
 }
 
+/// A tenant's checkpoints, oldest first.
 async fn checkpoints_of<C: ConnectionTrait>(
     db: &C,
     tenant_id: i64,

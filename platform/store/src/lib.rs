@@ -160,7 +160,7 @@ pub enum DatabaseTarget {
     Postgres(String),
 }
 
-/// The relational database. Cheap to clone: clones share one pool.
+/// The relational database. Cheap to clone: clones share its connections.
 #[derive(Clone)]
 pub struct Store {
     db: Db,
@@ -388,9 +388,9 @@ impl Store {
             .map(|tenant| TenantScope::new(tenant.id)))
     }
 
-    /// Closes the pool, waiting for connections in use to be returned.
-    /// Seals the audit entries this process recorded, then closes the pool:
-    /// a command or a server that stops leaves its entries on the chain.
+    /// Seals the audit entries this process recorded, then closes the
+    /// connections, waiting for those in use to be returned: a command or a
+    /// server that stops leaves its entries on the chain.
     pub async fn close(self) -> Result<(), StoreError> {
         let sealed = self.audit_log().seal_recorded().await;
         self.db.close().await?;
