@@ -89,7 +89,14 @@ fn violations(file: &str, source: &str) -> Vec<Violation> {
         if line.contains(".begin()") {
             flag("begins a transaction by hand: use ScopedTxn::begin or PlatformTxn::begin".into());
         }
-        if line.contains("set_config(") {
+        if [
+            "set_config(",
+            "SET LOCAL app.tenant_id",
+            "SET app.tenant_id",
+        ]
+        .iter()
+        .any(|by_hand| line.contains(by_hand))
+        {
             flag("sets app.tenant_id by hand: use ScopedTxn".into());
         }
         if line.contains('"') {
@@ -208,6 +215,8 @@ async fn leaky(db: &DatabaseConnection, scope: TenantScope) {
     let mine = referral::Entity::find_in(&txn)
         .filter(referral::Column::TenantId.eq(7));
     let raw = "SELECT * FROM consent WHERE tenant_id = $1";
+    let by_hand = "SELECT set_config('app.tenant_id', '7', true)";
+    let also = "BEGIN; SET LOCAL app.tenant_id = '7'";
     let fine = plugin_package::Entity::find().all(&txn).await?;
     // person::Entity::find() in a comment is fine.
 }
@@ -228,7 +237,7 @@ mod tests {
         .iter()
         .map(|v| v.line)
         .collect();
-    assert_eq!(found, vec![3, 4, 5, 7, 8, 12, 12, 18]);
+    assert_eq!(found, vec![3, 4, 5, 7, 8, 9, 10, 14, 14, 20]);
 }
 
 /// Every table behind PostgreSQL's row-level security is a `TenantEntity`,

@@ -200,7 +200,9 @@ pub(crate) enum Transaction {
 }
 
 /// What a scoped transaction's PostgreSQL session is told before its first
-/// query; both settings end with the transaction.
+/// query; both settings end with the transaction (`SET LOCAL`, as
+/// `set_config(.., true)` would, without a `SELECT` to plan and a row to
+/// send back on every request).
 ///
 /// - The tenant, for row-level security (wall 2).
 /// - Generic plans. A tenant's queries have one shape whatever their values
@@ -211,8 +213,8 @@ pub(crate) enum Transaction {
 ///   connection and statement.
 pub(crate) fn scope_settings(tenant_id: i64) -> String {
     format!(
-        "SELECT set_config('app.tenant_id', '{tenant_id}', true), \
-                set_config('plan_cache_mode', 'force_generic_plan', true)"
+        "SET LOCAL app.tenant_id = '{tenant_id}'; \
+         SET LOCAL plan_cache_mode = force_generic_plan"
     )
 }
 
@@ -391,7 +393,7 @@ mod tests {
             .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
             .await?
             .expect("one row");
-        Ok(row.try_get_by_index::<i32>(0)?)
+        row.try_get_by_index::<i32>(0)
     }
 
     #[tokio::test]
@@ -425,6 +427,18 @@ mod tests {
         let first = Transaction::begin(&db, Some(7)).await.unwrap();
         let backend = number(&first, "SELECT pg_backend_pid()").await.unwrap();
         first.commit().await.unwrap();
+        let platform = Transaction::begin(&db, None).await.unwrap();
+        assert_eq!(
+            number(
+                &platform,
+                "SELECT (coalesce(current_setting('app.tenant_id', true), '') = '')::int"
+            )
+            .await
+            .unwrap(),
+            1,
+            "a tenant's setting ends with its transaction"
+        );
+        platform.commit().await.unwrap();
         let next = Transaction::begin(&db, Some(8)).await.unwrap();
         assert_eq!(
             number(&next, "SELECT pg_backend_pid()").await.unwrap(),
