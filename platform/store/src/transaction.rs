@@ -200,9 +200,7 @@ pub(crate) enum Transaction {
 }
 
 /// What a scoped transaction's PostgreSQL session is told before its first
-/// query; both settings end with the transaction (`SET LOCAL`, as
-/// `set_config(.., true)` would, without a `SELECT` to plan and a row to
-/// send back on every request).
+/// query; both settings end with the transaction.
 ///
 /// - The tenant, for row-level security (wall 2).
 /// - Generic plans. A tenant's queries have one shape whatever their values
@@ -213,8 +211,8 @@ pub(crate) enum Transaction {
 ///   connection and statement.
 pub(crate) fn scope_settings(tenant_id: i64) -> String {
     format!(
-        "SET LOCAL app.tenant_id = '{tenant_id}'; \
-         SET LOCAL plan_cache_mode = force_generic_plan"
+        "SELECT set_config('app.tenant_id', '{tenant_id}', true), \
+                set_config('plan_cache_mode', 'force_generic_plan', true)"
     )
 }
 
