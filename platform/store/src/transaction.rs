@@ -43,9 +43,16 @@ impl Db {
         }
     }
 
-    /// Closes both, waiting for the connections in use to be returned.
+    /// Closes both: the transactions' idle connections say goodbye to the
+    /// server (one still in use is closed when it comes back), and sea-orm's
+    /// wait for those in use to be returned.
     pub(crate) async fn close(self) -> Result<(), DbErr> {
         if let Some(transactions) = &self.transactions {
+            for idle in transactions.pool.retain(|_, _| false).removed {
+                // Closing a connection the server already dropped has
+                // nothing left to do.
+                let _ = idle.close().await;
+            }
             transactions.pool.close();
         }
         self.connection.close().await
