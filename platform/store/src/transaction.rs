@@ -106,8 +106,14 @@ pub(crate) struct PgConnections {
 /// network, and is asked before it is used.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
+/// How long a connection serves before it is replaced, as sqlx's pool does
+/// by default: a backend's caches only grow, and a server that moved (a
+/// failover behind one name) is reached afresh.
+pub(crate) const CONNECTION_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
 struct PgConnector {
     options: PgConnectOptions,
+    lifetime: Duration,
 }
 
 impl managed::Manager for PgConnector {
@@ -123,6 +129,9 @@ impl managed::Manager for PgConnector {
         connection: &mut PgConnection,
         metrics: &managed::Metrics,
     ) -> managed::RecycleResult<sqlx::Error> {
+        if metrics.age() >= self.lifetime {
+            return Err(managed::RecycleError::message("served its lifetime"));
+        }
         if metrics.last_used() >= IDLE_BEFORE_PING {
             connection.ping().await?;
         }
@@ -131,13 +140,15 @@ impl managed::Manager for PgConnector {
 }
 
 impl PgConnections {
-    /// Up to `size` connections, each opened and each waited for at most `wait`.
+    /// Up to `size` connections, each opened and each waited for at most
+    /// `wait`, and each replaced once it is `lifetime` old.
     pub(crate) fn new(
         options: PgConnectOptions,
         size: usize,
         wait: Duration,
+        lifetime: Duration,
     ) -> Result<PgConnections, DbErr> {
-        let pool = managed::Pool::builder(PgConnector { options })
+        let pool = managed::Pool::builder(PgConnector { options, lifetime })
             .max_size(size)
             .wait_timeout(Some(wait))
             .create_timeout(Some(wait))
@@ -383,13 +394,22 @@ mod tests {
     /// A database of its own, and a `Db` whose transactions have `size`
     /// connections to it.
     async fn database(prefix: &str, size: usize) -> (TestDatabase, Db) {
+        database_with_lifetime(prefix, size, CONNECTION_LIFETIME).await
+    }
+
+    async fn database_with_lifetime(
+        prefix: &str,
+        size: usize,
+        lifetime: Duration,
+    ) -> (TestDatabase, Db) {
         let database = TestDatabase::create(prefix).await;
         let DatabaseTarget::Postgres(url) = database.as_role("kentro_owner") else {
             panic!("a test database is on PostgreSQL");
         };
         let connection = sea_orm::Database::connect(url.as_str()).await.unwrap();
         let transactions =
-            PgConnections::new(url.parse().unwrap(), size, Duration::from_secs(5)).unwrap();
+            PgConnections::new(url.parse().unwrap(), size, Duration::from_secs(5), lifetime)
+                .unwrap();
         (database, Db::new(connection, Some(transactions)))
     }
 
@@ -455,6 +475,23 @@ mod tests {
                 .unwrap(),
             8,
             "the next transaction has its own settings"
+        );
+        next.commit().await.unwrap();
+        db.close().await.unwrap();
+        database.drop_now().await;
+    }
+
+    #[tokio::test]
+    async fn a_connection_that_served_its_lifetime_is_replaced() {
+        let (database, db) = database_with_lifetime("kentro_txn_lifetime", 1, Duration::ZERO).await;
+        let first = Transaction::begin(&db, None).await.unwrap();
+        let backend = number(&first, "SELECT pg_backend_pid()").await.unwrap();
+        first.commit().await.unwrap();
+        let next = Transaction::begin(&db, None).await.unwrap();
+        assert_ne!(
+            number(&next, "SELECT pg_backend_pid()").await.unwrap(),
+            backend,
+            "a new connection, not the old one"
         );
         next.commit().await.unwrap();
         db.close().await.unwrap();
