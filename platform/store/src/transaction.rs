@@ -162,27 +162,27 @@ impl PgConnections {
 
 /// A transaction on one of [`PgConnections`].
 pub(crate) struct PgTransaction {
-    /// Present until the transaction is dropped.
+    /// Present until its `COMMIT` or `ROLLBACK` is answered, which gives it
+    /// back to the pool, or until it is dropped.
     connection: Option<managed::Object<PgConnector>>,
-    /// Whether its `COMMIT` or `ROLLBACK` was answered.
-    ended: bool,
 }
 
 impl PgTransaction {
     fn connection(&mut self) -> &mut PgConnection {
         self.connection
             .as_mut()
-            .expect("a transaction holds its connection until it is dropped")
+            .expect("a transaction holds its connection until it ends or is dropped")
     }
 
-    async fn end(&mut self, commit: bool) -> Result<(), sqlx::Error> {
+    /// Commits or rolls back, and gives the connection back as it is.
+    async fn end(mut self, commit: bool) -> Result<(), sqlx::Error> {
         let connection = self.connection();
         if commit {
             Box::pin(PgTransactionManager::commit(connection)).await?;
         } else {
             Box::pin(PgTransactionManager::rollback(connection)).await?;
         }
-        self.ended = true;
+        drop(self.connection.take());
         Ok(())
     }
 }
@@ -190,11 +190,8 @@ impl PgTransaction {
 impl Drop for PgTransaction {
     fn drop(&mut self) {
         let Some(mut connection) = self.connection.take() else {
-            return;
+            return; // ended, and back in the pool
         };
-        if self.ended {
-            return; // back to the pool as it is
-        }
         // Dropped unfinished (its future was, or an error left it): roll
         // back now, not when the connection is next used, so that its locks
         // go with it. A connection that cannot is closed, not returned.
@@ -253,7 +250,6 @@ impl Transaction {
         })?;
         let mut txn = PgTransaction {
             connection: Some(connection),
-            ended: false,
         };
         let statement = match tenant_id {
             // An integer formatted into the text: nothing a client sent.
@@ -275,20 +271,14 @@ impl Transaction {
     pub(crate) async fn commit(self) -> Result<(), DbErr> {
         match self {
             Transaction::Sqlite(txn) => Box::pin(txn.commit()).await,
-            Transaction::Postgres(txn) => {
-                let mut txn = txn.into_inner();
-                txn.end(true).await.map_err(exec_error)
-            }
+            Transaction::Postgres(txn) => txn.into_inner().end(true).await.map_err(exec_error),
         }
     }
 
     pub(crate) async fn rollback(self) -> Result<(), DbErr> {
         match self {
             Transaction::Sqlite(txn) => Box::pin(txn.rollback()).await,
-            Transaction::Postgres(txn) => {
-                let mut txn = txn.into_inner();
-                txn.end(false).await.map_err(exec_error)
-            }
+            Transaction::Postgres(txn) => txn.into_inner().end(false).await.map_err(exec_error),
         }
     }
 
