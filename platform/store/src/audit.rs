@@ -28,7 +28,7 @@ use crate::entity::{audit_entry, audit_pending, audit_subject, platform_audit_en
 use crate::scope::{
     PendingEntry, PlatformTxn, ScopedTxn, SubjectPosting, TenantEntity, TenantScope,
 };
-use crate::transaction::Db;
+use crate::transaction::{Db, Plans};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -313,7 +313,9 @@ const SEAL_BATCH: u64 = 500;
 pub(crate) async fn seal(db: &Db, scope: TenantScope) -> Result<usize, StoreError> {
     let mut sealed = 0;
     loop {
-        let txn = ScopedTxn::begin(db, scope).await?;
+        // Planned as it runs: `audit_pending` fills and drains, and the
+        // chain grows from nothing (see `Plans::Fresh`).
+        let txn = ScopedTxn::begin_planned(db, scope, Plans::Fresh).await?;
         let tenant_id = txn.tenant_id();
         if txn.get_database_backend() == DbBackend::Postgres {
             txn.execute_raw(Statement::from_sql_and_values(
@@ -918,7 +920,7 @@ impl<'a> AuditLog<'a> {
         for t in tenants.into_iter().filter(|t| !leaving.contains(&t.id)) {
             let scope = TenantScope::new(t.id);
             seal(self.db, scope).await?;
-            let txn = ScopedTxn::begin(self.db, scope).await?;
+            let txn = ScopedTxn::begin_planned(self.db, scope, Plans::Fresh).await?;
             let head = audit_entry::Entity::find_in(&txn)
                 .order_by_desc(audit_entry::Column::Seq)
                 .limit(1)

@@ -95,6 +95,7 @@ impl MigratorTrait for Migrator {
             sql_migration!("0024_audit_pending_without_tenant_lock", postgres_only),
             sql_migration!("0025_account_changes", postgres_only),
             sql_migration!("0026_audit_subject_postings"),
+            sql_migration!("0027_audit_entry_without_tenant_lock", postgres_only),
         ]
     }
 }

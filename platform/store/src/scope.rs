@@ -25,7 +25,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::entity::{audit_entry, audit_pending};
-use crate::transaction::{Db, RowStream, Transaction, scope_settings};
+use crate::transaction::{Db, Plans, RowStream, Transaction, scope_settings};
 
 /// The one tenant whose data an operation may touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -209,8 +209,19 @@ impl Audited {
 
 impl ScopedTxn {
     pub(crate) async fn begin(db: &Db, scope: TenantScope) -> Result<ScopedTxn, StoreError> {
+        ScopedTxn::begin_planned(db, scope, Plans::Cached).await
+    }
+
+    /// Begins a transaction of `scope` whose statements PostgreSQL plans as
+    /// they run (see [`Plans::Fresh`]): for the jobs over tables that fill
+    /// and drain.
+    pub(crate) async fn begin_planned(
+        db: &Db,
+        scope: TenantScope,
+        plans: Plans,
+    ) -> Result<ScopedTxn, StoreError> {
         Ok(ScopedTxn {
-            txn: Transaction::begin(db, Some(scope.tenant_id)).await?,
+            txn: Transaction::begin_planned(db, Some((scope.tenant_id, plans))).await?,
             scope,
             audited: Audited::default(),
         })
@@ -482,7 +493,7 @@ impl PlatformTxn {
     pub(crate) async fn enter(self, scope: TenantScope) -> Result<ScopedTxn, StoreError> {
         if ConnectionTrait::get_database_backend(&self.txn) == DbBackend::Postgres {
             self.txn
-                .execute_unprepared(&scope_settings(scope.tenant_id))
+                .execute_unprepared(&scope_settings(scope.tenant_id, Plans::Cached))
                 .await?;
         }
         Ok(ScopedTxn {
