@@ -27,7 +27,7 @@ use crate::entity::{
 };
 use crate::people::PersonRecord;
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
-use crate::transaction::Db;
+use crate::transaction::{Db, Plans};
 
 /// The sets the job keeps: the two ESF regulations and the activity counts.
 pub const ACTIVITY_SET: &str = "activity";
@@ -233,7 +233,8 @@ impl<'a> Indicators<'a> {
     ) -> Result<bool, StoreError> {
         // The log's head is the watermark: what was recorded counts once sealed.
         crate::audit::seal(self.db, scope).await?;
-        let txn = ScopedTxn::begin(self.db, scope).await?;
+        // A job over the growing log: planned as it runs (`Plans::Fresh`).
+        let txn = ScopedTxn::begin_planned(self.db, scope, Plans::Fresh).await?;
         let tenant_id = scope.tenant_id();
         let last: Option<(i64, DateTime<Utc>)> = audit_entry::Entity::find_in(&txn)
             .order_by_desc(audit_entry::Column::Seq)

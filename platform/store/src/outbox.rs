@@ -14,7 +14,7 @@ use crate::StoreError;
 use crate::entity::{notification, platform_notification, tenant};
 use crate::ids::next_id;
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope};
-use crate::transaction::Db;
+use crate::transaction::{Db, Plans};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotificationKind {
@@ -265,7 +265,8 @@ impl<'a> Outbox<'a> {
                 break;
             }
             let scope = TenantScope::new(tenant.id);
-            let txn = ScopedTxn::begin(self.db, scope).await?;
+            // The queue fills and drains: planned as it runs (`Plans::Fresh`).
+            let txn = ScopedTxn::begin_planned(self.db, scope, Plans::Fresh).await?;
             let query = notification::Entity::find_in(&txn)
                 .filter(notification::Column::Status.eq("pending"))
                 .filter(notification::Column::NextAttemptAt.lte(now))

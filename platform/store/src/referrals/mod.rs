@@ -28,7 +28,7 @@ use crate::entity::{
 use crate::ids::next_id;
 use crate::outbox::{self, NewNotification, NotificationKind};
 use crate::scope::{ScopedTxn, TenantEntity, TenantScope};
-use crate::transaction::Db;
+use crate::transaction::{Db, Plans};
 use crate::{StoreError, people};
 
 mod links;

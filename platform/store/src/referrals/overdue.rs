@@ -14,7 +14,8 @@ impl Referrals<'_> {
         let mut flagged = Vec::new();
         for tenant in tenants {
             let scope = TenantScope::new(tenant.id);
-            let txn = ScopedTxn::begin(self.db, scope).await?;
+            // A job's scan by status and deadline: planned as it runs.
+            let txn = ScopedTxn::begin_planned(self.db, scope, Plans::Fresh).await?;
             let rows = referral::Entity::find_in(&txn)
                 .filter(referral::Column::Status.eq(ReferralStatus::Sent.code()))
                 .filter(referral::Column::DeadlineAt.lt(now))
