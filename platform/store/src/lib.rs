@@ -44,7 +44,7 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend};
 use sea_orm_migration::MigratorTrait;
 
-use crate::transaction::{CONNECTION_LIFETIME, Db, PgConnections};
+use crate::transaction::{CONNECTION_LIFETIME, Db, IDLE_TIMEOUT, PgConnections};
 
 pub use accounts::{
     Account, Accounts, Admission, LoginOutcome, NewAccount, Principal, SessionPolicy, Sessions,
@@ -224,7 +224,13 @@ impl Store {
                     .parse::<PgConnectOptions>()
                     .map_err(|e| sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?
                     .application_name("kentro");
-                Some(PgConnections::new(options, 16, wait, CONNECTION_LIFETIME)?)
+                Some(PgConnections::new(
+                    options,
+                    16,
+                    wait,
+                    CONNECTION_LIFETIME,
+                    IDLE_TIMEOUT,
+                )?)
             }
         };
         let db = Db::new(Database::connect(options).await?, transactions);

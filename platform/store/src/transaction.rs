@@ -48,11 +48,7 @@ impl Db {
     /// wait for those in use to be returned.
     pub(crate) async fn close(self) -> Result<(), DbErr> {
         if let Some(transactions) = &self.transactions {
-            for idle in transactions.pool.retain(|_, _| false).removed {
-                // Closing a connection the server already dropped has
-                // nothing left to do.
-                let _ = idle.close().await;
-            }
+            transactions.close_idle(Duration::ZERO).await;
             transactions.pool.close();
         }
         self.connection.close().await
@@ -111,6 +107,11 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 /// failover behind one name) is reached afresh.
 pub(crate) const CONNECTION_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
+/// How long a connection may wait unused before it is closed, as sqlx's
+/// pool did by default: a quiet replica gives its share of the server's
+/// `max_connections` back.
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
 struct PgConnector {
     options: PgConnectOptions,
     lifetime: Duration,
@@ -141,12 +142,15 @@ impl managed::Manager for PgConnector {
 
 impl PgConnections {
     /// Up to `size` connections, each opened and each waited for at most
-    /// `wait`, and each replaced once it is `lifetime` old.
+    /// `wait`, each replaced once it is `lifetime` old, and each closed once
+    /// it has waited `idle` unused (looked for every `idle`, when made
+    /// inside a Tokio runtime, until the pool closes).
     pub(crate) fn new(
         options: PgConnectOptions,
         size: usize,
         wait: Duration,
         lifetime: Duration,
+        idle: Duration,
     ) -> Result<PgConnections, DbErr> {
         let pool = managed::Pool::builder(PgConnector { options, lifetime })
             .max_size(size)
@@ -156,7 +160,35 @@ impl PgConnections {
             .runtime(deadpool::Runtime::Tokio1)
             .build()
             .map_err(|e| DbErr::Custom(format!("the transactions' connection pool: {e}")))?;
-        Ok(PgConnections { pool })
+        let connections = PgConnections { pool };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let connections = connections.clone();
+            runtime.spawn(async move {
+                loop {
+                    tokio::time::sleep(idle).await;
+                    if connections.pool.is_closed() {
+                        break;
+                    }
+                    connections.close_idle(idle).await;
+                }
+            });
+        }
+        Ok(connections)
+    }
+
+    /// Closes the connections in the pool that have waited `idle` or longer
+    /// since their last use, each saying goodbye to the server; how many.
+    async fn close_idle(&self, idle: Duration) -> usize {
+        let removed = (self.pool)
+            .retain(|_, metrics| metrics.last_used() < idle)
+            .removed;
+        let closed = removed.len();
+        for connection in removed {
+            // Closing a connection the server already dropped has nothing
+            // left to do.
+            let _ = connection.close().await;
+        }
+        closed
     }
 }
 
@@ -411,22 +443,28 @@ mod tests {
     /// A database of its own, and a `Db` whose transactions have `size`
     /// connections to it.
     async fn database(prefix: &str, size: usize) -> (TestDatabase, Db) {
-        database_with_lifetime(prefix, size, CONNECTION_LIFETIME).await
+        database_with(prefix, size, CONNECTION_LIFETIME, IDLE_TIMEOUT).await
     }
 
-    async fn database_with_lifetime(
+    async fn database_with(
         prefix: &str,
         size: usize,
         lifetime: Duration,
+        idle: Duration,
     ) -> (TestDatabase, Db) {
         let database = TestDatabase::create(prefix).await;
         let DatabaseTarget::Postgres(url) = database.as_role("kentro_owner") else {
             panic!("a test database is on PostgreSQL");
         };
         let connection = sea_orm::Database::connect(url.as_str()).await.unwrap();
-        let transactions =
-            PgConnections::new(url.parse().unwrap(), size, Duration::from_secs(5), lifetime)
-                .unwrap();
+        let transactions = PgConnections::new(
+            url.parse().unwrap(),
+            size,
+            Duration::from_secs(5),
+            lifetime,
+            idle,
+        )
+        .unwrap();
         (database, Db::new(connection, Some(transactions)))
     }
 
@@ -556,8 +594,70 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_connection_left_idle_is_closed_and_the_next_transaction_opens_one() {
+        let (database, db) = database("kentro_txn_idle", 1).await;
+        let first = Transaction::begin(&db, None).await.unwrap();
+        let backend = number(&first, "SELECT pg_backend_pid()").await.unwrap();
+        first.commit().await.unwrap();
+        let connections = db.transactions.as_ref().unwrap();
+        assert_eq!(
+            connections.close_idle(Duration::from_secs(60)).await,
+            0,
+            "used a moment ago"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(connections.close_idle(Duration::from_millis(20)).await, 1);
+        let next = Transaction::begin(&db, None).await.unwrap();
+        assert_ne!(
+            number(&next, "SELECT pg_backend_pid()").await.unwrap(),
+            backend
+        );
+        next.commit().await.unwrap();
+        // Its backend leaves once it has read the goodbye.
+        let still_there =
+            format!("SELECT count(*)::int FROM pg_stat_activity WHERE pid = {backend}");
+        let mut polls = 0;
+        loop {
+            let probe = Transaction::begin(&db, None).await.unwrap();
+            let left = number(&probe, &still_there).await.unwrap() == 0;
+            probe.commit().await.unwrap();
+            if left {
+                break;
+            }
+            polls += 1;
+            assert!(
+                polls < 100,
+                "the closed connection's backend is still there"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        db.close().await.unwrap();
+        database.drop_now().await;
+    }
+
+    #[tokio::test]
+    async fn the_pool_closes_idle_connections_by_itself() {
+        let idle = Duration::from_millis(100);
+        let (database, db) =
+            database_with("kentro_txn_idle_timer", 2, CONNECTION_LIFETIME, idle).await;
+        let first = Transaction::begin(&db, None).await.unwrap();
+        first.commit().await.unwrap();
+        let connections = db.transactions.as_ref().unwrap();
+        assert_eq!(connections.pool.status().size, 1);
+        let mut polls = 0;
+        while connections.pool.status().size > 0 {
+            polls += 1;
+            assert!(polls < 100, "the idle connection is still open");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        db.close().await.unwrap();
+        database.drop_now().await;
+    }
+
+    #[tokio::test]
     async fn a_connection_that_served_its_lifetime_is_replaced() {
-        let (database, db) = database_with_lifetime("kentro_txn_lifetime", 1, Duration::ZERO).await;
+        let (database, db) =
+            database_with("kentro_txn_lifetime", 1, Duration::ZERO, IDLE_TIMEOUT).await;
         let first = Transaction::begin(&db, None).await.unwrap();
         let backend = number(&first, "SELECT pg_backend_pid()").await.unwrap();
         first.commit().await.unwrap();
