@@ -213,8 +213,8 @@ impl ScopedTxn {
     }
 
     /// Begins a transaction of `scope` whose statements PostgreSQL plans as
-    /// they run (see [`Plans::Fresh`]): for the jobs over tables that fill
-    /// and drain.
+    /// `plans` says: [`Plans::Fresh`] for the jobs over tables that fill and
+    /// drain, [`Plans::Cached`] (what [`ScopedTxn::begin`] gives) otherwise.
     pub(crate) async fn begin_planned(
         db: &Db,
         scope: TenantScope,
