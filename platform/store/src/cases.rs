@@ -389,7 +389,7 @@ impl<'a> Cases<'a> {
         id: CaseId,
         access: &Access<'_>,
     ) -> Result<Option<CaseRecord>, StoreError> {
-        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let txn = ScopedTxn::begin_read(self.db, scope).await?;
         let row = case_file::Entity::find_id_in(&txn, id.get())
             .one(&txn)
             .await?;
@@ -411,7 +411,7 @@ impl<'a> Cases<'a> {
         with: CasePageParts<'_>,
     ) -> Result<CasePage, StoreError> {
         let after = after.map(|key| key.get());
-        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let txn = ScopedTxn::begin_read(self.db, scope).await?;
         let mut query = case_file::Entity::find_in(&txn)
             .order_by_asc(case_file::Column::Id)
             // One more than asked, to learn whether another page follows.

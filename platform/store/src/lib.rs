@@ -22,6 +22,7 @@ mod migration;
 mod outbox;
 mod people;
 mod plugins;
+mod read_audit;
 mod referrals;
 mod rows;
 mod scope;

@@ -569,7 +569,7 @@ impl<'a> People<'a> {
         access: &Access<'_>,
     ) -> Result<Option<PersonRecord>, StoreError> {
         let id = id.get();
-        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let txn = ScopedTxn::begin_read(self.db, scope).await?;
         let row = person::Entity::find_id_in(&txn, id).one(&txn).await?;
         if row.is_some() {
             audit_read(&txn, access, "person.read", &[id]);
@@ -590,7 +590,7 @@ impl<'a> People<'a> {
         access: &Access<'_>,
     ) -> Result<Vec<PersonRecord>, StoreError> {
         let after = after.map(|key| key.get());
-        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let txn = ScopedTxn::begin_read(self.db, scope).await?;
         let mut query = person::Entity::find_in(&txn)
             .order_by_asc(person::Column::Id)
             .limit(limit);

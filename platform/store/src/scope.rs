@@ -25,6 +25,7 @@ use sea_orm::{
 
 use crate::StoreError;
 use crate::entity::{audit_entry, audit_pending};
+use crate::read_audit::ReadAudit;
 use crate::transaction::{Db, Plans, RowStream, Transaction, scope_settings};
 
 /// The one tenant whose data an operation may touch.
@@ -61,6 +62,9 @@ pub(crate) struct ScopedTxn {
     txn: Transaction,
     scope: TenantScope,
     audited: Audited,
+    /// For a transaction that only reads, on PostgreSQL: where its entries
+    /// go once it has committed (see `read_audit.rs`).
+    read_audit: Option<ReadAudit>,
 }
 
 /// The audit entries a transaction recorded, written in one statement just
@@ -224,6 +228,23 @@ impl ScopedTxn {
             txn: Transaction::begin_planned(db, Some((scope.tenant_id, plans))).await?,
             scope,
             audited: Audited::default(),
+            read_audit: None,
+        })
+    }
+
+    /// Begins a transaction of `scope` that only reads. On PostgreSQL the
+    /// database refuses its writes, and its audit entries are written after
+    /// it commits, with other reads' (`read_audit.rs`), before
+    /// [`ScopedTxn::commit`] returns; on SQLite it is [`ScopedTxn::begin`]'s.
+    pub(crate) async fn begin_read(db: &Db, scope: TenantScope) -> Result<ScopedTxn, StoreError> {
+        let Some(read_audit) = db.read_audit() else {
+            return ScopedTxn::begin(db, scope).await;
+        };
+        Ok(ScopedTxn {
+            txn: Transaction::begin_read_only(db, scope.tenant_id).await?,
+            scope,
+            audited: Audited::default(),
+            read_audit: Some(read_audit.clone()),
         })
     }
 
@@ -232,6 +253,14 @@ impl ScopedTxn {
     }
 
     pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+        if let Some(read_audit) = self.read_audit.take() {
+            let entries = self.audited.take_entries();
+            self.txn.commit().await?;
+            if entries.is_empty() {
+                return Ok(());
+            }
+            return Box::pin(read_audit.write(self.scope, entries)).await;
+        }
         Box::pin(self.audited.write(&self.txn, self.scope)).await?;
         self.txn.commit().await?;
         self.audited.committed();
@@ -500,6 +529,7 @@ impl PlatformTxn {
             txn: self.txn,
             scope,
             audited: self.audited,
+            read_audit: None,
         })
     }
 

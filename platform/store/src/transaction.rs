@@ -26,6 +26,8 @@ use sea_query_sqlx::SqlxValues;
 use sqlx_core::transaction::TransactionManager;
 use tokio::sync::Mutex;
 
+use crate::read_audit::ReadAudit;
+
 /// The store's database: sea-orm's connection for the statements made
 /// outside a transaction and, on PostgreSQL, the connections transactions
 /// run on.
@@ -33,14 +35,30 @@ use tokio::sync::Mutex;
 pub(crate) struct Db {
     connection: DatabaseConnection,
     transactions: Option<PgConnections>,
+    /// On PostgreSQL, inside a Tokio runtime: the writer of the entries of
+    /// transactions that only read.
+    read_audit: Option<ReadAudit>,
 }
 
 impl Db {
     pub(crate) fn new(connection: DatabaseConnection, transactions: Option<PgConnections>) -> Db {
-        Db {
+        let mut db = Db {
             connection,
             transactions,
+            read_audit: None,
+        };
+        if db.transactions.is_some() && tokio::runtime::Handle::try_current().is_ok() {
+            // The writer's own copy has none, so that it stops once the
+            // store's copies are gone.
+            db.read_audit = Some(ReadAudit::start(db.clone()));
         }
+        db
+    }
+
+    /// The writer of read-only transactions' audit entries, if this
+    /// database has one (PostgreSQL).
+    pub(crate) fn read_audit(&self) -> Option<&ReadAudit> {
+        self.read_audit.as_ref()
     }
 
     /// Closes both: the transactions' idle connections say goodbye to the
@@ -297,6 +315,20 @@ impl Transaction {
         db: &Db,
         tenant: Option<(i64, Plans)>,
     ) -> Result<Transaction, DbErr> {
+        Transaction::begin_as(db, "BEGIN", tenant).await
+    }
+
+    /// Begins a transaction of `tenant_id` that only reads: PostgreSQL
+    /// refuses any write in it (SQLite's is an ordinary one).
+    pub(crate) async fn begin_read_only(db: &Db, tenant_id: i64) -> Result<Transaction, DbErr> {
+        Transaction::begin_as(db, "BEGIN READ ONLY", Some((tenant_id, Plans::Cached))).await
+    }
+
+    async fn begin_as(
+        db: &Db,
+        begin: &str,
+        tenant: Option<(i64, Plans)>,
+    ) -> Result<Transaction, DbErr> {
         let Some(connections) = &db.transactions else {
             return Ok(Transaction::Sqlite(Box::pin(db.connection.begin()).await?));
         };
@@ -312,8 +344,8 @@ impl Transaction {
         };
         let statement = match tenant {
             // An integer formatted into the text: nothing a client sent.
-            Some((tenant_id, plans)) => format!("BEGIN; {}", scope_settings(tenant_id, plans)),
-            None => "BEGIN".to_owned(),
+            Some((tenant_id, plans)) => format!("{begin}; {}", scope_settings(tenant_id, plans)),
+            None => begin.to_owned(),
         };
         // Boxed, as `end` is: sqlx's futures are kilobytes, and every store
         // operation, and every GraphQL resolver that awaits one, would
