@@ -61,7 +61,7 @@ impl TestDatabase {
     }
 }
 
-fn manifest(slug: &str, name: &str) -> TenantManifest {
+pub(crate) fn manifest(slug: &str, name: &str) -> TenantManifest {
     TenantManifest::from_toml(&format!(
         r#"
 slug = "{slug}"
