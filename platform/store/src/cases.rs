@@ -642,7 +642,7 @@ impl<'a> Cases<'a> {
         readable: impl Fn(&NoteRecord) -> bool,
         access: &Access<'_>,
     ) -> Result<Vec<NoteRecord>, StoreError> {
-        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let txn = ScopedTxn::begin_read(self.db, scope).await?;
         let rows = case_note::Entity::find_in(&txn)
             .filter(case_note::Column::CaseId.eq(case_id.get()))
             .order_by_asc(case_note::Column::Id)

@@ -430,7 +430,7 @@ impl<'a> People<'a> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let txn = ScopedTxn::begin_read(self.db, scope).await?;
         let people = load_many(&txn, ids, access).await?;
         txn.commit().await?;
         Ok(people)
@@ -643,7 +643,7 @@ impl<'a> People<'a> {
         if !has_condition {
             return Ok(Vec::new());
         }
-        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let txn = ScopedTxn::begin_read(self.db, scope).await?;
         let rows = person::Entity::find_in(&txn)
             .filter(any)
             .limit(500)

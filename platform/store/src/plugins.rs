@@ -842,7 +842,7 @@ impl<'a> Plugins<'a> {
                 ));
             }
         };
-        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let txn = ScopedTxn::begin_read(self.db, scope).await?;
         let rows = person::Entity::find_in(&txn)
             .filter(column.eq(value))
             .order_by_asc(person::Column::Id)

@@ -168,7 +168,7 @@ impl Referrals<'_> {
         status: Option<ReferralStatus>,
     ) -> Result<Vec<ReferralRecord>, StoreError> {
         let scope = partner.scope;
-        let txn = ScopedTxn::begin(self.db, scope).await?;
+        let txn = ScopedTxn::begin_read(self.db, scope).await?;
         let mut query = referral::Entity::find_in(&txn)
             .filter(referral::Column::OrganizationId.eq(partner.organization_id.as_str()))
             .filter(referral::Column::Status.ne(ReferralStatus::Draft.code()));
