@@ -162,7 +162,7 @@ impl PgConnections {
     /// Up to `size` connections, each opened and each waited for at most
     /// `wait`, each replaced once it is `lifetime` old, and each closed once
     /// it has waited `idle` unused (looked for every `idle`, when made
-    /// inside a Tokio runtime, until the pool closes).
+    /// inside a Tokio runtime, until the pool is closed or dropped).
     pub(crate) fn new(
         options: PgConnectOptions,
         size: usize,
@@ -178,20 +178,20 @@ impl PgConnections {
             .runtime(deadpool::Runtime::Tokio1)
             .build()
             .map_err(|e| DbErr::Custom(format!("the transactions' connection pool: {e}")))?;
-        let connections = PgConnections { pool };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let connections = connections.clone();
+            // Weak, so that a pool dropped without being closed is not kept.
+            let pool = pool.weak();
             runtime.spawn(async move {
                 loop {
                     tokio::time::sleep(idle).await;
-                    if connections.pool.is_closed() {
+                    let Some(pool) = pool.upgrade().filter(|pool| !pool.is_closed()) else {
                         break;
-                    }
-                    connections.close_idle(idle).await;
+                    };
+                    PgConnections { pool }.close_idle(idle).await;
                 }
             });
         }
-        Ok(connections)
+        Ok(PgConnections { pool })
     }
 
     /// Closes the connections in the pool that have waited `idle` or longer
@@ -682,7 +682,15 @@ mod tests {
             assert!(polls < 100, "the idle connection is still open");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        db.close().await.unwrap();
+        // Dropped unclosed, the pool is not kept alive by its own timer.
+        let pool = connections.pool.weak();
+        drop(db);
+        let mut polls = 0;
+        while pool.upgrade().is_some() {
+            polls += 1;
+            assert!(polls < 100, "the dropped pool is still held");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         database.drop_now().await;
     }
 
