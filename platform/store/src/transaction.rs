@@ -11,7 +11,7 @@
 
 use std::ops::Deref;
 use std::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use deadpool::managed;
@@ -130,29 +130,49 @@ pub(crate) const CONNECTION_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// `max_connections` back.
 pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
+/// How long a read's end may wait on an unused connection for the next
+/// transaction to carry it (see [`PgTransaction::end_read`]) before the pool
+/// sends it alone: the read's snapshot is not held on a quiet replica.
+const SETTLE_AFTER: Duration = Duration::from_millis(500);
+
+/// A pooled connection, with what the pool knows of it beyond sqlx.
+struct PooledConnection {
+    connection: PgConnection,
+    /// When a transaction last gave it back (deadpool's own clock counts
+    /// from when it was last taken, which the settling pass does too).
+    returned_at: Instant,
+    /// Since when a read's end has waited in its buffer, unsent.
+    end_queued_at: Option<Instant>,
+}
+
 struct PgConnector {
     options: PgConnectOptions,
     lifetime: Duration,
 }
 
 impl managed::Manager for PgConnector {
-    type Type = PgConnection;
+    type Type = PooledConnection;
     type Error = sqlx::Error;
 
-    async fn create(&self) -> Result<PgConnection, sqlx::Error> {
-        PgConnection::connect_with(&self.options).await
+    async fn create(&self) -> Result<PooledConnection, sqlx::Error> {
+        Ok(PooledConnection {
+            connection: PgConnection::connect_with(&self.options).await?,
+            returned_at: Instant::now(),
+            end_queued_at: None,
+        })
     }
 
     async fn recycle(
         &self,
-        connection: &mut PgConnection,
+        pooled: &mut PooledConnection,
         metrics: &managed::Metrics,
     ) -> managed::RecycleResult<sqlx::Error> {
         if metrics.age() >= self.lifetime {
             return Err(managed::RecycleError::message("served its lifetime"));
         }
-        if metrics.last_used() >= IDLE_BEFORE_PING {
-            connection.ping().await?;
+        if pooled.returned_at.elapsed() >= IDLE_BEFORE_PING {
+            pooled.connection.ping().await?;
+            pooled.end_queued_at = None;
         }
         Ok(())
     }
@@ -180,14 +200,24 @@ impl PgConnections {
             .map_err(|e| DbErr::Custom(format!("the transactions' connection pool: {e}")))?;
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             // Weak, so that a pool dropped without being closed is not kept.
-            let pool = pool.weak();
+            let weak = pool.weak();
             runtime.spawn(async move {
                 loop {
                     tokio::time::sleep(idle).await;
-                    let Some(pool) = pool.upgrade().filter(|pool| !pool.is_closed()) else {
+                    let Some(pool) = weak.upgrade().filter(|pool| !pool.is_closed()) else {
                         break;
                     };
                     PgConnections { pool }.close_idle(idle).await;
+                }
+            });
+            let weak = pool.weak();
+            runtime.spawn(async move {
+                loop {
+                    tokio::time::sleep(SETTLE_AFTER).await;
+                    let Some(pool) = weak.upgrade().filter(|pool| !pool.is_closed()) else {
+                        break;
+                    };
+                    PgConnections { pool }.settle(SETTLE_AFTER).await;
                 }
             });
         }
@@ -198,15 +228,54 @@ impl PgConnections {
     /// since their last use, each saying goodbye to the server; how many.
     async fn close_idle(&self, idle: Duration) -> usize {
         let removed = (self.pool)
-            .retain(|_, metrics| metrics.last_used() < idle)
+            .retain(|pooled, _| pooled.returned_at.elapsed() < idle)
             .removed;
         let closed = removed.len();
-        for connection in removed {
+        for pooled in removed {
             // Closing a connection the server already dropped has nothing
             // left to do.
-            let _ = connection.close().await;
+            let _ = pooled.connection.close().await;
         }
         closed
+    }
+
+    /// Sends the ends that reads left queued on connections no transaction
+    /// has taken for `after`; how many. Each idle connection is taken in
+    /// turn, without waiting for one in use and without opening any.
+    async fn settle(&self, after: Duration) -> usize {
+        let take_idle = managed::Timeouts {
+            wait: Some(Duration::ZERO),
+            create: Some(Duration::ZERO),
+            recycle: Some(self.pool.timeouts().recycle.unwrap_or(after)),
+        };
+        let waited = |pooled: &PooledConnection| {
+            (pooled.end_queued_at).is_some_and(|at| at.elapsed() >= after)
+        };
+        // Counted without taking any, so that a quiet pool's connections
+        // are left alone (taking one may ping it).
+        let mut due = 0;
+        self.pool.retain(|pooled, _| {
+            due += usize::from(waited(pooled));
+            true
+        });
+        let mut settled = 0;
+        for _ in 0..self.pool.status().available {
+            if settled == due {
+                break;
+            }
+            let Ok(mut pooled) = self.pool.timeout_get(&take_idle).await else {
+                break;
+            };
+            if waited(&pooled) {
+                if pooled.connection.ping().await.is_err() {
+                    drop(managed::Object::take(pooled));
+                    continue;
+                }
+                pooled.end_queued_at = None;
+                settled += 1;
+            }
+        }
+        settled
     }
 }
 
@@ -215,25 +284,51 @@ pub(crate) struct PgTransaction {
     /// Present until its `COMMIT` or `ROLLBACK` is answered, which gives it
     /// back to the pool, or until it is dropped.
     connection: Option<managed::Object<PgConnector>>,
+    /// Begun `READ ONLY`: its end has nothing to make durable.
+    read_only: bool,
 }
 
 impl PgTransaction {
-    fn connection(&mut self) -> &mut PgConnection {
+    fn pooled(&mut self) -> &mut PooledConnection {
         self.connection
             .as_mut()
             .expect("a transaction holds its connection until it ends or is dropped")
     }
 
+    fn connection(&mut self) -> &mut PgConnection {
+        &mut self.pooled().connection
+    }
+
     /// Commits or rolls back, and gives the connection back as it is.
     async fn end(mut self, commit: bool) -> Result<(), sqlx::Error> {
+        if commit && self.read_only {
+            self.end_read();
+            return Ok(());
+        }
         let connection = self.connection();
         if commit {
             Box::pin(PgTransactionManager::commit(connection)).await?;
         } else {
             Box::pin(PgTransactionManager::rollback(connection)).await?;
         }
+        self.pooled().returned_at = Instant::now();
         drop(self.connection.take());
         Ok(())
+    }
+
+    /// Ends a read-only transaction without a round trip of its own: its
+    /// `ROLLBACK` (a read has nothing to commit, and a `READ ONLY`
+    /// transaction cannot have written) waits in the connection's buffer,
+    /// and the next transaction's `BEGIN` carries it to the server in the
+    /// same write, its answer read before the `BEGIN`'s. The pool sends it
+    /// alone once the connection has waited [`SETTLE_AFTER`]. The read's
+    /// settings end with it, so the next transaction starts without them.
+    fn end_read(mut self) {
+        PgTransactionManager::start_rollback(self.connection());
+        let pooled = self.pooled();
+        pooled.end_queued_at = Some(Instant::now());
+        pooled.returned_at = Instant::now();
+        drop(self.connection.take());
     }
 }
 
@@ -245,11 +340,12 @@ impl Drop for PgTransaction {
         // Dropped unfinished (its future was, or an error left it): roll
         // back now, not when the connection is next used, so that its locks
         // go with it. A connection that cannot is closed, not returned.
-        PgTransactionManager::start_rollback(&mut connection);
+        PgTransactionManager::start_rollback(&mut connection.connection);
+        connection.returned_at = Instant::now();
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    if connection.ping().await.is_err() {
+                    if connection.connection.ping().await.is_err() {
                         drop(managed::Object::take(connection));
                     }
                 });
@@ -315,18 +411,18 @@ impl Transaction {
         db: &Db,
         tenant: Option<(i64, Plans)>,
     ) -> Result<Transaction, DbErr> {
-        Transaction::begin_as(db, "BEGIN", tenant).await
+        Transaction::begin_as(db, false, tenant).await
     }
 
     /// Begins a transaction of `tenant_id` that only reads: PostgreSQL
     /// refuses any write in it (SQLite's is an ordinary one).
     pub(crate) async fn begin_read_only(db: &Db, tenant_id: i64) -> Result<Transaction, DbErr> {
-        Transaction::begin_as(db, "BEGIN READ ONLY", Some((tenant_id, Plans::Cached))).await
+        Transaction::begin_as(db, true, Some((tenant_id, Plans::Cached))).await
     }
 
     async fn begin_as(
         db: &Db,
-        begin: &str,
+        read_only: bool,
         tenant: Option<(i64, Plans)>,
     ) -> Result<Transaction, DbErr> {
         let Some(connections) = &db.transactions else {
@@ -341,12 +437,20 @@ impl Transaction {
         })?;
         let mut txn = PgTransaction {
             connection: Some(connection),
+            read_only,
+        };
+        let begin = if read_only {
+            "BEGIN READ ONLY"
+        } else {
+            "BEGIN"
         };
         let statement = match tenant {
             // An integer formatted into the text: nothing a client sent.
             Some((tenant_id, plans)) => format!("{begin}; {}", scope_settings(tenant_id, plans)),
             None => begin.to_owned(),
         };
+        // A read's end left queued goes in the same write as this `BEGIN`.
+        txn.pooled().end_queued_at = None;
         // Boxed, as `end` is: sqlx's futures are kilobytes, and every store
         // operation, and every GraphQL resolver that awaits one, would
         // otherwise carry them in its own.
@@ -619,6 +723,106 @@ mod tests {
                 .unwrap(),
             8,
             "the next transaction has its own settings"
+        );
+        next.commit().await.unwrap();
+        db.close().await.unwrap();
+        database.drop_now().await;
+    }
+
+    /// What PostgreSQL says `backend` is doing (`idle`, `idle in
+    /// transaction`), asked on a connection of its own.
+    async fn state_of(db: &Db, backend: i32) -> String {
+        let sql = format!("SELECT state FROM pg_stat_activity WHERE pid = {backend}");
+        db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .unwrap()
+            .expect("the backend is there")
+            .try_get_by_index::<String>(0)
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_read_ends_in_the_same_write_as_the_next_transactions_begin() {
+        let (database, db) = database("kentro_txn_read_end", 1).await;
+        let read = Transaction::begin_read_only(&db, 7).await.unwrap();
+        let backend = number(&read, "SELECT pg_backend_pid()").await.unwrap();
+        let began = (read.query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT now()::text",
+        )))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<String>(0)
+        .unwrap();
+        read.commit().await.unwrap();
+        assert_eq!(
+            state_of(&db, backend).await,
+            "idle in transaction",
+            "the read's end waits for the next transaction on its connection"
+        );
+        let next = Transaction::begin(&db, None).await.unwrap();
+        assert_eq!(
+            number(&next, "SELECT pg_backend_pid()").await.unwrap(),
+            backend
+        );
+        let since = format!("SELECT (now() > '{began}'::timestamptz)::int");
+        assert_eq!(
+            number(&next, &since).await.unwrap(),
+            1,
+            "a transaction of its own, not the read's"
+        );
+        assert_eq!(
+            number(
+                &next,
+                "SELECT (coalesce(current_setting('app.tenant_id', true), '') = '')::int"
+            )
+            .await
+            .unwrap(),
+            1,
+            "the read's tenant ended with it"
+        );
+        next.execute_unprepared("CREATE TEMP TABLE written (n int)")
+            .await
+            .expect("not read-only, as the read was");
+        next.commit().await.unwrap();
+        assert_eq!(state_of(&db, backend).await, "idle");
+        db.close().await.unwrap();
+        database.drop_now().await;
+    }
+
+    #[tokio::test]
+    async fn a_reads_end_left_waiting_is_sent_once_its_connection_has_rested() {
+        let (database, db) = database("kentro_txn_read_settle", 1).await;
+        let connections = db.transactions.clone().unwrap();
+        let written = Transaction::begin(&db, Some(7)).await.unwrap();
+        written.commit().await.unwrap();
+        assert_eq!(
+            connections.settle(Duration::ZERO).await,
+            0,
+            "a commit was answered: nothing waits"
+        );
+        let read = Transaction::begin_read_only(&db, 7).await.unwrap();
+        let backend = number(&read, "SELECT pg_backend_pid()").await.unwrap();
+        read.commit().await.unwrap();
+        assert_eq!(
+            connections.settle(Duration::from_secs(60)).await,
+            0,
+            "ended a moment ago: the next transaction may carry it"
+        );
+        assert_eq!(state_of(&db, backend).await, "idle in transaction");
+        // The pool's own pass sends it, on the same connection.
+        let mut polls = 0;
+        while state_of(&db, backend).await != "idle" {
+            polls += 1;
+            assert!(polls < 100, "the read's end is still waiting");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let next = Transaction::begin(&db, None).await.unwrap();
+        assert_eq!(
+            number(&next, "SELECT pg_backend_pid()").await.unwrap(),
+            backend,
+            "the connection went back to the pool"
         );
         next.commit().await.unwrap();
         db.close().await.unwrap();
