@@ -18,8 +18,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sqlx::{self, Postgres, Row, TypeInfo, ValueRef};
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, QueryResult, QuerySelect, QueryTrait, RuntimeErr, Select,
-    TryGetError, TryGetable,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryResult, QuerySelect, QueryTrait,
+    RuntimeErr, Select, Statement, TryGetError, TryGetable,
 };
 
 use crate::StoreError;
@@ -399,23 +399,33 @@ at_position! {
     }
 }
 
-/// Runs a select of `A` with two tables joined (`select` joins them; the
-/// columns it asks for are replaced), asking for the columns of the models
-/// `RA`, `RB` and `RC` alone and reading each row's by position. sea-orm's
+/// The statement of a select of `A` with two tables joined (`select` joins
+/// them; the columns it asks for are replaced), asking for the columns of
+/// the models `RA`, `RB` and `RC` alone, for [`read_three`]. sea-orm's
 /// `find_also_related` would add every column of each joined table under an
-/// alias it formats, only for them to be replaced. A joined `RB` or `RC` comes with the
-/// first row that names it and is `None` on the rows after it.
-pub(crate) async fn all_three<A, RA, RB, RC>(
-    txn: &ScopedTxn,
-    select: Select<A>,
-) -> Result<Vec<(RA, Option<RB>, Option<RC>)>, StoreError>
+/// alias it formats, only for them to be replaced.
+pub(crate) fn three_statement<A, RA, RB, RC>(select: Select<A>, backend: DbBackend) -> Statement
 where
     A: EntityTrait,
     RA: AtPosition,
     RB: AtPosition,
     RC: AtPosition,
 {
-    let statement = narrowed::<_, RA, RB, RC>(select).build(txn.get_database_backend());
+    narrowed::<_, RA, RB, RC>(select).build(backend)
+}
+
+/// Runs a statement of [`three_statement`]'s and reads each row's models by
+/// position. A joined `RB` or `RC` comes with the first row that names it
+/// and is `None` on the rows after it.
+pub(crate) async fn read_three<RA, RB, RC>(
+    txn: &ScopedTxn,
+    statement: Statement,
+) -> Result<Vec<(RA, Option<RB>, Option<RC>)>, StoreError>
+where
+    RA: AtPosition,
+    RB: AtPosition,
+    RC: AtPosition,
+{
     let rows = txn.query_all_raw(statement).await?;
     let mut models = Vec::with_capacity(rows.len());
     let mut typed = ColumnSet::default();
