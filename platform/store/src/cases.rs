@@ -414,10 +414,10 @@ impl<'a> Cases<'a> {
         with: CasePageParts<'_>,
     ) -> Result<CasePage, StoreError> {
         let page = PageConditions {
-            after: after.map(|key| key.get()),
+            after,
             status: filter.status,
-            assigned_to: filter.assigned_to.map(|key| key.get()),
-            person_id: filter.person_id.map(|key| key.get()),
+            assigned_to: filter.assigned_to,
+            person_id: filter.person_id,
             // One more than asked, to learn whether another page follows.
             rows: limit + 1,
         };
@@ -684,10 +684,10 @@ type PageParts<P> = (Vec<CaseRecord>, bool, Vec<P>, Vec<AccountListing>);
 /// What a page of cases asks for, as `list` was given it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct PageConditions {
-    after: Option<i64>,
+    after: Option<CaseId>,
     status: Option<CaseStatus>,
-    assigned_to: Option<i64>,
-    person_id: Option<i64>,
+    assigned_to: Option<AccountId>,
+    person_id: Option<PersonId>,
     /// How many rows to read.
     rows: u64,
 }
@@ -718,16 +718,16 @@ impl PageConditions {
             .order_by_asc(case_file::Column::Id)
             .limit(self.rows);
         if let Some(after) = self.after {
-            query = query.filter(case_file::Column::Id.gt(after));
+            query = query.filter(case_file::Column::Id.gt(after.get()));
         }
         if let Some(status) = self.status {
             query = query.filter(case_file::Column::Status.eq(status.code()));
         }
         if let Some(assignee) = self.assigned_to {
-            query = query.filter(case_file::Column::AssignedTo.eq(assignee));
+            query = query.filter(case_file::Column::AssignedTo.eq(assignee.get()));
         }
         if let Some(person) = self.person_id {
-            query = query.filter(case_file::Column::PersonId.eq(person));
+            query = query.filter(case_file::Column::PersonId.eq(person.get()));
         }
         query
     }
@@ -736,13 +736,13 @@ impl PageConditions {
     /// the tenant, each condition given, the number of rows.
     fn values(&self, tenant_id: i64) -> sea_orm::Values {
         let mut values = vec![sea_orm::Value::from(tenant_id)];
-        values.extend(self.after.map(sea_orm::Value::from));
+        values.extend(self.after.map(|key| sea_orm::Value::from(key.get())));
         values.extend(
             self.status
                 .map(|status| sea_orm::Value::from(status.code())),
         );
-        values.extend(self.assigned_to.map(sea_orm::Value::from));
-        values.extend(self.person_id.map(sea_orm::Value::from));
+        values.extend(self.assigned_to.map(|key| sea_orm::Value::from(key.get())));
+        values.extend(self.person_id.map(|key| sea_orm::Value::from(key.get())));
         values.push(self.rows.into());
         sea_orm::Values(values)
     }
@@ -820,7 +820,7 @@ fn split_page<P>(
 mod tests {
     use chrono::NaiveDate;
     use kentro_domain::case::{CaseStatus, RequestCategory, RequestChannel};
-    use kentro_domain::keys::PersonId;
+    use kentro_domain::keys::{AccountId, CaseId, PersonId};
 
     use crate::audit::Access;
     use crate::test_databases::{as_operator, details, two_centers};
@@ -1125,14 +1125,14 @@ mod tests {
         for given in 0..16u8 {
             for (scope, offset) in [(first, 0), (second, 1000)] {
                 let page = PageConditions {
-                    after: (given & 1 != 0).then_some(offset + 3),
+                    after: (given & 1 != 0).then_some(CaseId::new(offset + 3)),
                     status: (given & 2 != 0).then_some(if offset == 0 {
                         CaseStatus::Open
                     } else {
                         CaseStatus::Closed
                     }),
-                    assigned_to: (given & 4 != 0).then_some(offset + 5),
-                    person_id: (given & 8 != 0).then_some(offset + 7),
+                    assigned_to: (given & 4 != 0).then_some(AccountId::new(offset + 5)),
+                    person_id: (given & 8 != 0).then_some(PersonId::new(offset + 7)),
                     rows: offset as u64 + 21,
                 };
                 let txn = ScopedTxn::begin_read(&store.db, scope).await.unwrap();
