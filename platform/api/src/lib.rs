@@ -31,7 +31,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
     BatchRequest, BatchResponse, MergedObject, MergedSubscription, Schema, SchemaBuilder,
-    ServerError,
+    ServerError, ValidationMode,
 };
 use hashlink::LruCache;
 
@@ -73,7 +73,17 @@ pub struct Mutation(
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(referrals::ReferralSubscription);
 
-pub type KentroSchema = Schema<Query, Mutation, Subscription>;
+/// The schema's types, as async-graphql serves them.
+pub type GraphQLSchema = Schema<Query, Mutation, Subscription>;
+
+/// The schema a server serves, built twice from the same types: one checks
+/// each request against GraphQL's validation rules, the other checks only
+/// the request limits, for a request validated before ([`VALIDATED`]).
+#[derive(Clone)]
+pub struct KentroSchema {
+    checked: GraphQLSchema,
+    prevalidated: GraphQLSchema,
+}
 
 /// How the schema behaves in this deployment.
 #[derive(Debug, Clone, Copy)]
@@ -92,17 +102,26 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 
 pub fn build_schema(services: ApiServices, options: SchemaOptions) -> KentroSchema {
     limits::prepare();
-    // No extensions: `in_place.rs` resolves list items' fields without
-    // the per-field hook they would need.
-    let mut builder = builder()
-        .data(services)
-        .limit_depth(limits::MAX_DEPTH)
-        .limit_complexity(limits::MAX_COMPLEXITY)
-        .limit_directives(limits::MAX_DIRECTIVES);
-    if options.production {
-        builder = builder.disable_introspection().disable_suggestions();
+    let build = |validation: ValidationMode| {
+        // No extensions: `in_place.rs` resolves list items' fields without
+        // the per-field hook they would need.
+        let mut builder = builder()
+            .data(services.clone())
+            .validation_mode(validation)
+            .limit_depth(limits::MAX_DEPTH)
+            .limit_complexity(limits::MAX_COMPLEXITY)
+            .limit_directives(limits::MAX_DIRECTIVES);
+        if options.production {
+            builder = builder.disable_introspection().disable_suggestions();
+        }
+        builder.finish()
+    };
+    KentroSchema {
+        checked: build(ValidationMode::Strict),
+        // async-graphql's fast mode still measures depth and complexity
+        // against the limits, and refuses fragment cycles.
+        prevalidated: build(ValidationMode::Fast),
     }
-    builder.finish()
 }
 
 /// Runs a (possibly batched) request for one caller. Errors that the
@@ -158,7 +177,66 @@ async fn execute_one(
         "execute",
         operation = request.operation_name.as_deref().unwrap_or("")
     );
-    schema.execute(request.data(context)).instrument(span).await
+    let key = ValidatedKey::of(&request);
+    let known = key
+        .as_ref()
+        .is_some_and(|key| validated().get(key).is_some());
+    if known {
+        return (schema.prevalidated)
+            .execute(request.data(context))
+            .instrument(span)
+            .await;
+    }
+    let response = (schema.checked)
+        .execute(request.data(context))
+        .instrument(span)
+        .await;
+    // A request that fails validation gets no data at all.
+    if let Some(key) = key
+        && response.data != async_graphql::Value::Null
+    {
+        validated().insert(key, ());
+    }
+    response
+}
+
+/// Requests whose document passed GraphQL's validation rules, by their
+/// text, operation and variables: validation is a function of these and
+/// the schema alone (no field's visibility depends on the caller), and it
+/// was 5% of the server's time on a page of cases. Clients send the same
+/// requests again and again (a worker's list, a center's dashboard).
+/// Bounded like [`PARSED`]; variables longer than [`VALIDATED_VARIABLES_MAX`]
+/// as JSON are validated every time.
+static VALIDATED: LazyLock<Mutex<LruCache<ValidatedKey, ()>>> =
+    LazyLock::new(|| Mutex::new(LruCache::new(PARSED_DOCUMENTS)));
+const VALIDATED_VARIABLES_MAX: usize = 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ValidatedKey {
+    query: String,
+    operation: Option<String>,
+    variables: String,
+}
+
+impl ValidatedKey {
+    fn of(request: &async_graphql::Request) -> Option<ValidatedKey> {
+        if request.query.len() > PARSED_TEXT_MAX {
+            return None;
+        }
+        // Variables are a sorted map: the same values give the same text.
+        let variables = serde_json::to_string(&request.variables).ok()?;
+        (variables.len() <= VALIDATED_VARIABLES_MAX).then(|| ValidatedKey {
+            query: request.query.clone(),
+            operation: request.operation_name.clone(),
+            variables,
+        })
+    }
+}
+
+fn validated() -> std::sync::MutexGuard<'static, LruCache<ValidatedKey, ()>> {
+    VALIDATED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Parses the document once (the schema executes the parsed one) and
@@ -215,7 +293,7 @@ pub fn execute_stream(
         let refused = finish(async_graphql::Response::from_errors(vec![refused]));
         return futures::stream::once(async move { refused }).boxed();
     }
-    schema
+    (schema.checked)
         .execute_stream(request.data(context))
         .map(finish)
         .boxed()
@@ -225,7 +303,7 @@ pub fn execute_stream(
 /// in development the usual tools (GraphiQL, graphql-core, code generators)
 /// send a standard introspection query deeper than the request limits
 /// allow. Production disables introspection altogether.
-pub fn introspection_schema() -> KentroSchema {
+pub fn introspection_schema() -> GraphQLSchema {
     builder().finish()
 }
 
@@ -283,6 +361,106 @@ pub fn sdl() -> String {
 #[cfg(test)]
 mod tests {
     use super::ErrorCode;
+
+    /// The schema without services: enough for `__typename` and validation.
+    fn schema_without_services() -> super::KentroSchema {
+        super::KentroSchema {
+            checked: super::builder().finish(),
+            prevalidated: (super::builder())
+                .validation_mode(async_graphql::ValidationMode::Fast)
+                .finish(),
+        }
+    }
+
+    async fn run(
+        schema: &super::KentroSchema,
+        text: &str,
+        variables: serde_json::Value,
+    ) -> async_graphql::Response {
+        let request = async_graphql::Request::new(text)
+            .variables(async_graphql::Variables::from_json(variables));
+        let context = super::RequestContext {
+            principal: None,
+            partner: None,
+            session_token: None,
+            request_id: "test".into(),
+            client_address: "127.0.0.1".into(),
+            people_read: Default::default(),
+        };
+        super::execute_one(schema, request, context).await
+    }
+
+    fn known(text: &str, variables: serde_json::Value) -> bool {
+        let request = async_graphql::Request::new(text)
+            .variables(async_graphql::Variables::from_json(variables));
+        let key = super::ValidatedKey::of(&request).expect("a key");
+        super::validated().get(&key).is_some()
+    }
+
+    #[tokio::test]
+    async fn a_request_is_validated_once_for_its_text_operation_and_variables() {
+        use serde_json::json;
+        // The schema for validated requests is told apart here by a depth
+        // limit of its own, which this document exceeds.
+        let schema = super::KentroSchema {
+            prevalidated: (super::builder())
+                .validation_mode(async_graphql::ValidationMode::Fast)
+                .limit_depth(1)
+                .finish(),
+            ..schema_without_services()
+        };
+        let text = "query ValidatedOnce($name: String!) { __type(name: $name) { name } }";
+        let answered = run(&schema, text, json!({ "name": "Case" })).await;
+        assert!(answered.errors.is_empty(), "{:?}", answered.errors);
+        assert!(known(text, json!({ "name": "Case" })));
+        assert!(!known(text, json!({ "name": "Person" })), "other values");
+
+        // The same text with a value of the wrong type is validated, and
+        // refused as validation refuses it.
+        let refused = run(&schema, text, json!({ "name": 5 })).await;
+        assert_eq!(refused.data, async_graphql::Value::Null);
+        assert!(
+            refused.errors[0]
+                .message
+                .contains("Invalid value for argument"),
+            "{:?}",
+            refused.errors
+        );
+        assert!(!known(text, json!({ "name": 5 })), "a refusal is not kept");
+
+        let again = run(&schema, text, json!({ "name": "Case" })).await;
+        assert!(
+            again.errors[0].message.contains("nested too deep"),
+            "answered by the schema for validated requests: {:?}",
+            again.errors
+        );
+    }
+
+    #[tokio::test]
+    async fn a_document_that_fails_validation_is_refused_every_time() {
+        let schema = schema_without_services();
+        let text = "query NeverValid { __typename noSuchField }";
+        for _ in 0..2 {
+            let refused = run(&schema, text, serde_json::json!({})).await;
+            assert_eq!(refused.data, async_graphql::Value::Null);
+            assert!(
+                refused.errors[0].message.contains("noSuchField"),
+                "{:?}",
+                refused.errors
+            );
+            assert!(!known(text, serde_json::json!({})));
+        }
+    }
+
+    #[test]
+    fn long_variables_are_validated_every_time() {
+        let long = "x".repeat(super::VALIDATED_VARIABLES_MAX);
+        let request = async_graphql::Request::new("query Long($v: String) { __typename }")
+            .variables(async_graphql::Variables::from_json(
+                serde_json::json!({ "v": long }),
+            ));
+        assert_eq!(super::ValidatedKey::of(&request), None);
+    }
 
     #[test]
     fn a_document_within_the_limits_is_parsed_once_and_served_again() {

@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ipnet::IpNet;
-use kentro_api::{ApiServices, ErrorCode, KentroSchema, RequestContext};
+use kentro_api::{ApiServices, ErrorCode, GraphQLSchema, KentroSchema, RequestContext};
 use kentro_domain::keys::AccountId;
 use kentro_store::{Admission, PartnerPrincipal, Principal, Quota, Sessions, TenantScope};
 
@@ -36,7 +36,7 @@ pub struct AppState {
     pub schema: KentroSchema,
     /// Development only: answers introspection-only requests without the
     /// request limits, for the usual GraphQL tools.
-    pub introspection: Option<KentroSchema>,
+    pub introspection: Option<GraphQLSchema>,
     pub services: ApiServices,
     pub rate_limits: RateLimits,
     pub trusted_proxies: Arc<[IpNet]>,
