@@ -78,11 +78,28 @@ pub type GraphQLSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema a server serves, built twice from the same types: one checks
 /// each request against GraphQL's validation rules, the other checks only
-/// the request limits, for a request validated before ([`VALIDATED`]).
+/// the request limits, for a request `checked` has validated before.
 #[derive(Clone)]
 pub struct KentroSchema {
     checked: GraphQLSchema,
     prevalidated: GraphQLSchema,
+    validated: Arc<Validated>,
+}
+
+impl KentroSchema {
+    fn of(checked: GraphQLSchema, prevalidated: GraphQLSchema) -> KentroSchema {
+        KentroSchema {
+            checked,
+            prevalidated,
+            validated: Arc::new(Mutex::new(LruCache::new(PARSED_DOCUMENTS))),
+        }
+    }
+
+    fn validated(&self) -> std::sync::MutexGuard<'_, LruCache<ValidatedKey, ()>> {
+        (self.validated)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// How the schema behaves in this deployment.
@@ -116,12 +133,12 @@ pub fn build_schema(services: ApiServices, options: SchemaOptions) -> KentroSche
         }
         builder.finish()
     };
-    KentroSchema {
-        checked: build(ValidationMode::Strict),
+    KentroSchema::of(
+        build(ValidationMode::Strict),
         // async-graphql's fast mode still measures depth and complexity
         // against the limits, and refuses fragment cycles.
-        prevalidated: build(ValidationMode::Fast),
-    }
+        build(ValidationMode::Fast),
+    )
 }
 
 /// Runs a (possibly batched) request for one caller. Errors that the
@@ -180,7 +197,7 @@ async fn execute_one(
     let key = ValidatedKey::of(&request);
     let known = key
         .as_ref()
-        .is_some_and(|key| validated().get(key).is_some());
+        .is_some_and(|key| schema.validated().get(key).is_some());
     if known {
         return (schema.prevalidated)
             .execute(request.data(context))
@@ -195,7 +212,7 @@ async fn execute_one(
     if let Some(key) = key
         && response.data != async_graphql::Value::Null
     {
-        validated().insert(key, ());
+        schema.validated().insert(key, ());
     }
     response
 }
@@ -206,9 +223,8 @@ async fn execute_one(
 /// was 5% of the server's time on a page of cases. Clients send the same
 /// requests again and again (a worker's list, a center's dashboard).
 /// Bounded like [`PARSED`]; variables longer than [`VALIDATED_VARIABLES_MAX`]
-/// as JSON are validated every time.
-static VALIDATED: LazyLock<Mutex<LruCache<ValidatedKey, ()>>> =
-    LazyLock::new(|| Mutex::new(LruCache::new(PARSED_DOCUMENTS)));
+/// as JSON are validated every time. Each schema keeps its own.
+type Validated = Mutex<LruCache<ValidatedKey, ()>>;
 const VALIDATED_VARIABLES_MAX: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -231,12 +247,6 @@ impl ValidatedKey {
             variables,
         })
     }
-}
-
-fn validated() -> std::sync::MutexGuard<'static, LruCache<ValidatedKey, ()>> {
-    VALIDATED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Parses the document once (the schema executes the parsed one) and
@@ -364,12 +374,12 @@ mod tests {
 
     /// The schema without services: enough for `__typename` and validation.
     fn schema_without_services() -> super::KentroSchema {
-        super::KentroSchema {
-            checked: super::builder().finish(),
-            prevalidated: (super::builder())
+        super::KentroSchema::of(
+            super::builder().finish(),
+            (super::builder())
                 .validation_mode(async_graphql::ValidationMode::Fast)
                 .finish(),
-        }
+        )
     }
 
     async fn run(
@@ -390,11 +400,11 @@ mod tests {
         super::execute_one(schema, request, context).await
     }
 
-    fn known(text: &str, variables: serde_json::Value) -> bool {
+    fn known(schema: &super::KentroSchema, text: &str, variables: serde_json::Value) -> bool {
         let request = async_graphql::Request::new(text)
             .variables(async_graphql::Variables::from_json(variables));
         let key = super::ValidatedKey::of(&request).expect("a key");
-        super::validated().get(&key).is_some()
+        schema.validated().get(&key).is_some()
     }
 
     #[tokio::test]
@@ -402,18 +412,21 @@ mod tests {
         use serde_json::json;
         // The schema for validated requests is told apart here by a depth
         // limit of its own, which this document exceeds.
-        let schema = super::KentroSchema {
-            prevalidated: (super::builder())
+        let schema = super::KentroSchema::of(
+            super::builder().finish(),
+            (super::builder())
                 .validation_mode(async_graphql::ValidationMode::Fast)
                 .limit_depth(1)
                 .finish(),
-            ..schema_without_services()
-        };
+        );
         let text = "query ValidatedOnce($name: String!) { __type(name: $name) { name } }";
         let answered = run(&schema, text, json!({ "name": "Case" })).await;
         assert!(answered.errors.is_empty(), "{:?}", answered.errors);
-        assert!(known(text, json!({ "name": "Case" })));
-        assert!(!known(text, json!({ "name": "Person" })), "other values");
+        assert!(known(&schema, text, json!({ "name": "Case" })));
+        assert!(
+            !known(&schema, text, json!({ "name": "Person" })),
+            "other values"
+        );
 
         // The same text with a value of the wrong type is validated, and
         // refused as validation refuses it.
@@ -426,7 +439,10 @@ mod tests {
             "{:?}",
             refused.errors
         );
-        assert!(!known(text, json!({ "name": 5 })), "a refusal is not kept");
+        assert!(
+            !known(&schema, text, json!({ "name": 5 })),
+            "a refusal is not kept"
+        );
 
         let again = run(&schema, text, json!({ "name": "Case" })).await;
         assert!(
@@ -448,7 +464,7 @@ mod tests {
                 "{:?}",
                 refused.errors
             );
-            assert!(!known(text, serde_json::json!({})));
+            assert!(!known(&schema, text, serde_json::json!({})));
         }
     }
 
