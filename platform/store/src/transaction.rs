@@ -181,8 +181,10 @@ impl managed::Manager for PgConnector {
 impl PgConnections {
     /// Up to `size` connections, each opened and each waited for at most
     /// `wait`, each replaced once it is `lifetime` old, and each closed once
-    /// it has waited `idle` unused (looked for every `idle`, when made
-    /// inside a Tokio runtime, until the pool is closed or dropped).
+    /// it has waited `idle` unused. When made inside a Tokio runtime, a pass
+    /// until the pool is closed or dropped sends the reads' ends left
+    /// waiting ([`PgConnections::settle`]) and, every `idle`, closes the
+    /// idle connections.
     pub(crate) fn new(
         options: PgConnectOptions,
         size: usize,
@@ -201,23 +203,21 @@ impl PgConnections {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             // Weak, so that a pool dropped without being closed is not kept.
             let weak = pool.weak();
+            let pass = SETTLE_AFTER.min(idle);
             runtime.spawn(async move {
+                let mut since_closing = Duration::ZERO;
                 loop {
-                    tokio::time::sleep(idle).await;
+                    tokio::time::sleep(pass).await;
                     let Some(pool) = weak.upgrade().filter(|pool| !pool.is_closed()) else {
                         break;
                     };
-                    PgConnections { pool }.close_idle(idle).await;
-                }
-            });
-            let weak = pool.weak();
-            runtime.spawn(async move {
-                loop {
-                    tokio::time::sleep(SETTLE_AFTER).await;
-                    let Some(pool) = weak.upgrade().filter(|pool| !pool.is_closed()) else {
-                        break;
-                    };
-                    PgConnections { pool }.settle(SETTLE_AFTER).await;
+                    let connections = PgConnections { pool };
+                    connections.settle(SETTLE_AFTER).await;
+                    since_closing += pass;
+                    if since_closing >= idle {
+                        connections.close_idle(idle).await;
+                        since_closing = Duration::ZERO;
+                    }
                 }
             });
         }
