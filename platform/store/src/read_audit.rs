@@ -79,19 +79,17 @@ impl ReadAudit {
 
 async fn write_as_they_come(db: Db, mut handed: mpsc::UnboundedReceiver<Handed>) {
     while let Some(first) = handed.recv().await {
-        let mut by_tenant: BTreeMap<i64, Vec<Handed>> = BTreeMap::new();
-        by_tenant
-            .entry(first.scope.tenant_id())
-            .or_default()
-            .push(first);
-        let mut taken = 1;
-        while taken < BATCH {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
             let Ok(next) = handed.try_recv() else { break };
+            batch.push(next);
+        }
+        let mut by_tenant: BTreeMap<i64, Vec<Handed>> = BTreeMap::new();
+        for read in batch {
             by_tenant
-                .entry(next.scope.tenant_id())
+                .entry(read.scope.tenant_id())
                 .or_default()
-                .push(next);
-            taken += 1;
+                .push(read);
         }
         // Tenants side by side, a few at a time: their reads need not wait
         // for one another's transactions, and the requests keep the most of
