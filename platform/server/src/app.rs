@@ -12,7 +12,7 @@ use kentro_store::{
 use tokio::net::TcpListener;
 
 use crate::config::{Environment, Settings};
-use crate::http::{AppState, RateLimits, router};
+use crate::http::{AppParts, AppState, RateLimits, router};
 use crate::{demo, directory, manifests, notify};
 
 /// Opens the database named by the settings. In development it brings the
@@ -259,7 +259,7 @@ pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Re
         per_period: n,
         period: Duration::from_secs(60),
     };
-    let mut state = AppState {
+    let mut parts = AppParts {
         schema,
         introspection: (!production).then(kentro_api::introspection_schema),
         services,
@@ -280,14 +280,15 @@ pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Re
     let address = listener.local_addr()?;
     if settings.public_url.is_none() {
         // Port 0 picks a port at bind time; links must carry the real one.
-        let mut services = state.services.clone();
+        let mut services = parts.services.clone();
         services.loop_settings.public_url = format!("http://{address}");
-        state = AppState {
+        parts = AppParts {
             schema: build_schema(services.clone(), SchemaOptions { production }),
             services,
-            ..state
+            ..parts
         };
     }
+    let state = AppState::new(parts);
     if workload && let Some(accounts) = &demo_accounts {
         let sessions = Sessions::new(
             &store,

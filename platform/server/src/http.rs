@@ -31,8 +31,27 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// How long a readiness probe waits for one dependency.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// What every handler shares, behind one reference count: axum clones a
+/// route's state for every request (the handler's and each layer's copy),
+/// and each of the parts counts references of its own.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    pub fn new(parts: AppParts) -> AppState {
+        AppState(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+pub struct AppParts {
     pub schema: KentroSchema,
     /// Development only: answers introspection-only requests without the
     /// request limits, for the usual GraphQL tools.
