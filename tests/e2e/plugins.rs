@@ -16,10 +16,15 @@ use crate::operations::{
     my_email, my_tenant_plugins, plugin_operation,
 };
 
-/// Compiled artifacts shared by every test of the run, so each plugin is
-/// compiled once.
+/// Compiled artifacts shared by every test, so each plugin is compiled
+/// once. In the build's own folder for tests, not one per process: nextest
+/// runs each test in a process of its own, and a folder per process id was
+/// neither shared nor ever removed. An artifact is kept under the engine's
+/// fingerprint and the component's digest, with its MAC under the key the
+/// tests share, so a later run reuses it only for the same engine and
+/// component.
 fn shared_cache() -> PathBuf {
-    std::env::temp_dir().join(format!("kentro-plugin-cache-{}", std::process::id()))
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache")
 }
 
 fn dist(name: &str) -> PathBuf {
