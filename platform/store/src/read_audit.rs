@@ -117,10 +117,11 @@ async fn write_as_they_come(db: Db, mut handed: mpsc::UnboundedReceiver<Handed>)
 /// had queued made a transaction of about four reads, and four turns make
 /// one of about eight. A transaction's begin, its tenant's settings, its
 /// insert and its commit cost as much for one read as for eight: the turns
-/// took 9% off a page's CPU and added 6% to the pages served (`cases_page`,
-/// measured side by side). Ending the gathering at the first turn that
-/// brought nothing kept most of that cost. On a quiet replica the turns are
-/// a few microseconds: the runtime has nothing else to run.
+/// took 9% off the CPU of a page of cases and served 6% more of them
+/// (`infra/scripts/cpu-per-page.sh`, side by side). Ending the gathering at
+/// the first turn that brought nothing kept most of that cost. On a quiet
+/// replica the turns are a few microseconds: the runtime has nothing else
+/// to run.
 async fn gather<T>(handed: &mut mpsc::UnboundedReceiver<T>, first: T) -> Vec<T> {
     let mut batch = vec![first];
     for turn in 0..=GATHERING_TURNS {
