@@ -111,7 +111,8 @@ async fn write_as_they_come(db: Db, mut handed: mpsc::UnboundedReceiver<Handed>)
 }
 
 /// The reads handed over with `first`, up to [`BATCH`], and those handed
-/// over while the writer lets the runtime take [`GATHERING_TURNS`] turns.
+/// over while the writer lets the runtime take [`GATHERING_TURNS`] turns (no
+/// more once the batch is full).
 ///
 /// Under load, requests finish their reads a few at a time: taking only what
 /// had queued made a transaction of about four reads, and four turns make
@@ -124,16 +125,23 @@ async fn write_as_they_come(db: Db, mut handed: mpsc::UnboundedReceiver<Handed>)
 /// to run.
 async fn gather<T>(handed: &mut mpsc::UnboundedReceiver<T>, first: T) -> Vec<T> {
     let mut batch = vec![first];
-    for turn in 0..=GATHERING_TURNS {
-        if turn > 0 {
-            tokio::task::yield_now().await;
+    take_queued(handed, &mut batch);
+    for _ in 0..GATHERING_TURNS {
+        if batch.len() == BATCH {
+            break;
         }
-        while batch.len() < BATCH {
-            let Ok(next) = handed.try_recv() else { break };
-            batch.push(next);
-        }
+        tokio::task::yield_now().await;
+        take_queued(handed, &mut batch);
     }
     batch
+}
+
+/// Adds the reads already handed over to `batch`, up to [`BATCH`].
+fn take_queued<T>(handed: &mut mpsc::UnboundedReceiver<T>, batch: &mut Vec<T>) {
+    while batch.len() < BATCH {
+        let Ok(next) = handed.try_recv() else { break };
+        batch.push(next);
+    }
 }
 
 async fn write_tenant(db: &Db, scope: TenantScope, reads: &mut [Handed]) -> Result<(), StoreError> {
