@@ -27,6 +27,7 @@ use crate::entity::user_account;
 use crate::ephemeral::{Ephemeral, Quota};
 use crate::rows::AccountListing;
 use crate::scope::{PlatformTxn, ScopedTxn, TenantEntity, TenantScope, accounts_of};
+use crate::session_lease::VerifiedSession;
 use crate::transaction::Db;
 use crate::{Store, StoreError};
 
@@ -840,6 +841,18 @@ impl<'a> Sessions<'a> {
             return Ok(Admission::Unknown);
         }
         let key = Self::session_key(token);
+        // A lease from an earlier trip to Redis, while it lasts (see
+        // `session_lease.rs`).
+        let leases = &self.store.session_leases;
+        if let Some(session) = leases.spend(&key) {
+            return Ok(match self.principal_for(&key, session).await? {
+                Some(principal) => Admission::Admitted(principal),
+                None => {
+                    leases.forget(&key);
+                    Admission::Unknown
+                }
+            });
+        }
         let cache = &self.store.account_cache;
         let Some(owner) = cache.owner(&key) else {
             let record = self
@@ -870,22 +883,32 @@ impl<'a> Sessions<'a> {
             });
         };
         let quotas = quotas(owner.account, owner.tenant.map(TenantScope::of));
+        let ticket = leases.before_trip(&key, &quotas);
         let Some((record, taken)) = self
             .ephemeral
-            .session_and_quotas(&key, self.policy.idle_timeout, &quotas)
+            .session_and_quotas(&key, self.policy.idle_timeout, &quotas, ticket.want)
             .await?
         else {
             cache.forget_owner(&key);
+            leases.forget(&key);
             return Ok(Admission::Unknown);
         };
-        let principal = self
-            .principal_of(&key, &record)
-            .await?
-            .filter(|p| p.account.id == owner.account);
-        Ok(match (principal, taken) {
-            (None, _) => Admission::Unknown,
-            (Some(principal), Ok(())) => Admission::Admitted(principal),
-            (Some(_), Err(retry_after)) => Admission::OverQuota { retry_after },
+        let Some(session) = self
+            .verified(&key, &record)
+            .filter(|session| session.account == owner.account)
+        else {
+            return Ok(Admission::Unknown);
+        };
+        let Some(principal) = self.principal_for(&key, session).await? else {
+            leases.forget(&key);
+            return Ok(Admission::Unknown);
+        };
+        Ok(match taken {
+            Ok(taken) => {
+                leases.grant(&key, session, ticket, taken);
+                Admission::Admitted(principal)
+            }
+            Err(retry_after) => Admission::OverQuota { retry_after },
         })
     }
 
@@ -894,28 +917,48 @@ impl<'a> Sessions<'a> {
     }
 
     /// The principal behind a session's record: `None` when the record is
-    /// not one this platform wrote, has outlived its absolute lifetime, or
-    /// its account was disabled, or changed its password or role, since it
-    /// began.
+    /// not one this platform wrote, or see [`principal_for`](Self::principal_for).
     async fn principal_of(&self, key: &str, record: &str) -> Result<Option<Principal>, StoreError> {
+        match self.verified(key, record) {
+            Some(session) => self.principal_for(key, session).await,
+            None => Ok(None),
+        }
+    }
+
+    /// What a session's record says, when this platform wrote it for `key`.
+    fn verified(&self, key: &str, record: &str) -> Option<VerifiedSession> {
         let Ok(record) = serde_json::from_str::<SessionRecord>(record) else {
-            return Ok(None);
+            return None;
         };
         if !record.verify(&self.policy.record_key, key) {
             tracing::warn!("a session record failed its authentication; refused");
-            return Ok(None);
+            return None;
         }
-        let age_us = Utc::now().timestamp_micros() - record.created_at_us;
+        Some(VerifiedSession {
+            account: record.account_id,
+            created_at_us: record.created_at_us,
+        })
+    }
+
+    /// The principal behind a verified session: `None` when it has outlived
+    /// its absolute lifetime, or its account was disabled, or changed its
+    /// password or role, since it began.
+    async fn principal_for(
+        &self,
+        key: &str,
+        session: VerifiedSession,
+    ) -> Result<Option<Principal>, StoreError> {
+        let age_us = Utc::now().timestamp_micros() - session.created_at_us;
         if age_us < 0 || age_us as u128 > self.policy.absolute_lifetime.as_micros() {
             self.ephemeral.delete(key).await?;
             return Ok(None);
         }
         let cache = &self.store.account_cache;
-        let row = match cache.account(record.account_id) {
+        let row = match cache.account(session.account) {
             Some(row) => row,
             None => {
                 let generation = cache.generation();
-                let Some(row) = user_account::Entity::find_by_id(record.account_id.get())
+                let Some(row) = user_account::Entity::find_by_id(session.account.get())
                     .one(&self.store.db)
                     .await?
                 else {
@@ -930,7 +973,7 @@ impl<'a> Sessions<'a> {
         let begun_before_change = [row.password_changed_at, row.sessions_ended_at]
             .into_iter()
             .flatten()
-            .any(|changed| record.created_at_us < changed.timestamp_micros());
+            .any(|changed| session.created_at_us < changed.timestamp_micros());
         if row.disabled_at.is_some() || begun_before_change {
             self.ephemeral.delete(key).await?;
             return Ok(None);
@@ -940,8 +983,13 @@ impl<'a> Sessions<'a> {
         Ok(Some(Principal { account, tenant }))
     }
 
+    /// Ends the session: on this replica at once, on the others within a
+    /// lease's window at most (see `session_lease.rs`).
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
-        self.ephemeral.delete(&Self::session_key(token)).await
+        let key = Self::session_key(token);
+        self.ephemeral.delete(&key).await?;
+        self.store.session_leases.forget(&key);
+        Ok(())
     }
 
     fn reset_key(token: &str) -> String {
@@ -1142,6 +1190,94 @@ mod tests {
             StoreError::Conflict { field, .. } => ("conflict", field),
             other => panic!("not a field's error: {other:?}"),
         }
+    }
+
+    /// A busy session's requests spend a lease from an earlier trip to
+    /// Redis, yet a logout on this replica and a disabling of its account
+    /// hold from the next request, lease or not.
+    #[tokio::test]
+    async fn a_busy_sessions_lease_ends_with_its_logout_and_with_its_account() {
+        use std::time::Duration;
+
+        use super::{Admission, LoginOutcome, SessionPolicy, Sessions};
+        use crate::ephemeral::{Ephemeral, Quota};
+
+        let centers = two_centers().await;
+        let (store, operator) = (&centers.store, Actor::operator());
+        let ephemeral = Ephemeral::in_process();
+        let sessions = Sessions::new(store, &ephemeral, SessionPolicy::with_secret(b"test"));
+        let worker = new_account(
+            "eleni@ours.example",
+            Some(centers.ours),
+            Role::SocialWorker,
+            None,
+        );
+        let email = worker.email.clone();
+        store
+            .accounts()
+            .create(worker, &operator, "test")
+            .await
+            .unwrap();
+        let log_in = || async {
+            match (sessions.login(
+                email.as_str(),
+                "a long enough password",
+                "192.0.2.1",
+                "test",
+            ))
+            .await
+            .unwrap()
+            {
+                LoginOutcome::LoggedIn { token, .. } => token,
+                other => panic!("not logged in: {other:?}"),
+            }
+        };
+        let plenty = Quota {
+            burst: 100_000,
+            per_period: 100_000,
+            period: Duration::from_secs(60),
+        };
+        let admitted = |token: String| {
+            let sessions = &sessions;
+            async move {
+                let admission = (sessions.admit(&token, |account, _| {
+                    vec![(format!("user:{account}"), plenty)]
+                }))
+                .await
+                .unwrap();
+                matches!(admission, Admission::Admitted(_))
+            }
+        };
+        let busy = |token: String| async move {
+            // The first request learns whose the session is; trips then
+            // take 1, 2, 4 and 8 actions, the eighth request's lasting
+            // past the twelfth.
+            for _ in 0..12 {
+                assert!(admitted(token.clone()).await);
+            }
+            let key = Sessions::session_key(&token);
+            assert!(
+                store.session_leases.spend(&key).is_some(),
+                "a busy session holds a lease"
+            );
+        };
+
+        let token = log_in().await;
+        busy(token.clone()).await;
+        sessions.logout(&token).await.unwrap();
+        assert!(
+            !admitted(token).await,
+            "a session logged out here ended here"
+        );
+
+        let token = log_in().await;
+        busy(token.clone()).await;
+        (store.accounts())
+            .disable(Some(centers.ours), &email, &operator, "test")
+            .await
+            .unwrap()
+            .expect("the account");
+        assert!(!admitted(token).await, "a disabled account's lease ended");
     }
 
     #[tokio::test]

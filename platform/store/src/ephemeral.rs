@@ -45,47 +45,95 @@ pub struct InProcess {
     limiters: Mutex<HashMap<String, Instant>>,
 }
 
+impl InProcess {
+    /// Up to `want` actions from every quota, the same number from each,
+    /// as `GCRA_FUNCTION` takes them in Redis: how many, or how long to
+    /// wait for one when some quota has none left (then none is taken).
+    fn take_up_to(&self, quotas: &[(String, Quota)], want: u32) -> Result<u32, Duration> {
+        let mut limiters = self.limiters.lock().expect("ephemeral limiters lock");
+        let now = Instant::now();
+        if limiters.len() > 100_000 {
+            limiters.retain(|_, tat| *tat > now);
+        }
+        let mut taken = want;
+        let mut wait = Duration::ZERO;
+        let mut tats = Vec::with_capacity(quotas.len());
+        for (key, quota) in quotas {
+            let interval = quota.emission_interval().max(Duration::from_nanos(1));
+            let tat = limiters.get(key).copied().unwrap_or(now).max(now);
+            // n actions fit while tat + n * interval <= now + burst * interval.
+            let limit = now + interval * quota.burst;
+            let room = limit.saturating_duration_since(tat).as_nanos() / interval.as_nanos();
+            taken = taken.min(u32::try_from(room).unwrap_or(u32::MAX));
+            if room < 1 {
+                wait = wait.max((tat + interval).saturating_duration_since(limit));
+            }
+            tats.push((key, tat, interval));
+        }
+        if taken < 1 {
+            return Err(wait);
+        }
+        for (key, tat, interval) in tats {
+            limiters.insert(key.clone(), tat + interval * taken);
+        }
+        Ok(taken)
+    }
+}
+
 /// GCRA in Redis over several keys at once, on the server's clock so every
-/// replica agrees: `take(first_key, first_arg)` runs over `KEYS[first_key..]`
-/// with (interval ms, burst) per key in `ARGV` from `first_arg`. An action
-/// is taken from every quota or from none. Gives 0 when allowed, else the
-/// milliseconds to wait.
+/// replica agrees: `take(first_key, first_arg, want)` runs over
+/// `KEYS[first_key..]` with (interval ms, burst) per key in `ARGV` from
+/// `first_arg`, and takes up to `want` actions from every quota, the same
+/// number from each. Gives the number taken and, when that is 0 (some quota
+/// has none left, and nothing was taken from any), the milliseconds to wait
+/// for one.
 const GCRA_FUNCTION: &str = r"
-local function take(first_key, first_arg)
+local function take(first_key, first_arg, want)
   local now_parts = redis.call('TIME')
   local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+  local taken = want
   local wait = 0
-  local new_tats = {}
+  local tats = {}
+  local intervals = {}
   for i = first_key, #KEYS do
     local arg = first_arg + 2 * (i - first_key)
     local interval = tonumber(ARGV[arg])
     local burst = tonumber(ARGV[arg + 1])
     local tat = tonumber(redis.call('GET', KEYS[i]) or now)
     if tat < now then tat = now end
-    local new_tat = tat + interval
-    local allow_at = new_tat - burst * interval
-    if now < allow_at and allow_at - now > wait then
-      wait = allow_at - now
+    -- n actions fit while tat + n * interval <= now + burst * interval.
+    local room = math.floor((now + burst * interval - tat) / interval)
+    if room < taken then taken = room end
+    if room < 1 then
+      local allow_at = tat + interval - burst * interval
+      if allow_at - now > wait then wait = allow_at - now end
     end
-    new_tats[i] = new_tat
+    tats[i] = tat
+    intervals[i] = interval
   end
-  if wait > 0 then
-    return wait
+  if taken < 1 then
+    return 0, wait
   end
   for i = first_key, #KEYS do
-    redis.call('SET', KEYS[i], new_tats[i], 'PX', new_tats[i] - now)
+    local new_tat = tats[i] + taken * intervals[i]
+    redis.call('SET', KEYS[i], new_tat, 'PX', new_tat - now)
   end
-  return 0
+  return taken, 0
 end
 ";
 
-/// The quotas of `KEYS`, as `GCRA_FUNCTION` takes them.
-static GCRA_SCRIPT: LazyLock<redis::Script> =
-    LazyLock::new(|| redis::Script::new(&format!("{GCRA_FUNCTION}\nreturn take(1, 1)")));
+/// One action from each quota of `KEYS`, as `GCRA_FUNCTION` takes them:
+/// 0 when taken, else the milliseconds to wait.
+static GCRA_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(&format!(
+        "{GCRA_FUNCTION}\nlocal taken, wait = take(1, 1, 1)\nreturn wait"
+    ))
+});
 
 /// A session read and its idle expiry restarted (`KEYS[1]`, `ARGV[1]` ms),
-/// then, only when it exists, the quotas of the other keys taken: the
-/// record and the wait, or nil for no session.
+/// then, only when it exists, up to `ARGV[2]` actions taken from the quotas
+/// of the other keys: the record, the number taken and the wait, or nil for
+/// no session.
 static SESSION_SCRIPT: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(&format!(
         "{GCRA_FUNCTION}
@@ -93,7 +141,8 @@ local record = redis.call('GETEX', KEYS[1], 'PX', ARGV[1])
 if not record then
   return false
 end
-return {{record, take(2, 2)}}"
+local taken, wait = take(2, 3, tonumber(ARGV[2]))
+return {{record, taken, wait}}"
     ))
 });
 
@@ -309,22 +358,26 @@ impl Ephemeral {
         self.rate_limit_all(&[(key.to_owned(), quota)]).await
     }
 
-    /// Reads a session's record and restarts its idle expiry, then takes
-    /// one action from each quota (or from none, see
-    /// [`rate_limit_all`](Self::rate_limit_all)): one round trip to Redis.
-    /// `None`, and nothing taken, when there is no such session.
+    /// Reads a session's record and restarts its idle expiry, then takes up
+    /// to `want` actions from each quota, the same number from each (or
+    /// none, see [`rate_limit_all`](Self::rate_limit_all)): one round trip
+    /// to Redis. `None`, and nothing taken, when there is no such session;
+    /// else the record and how many actions were taken (at least one), or
+    /// how long to wait for one.
     pub(crate) async fn session_and_quotas(
         &self,
         session_key: &str,
         idle_timeout: Duration,
         quotas: &[(String, Quota)],
-    ) -> Result<Option<(String, Result<(), Duration>)>, StoreError> {
+        want: u32,
+    ) -> Result<Option<(String, Result<u32, Duration>)>, StoreError> {
+        let want = want.max(1);
         match self {
-            Ephemeral::InProcess(_) => {
+            Ephemeral::InProcess(state) => {
                 let Some(record) = self.get_and_touch(session_key, idle_timeout).await? else {
                     return Ok(None);
                 };
-                Ok(Some((record, self.rate_limit_all(quotas).await?)))
+                Ok(Some((record, state.take_up_to(quotas, want))))
             }
             Ephemeral::Redis {
                 connection,
@@ -334,20 +387,21 @@ impl Ephemeral {
                 let mut invocation = SESSION_SCRIPT.prepare_invoke();
                 invocation
                     .key(format!("{key_prefix}{session_key}"))
-                    .arg(idle_timeout.as_millis() as u64);
+                    .arg(idle_timeout.as_millis() as u64)
+                    .arg(want);
                 for (key, quota) in quotas {
                     invocation
                         .key(format!("{key_prefix}limit:{key}"))
                         .arg(quota.emission_interval().as_millis().max(1) as u64)
                         .arg(quota.burst);
                 }
-                let answer: Option<(String, u64)> =
+                let answer: Option<(String, u32, u64)> =
                     invocation.invoke_async(&mut connection).await?;
-                Ok(answer.map(|(record, wait_ms)| {
+                Ok(answer.map(|(record, taken, wait_ms)| {
                     (
                         record,
-                        if wait_ms == 0 {
-                            Ok(())
+                        if taken > 0 {
+                            Ok(taken)
                         } else {
                             Err(Duration::from_millis(wait_ms))
                         },
@@ -367,30 +421,7 @@ impl Ephemeral {
             return Ok(Ok(()));
         }
         match self {
-            Ephemeral::InProcess(state) => {
-                let mut limiters = state.limiters.lock().expect("ephemeral limiters lock");
-                let now = Instant::now();
-                if limiters.len() > 100_000 {
-                    limiters.retain(|_, tat| *tat > now);
-                }
-                let mut wait = Duration::ZERO;
-                let mut new_tats = Vec::with_capacity(quotas.len());
-                for (key, quota) in quotas {
-                    let interval = quota.emission_interval();
-                    let tat = limiters.get(key).copied().unwrap_or(now).max(now);
-                    let new_tat = tat + interval;
-                    let allow_at = new_tat.checked_sub(interval * quota.burst).unwrap_or(now);
-                    if now < allow_at {
-                        wait = wait.max(allow_at - now);
-                    }
-                    new_tats.push((key.clone(), new_tat));
-                }
-                if wait > Duration::ZERO {
-                    return Ok(Err(wait));
-                }
-                limiters.extend(new_tats);
-                Ok(Ok(()))
-            }
+            Ephemeral::InProcess(state) => Ok(state.take_up_to(quotas, 1).map(|_| ())),
             Ephemeral::Redis {
                 connection,
                 key_prefix,
@@ -505,24 +536,69 @@ mod tests {
         let ttl = Duration::from_secs(600);
         assert_eq!(
             ephemeral
-                .session_and_quotas("session:gone", ttl, &quotas)
+                .session_and_quotas("session:gone", ttl, &quotas, 1)
                 .await
                 .unwrap(),
             None
         );
         ephemeral.put("session:live", "record", ttl).await.unwrap();
         let (record, taken) = ephemeral
-            .session_and_quotas("session:live", ttl, &quotas)
+            .session_and_quotas("session:live", ttl, &quotas, 1)
             .await
             .unwrap()
             .expect("the live session");
-        assert_eq!((record.as_str(), taken), ("record", Ok(())));
+        assert_eq!((record.as_str(), taken), ("record", Ok(1)));
         let (_, taken) = ephemeral
-            .session_and_quotas("session:live", ttl, &quotas)
+            .session_and_quotas("session:live", ttl, &quotas, 1)
             .await
             .unwrap()
             .expect("the live session");
         assert!(taken.unwrap_err() > Duration::from_secs(50));
+    }
+
+    /// A trip asking for several actions takes as many as every quota has
+    /// left, the same number from each, and the next asks to wait.
+    async fn session_and_quotas_take_what_every_quota_has_room_for(ephemeral: Ephemeral) {
+        let per_minute = |burst| Quota {
+            burst,
+            per_period: burst,
+            period: Duration::from_secs(60),
+        };
+        let quotas = [
+            ("user:8".to_owned(), per_minute(5)),
+            ("tenant:3".to_owned(), per_minute(3)),
+        ];
+        let ttl = Duration::from_secs(600);
+        ephemeral.put("session:busy", "record", ttl).await.unwrap();
+        let taken = |want| {
+            let (ephemeral, quotas) = (&ephemeral, &quotas);
+            async move {
+                let (_, taken) = ephemeral
+                    .session_and_quotas("session:busy", ttl, quotas, want)
+                    .await
+                    .unwrap()
+                    .expect("the live session");
+                taken
+            }
+        };
+        assert_eq!(taken(2).await, Ok(2));
+        assert_eq!(taken(4).await, Ok(1), "the tenant's third is the last");
+        assert!(taken(4).await.unwrap_err() > Duration::from_secs(10));
+        // The account's quota gave the tenant's three and no more.
+        let user = [("user:8".to_owned(), per_minute(5))];
+        assert_eq!(ephemeral.rate_limit_all(&user).await.unwrap(), Ok(()));
+        assert_eq!(ephemeral.rate_limit_all(&user).await.unwrap(), Ok(()));
+        assert!(ephemeral.rate_limit_all(&user).await.unwrap().is_err());
+    }
+
+    #[tokio::test]
+    async fn in_process_session_and_quotas_take_what_every_quota_has_room_for() {
+        session_and_quotas_take_what_every_quota_has_room_for(Ephemeral::in_process()).await;
+    }
+
+    #[tokio::test]
+    async fn redis_session_and_quotas_take_what_every_quota_has_room_for() {
+        session_and_quotas_take_what_every_quota_has_room_for(test_redis().await).await;
     }
 
     #[tokio::test]
@@ -532,10 +608,19 @@ mod tests {
 
     #[tokio::test]
     async fn redis_session_and_quotas_take_only_for_a_live_session() {
+        session_and_quotas_take_only_for_a_live_session(test_redis().await).await;
+    }
+
+    /// The test run's Redis, under a prefix of this test's own.
+    async fn test_redis() -> Ephemeral {
         let url = std::env::var("KENTRO_TEST_REDIS_URL")
             .expect("KENTRO_TEST_REDIS_URL: run the tests with infra/test.sh, which starts Redis");
-        let prefix = format!("kentro-store-test:{}:", std::process::id());
-        let ephemeral = Ephemeral::connect_redis(&url, &prefix).await.unwrap();
-        session_and_quotas_take_only_for_a_live_session(ephemeral).await;
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let prefix = format!(
+            "kentro-store-test:{}:{}:",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        Ephemeral::connect_redis(&url, &prefix).await.unwrap()
     }
 }

@@ -26,6 +26,7 @@ mod read_audit;
 mod referrals;
 mod rows;
 mod scope;
+mod session_lease;
 mod tenants;
 #[cfg(test)]
 mod test_databases;
@@ -166,6 +167,7 @@ pub enum DatabaseTarget {
 pub struct Store {
     db: Db,
     account_cache: Arc<account_cache::AccountCache>,
+    session_leases: Arc<session_lease::SessionLeases>,
 }
 
 impl Store {
@@ -238,6 +240,7 @@ impl Store {
         Ok(Store {
             db,
             account_cache: Arc::default(),
+            session_leases: Arc::default(),
         })
     }
 
