@@ -897,6 +897,7 @@ impl<'a> Sessions<'a> {
             .verified(&key, &record)
             .filter(|session| session.account == owner.account)
         else {
+            leases.forget(&key);
             return Ok(Admission::Unknown);
         };
         let Some(principal) = self.principal_for(&key, session).await? else {
