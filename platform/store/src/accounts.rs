@@ -830,7 +830,9 @@ impl<'a> Sessions<'a> {
 
     /// Like `authenticate`, and takes the request's quotas (named by
     /// `quotas` from the session's account and center) in the same round
-    /// trip to Redis once this replica knows whose the session is. Nothing
+    /// trip to Redis once this replica knows whose the session is; a busy
+    /// session takes several at once and its next requests here spend them
+    /// without a trip, while the lease lasts (`session_lease.rs`). Nothing
     /// is taken for a token without a session.
     pub async fn admit(
         &self,
