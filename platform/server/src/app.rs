@@ -229,6 +229,7 @@ pub async fn serve(settings: Settings, demo: bool, workload: bool) -> anyhow::Re
     }
 
     store.keep_accounts_in_memory();
+    store.hear_session_ends(&ephemeral);
     let production = settings.environment == Environment::Production;
     let services = ApiServices {
         store: store.clone(),

@@ -885,7 +885,7 @@ impl<'a> Sessions<'a> {
             });
         };
         let quotas = quotas(owner.account, owner.tenant.map(TenantScope::of));
-        let ticket = leases.before_trip(&key, &quotas);
+        let ticket = leases.before_trip(&key, &quotas, !self.ephemeral.shared_by_replicas());
         let Some((record, taken)) = self
             .ephemeral
             .session_and_quotas(&key, self.policy.idle_timeout, &quotas, ticket.want)
@@ -986,12 +986,18 @@ impl<'a> Sessions<'a> {
         Ok(Some(Principal { account, tenant }))
     }
 
-    /// Ends the session: on this replica at once, on the others within a
-    /// lease's window at most (see `session_lease.rs`).
+    /// Ends the session: on this replica at once, on the others as they
+    /// hear it announced, and within a lease's window at most (see
+    /// `session_lease.rs`).
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
         let key = Self::session_key(token);
         self.ephemeral.delete(&key).await?;
         self.store.session_leases.forget(&key);
+        // The session is gone from Redis already: a replica that misses the
+        // announcement refuses it once its lease's window ends.
+        if let Err(e) = self.ephemeral.announce_session_end(&key).await {
+            tracing::warn!(error = %e, "a logout was not announced to the other replicas");
+        }
         Ok(())
     }
 
@@ -1281,6 +1287,94 @@ mod tests {
             .unwrap()
             .expect("the account");
         assert!(!admitted(token).await, "a disabled account's lease ended");
+    }
+
+    /// Two replicas share Redis: a logout on one is heard by the other,
+    /// which forgets the lease it held for the session.
+    #[tokio::test]
+    async fn a_logout_on_one_replica_is_heard_by_another_that_holds_a_lease() {
+        use std::time::{Duration, Instant};
+
+        use super::{Admission, LoginOutcome, SessionPolicy, Sessions};
+        use crate::ephemeral::{Ephemeral, Quota};
+
+        let centers = two_centers().await;
+        let (here, there) = (&centers.store, centers.another_replica().await);
+        let url = std::env::var("KENTRO_TEST_REDIS_URL")
+            .expect("KENTRO_TEST_REDIS_URL: run the tests with infra/test.sh, which starts Redis");
+        let prefix = format!("kentro-store-test:{}:replicas:", std::process::id());
+        let (redis_here, redis_there) = (
+            Ephemeral::connect_redis(&url, &prefix).await.unwrap(),
+            Ephemeral::connect_redis(&url, &prefix).await.unwrap(),
+        );
+        here.hear_session_ends(&redis_here);
+        there.hear_session_ends(&redis_there);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let until = |done: &dyn Fn() -> bool, what: &str| {
+            assert!(Instant::now() < deadline, "waited too long for {what}");
+            !done()
+        };
+        while until(
+            &|| here.session_leases.hearing() && there.session_leases.hearing(),
+            "both replicas to hear ended sessions",
+        ) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+
+        let policy = SessionPolicy::with_secret(b"test");
+        let (sessions_here, sessions_there) = (
+            Sessions::new(here, &redis_here, policy),
+            Sessions::new(&there, &redis_there, policy),
+        );
+        let worker = new_account(
+            "nikos@ours.example",
+            Some(centers.ours),
+            Role::SocialWorker,
+            None,
+        );
+        let email = worker.email.clone();
+        here.accounts()
+            .create(worker, &Actor::operator(), "test")
+            .await
+            .unwrap();
+        let token = match (sessions_here.login(
+            email.as_str(),
+            "a long enough password",
+            "192.0.2.1",
+            "test",
+        ))
+        .await
+        .unwrap()
+        {
+            LoginOutcome::LoggedIn { token, .. } => token,
+            other => panic!("not logged in: {other:?}"),
+        };
+        let plenty = Quota {
+            burst: 100_000,
+            per_period: 100_000,
+            period: Duration::from_secs(60),
+        };
+        // As in the test above: the twelfth request leaves a lease.
+        for _ in 0..12 {
+            let admission = (sessions_there.admit(&token, |account, _| {
+                vec![(format!("user:{account}"), plenty)]
+            }))
+            .await
+            .unwrap();
+            assert!(matches!(admission, Admission::Admitted(_)));
+        }
+        let key = Sessions::session_key(&token);
+        assert!(there.session_leases.spend(&key).is_some(), "a lease there");
+
+        let forgotten = there.session_leases.forgotten();
+        sessions_here.logout(&token).await.unwrap();
+        while until(
+            &|| there.session_leases.forgotten() > forgotten,
+            "the other replica to hear the logout",
+        ) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(there.session_leases.spend(&key), None, "its lease is gone");
     }
 
     #[tokio::test]

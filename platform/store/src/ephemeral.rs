@@ -35,6 +35,8 @@ pub enum Ephemeral {
         connection: ConnectionManager,
         /// Every key starts with this, so deployments (and test runs) can share a server.
         key_prefix: String,
+        /// For subscriptions, which need connections of their own.
+        client: redis::Client,
     },
 }
 
@@ -157,10 +159,11 @@ impl Ephemeral {
             .set_connection_timeout(Some(Duration::from_secs(3)))
             .set_response_timeout(Some(Duration::from_secs(3)))
             .set_number_of_retries(1);
-        let connection = ConnectionManager::new_with_config(client, config).await?;
+        let connection = ConnectionManager::new_with_config(client.clone(), config).await?;
         Ok(Ephemeral::Redis {
             connection,
             key_prefix: key_prefix.to_owned(),
+            client,
         })
     }
 
@@ -168,6 +171,43 @@ impl Ephemeral {
         match self {
             Ephemeral::InProcess(_) => "in-process",
             Ephemeral::Redis { .. } => "redis",
+        }
+    }
+
+    /// Whether other replicas may share these values (Redis).
+    pub(crate) fn shared_by_replicas(&self) -> bool {
+        matches!(self, Ephemeral::Redis { .. })
+    }
+
+    /// Where the replicas sharing this Redis hear of sessions ended on any
+    /// of them (a session key per message); `None` in process, where there
+    /// is no other replica.
+    pub(crate) fn session_ends(&self) -> Option<(redis::Client, String)> {
+        match self {
+            Ephemeral::InProcess(_) => None,
+            Ephemeral::Redis {
+                key_prefix, client, ..
+            } => Some((client.clone(), format!("{key_prefix}session-ends"))),
+        }
+    }
+
+    /// Tells every replica that the session under `session_key` ended.
+    pub(crate) async fn announce_session_end(&self, session_key: &str) -> Result<(), StoreError> {
+        match self {
+            Ephemeral::InProcess(_) => Ok(()),
+            Ephemeral::Redis {
+                connection,
+                key_prefix,
+                ..
+            } => {
+                let mut connection = connection.clone();
+                let _: i64 = redis::cmd("PUBLISH")
+                    .arg(format!("{key_prefix}session-ends"))
+                    .arg(session_key)
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(())
+            }
         }
     }
 
@@ -199,6 +239,7 @@ impl Ephemeral {
             Ephemeral::Redis {
                 connection,
                 key_prefix,
+                ..
             } => {
                 let mut connection = connection.clone();
                 let () = redis::cmd("SET")
@@ -243,6 +284,7 @@ impl Ephemeral {
             Ephemeral::Redis {
                 connection,
                 key_prefix,
+                ..
             } => {
                 let mut connection = connection.clone();
                 let key = format!("{key_prefix}{key}");
@@ -275,6 +317,7 @@ impl Ephemeral {
             Ephemeral::Redis {
                 connection,
                 key_prefix,
+                ..
             } => {
                 let mut connection = connection.clone();
                 let value: Option<String> = redis::cmd("GET")
@@ -311,6 +354,7 @@ impl Ephemeral {
             Ephemeral::Redis {
                 connection,
                 key_prefix,
+                ..
             } => {
                 let mut connection = connection.clone();
                 let value: Option<String> = redis::cmd("GETEX")
@@ -337,6 +381,7 @@ impl Ephemeral {
             Ephemeral::Redis {
                 connection,
                 key_prefix,
+                ..
             } => {
                 let mut connection = connection.clone();
                 let _: i64 = redis::cmd("DEL")
@@ -382,6 +427,7 @@ impl Ephemeral {
             Ephemeral::Redis {
                 connection,
                 key_prefix,
+                ..
             } => {
                 let mut connection = connection.clone();
                 let mut invocation = SESSION_SCRIPT.prepare_invoke();
@@ -425,6 +471,7 @@ impl Ephemeral {
             Ephemeral::Redis {
                 connection,
                 key_prefix,
+                ..
             } => {
                 let mut connection = connection.clone();
                 let mut invocation = GCRA_SCRIPT.prepare_invoke();

@@ -318,6 +318,16 @@ impl Store {
         }
     }
 
+    /// Lets this replica lease sessions' quotas (see `session_lease.rs`)
+    /// while it hears, through `ephemeral`, the sessions ended on the other
+    /// replicas sharing it. For a server, inside a Tokio runtime; with the
+    /// in-process stand-in there is no other replica to hear.
+    pub fn hear_session_ends(&self, ephemeral: &Ephemeral) {
+        if let Some((client, channel)) = ephemeral.session_ends() {
+            session_lease::keep_hearing_session_ends(&self.session_leases, client, channel);
+        }
+    }
+
     /// Answers when the database does.
     pub async fn ping(&self) -> Result<(), StoreError> {
         Ok(self.db.ping().await?)

@@ -12,10 +12,12 @@
 //! Each request still checks, as before, the session's absolute lifetime
 //! and its account (disabled, password or role changed, sessions ended by a
 //! suspension) in the account cache, which forgets the accounts at every
-//! change. What may be up to a window old: a logout made on *another*
-//! replica (on this one, logout forgets the lease before it answers), and
-//! the session's idle expiry, restarted at most once a window while it is
-//! used.
+//! change. What may be up to a window old: the session's idle expiry,
+//! restarted at most once a window while it is used. A logout forgets the
+//! lease on its own replica before it answers, and is announced on Redis to
+//! the others, which forget theirs as they hear it; a replica that is not
+//! hearing those announcements (its subscription is down) leases nothing,
+//! so a logout elsewhere holds there from the next request, as before.
 //!
 //! Actions leased and not spent within the window are lost to the quota,
 //! so a lease is sized by the session's own use: one action at first; twice
@@ -25,8 +27,10 @@
 //! tests', a cautious deployment's) is taken one action at a time, exactly.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
+
+use futures::StreamExt;
 
 use kentro_domain::keys::AccountId;
 
@@ -71,6 +75,7 @@ struct Lease {
 pub(crate) struct TripTicket {
     pub want: u32,
     forgotten: u64,
+    may_lease: bool,
 }
 
 #[derive(Default)]
@@ -81,6 +86,8 @@ pub(crate) struct SessionLeases {
 #[derive(Default)]
 struct State {
     leases: HashMap<String, Lease>,
+    /// Whether this replica hears the sessions ended on the others.
+    hearing: bool,
     /// Counts the leases forgotten, so that a trip begun before a logout
     /// leases nothing after it.
     forgotten: u64,
@@ -105,15 +112,24 @@ impl SessionLeases {
     }
 
     /// How many actions a trip to Redis for the session should take from
-    /// `quotas`; to be given back to [`grant`](Self::grant).
-    pub(crate) fn before_trip(&self, session_key: &str, quotas: &[(String, Quota)]) -> TripTicket {
+    /// `quotas`; to be given back to [`grant`](Self::grant). One, and no
+    /// lease, unless this replica is `alone` (no other shares its sessions)
+    /// or hears the sessions ended on the others.
+    pub(crate) fn before_trip(
+        &self,
+        session_key: &str,
+        quotas: &[(String, Quota)],
+        alone: bool,
+    ) -> TripTicket {
         let most = (quotas.iter())
             .map(|(_, quota)| quota.burst / BURST_PER_LEASED_ACTION)
             .min()
             .unwrap_or(MOST_AT_ONCE)
             .clamp(1, MOST_AT_ONCE);
         let state = self.state();
+        let may_lease = alone || state.hearing;
         let wanted = match state.leases.get(session_key) {
+            _ if !may_lease => 1,
             None => 1,
             Some(lease) if lease.left == 0 && lease.until > Instant::now() => {
                 lease.taken.saturating_mul(2)
@@ -123,6 +139,7 @@ impl SessionLeases {
         TripTicket {
             want: wanted.clamp(1, most),
             forgotten: state.forgotten,
+            may_lease,
         }
     }
 
@@ -139,7 +156,7 @@ impl SessionLeases {
     ) {
         let now = Instant::now();
         let mut state = self.state();
-        if state.forgotten != ticket.forgotten || taken == 0 {
+        if !ticket.may_lease || state.forgotten != ticket.forgotten || taken == 0 {
             return;
         }
         if state.leases.len() >= MAX_LEASES && !state.leases.contains_key(session_key) {
@@ -175,6 +192,72 @@ impl SessionLeases {
         state.leases.remove(session_key);
         state.forgotten += 1;
     }
+
+    /// Whether this replica hears the sessions ended on the others. When
+    /// it stops, every lease goes: an announcement may have been missed.
+    fn set_hearing(&self, hearing: bool) {
+        let mut state = self.state();
+        state.hearing = hearing;
+        if !hearing {
+            state.leases.clear();
+            state.forgotten += 1;
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn hearing(&self) -> bool {
+        self.state().hearing
+    }
+
+    #[cfg(test)]
+    pub(crate) fn forgotten(&self) -> u64 {
+        self.state().forgotten
+    }
+}
+
+/// Hears, on `channel`, the sessions ended on any replica and forgets their
+/// leases here, for as long as `leases` is kept; subscribes again whenever
+/// the connection drops, leasing nothing meanwhile.
+async fn hear_session_ends(leases: Weak<SessionLeases>, client: redis::Client, channel: String) {
+    loop {
+        match client.get_async_pubsub().await {
+            Ok(mut subscription) => match subscription.subscribe(&channel).await {
+                Ok(()) => {
+                    let Some(kept) = leases.upgrade() else { return };
+                    kept.set_hearing(true);
+                    drop(kept);
+                    let mut messages = subscription.on_message();
+                    while let Some(message) = messages.next().await {
+                        let Some(kept) = leases.upgrade() else { return };
+                        if let Ok(session_key) = message.get_payload::<String>() {
+                            kept.forget(&session_key);
+                        }
+                    }
+                    let Some(kept) = leases.upgrade() else { return };
+                    kept.set_hearing(false);
+                    tracing::warn!(
+                        "lost the Redis subscription to ended sessions; no session leases until it is back"
+                    );
+                }
+                Err(e) => tracing::debug!(error = %e, "cannot subscribe to ended sessions"),
+            },
+            Err(e) => tracing::debug!(error = %e, "Redis away; no session leases"),
+        }
+        if leases.strong_count() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Keeps `leases` hearing, on `channel`, the sessions ended on other
+/// replicas, for as long as it is kept. Inside a Tokio runtime.
+pub(crate) fn keep_hearing_session_ends(
+    leases: &Arc<SessionLeases>,
+    client: redis::Client,
+    channel: String,
+) {
+    tokio::spawn(hear_session_ends(Arc::downgrade(leases), client, channel));
 }
 
 #[cfg(test)]
@@ -203,13 +286,13 @@ mod tests {
     fn a_session_first_takes_one_action_and_then_twice_what_it_ran_through() {
         let leases = SessionLeases::default();
         let big = quotas(100_000);
-        let ticket = leases.before_trip("s", &big);
+        let ticket = leases.before_trip("s", &big, true);
         assert_eq!(ticket.want, 1);
         leases.grant("s", session(), ticket, 1);
         assert_eq!(leases.spend("s"), None, "the trip's own request spent it");
         let mut sizes = Vec::new();
         for _ in 0..6 {
-            let ticket = leases.before_trip("s", &big);
+            let ticket = leases.before_trip("s", &big, true);
             sizes.push(ticket.want);
             leases.grant("s", session(), ticket, ticket.want);
             while leases.spend("s").is_some() {}
@@ -220,7 +303,7 @@ mod tests {
     #[test]
     fn a_lease_serves_exactly_what_was_taken() {
         let leases = SessionLeases::default();
-        let ticket = leases.before_trip("s", &quotas(100_000));
+        let ticket = leases.before_trip("s", &quotas(100_000), true);
         leases.grant("s", session(), ticket, 5);
         for _ in 0..4 {
             assert_eq!(leases.spend("s"), Some(session()));
@@ -232,35 +315,35 @@ mod tests {
     fn a_small_quota_is_taken_one_action_at_a_time() {
         let leases = SessionLeases::default();
         let small = quotas(100);
-        let ticket = leases.before_trip("s", &small);
+        let ticket = leases.before_trip("s", &small, true);
         leases.grant("s", session(), ticket, 1);
         for _ in 0..3 {
-            let ticket = leases.before_trip("s", &small);
+            let ticket = leases.before_trip("s", &small, true);
             assert_eq!(ticket.want, 1);
             leases.grant("s", session(), ticket, 1);
         }
-        assert_eq!(leases.before_trip("s", &quotas(640)).want, 2);
+        assert_eq!(leases.before_trip("s", &quotas(640), true).want, 2);
     }
 
     #[test]
     fn a_lease_that_outlived_its_window_is_not_spent_and_sizes_the_next_by_its_use() {
         let leases = SessionLeases::default();
-        let ticket = leases.before_trip("s", &quotas(100_000));
+        let ticket = leases.before_trip("s", &quotas(100_000), true);
         leases.grant("s", session(), ticket, 1);
-        let ticket = leases.before_trip("s", &quotas(100_000));
+        let ticket = leases.before_trip("s", &quotas(100_000), true);
         leases.grant("s", session(), ticket, 8);
         assert!(leases.spend("s").is_some());
         assert!(leases.spend("s").is_some());
         leases.state().leases.get_mut("s").unwrap().until = Instant::now();
         assert_eq!(leases.spend("s"), None);
         // Three of eight were spent (the trip's request and two more).
-        assert_eq!(leases.before_trip("s", &quotas(100_000)).want, 3);
+        assert_eq!(leases.before_trip("s", &quotas(100_000), true).want, 3);
     }
 
     #[test]
     fn a_trip_begun_before_a_logout_leases_nothing_after_it() {
         let leases = SessionLeases::default();
-        let ticket = leases.before_trip("s", &quotas(100_000));
+        let ticket = leases.before_trip("s", &quotas(100_000), true);
         leases.forget("s");
         leases.grant("s", session(), ticket, 4);
         assert_eq!(leases.spend("s"), None);
@@ -269,17 +352,36 @@ mod tests {
     #[test]
     fn a_forgotten_lease_is_not_spent() {
         let leases = SessionLeases::default();
-        let ticket = leases.before_trip("s", &quotas(100_000));
+        let ticket = leases.before_trip("s", &quotas(100_000), true);
         leases.grant("s", session(), ticket, 4);
         leases.forget("s");
         assert_eq!(leases.spend("s"), None);
     }
 
     #[test]
+    fn a_replica_that_does_not_hear_other_replicas_logouts_leases_nothing() {
+        let leases = SessionLeases::default();
+        let ticket = leases.before_trip("s", &quotas(100_000), false);
+        assert_eq!(ticket.want, 1, "nothing is taken that cannot be leased");
+        leases.grant("s", session(), ticket, 1);
+        let ticket = leases.before_trip("s", &quotas(100_000), false);
+        assert_eq!(ticket.want, 1);
+        leases.grant("s", session(), ticket, 4);
+        assert_eq!(leases.spend("s"), None);
+
+        leases.set_hearing(true);
+        let ticket = leases.before_trip("s", &quotas(100_000), false);
+        leases.grant("s", session(), ticket, 4);
+        assert_eq!(leases.spend("s"), Some(session()));
+        leases.set_hearing(false);
+        assert_eq!(leases.spend("s"), None, "leases go when the hearing stops");
+    }
+
+    #[test]
     fn trips_made_side_by_side_add_to_one_lease() {
         let leases = SessionLeases::default();
-        let first = leases.before_trip("s", &quotas(100_000));
-        let second = leases.before_trip("s", &quotas(100_000));
+        let first = leases.before_trip("s", &quotas(100_000), true);
+        let second = leases.before_trip("s", &quotas(100_000), true);
         leases.grant("s", session(), first, 3);
         leases.grant("s", session(), second, 3);
         let spent = std::iter::from_fn(|| leases.spend("s")).count();

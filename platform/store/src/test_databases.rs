@@ -108,6 +108,16 @@ pub(crate) async fn two_centers() -> TwoCenters {
     }
 }
 
+impl TwoCenters {
+    /// Another replica's store: its own connections and memory, on the
+    /// same database.
+    pub(crate) async fn another_replica(&self) -> Store {
+        Store::connect(&DatabaseTarget::SqliteFile(self._dir.path().join("k.db")))
+            .await
+            .unwrap()
+    }
+}
+
 /// One municipality, `ours`, on a fresh PostgreSQL database migrated by its
 /// owner, and reached as the server reaches it.
 pub(crate) struct OneCenterOnPostgres {
