@@ -1201,92 +1201,96 @@ mod tests {
         }
     }
 
+    /// A social worker of `ours` with the test password; their address.
+    async fn a_worker(centers: &TwoCenters, address: &str) -> Email {
+        let worker = new_account(address, Some(centers.ours), Role::SocialWorker, None);
+        let email = worker.email.clone();
+        (centers.store.accounts())
+            .create(worker, &Actor::operator(), "test")
+            .await
+            .unwrap();
+        email
+    }
+
+    async fn token_of(sessions: &super::Sessions<'_>, email: &Email) -> String {
+        match (sessions.login(
+            email.as_str(),
+            "a long enough password",
+            "192.0.2.1",
+            "test",
+        ))
+        .await
+        .unwrap()
+        {
+            super::LoginOutcome::LoggedIn { token, .. } => token,
+            other => panic!("not logged in: {other:?}"),
+        }
+    }
+
+    /// Whether a request with `token` is admitted, under a quota it cannot
+    /// spend.
+    async fn admitted(sessions: &super::Sessions<'_>, token: &str) -> bool {
+        let plenty = crate::ephemeral::Quota {
+            burst: 100_000,
+            per_period: 100_000,
+            period: std::time::Duration::from_secs(60),
+        };
+        let admission = (sessions.admit(token, |account, _| {
+            vec![(format!("user:{account}"), plenty)]
+        }))
+        .await
+        .unwrap();
+        matches!(admission, super::Admission::Admitted(_))
+    }
+
+    /// Admits twelve requests with `token` on `store`'s replica, which then
+    /// holds a lease for the session: the first request learns whose the
+    /// session is, and trips then take 1, 2, 4 and 8 actions, the eighth
+    /// request's lasting past the twelfth.
+    async fn keep_busy(store: &crate::Store, sessions: &super::Sessions<'_>, token: &str) {
+        for _ in 0..12 {
+            assert!(admitted(sessions, token).await);
+        }
+        let key = super::Sessions::session_key(token);
+        assert!(
+            store.session_leases.spend(&key).is_some(),
+            "a busy session holds a lease"
+        );
+    }
+
     /// A busy session's requests spend a lease from an earlier trip to
     /// Redis, yet a logout on this replica and a disabling of its account
     /// hold from the next request, lease or not.
     #[tokio::test]
     async fn a_busy_sessions_lease_ends_with_its_logout_and_with_its_account() {
-        use std::time::Duration;
-
-        use super::{Admission, LoginOutcome, SessionPolicy, Sessions};
-        use crate::ephemeral::{Ephemeral, Quota};
+        use super::{SessionPolicy, Sessions};
+        use crate::ephemeral::Ephemeral;
 
         let centers = two_centers().await;
-        let (store, operator) = (&centers.store, Actor::operator());
+        let store = &centers.store;
         let ephemeral = Ephemeral::in_process();
         let sessions = Sessions::new(store, &ephemeral, SessionPolicy::with_secret(b"test"));
-        let worker = new_account(
-            "eleni@ours.example",
-            Some(centers.ours),
-            Role::SocialWorker,
-            None,
-        );
-        let email = worker.email.clone();
-        store
-            .accounts()
-            .create(worker, &operator, "test")
-            .await
-            .unwrap();
-        let log_in = || async {
-            match (sessions.login(
-                email.as_str(),
-                "a long enough password",
-                "192.0.2.1",
-                "test",
-            ))
-            .await
-            .unwrap()
-            {
-                LoginOutcome::LoggedIn { token, .. } => token,
-                other => panic!("not logged in: {other:?}"),
-            }
-        };
-        let plenty = Quota {
-            burst: 100_000,
-            per_period: 100_000,
-            period: Duration::from_secs(60),
-        };
-        let admitted = |token: String| {
-            let sessions = &sessions;
-            async move {
-                let admission = (sessions.admit(&token, |account, _| {
-                    vec![(format!("user:{account}"), plenty)]
-                }))
-                .await
-                .unwrap();
-                matches!(admission, Admission::Admitted(_))
-            }
-        };
-        let busy = |token: String| async move {
-            // The first request learns whose the session is; trips then
-            // take 1, 2, 4 and 8 actions, the eighth request's lasting
-            // past the twelfth.
-            for _ in 0..12 {
-                assert!(admitted(token.clone()).await);
-            }
-            let key = Sessions::session_key(&token);
-            assert!(
-                store.session_leases.spend(&key).is_some(),
-                "a busy session holds a lease"
-            );
-        };
+        let email = a_worker(&centers, "eleni@ours.example").await;
 
-        let token = log_in().await;
-        busy(token.clone()).await;
+        let token = token_of(&sessions, &email).await;
+        keep_busy(store, &sessions, &token).await;
         sessions.logout(&token).await.unwrap();
         assert!(
-            !admitted(token).await,
+            !admitted(&sessions, &token).await,
             "a session logged out here ended here"
         );
 
-        let token = log_in().await;
-        busy(token.clone()).await;
+        let token = token_of(&sessions, &email).await;
+        keep_busy(store, &sessions, &token).await;
         (store.accounts())
-            .disable(Some(centers.ours), &email, &operator, "test")
+            .disable(Some(centers.ours), &email, &Actor::operator(), "test")
             .await
             .unwrap()
             .expect("the account");
-        assert!(!admitted(token).await, "a disabled account's lease ended");
+        assert!(
+            !admitted(&sessions, &token).await,
+            "a disabled account's lease ended"
+        );
     }
 
     /// Two replicas share Redis: a logout on one is heard by the other,
@@ -1295,8 +1299,8 @@ mod tests {
     async fn a_logout_on_one_replica_is_heard_by_another_that_holds_a_lease() {
         use std::time::{Duration, Instant};
 
-        use super::{Admission, LoginOutcome, SessionPolicy, Sessions};
-        use crate::ephemeral::{Ephemeral, Quota};
+        use super::{SessionPolicy, Sessions};
+        use crate::ephemeral::Ephemeral;
 
         let centers = two_centers().await;
         let (here, there) = (&centers.store, centers.another_replica().await);
@@ -1326,46 +1330,11 @@ mod tests {
             Sessions::new(here, &redis_here, policy),
             Sessions::new(&there, &redis_there, policy),
         );
-        let worker = new_account(
-            "nikos@ours.example",
-            Some(centers.ours),
-            Role::SocialWorker,
-            None,
-        );
-        let email = worker.email.clone();
-        here.accounts()
-            .create(worker, &Actor::operator(), "test")
-            .await
-            .unwrap();
-        let token = match (sessions_here.login(
-            email.as_str(),
-            "a long enough password",
-            "192.0.2.1",
-            "test",
-        ))
-        .await
-        .unwrap()
-        {
-            LoginOutcome::LoggedIn { token, .. } => token,
-            other => panic!("not logged in: {other:?}"),
-        };
-        let plenty = Quota {
-            burst: 100_000,
-            per_period: 100_000,
-            period: Duration::from_secs(60),
-        };
-        // As in the test above: the twelfth request leaves a lease.
-        for _ in 0..12 {
-            let admission = (sessions_there.admit(&token, |account, _| {
-                vec![(format!("user:{account}"), plenty)]
-            }))
-            .await
-            .unwrap();
-            assert!(matches!(admission, Admission::Admitted(_)));
-        }
-        let key = Sessions::session_key(&token);
-        assert!(there.session_leases.spend(&key).is_some(), "a lease there");
+        let email = a_worker(&centers, "nikos@ours.example").await;
+        let token = token_of(&sessions_here, &email).await;
+        keep_busy(&there, &sessions_there, &token).await;
 
+        let key = Sessions::session_key(&token);
         let forgotten = there.session_leases.forgotten();
         sessions_here.logout(&token).await.unwrap();
         while until(

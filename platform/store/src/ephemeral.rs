@@ -24,6 +24,11 @@ impl Quota {
     }
 }
 
+/// The channel on which replicas announce the sessions they ended.
+fn session_ends_channel(key_prefix: &str) -> String {
+    format!("{key_prefix}session-ends")
+}
+
 /// How long a cached value lives without being read.
 const CACHE_TTL: Duration = Duration::from_secs(300);
 
@@ -187,7 +192,7 @@ impl Ephemeral {
             Ephemeral::InProcess(_) => None,
             Ephemeral::Redis {
                 key_prefix, client, ..
-            } => Some((client.clone(), format!("{key_prefix}session-ends"))),
+            } => Some((client.clone(), session_ends_channel(key_prefix))),
         }
     }
 
@@ -202,7 +207,7 @@ impl Ephemeral {
             } => {
                 let mut connection = connection.clone();
                 let _: i64 = redis::cmd("PUBLISH")
-                    .arg(format!("{key_prefix}session-ends"))
+                    .arg(session_ends_channel(key_prefix))
                     .arg(session_key)
                     .query_async(&mut connection)
                     .await?;
