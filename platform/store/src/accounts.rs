@@ -885,7 +885,7 @@ impl<'a> Sessions<'a> {
             });
         };
         let quotas = quotas(owner.account, owner.tenant.map(TenantScope::of));
-        let ticket = leases.before_trip(&key, &quotas, !self.ephemeral.shared_by_replicas());
+        let ticket = leases.before_trip(&key, &quotas);
         let Some((record, taken)) = self
             .ephemeral
             .session_and_quotas(&key, self.policy.idle_timeout, &quotas, ticket.want)
@@ -1269,6 +1269,7 @@ mod tests {
         let centers = two_centers().await;
         let store = &centers.store;
         let ephemeral = Ephemeral::in_process();
+        store.hear_session_ends(&ephemeral);
         let sessions = Sessions::new(store, &ephemeral, SessionPolicy::with_secret(b"test"));
         let email = a_worker(&centers, "eleni@ours.example").await;
 

@@ -179,11 +179,6 @@ impl Ephemeral {
         }
     }
 
-    /// Whether other replicas may share these values (Redis).
-    pub(crate) fn shared_by_replicas(&self) -> bool {
-        matches!(self, Ephemeral::Redis { .. })
-    }
-
     /// Where the replicas sharing this Redis hear of sessions ended on any
     /// of them (a session key per message); `None` in process, where there
     /// is no other replica.

@@ -320,11 +320,15 @@ impl Store {
 
     /// Lets this replica lease sessions' quotas (see `session_lease.rs`)
     /// while it hears, through `ephemeral`, the sessions ended on the other
-    /// replicas sharing it. For a server, inside a Tokio runtime; with the
-    /// in-process stand-in there is no other replica to hear.
+    /// replicas sharing it; with the in-process stand-in there is no other,
+    /// so it may from now on. For a server, inside a Tokio runtime; a
+    /// command that runs once leases nothing.
     pub fn hear_session_ends(&self, ephemeral: &Ephemeral) {
-        if let Some((client, channel)) = ephemeral.session_ends() {
-            session_lease::keep_hearing_session_ends(&self.session_leases, client, channel);
+        match ephemeral.session_ends() {
+            Some((client, channel)) => {
+                session_lease::keep_hearing_session_ends(&self.session_leases, client, channel)
+            }
+            None => self.session_leases.set_hearing(true),
         }
     }
 

@@ -113,21 +113,15 @@ impl SessionLeases {
 
     /// How many actions a trip to Redis for the session should take from
     /// `quotas`; to be given back to [`grant`](Self::grant). One, and no
-    /// lease, unless this replica is `alone` (no other shares its sessions)
-    /// or hears the sessions ended on the others.
-    pub(crate) fn before_trip(
-        &self,
-        session_key: &str,
-        quotas: &[(String, Quota)],
-        alone: bool,
-    ) -> TripTicket {
+    /// lease, unless this replica hears the sessions ended on the others.
+    pub(crate) fn before_trip(&self, session_key: &str, quotas: &[(String, Quota)]) -> TripTicket {
         let most = (quotas.iter())
             .map(|(_, quota)| quota.burst / BURST_PER_LEASED_ACTION)
             .min()
             .unwrap_or(MOST_AT_ONCE)
             .clamp(1, MOST_AT_ONCE);
         let state = self.state();
-        let may_lease = alone || state.hearing;
+        let may_lease = state.hearing;
         let wanted = match state.leases.get(session_key) {
             _ if !may_lease => 1,
             None => 1,
@@ -193,9 +187,10 @@ impl SessionLeases {
         state.forgotten += 1;
     }
 
-    /// Whether this replica hears the sessions ended on the others. When
-    /// it stops, every lease goes: an announcement may have been missed.
-    fn set_hearing(&self, hearing: bool) {
+    /// Whether this replica hears the sessions ended on the others (one
+    /// that shares its sessions with none hears all there is). When it
+    /// stops, every lease goes: an announcement may have been missed.
+    pub(crate) fn set_hearing(&self, hearing: bool) {
         let mut state = self.state();
         state.hearing = hearing;
         if !hearing {
@@ -220,28 +215,30 @@ impl SessionLeases {
 /// the connection drops, leasing nothing meanwhile.
 async fn hear_session_ends(leases: Weak<SessionLeases>, client: redis::Client, channel: String) {
     loop {
-        match client.get_async_pubsub().await {
-            Ok(mut subscription) => match subscription.subscribe(&channel).await {
-                Ok(()) => {
+        let subscribed = async {
+            let mut subscription = client.get_async_pubsub().await?;
+            subscription.subscribe(&channel).await?;
+            Ok::<_, redis::RedisError>(subscription)
+        };
+        match subscribed.await {
+            Ok(mut subscription) => {
+                let Some(kept) = leases.upgrade() else { return };
+                kept.set_hearing(true);
+                drop(kept);
+                let mut messages = subscription.on_message();
+                while let Some(message) = messages.next().await {
                     let Some(kept) = leases.upgrade() else { return };
-                    kept.set_hearing(true);
-                    drop(kept);
-                    let mut messages = subscription.on_message();
-                    while let Some(message) = messages.next().await {
-                        let Some(kept) = leases.upgrade() else { return };
-                        if let Ok(session_key) = message.get_payload::<String>() {
-                            kept.forget(&session_key);
-                        }
+                    if let Ok(session_key) = message.get_payload::<String>() {
+                        kept.forget(&session_key);
                     }
-                    let Some(kept) = leases.upgrade() else { return };
-                    kept.set_hearing(false);
-                    tracing::warn!(
-                        "lost the Redis subscription to ended sessions; no session leases until it is back"
-                    );
                 }
-                Err(e) => tracing::debug!(error = %e, "cannot subscribe to ended sessions"),
-            },
-            Err(e) => tracing::debug!(error = %e, "Redis away; no session leases"),
+                let Some(kept) = leases.upgrade() else { return };
+                kept.set_hearing(false);
+                tracing::warn!(
+                    "lost the Redis subscription to ended sessions; no session leases until it is back"
+                );
+            }
+            Err(e) => tracing::debug!(error = %e, "cannot subscribe to ended sessions"),
         }
         if leases.strong_count() == 0 {
             return;
@@ -264,6 +261,13 @@ pub(crate) fn keep_hearing_session_ends(
 mod tests {
     use super::*;
 
+    /// Leases of a replica that hears the sessions ended elsewhere.
+    fn hearing() -> SessionLeases {
+        let leases = SessionLeases::default();
+        leases.set_hearing(true);
+        leases
+    }
+
     fn session() -> VerifiedSession {
         VerifiedSession {
             account: AccountId::new(7),
@@ -284,15 +288,15 @@ mod tests {
 
     #[test]
     fn a_session_first_takes_one_action_and_then_twice_what_it_ran_through() {
-        let leases = SessionLeases::default();
+        let leases = hearing();
         let big = quotas(100_000);
-        let ticket = leases.before_trip("s", &big, true);
+        let ticket = leases.before_trip("s", &big);
         assert_eq!(ticket.want, 1);
         leases.grant("s", session(), ticket, 1);
         assert_eq!(leases.spend("s"), None, "the trip's own request spent it");
         let mut sizes = Vec::new();
         for _ in 0..6 {
-            let ticket = leases.before_trip("s", &big, true);
+            let ticket = leases.before_trip("s", &big);
             sizes.push(ticket.want);
             leases.grant("s", session(), ticket, ticket.want);
             while leases.spend("s").is_some() {}
@@ -302,8 +306,8 @@ mod tests {
 
     #[test]
     fn a_lease_serves_exactly_what_was_taken() {
-        let leases = SessionLeases::default();
-        let ticket = leases.before_trip("s", &quotas(100_000), true);
+        let leases = hearing();
+        let ticket = leases.before_trip("s", &quotas(100_000));
         leases.grant("s", session(), ticket, 5);
         for _ in 0..4 {
             assert_eq!(leases.spend("s"), Some(session()));
@@ -313,37 +317,37 @@ mod tests {
 
     #[test]
     fn a_small_quota_is_taken_one_action_at_a_time() {
-        let leases = SessionLeases::default();
+        let leases = hearing();
         let small = quotas(100);
-        let ticket = leases.before_trip("s", &small, true);
+        let ticket = leases.before_trip("s", &small);
         leases.grant("s", session(), ticket, 1);
         for _ in 0..3 {
-            let ticket = leases.before_trip("s", &small, true);
+            let ticket = leases.before_trip("s", &small);
             assert_eq!(ticket.want, 1);
             leases.grant("s", session(), ticket, 1);
         }
-        assert_eq!(leases.before_trip("s", &quotas(640), true).want, 2);
+        assert_eq!(leases.before_trip("s", &quotas(640)).want, 2);
     }
 
     #[test]
     fn a_lease_that_outlived_its_window_is_not_spent_and_sizes_the_next_by_its_use() {
-        let leases = SessionLeases::default();
-        let ticket = leases.before_trip("s", &quotas(100_000), true);
+        let leases = hearing();
+        let ticket = leases.before_trip("s", &quotas(100_000));
         leases.grant("s", session(), ticket, 1);
-        let ticket = leases.before_trip("s", &quotas(100_000), true);
+        let ticket = leases.before_trip("s", &quotas(100_000));
         leases.grant("s", session(), ticket, 8);
         assert!(leases.spend("s").is_some());
         assert!(leases.spend("s").is_some());
         leases.state().leases.get_mut("s").unwrap().until = Instant::now();
         assert_eq!(leases.spend("s"), None);
         // Three of eight were spent (the trip's request and two more).
-        assert_eq!(leases.before_trip("s", &quotas(100_000), true).want, 3);
+        assert_eq!(leases.before_trip("s", &quotas(100_000)).want, 3);
     }
 
     #[test]
     fn a_trip_begun_before_a_logout_leases_nothing_after_it() {
-        let leases = SessionLeases::default();
-        let ticket = leases.before_trip("s", &quotas(100_000), true);
+        let leases = hearing();
+        let ticket = leases.before_trip("s", &quotas(100_000));
         leases.forget("s");
         leases.grant("s", session(), ticket, 4);
         assert_eq!(leases.spend("s"), None);
@@ -351,8 +355,8 @@ mod tests {
 
     #[test]
     fn a_forgotten_lease_is_not_spent() {
-        let leases = SessionLeases::default();
-        let ticket = leases.before_trip("s", &quotas(100_000), true);
+        let leases = hearing();
+        let ticket = leases.before_trip("s", &quotas(100_000));
         leases.grant("s", session(), ticket, 4);
         leases.forget("s");
         assert_eq!(leases.spend("s"), None);
@@ -361,16 +365,16 @@ mod tests {
     #[test]
     fn a_replica_that_does_not_hear_other_replicas_logouts_leases_nothing() {
         let leases = SessionLeases::default();
-        let ticket = leases.before_trip("s", &quotas(100_000), false);
+        let ticket = leases.before_trip("s", &quotas(100_000));
         assert_eq!(ticket.want, 1, "nothing is taken that cannot be leased");
         leases.grant("s", session(), ticket, 1);
-        let ticket = leases.before_trip("s", &quotas(100_000), false);
+        let ticket = leases.before_trip("s", &quotas(100_000));
         assert_eq!(ticket.want, 1);
         leases.grant("s", session(), ticket, 4);
         assert_eq!(leases.spend("s"), None);
 
         leases.set_hearing(true);
-        let ticket = leases.before_trip("s", &quotas(100_000), false);
+        let ticket = leases.before_trip("s", &quotas(100_000));
         leases.grant("s", session(), ticket, 4);
         assert_eq!(leases.spend("s"), Some(session()));
         leases.set_hearing(false);
@@ -379,9 +383,9 @@ mod tests {
 
     #[test]
     fn trips_made_side_by_side_add_to_one_lease() {
-        let leases = SessionLeases::default();
-        let first = leases.before_trip("s", &quotas(100_000), true);
-        let second = leases.before_trip("s", &quotas(100_000), true);
+        let leases = hearing();
+        let first = leases.before_trip("s", &quotas(100_000));
+        let second = leases.before_trip("s", &quotas(100_000));
         leases.grant("s", session(), first, 3);
         leases.grant("s", session(), second, 3);
         let spent = std::iter::from_fn(|| leases.spend("s")).count();
