@@ -895,14 +895,15 @@ impl<'a> Sessions<'a> {
             leases.forget(&key);
             return Ok(Admission::Unknown);
         };
-        let Some(session) = self
-            .verified(&key, &record)
-            .filter(|session| session.account == owner.account)
-        else {
-            leases.forget(&key);
-            return Ok(Admission::Unknown);
+        let verified =
+            (self.verified(&key, &record)).filter(|session| session.account == owner.account);
+        let admitted = match verified {
+            Some(session) => {
+                (self.principal_for(&key, session).await?).map(|principal| (session, principal))
+            }
+            None => None,
         };
-        let Some(principal) = self.principal_for(&key, session).await? else {
+        let Some((session, principal)) = admitted else {
             leases.forget(&key);
             return Ok(Admission::Unknown);
         };
